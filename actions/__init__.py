@@ -1,0 +1,1 @@
+"""The Flask action server: Rasa's custom actions, speaking to the back-office."""

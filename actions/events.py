@@ -1,0 +1,25 @@
+"""Builders for the Rasa events an action may return."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+def _event(name: str, **fields: Any) -> dict[str, Any]:
+    return {"event": name, "timestamp": time.time(), **fields}
+
+
+def slot_set(key: str, value: Any) -> dict[str, Any]:
+    return _event("slot", name=key, value=value)
+
+
+def active_loop(name: str | None) -> dict[str, Any]:
+    return _event("active_loop", name=name)
+
+
+def followup(action_name: str) -> dict[str, Any]:
+    return _event("followup", name=action_name)
+
+
+def all_slots_reset() -> dict[str, Any]:
+    return _event("reset_slots")

@@ -1,0 +1,38 @@
+"""The back-office Flask app factory."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Flask, jsonify
+
+from backoffice import auth
+from backoffice.marriage.routes import bp as marriage_bp
+from backoffice.region.routes import bp as region_bp
+from common import logging_setup, settings
+from common.db import Database
+from common.health import health_blueprint
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+def create_app(config: settings.Settings | None = None) -> Flask:
+    config = config or settings.load()
+    logging_setup.configure("backoffice", config.log_level)
+    app = Flask(__name__)
+    database = Database(config.backoffice_database_url)
+    database.init_app(app)
+    auth.init_app(app, config.backoffice_token)
+    app.register_blueprint(health_blueprint({"database": database.ping}))
+    app.register_blueprint(region_bp)
+    app.register_blueprint(marriage_bp)
+
+    @app.get("/openapi.json")
+    def openapi():
+        return jsonify(json.loads(OPENAPI.read_text(encoding="utf-8")))
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return jsonify(error="not_found", message="没有找到这项内容"), 404
+
+    return app

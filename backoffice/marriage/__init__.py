@@ -1,0 +1,1 @@
+"""Marriage registration (婚姻登记): offices, slots, appointments."""

@@ -1,0 +1,1 @@
+"""Districts, streets/towns and communities of the configured region."""

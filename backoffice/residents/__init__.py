@@ -1,0 +1,1 @@
+"""The resident registry: households, residents, WeChat bindings."""

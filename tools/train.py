@@ -1,0 +1,66 @@
+"""Train the Rasa model only when its inputs changed (`python -m tools.train`).
+
+The model is named after a hash of everything that shapes it, so an unchanged
+project reuses ``models/<hash>.tar.gz`` and a changed one trains exactly once.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ROOT / "models"
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+INPUTS = ("bot/config.yml", "bot/domain", "bot/data", "bot/components", "bot/jieba_dict", "nlu_data", "bot/requirements.txt")
+
+
+def data_hash() -> str:
+    digest = hashlib.sha256()
+    for entry in INPUTS:
+        path = ROOT / entry
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path] if path.exists() else []
+        for f in files:
+            if "__pycache__" in f.parts or f.suffix == ".pyc":
+                continue
+            digest.update(str(f.relative_to(ROOT)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_path() -> Path:
+    return MODELS / f"{data_hash()}.tar.gz"
+
+
+def rasa_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "bot")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    return env
+
+
+def train() -> Path:
+    target = model_path()
+    if target.exists():
+        print(f"Rasa model is up to date: {target.relative_to(ROOT)}")
+        return target
+    print(f"Training the Rasa model (data changed) -> {target.relative_to(ROOT)}", flush=True)
+    started = time.monotonic()
+    subprocess.run(
+        [str(RASA), "train", "--config", "bot/config.yml", "--domain", "bot/domain", "--data", "bot/data", "nlu_data",
+         "--out", str(MODELS), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
+        cwd=ROOT, env=rasa_env(), check=True,
+    )
+    print(f"Trained in {time.monotonic() - started:.0f} s", flush=True)
+    return target
+
+
+if __name__ == "__main__":
+    try:
+        train()
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)

@@ -1,0 +1,1 @@
+"""The platform web app: channels, handoff queue and agent console, campaigns admin."""

@@ -1,0 +1,1 @@
+"""Resident-facing channels: WeChat Official Account and the Rasa REST-compatible web chat."""

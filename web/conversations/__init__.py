@@ -1,0 +1,1 @@
+"""Conversations and their transcripts, whatever the channel."""

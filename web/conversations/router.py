@@ -1,0 +1,63 @@
+"""The one routing point every channel calls: record the message, then bot or agent.
+
+A conversation in state ``bot`` goes to Rasa; one that is ``queued`` or with an
+``agent`` goes to the handoff queue instead, so the bot never answers over a human.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from web.conversations.models import Conversation, Message
+from web.rasa_client import BotMessage, RasaClient, RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+BOT_BUSY = "不好意思，系统现在有点忙，您的话我们已经记下了。请稍等一两分钟再发一次，或者拨打民政服务热线 12345。"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str  # "wechat" or "web"
+    sender_id: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def conversation_for(sess: Session, channel: str, sender_id: str) -> Conversation:
+    conv = sess.scalar(select(Conversation).where(Conversation.sender_id == sender_id))
+    if conv is None:
+        conv = Conversation(sender_id=sender_id, channel=channel, state="bot")
+        sess.add(conv)
+        sess.flush()
+    return conv
+
+
+class Router:
+    def __init__(self, sessions: sessionmaker, rasa: RasaClient) -> None:
+        self.sessions, self.rasa = sessions, rasa
+
+    def handle(self, inbound: Inbound, timeout: float | None = None) -> list[BotMessage]:
+        with self.sessions.begin() as sess:
+            conv = conversation_for(sess, inbound.channel, inbound.sender_id)
+            conv.last_message_at = datetime.now()
+            sess.add(Message(conversation_id=conv.id, author="resident", text=inbound.text))
+            state = conv.state
+            conv_id = conv.id
+        if state != "bot":
+            log.info("message routed to the agent queue", extra={"conversation": conv_id, "state": state})
+            return []
+        try:
+            replies = self.rasa.send(inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout)
+        except RasaUnavailable:
+            replies = [BotMessage(text=BOT_BUSY)]
+        with self.sessions.begin() as sess:
+            for reply in replies:
+                sess.add(Message(conversation_id=conv_id, author="bot", text=reply.text,
+                                 meta={"custom": reply.custom} if reply.custom else {}))
+        return replies

@@ -1,0 +1,78 @@
+"""Talking to Rasa: one conversation always goes to the same Rasa instance.
+
+Rasa Open Source's Redis lock store can race when one conversation reaches two
+instances (RasaHQ/rasa#9213), so the instance is chosen by a stable hash of the
+sender id over the configured ``RASA_URL`` list.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+    image: str | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_rasa(cls, data: dict[str, Any]) -> BotMessage:
+        buttons = tuple(Button(str(b.get("title", "")), str(b.get("payload", ""))) for b in data.get("buttons") or [])
+        return cls(text=data.get("text") or "", buttons=buttons, image=data.get("image"), custom=dict(data.get("custom") or {}))
+
+    def to_rest(self, recipient_id: str) -> dict[str, Any]:
+        """The Rasa REST-channel shape, so existing Rasa chat widgets understand it."""
+        out: dict[str, Any] = {"recipient_id": recipient_id}
+        if self.text:
+            out["text"] = self.text
+        if self.buttons:
+            out["buttons"] = [{"title": b.title, "payload": b.payload} for b in self.buttons]
+        if self.image:
+            out["image"] = self.image
+        if self.custom:
+            out["custom"] = self.custom
+        return out
+
+
+def pick_instance(urls: tuple[str, ...], sender_id: str) -> str:
+    digest = hashlib.sha256(sender_id.encode("utf-8")).digest()
+    return urls[int.from_bytes(digest[:8], "big") % len(urls)]
+
+
+class RasaClient:
+    def __init__(self, urls: tuple[str, ...], token: str, timeout: float = 10.0) -> None:
+        self.urls, self.token, self.timeout = urls, token, timeout
+        self.http = requests.Session()
+
+    def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, timeout: float | None = None) -> list[BotMessage]:
+        url = pick_instance(self.urls, sender_id) + "/webhooks/rest/webhook"
+        try:
+            resp = self.http.post(url, json={"sender": sender_id, "message": text, "metadata": metadata or {}},
+                                  timeout=timeout or self.timeout)
+            resp.raise_for_status()
+        except requests.RequestException as exc:
+            log.warning("rasa unavailable", extra={"error": type(exc).__name__})
+            raise RasaUnavailable(str(exc)) from exc
+        return [BotMessage.from_rasa(m) for m in resp.json()]
+
+    def ready(self) -> None:
+        for url in self.urls:
+            self.http.get(url + "/", timeout=2).raise_for_status()
