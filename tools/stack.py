@@ -41,7 +41,7 @@ def stack_env(base: dict[str, str], ports: dict[str, int] | None = None) -> dict
     env = dict(base)
     for key, value in (ports or DEFAULT_PORTS).items():
         env.setdefault(key, str(value))
-    env.setdefault("WEB_HOST", "127.0.0.1")
+    env.setdefault("BIND_HOST", "127.0.0.1")
     env.setdefault("RASA_URL", f"http://127.0.0.1:{env['RASA_PORT']}")
     env.setdefault("ACTIONS_URL", f"http://127.0.0.1:{env['ACTIONS_PORT']}")
     env.setdefault("BACKOFFICE_URL", f"http://127.0.0.1:{env['BACKOFFICE_PORT']}")

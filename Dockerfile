@@ -1,0 +1,15 @@
+# The app image: back-office, actions, web and the Celery worker (Python 3.11).
+# The venv sits at /app/.venv so the commands are the Procfile's, character for character.
+FROM python:3.11-slim
+WORKDIR /app
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+COPY pyproject.toml ./
+COPY common ./common
+COPY backoffice ./backoffice
+COPY actions ./actions
+COPY web ./web
+COPY tools ./tools
+COPY alembic.ini Procfile ./
+RUN python -m venv /app/.venv && /app/.venv/bin/pip install .
+RUN useradd --system --home /app civic && chown -R civic /app
+USER civic

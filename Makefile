@@ -1,0 +1,60 @@
+# Two environments: the app (Python 3.11+) in .venv and Rasa (Python 3.10) in .venv-rasa.
+# `make run` starts everything on embedded defaults; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+RASA_VENV := .venv-rasa
+
+# Python 3.11+ for the app; Python 3.10 for Rasa (PYTHON311 / PYTHON310 override).
+# pyenv shims are skipped unless they really run the asked version.
+find_python = $(shell for c in $(1); do "$$c" -c 'import sys; sys.exit(not ($(2)))' 2>/dev/null && { command -v "$$c"; break; }; done)
+PYTHON311 ?= $(call find_python,python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11 python3.12 python3.13 python3,sys.hexversion >= 0x030b0000)
+PYTHON310 ?= $(call find_python,$(HOME)/.pyenv/versions/3.10*/bin/python3.10 python3.10 /usr/bin/python3.10,0x030a0000 <= sys.hexversion < 0x030b0000)
+
+.PHONY: help install run test train nlu-eval browser clean
+
+help:
+	@echo "make run       install both environments, migrate, seed, train if needed, start everything"
+	@echo "make test      install what the tests need and run the whole suite"
+	@echo "make nlu-eval  train if needed and score the NLU on the held-out set"
+	@echo "make train     train the Rasa model if its data changed"
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON311)" || { echo "Python 3.11+ not found; set PYTHON311=/path/to/python3.11"; exit 1; }
+	$(PYTHON311) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+$(RASA_VENV)/.installed: bot/requirements.txt
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (Rasa 3.6 needs 3.8-3.10); set PYTHON310=/path/to/python3.10"; exit 1; }
+	$(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade "pip<25" wheel
+	$(RASA_VENV)/bin/pip install --quiet -r bot/requirements.txt
+	touch $@
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed
+
+train: install
+	$(VENV)/bin/python -m tools.train
+
+run: install
+	$(VENV)/bin/python -m tools.run
+
+# Chromium for the browser tests: Debian's package (no browser downloads on these machines).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: sudo apt-get install chromium"; fi; }
+
+test: install browser
+	$(VENV)/bin/python -m tools.train
+	$(VENV)/bin/python -m pytest
+
+nlu-eval: install
+	$(VENV)/bin/python -m tools.train
+	$(VENV)/bin/python -m tools.nlu_eval --start-rasa
+
+clean:
+	rm -rf $(VENV) $(RASA_VENV) models var .pytest_cache

@@ -1,0 +1,164 @@
+"""Shared fixtures: real Redis and PostgreSQL (and SQLite), and the real stack on loopback ports.
+
+A test that needs a service which is absent is skipped on a developer machine but
+fails loudly in CI (CI=true), so a green CI always means the real parts ran.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from common.db import make_engine, normalise_url
+from common.migrate import upgrade
+from tools import stack, train
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+
+
+def need(service: str, error: Exception | None = None) -> None:
+    message = f"{service} is not reachable" + (f": {error}" if error else "")
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: every real service must be there)")
+    pytest.skip(message)
+
+
+def _pg_reachable() -> bool:
+    try:
+        with create_engine(normalise_url(TEST_PG_URL)).connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+class PostgresDatabases:
+    """Creates throw-away databases on the test server and drops them afterwards."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = normalise_url(server_url)
+        self.admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def create(self, prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    if not _pg_reachable():
+        need("PostgreSQL at " + TEST_PG_URL)
+    dbs = PostgresDatabases(TEST_PG_URL)
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty database URL: once SQLite, once PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("postgres").create("civic_t")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL).ping()
+    except redis.RedisError as exc:
+        need("Redis at " + TEST_REDIS_URL, exc)
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def redis_client(redis_url) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture(scope="session")
+def seeded_backoffice_url(tmp_path_factory) -> str:
+    """A SQLite back-office database with the demo region, made once per session."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('bo') / 'backoffice.db'}"
+    upgrade("backoffice", url)
+    from backoffice.seed.load import seed
+
+    seed(make_engine(url))
+    return url
+
+
+@dataclass(frozen=True)
+class Stack:
+    env: dict[str, str]
+    log_dir: Path
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.env[service.upper() + '_PORT']}"
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
+    """Back-office, actions, Rasa and web as real processes (the Procfile's commands) on free ports.
+
+    Databases are PostgreSQL when reachable (as in production), SQLite otherwise.
+    """
+    workdir = tmp_path_factory.mktemp("stack")
+    pg = PostgresDatabases(TEST_PG_URL) if _pg_reachable() else None
+    if pg is None and IN_CI:
+        pytest.fail("PostgreSQL is not reachable (CI=true)")
+    platform_url = pg.create("civic_stack_pf") if pg else f"sqlite:///{workdir / 'platform.db'}"
+    backoffice_url = pg.create("civic_stack_bo") if pg else f"sqlite:///{workdir / 'backoffice.db'}"
+    upgrade("platform", platform_url)
+    upgrade("backoffice", backoffice_url)
+    from backoffice.seed.load import seed
+
+    seed(make_engine(backoffice_url))
+    redis_stack_url = TEST_REDIS_URL.rsplit("/", 1)[0] + "/14"
+    redis.Redis.from_url(redis_stack_url).flushdb()
+    ports = {key: stack.free_port() for key in stack.DEFAULT_PORTS}
+    env = stack.stack_env({**os.environ, "DATABASE_URL": platform_url, "BACKOFFICE_DATABASE_URL": backoffice_url,
+                           "REDIS_URL": redis_stack_url, "RASA_MODEL": str(train.train()),
+                           "WECHAT_TOKEN": "test-token", "WECHAT_APP_ID": "wx_test_app", "WECHAT_ENCODING_AES_KEY": "",
+                           "BACKOFFICE_TOKEN": "test-backoffice-token", "RASA_TOKEN": "test-rasa-token"}, ports)
+    log_dir = workdir / "logs"
+    procs = {}
+    try:
+        for name in ("backoffice", "actions", "rasa", "web"):
+            procs[name] = stack.start_process(name, env, log_dir)
+        stack.wait_http(f"http://127.0.0.1:{ports['BACKOFFICE_PORT']}/readyz", 60, procs["backoffice"])
+        stack.wait_http(f"http://127.0.0.1:{ports['ACTIONS_PORT']}/readyz", 60, procs["actions"])
+        stack.wait_http(f"http://127.0.0.1:{ports['RASA_PORT']}/", 300, procs["rasa"])
+        stack.wait_http(f"http://127.0.0.1:{ports['WEB_PORT']}/readyz", 60, procs["web"])
+        yield Stack(env, log_dir)
+    except Exception:
+        for f in sorted(log_dir.glob("*.log")):
+            print(f"==== {f.name}\n" + f.read_text(errors="replace")[-4000:])
+        raise
+    finally:
+        for proc in procs.values():
+            stack.stop_process(proc)
+        if pg:
+            pg.drop_all()
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,79 @@
+"""One conversation through the real parts: web → Rasa → Flask action server → back-office."""
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+import pytest
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+GREETING = yaml.safe_load((ROOT / "bot/domain/core.yml").read_text())["responses"]["utter_greet"][0]["text"]
+OFFICES = yaml.safe_load((ROOT / "backoffice/seed/offices.yaml").read_text())["offices"]
+
+pytestmark = pytest.mark.stack
+
+
+def signed_query(token: str, timestamp: int | None = None, nonce: str = "nonce123") -> dict[str, str]:
+    """Sign like WeChat does: sha1 of the sorted token, timestamp and nonce."""
+    ts = str(timestamp or int(time.time()))
+    signature = hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest()
+    return {"signature": signature, "timestamp": ts, "nonce": nonce}
+
+
+def text_message(openid: str, content: str, msg_id: int) -> str:
+    return (f"<xml><ToUserName><![CDATA[gh_civic]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>")
+
+
+def test_wechat_text_gets_a_passive_reply_written_by_rasa(live_stack):
+    token = live_stack.env["WECHAT_TOKEN"]
+    resp = requests.post(live_stack.url("web") + "/wechat", params=signed_query(token),
+                         data=text_message("oSkeleton01", "你好", 910001).encode(), timeout=15)
+    assert resp.status_code == 200
+    reply = SafeET.fromstring(resp.content)
+    assert reply.findtext("MsgType") == "text"
+    assert reply.findtext("ToUserName") == "oSkeleton01" and reply.findtext("FromUserName") == "gh_civic"
+    assert reply.findtext("Content") == GREETING
+
+
+def test_a_forged_signature_is_refused_and_reaches_nobody(live_stack):
+    query = signed_query("not-the-token")
+    resp = requests.post(live_stack.url("web") + "/wechat", params=query,
+                         data=text_message("oForger", "你好", 910002).encode(), timeout=15)
+    assert resp.status_code == 403
+    tracker = requests.get(f"{live_stack.url('rasa')}/conversations/oForger/tracker",
+                           params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10).json()
+    assert [e for e in tracker["events"] if e["event"] == "user"] == []
+
+
+def test_rest_channel_speaks_rasas_format(live_stack):
+    resp = requests.post(live_stack.url("web") + "/webhooks/rest/webhook", json={"sender": "widget-1", "message": "你好"}, timeout=15)
+    assert resp.status_code == 200
+    assert resp.json() == [{"recipient_id": "widget-1", "text": GREETING}]
+
+
+def test_a_custom_action_reads_the_back_office_during_the_conversation(live_stack):
+    # "/marriage_book" is Rasa's intent syntax: the step under test is the action, not the NLU.
+    resp = requests.post(live_stack.url("web") + "/webhooks/rest/webhook",
+                         json={"sender": "widget-2", "message": "/marriage_book"}, timeout=15)
+    text = " ".join(m.get("text", "") for m in resp.json())
+    assert all(office["name"] in text and office["address"] in text for office in OFFICES)
+    tracker = requests.get(f"{live_stack.url('rasa')}/conversations/web:widget-2/tracker",
+                           params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10).json()
+    assert "action_list_offices" in [e.get("name") for e in tracker["events"] if e["event"] == "action"]
+
+
+def test_rasa_http_api_refuses_calls_without_the_token(live_stack):
+    resp = requests.get(f"{live_stack.url('rasa')}/conversations/widget-1/tracker", timeout=10)
+    assert resp.status_code == 401
+
+
+def test_every_process_reports_ready(live_stack):
+    for service in ("backoffice", "actions", "web"):
+        assert requests.get(live_stack.url(service) + "/readyz", timeout=5).json()["status"] == "ok"
+        assert requests.get(live_stack.url(service) + "/healthz", timeout=5).status_code == 200
