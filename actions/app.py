@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from actions import endpoint, marriage, services  # noqa: F401  (marriage registers its actions on import)
+# Each domain module registers its actions with the executor when imported.
+from actions import endpoint, handoff, marriage, services  # noqa: F401
 from common import logging_setup, settings
 from common.health import health_blueprint
 
 
 def _backoffice_ready() -> None:
-    services.backoffice().session.get(services.backoffice().base_url + "/readyz", timeout=2).raise_for_status()
+    client = services.backoffice()
+    client.session.get(client.base_url + "/readyz", timeout=2).raise_for_status()
 
 
 def create_app(config: settings.Settings | None = None) -> Flask:

@@ -15,7 +15,7 @@ def upgrade(tree: str, url: str) -> None:
     cfg = Config(str(ROOT / "alembic.ini"), ini_section=tree)
     cfg.set_main_option("script_location", str(ROOT / cfg.get_main_option("script_location")))
     cfg.attributes["url"] = url
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "heads")  # one branch per domain, all applied
 
 
 if __name__ == "__main__":

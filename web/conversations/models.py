@@ -16,6 +16,8 @@ class Conversation(Base):
     sender_id: Mapped[str] = mapped_column(String(80), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(12), default="bot")
+    handoff_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    handoff_priority: Mapped[str | None] = mapped_column(String(8), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     last_message_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.id")

@@ -6,13 +6,14 @@ A conversation in state ``bot`` goes to Rasa; one that is ``queued`` or with an
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from web.conversations import side_effects
 from web.conversations.models import Conversation, Message
 from web.rasa_client import BotMessage, RasaClient, RasaUnavailable
 
@@ -56,8 +57,14 @@ class Router:
             replies = self.rasa.send(inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout)
         except RasaUnavailable:
             replies = [BotMessage(text=BOT_BUSY)]
+        shown: list[BotMessage] = []
         with self.sessions.begin() as sess:
+            conv = sess.get(Conversation, conv_id)
             for reply in replies:
-                sess.add(Message(conversation_id=conv_id, author="bot", text=reply.text,
-                                 meta={"custom": reply.custom} if reply.custom else {}))
-        return replies
+                custom = side_effects.apply(sess, conv, reply.custom) if reply.custom else {}
+                reply = replace(reply, custom=custom)
+                if reply.text or reply.buttons or reply.image or reply.custom:
+                    sess.add(Message(conversation_id=conv_id, author="bot", text=reply.text,
+                                     meta={"custom": custom} if custom else {}))
+                    shown.append(reply)
+        return shown

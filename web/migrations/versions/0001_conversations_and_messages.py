@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 08:41:30.488083
+Create Date: 2026-11-23 08:49:22.867239
 """
 from alembic import op
 import sqlalchemy as sa
@@ -21,6 +21,8 @@ def upgrade() -> None:
     sa.Column('sender_id', sa.String(length=80), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('handoff_reason', sa.String(length=40), nullable=True),
+    sa.Column('handoff_priority', sa.String(length=8), nullable=True),
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('last_message_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation')),

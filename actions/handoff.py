@@ -1,0 +1,26 @@
+"""Asking for a human agent: a custom payload the web app turns into a queue entry."""
+from __future__ import annotations
+
+from typing import Any
+
+from actions.dispatcher import Dispatcher
+from actions.executor import action
+from actions.tracker import Tracker
+
+REASONS = {"human_handoff": "resident_request", "complain": "complaint"}
+
+
+def request_handoff(dispatcher: Dispatcher, reason: str, priority: str = "normal", text: str | None = None) -> None:
+    """Queue the conversation for an agent. ``reason`` is a short code (resident_request,
+    complaint, sensitive, fallback, backoffice_down …); ``priority`` is normal or urgent."""
+    payload = {"handoff": {"reason": reason, "priority": priority}}
+    if text:
+        dispatcher.utter(text, custom=payload)
+    else:
+        dispatcher.utter(response="utter_handoff", custom=payload)
+
+
+@action("action_handoff")
+def handoff(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    request_handoff(dispatcher, REASONS.get(tracker.latest_intent or "", "resident_request"))
+    return []
