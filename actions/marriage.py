@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions import services
-from actions.backoffice_client import BackofficeUnavailable
+from common.backoffice_client import BackofficeUnavailable
 from actions.dispatcher import Dispatcher
 from actions.executor import action
 from actions.tracker import Tracker

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from actions.backoffice_client import BackofficeClient
+from common.backoffice_client import BackofficeClient
 from common import settings
 
 
