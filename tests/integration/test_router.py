@@ -1,0 +1,82 @@
+"""The routing point: transcript, bot-or-agent routing and side effects.
+
+Rasa is stood in for by a local HTTP server speaking its REST-channel format: the
+subject here is the router, not Rasa (the live-stack tests cover the real one).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from common.db import make_engine
+from common.migrate import upgrade
+from web.conversations.models import Conversation, Message
+from web.conversations.router import BOT_BUSY, Inbound, Router
+from web.rasa_client import RasaClient
+
+
+class RasaStandIn:
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.reply: list[dict] = [{"recipient_id": "x", "text": "您好"}]
+        self.server = make_server("127.0.0.1", 0, self.app)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    @Request.application
+    def app(self, request: Request) -> Response:
+        self.received.append(json.loads(request.get_data()))
+        return Response(json.dumps(self.reply), content_type="application/json")
+
+
+@pytest.fixture
+def rasa() -> Iterator[RasaStandIn]:
+    stand_in = RasaStandIn()
+    thread = threading.Thread(target=stand_in.server.serve_forever, daemon=True)
+    thread.start()
+    yield stand_in
+    stand_in.server.shutdown()
+
+
+@pytest.fixture
+def sessions(db_url):
+    upgrade("platform", db_url)
+    return sessionmaker(make_engine(db_url), expire_on_commit=False)
+
+
+def test_a_bot_conversation_goes_to_rasa_and_both_sides_are_recorded(sessions, rasa):
+    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    replies = router.handle(Inbound("wechat", "oResident1", "你好"))
+    assert [r.text for r in replies] == ["您好"]
+    assert rasa.received == [{"sender": "oResident1", "message": "你好", "metadata": {"channel": "wechat"}}]
+    with sessions() as sess:
+        lines = sess.scalars(select(Message).order_by(Message.id)).all()
+        assert [(m.author, m.text) for m in lines] == [("resident", "你好"), ("bot", "您好")]
+
+
+def test_a_handoff_payload_queues_the_conversation_and_is_not_shown(sessions, rasa):
+    rasa.reply = [{"recipient_id": "x", "text": "我帮您转人工", "custom": {"handoff": {"reason": "sensitive", "priority": "urgent"}}}]
+    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    replies = router.handle(Inbound("web", "web:r2", "我不想活了"))
+    assert [(r.text, r.custom) for r in replies] == [("我帮您转人工", {})]
+    with sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "web:r2"))
+        assert (conv.state, conv.handoff_reason, conv.handoff_priority) == ("queued", "sensitive", "urgent")
+        assert all("handoff" not in (m.meta or {}).get("custom", {}) for m in conv.messages)
+    rasa.received.clear()
+    assert router.handle(Inbound("web", "web:r2", "还在吗")) == []
+    assert rasa.received == []  # with a human now: the bot does not answer
+
+
+def test_when_rasa_is_down_the_resident_is_told_and_the_message_is_kept(sessions):
+    router = Router(sessions, RasaClient(("http://127.0.0.1:9",), "t", timeout=1))
+    replies = router.handle(Inbound("wechat", "oResident3", "低保怎么申请"))
+    assert [r.text for r in replies] == [BOT_BUSY]
+    with sessions() as sess:
+        assert [m.text for m in sess.scalars(select(Message))] == ["低保怎么申请", BOT_BUSY]
