@@ -9,7 +9,9 @@ COPY backoffice ./backoffice
 COPY actions ./actions
 COPY web ./web
 COPY tools ./tools
-COPY alembic.ini Procfile ./
+COPY bot/domain ./bot/domain
+COPY nlu_data ./nlu_data
+COPY alembic.ini Procfile gunicorn.conf.py ./
 RUN python -m venv /app/.venv && /app/.venv/bin/pip install .
 RUN useradd --system --home /app civic && chown -R civic /app
 USER civic

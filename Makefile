@@ -12,13 +12,14 @@ find_python = $(shell for c in $(1); do "$$c" -c 'import sys; sys.exit(not ($(2)
 PYTHON311 ?= $(call find_python,python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11 python3.12 python3.13 python3,sys.hexversion >= 0x030b0000)
 PYTHON310 ?= $(call find_python,$(HOME)/.pyenv/versions/3.10*/bin/python3.10 python3.10 /usr/bin/python3.10,0x030a0000 <= sys.hexversion < 0x030b0000)
 
-.PHONY: help install run test train nlu-eval browser clean
+.PHONY: help install run test train nlu-eval nlu-review-export browser clean
 
 help:
 	@echo "make run       install both environments, migrate, seed, train if needed, start everything"
 	@echo "make test      install what the tests need and run the whole suite"
 	@echo "make nlu-eval  train if needed and score the NLU on the held-out set"
 	@echo "make train     train the Rasa model if its data changed"
+	@echo "make nlu-review-export  write the review inbox's labelled examples to nlu_data/review_<date>.yml"
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON311)" || { echo "Python 3.11+ not found; set PYTHON311=/path/to/python3.11"; exit 1; }
@@ -55,6 +56,10 @@ test: install browser
 nlu-eval: install
 	$(VENV)/bin/python -m tools.train
 	$(VENV)/bin/python -m tools.nlu_eval --start-rasa
+
+# The NLU review inbox's labelled examples, personal data stripped, as training data (docs/analytics.md).
+nlu-review-export: install
+	$(VENV)/bin/python -m web.review.export
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models var .pytest_cache

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Flask
 
 # Each domain module registers its actions with the executor when imported.
-from actions import endpoint, handoff, marriage, services  # noqa: F401
-from common import logging_setup, settings
+from actions import assistance, eldercare, endpoint, feedback, handbook, handoff, marriage, policy, services  # noqa: F401
+from common import logging_setup, metrics, settings
 from common.health import health_blueprint
 
 
@@ -20,4 +20,5 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.register_blueprint(health_blueprint({"backoffice": _backoffice_ready}))
     app.register_blueprint(endpoint.bp)
+    metrics.init_app(app, "actions")
     return app

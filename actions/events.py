@@ -5,8 +5,8 @@ import time
 from typing import Any
 
 
-def _event(name: str, **fields: Any) -> dict[str, Any]:
-    return {"event": name, "timestamp": time.time(), **fields}
+def _event(event_type: str, /, **fields: Any) -> dict[str, Any]:
+    return {"event": event_type, "timestamp": time.time(), **fields}
 
 
 def slot_set(key: str, value: Any) -> dict[str, Any]:

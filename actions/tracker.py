@@ -22,6 +22,7 @@ class Tracker:
     metadata: dict[str, Any]
     active_loop: str | None
     events: tuple[dict, ...] = field(default=())
+    response_selector: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tracker:
@@ -37,10 +38,25 @@ class Tracker:
             metadata=dict(latest.get("metadata") or {}),
             active_loop=(data.get("active_loop") or {}).get("name"),
             events=tuple(data.get("events") or ()),
+            response_selector=dict(latest.get("response_selector") or {}),
         )
 
     def get_slot(self, name: str) -> Any:
         return self.slots.get(name)
+
+    @property
+    def retrieval_intent(self) -> str | None:
+        """The full retrieval intent the response selector picked, e.g. "faq/funeral"."""
+        return self._selected().get("intent_response_key")
+
+    @property
+    def retrieval_confidence(self) -> float:
+        return float(self._selected().get("confidence") or 0.0)
+
+    def _selected(self) -> dict[str, Any]:
+        if self.latest_intent not in self.response_selector.get("all_retrieval_intents", []):
+            return {}
+        return (self.response_selector.get(self.latest_intent) or self.response_selector.get("default") or {}).get("response") or {}
 
     def entity_values(self, name: str) -> list[Any]:
         return [e.value for e in self.latest_entities if e.entity == name]

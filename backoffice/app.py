@@ -7,9 +7,13 @@ from pathlib import Path
 from flask import Flask, jsonify
 
 from backoffice import auth
+from backoffice.assistance.routes import bp as assistance_bp
+from backoffice.eldercare.routes import bp as eldercare_bp
+from backoffice.handbook.routes import bp as handbook_bp
 from backoffice.marriage.routes import bp as marriage_bp
 from backoffice.region.routes import bp as region_bp
-from common import logging_setup, settings
+from backoffice.residents.routes import bp as residents_bp
+from common import logging_setup, metrics, settings
 from common.db import Database
 from common.health import health_blueprint
 
@@ -24,8 +28,13 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     database.init_app(app)
     auth.init_app(app, config.backoffice_token)
     app.register_blueprint(health_blueprint({"database": database.ping}))
+    metrics.init_app(app, "backoffice")
     app.register_blueprint(region_bp)
+    app.register_blueprint(residents_bp)
+    app.register_blueprint(assistance_bp)
     app.register_blueprint(marriage_bp)
+    app.register_blueprint(eldercare_bp)
+    app.register_blueprint(handbook_bp)
 
     @app.get("/openapi.json")
     def openapi():

@@ -5,7 +5,7 @@ import hmac
 
 from flask import Flask, jsonify, request
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/metrics"})
 
 
 def init_app(app: Flask, token: str) -> None:

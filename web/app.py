@@ -1,16 +1,29 @@
 """The platform web app factory: channels now; handoff console and admin join as blueprints."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import redis
 from flask import Flask
 
 from common import logging_setup, settings
 from common.db import Database
 from common.health import health_blueprint
-from web.channels import rest, wechat
+from web.channels import chat_page, rest, wechat
+from web.channels.choices import Choices
+from web.channels.dedupe import ReplyLedger
+from web.channels.ratelimit import RateLimiter
 from web.channels.wechat_protocol import WechatConfig
+from web.channels.wechat_service import WechatChannel
+from web import console, metrics, policy
+from web.analytics import views as analytics
+from web.assistance import outbox  # noqa: F401  (registers the "outbox" side effect)
 from web.conversations.router import Router
+from web.outbound import Outbound
+from web.outbound.wechat_sender import EarlyReceipts
 from web.rasa_client import RasaClient
+
+BOT_THREADS = 32  # per process: conversations waiting on Rasa while WeChat already has its answer
 
 
 def create_app(config: settings.Settings | None = None) -> Flask:
@@ -23,10 +36,24 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     database.init_app(app)
     redis_client = redis.Redis.from_url(config.redis_url)
     rasa = RasaClient(config.rasa_urls, config.rasa_token)
+    router = policy.reply_to_apply(Router(database.sessions, rasa), database.sessions)
+    outbound = Outbound(database.sessions, redis_client)
+    limiter = RateLimiter(redis_client, config.resident_rate_limit)
     app.extensions["redis"] = redis_client
-    app.extensions["router"] = Router(database.sessions, rasa)
+    app.extensions["router"] = router
+    app.extensions["outbound"] = outbound
+    app.extensions["rate_limiter"] = limiter
     app.extensions["wechat_config"] = WechatConfig(config.wechat_token, config.wechat_app_id, config.wechat_encoding_aes_key)
+    app.extensions["wechat_channel"] = WechatChannel(
+        router, outbound, database.sessions, ReplyLedger(redis_client), limiter, Choices(redis_client),
+        EarlyReceipts(redis_client), config.reply_budget_seconds,
+        ThreadPoolExecutor(max_workers=BOT_THREADS, thread_name_prefix="wechat-bot"))
     app.register_blueprint(health_blueprint({"database": database.ping, "redis": redis_client.ping, "rasa": rasa.ready}))
+    metrics.init_app(app, database.sessions, redis_client)
+    analytics.init_app(app, database.sessions)
+    policy.init_app(app, config)
     app.register_blueprint(rest.bp)
     app.register_blueprint(wechat.bp)
+    app.register_blueprint(chat_page.bp)
+    console.init_app(app, config, database, redis_client)
     return app

@@ -1,5 +1,13 @@
 """Every platform model, imported in one place so the metadata (and Alembic) sees them all."""
+from web.analytics.models import AnalyticsEvent
+from web.assistance.models import OutboxEntry  # noqa: F401
 from web.conversations.models import Conversation, Message
+from web.feedback.models import Rating
+from web.handoff.models import Agent, AgentGroup, AuditEntry, CannedReply, HandoffRule, Note, Ticket, WorkingHours
 from web.orm import Base
+from web.outbound.models import OutboundMessage, ResidentConsent
+from web.review.models import ReviewItem
 
-__all__ = ["Base", "Conversation", "Message"]
+__all__ = ["Base", "Conversation", "Message", "Agent", "AgentGroup", "AuditEntry", "CannedReply", "HandoffRule", "Note",
+           "Ticket", "WorkingHours", "OutboundMessage", "ResidentConsent",
+           "AnalyticsEvent", "Rating", "ReviewItem"]

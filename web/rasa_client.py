@@ -3,15 +3,21 @@
 Rasa Open Source's Redis lock store can race when one conversation reaches two
 instances (RasaHQ/rasa#9213), so the instance is chosen by a stable hash of the
 sender id over the configured ``RASA_URL`` list.
+
+Messages go to the project's ``platform`` channel (bot/channels/platform.py), which
+answers like Rasa's REST channel and adds what the bot understood (docs/analytics.md).
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+
+from common import metrics
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,16 @@ class BotMessage:
         return out
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One exchange: the bot's messages and, from the platform channel, what it understood
+    (``intent``, ``confidence``, ``guess``, ``entities``, ``fallback``, ``actions``,
+    ``active_loop``, ``requested_slot``, ``flows``, ``district``; empty when unknown)."""
+
+    messages: list[BotMessage]
+    understanding: dict[str, Any] = field(default_factory=dict)
+
+
 def pick_instance(urls: tuple[str, ...], sender_id: str) -> str:
     digest = hashlib.sha256(sender_id.encode("utf-8")).digest()
     return urls[int.from_bytes(digest[:8], "big") % len(urls)]
@@ -63,15 +79,25 @@ class RasaClient:
         self.http = requests.Session()
 
     def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, timeout: float | None = None) -> list[BotMessage]:
-        url = pick_instance(self.urls, sender_id) + "/webhooks/rest/webhook"
+        return self.exchange(sender_id, text, metadata, timeout).messages
+
+    def exchange(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, timeout: float | None = None) -> Turn:
+        """Send one resident message; the bot's replies and what it understood."""
+        url = pick_instance(self.urls, sender_id) + "/webhooks/platform/webhook"
+        started = time.perf_counter()
         try:
             resp = self.http.post(url, json={"sender": sender_id, "message": text, "metadata": metadata or {}},
                                   timeout=timeout or self.timeout)
             resp.raise_for_status()
-        except requests.RequestException as exc:
+            body = resp.json()
+        except (requests.RequestException, ValueError) as exc:
+            metrics.observe_call("rasa", "webhook", time.perf_counter() - started, ok=False)
             log.warning("rasa unavailable", extra={"error": type(exc).__name__})
             raise RasaUnavailable(str(exc)) from exc
-        return [BotMessage.from_rasa(m) for m in resp.json()]
+        metrics.observe_call("rasa", "webhook", time.perf_counter() - started, ok=True)
+        if isinstance(body, list):  # a plain REST-channel answer (no understanding)
+            return Turn([BotMessage.from_rasa(m) for m in body])
+        return Turn([BotMessage.from_rasa(m) for m in body.get("messages") or []], dict(body.get("understanding") or {}))
 
     def ready(self) -> None:
         for url in self.urls:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 
 from common import settings
 
@@ -16,5 +17,7 @@ celery_app.conf.update(
     accept_content=["json"],
     timezone="Asia/Shanghai",
     broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": _config.celery_visibility_timeout},  # a dead worker's task comes back after this
+    beat_schedule={"retention": {"task": "retention.purge", "schedule": crontab(hour=3, minute=30)}},  # the `beat` process
 )
-celery_app.autodiscover_tasks(["web"], related_name="tasks", force=True)
+celery_app.autodiscover_tasks(["web", "web.retention", "web.assistance", "web.policy"], related_name="tasks", force=True)

@@ -8,6 +8,8 @@ import yaml
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from backoffice.eldercare import seed as eldercare_seed
+from backoffice.handbook import seed as handbook_seed
 from backoffice.models import Community, District, Facility, Household, Landmark, Office, Resident, Street, WechatBinding
 from backoffice.seed.people import PeopleFactory
 
@@ -90,6 +92,8 @@ def seed(engine: Engine) -> dict[str, int]:
         load_offices(sess)
         load_facilities(sess)
         created = load_residents(sess)
+        eldercare_seed.load(sess)
+        handbook_seed.load(sess)
     with Session(engine) as sess:
         counts = {
             "districts": sess.scalar(select(func.count()).select_from(District)),

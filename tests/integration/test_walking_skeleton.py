@@ -58,14 +58,16 @@ def test_rest_channel_speaks_rasas_format(live_stack):
 
 
 def test_a_custom_action_reads_the_back_office_during_the_conversation(live_stack):
-    # "/marriage_book" is Rasa's intent syntax: the step under test is the action, not the NLU.
+    # Rasa's intent syntax: the step under test is the action, not the NLU. The booking form's
+    # validation action (on the action server) asks for the office with the list it read from the back-office.
     resp = requests.post(live_stack.url("web") + "/webhooks/rest/webhook",
-                         json={"sender": "widget-2", "message": "/marriage_book"}, timeout=15)
+                         json={"sender": "widget-2", "message": '/marriage_book{"marriage_type": "结婚"}'}, timeout=15)
     text = " ".join(m.get("text", "") for m in resp.json())
-    assert all(office["name"] in text and office["address"] in text for office in OFFICES)
+    assert all(office["name"] in text and office["address"] in text for office in OFFICES if "结婚" in office["services"])
     tracker = requests.get(f"{live_stack.url('rasa')}/conversations/web:widget-2/tracker",
                            params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10).json()
-    assert "action_list_offices" in [e.get("name") for e in tracker["events"] if e["event"] == "action"]
+    assert tracker["active_loop"]["name"] == "marriage_booking_form"
+    assert tracker["slots"]["requested_slot"] == "marriage_office"
 
 
 def test_rasa_http_api_refuses_calls_without_the_token(live_stack):

@@ -1,12 +1,16 @@
 """The WeChat Official Account callback protocol at the edge: signatures, crypto, safe parsing.
 
 Untrusted XML is first parsed with defusedxml (no DTDs, no entities, size-limited);
-only XML that passes is handed to wechatpy for typed parsing and crypto.
+only XML that passes is handed to wechatpy for crypto and typed parsing, and the
+result is turned at once into an :class:`Incoming` — nothing past this module sees XML.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -15,10 +19,10 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
-from xml.etree.ElementTree import ParseError
 
 MAX_BODY = 64 * 1024  # WeChat's own messages are a few KB at most
 TIMESTAMP_WINDOW = 300  # seconds either side of now
+MAX_FIELD = 8 * 1024  # longest text field kept from a message
 
 
 class Rejected(Exception):
@@ -37,12 +41,53 @@ class Query:
     msg_signature: str | None
     encrypt_type: str | None
 
+    @property
+    def encrypted(self) -> bool:
+        return self.encrypt_type == "aes"
+
 
 @dataclass(frozen=True)
 class WechatConfig:
     token: str
     app_id: str
     encoding_aes_key: str  # "" means plaintext mode
+
+    def __post_init__(self) -> None:
+        if self.encoding_aes_key:
+            try:
+                key = base64.b64decode(self.encoding_aes_key + "=", validate=True)
+            except binascii.Error as exc:
+                raise ValueError("WECHAT_ENCODING_AES_KEY is not valid base64") from exc
+            if len(self.encoding_aes_key) != 43 or len(key) != 32:
+                raise ValueError("WECHAT_ENCODING_AES_KEY must be the 43 characters WeChat shows")
+
+    def crypto(self) -> WeChatCrypto:
+        return WeChatCrypto(self.token, self.encoding_aes_key, self.app_id)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message or event from a resident, typed. ``kind`` is WeChat's MsgType, lower case."""
+
+    kind: str
+    openid: str
+    account: str  # ToUserName: the Official Account's own id
+    create_time: int
+    msg_id: int = 0
+    text: str = ""  # Content, or Recognition for voice
+    event: str = ""  # lower-case Event for kind == "event"
+    event_key: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    label: str = ""
+    status: str = ""  # TEMPLATESENDJOBFINISH's Status
+
+    @property
+    def dedupe_key(self) -> str:
+        """MsgId for messages; FromUserName + CreateTime (+ event, + MsgID) for events."""
+        if self.kind != "event" and self.msg_id:
+            return f"msg:{self.msg_id}"
+        return f"ev:{self.openid}:{self.create_time}:{self.kind}:{self.event}:{self.msg_id}"
 
 
 def _check_fresh(timestamp: str, now: float | None = None) -> None:
@@ -59,26 +104,31 @@ def _safe_xml(body: bytes | str) -> str:
     if len(raw) > MAX_BODY:
         raise Rejected(413, "body too large")
     try:
-        SafeET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (DefusedXmlException, ParseError) as exc:
+        root = SafeET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        text = raw.decode("utf-8")
+    except (DefusedXmlException, ParseError, UnicodeDecodeError) as exc:
         raise Rejected(400, f"unsafe or malformed xml: {type(exc).__name__}") from exc
-    return raw.decode("utf-8")
+    if root.tag != "xml":
+        raise Rejected(400, "not a WeChat message")
+    return text
 
 
 def verify_url(cfg: WechatConfig, q: Query, echostr: str) -> str:
-    """GET /wechat: the echostr to answer if the request really comes from WeChat."""
+    """GET /wechat: the echostr to answer if the request really comes from WeChat.
+
+    An Official Account's URL check is signed with the token in every mode (the
+    echostr is not encrypted, unlike WeCom's), so the plain signature decides.
+    """
     _check_fresh(q.timestamp)
     try:
-        if cfg.encoding_aes_key and q.msg_signature:
-            return WeChatCrypto(cfg.token, cfg.encoding_aes_key, cfg.app_id).check_signature(q.msg_signature, q.timestamp, q.nonce, echostr)
         check_signature(cfg.token, q.signature, q.timestamp, q.nonce)
-    except (InvalidSignatureException, InvalidAppIdException) as exc:
+    except InvalidSignatureException as exc:
         raise Rejected(403, "bad signature") from exc
     return echostr
 
 
-def open_message(cfg: WechatConfig, q: Query, body: bytes):
-    """Check, decrypt if needed and parse a POSTed message into a wechatpy message object."""
+def open_message(cfg: WechatConfig, q: Query, body: bytes) -> Incoming:
+    """Check, decrypt if needed and parse a POSTed message."""
     _check_fresh(q.timestamp)
     outer = _safe_xml(body)
     try:
@@ -86,32 +136,66 @@ def open_message(cfg: WechatConfig, q: Query, body: bytes):
     except InvalidSignatureException as exc:
         raise Rejected(403, "bad signature") from exc
     xml = outer
-    if q.encrypt_type == "aes":
+    if q.encrypted:
         if not cfg.encoding_aes_key or not q.msg_signature:
             raise Rejected(400, "encrypted message without key or msg_signature")
         try:
-            xml = WeChatCrypto(cfg.token, cfg.encoding_aes_key, cfg.app_id).decrypt_message(outer, q.msg_signature, q.timestamp, q.nonce)
+            xml = cfg.crypto().decrypt_message(outer, q.msg_signature, q.timestamp, q.nonce)
         except InvalidSignatureException as exc:
             raise Rejected(403, "bad msg_signature") from exc
         except InvalidAppIdException as exc:
             raise Rejected(403, "wrong appid") from exc
-        except (ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # corrupt ciphertext: base64, padding, struct or decode errors alike
             raise Rejected(400, "undecryptable message") from exc
         xml = _safe_xml(xml)
-    elif cfg.encoding_aes_key and q.encrypt_type not in (None, "", "raw"):
+    elif q.encrypt_type not in (None, "", "raw"):
         raise Rejected(400, "unknown encrypt_type")
+    return _typed(xml)
+
+
+def _s(value: object) -> str:
+    return value[:MAX_FIELD] if isinstance(value, str) else ""
+
+
+def _float(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if -180.0 <= number <= 180.0 else None
+
+
+def _typed(xml: str) -> Incoming:
     try:
         message = parse_message(xml)
+        data = message._data  # the raw fields wechatpy parsed; read defensively below
+        kind = _s(data.get("MsgType")).lower()
+        openid, account = _s(data.get("FromUserName")), _s(data.get("ToUserName"))
+        create_time = int(_s(data.get("CreateTime")) or 0)
+        msg_id = int(_s(data.get("MsgId")) or _s(data.get("MsgID")) or 0)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise Rejected(400, "not a WeChat message") from exc
-    if message is None or not getattr(message, "source", None):
+    if not openid or not kind or len(openid) > 64:
         raise Rejected(400, "not a WeChat message")
-    return message
+    common = {"kind": kind, "openid": openid, "account": account, "create_time": create_time, "msg_id": msg_id}
+    if kind == "text":
+        return Incoming(**common, text=_s(data.get("Content")))
+    if kind == "voice":
+        return Incoming(**common, text=_s(data.get("Recognition")))
+    if kind == "location":
+        return Incoming(**common, latitude=_float(data.get("Location_X")), longitude=_float(data.get("Location_Y")),
+                        label=_s(data.get("Label")))
+    if kind == "event":
+        event = _s(data.get("Event")).lower()
+        return Incoming(**common, event=event, event_key=_s(data.get("EventKey")), status=_s(data.get("Status")),
+                        latitude=_float(data.get("Latitude")), longitude=_float(data.get("Longitude")))
+    return Incoming(**common)
 
 
-def render_text_reply(cfg: WechatConfig, q: Query, message, text: str) -> str:
+def render_text_reply(cfg: WechatConfig, q: Query, incoming: Incoming, text: str) -> str:
     """A passive text reply, encrypted when the request was."""
-    xml = TextReply(content=text, message=message).render()
-    if q.encrypt_type == "aes":
-        return WeChatCrypto(cfg.token, cfg.encoding_aes_key, cfg.app_id).encrypt_message(xml, q.nonce, q.timestamp)
+    safe = text.replace("]]>", "]]]]><![CDATA[>")  # the reply is CDATA: a bot text must not close it
+    xml = TextReply(source=incoming.account, target=incoming.openid, content=safe).render()
+    if q.encrypted:
+        return cfg.crypto().encrypt_message(xml, q.nonce, q.timestamp)
     return xml

@@ -1,7 +1,8 @@
 """The one routing point every channel calls: record the message, then bot or agent.
 
 A conversation in state ``bot`` goes to Rasa; one that is ``queued`` or with an
-``agent`` goes to the handoff queue instead, so the bot never answers over a human.
+``agent`` goes to the handoff queue instead, so the bot never answers over a human,
+and so does a message an administrator's handoff rule matches (web/handoff/intake.py).
 """
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from web.analytics import recording
 from web.conversations import side_effects
 from web.conversations.models import Conversation, Message
-from web.rasa_client import BotMessage, RasaClient, RasaUnavailable
+from web.handoff import config as desk_config
+from web.handoff import intake
+from web.rasa_client import BotMessage, RasaClient, RasaUnavailable, Turn
+from web.review import inbox
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +33,7 @@ class Inbound:
     sender_id: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    transcript: str | None = None  # what the transcript shows when ``text`` is a trigger (a location, a menu tap)
 
 
 def conversation_for(sess: Session, channel: str, sender_id: str) -> Conversation:
@@ -47,24 +53,32 @@ class Router:
         with self.sessions.begin() as sess:
             conv = conversation_for(sess, inbound.channel, inbound.sender_id)
             conv.last_message_at = datetime.now()
-            sess.add(Message(conversation_id=conv.id, author="resident", text=inbound.text))
-            state = conv.state
-            conv_id = conv.id
-        if state != "bot":
+            said = Message(conversation_id=conv.id, author="resident", text=inbound.transcript or inbound.text,
+                           meta={"sent_to_bot": inbound.text} if inbound.transcript else {})
+            sess.add(said)
+            sess.flush()
+            state, conv_id, said_id = conv.state, conv.id, said.id
+            desk_replies = intake.intercept(sess, conv, said, desk_config.utcnow())
+        if desk_replies is not None:
             log.info("message routed to the agent queue", extra={"conversation": conv_id, "state": state})
-            return []
+            return [BotMessage(text=text) for text in desk_replies]
         try:
-            replies = self.rasa.send(inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout)
+            turn = self.rasa.exchange(inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout)
         except RasaUnavailable:
-            replies = [BotMessage(text=BOT_BUSY)]
+            turn = Turn([BotMessage(text=BOT_BUSY)])
         shown: list[BotMessage] = []
         with self.sessions.begin() as sess:
             conv = sess.get(Conversation, conv_id)
-            for reply in replies:
-                custom = side_effects.apply(sess, conv, reply.custom) if reply.custom else {}
-                reply = replace(reply, custom=custom)
+            if turn.understanding:  # what the bot made of the message: transcript, analytics, review inbox
+                said = sess.get(Message, said_id)
+                said.meta = {**said.meta, **recording.transcript_meta(turn.understanding)}
+                recording.record_turn(sess, conv, turn.understanding)
+                inbox.consider(sess, said, turn.understanding)
+            for reply in turn.messages:
+                applied = side_effects.apply(sess, conv, reply.custom) if reply.custom else side_effects.Applied({})
+                reply = replace(reply, text=side_effects.with_notices(reply.text, applied.notices), custom=applied.custom)
                 if reply.text or reply.buttons or reply.image or reply.custom:
                     sess.add(Message(conversation_id=conv_id, author="bot", text=reply.text,
-                                     meta={"custom": custom} if custom else {}))
+                                     meta={"custom": applied.custom} if applied.custom else {}))
                     shown.append(reply)
         return shown

@@ -1,0 +1,5 @@
+"""Social assistance (社会救助): the eligibility pre-check, applying, progress, sensitive stories.
+
+Importing the package registers its actions with the executor.
+"""
+from actions.assistance import apply, check, progress, triage  # noqa: F401

@@ -1,0 +1,150 @@
+"""Reading residents' answers: Chinese numbers, yes/no, who is applying, circumstances.
+
+Elderly residents answer in words (三口人, 一千五, 两万多, 没有), so the forms read the
+raw text when the NLU did not extract an entity. Keyword lists are data (words.yaml).
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+WORDS_FILE = Path(__file__).with_name("words.yaml")
+DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6,
+          "七": 7, "八": 8, "九": 9}
+UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?\s*[万千]?|[零〇一幺二两俩三仨四五六七八九十百千万]+")
+_COUNTED_RE = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*(?:口|个人|人|辆|台)")
+CASE_NO_RE = re.compile(r"JZ\d{13}", re.IGNORECASE)
+
+
+@cache
+def words() -> dict[str, Any]:
+    return yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+
+
+def _chinese_number(text: str) -> int | None:
+    """一千五 → 1500, 两万三 → 23000, 十二 → 12, 三 → 3, 一五零零 → 1500."""
+    if all(c in DIGITS for c in text):
+        return int("".join(str(DIGITS[c]) for c in text)) if text else None
+    total, section, digit, last_unit = 0, 0, None, 1
+    for char in text:
+        if char in DIGITS:
+            digit = DIGITS[char]
+        elif char in UNITS:
+            unit = UNITS[char]
+            if unit == 10000:
+                total += (section + (digit or 0)) * unit
+                section, digit, last_unit = 0, None, unit
+            else:
+                section += (1 if digit is None else digit) * unit
+                digit, last_unit = None, unit
+        else:
+            return None
+    if digit is not None:  # 一千五: a trailing digit counts in the next smaller unit
+        section += digit * (last_unit // 10 if last_unit >= 10 else 1)
+    return total + section
+
+
+def numbers(text: str) -> list[int]:
+    """Every amount or count in the text, as integers (1.5万 → 15000, 一千五 → 1500)."""
+    found = []
+    for match in _NUMBER_RE.finditer(text):
+        token = match.group(0).replace(" ", "")
+        if token[0].isdigit():
+            scale = 10000 if token.endswith("万") else 1000 if token.endswith("千") else 1
+            found.append(round(float(token.rstrip("万千")) * scale))
+        elif (value := _chinese_number(token)) is not None:
+            found.append(value)
+    return found
+
+
+def largest_number(text: str) -> int | None:
+    """The amount a sentence gives: the largest number in it (一个月一共三千 → 3000, not 1)."""
+    return max(numbers(text), default=None)
+
+
+def says_none(text: str) -> bool:
+    return any(w in text for w in words()["none"])
+
+
+def amount(text: str, entity_values: list[Any] | tuple[Any, ...] = ()) -> int | None:
+    """A yuan amount: the largest of the NLU's ``amount`` entities and the numbers in the text
+    (so 一个月一共三千 is 3000, not the 1 of 一个月); 没有 → 0."""
+    candidates = [int(v) for v in entity_values if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0]
+    candidates += numbers(text)
+    if candidates:
+        return max(candidates)
+    return 0 if says_none(text) else None
+
+
+def count(text: str, entity_value: Any = None) -> int | None:
+    """A small count (people, cars): the entity, else the number before 口/人/辆/个, else the only number."""
+    if isinstance(entity_value, (int, float)) and not isinstance(entity_value, bool):
+        value: int | None = int(entity_value)
+    elif counted := _COUNTED_RE.search(text):
+        value = numbers(counted.group(1))[0] if numbers(counted.group(1)) else None
+    else:
+        found = numbers(text)
+        value = found[0] if len(found) == 1 else 0 if not found and says_none(text) else None
+    return value if value is not None and value < 100 else None
+
+
+def vehicles(text: str, entity_value: Any = None) -> int | None:
+    if says_none(text):
+        return 0
+    value = count(text, entity_value)
+    if value is not None:
+        return value
+    return 1 if any(w in text for w in words()["affirm_words"]) else None
+
+
+def circumstances(text: str) -> list[str] | None:
+    """The special circumstances mentioned; ``[]`` for an explicit "none", ``None`` when unclear."""
+    found = [flag for flag, phrases in words()["circumstances"].items() if any(p in text for p in phrases)]
+    if found:
+        return found
+    return [] if says_none(text) else None
+
+
+def applicant(text: str) -> tuple[str | None, str | None]:
+    """(``本人`` or ``家人``, relation) from an answer like 我自己 / 帮我妈申请 / 家里人."""
+    for relation, phrases in words()["relations"].items():
+        if any(p in text for p in phrases):
+            return "家人", relation
+    if any(w in text for w in words()["family"]):
+        return "家人", None
+    if any(w in text for w in words()["self"]):
+        return "本人", "本人"
+    return None, None
+
+
+def relation(text: str) -> str | None:
+    found = applicant(text)[1]
+    if found and found != "本人":
+        return found
+    cleaned = re.sub(r"[是我的他她，。,.!！\s]", "", text)
+    return cleaned[:6] or None
+
+
+def assistance_type(text: str) -> str | None:
+    """The assistance type named in, or suggested by, the resident's words."""
+    for kind, phrases in words()["types"].items():
+        if any(p in text for p in phrases):
+            return kind
+    return None
+
+
+def yes_no(text: str, intent: str | None) -> bool | None:
+    if intent == "affirm":
+        return True
+    if intent == "deny":
+        return False
+    if any(w in text for w in words()["deny_words"]):
+        return False
+    if any(w in text for w in words()["affirm_words"]):
+        return True
+    return None

@@ -1,0 +1,58 @@
+"""The first step of every assistance request: a sensitive story goes to a person at once;
+otherwise the form about to start gets a clean slate and what the message already told us."""
+from __future__ import annotations
+
+from typing import Any
+
+from actions import events, services
+from actions.assistance import parsing, registry, sensitive
+from actions.assistance.flow import APPLY_SLOTS, CHECK_SLOTS, SENSITIVE_SLOT, entity, reset
+from actions.dispatcher import Dispatcher
+from actions.executor import action
+from actions.tracker import Tracker
+from common.backoffice_client import BackofficeError, BackofficeUnavailable
+
+STORY_MIN_LENGTH = 8  # a message this long that points to a type is taken as the hardship description
+
+
+@action("action_assistance_triage")
+def triage(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    if sensitive.respond(dispatcher, tracker.latest_text):
+        return [events.slot_set(SENSITIVE_SLOT, True)]
+    out = [events.slot_set(SENSITIVE_SLOT, False)]
+    if tracker.latest_intent == "assistance_eligibility":
+        return out + reset(CHECK_SLOTS) + _tell_standard(dispatcher, tracker)
+    return out + _prefill_application(tracker)
+
+
+def _tell_standard(dispatcher: Dispatcher, tracker: Tracker) -> list[dict]:
+    district = tracker.get_slot("district") or registry.district_in(tracker.latest_text)
+    if not district and (resident := registry.bound_resident(tracker.sender_id)):
+        district = registry.district_name(resident["hukou_district_code"])
+    known = registry.districts()
+    asked = district or (known[0][1] if known else "")
+    try:
+        std = services.backoffice().get("/assistance/standards", district=asked)["standard"]
+    except (BackofficeError, BackofficeUnavailable):
+        dispatcher.utter(response="utter_assistance_precheck_intro")
+        return [events.slot_set("district", district)] if district else []
+    place = district or std["city"]
+    dispatcher.utter(response="utter_assistance_standard", place=place, dibao=std["dibao_per_person_month"],
+                     since=_since(std["effective_from"]), low_income=std["low_income_line"])
+    dispatcher.utter(response="utter_assistance_precheck_intro")
+    return [events.slot_set("district", district)] if district else []
+
+
+def _since(iso: str) -> str:
+    year, month, day = (int(x) for x in iso.split("-"))
+    return f"{year}年{month}月{day}日"
+
+
+def _prefill_application(tracker: Tracker) -> list[dict]:
+    text = tracker.latest_text
+    named = entity(tracker, "assistance_type")
+    kind = named or parsing.assistance_type(text)
+    out = reset(APPLY_SLOTS) + [events.slot_set("assistance_type", kind)]
+    if kind and not text.startswith("/") and len(text) >= STORY_MIN_LENGTH:
+        out.append(events.slot_set("assistance_hardship", text[:300]))
+    return out

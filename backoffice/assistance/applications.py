@@ -1,0 +1,166 @@
+"""Creating applications idempotently, moving them through the review, and who may see them."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backoffice.assistance import standards
+from backoffice.assistance.models import NEEDS_REASON, TRANSITIONS, TYPES, Application, StatusEvent
+from backoffice.region.models import Community, Street
+from backoffice.residents.models import Resident
+from backoffice.residents.registry import resident_for_openid
+from common.masking import PHONE_RE, is_valid_id_number, mask_id_number, mask_phone
+
+
+class Refused(Exception):
+    """A request the back-office will not carry out: ``code`` and a message a resident can read."""
+
+    def __init__(self, code: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+@dataclass(frozen=True)
+class NewApplication:
+    type: str
+    applicant_id_number: str
+    relation: str
+    phone: str
+    community: str
+    hardship: str
+    consent: bool
+    submitted_by_openid: str | None
+    channel: str
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> NewApplication:
+        applicant = body.get("applicant") or {}
+        return cls(type=str(body.get("type", "")), applicant_id_number=str(applicant.get("id_number", "")).strip().upper(),
+                   relation=str(applicant.get("relation") or "本人")[:8], phone=str(applicant.get("phone", "")).strip(),
+                   community=str(body.get("community", "")).strip(), hardship=str(body.get("hardship", "")).strip(),
+                   consent=(body.get("consent") or {}).get("economic_check") is True,
+                   submitted_by_openid=body.get("submitted_by_openid") or None, channel=str(body.get("channel", ""))[:16])
+
+
+def find_community(sess: Session, said: str) -> Community | None:
+    """A community by code, name or alias, or the one whose name a sentence mentions (我住在曹杨一村)."""
+    said = said.strip()
+    if not said:
+        return None
+    found = sess.get(Community, said)
+    if found:
+        return found
+    best: tuple[int, Community] | None = None
+    for community in sess.scalars(select(Community).order_by(Community.code)):
+        for name in (community.name, community.name.removesuffix("居委会").removesuffix("村委会"), *community.aliases):
+            if len(name) >= 2 and name in said and (best is None or len(name) > best[0]):
+                best = (len(name), community)
+    return best[1] if best else None
+
+
+def advisor_json(community: Community) -> dict[str, Any]:
+    street: Street = community.street
+    return {"community": {"code": community.code, "name": community.name},
+            "street": {"code": street.code, "name": street.name, "service_center": street.service_center},
+            "district_code": street.district_code,
+            "advisor": {"name": street.advisor_name, "phone": street.advisor_phone}}
+
+
+def _request_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _check(new: NewApplication, sess: Session) -> Community:
+    if new.type not in TYPES:
+        raise Refused("unknown_type", "救助类型不对，可以是：" + "、".join(TYPES))
+    if not is_valid_id_number(new.applicant_id_number):
+        raise Refused("invalid_id_number", "身份证号码不对，请核对一下")
+    if not PHONE_RE.fullmatch(new.phone):
+        raise Refused("invalid_phone", "手机号码不对，请核对一下")
+    if not new.consent:
+        raise Refused("consent_required", "没有您同意家庭经济状况核对的授权，申请没法提交")
+    if not new.hardship:
+        raise Refused("hardship_required", "请简单说一下家里遇到的困难")
+    community = find_community(sess, new.community)
+    if community is None:
+        raise Refused("unknown_community", "没有找到这个居委会，请说一下完整的名字")
+    return community
+
+
+def create(sess: Session, body: dict[str, Any], idempotency_key: str) -> tuple[Application, bool]:
+    """The application for this key: created now (``True``) or the one created before (``False``)."""
+    digest = _request_hash(body)
+    existing = sess.scalar(select(Application).where(Application.idempotency_key == idempotency_key))
+    if existing:
+        if existing.request_hash != digest:
+            raise Refused("idempotency_key_reused", "这个请求编号已经用在另一份申请上了", 409)
+        return existing, False
+    new = NewApplication.from_json(body)
+    community = _check(new, sess)
+    now = datetime.now()
+    applicant = sess.scalar(select(Resident).where(Resident.id_number == new.applicant_id_number))
+    submitter = resident_for_openid(sess, new.submitted_by_openid) if new.submitted_by_openid else None
+    app = Application(idempotency_key=idempotency_key, request_hash=digest, type=new.type,
+                      applicant_id_number=new.applicant_id_number, applicant_resident_id=applicant.id if applicant else None,
+                      relation=new.relation, phone=new.phone, community_code=community.code, hardship=new.hardship[:500],
+                      consent_at=now, submitted_by_openid=new.submitted_by_openid,
+                      submitted_by_resident_id=submitter.id if submitter else None, channel=new.channel,
+                      status="受理", created_at=now, updated_at=now)
+    app.history.append(StatusEvent(status="受理", at=now))
+    sess.add(app)
+    try:
+        sess.flush()
+    except IntegrityError:  # the same key, created by a concurrent request a moment ago
+        sess.rollback()
+        existing = sess.scalar(select(Application).where(Application.idempotency_key == idempotency_key))
+        if existing is None:
+            raise
+        if existing.request_hash != digest:
+            raise Refused("idempotency_key_reused", "这个请求编号已经用在另一份申请上了", 409) from None
+        return existing, False
+    app.case_no = f"JZ{now:%Y%m%d}{app.id:05d}"
+    sess.flush()
+    return app, True
+
+
+def transition(sess: Session, app: Application, status: str, reason: str) -> None:
+    if status not in TRANSITIONS.get(app.status, ()):
+        raise Refused("bad_transition", f"申请现在是“{app.status}”，不能直接改成“{status}”", 409)
+    if status in NEEDS_REASON and not reason.strip():
+        raise Refused("reason_required", f"“{status}”需要写明原因")
+    now = datetime.now()
+    app.status, app.status_reason, app.updated_at = status, reason.strip(), now
+    app.history.append(StatusEvent(status=status, reason=reason.strip(), at=now))
+
+
+def owned_by(resident: Resident):
+    """The SQL condition for a resident's own applications: as applicant, or submitted by them."""
+    return or_(Application.applicant_id_number == resident.id_number, Application.submitted_by_resident_id == resident.id)
+
+
+def application_json(sess: Session, app: Application) -> dict[str, Any]:
+    step = standards.process_step(app.status)
+    where = advisor_json(sess.get(Community, app.community_code))
+    return {
+        "case_no": app.case_no,
+        "type": app.type,
+        "applicant": {"id_number_masked": mask_id_number(app.applicant_id_number), "relation": app.relation,
+                      "phone_masked": mask_phone(app.phone)},
+        "community_code": app.community_code,
+        "status": app.status,
+        "status_reason": app.status_reason,
+        "status_text": step["plain"],
+        "next_step": step["next"],
+        "history": [{"status": e.status, "reason": e.reason, "at": e.at.isoformat(timespec="seconds")} for e in app.history],
+        "documents": standards.programs().get(app.type, {}).get("documents", []),
+        "advisor": where["advisor"],
+        "street": where["street"]["name"],
+        "created_at": app.created_at.isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,172 @@
+"""The handbook API: search for the bot, and create / update / delete for the administrator's pages."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backoffice.eldercare.places import bound_resident, district_code
+from backoffice.handbook import search as bm25
+from backoffice.handbook.models import HandbookEntry
+from common.db import session
+
+bp = Blueprint("handbook", __name__, url_prefix="/handbook")
+
+TOPIC_RE = re.compile(r"^[a-z][a-z_]{1,29}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,59}$")
+TEXT_FIELDS = {"title": 120, "body": 4000, "conditions": 2000, "how_to_apply": 2000, "contact": 300, "source": 300,
+               "next_step": 300}
+REQUIRED = ("topic", "title", "body", "source")
+
+
+def error(status: int, code: str, message: str):
+    return jsonify(error=code, message=message), status
+
+
+def entry_json(e: HandbookEntry) -> dict:
+    return {
+        "id": e.id, "slug": e.slug, "topic": e.topic, "title": e.title, "body": e.body, "conditions": e.conditions,
+        "how_to_apply": e.how_to_apply, "documents": e.documents, "contact": e.contact, "source": e.source,
+        "effective_date": e.effective_date.isoformat() if e.effective_date else None, "district_code": e.district_code,
+        "keywords": e.keywords, "next_step": e.next_step, "updated_by": e.updated_by,
+        "updated_at": e.updated_at.isoformat(timespec="seconds"), "version": e.version,
+    }
+
+
+def _apply(e: HandbookEntry, body: dict) -> str | None:
+    """Copy the fields present in ``body`` onto the entry; a Chinese error message if one is invalid."""
+    sess = session()
+    if "topic" in body:
+        if not isinstance(body["topic"], str) or not TOPIC_RE.match(body["topic"]):
+            return "topic 只能是小写英文字母和下划线，例如 funeral。"
+        e.topic = body["topic"]
+    if "slug" in body:
+        if not isinstance(body["slug"], str) or not SLUG_RE.match(body["slug"]):
+            return "slug 只能是小写英文字母、数字、短横线和下划线。"
+        e.slug = body["slug"]
+    for field, limit in TEXT_FIELDS.items():
+        if field in body:
+            value = body[field]
+            if not isinstance(value, str) or len(value) > limit:
+                return f"{field} 需要是不超过 {limit} 个字的文字。"
+            setattr(e, field, value.strip())
+    for field in ("documents", "keywords"):
+        if field in body:
+            if not isinstance(body[field], list) or not all(isinstance(x, str) and x.strip() for x in body[field]):
+                return f"{field} 需要是文字列表。"
+            setattr(e, field, [x.strip() for x in body[field]])
+    if "effective_date" in body:
+        try:
+            e.effective_date = date.fromisoformat(body["effective_date"]) if body["effective_date"] else None
+        except (TypeError, ValueError):
+            return "effective_date 的格式应为 YYYY-MM-DD。"
+    if "district" in body:
+        if body["district"] in (None, ""):
+            e.district_code = None
+        elif (code := district_code(sess, str(body["district"]))) is None:
+            return "没有找到这个区。"
+        else:
+            e.district_code = code
+    if not all(getattr(e, f, None) for f in REQUIRED):
+        return "标题（title）、正文（body）、出处（source）和主题（topic）都不能为空。"
+    return None
+
+
+def _editor() -> str:
+    return (request.headers.get("X-Editor") or "admin").strip()[:40] or "admin"
+
+
+@bp.get("/entries")
+def list_entries():
+    query = select(HandbookEntry).order_by(HandbookEntry.topic, HandbookEntry.id)
+    if topic := request.args.get("topic"):
+        query = query.where(HandbookEntry.topic == topic)
+    if request.args.get("district"):
+        code = district_code(session(), request.args["district"])
+        query = query.where((HandbookEntry.district_code == code) | HandbookEntry.district_code.is_(None))
+    return jsonify(entries=[entry_json(e) for e in session().scalars(query)])
+
+
+@bp.get("/entries/<int:entry_id>")
+def get_entry(entry_id: int):
+    e = session().get(HandbookEntry, entry_id)
+    return jsonify(entry_json(e)) if e else error(404, "not_found", "没有这条内容。")
+
+
+@bp.post("/entries")
+def create_entry():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(400, "bad_request", "请求内容需要是 JSON 对象。")
+    sess = session()
+    e = HandbookEntry(slug=f"{body.get('topic', 'entry')}-{uuid.uuid4().hex[:8]}", conditions="", how_to_apply="",
+                      documents=[], contact="", keywords=[], next_step="", updated_by=_editor(),
+                      updated_at=datetime.now(), version=1)
+    if message := _apply(e, body):
+        return error(400, "invalid", message)
+    sess.add(e)
+    try:
+        sess.commit()
+    except IntegrityError:
+        sess.rollback()
+        return error(409, "slug_taken", "这个 slug 已经有条目在用了。")
+    return jsonify(entry_json(e)), 201
+
+
+@bp.patch("/entries/<int:entry_id>")
+def update_entry(entry_id: int):
+    """Change the fields given; the next search (in every worker) uses the new text. No retraining, no restart."""
+    sess = session()
+    e = sess.get(HandbookEntry, entry_id)
+    if e is None:
+        return error(404, "not_found", "没有这条内容。")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(400, "bad_request", "请求内容需要是 JSON 对象。")
+    if message := _apply(e, body):
+        sess.rollback()
+        return error(400, "invalid", message)
+    e.version, e.updated_at, e.updated_by = e.version + 1, datetime.now(), _editor()
+    try:
+        sess.commit()
+    except IntegrityError:
+        sess.rollback()
+        return error(409, "slug_taken", "这个 slug 已经有条目在用了。")
+    return jsonify(entry_json(e))
+
+
+@bp.delete("/entries/<int:entry_id>")
+def delete_entry(entry_id: int):
+    sess = session()
+    e = sess.get(HandbookEntry, entry_id)
+    if e is None:
+        return error(404, "not_found", "没有这条内容。")
+    sess.delete(e)
+    sess.commit()
+    return "", 204
+
+
+@bp.get("/search")
+def search_entries():
+    """Best entries for a resident's question: ``q``, optional ``topic`` (faq key), ``district`` (code or name)
+    or ``openid`` (the bound resident's district), ``limit``."""
+    sess, args = session(), request.args
+    query = args.get("q", "").strip()
+    if not query:
+        return error(400, "bad_request", "需要问题文字 q。")
+    code = district_code(sess, args["district"]) if args.get("district") else None
+    if code is None and args.get("openid"):
+        resident = bound_resident(sess, args["openid"])
+        code = resident.hukou_district_code if resident else None
+    try:
+        limit = max(1, min(10, int(args.get("limit", 3))))
+    except ValueError:
+        limit = 3
+    matches = bm25.search(sess, query, topic=args.get("topic") or None, district=code, limit=limit)
+    entries = {e.id: e for e in sess.scalars(select(HandbookEntry).where(HandbookEntry.id.in_([m.entry_id for m in matches])))}
+    return jsonify(query=query, topic=args.get("topic"), district_code=code,
+                   results=[{**entry_json(entries[m.entry_id]), "score": m.score, "coverage": m.coverage} for m in matches if m.entry_id in entries])

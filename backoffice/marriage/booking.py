@@ -1,0 +1,413 @@
+"""The booking rules: availability, create, look up, cancel, reschedule.
+
+Functions take a SQLAlchemy session and plain values and raise :class:`BookingError`
+(a 4xx with a code and a Chinese message) when a rule says no. Every write runs in one
+transaction that takes the places it needs with a conditional UPDATE, so concurrent
+requests can never leave more appointments than places.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backoffice.marriage import calendar
+from backoffice.marriage.models import (DIVORCE_STAGES, SERVICES, MarriageAppointment, MarriageBinding, MarriageClosure,
+                                        MarriageParty, MarriageSlot, Office)
+from backoffice.residents.models import Resident, WechatBinding
+from common.masking import is_valid_id_number, mask_id_number, mask_phone
+
+LEGAL_AGE = {"男": 22, "女": 20}
+PHONE_RE = re.compile(r"1[3-9]\d{9}")
+MAX_DAYS = 62
+
+
+class BookingError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    id_number: str
+
+    @property
+    def gender(self) -> str:
+        return "男" if int(self.id_number[16]) % 2 else "女"
+
+    @property
+    def birth_date(self) -> date:
+        return date(int(self.id_number[6:10]), int(self.id_number[10:12]), int(self.id_number[12:14]))
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    openid: str
+    office_code: str
+    service: str
+    stage: str
+    day: date
+    start: str
+    parties: tuple[Party, ...]
+    phone: str
+
+
+@contextmanager
+def writing(sess: Session) -> Iterator[None]:
+    """One write transaction. SQLite takes its write lock up front (BEGIN IMMEDIATE), so two
+    writers queue on the busy timeout instead of failing when a read lock would need upgrading."""
+    if sess.get_bind().dialect.name == "sqlite":
+        sess.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield
+        sess.commit()
+    except BaseException:
+        sess.rollback()
+        raise
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+def get_office(sess: Session, code: str) -> Office:
+    office = sess.get(Office, code)
+    if office is None:
+        raise BookingError(404, "office_not_found", "没有找到这个婚姻登记处")
+    return office
+
+
+def closures(sess: Session, office_code: str, first: date, last: date) -> dict[date, str]:
+    rows = sess.scalars(select(MarriageClosure).where(
+        MarriageClosure.day.between(first, last),
+        or_(MarriageClosure.office_code == office_code, MarriageClosure.office_code.is_(None))))
+    return {row.day: row.reason for row in rows}
+
+
+def slot_capacity(office: Office, timetable_slot: dict, status: calendar.DayStatus) -> int:
+    return int(timetable_slot["capacity"]) + (office.peak_extra_capacity if status.peak else 0)
+
+
+def availability(sess: Session, office: Office, first: date, days: int, until: date | None = None) -> list[dict]:
+    """``until`` replaces the booking horizon (a divorce certificate may be booked up to day 60 of its window)."""
+    days = max(1, min(days, MAX_DAYS))
+    last = first + timedelta(days=days - 1)
+    closed = closures(sess, office.code, first, last)
+    booked = {(s.day, s.start): s for s in sess.scalars(select(MarriageSlot).where(
+        MarriageSlot.office_code == office.code, MarriageSlot.day.between(first, last)))}
+    window_first, window_last = calendar.booking_window()
+    window_last = until or window_last
+    out = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        status = calendar.day_status(day, closed)
+        reason = status.reason
+        if status.open and not window_first <= day <= window_last:
+            reason = "不在可预约的日期范围内"
+        slots = []
+        if status.open and not reason:
+            for t in office.slots:
+                row = booked.get((day, t["start"]))
+                capacity = row.capacity if row else slot_capacity(office, t, status)
+                slots.append({"start": t["start"], "end": t["end"], "capacity": capacity,
+                              "free": capacity - (row.booked if row else 0)})
+        out.append({"date": day.isoformat(), "open": not reason, "reason": reason, "peak": status.peak, "slots": slots})
+    return out
+
+
+def bound_id_numbers(sess: Session, openid: str) -> set[str]:
+    """The ID numbers this openid stands for: its marriage binding and its real-name binding (实名绑定)."""
+    ids = set(sess.scalars(select(MarriageBinding.id_number).where(MarriageBinding.openid == openid)))
+    ids |= set(sess.scalars(select(Resident.id_number).join(WechatBinding, WechatBinding.resident_id == Resident.id)
+                            .where(WechatBinding.openid == openid)))
+    return ids
+
+
+def appointments_of(sess: Session, openid: str, include_past: bool = False) -> list[MarriageAppointment]:
+    ids = bound_id_numbers(sess, openid)
+    theirs = select(MarriageParty.appointment_id).where(MarriageParty.id_number.in_(ids))
+    query = (select(MarriageAppointment)
+             .where(or_(MarriageAppointment.openid == openid, MarriageAppointment.id.in_(theirs)))
+             .order_by(MarriageAppointment.day, MarriageAppointment.start))
+    if not include_past:
+        query = query.where(MarriageAppointment.status == "booked", MarriageAppointment.day >= calendar.today())
+    return list(sess.scalars(query))
+
+
+def own_appointment(sess: Session, openid: str, number: str) -> MarriageAppointment:
+    """The resident's own appointment; someone else's answers exactly like a missing one."""
+    appointment = next((a for a in appointments_of(sess, openid, include_past=True) if a.number == number), None)
+    if appointment is None:
+        raise BookingError(404, "appointment_not_found", "没有查到这个预约号对应的、您本人的预约")
+    return appointment
+
+
+def appointment_json(a: MarriageAppointment) -> dict:
+    kind = f"离婚{a.stage}" if a.service == "离婚" else a.service
+    return {
+        "number": a.number,
+        "status": a.status,
+        "service": a.service,
+        "stage": a.stage,
+        "office": {"code": a.office.code, "name": a.office.name, "address": a.office.address, "phone": a.office.phone},
+        "date": a.day.isoformat(),
+        "start": a.start,
+        "end": a.end,
+        "parties": [{"name": p.name, "id_number": mask_id_number(p.id_number)} for p in a.parties],
+        "phone": mask_phone(a.phone),
+        "application_date": a.application_day.isoformat() if a.application_day else None,
+        "materials": calendar.materials().get(kind, []),
+    }
+
+
+# --- validation ----------------------------------------------------------------------------------------------------
+
+def parse_request(openid: str, body: dict) -> BookingRequest:
+    def need(field: str) -> str:
+        value = body.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise BookingError(422, "invalid_request", f"缺少必填项：{field}")
+        return value.strip()
+
+    service = need("service")
+    if service not in SERVICES:
+        raise BookingError(422, "invalid_service", "办理事项只能是结婚、离婚或补领")
+    stage = (body.get("stage") or "").strip()
+    if service == "离婚" and stage not in DIVORCE_STAGES:
+        raise BookingError(422, "invalid_stage", "离婚预约要说明是提交离婚申请，还是冷静期满后领离婚证")
+    if service != "离婚":
+        stage = ""
+    try:
+        day = date.fromisoformat(need("date"))
+    except ValueError:
+        raise BookingError(422, "invalid_date", "日期的格式不对") from None
+    phone = need("phone")
+    if not PHONE_RE.fullmatch(phone):
+        raise BookingError(422, "invalid_phone", "手机号码应该是 11 位数字，以 1 开头")
+    raw_parties = body.get("parties")
+    if not isinstance(raw_parties, list) or not raw_parties:
+        raise BookingError(422, "invalid_request", "缺少当事人的姓名和身份证号")
+    parties = tuple(parse_party(p) for p in raw_parties)
+    wanted = (1, 2) if service == "补领" else (2,)
+    if len(parties) not in wanted:
+        raise BookingError(422, "invalid_parties", "结婚和离婚登记需要双方的姓名和身份证号")
+    if len({p.id_number for p in parties}) != len(parties):
+        raise BookingError(422, "same_person", "双方的身份证号是同一个，请核对一下")
+    return BookingRequest(openid, need("office_code"), service, stage, day, need("start"), parties, phone)
+
+
+def parse_party(raw: object) -> Party:
+    if not isinstance(raw, dict):
+        raise BookingError(422, "invalid_parties", "当事人信息的格式不对")
+    name = str(raw.get("name") or "").strip()
+    id_number = str(raw.get("id_number") or "").strip().upper()
+    if not 1 < len(name) <= 30:
+        raise BookingError(422, "invalid_name", "请填写当事人的真实姓名")
+    if not is_valid_id_number(id_number):
+        raise BookingError(422, "invalid_id_number",
+                           f"{name}的身份证号码 {mask_id_number(id_number)} 不对，请核对一下（18位，最后一位可能是X）")
+    return Party(name, id_number)
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def check_legal_age(parties: tuple[Party, ...], day: date) -> None:
+    for p in parties:
+        need = LEGAL_AGE[p.gender]
+        if age_on(p.birth_date, day) < need:
+            reached = date(p.birth_date.year + need, p.birth_date.month,
+                           28 if (p.birth_date.month, p.birth_date.day) == (2, 29) else p.birth_date.day)
+            raise BookingError(422, "under_age",
+                               f"按照法律规定，结婚年龄{p.gender}方不能早于{need}周岁。{p.name}到"
+                               f"{reached.year}年{calendar.chinese_date(reached)}才满{need}周岁，那天以后才能办理结婚登记。")
+
+
+def check_bookable_day(sess: Session, office: Office, service: str, day: date, start: str,
+                       window: tuple[date, date]) -> tuple[dict, calendar.DayStatus]:
+    if service not in office.services:
+        raise BookingError(422, "service_not_offered", f"{office.name}不办理{service}登记，请换一个登记处")
+    if not window[0] <= day <= window[1]:
+        raise BookingError(422, "date_out_of_range",
+                           f"这一天不能预约：可以约的是{calendar.chinese_date(window[0])}到{calendar.chinese_date(window[1])}之间")
+    status = calendar.day_status(day, closures(sess, office.code, day, day))
+    if not status.open:
+        raise BookingError(422, "office_closed", f"{calendar.chinese_date(day)}{status.reason}，请换一天")
+    slot = next((t for t in office.slots if t["start"] == start), None)
+    if slot is None:
+        raise BookingError(422, "invalid_slot", f"{office.name}没有 {start} 开始的时段")
+    return slot, status
+
+
+def divorce_application_day(sess: Session, parties: tuple[Party, ...]) -> date:
+    """The day this couple's divorce application was handed in (its 申请 appointment, already past)."""
+    ids = [p.id_number for p in parties]
+    rows = sess.scalars(select(MarriageAppointment).join(MarriageParty)
+                        .where(MarriageAppointment.service == "离婚", MarriageAppointment.stage == "申请",
+                               MarriageAppointment.status == "booked", MarriageAppointment.day < calendar.today(),
+                               MarriageParty.id_number.in_(ids))
+                        .order_by(MarriageAppointment.day.desc()))
+    for appointment in rows:
+        if {p.id_number for p in appointment.parties} == set(ids):
+            return appointment.day
+    raise BookingError(422, "no_divorce_application",
+                       "离婚要来两次：第一次两人一起到登记处提交离婚申请，之后有30天冷静期；冷静期满后第31天到第60天之间，"
+                       "两人再一起来领离婚证。系统里没有查到你们已经提交过的离婚申请，请先预约“提交离婚申请”。")
+
+
+def certificate_window(sess: Session, parties: tuple[Party, ...]) -> tuple[date, date, date]:
+    application = divorce_application_day(sess, parties)
+    first, last = calendar.cooling_off_window(application)
+    if calendar.today() > last:
+        raise BookingError(422, "application_expired",
+                           f"你们{calendar.chinese_date(application)}提交的离婚申请，到{calendar.chinese_date(last)}已满60天没有领证，"
+                           "按规定视为撤回了申请。如果还要离婚，需要重新预约提交离婚申请。")
+    return application, max(first, calendar.booking_window()[0]), last
+
+
+def cooling_off_error(application: date, first: date, last: date) -> BookingError:
+    return BookingError(422, "cooling_off",
+                        f"离婚冷静期：你们{calendar.chinese_date(application)}提交了离婚申请，30天冷静期内不能领证；"
+                        f"请在{calendar.chinese_date(first)}到{calendar.chinese_date(last)}之间预约领证，"
+                        "过了这个期限没来，申请就视为撤回。")
+
+
+# --- writing -------------------------------------------------------------------------------------------------------
+
+def _insert(sess: Session, model: type) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT DO NOTHING (both databases speak it)."""
+    return (postgresql.insert if sess.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+
+
+def _ensure_slot(sess: Session, office: Office, day: date, timetable_slot: dict, status: calendar.DayStatus) -> None:
+    values = {"office_code": office.code, "day": day, "start": timetable_slot["start"], "end": timetable_slot["end"],
+              "capacity": slot_capacity(office, timetable_slot, status), "booked": 0}
+    sess.execute(_insert(sess, MarriageSlot).values(**values).on_conflict_do_nothing(index_elements=["office_code", "day", "start"]))
+
+
+def _take_place(sess: Session, office: Office, day: date, timetable_slot: dict, status: calendar.DayStatus) -> None:
+    """Take one place atomically: the UPDATE only matches while a place is free (row-locked in PostgreSQL,
+    serialised by the write lock in SQLite), so the last place goes to exactly one request."""
+    _ensure_slot(sess, office, day, timetable_slot, status)
+    taken = sess.execute(update(MarriageSlot)
+                         .where(MarriageSlot.office_code == office.code, MarriageSlot.day == day,
+                                MarriageSlot.start == timetable_slot["start"], MarriageSlot.booked < MarriageSlot.capacity)
+                         .values(booked=MarriageSlot.booked + 1)
+                         .execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        raise BookingError(409, "slot_full",
+                           f"{calendar.chinese_date(day)} {timetable_slot['start']} 这个时段已经约满了，请换个时段或换一天")
+
+
+def _free_place(sess: Session, appointment: MarriageAppointment) -> None:
+    sess.execute(update(MarriageSlot)
+                 .where(MarriageSlot.office_code == appointment.office_code, MarriageSlot.day == appointment.day,
+                        MarriageSlot.start == appointment.start, MarriageSlot.booked > 0)
+                 .values(booked=MarriageSlot.booked - 1)
+                 .execution_options(synchronize_session=False))
+
+
+def _retire_past_parties(sess: Session, id_numbers: list[str]) -> None:
+    """Appointments whose day has passed no longer count as the person's live appointment."""
+    sess.execute(update(MarriageParty)
+                 .where(MarriageParty.id_number.in_(id_numbers), MarriageParty.active.is_(True),
+                        MarriageParty.day < calendar.today())
+                 .values(active=False).execution_options(synchronize_session=False))
+
+
+def _check_identity(sess: Session, openid: str, parties: tuple[Party, ...]) -> None:
+    bound = bound_id_numbers(sess, openid)
+    if bound and not bound & {p.id_number for p in parties}:
+        shown = "、".join(mask_id_number(i) for i in sorted(bound))
+        raise BookingError(403, "identity_mismatch",
+                           f"这个微信已经绑定了身份证 {shown}，只能预约本人的婚姻登记。请用当事人自己的微信预约。")
+    if not bound:
+        sess.execute(_insert(sess, MarriageBinding).values(openid=openid, id_number=parties[0].id_number)
+                     .on_conflict_do_nothing(index_elements=["openid"]))
+
+
+def _kind(service: str, stage: str) -> str:
+    return f"离婚{stage}" if service == "离婚" else service
+
+
+def create(sess: Session, req: BookingRequest) -> MarriageAppointment:
+    """Runs inside :func:`writing`; the caller commits."""
+    office = get_office(sess, req.office_code)
+    window = calendar.booking_window()
+    application_day = None
+    if req.service == "离婚" and req.stage == "领证":
+        application_day, first, last = certificate_window(sess, req.parties)
+        if not first <= req.day <= last:
+            raise cooling_off_error(application_day, first, last)
+        window = (first, last)
+    timetable_slot, status = check_bookable_day(sess, office, req.service, req.day, req.start, window)
+    if req.service == "结婚":
+        check_legal_age(req.parties, req.day)
+    _check_identity(sess, req.openid, req.parties)
+    _retire_past_parties(sess, [p.id_number for p in req.parties])
+    _take_place(sess, office, req.day, timetable_slot, status)
+    appointment = MarriageAppointment(openid=req.openid, office_code=office.code, service=req.service,
+                                      stage=req.stage, day=req.day, start=timetable_slot["start"], end=timetable_slot["end"],
+                                      phone=req.phone, application_day=application_day, office=office)
+    kind = _kind(req.service, req.stage)
+    appointment.parties = [MarriageParty(position=i, name=p.name, id_number=p.id_number, service_key=kind, day=req.day)
+                           for i, p in enumerate(req.parties, 1)]
+    sess.add(appointment)
+    try:
+        sess.flush()
+    except IntegrityError:
+        raise BookingError(409, "already_booked",
+                           f"当事人已经有一个还没办的{kind}登记预约了，同一个人不能重复预约。"
+                           "可以说“查预约”看看，或者先取消原来的预约。") from None
+    appointment.number = f"HY{req.day:%y%m%d}{appointment.id:05d}"
+    return appointment
+
+
+def cancel(sess: Session, openid: str, number: str) -> MarriageAppointment:
+    appointment = own_appointment(sess, openid, number)
+    if appointment.status == "cancelled":
+        return appointment  # cancelling twice is the same as once
+    if appointment.day < calendar.today():
+        raise BookingError(422, "appointment_past", "这个预约的日子已经过了，不用取消")
+    _free_place(sess, appointment)
+    appointment.status = "cancelled"
+    for party in appointment.parties:
+        party.active = False
+    return appointment
+
+
+def reschedule(sess: Session, openid: str, number: str, day: date, start: str) -> MarriageAppointment:
+    appointment = own_appointment(sess, openid, number)
+    if appointment.status != "booked" or appointment.day < calendar.today():
+        raise BookingError(422, "appointment_not_active", "这个预约已经取消或者已经过期了，不能改时间，可以重新预约")
+    if (appointment.day, appointment.start) == (day, start):
+        return appointment  # already there: a repeated request changes nothing
+    window = calendar.booking_window()
+    if appointment.application_day:
+        first, last = calendar.cooling_off_window(appointment.application_day)
+        window = (max(first, window[0]), last)
+        if not window[0] <= day <= window[1]:
+            raise cooling_off_error(appointment.application_day, window[0], window[1])
+    office = appointment.office
+    timetable_slot, status = check_bookable_day(sess, office, appointment.service, day, start, window)
+    if appointment.service == "结婚":
+        check_legal_age(tuple(Party(p.name, p.id_number) for p in appointment.parties), day)
+    _take_place(sess, office, day, timetable_slot, status)
+    _free_place(sess, appointment)
+    appointment.day, appointment.start, appointment.end = day, timetable_slot["start"], timetable_slot["end"]
+    for party in appointment.parties:
+        party.day = day
+    return appointment
+
+
+def divorce_window(sess: Session, parties: tuple[Party, ...]) -> dict:
+    application, first, last = certificate_window(sess, parties)
+    return {"application_date": application.isoformat(), "first_date": first.isoformat(), "last_date": last.isoformat()}

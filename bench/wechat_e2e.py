@@ -1,0 +1,209 @@
+"""End-to-end benchmark of the WeChat channel through the real stack, against Rasa alone.
+
+Starts back-office, actions, Rasa and web from the Procfile on free ports (PostgreSQL
+from TEST_DATABASE_URL, Redis db 13), then measures, in the same run:
+
+* latency of a single-turn question (sequential): signed ``POST /wechat`` → passive
+  reply, and the same message to Rasa's own REST channel (``/webhooks/rest/webhook``);
+* sustained throughput with 20 and 100 concurrent residents (closed loop: each sends
+  its next message when the previous is answered), for both.
+
+The per-resident rate limit is switched off (``RESIDENT_RATE_LIMIT=0``): bench
+residents write far faster than people do. Results: docs/performance.md.
+
+    .venv/bin/python -m bench.wechat_e2e [--model models/<hash>.tar.gz] [--seconds 20]
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from common.db import make_engine, normalise_url
+from common.migrate import upgrade
+from tools import stack, train
+from tools.wechat_standin import message_xml, wechat_signature
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "你好"
+TOKEN = "bench-token"
+_msg_ids = itertools.count(int(time.time() * 1000) * 1000)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class WentAsync(Exception):
+    """WeChat got `success` (the bot needed more than the budget): the reply goes out through Celery."""
+
+
+class Targets:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.web = f"http://127.0.0.1:{env['WEB_PORT']}"
+        self.rasa = f"http://127.0.0.1:{env['RASA_PORT']}"
+        self.local = threading.local()
+
+    def _http(self) -> requests.Session:
+        if not hasattr(self.local, "http"):
+            self.local.http = requests.Session()
+        return self.local.http
+
+    def wechat(self, resident: str) -> float:
+        ts, nonce = str(int(time.time())), uuid.uuid4().hex[:8]
+        body = message_xml({"ToUserName": "gh_bench", "FromUserName": resident, "CreateTime": int(ts),
+                            "MsgType": "text", "Content": QUESTION, "MsgId": next(_msg_ids)})
+        started = time.perf_counter()
+        resp = self._http().post(self.web + "/wechat", data=body.encode(), timeout=30,
+                                 params={"signature": wechat_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce})
+        elapsed = time.perf_counter() - started
+        if resp.status_code == 200 and resp.text == "success":
+            raise WentAsync()
+        if resp.status_code != 200 or not SafeET.fromstring(resp.content).findtext("Content"):
+            raise RuntimeError(f"no passive reply: {resp.status_code} {resp.text[:200]}")
+        return elapsed
+
+    def web_rest(self, resident: str) -> float:
+        """The web app's REST channel: the same routing point as /wechat, without the WeChat protocol."""
+        started = time.perf_counter()
+        resp = self._http().post(self.web + "/webhooks/rest/webhook", json={"sender": resident, "message": QUESTION},
+                                 timeout=30)
+        elapsed = time.perf_counter() - started
+        if resp.status_code != 200 or not resp.json():
+            raise RuntimeError(f"no web answer: {resp.status_code}")
+        return elapsed
+
+    def rasa_alone(self, resident: str) -> float:
+        started = time.perf_counter()
+        resp = self._http().post(self.rasa + "/webhooks/rest/webhook", json={"sender": resident, "message": QUESTION},
+                                 timeout=30)
+        elapsed = time.perf_counter() - started
+        if resp.status_code != 200 or not resp.json():
+            raise RuntimeError(f"no Rasa answer: {resp.status_code}")
+        return elapsed
+
+
+def sequential(call, n: int) -> dict[str, float]:
+    times = [call(f"oBenchSeq{uuid.uuid4().hex[:12]}") for _ in range(n)]
+    return {"n": n, "median_ms": statistics.median(times) * 1000, "p99_ms": pct(times, 99) * 1000}
+
+
+def sustained(call, residents: int, seconds: float) -> dict[str, float]:
+    deadline = time.monotonic() + seconds
+    times: list[float] = []
+    errors = [0]
+    went_async = [0]
+    lock = threading.Lock()
+
+    def resident_loop(i: int) -> None:
+        openid = f"oBench{residents}x{i}{uuid.uuid4().hex[:8]}"
+        while time.monotonic() < deadline:
+            try:
+                t = call(openid)
+            except WentAsync:
+                with lock:
+                    went_async[0] += 1
+                continue
+            except Exception:
+                with lock:
+                    errors[0] += 1
+                continue
+            with lock:
+                times.append(t)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(residents) as pool:
+        list(pool.map(resident_loop, range(residents)))
+    elapsed = time.monotonic() - started
+    return {"residents": residents, "msgs_per_s": len(times) / elapsed, "median_ms": statistics.median(times) * 1000,
+            "p99_ms": pct(times, 99) * 1000, "errors": errors[0], "answered_success": went_async[0],
+            "n": len(times)}
+
+
+def start_stack(model: Path, workdir: Path) -> tuple[dict[str, str], dict]:
+    pg_url = normalise_url(os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    names = {k: f"civic_bench_{k}_{uuid.uuid4().hex[:8]}" for k in ("pf", "bo")}
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = {k: make_url(pg_url).set(database=n).render_as_string(hide_password=False) for k, n in names.items()}
+    upgrade("platform", urls["pf"])
+    upgrade("backoffice", urls["bo"])
+    from backoffice.seed.load import seed
+
+    seed(make_engine(urls["bo"]))
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/13"
+    ports = {key: stack.free_port() for key in stack.DEFAULT_PORTS}
+    env = stack.stack_env({**os.environ, "DATABASE_URL": urls["pf"], "BACKOFFICE_DATABASE_URL": urls["bo"],
+                           "REDIS_URL": redis_url, "RASA_MODEL": str(model), "WECHAT_TOKEN": TOKEN,
+                           "WECHAT_ENCODING_AES_KEY": "", "RESIDENT_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING",
+                           "RASA_TOKEN": "bench-rasa-token", "BACKOFFICE_TOKEN": "bench-bo-token"}, ports)
+    procs = {name: stack.start_process(name, env, workdir / "logs") for name in ("backoffice", "actions", "rasa", "web")}
+
+    def cleanup() -> None:
+        for proc in procs.values():
+            stack.stop_process(proc)
+        with admin.connect() as conn:
+            for name in names.values():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    try:
+        stack.wait_http(f"http://127.0.0.1:{ports['RASA_PORT']}/", 300, procs["rasa"])
+        stack.wait_http(f"http://127.0.0.1:{ports['WEB_PORT']}/readyz", 60, procs["web"])
+    except Exception:
+        for log in sorted((workdir / "logs").glob("*.log")):
+            print(f"==== {log.name}\n" + log.read_text(errors="replace")[-3000:])
+        cleanup()
+        raise
+    return env, {"cleanup": cleanup}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=None, help="default: train (or reuse) the current data's model")
+    parser.add_argument("--sequential", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    model = args.model or train.train()
+    with tempfile.TemporaryDirectory() as tmp:
+        env, handle = start_stack(model, Path(tmp))
+        try:
+            targets = Targets(env)
+            for warm in range(5):  # load the model's lazy parts and the connection pools
+                targets.wechat(f"oBenchWarm{warm}")
+                targets.rasa_alone(f"oBenchWarm{warm}")
+            results = {"rasa_seq": sequential(targets.rasa_alone, args.sequential),
+                       "web_rest_seq": sequential(targets.web_rest, args.sequential),
+                       "wechat_seq": sequential(targets.wechat, args.sequential)}
+            for residents in (20, 100) if args.seconds > 0 else ():
+                results[f"rasa_{residents}"] = sustained(targets.rasa_alone, residents, args.seconds)
+                results[f"wechat_{residents}"] = sustained(targets.wechat, residents, args.seconds)
+        finally:
+            handle["cleanup"]()
+    print(f"model {model.name}, cores {os.cpu_count()}, question {QUESTION!r}")
+    for name, r in results.items():
+        print(f"{name:13s} " + "  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+    print(f"overhead (median, sequential): {results['wechat_seq']['median_ms'] / results['rasa_seq']['median_ms'] - 1:+.1%}")
+    print(f"of which the WeChat protocol itself (vs the web REST channel): "
+          f"{results['wechat_seq']['median_ms'] / results['web_rest_seq']['median_ms'] - 1:+.1%}")
+    for residents in (20, 100) if args.seconds > 0 else ():
+        w, r = results[f"wechat_{residents}"], results[f"rasa_{residents}"]
+        print(f"throughput ratio at {residents}: {w['msgs_per_s'] / r['msgs_per_s']:.2f} (wechat / rasa alone)")
+
+
+if __name__ == "__main__":
+    main()

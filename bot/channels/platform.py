@@ -1,0 +1,126 @@
+"""The platform's channel: Rasa's REST channel plus what the bot understood in the turn.
+
+The web app (web/rasa_client.py) posts ``{"sender", "message", "metadata"}`` to
+``/webhooks/platform/webhook`` exactly as to the stock REST channel and gets back
+
+    {"messages": [<REST-channel bot messages>],
+     "understanding": {"intent", "confidence", "guess", "entities": [{"entity", "value"}],
+                       "fallback", "actions", "active_loop", "requested_slot",
+                       "flows": [{"flow", "event": "started"|"completed"|"abandoned", "step"}],
+                       "district"}}
+
+read from the conversation's tracker after the turn, so analytics, the NLU review
+inbox and the agent console know what the bot made of every resident message
+without a second call. The stock ``rest:`` channel stays enabled beside it.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback", "utter_default"})
+
+
+def turn_events(events: List[Dict[str, Any]], message_id: Text) -> List[Dict[str, Any]]:
+    """The events of one turn: from the user event with ``message_id`` up to the next user event."""
+    start = next((i for i in range(len(events) - 1, -1, -1)
+                  if events[i].get("event") == "user" and events[i].get("message_id") == message_id), None)
+    if start is None:
+        return []
+    turn = [events[start]]
+    for event in events[start + 1:]:
+        if event.get("event") == "user":
+            break
+        turn.append(event)
+    return turn
+
+
+def understanding(turn: List[Dict[str, Any]], slots: Dict[str, Any], active_loop: Optional[Text],
+                  loop_before: Optional[Text], slot_before: Optional[Text]) -> Dict[str, Any]:
+    """What the bot made of the turn: the parse result, the actions run and the flows started or ended."""
+    parse = (turn[0].get("parse_data") or {}) if turn else {}
+    intent = (parse.get("intent") or {}).get("name")
+    confidence = (parse.get("intent") or {}).get("confidence")
+    ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+    guess = ranking[0] if ranking else {"name": intent, "confidence": confidence}
+    actions: List[Text] = []
+    flows: List[Dict[str, Any]] = []
+    current, requested, last_action = loop_before, slot_before, None
+    for event in turn[1:]:
+        kind = event.get("event")
+        if kind == "action":
+            last_action = event.get("name")
+            if last_action != "action_listen":
+                actions.append(last_action)
+        elif kind == "slot" and event.get("name") == "requested_slot" and event.get("value"):
+            requested = event.get("value")
+        elif kind == "active_loop":
+            name = event.get("name")
+            if name and name != current:
+                if current:
+                    flows.append({"flow": current, "event": "abandoned", "step": requested})
+                flows.append({"flow": name, "event": "started", "step": None})
+            elif not name and current:
+                # A form ends itself when it is complete; anything else (action_deactivate_loop
+                # after "不弄了", a handoff, a restart) means the resident did not reach the end.
+                flows.append({"flow": current, "event": "completed" if last_action == current else "abandoned",
+                              "step": requested})
+            current = name
+    return {
+        "intent": intent,
+        "confidence": confidence,
+        "guess": {"intent": guess.get("name"), "confidence": guess.get("confidence")},
+        "entities": [{"entity": e.get("entity"), "value": e.get("value")} for e in parse.get("entities") or []],
+        "fallback": intent == FALLBACK_INTENT or any(a in FALLBACK_ACTIONS for a in actions),
+        "actions": actions,
+        "active_loop": active_loop,
+        "requested_slot": slots.get("requested_slot") if active_loop else None,
+        "flows": flows,
+        "district": slots.get("district"),
+    }
+
+
+class PlatformInput(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "platform"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("platform_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            sender_id = await self._extract_sender(request)
+            text = self._extract_message(request)
+            if not isinstance(sender_id, str) or not isinstance(text, str):
+                return response.json({"error": "bad_request", "message": "需要 sender 和 message 两个字段"}, status=400)
+            agent = request.app.ctx.agent
+            before = await agent.tracker_store.retrieve(sender_id)
+            loop_before = before.active_loop_name if before else None
+            slot_before = before.get_slot("requested_slot") if before and loop_before else None
+            collector = CollectingOutputChannel()
+            message = UserMessage(text, collector, sender_id, input_channel=self._extract_input_channel(request),
+                                  metadata=self.get_metadata(request))
+            await on_new_message(message)
+            tracker = await agent.tracker_store.retrieve(sender_id)
+            understood: Dict[str, Any] = {}
+            if tracker is not None:
+                events = [e.as_dict() for e in tracker.events]
+                understood = understanding(turn_events(events, message.message_id), tracker.current_slot_values(),
+                                           tracker.active_loop_name, loop_before, slot_before)
+            return response.json({"messages": collector.messages, "understanding": understood})
+
+        return bp

@@ -1,0 +1,253 @@
+"""Social assistance through the real stack: web → Rasa → actions → back-office.
+
+Where the NLU is not the point, a turn uses Rasa's intent syntax (``/assistance_apply``);
+the answers inside the forms are free text, read by the forms' validation actions.
+"""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice.assistance.models import Application
+from common.masking import id_check_char, mask_id_number
+from tools import stack
+from web.assistance.models import OutboxEntry
+from web.conversations.models import Conversation, Message
+from web.outbound.models import OutboundMessage
+
+pytestmark = pytest.mark.stack
+
+PHONE = "13912345678"
+
+
+def new_sender(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def make_id(birth: str = "19480315") -> str:
+    first17 = f"310107{birth}{uuid.uuid4().int % 900 + 100:03d}"
+    return first17 + id_check_char(first17)
+
+
+def say(live_stack, sender: str, text: str) -> str:
+    resp = requests.post(live_stack.url("web") + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+    assert resp.status_code == 200, resp.text
+    return "\n".join(m.get("text", "") for m in resp.json())
+
+
+def intent(name: str, **entities) -> str:
+    return f"/{name}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{name}"
+
+
+def applications_for(backoffice_db, id_number: str) -> list[Application]:
+    with Session(backoffice_db) as sess:
+        return list(sess.scalars(select(Application).where(Application.applicant_id_number == id_number)))
+
+
+def backoffice_api(live_stack, method: str, path: str, **kwargs) -> dict:
+    headers = {"Authorization": f"Bearer {live_stack.env['BACKOFFICE_TOKEN']}", **kwargs.pop("headers", {})}
+    resp = requests.request(method, live_stack.url("backoffice") + path, headers=headers, timeout=10, **kwargs)
+    assert resp.status_code < 300, resp.text
+    return resp.json()
+
+
+def file_application(live_stack, id_number: str, openid: str | None = None) -> str:
+    body = {"type": "低保", "applicant": {"id_number": id_number, "relation": "本人", "phone": PHONE},
+            "community": "曹杨一村", "hardship": "失业在家，没有收入", "consent": {"economic_check": True},
+            "submitted_by_openid": openid, "channel": "web"}
+    return backoffice_api(live_stack, "POST", "/assistance/applications", json=body,
+                          headers={"Idempotency-Key": uuid.uuid4().hex})["case_no"]
+
+
+# --- pre-check ---------------------------------------------------------------------------
+
+def test_precheck_likely_eligible_cites_the_district_standard(live_stack):
+    sender = new_sender("check-yes")
+    first = say(live_stack, sender, intent("assistance_eligibility"))
+    assert "1510" in first and "哪个区" in first
+    assert "几口人" in say(live_stack, sender, "普陀区")
+    assert "收入" in say(live_stack, sender, "我们家三口人")
+    assert "存款" in say(live_stack, sender, "一个月一共三千块")
+    assert "汽车" in say(live_stack, sender, "没有存款")
+    assert "大病" in say(live_stack, sender, "没车")
+    answer = say(live_stack, sender, "都没有")
+    assert "可能符合低保" in answer
+    assert "人均约1000元" in answer and "1510元" in answer  # the figure and the rule used
+    assert "民政部门" in answer and "决定" in answer  # the bureau decides; nothing is promised
+
+
+def test_precheck_likely_not_says_which_limit(live_stack):
+    sender = new_sender("check-no")
+    say(live_stack, sender, intent("assistance_eligibility", district="宝山区"))
+    for answer in ("2口人", "8000", "十万", "有一辆车"):
+        say(live_stack, sender, answer)
+    answer = say(live_stack, sender, "没有")
+    assert "可能不符合" in answer
+    assert "3020" in answer and "人均月收入约4000元" in answer
+    assert "有1辆车" in answer and "民政部门" in answer
+
+
+def test_precheck_needs_assessment_for_serious_illness_expenses(live_stack):
+    sender = new_sender("check-maybe")
+    say(live_stack, sender, intent("assistance_eligibility", district="普陀区"))
+    for answer in ("两口人", "四千", "一万", "没有"):
+        say(live_stack, sender, answer)
+    answer = say(live_stack, sender, "老伴住院了，每个月自己付的药费一千")
+    assert "需要工作人员上门" in answer and "支出型贫困" in answer
+    assert "扣除后人均约1500元" in answer and "民政部门" in answer
+
+
+# --- applying ----------------------------------------------------------------------------
+
+def fill_application(live_stack, sender: str, id_number: str, *, who: str = "我自己") -> str:
+    say(live_stack, sender, intent("assistance_apply", assistance_type="低保"))
+    assert "身份证" in say(live_stack, sender, who)
+    assert "手机" in say(live_stack, sender, f"身份证号是{id_number}")
+    assert "居委会" in say(live_stack, sender, PHONE)
+    assert "困难" in say(live_stack, sender, "曹杨一村")
+    return say(live_stack, sender, "我下岗好几年了，一直没有收入，身体也不好")
+
+
+def test_without_consent_nothing_is_submitted(live_stack, backoffice_db):
+    sender, id_number = new_sender("no-consent"), make_id()
+    assert "经济状况核对" in fill_application(live_stack, sender, id_number)
+    refusal = say(live_stack, sender, "不同意")
+    assert "没法提交" in refusal and "同意" in refusal
+    assert "好的，先不办了" in say(live_stack, sender, intent("stop"))
+    assert applications_for(backoffice_db, id_number) == []
+
+
+def test_a_family_member_application_gets_a_case_number_documents_and_the_advisor(live_stack, backoffice_db, bind):
+    sender = new_sender("family")
+    me = bind(sender)
+    mother_id = make_id("19400202")
+    assert "哪一种" in say(live_stack, sender, intent("assistance_apply"))
+    inferred = say(live_stack, sender, "我妈生病住院花了好多钱，家里快过不下去了")
+    assert "医疗救助" in inferred and "本人" in inferred
+    assert "身份证" in say(live_stack, sender, "帮我妈申请")
+    say(live_stack, sender, mother_id)
+    say(live_stack, sender, f"电话{PHONE}")
+    consent = say(live_stack, sender, "曹杨一村居委会")  # the hardship was already told: straight to consent
+    assert "经济状况核对" in consent
+    read_back = say(live_stack, sender, "同意")
+    assert mask_id_number(mother_id) in read_back and mother_id not in read_back
+    assert "您的母亲" in read_back and "医疗救助" in read_back and PHONE not in read_back
+    done = say(live_stack, sender, "对")
+    [case] = applications_for(backoffice_db, mother_id)
+    assert case.case_no in done and case.relation == "母亲" and case.type == "医疗救助"
+    assert case.submitted_by_resident_id == me.id and case.consent_at is not None
+    assert "沈丽华" in done and "021-62540132" in done and "医保卡" in done
+    assert "民政部门决定" in done
+    progress = say(live_stack, sender, intent("assistance_progress"))
+    assert case.case_no in progress and "收下您的申请" in progress
+
+
+# --- progress ----------------------------------------------------------------------------
+
+def test_progress_shows_own_cases_and_reveals_nothing_about_others(live_stack, bind):
+    sender = new_sender("progress")
+    me = bind(sender)
+    own = file_application(live_stack, me.id_number)
+    backoffice_api(live_stack, "POST", f"/assistance/applications/{own}/status", json={"status": "入户调查"})
+    other = file_application(live_stack, make_id("19550505"))
+    listed = say(live_stack, sender, intent("assistance_progress"))
+    assert own in listed and "上门了解" in listed and "下一步" in listed
+    assert other not in listed
+    theirs = say(live_stack, sender, intent("assistance_progress", case_no=other))
+    nobody = say(live_stack, sender, intent("assistance_progress", case_no="JZ2099010199999"))
+    assert "没有查到" in theirs and "低保" not in theirs and "曹杨" not in theirs
+    assert theirs.replace(other, "X") == nobody.replace("JZ2099010199999", "X")
+
+
+def test_progress_needs_a_bound_identity(live_stack):
+    answer = say(live_stack, new_sender("unbound"), intent("assistance_progress"))
+    assert "实名绑定" in answer
+
+
+# --- sensitive stories -------------------------------------------------------------------
+
+def test_a_sensitive_story_gets_care_a_hotline_and_an_urgent_person(live_stack, platform_db):
+    sender = new_sender("sensitive")
+    say(live_stack, sender, intent("assistance_apply", assistance_type="临时救助"))
+    answer = say(live_stack, sender, "我老公天天打我，我真的不想活了")
+    assert "110" in answer and "962525" in answer and "工作人员" in answer
+    assert "身份证" not in answer  # no form question after it
+    with Session(platform_db) as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == f"web:{sender}"))
+        assert (conv.state, conv.handoff_priority, conv.handoff_reason) == ("queued", "urgent", "sensitive")
+    assert "身份证" not in say(live_stack, sender, "你在吗")  # now a person answers, not the form
+
+
+def test_a_sensitive_first_message_is_never_a_form(live_stack):
+    """The action server itself, with the tracker Rasa would send for such a first message."""
+    tracker = {"sender_id": "web:x", "slots": {}, "latest_message": {"text": "我想申请救助，我现在无家可归睡在地铁站",
+                                                                     "intent": {"name": "assistance_apply"}, "entities": []},
+               "events": [], "active_loop": {}}
+    resp = requests.post(live_stack.url("actions") + "/webhook", timeout=10,
+                         json={"next_action": "action_assistance_triage", "tracker": tracker, "domain": {}}).json()
+    assert {"event": "slot", "name": "assistance_sensitive", "value": True} in \
+        [{k: e[k] for k in ("event", "name", "value")} for e in resp["events"]]
+    [message] = resp["responses"]
+    assert message["custom"]["handoff"] == {"reason": "sensitive", "priority": "urgent"} and "110" in message["text"]
+
+
+# --- nothing lost ------------------------------------------------------------------------
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise TimeoutError(what)
+
+
+def test_an_application_confirmed_while_the_back_office_is_down_is_submitted_later(
+        live_stack, backoffice_process, backoffice_db, platform_db):
+    sender, id_number = new_sender("outbox"), make_id("19520708")
+    fill_application(live_stack, sender, id_number)
+    say(live_stack, sender, "同意")
+    worker = None
+    backoffice_process.stop()
+    try:
+        saved = say(live_stack, sender, "对")
+        assert "保存好了" in saved and "自动帮您提交" in saved
+        with Session(platform_db) as sess:
+            conv = sess.scalar(select(Conversation).where(Conversation.sender_id == f"web:{sender}"))
+            [entry] = sess.scalars(select(OutboxEntry).where(OutboxEntry.conversation_id == conv.id)).all()
+            assert entry.status == "pending" and entry.body["applicant"]["id_number"] == id_number
+            conv_id, entry_id = conv.id, entry.id
+            transcript = [m.text for m in sess.scalars(select(Message).where(Message.conversation_id == conv_id))]
+            assert not any("outbox" in t for t in transcript)  # the payload itself is not shown or stored
+        worker = stack.start_process("worker", live_stack.env, live_stack.log_dir)
+
+        def attempts() -> int:
+            with Session(platform_db) as sess:
+                return sess.get(OutboxEntry, entry_id).attempts
+
+        wait_for(lambda: attempts() >= 1, 60, "the worker never tried while the back-office was down")
+    finally:
+        backoffice_process.start()
+    try:
+        def sent() -> OutboxEntry | None:
+            with Session(platform_db) as sess:
+                entry = sess.get(OutboxEntry, entry_id)
+                return entry if entry.status == "sent" and entry.notified_at else None
+
+        entry = wait_for(sent, 90, "the outbox entry was not submitted after the back-office came back")
+    finally:
+        stack.stop_process(worker)
+    [case] = applications_for(backoffice_db, id_number)
+    assert case.idempotency_key == entry_id and entry.result["case_no"] == case.case_no
+    with Session(platform_db) as sess:
+        notices = sess.scalars(select(Message).where(Message.conversation_id == conv_id, Message.author == "bot",
+                                                     Message.text.contains(case.case_no))).all()
+        pushed = sess.scalars(select(OutboundMessage).where(OutboundMessage.ref == entry_id)).all()
+    assert len(notices) == 1 and len(pushed) == 1 and case.case_no in json.dumps(pushed[0].body, ensure_ascii=False)

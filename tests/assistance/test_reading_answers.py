@@ -1,0 +1,62 @@
+"""How the assistance forms read residents' words, and which stories are not forms."""
+from __future__ import annotations
+
+import pytest
+
+from actions.assistance import parsing, sensitive
+
+
+@pytest.mark.parametrize("said, value", [
+    ("三口人", 3), ("家里4口", 4), ("一千五", 1500), ("两千三百", 2300), ("两万三", 23000), ("1.5万", 15000),
+    ("大概两千多块吧", 2000), ("3000元", 3000), ("一个月一共三千块", 3000), ("五万块", 50000), ("一五零零", 1500), ("没有", 0), ("没有存款", 0),
+])
+def test_amounts_and_counts_in_words_or_digits(said, value):
+    assert parsing.amount(said) == value
+
+
+def test_an_nlu_entity_wins_over_the_text():
+    assert parsing.amount("好几千", [4200]) == 4200
+    assert parsing.amount("一个月一共三千", [1]) == 3000  # an entity for 一个月 does not win
+    assert parsing.amount("不知道") is None
+    assert parsing.count("两百") is None  # not a household size
+    assert parsing.count("我们家三口人") == 3 and parsing.count("一家4口人，一个老人") == 4
+    assert parsing.vehicles("有一辆车") == 1 and parsing.vehicles("没车") == 0
+
+
+@pytest.mark.parametrize("said, who, relation", [
+    ("我自己", "本人", "本人"), ("给我本人申请", "本人", "本人"), ("帮我妈申请", "家人", "母亲"),
+    ("替我老伴", "家人", "配偶"), ("家里人", "家人", None), ("嗯嗯", None, None),
+])
+def test_who_the_application_is_for(said, who, relation):
+    assert parsing.applicant(said) == (who, relation)
+
+
+def test_circumstances_none_and_unclear():
+    assert parsing.circumstances("老伴住院了，我还有残疾证") == ["serious_illness", "disability"]
+    assert parsing.circumstances("都没有") == []
+    assert parsing.circumstances("嗯") is None
+
+
+def test_the_type_a_story_points_to():
+    assert parsing.assistance_type("老伴得了癌症化疗，钱都花光了") == "支出型贫困"
+    assert parsing.assistance_type("家里着火了") == "临时救助"
+    assert parsing.assistance_type("我想申请低保") == "低保"
+    assert parsing.assistance_type("你好") is None
+
+
+def test_yes_and_no_including_the_negations_that_contain_yes():
+    assert parsing.yes_no("同意", None) is True and parsing.yes_no("不同意", None) is False
+    assert parsing.yes_no("不对", None) is False and parsing.yes_no("随便", "affirm") is True
+    assert parsing.yes_no("嗯……", None) is True and parsing.yes_no("什么意思", None) is None
+
+
+@pytest.mark.parametrize("story, kind", [
+    ("我真的不想活了", "self_harm"), ("老公天天打我", "violence"), ("邻居家孩子一个人在家好几天了", "child_danger"),
+    ("楼上老人摔倒了没人管", "elder_danger"), ("我现在 无家可归 睡在地铁站", "rough_sleeping"),
+])
+def test_sensitive_stories_are_recognised(story, kind):
+    assert sensitive.category(story) == kind
+
+
+def test_ordinary_hardship_is_not_a_sensitive_story():
+    assert sensitive.category("家里收入低，想申请低保") is None

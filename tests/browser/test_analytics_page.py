@@ -1,0 +1,91 @@
+"""`/admin/analytics` in the system's Chromium: the real web app on a loopback port, the fixture's events."""
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+from werkzeug.serving import make_server
+
+from common import settings
+from common.db import make_engine
+from common.migrate import upgrade
+from tests.analytics.conftest import D1, D3, load_fixture
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SUPERVISOR, AGENT, PASSWORD = "analytics_supervisor", "analytics_agent", "browser-test-password"
+
+
+@pytest.fixture
+def web_url(tmp_path, redis_url, monkeypatch) -> Iterator[str]:
+    db = f"sqlite:///{tmp_path / 'platform.db'}"
+    upgrade("platform", db)
+    sessions = sessionmaker(make_engine(db))
+    load_fixture(sessions)
+    from web.console import accounts
+
+    with sessions.begin() as sess:
+        accounts.create(sess, SUPERVISOR, PASSWORD, "supervisor", "李主管")
+        accounts.create(sess, AGENT, PASSWORD, "agent", "小王")
+    for key, value in {"DATABASE_URL": db, "REDIS_URL": redis_url, "RASA_URL": "http://127.0.0.1:9"}.items():
+        monkeypatch.setenv(key, value)
+    from web.app import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(settings.load()), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _sign_in(page, web_url: str, username: str) -> None:
+    page.goto(web_url + "/console/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit], form button")
+    page.wait_for_load_state()
+
+
+def test_the_page_needs_a_supervisor_login(web_url, browser):
+    page = browser.new_page()
+    page.goto(web_url + "/admin/analytics")
+    assert "/console/login" in page.url  # the console's sign-in (web/analytics/access.py)
+    _sign_in(page, web_url, AGENT)
+    assert page.goto(web_url + "/admin/analytics").status == 403  # agents do not see the figures
+
+
+def test_figures_charts_filters_and_csv(web_url, browser):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    _sign_in(page, web_url, SUPERVISOR)
+    page.goto(f"{web_url}/admin/analytics?start={D1}&end={D3}")
+    assert page.locator("#tile-conversations b").inner_text() == "4"
+    assert page.locator("#tile-containment b").inner_text() == "50.0%"
+    assert page.locator("#tile-first-reply b").inner_text() == "6 分 0 秒"
+    assert page.locator("#per-day svg rect").count() == 3
+    assert page.locator("#ratings svg rect").count() == 5
+    assert "marriage_form" in page.locator("#flows table").inner_text()
+    page.select_option("select[name=district]", "普陀区")
+    page.click("#filters button")
+    page.wait_for_url("**district=*")
+    assert page.locator("#tile-conversations b").inner_text() == "1"
+    assert page.locator("#tile-containment b").inner_text() == "100.0%"
+    with page.expect_download() as download:
+        page.click("#csv")
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["metric", "key", "value"]
+    assert ["conversations", D1, "1"] in rows and ["rating", "非常满意", "1"] in rows
+    context.close()

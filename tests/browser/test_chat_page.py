@@ -1,0 +1,106 @@
+"""The /chat page in real Chromium: talk to the bot, use a choice button, switch to large font,
+and receive a message sent later (Outbound → the conversation's mailbox → the page's polling).
+
+The page runs on a real web process (the Procfile's command) in front of a Rasa stand-in
+that answers as the test asks: the subject is the page and its channel, not the NLU.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+
+import pytest
+import redis
+import requests
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy.orm import sessionmaker
+
+from common.db import make_engine
+from common.migrate import upgrade
+from tools import stack
+from web.outbound import Outbound
+from web.rasa_client import BotMessage
+from wechat.rasa_standin import RasaStandIn
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/13"
+
+
+@pytest.fixture(scope="module")
+def chat_site(tmp_path_factory, redis_url):
+    workdir = tmp_path_factory.mktemp("chat")
+    db_url = f"sqlite:///{workdir / 'platform.db'}"
+    upgrade("platform", db_url)
+    rasa = RasaStandIn()
+    server_thread = threading.Thread(target=rasa.server.serve_forever, daemon=True)
+    server_thread.start()
+    port = stack.free_port()
+    env = stack.stack_env({**os.environ, "DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "RASA_URL": rasa.url},
+                          {"WEB_PORT": port, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0})
+    web = stack.start_process("web", env, workdir / "logs")
+    try:
+        stack.wait_http(f"http://127.0.0.1:{port}/readyz", 60, web)
+        outbound = Outbound(sessionmaker(make_engine(db_url)), redis.Redis.from_url(REDIS_URL), lambda *_: None)
+        yield f"http://127.0.0.1:{port}", rasa, outbound
+    finally:
+        stack.stop_process(web)
+        rasa.server.shutdown()
+
+
+@pytest.fixture
+def page():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: `make browser` installs it")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser.new_context(locale="zh-CN").new_page()
+        browser.close()
+
+
+def test_a_resident_chats_picks_a_choice_uses_large_font_and_gets_a_later_message(page, chat_site):
+    url, rasa, outbound = chat_site
+    page.goto(url + "/chat")
+    sender = "web:" + page.locator("#chat").get_attribute("data-sender")
+    rasa.behave(sender, replies=[{"text": "您要办哪种登记？", "buttons": [
+        {"title": "结婚登记", "payload": "/marriage_book"}, {"title": "补领结婚证", "payload": "/marriage_reissue"}]}])
+
+    page.get_by_label("输入您想问的话").fill("我要预约")
+    page.get_by_label("输入您想问的话").press("Enter")
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("您要办哪种登记？")
+    rasa.behave(sender)  # from now on it echoes
+    page.get_by_role("button", name="补领结婚证").click()
+    expect(log).to_contain_text("收到：/marriage_reissue")
+    assert rasa.messages_from(sender) == ["我要预约", "/marriage_reissue"]
+
+    toggle = page.get_by_role("button", name="大字模式")
+    before = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= before * 1.3
+
+    note = f"工作人员回复：您的材料已经收到了。{uuid.uuid4().hex[:4]}"
+    outbound.deliver(sender, [BotMessage(text=note)], reason="agent")
+    expect(log).to_contain_text(note, timeout=10_000)  # polled from the mailbox, no reload
+
+    page.reload()  # same conversation after a reload: large font kept, nothing shown twice
+    expect(page.get_by_role("button", name="大字模式")).to_have_attribute("aria-pressed", "true")
+    page.wait_for_timeout(4000)  # more than one polling interval
+    assert note not in page.get_by_role("log").inner_text()
+    page.get_by_label("输入您想问的话").fill("还在吗")
+    page.get_by_role("button", name="发送").click()
+    expect(page.get_by_role("log")).to_contain_text("收到：还在吗")
+    assert rasa.messages_from(sender)[-1] == "还在吗"  # the reloaded page kept its sender
+
+
+def test_the_mailbox_is_only_readable_with_the_pages_token(chat_site):
+    url, _, _ = chat_site
+    assert requests.get(url + "/chat/messages", headers={"X-Chat-Token": "forged"}, timeout=10).status_code == 403
+    assert requests.get(url + "/chat/messages", timeout=10).status_code == 403
+    assert requests.get(url + "/chat/static/chat/chat.js", timeout=10).status_code == 200  # served locally, no CDN

@@ -1,0 +1,169 @@
+"""The agent console in real Chromium on the real stack, with the resident on the WeChat stand-in.
+
+The resident talks through ``tools/wechat_standin.py`` (WeChat's servers: it posts to
+``/wechat`` and receives the customer-service messages a Celery worker sends, started
+here with the stand-in as its WeChat API). The agent signs in, sees the conversation
+arrive live, claims it, replies, watches the resident's next message appear, and hands
+back to the bot with the marriage booking flow; the bot carries on.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import delete
+from sqlalchemy.orm import sessionmaker
+from werkzeug.serving import make_server
+
+from common.db import make_engine
+from tools import stack
+from tools.wechat_standin import WechatStandin
+from web.console import accounts
+from web.handoff.models import Agent, WorkingHours
+
+from tests.handoff.conftest import open_all_day
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+AGENT, PASSWORD = "browser_agent", "browser-agent-password"
+
+
+def _wait_for_worker(log: Path, proc, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"celery worker exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
+        if log.exists() and "ready." in log.read_text(errors="replace"):
+            return
+        time.sleep(0.3)
+    raise TimeoutError("celery worker not ready")
+
+
+@pytest.fixture
+def wechat(live_stack, tmp_path) -> Iterator[WechatStandin]:
+    """The WeChat stand-in in front of the stack's /wechat, and a worker that sends through it."""
+    env = live_stack.env
+    standin = WechatStandin(live_stack.url("web") + "/wechat", env["WECHAT_TOKEN"], env["WECHAT_APP_ID"],
+                            env.get("WECHAT_APP_SECRET") or "demo-app-secret", env.get("WECHAT_ENCODING_AES_KEY", ""))
+    server = make_server("127.0.0.1", 0, standin.app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    log_dir = tmp_path / "logs"
+    worker = stack.start_process("worker", {**env, "WECHAT_API_BASE": f"http://127.0.0.1:{server.server_port}"}, log_dir)
+    try:
+        _wait_for_worker(log_dir / "worker.log", worker)
+        yield standin
+    finally:
+        stack.stop_process(worker)
+        server.shutdown()
+
+
+@pytest.fixture
+def agent(live_stack) -> Iterator[str]:
+    """An agent account and a desk open around the clock (so the test does not depend on the hour)."""
+    sessions = sessionmaker(make_engine(live_stack.env["DATABASE_URL"]), expire_on_commit=False)
+    with sessions.begin() as sess:
+        saved = [(h.day, h.opens, h.closes) for h in sess.query(WorkingHours)]
+        open_all_day(sess)
+        sess.execute(delete(Agent).where(Agent.username == AGENT))
+        accounts.create(sess, AGENT, PASSWORD, "agent", "小王")
+    yield AGENT
+    with sessions.begin() as sess:
+        sess.execute(delete(WorkingHours))
+        sess.add_all(WorkingHours(day=d, opens=o, closes=c) for d, o, c in saved)
+
+
+def said_to(standin: WechatStandin, openid: str) -> list[str]:
+    return [m["text"]["content"] for m in standin.inbox(openid) if m.get("msgtype") == "text"]
+
+
+def wait_said(standin: WechatStandin, openid: str, needle: str, timeout: float = 20) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        texts = said_to(standin, openid)
+        if any(needle in t for t in texts):
+            return texts
+        time.sleep(0.1)
+    raise AssertionError(f"the resident never received {needle!r}; got {said_to(standin, openid)}")
+
+
+def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wechat, agent):
+    from playwright.sync_api import expect, sync_playwright
+
+    web = live_stack.url("web")
+    openid = f"oConsole{int(time.time())}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(web + "/console/")
+            assert "/console/login" in page.url  # nothing without signing in
+            page.fill("#username", agent)
+            page.fill("#password", PASSWORD)
+            page.click("#sign-in")
+            page.wait_for_selector("#queue-page")
+            expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
+
+            # The resident asks for a person; the bot says what happens and how long it takes.
+            asked = wechat.send_text(openid, "/human_handoff")
+            sent_at = time.monotonic()
+            row = page.locator("#waiting tr.ticket")
+            expect(row).to_have_count(1, timeout=5_000)
+            assert time.monotonic() - sent_at < 1.5, "the new conversation did not appear live"
+            told = " ".join(filter(None, [asked.reply, *said_to(wechat, openid)]))
+            assert "转给工作人员" in told and "您是下一位" in told
+
+            # Claim: the conversation view has the whole transcript; the resident hears who took over.
+            row.locator("button.claim").click()
+            page.wait_for_url("**/console/conversations/*")
+            expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
+            expect(page.locator("#transcript")).to_contain_text("/human_handoff")
+            expect(page.locator("#understanding")).to_contain_text("human_handoff")
+            wait_said(wechat, openid, "小王")
+
+            # The agent replies; the resident receives it through WeChat's customer-service API.
+            page.fill("#reply-text", "您好，结婚登记要带双方的户口本和身份证。我帮您约个时间吧。")
+            page.click("#send-reply")
+            expect(page.locator("#transcript li.agent").last).to_contain_text("户口本和身份证")
+            wait_said(wechat, openid, "户口本和身份证")
+
+            # The resident's next message goes to the agent (not the bot) and shows up at once.
+            answered = wechat.send_text(openid, "好的，那就约下个月2号上午")
+            arrived = time.monotonic()
+            expect(page.locator("#transcript li.resident").last).to_contain_text("下个月2号上午", timeout=3_000)
+            assert time.monotonic() - arrived < 1.0, "the resident's message did not appear within a second"
+            assert answered.reply is None  # the bot stayed quiet
+
+            # Hand back to the bot with the booking flow and what the agent already knows.
+            page.select_option("#outcome", "handed_back")
+            page.select_option("#flow", "marriage_book")
+            page.fill("#value_marriage_type", "结婚")
+            page.click("#close")
+            page.wait_for_url("**/console/")
+        finally:
+            browser.close()
+
+    tracker = requests.get(f"{live_stack.url('rasa')}/conversations/{openid}/tracker",
+                           params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10).json()
+    kinds = [e["event"] for e in tracker["events"]]
+    assert "pause" in kinds and "resume" in kinds and kinds.index("pause") < kinds.index("resume")
+    assert not tracker.get("paused")
+    assert tracker["slots"].get("marriage_type") == "结婚"
+    assert tracker["latest_message"]["intent"]["name"] == "marriage_book"
+    bot_after_resume = [e for e in tracker["events"][kinds.index("resume"):] if e["event"] == "bot" and e.get("text")]
+    assert bot_after_resume, "the bot did not start the booking flow"
+    wait_said(wechat, openid, bot_after_resume[0]["text"][:12])
+
+    # The bot carries on with the resident: messages reach Rasa again and it answers.
+    before = len(said_to(wechat, openid))
+    carried_on = wechat.send_text(openid, "/greet")
+    deadline = time.monotonic() + 20
+    while not carried_on.reply and len(said_to(wechat, openid)) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert carried_on.reply or len(said_to(wechat, openid)) > before

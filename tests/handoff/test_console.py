@@ -1,0 +1,236 @@
+"""The console over HTTP (Flask's test client; Rasa and the back-office stood in):
+login and lockout, CSRF, who may read what, the audit log, and the agent's actions."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from sqlalchemy import select
+
+from web.conversations.models import Conversation, Message
+from web.conversations.router import Inbound
+from web.handoff import config
+from web.handoff.models import Agent, AgentGroup, AuditEntry, CannedReply, Ticket
+from web.rasa_client import BotMessage
+
+from tests.handoff.conftest import BOUND_OPENID, PASSWORD, RESIDENT, login
+
+pytestmark = pytest.mark.usefixtures("redis_client")
+
+
+def ask_for_a_person(app, stand_in, sender: str, channel: str = "wechat", priority: str = "normal") -> int:
+    """The resident asks; the (stand-in) bot answers with the handoff payload; returns the conversation id."""
+    stand_in.webhook_reply = [{"recipient_id": sender, "text": "好的，我这就帮您转给工作人员。",
+                               "custom": {"handoff": {"reason": "resident_request", "priority": priority}}}]
+    replies = app.extensions["router"].handle(Inbound(channel, sender, "/human_handoff"))
+    assert replies and "工作人员" in replies[0].text
+    with app.extensions["database"].sessions() as sess:
+        return sess.scalar(select(Conversation.id).where(Conversation.sender_id == sender))
+
+
+def audit_actions(app, conversation_id: int | None = None) -> list[str]:
+    with app.extensions["database"].sessions() as sess:
+        q = select(AuditEntry.action).order_by(AuditEntry.id)
+        if conversation_id is not None:
+            q = q.where(AuditEntry.conversation_id == conversation_id)
+        return list(sess.scalars(q))
+
+
+# -- nothing without signing in ----------------------------------------------------------
+
+def test_no_console_page_or_api_answers_without_login(app):
+    client = app.test_client()
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/console") and r.endpoint != "console.login"]
+    assert len(rules) >= 15
+    for rule in rules:
+        path = rule.rule.replace("<int:conversation_id>", "1")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            resp = client.open(path, method=method, headers={"Accept": "text/html"})
+            assert resp.status_code in (302, 401), (method, path, resp.status_code)
+            if resp.status_code == 302:
+                assert "/console/login" in resp.headers["Location"]
+            assert "王秀英" not in resp.get_data(as_text=True)
+
+
+def test_a_login_without_csrf_token_is_refused(app):
+    resp = app.test_client().post("/console/login", data={"username": "agent_a", "password": PASSWORD})
+    assert resp.status_code == 400
+
+
+def test_wrong_passwords_lock_the_account(app):
+    client = app.test_client()
+    for _ in range(5):
+        assert login(client, "agent_a", "wrong password!").status_code == 401
+    resp = login(client, "agent_a")  # the right password, but locked now
+    assert resp.status_code == 401 and "锁定" in resp.get_data(as_text=True)
+    assert audit_actions(app).count("login_failed") == 4 and "login_locked" in audit_actions(app)
+    with app.extensions["database"].sessions.begin() as sess:  # the lock expires
+        agent = sess.scalar(select(Agent).where(Agent.username == "agent_a"))
+        agent.locked_until = config.utcnow()
+    assert login(client, "agent_a").status_code == 302
+
+
+def test_logout_ends_the_session(app, signed_in):
+    client, token = signed_in("agent_a")
+    assert client.get("/console/").status_code == 200
+    assert client.post("/console/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/console/").status_code == 302
+
+
+# -- CSRF and access by group ------------------------------------------------------------
+
+def test_posts_without_the_csrf_token_are_refused(app, stand_in, signed_in):
+    conv_id = ask_for_a_person(app, stand_in, "oCsrf")
+    client, token = signed_in("agent_a")
+    assert client.post(f"/console/conversations/{conv_id}/claim").status_code == 400
+    assert client.post(f"/console/conversations/{conv_id}/claim", data={"csrf_token": "forged"}).status_code == 400
+    with app.extensions["database"].sessions() as sess:
+        assert sess.scalar(select(Ticket.status)) == "waiting"
+    assert client.post(f"/console/conversations/{conv_id}/claim", data={"csrf_token": token}).status_code == 302
+    with app.extensions["database"].sessions() as sess:
+        assert sess.scalar(select(Ticket.status)) == "active"
+
+
+def test_an_agent_cannot_read_a_conversation_routed_to_another_group(app, stand_in, signed_in):
+    conv_id = ask_for_a_person(app, stand_in, "oGroup")
+    with app.extensions["database"].sessions.begin() as sess:
+        ticket = sess.scalar(select(Ticket))
+        ticket.group_id = sess.scalar(select(AgentGroup.id).where(AgentGroup.name == "婚姻组"))
+    outsider, outsider_token = signed_in("agent_a")  # 救助组
+    for path in (f"/console/conversations/{conv_id}", f"/console/events?conversation={conv_id}"):
+        assert outsider.get(path).status_code == 403
+    for action in ("reveal", "claim", "reply", "note", "close", "transfer"):
+        assert outsider.post(f"/console/conversations/{conv_id}/{action}", data={"csrf_token": outsider_token, "text": "x"}).status_code == 403
+    assert "/console/conversations/%d" % conv_id not in outsider.get("/console/queue/rows").get_data(as_text=True)
+    assert audit_actions(app).count("view_denied") == 8
+    member, _ = signed_in("agent_b")  # 婚姻组
+    assert member.get(f"/console/conversations/{conv_id}").status_code == 200
+    supervisor, _ = signed_in("boss")
+    assert supervisor.get(f"/console/conversations/{conv_id}").status_code == 200
+    assert audit_actions(app, conv_id).count("view_conversation") == 2
+
+
+def test_a_plain_agent_cannot_open_the_supervisor_or_admin_pages(app, signed_in):
+    agent, token = signed_in("agent_a")
+    for path in ("/console/supervisor", "/console/canned", "/console/admin"):
+        assert agent.get(path).status_code == 403
+    assert agent.post("/console/admin/rules", data={"csrf_token": token, "name": "x", "keywords": "y"}).status_code == 403
+    supervisor, _ = signed_in("boss")
+    assert supervisor.get("/console/supervisor").status_code == 200
+    assert supervisor.get("/console/admin").status_code == 403
+
+
+# -- the conversation view and the audit log -----------------------------------------------
+
+def test_the_conversation_view_shows_transcript_understanding_and_a_masked_profile(app, stand_in, signed_in):
+    conv_id = ask_for_a_person(app, stand_in, BOUND_OPENID)
+    client, token = signed_in("agent_free")
+    page = client.get(f"/console/conversations/{conv_id}").get_data(as_text=True)
+    assert "/human_handoff" in page and "好的，我这就帮您转给工作人员。" in page  # the whole transcript
+    assert "human_handoff" in page and "marriage_type" in page and "MB20261202001" in page  # what the bot understood
+    assert "王秀英" in page and "宜川路" in page
+    assert RESIDENT["id_number"] not in page and RESIDENT["phone"] not in page  # masked until revealed
+    assert "310***********1234" in page and "138****5678" in page
+    assert audit_actions(app, conv_id) == ["view_conversation"]
+    revealed = client.post(f"/console/conversations/{conv_id}/reveal", headers={"X-CSRFToken": token}).get_json()
+    assert revealed["id_number"] == RESIDENT["id_number"] and revealed["phone"] == RESIDENT["phone"]
+    assert audit_actions(app, conv_id) == ["view_conversation", "reveal_profile"]
+    assert client.post(f"/console/conversations/{conv_id}/reveal").status_code == 400  # no CSRF token
+
+
+def test_claim_reply_note_and_hand_back_with_a_flow(app, stand_in, signed_in):
+    delivered: list[tuple[str, list[BotMessage]]] = []
+    app.extensions["outbound"].deliver = lambda sender, messages, reason, **kw: delivered.append((sender, list(messages))) or []
+    conv_id = ask_for_a_person(app, stand_in, "oFlow")
+    assert f"/conversations/oFlow/tracker/events" in stand_in.paths("POST")  # the bot was paused
+    pause = [body for m, p, body in stand_in.calls if p.endswith("/tracker/events")]
+    assert pause == [{"event": "pause"}]
+    client, token = signed_in("agent_free")
+    assert client.post(f"/console/conversations/{conv_id}/claim", data={"csrf_token": token}).status_code == 302
+    assert delivered[-1][0] == "oFlow" and "赵敏" in delivered[-1][1][0].text
+    resp = client.post(f"/console/conversations/{conv_id}/reply", json={"text": "您好，结婚登记的材料我帮您看过了。"},
+                       headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert resp.status_code == 200 and resp.get_json()["ok"]
+    assert delivered[-1] == ("oFlow", [BotMessage(text="您好，结婚登记的材料我帮您看过了。")])
+    assert client.post(f"/console/conversations/{conv_id}/note", data={"csrf_token": token, "text": "已电话核实"}).status_code == 302
+    # While with the agent, the resident's messages reach the desk, not Rasa.
+    webhook_calls = len(stand_in.paths("POST"))
+    assert app.extensions["router"].handle(Inbound("wechat", "oFlow", "好的谢谢")) == []
+    assert [p for p in stand_in.paths("POST")[webhook_calls:] if p.startswith("/webhooks/")] == []
+    resp = client.post(f"/console/conversations/{conv_id}/close", data={
+        "csrf_token": token, "outcome": "handed_back", "flow": "marriage_book", "value_marriage_type": "结婚",
+        "value_date": "2026-12-02", "value_community": "not-for-this-flow"})
+    assert resp.status_code == 302
+    bodies = [(p.rsplit("/", 1)[-1] if not p.endswith("tracker/events") else "events", body) for m, p, body in stand_in.calls if m == "POST"]
+    assert ("events", {"event": "resume"}) in bodies
+    assert ("trigger_intent", {"name": "marriage_book", "entities": {"marriage_type": "结婚", "date": "2026-12-02"}}) in bodies
+    assert delivered[-1] == ("oFlow", [BotMessage(text=stand_in.trigger_reply[0]["text"])])
+    with app.extensions["database"].sessions() as sess:
+        conv = sess.get(Conversation, conv_id)
+        ticket = sess.scalar(select(Ticket))
+        assert (conv.state, ticket.status, ticket.outcome) == ("bot", "closed", "handed_back")
+        authors = [m.author for m in sess.scalars(select(Message).where(Message.conversation_id == conv_id).order_by(Message.id))]
+        assert authors == ["resident", "bot", "agent", "agent", "resident", "bot"]
+        assert ticket.notes[0].text == "已电话核实"
+
+
+def test_an_administrators_rule_sends_a_message_straight_to_the_queue(app, stand_in, signed_in):
+    admin, token = signed_in("root")
+    resp = admin.post("/console/admin/rules", data={"csrf_token": token, "name": "家暴", "keywords": "打我，家暴",
+                                                     "priority": "urgent", "active": "1"})
+    assert resp.status_code == 302
+    replies = app.extensions["router"].handle(Inbound("web", "web:rule1", "他喝了酒又打我"))
+    assert "工作人员" in replies[0].text and "您是下一位" in replies[0].text
+    assert [p for p in stand_in.paths() if p.startswith("/webhooks/")] == []  # the bot never saw it
+    with app.extensions["database"].sessions() as sess:
+        ticket = sess.scalar(select(Ticket))
+        assert (ticket.reason, ticket.priority) == ("rule:家暴", "urgent")
+
+
+def test_canned_replies_are_editable_data(app, signed_in):
+    supervisor, token = signed_in("boss")
+    supervisor.post("/console/canned", data={"csrf_token": token, "title": "节日", "text": "节日期间热线照常服务。"})
+    with app.extensions["database"].sessions() as sess:
+        assert sess.scalar(select(CannedReply.text).where(CannedReply.title == "节日")) == "节日期间热线照常服务。"
+    assert "节日期间热线照常服务。" in supervisor.get("/console/canned").get_data(as_text=True)
+
+
+def test_the_supervisor_view_has_figures_and_a_chart(app, stand_in, signed_in):
+    ask_for_a_person(app, stand_in, "oFig1", priority="urgent")
+    ask_for_a_person(app, stand_in, "oFig2")
+    supervisor, _ = signed_in("boss")
+    page = supervisor.get("/console/supervisor").get_data(as_text=True)
+    assert re.search(r'id="fig-waiting">2<', page)
+    assert "<svg" in page and 'class="queued"' in page and "cdn" not in page.lower()
+
+
+def test_the_live_stream_announces_a_new_conversation_within_a_second(app, stand_in, signed_in):
+    client, _ = signed_in("agent_free")
+    resp = client.get("/console/events", buffered=False)
+    assert resp.status_code == 200 and resp.mimetype == "text/event-stream"
+    chunks = iter(resp.response)
+    assert next(chunks).startswith(b"retry:")
+    time.sleep(0.2)  # the subscription is in place once the first chunk is out
+    started = time.monotonic()
+    conv_id = ask_for_a_person(app, stand_in, "oLive")
+    received = b""
+    while b"event: queue" not in received:
+        received += next(chunks)
+    assert time.monotonic() - started < 1.5
+    event = json.loads(received.split(b"data: ", 1)[1].split(b"\n", 1)[0])
+    assert event == {"conversation_id": conv_id, "status": "waiting"}
+    resp.close()
+
+
+def test_streams_per_process_are_bounded(app, signed_in):
+    client, _ = signed_in("agent_free")
+    streams = [client.get("/console/events", buffered=False) for _ in range(4)]
+    assert all(s.status_code == 200 for s in streams)
+    assert client.get("/console/events", buffered=False).status_code == 503
+    streams[0].close()
+    again = client.get("/console/events", buffered=False)
+    assert again.status_code == 200
+    for s in streams[1:] + [again]:
+        s.close()

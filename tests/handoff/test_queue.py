@@ -1,0 +1,189 @@
+"""The queue itself: ordering, what the resident is told, claim, transfer, close, working hours, rules."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from web.console import accounts
+from web.conversations.models import Conversation, Message
+from web.handoff import config, queue, rules
+from web.handoff.models import Agent, AgentGroup, HandoffRule, Ticket, WorkingHours
+
+from tests.handoff.conftest import PASSWORD, open_all_day
+
+MONDAY_10_LOCAL = datetime(2026, 11, 23, 2, 0)  # 10:00 in Shanghai, a working Monday
+MONDAY_20_LOCAL = datetime(2026, 11, 23, 12, 0)  # 20:00 in Shanghai
+
+
+def conv(sess, sender: str, channel: str = "wechat") -> Conversation:
+    c = Conversation(sender_id=sender, channel=channel, state="bot")
+    sess.add(c)
+    sess.flush()
+    return c
+
+
+def test_the_queue_is_ordered_by_priority_then_waiting_time(sessions):
+    with sessions.begin() as sess:
+        open_all_day(sess)
+        first, second, urgent = conv(sess, "o1"), conv(sess, "o2"), conv(sess, "o3")
+        queue.enqueue(sess, first, "resident_request", "normal", MONDAY_10_LOCAL)
+        queue.enqueue(sess, second, "complaint", "normal", MONDAY_10_LOCAL + timedelta(minutes=1))
+        queue.enqueue(sess, urgent, "sensitive", "urgent", MONDAY_10_LOCAL + timedelta(minutes=2))
+        boss = accounts.create(sess, "boss", PASSWORD, "supervisor")
+        order = [t.conversation_id for t in queue.waiting(sess, boss)]
+        assert order == [urgent.id, first.id, second.id]
+        assert [queue.position(sess, queue.open_ticket(sess, c.id)) for c in (urgent, first, second)] == [1, 2, 3]
+        assert (second.state, second.handoff_reason, second.handoff_priority) == ("queued", "complaint", "normal")
+
+
+def test_the_resident_is_told_the_place_in_the_queue_and_a_rough_wait(sessions):
+    with sessions.begin() as sess:
+        open_all_day(sess)
+        texts = config.desk().texts
+        assert queue.enqueue(sess, conv(sess, "o1"), "resident_request", "normal", MONDAY_10_LOCAL) == texts["next_in_line"]
+        notice = queue.enqueue(sess, conv(sess, "o2"), "resident_request", "normal", MONDAY_10_LOCAL)
+        minutes = 2 * config.desk().minutes_per_resident  # nobody online: one agent assumed
+        assert notice == texts["waiting"].format(ahead=1, minutes=minutes)
+
+
+def test_asking_twice_keeps_one_ticket_and_raises_the_priority(sessions):
+    with sessions.begin() as sess:
+        open_all_day(sess)
+        c = conv(sess, "o1")
+        queue.enqueue(sess, c, "resident_request", "normal", MONDAY_10_LOCAL)
+        queue.enqueue(sess, c, "sensitive", "urgent", MONDAY_10_LOCAL + timedelta(minutes=5))
+        tickets = sess.scalars(select(Ticket)).all()
+        assert len(tickets) == 1 and tickets[0].priority == "urgent"
+        assert tickets[0].sla_due_at == MONDAY_10_LOCAL + timedelta(minutes=5 + config.desk().sla_minutes["urgent"])
+
+
+def test_outside_working_hours_a_message_and_a_callback_number_are_taken(sessions):
+    with sessions.begin() as sess:  # the migration's default hours: Mon-Fri 09:00-17:00
+        c = conv(sess, "oNight")
+        notice = queue.enqueue(sess, c, "resident_request", "normal", MONDAY_20_LOCAL)
+        assert "下班时间" in notice and "周一至周五 09:00-17:00" in notice and "手机号码" in notice
+        said = Message(conversation_id=c.id, author="resident", text="我想问低保的事，电话13912345678")
+        sess.add(said)
+        sess.flush()
+        answer = queue.resident_message(sess, c, said, MONDAY_20_LOCAL)
+        assert answer and "139****5678" in answer[0] and "13912345678" not in answer[0]
+        ticket = queue.open_ticket(sess, c.id)
+        assert ticket.after_hours and ticket.callback_phone == "13912345678"
+
+
+@pytest.mark.parametrize("moment, expected", [
+    (datetime(2026, 11, 23, 2, 0), True),    # Monday 10:00
+    (datetime(2026, 11, 23, 0, 30), False),  # Monday 08:30
+    (datetime(2026, 11, 28, 2, 0), False),   # Saturday
+    (datetime(2025, 10, 1, 2, 0), False),    # National Day (a statutory holiday on a Wednesday)
+    (datetime(2025, 10, 11, 2, 0), True),    # Saturday worked instead (调休): Monday's hours
+])
+def test_working_hours_follow_the_table_and_the_public_holiday_calendar(sessions, moment, expected):
+    with sessions.begin() as sess:
+        assert config.is_open(sess, moment) is expected
+
+
+def test_claim_once_transfer_to_a_group_and_close(sessions):
+    now = MONDAY_10_LOCAL
+    with sessions.begin() as sess:
+        open_all_day(sess)
+        a = accounts.create(sess, "a", PASSWORD, "agent", group="救助组")
+        b = accounts.create(sess, "b", PASSWORD, "agent", group="婚姻组")
+        c = conv(sess, "o1")
+        queue.enqueue(sess, c, "resident_request", "normal", now)
+        ticket = queue.open_ticket(sess, c.id)
+        queue.claim(sess, ticket, a, now + timedelta(minutes=1))
+        assert (ticket.status, ticket.agent_id, c.state) == ("active", a.id, "agent")
+        with pytest.raises(queue.QueueError):
+            queue.claim(sess, ticket, b, now + timedelta(minutes=1))
+        marriage = sess.scalar(select(AgentGroup).where(AgentGroup.name == "婚姻组"))
+        queue.transfer(sess, ticket, a, now, to_group_id=marriage.id)
+        assert (ticket.status, ticket.agent_id, ticket.group_id, c.state) == ("waiting", None, marriage.id, "queued")
+        assert queue.can_view(sess, b, c.id) and not queue.can_view(sess, a, c.id)
+        queue.claim(sess, ticket, b, now + timedelta(minutes=2))
+        with pytest.raises(queue.QueueError):
+            queue.close(sess, ticket, a, "resolved", now)  # not a's any more
+        with pytest.raises(queue.QueueError):
+            queue.close(sess, ticket, b, "no-such-outcome", now)
+        queue.close(sess, ticket, b, "resolved", now + timedelta(minutes=9))
+        assert (ticket.status, ticket.outcome, c.state, c.handoff_reason) == ("closed", "resolved", "bot", "resident_request")
+        assert queue.open_ticket(sess, c.id) is None
+
+
+def test_transfer_to_an_agent_hands_it_over_at_once(sessions):
+    with sessions.begin() as sess:
+        open_all_day(sess)
+        a, b = accounts.create(sess, "a", PASSWORD), accounts.create(sess, "b", PASSWORD)
+        c = conv(sess, "o1")
+        queue.enqueue(sess, c, "complaint", "normal", MONDAY_10_LOCAL)
+        ticket = queue.open_ticket(sess, c.id)
+        queue.claim(sess, ticket, a, MONDAY_10_LOCAL)
+        queue.transfer(sess, ticket, a, MONDAY_10_LOCAL, to_agent=b)
+        assert (ticket.status, ticket.agent_id) == ("active", b.id)
+        assert queue.active(sess, b) == [ticket] and queue.active(sess, a) == []
+
+
+def test_groups_limit_what_an_agent_sees(sessions):
+    with sessions.begin() as sess:
+        open_all_day(sess)
+        a = accounts.create(sess, "a", PASSWORD, group="救助组")
+        loner = accounts.create(sess, "loner", PASSWORD)
+        boss = accounts.create(sess, "boss", PASSWORD, "supervisor")
+        marriage = accounts.group_named(sess, "婚姻组")
+        for_all, for_marriage = conv(sess, "o1"), conv(sess, "o2")
+        queue.enqueue(sess, for_all, "resident_request", "normal", MONDAY_10_LOCAL)
+        queue.enqueue(sess, for_marriage, "resident_request", "normal", MONDAY_10_LOCAL, group_id=marriage.id)
+        assert [t.conversation_id for t in queue.waiting(sess, a)] == [for_all.id]
+        assert [t.conversation_id for t in queue.waiting(sess, loner)] == [for_all.id]
+        assert len(queue.waiting(sess, boss)) == 2
+        assert not queue.can_view(sess, a, for_marriage.id) and queue.can_view(sess, boss, for_marriage.id)
+
+
+def test_sla_is_breached_when_nobody_claims_in_time(sessions):
+    with sessions.begin() as sess:
+        open_all_day(sess)
+        c = conv(sess, "o1")
+        queue.enqueue(sess, c, "sensitive", "urgent", MONDAY_10_LOCAL)
+        ticket = queue.open_ticket(sess, c.id)
+        limit = config.desk().sla_minutes["urgent"]
+        assert not queue.sla_breached(ticket, MONDAY_10_LOCAL + timedelta(minutes=limit - 1))
+        assert queue.sla_breached(ticket, MONDAY_10_LOCAL + timedelta(minutes=limit + 1))
+
+
+def test_an_administrators_rule_matches_keywords(sessions):
+    with sessions.begin() as sess:
+        sess.add(HandoffRule(name="殡葬投诉", keywords="乱收费，天价墓", priority="normal"))
+        sess.add(HandoffRule(name="家暴", keywords="打我,家暴", priority="urgent"))
+        sess.add(HandoffRule(name="停用", keywords="低保", priority="urgent", active=False))
+        sess.flush()
+        assert rules.matching(sess, "墓地乱收费怎么办").name == "殡葬投诉"
+        assert rules.matching(sess, "他天天打我").name == "家暴"
+        assert rules.matching(sess, "低保标准多少") is None
+
+
+def test_the_hours_are_described_for_the_resident(sessions):
+    with sessions.begin() as sess:
+        assert config.describe_hours(sess) == "周一至周五 09:00-17:00，法定节假日休息"
+        sess.add(WorkingHours(day="sat", opens="09:00", closes="12:00"))
+        sess.flush()
+        assert config.describe_hours(sess) == "周一至周五 09:00-17:00，周六 09:00-12:00，法定节假日休息"
+
+
+def test_the_command_line_creates_an_account(platform_url, monkeypatch, capsys):
+    import io
+
+    from sqlalchemy.orm import sessionmaker
+
+    from common.db import make_engine
+
+    monkeypatch.setenv("DATABASE_URL", platform_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
+    assert accounts.main(["create", "wangfang", "--role", "agent", "--name", "王芳", "--group", "救助组", "--password-stdin"]) == 0
+    assert "created agent 'wangfang'" in capsys.readouterr().out
+    with sessionmaker(make_engine(platform_url))() as sess:
+        agent = sess.scalar(select(Agent).where(Agent.username == "wangfang"))
+        assert agent.group.name == "救助组" and agent.password_hash != "a-long-password"
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert accounts.main(["create", "weak", "--password-stdin"]) == 1

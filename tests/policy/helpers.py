@@ -1,0 +1,70 @@
+"""Building campaigns and serving the WeChat stand-in for the campaign tests."""
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+from werkzeug.serving import make_server
+
+from tools.wechat_standin import Resident, WechatStandin
+from web.outbound.wechat_sender import EarlyReceipts
+from web.policy import campaigns
+from web.policy.delivery import CampaignSender
+from web.policy.models import PolicyCampaign
+from web.policy.ratelimit import RateLimiter
+from web.wechat_api import WechatApi
+from tests.policy.conftest import AS_OF, STANDARDS
+
+APP_ID, APP_SECRET = "wx_policy_test", "policy-test-secret"
+
+
+class ServedStandin:
+    """The WeChat stand-in on a loopback port; by default its callbacks (receipts) reach nobody."""
+
+    def __init__(self, callback: str = "http://127.0.0.1:9/wechat", token: str = "tok", app_id: str = APP_ID) -> None:
+        self.standin = WechatStandin(callback, token, app_id, APP_SECRET, receipt_delay=0.05, token_quota=10**6, retries=0)
+        self.server = make_server("127.0.0.1", 0, self.standin.app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def subscribe(self, *openids: str) -> None:
+        with self.standin.lock:
+            for openid in openids:
+                self.standin.residents.setdefault(openid, Resident())
+
+    def templates_to(self, openid: str) -> list[dict[str, Any]]:
+        return [m for m in self.standin.inbox(openid) if m["kind"] == "template"]
+
+    def sent(self) -> list[dict[str, Any]]:
+        with self.standin.lock:
+            return [c for c in self.standin.api_calls if c["errcode"] == 0]
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def sender_for(sessions: sessionmaker, client: redis.Redis, api_base: str) -> CampaignSender:
+    api = WechatApi(client, api_base, APP_ID, APP_SECRET, retries=0)
+    return CampaignSender(sessions, api, RateLimiter(client), EarlyReceipts(client), lambda d: f"http://web.test/policy/r/{d}")
+
+
+def new_campaign(sessions: sessionmaker, **kw: Any) -> int:
+    values: dict[str, Any] = {"name": "测试活动", "benefit": "高龄津贴", "rule": {"age": {"gte": 80}}, "template_id": "TPL_policy_1",
+                              "template_fields": {"first": "{name}您好，您可能可以领{benefit}"}, "apply_payload": "/eldercare_allowance",
+                              "quiet_start": "21:00", "quiet_end": "08:00", "rate_per_second": 200.0, "state": "draft", "counts": {}}
+    values.update(kw)
+    with sessions.begin() as sess:
+        c = PolicyCampaign(**values)
+        sess.add(c)
+        sess.flush()
+        return c.id
+
+
+def start(sessions: sessionmaker, registry: Engine, campaign_id: int, as_of: date = AS_OF) -> dict[str, int]:
+    with sessions.begin() as sess:
+        campaigns.transition(sess, campaign_id, "start")
+    return campaigns.prepare(sessions, registry, STANDARDS, campaign_id, as_of)

@@ -1,0 +1,65 @@
+"""The retention task, run for real (eagerly, through Celery's task API) against a real database."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from common.db import make_engine
+from common.migrate import upgrade
+from web.analytics.models import AnalyticsEvent
+from web.analytics.recording import record
+from web.conversations.models import Conversation, Message
+from web.feedback.models import Rating
+from web.review.models import ReviewItem
+
+
+@pytest.fixture
+def sessions(db_url, monkeypatch) -> sessionmaker:
+    upgrade("platform", db_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("RETENTION_DAYS", "180")
+    return sessionmaker(make_engine(db_url), expire_on_commit=False)
+
+
+def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(sessions):
+    from web.retention.tasks import purge_expired
+
+    old, recent = datetime.now() - timedelta(days=200), datetime.now() - timedelta(days=10)
+    with sessions.begin() as sess:
+        gone = Conversation(sender_id="oOldResident", channel="wechat", last_message_at=old, created_at=old)
+        kept = Conversation(sender_id="oRecentResident", channel="wechat", last_message_at=recent, created_at=recent)
+        sess.add_all([gone, kept])
+        sess.flush()
+        old_msg = Message(conversation_id=gone.id, author="resident", text="我身份证310101199001011234", created_at=old)
+        new_msg = Message(conversation_id=kept.id, author="resident", text="低保怎么申请", created_at=recent)
+        sess.add_all([old_msg, new_msg])
+        sess.flush()
+        sess.add_all([ReviewItem(message_id=old_msg.id, text="我身份证310***********1234", reason="fallback", created_at=old),
+                      ReviewItem(message_id=new_msg.id, text="低保怎么申请", reason="low_confidence", created_at=recent),
+                      Rating(conversation_id=gone.id, task="question", level=1, comment="王大妈说太慢", created_at=old),
+                      Rating(conversation_id=kept.id, task="question", level=2, comment="太慢", created_at=recent)])
+        record(sess, "message_in", gone.id, at=old, intent="greet")
+        gone_id, kept_id = gone.id, kept.id
+    result = purge_expired.apply().get()  # the Celery task itself, executed eagerly
+    assert result == {"review_items": 1, "rating_comments": 1, "messages": 1, "conversations": 1}
+    with sessions() as sess:
+        assert [m.text for m in sess.scalars(select(Message))] == ["低保怎么申请"]
+        assert [i.text for i in sess.scalars(select(ReviewItem))] == ["低保怎么申请"]
+        assert sorted((r.level, r.comment) for r in sess.scalars(select(Rating))) == [(1, None), (2, "太慢")]
+        assert sess.get(Conversation, gone_id).sender_id == f"expired:{gone_id}"
+        assert sess.get(Conversation, kept_id).sender_id == "oRecentResident"
+        assert sess.scalar(select(AnalyticsEvent.intent)) == "greet"  # statistics carry no personal data and stay
+    assert purge_expired.apply().get() == {"review_items": 0, "rating_comments": 0, "messages": 0, "conversations": 0}
+
+
+def test_beat_runs_the_task_daily():
+    from web.worker import celery_app
+
+    entry = celery_app.conf.beat_schedule["retention"]
+    assert entry["task"] == "retention.purge"
+    import web.retention.tasks  # noqa: F401
+
+    assert "retention.purge" in celery_app.tasks

@@ -1,0 +1,235 @@
+"""The WeChat channel end to end: the WeChat stand-in (safe mode) → real web + Celery worker
+processes → a Rasa stand-in whose speed each test sets → customer-service API on the stand-in.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
+from web.channels.texts import text as channel_text
+from web.conversations.models import Conversation
+from web.outbound import Template
+from web.outbound.models import OutboundMessage, ResidentConsent
+from web.rasa_client import BotMessage
+
+from .conftest import AES_KEY, APP_ID, APP_SECRET, BUDGET, TOKEN
+
+
+def new_openid() -> str:
+    return "o" + uuid.uuid4().hex[:27]
+
+
+def outbound_rows(stack, openid: str) -> list[OutboundMessage]:
+    with stack.sessions() as sess:
+        return list(sess.scalars(select(OutboundMessage).where(OutboundMessage.recipient == openid)
+                                 .order_by(OutboundMessage.id)))
+
+
+def settled_rows(stack, openid: str, count: int, timeout: float = 20.0) -> list[OutboundMessage]:
+    """The resident's outbound rows once ``count`` of them have left ``queued``."""
+    return wait_for(lambda: (rows := outbound_rows(stack, openid)) and
+                    len([r for r in rows if r.status != "queued"]) >= count and rows, timeout)
+
+
+def wait_for(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_a_quick_answer_is_a_passive_reply_encrypted_both_ways(wechat_stack):
+    openid = new_openid()
+    delivery = wechat_stack.standin.send_text(openid, "你好")
+    assert (delivery.status, delivery.error, delivery.attempts) == (200, None, 1)
+    assert delivery.reply == "收到：你好"  # the stand-in decrypted it and checked signature and AppID
+    assert "<Encrypt>" in delivery.raw and "收到" not in delivery.raw
+    assert wechat_stack.rasa.messages_from(openid) == ["你好"]
+
+
+@pytest.mark.parametrize("case", ["forged_signature", "stale_timestamp", "wrong_appid", "entity_bomb", "oversized",
+                                  "malformed"])
+def test_rejected_requests_reach_nobody(wechat_stack, case):
+    openid = new_openid()
+    ts, nonce = str(int(time.time())), "abc123"
+    plain = message_xml({"ToUserName": "gh", "FromUserName": openid, "CreateTime": int(ts), "MsgType": "text",
+                         "Content": "你好", "MsgId": 990000 + len(case)})
+    params = {"signature": wechat_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
+    body = plain.encode()
+    if case == "forged_signature":
+        params["signature"] = wechat_signature("guessed-token", ts, nonce)
+    elif case == "stale_timestamp":
+        old = str(int(ts) - 3600)
+        params.update(timestamp=old, signature=wechat_signature(TOKEN, old, nonce))
+    elif case == "wrong_appid":
+        other = WechatStandin("http://unused", TOKEN, "wx_not_ours", "x", AES_KEY)
+        params, text = other._sign(plain, openid)
+        body = text.encode()
+    elif case == "entity_bomb":
+        body = (f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "{"A" * 1000}"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                f'<xml><FromUserName>{openid}</FromUserName><MsgType>text</MsgType><Content>&b;</Content></xml>').encode()
+    elif case == "oversized":
+        body = plain.replace("你好", "长" * 100_000).encode()
+    else:
+        body = plain.encode()[:-10]
+    resp = requests.post(wechat_stack.url + "/wechat", params=params, data=body, timeout=10)
+    assert resp.status_code in (400, 403, 413)
+    assert wechat_stack.rasa.messages_from(openid) == []
+    with wechat_stack.sessions() as sess:
+        assert sess.scalar(select(Conversation).where(Conversation.sender_id == openid)) is None
+
+
+def test_duplicate_deliveries_are_processed_once_and_answered_alike(wechat_stack):
+    openid = new_openid()
+    wechat_stack.rasa.behave(openid, delay=0.5)
+    msg_id = int(time.time() * 1000)
+    with ThreadPoolExecutor(4) as pool:
+        deliveries = list(pool.map(lambda _: wechat_stack.standin.send_text(openid, "低保标准多少", msg_id=msg_id), range(4)))
+    assert wechat_stack.rasa.messages_from(openid) == ["低保标准多少"]
+    assert {d.reply for d in deliveries} == {"收到：低保标准多少"}
+    again = wechat_stack.standin.send_text(openid, "低保标准多少", msg_id=msg_id)  # a late retry
+    assert again.reply == "收到：低保标准多少" and len(wechat_stack.rasa.messages_from(openid)) == 1
+
+
+def test_a_slow_bot_gets_success_then_customer_service_messages_in_order(wechat_stack):
+    openid = new_openid()
+    parts = [f"第{i}部分：" + "请您带好户口本和身份证。" * 50 for i in (1, 2, 3)]  # ~1.8 KB: no two fit in one message
+    wechat_stack.rasa.behave(openid, delay=BUDGET + 1.5, replies=[{"text": p} for p in parts])
+    started = time.monotonic()
+    delivery = wechat_stack.standin.send_text(openid, "结婚登记要带什么")
+    assert delivery.reply is None and delivery.raw == "success" and delivery.attempts == 1
+    assert time.monotonic() - started < BUDGET + 1.0  # WeChat was answered within the budget, not after the bot
+    inbox = wechat_stack.standin.wait_inbox(openid, 3, timeout=20)
+    assert [m["text"]["content"] for m in inbox] == parts
+    rows = settled_rows(wechat_stack, openid, 3)
+    assert [(r.status, r.reason, r.errcode) for r in rows] == [("sent", "slow_reply", 0)] * 3
+
+
+def test_a_reply_longer_than_wechat_allows_is_split(wechat_stack):
+    openid = new_openid()
+    long_text = "低保申请需要提供家庭成员的收入和财产情况。" * 150  # ~9.5 KB
+    wechat_stack.rasa.behave(openid, replies=[{"text": long_text}])
+    assert wechat_stack.standin.send_text(openid, "低保怎么申请").raw == "success"  # no passive reply can hold it
+    inbox = wechat_stack.standin.wait_inbox(openid, 5, timeout=20)
+    pieces = [m["text"]["content"] for m in inbox]
+    assert len(pieces) == 5 and all(len(p.encode()) <= 2048 for p in pieces) and "".join(pieces) == long_text
+
+
+def test_wechat_retries_after_5s_get_success_and_the_bot_runs_once(wechat_stack):
+    """WeChat's retry timing, scaled down: the stand-in gives up on an answer sooner than our budget."""
+    impatient = WechatStandin(wechat_stack.url + "/wechat", TOKEN, APP_ID, APP_SECRET, AES_KEY, mode="safe",
+                              reply_timeout=BUDGET * 2 / 3, retries=3)
+    openid = new_openid()
+    wechat_stack.standin.send_event(openid, "subscribe")  # the API side is the main stand-in: open its window
+    wechat_stack.rasa.behave(openid, delay=BUDGET + 1.0, replies=[{"text": "慢慢来的回答"}])
+    delivery = impatient.send_text(openid, "长护险怎么评估")
+    assert delivery.attempts == 2 and delivery.reply is None and delivery.raw == "success"
+    assert wechat_stack.rasa.messages_from(openid) == ["长护险怎么评估"]
+    inbox = wechat_stack.standin.wait_inbox(openid, 1, timeout=20)
+    assert [m["text"]["content"] for m in inbox] == ["慢慢来的回答"]
+
+
+def test_buttons_are_numbered_and_a_number_picks_the_payload(wechat_stack):
+    openid = new_openid()
+    wechat_stack.rasa.behave(openid, replies=[{"text": "您要办哪种登记？", "buttons": [
+        {"title": "结婚登记", "payload": '/marriage_book{"marriage_type": "结婚"}'},
+        {"title": "离婚登记", "payload": '/marriage_book{"marriage_type": "离婚"}'}]}])
+    first = wechat_stack.standin.send_text(openid, "我要预约")
+    assert "1. 结婚登记" in first.reply and "2. 离婚登记" in first.reply
+    wechat_stack.rasa.behave(openid)
+    wechat_stack.standin.send_text(openid, "２")
+    assert wechat_stack.rasa.messages_from(openid)[-1] == '/marriage_book{"marriage_type": "离婚"}'
+    with wechat_stack.sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == openid))
+        assert [m.text for m in conv.messages if m.author == "resident"] == ["我要预约", "２"]
+    wechat_stack.standin.send_text(openid, "2")  # the last turn had no buttons: a number is just text
+    assert wechat_stack.rasa.messages_from(openid)[-1] == "2"
+
+
+def test_voice_location_and_other_message_types(wechat_stack):
+    standin, rasa = wechat_stack.standin, wechat_stack.rasa
+    openid = new_openid()
+    assert standin.send_voice(openid, "附近有没有长者食堂").reply == "收到：附近有没有长者食堂"
+    assert rasa.requests_from(openid)[-1]["metadata"] == {"channel": "wechat", "input": "voice"}
+    assert standin.send_voice(openid, "").reply == channel_text("no_recognition")
+    standin.send_location(openid, 31.2494, 121.3975, "上海市普陀区长寿路")
+    sent = rasa.requests_from(openid)[-1]
+    assert sent["message"] == '/eldercare_find{"latitude": 31.2494, "longitude": 121.3975}'
+    assert sent["metadata"]["location"] == {"latitude": 31.2494, "longitude": 121.3975, "label": "上海市普陀区长寿路"}
+    assert standin.send_image(openid).reply == channel_text("non_text")
+    assert len(rasa.requests_from(openid)) == 2  # the empty voice and the image never reached the bot
+
+
+def test_subscribe_welcomes_unsubscribe_withdraws_consent_and_menu_clicks_start_flows(wechat_stack):
+    standin, rasa = wechat_stack.standin, wechat_stack.rasa
+    openid = new_openid()
+    assert standin.send_event(openid, "subscribe").reply == channel_text("welcome")
+    standin.send_event(openid, "CLICK", key="MARRIAGE_BOOK")
+    assert rasa.messages_from(openid) == ["/marriage_book"]
+    standin.send_event(openid, "CLICK", key="NO_SUCH_KEY")
+    standin.send_event(openid, "VIEW", key="https://example.gov.cn/")
+    assert rasa.messages_from(openid) == ["/marriage_book"]
+    with wechat_stack.sessions() as sess:
+        assert sess.get(ResidentConsent, openid).push_allowed is True
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == openid))
+        assert [m.text for m in conv.messages if m.author == "resident"] == ["[菜单] 预约登记"]
+    assert standin.send_event(openid, "unsubscribe").raw == "success"
+    with wechat_stack.sessions() as sess:
+        row = sess.get(ResidentConsent, openid)
+        assert (row.subscribed, row.push_allowed, row.reason) == (False, False, "unsubscribe")
+        assert row.withdrawn_at is not None
+
+
+def test_per_resident_rate_limit_answers_politely(wechat_stack):
+    openid, other = new_openid(), new_openid()
+    if time.time() % 60 > 45:  # the limit counts per clock minute: start well inside one
+        time.sleep(61 - time.time() % 60)
+    replies = [wechat_stack.standin.send_text(openid, f"第{i}条").reply for i in range(22)]
+    assert replies[:20] == [f"收到：第{i}条" for i in range(20)]
+    assert replies[20:] == [channel_text("rate_limited")] * 2
+    assert len(wechat_stack.rasa.messages_from(openid)) == 20
+    assert wechat_stack.standin.send_text(other, "你好").reply == "收到：你好"  # others are not affected
+
+
+def test_template_messages_get_their_delivery_receipt(wechat_stack):
+    openid = new_openid()
+    wechat_stack.standin.send_event(openid, "subscribe")
+    row_id = wechat_stack.outbound().send_template(openid, Template("TPL_POLICY_NOTICE", {"first": "您可能符合高龄津贴条件"}),
+                                                      reason="campaign", ref="campaign-1")
+    row = wait_for(lambda: (rows := outbound_rows(wechat_stack, openid)) and rows[0].receipt_status and rows[0])
+    assert row.id == row_id
+    assert (row.status, row.receipt_status, row.ref) == ("sent", "success", "campaign-1")
+    assert row.wechat_msgid == wechat_stack.standin.inbox(openid)[0]["msgid"]
+
+
+def test_a_closed_window_is_recorded_and_the_fallback_template_sent(wechat_stack):
+    openid = new_openid()
+    wechat_stack.standin.send_event(openid, "subscribe")
+    wechat_stack.standin.close_window(openid)
+    wechat_stack.outbound().deliver(openid, [BotMessage(text="工作人员回复您：材料已收到。")], reason="agent",
+                                       fallback=Template("TPL_REPLY_WAITING", {"first": "工作人员回复了您，请进入公众号查看"}))
+    rows = settled_rows(wechat_stack, openid, 2)
+    assert [(r.kind, r.status, r.errcode) for r in rows] == [("text", "window_closed", 45015), ("template", "sent", 0)]
+    assert rows[1].fallback_for == rows[0].id
+
+
+def test_system_busy_is_retried_and_a_refused_token_refreshed(wechat_stack):
+    openid = new_openid()
+    wechat_stack.standin.send_text(openid, "你好")  # opens the 48-hour window
+    wechat_stack.standin.inject(-1, -1)
+    wechat_stack.standin.revoke_tokens()  # the stored token is now refused with 40001
+    fetches = wechat_stack.standin.token_fetches
+    wechat_stack.outbound().deliver(openid, [BotMessage(text="您的申请已受理。")], reason="notification")
+    rows = settled_rows(wechat_stack, openid, 1)
+    assert (rows[0].status, rows[0].errcode) == ("sent", 0)
+    assert [m["text"]["content"] for m in wechat_stack.standin.inbox(openid)] == ["您的申请已受理。"]
+    assert wechat_stack.standin.token_fetches == fetches + 1

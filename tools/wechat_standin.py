@@ -1,0 +1,419 @@
+"""A local stand-in for WeChat's side of an Official Account, for tests and demos.
+
+It plays both halves of WeChat that the platform talks to:
+
+* the **resident side**: it builds a message or event as WeChat's servers do, signs it
+  (and in compatible / safe mode encrypts it with the EncodingAESKey, using wechatpy's
+  crypto), POSTs it to the callback URL, waits 5 s for an answer and re-sends the
+  same message up to 3 more times when none comes, then checks and decrypts the
+  passive reply like WeChat would;
+* the **API side**: ``/cgi-bin/token``, ``/cgi-bin/message/custom/send`` and
+  ``/cgi-bin/message/template/send`` with WeChat's error codes and quotas — a new
+  token leaves the old one 5 more minutes; 40001/41001/42001 for bad tokens; 45015
+  when the resident has not interacted (or unsubscribed); 45047 past the
+  customer-service allowance (5 messages within 48 h after a resident's message, 3
+  within a minute after a menu tap or a subscription); 45002 past 2048 bytes of text;
+  45009 past the daily token quota; 40037 for a malformed template id; 43004 for
+  templates to residents who unsubscribed; and a TEMPLATESENDJOBFINISH event back to
+  the callback for every template sent.
+
+Serve it for a demo (``WECHAT_API_BASE=http://127.0.0.1:8300 make run`` in another terminal)::
+
+    .venv/bin/python -m tools.wechat_standin serve --callback http://127.0.0.1:8000/wechat
+    .venv/bin/python -m tools.wechat_standin say 你好
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import re
+import secrets
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import defusedxml.ElementTree as SafeET
+import requests
+from flask import Flask, jsonify, request
+from wechatpy.crypto import WeChatCrypto
+
+ACCOUNT = "gh_civic_standin"
+TEXT_LIMIT = 2048
+OLD_TOKEN_GRACE = 300
+WINDOWS = {"message": (48 * 3600, 5), "click": (60, 3), "subscribe": (60, 3)}
+ERRMSG = {
+    0: "ok", -1: "system error", 40001: "invalid credential, access_token is invalid or not latest",
+    40003: "invalid openid", 40013: "invalid appid", 40037: "invalid template_id", 40125: "invalid appsecret",
+    41001: "access_token missing", 42001: "access_token expired", 43004: "require subscribe",
+    44002: "empty post data", 45002: "content size out of limit", 45009: "reach max api daily quota limit",
+    45015: "response out of time limit or subscription is canceled", 45047: "out of response count limit",
+    47001: "data format error",
+}
+_TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def wechat_signature(*parts: str) -> str:
+    """WeChat's signature: sha1 over the sorted strings (token, timestamp, nonce[, encrypt])."""
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+def message_xml(fields: dict[str, Any]) -> str:
+    """Fields as WeChat's XML: strings in CDATA, numbers bare."""
+    nodes = []
+    for name, value in fields.items():
+        if isinstance(value, (int, float)):
+            nodes.append(f"<{name}>{value}</{name}>")
+        else:
+            nodes.append(f"<{name}><![CDATA[{value}]]></{name}>")
+    return "<xml>" + "".join(nodes) + "</xml>"
+
+
+@dataclass
+class Delivery:
+    """What happened to one message sent to the callback."""
+
+    attempts: int = 0
+    status: int | None = None
+    raw: str = ""
+    reply: str | None = None  # the passive reply's text; None for "success" / empty
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Window:
+    expires: float
+    left: int
+
+
+@dataclass
+class Resident:
+    subscribed: bool = True
+    window: Window | None = None
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+
+
+class WechatStandin:
+    def __init__(self, callback_url: str, token: str, app_id: str, app_secret: str, aes_key: str = "",
+                 mode: str | None = None, token_ttl: int = 7200, reply_timeout: float = 5.0, retries: int = 3,
+                 receipt_delay: float = 0.5, token_quota: int = 2000) -> None:
+        self.callback_url, self.token, self.app_id, self.app_secret = callback_url, token, app_id, app_secret
+        self.mode = mode or ("safe" if aes_key else "plain")
+        if self.mode not in ("plain", "compat", "safe"):
+            raise ValueError("mode is plain, compat or safe")
+        self.crypto = WeChatCrypto(token, aes_key, app_id) if aes_key else None
+        if self.mode != "plain" and self.crypto is None:
+            raise ValueError("compatible and safe mode need the EncodingAESKey")
+        self.token_ttl, self.reply_timeout, self.retries = token_ttl, reply_timeout, retries
+        self.receipt_delay, self.token_quota = receipt_delay, token_quota
+        self.lock = threading.Lock()
+        self.tokens: dict[str, float] = {}  # access_token -> expires at
+        self.token_fetches = 0
+        self.residents: dict[str, Resident] = {}
+        self.faults: list[int] = []
+        self.blocked: set[str] = set()  # residents whose template receipts say "failed:user block"
+        self.api_calls: list[dict[str, Any]] = []
+        self._msg_ids = itertools.count(int(time.time() * 1000) * 1000)
+        self.http = requests.Session()
+        self.app = self._wsgi()
+
+    # ---------------------------------------------------------------- resident side
+    def send_text(self, openid: str, content: str, msg_id: int | None = None) -> Delivery:
+        return self.deliver(openid, {"MsgType": "text", "Content": content}, msg_id)
+
+    def send_voice(self, openid: str, recognition: str) -> Delivery:
+        return self.deliver(openid, {"MsgType": "voice", "MediaId": "media_" + secrets.token_hex(8), "Format": "amr",
+                                     "Recognition": recognition})
+
+    def send_location(self, openid: str, latitude: float, longitude: float, label: str = "") -> Delivery:
+        return self.deliver(openid, {"MsgType": "location", "Location_X": latitude, "Location_Y": longitude,
+                                     "Scale": 15, "Label": label})
+
+    def send_image(self, openid: str) -> Delivery:
+        return self.deliver(openid, {"MsgType": "image", "PicUrl": "http://mmbiz.qpic.cn/standin.jpg",
+                                     "MediaId": "media_" + secrets.token_hex(8)})
+
+    def send_event(self, openid: str, event: str, key: str = "", **extra: Any) -> Delivery:
+        fields: dict[str, Any] = {"MsgType": "event", "Event": event}
+        if key:
+            fields["EventKey"] = key
+        fields.update(extra)
+        return self.deliver(openid, fields)
+
+    def deliver(self, openid: str, fields: dict[str, Any], msg_id: int | None = None) -> Delivery:
+        """Send one message like WeChat: sign, encrypt, POST, wait 5 s, retry, read the passive reply."""
+        is_event = fields.get("MsgType") == "event"
+        payload: dict[str, Any] = {"ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": int(time.time()), **fields}
+        if not is_event:
+            payload["MsgId"] = msg_id if msg_id is not None else next(self._msg_ids)
+        self._interaction(openid, fields)
+        plain = message_xml(payload)
+        result = Delivery()
+        started = time.monotonic()
+        for _ in range(1 + self.retries):
+            result.attempts += 1
+            params, body = self._sign(plain, openid)
+            try:
+                resp = self.http.post(self.callback_url, params=params, data=body.encode("utf-8"),
+                                      headers={"Content-Type": "text/xml"}, timeout=self.reply_timeout)
+            except requests.Timeout:
+                result.error = "no answer within 5 s"
+                continue
+            except requests.ConnectionError as exc:
+                result.error = f"connection failed: {type(exc).__name__}"
+                continue
+            result.status, result.raw, result.error = resp.status_code, resp.text, None
+            if resp.status_code == 200:
+                result.reply, result.error = self._read_reply(resp.text, openid, params)
+            else:
+                result.error = f"HTTP {resp.status_code}"
+            break
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _interaction(self, openid: str, fields: dict[str, Any]) -> None:
+        event = str(fields.get("Event", "")).lower()
+        with self.lock:
+            resident = self.residents.setdefault(openid, Resident())
+            if event == "unsubscribe":
+                resident.subscribed, resident.window = False, None
+                return
+            if event == "subscribe":
+                resident.subscribed = True
+            kind = "message" if fields.get("MsgType") != "event" else event if event in WINDOWS else None
+            if kind:
+                seconds, count = WINDOWS[kind]
+                resident.window = Window(time.time() + seconds, count)
+
+    def _sign(self, plain: str, openid: str) -> tuple[dict[str, str], str]:
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+        params = {"signature": wechat_signature(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
+                  "openid": openid}
+        if self.mode == "plain":
+            return params, plain
+        encrypted = SafeET.fromstring(self.crypto.encrypt_message(plain, nonce, timestamp)).findtext("Encrypt")
+        params.update(encrypt_type="aes", msg_signature=wechat_signature(self.token, timestamp, nonce, encrypted))
+        if self.mode == "safe":
+            return params, f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+        return params, plain[:-len("</xml>")] + f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+
+    def _read_reply(self, body: str, openid: str, params: dict[str, str]) -> tuple[str | None, str | None]:
+        if body in ("", "success"):
+            return None, None
+        try:
+            root = SafeET.fromstring(body.encode("utf-8"))
+            if self.mode != "plain":
+                xml = self.crypto.decrypt_message(body, root.findtext("MsgSignature"), root.findtext("TimeStamp"),
+                                                  root.findtext("Nonce"))
+                root = SafeET.fromstring(xml.encode("utf-8"))
+        except Exception as exc:  # whatever is wrong with it, WeChat would show "该公众号暂时无法提供服务"
+            return None, f"unreadable reply: {type(exc).__name__}"
+        if root.findtext("ToUserName") != openid or root.findtext("FromUserName") != ACCOUNT:
+            return None, "reply addressed to someone else"
+        if root.findtext("MsgType") != "text":
+            return None, f"unexpected reply type {root.findtext('MsgType')}"
+        content = root.findtext("Content") or ""
+        if len(content.encode("utf-8")) > TEXT_LIMIT:
+            return None, "passive reply longer than 2048 bytes"
+        return content, None
+
+    # ---------------------------------------------------------------- what tests look at
+    def inbox(self, openid: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.residents.get(openid, Resident()).inbox)
+
+    def wait_inbox(self, openid: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = self.inbox(openid)
+            if len(messages) >= count:
+                return messages
+            time.sleep(0.1)
+        return self.inbox(openid)
+
+    def inject(self, *errcodes: int) -> None:
+        """The next API sends answer these error codes, in order."""
+        with self.lock:
+            self.faults.extend(errcodes)
+
+    def revoke_tokens(self) -> None:
+        """Every issued token becomes invalid at once (as when the AppSecret is reset)."""
+        with self.lock:
+            self.tokens.clear()
+
+    def close_window(self, openid: str) -> None:
+        with self.lock:
+            self.residents.setdefault(openid, Resident()).window = None
+
+    # ---------------------------------------------------------------- API side
+    def _wsgi(self) -> Flask:
+        app = Flask("wechat_standin")
+
+        @app.get("/cgi-bin/token")
+        def token():
+            a = request.args
+            with self.lock:
+                if a.get("appid") != self.app_id:
+                    return _error(40013)
+                if a.get("secret") != self.app_secret:
+                    return _error(40125)
+                if self.token_fetches >= self.token_quota:
+                    return _error(45009)
+                self.token_fetches += 1
+                now = time.time()
+                for old, expires in list(self.tokens.items()):
+                    self.tokens[old] = min(expires, now + OLD_TOKEN_GRACE)
+                issued = secrets.token_urlsafe(48)
+                self.tokens[issued] = now + self.token_ttl
+            return jsonify(access_token=issued, expires_in=self.token_ttl)
+
+        @app.post("/cgi-bin/message/custom/send")
+        def custom_send():
+            return self._api_send("custom")
+
+        @app.post("/cgi-bin/message/template/send")
+        def template_send():
+            return self._api_send("template")
+
+        @app.post("/standin/say")
+        def say():
+            body = request.get_json(force=True)
+            delivery = self.send_text(str(body["openid"]), str(body["text"]))
+            return jsonify(reply=delivery.reply, attempts=delivery.attempts, status=delivery.status, error=delivery.error)
+
+        @app.get("/standin/inbox/<openid>")
+        def inbox(openid: str):
+            return jsonify(messages=self.inbox(openid))
+
+        return app
+
+    def _api_send(self, kind: str):
+        access_token = request.args.get("access_token", "")
+        with self.lock:
+            problem = self._check_token(access_token)
+            try:
+                body = json.loads(request.get_data() or b"null")
+            except ValueError:
+                body = None
+            self.api_calls.append({"kind": kind, "errcode": problem, "body": body, "at": time.time()})
+            if problem:
+                return _error(problem)
+            if self.faults:
+                code = self.faults.pop(0)
+                self.api_calls[-1]["errcode"] = code
+                return _error(code)
+            if not isinstance(body, dict):
+                return _error(44002 if body is None else 47001)
+            openid = body.get("touser")
+            if not isinstance(openid, str) or not openid or len(openid) > 64:
+                return _error(40003)
+            resident = self.residents.get(openid)
+            code = self._check_custom(resident, body) if kind == "custom" else self._check_template(resident, body)
+            self.api_calls[-1]["errcode"] = code
+            if code:
+                return _error(code)
+            msgid = next(self._msg_ids)
+            resident.inbox.append({"kind": kind, "msgid": msgid, "at": time.time(), **body})
+        if kind == "template":
+            status = "failed:user block" if openid in self.blocked else "success"
+            threading.Timer(self.receipt_delay, self.deliver,
+                            args=(openid, {"MsgType": "event", "Event": "TEMPLATESENDJOBFINISH", "MsgID": msgid,
+                                           "Status": status})).start()
+            return jsonify(errcode=0, errmsg="ok", msgid=msgid)
+        return jsonify(errcode=0, errmsg="ok")
+
+    def _check_token(self, access_token: str) -> int:
+        if not access_token:
+            return 41001
+        expires = self.tokens.get(access_token)
+        if expires is None:
+            return 40001
+        return 42001 if expires < time.time() else 0
+
+    @staticmethod
+    def _check_custom(resident: Resident | None, body: dict[str, Any]) -> int:
+        if body.get("msgtype") != "text" or not isinstance(body.get("text"), dict):
+            return 47001
+        content = body["text"].get("content")
+        if not isinstance(content, str) or not content:
+            return 47001
+        if len(content.encode("utf-8")) > TEXT_LIMIT:
+            return 45002
+        if resident is None or not resident.subscribed or resident.window is None or resident.window.expires < time.time():
+            return 45015
+        if resident.window.left <= 0:
+            return 45047
+        resident.window.left -= 1
+        return 0
+
+    @staticmethod
+    def _check_template(resident: Resident | None, body: dict[str, Any]) -> int:
+        if not _TEMPLATE_ID.match(str(body.get("template_id", ""))):
+            return 40037
+        if not isinstance(body.get("data"), dict):
+            return 47001
+        if resident is None or not resident.subscribed:
+            return 43004
+        return 0
+
+
+def _error(code: int):
+    return jsonify(errcode=code, errmsg=f"{ERRMSG.get(code, 'error')} rid: standin-{secrets.token_hex(4)}")
+
+
+# -------------------------------------------------------------------- command line (demo)
+def _serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import run_simple
+
+    from common import settings
+
+    config = settings.load()
+    standin = WechatStandin(args.callback, config.wechat_token, config.wechat_app_id, config.wechat_app_secret,
+                            config.wechat_encoding_aes_key, mode=args.mode)
+    print(f"WeChat stand-in on http://127.0.0.1:{args.port} ({standin.mode} mode) -> {args.callback}\n"
+          f"Point the platform at it: WECHAT_API_BASE=http://127.0.0.1:{args.port}", flush=True)
+    run_simple("127.0.0.1", args.port, standin.app, threaded=True)
+    return 0
+
+
+def _say(args: argparse.Namespace) -> int:
+    base = args.standin.rstrip("/")
+    seen = len(requests.get(f"{base}/standin/inbox/{args.openid}", timeout=10).json()["messages"])
+    answer = requests.post(f"{base}/standin/say", json={"openid": args.openid, "text": " ".join(args.text)}, timeout=60).json()
+    if answer.get("error"):
+        print(f"!! {answer['error']} (HTTP {answer.get('status')})")
+    if answer.get("reply"):
+        print(answer["reply"])
+    deadline = time.monotonic() + args.wait
+    while time.monotonic() < deadline:  # slow replies come later, through the customer-service API
+        messages = requests.get(f"{base}/standin/inbox/{args.openid}", timeout=10).json()["messages"]
+        for message in messages[seen:]:
+            print(message.get("text", {}).get("content") or json.dumps(message, ensure_ascii=False))
+        seen = len(messages)
+        time.sleep(0.5)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.wechat_standin", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the stand-in (token, custom and template send; sends to the callback)")
+    serve.add_argument("--port", type=int, default=8300)
+    serve.add_argument("--callback", default="http://127.0.0.1:8000/wechat")
+    serve.add_argument("--mode", choices=["plain", "compat", "safe"], default=None,
+                       help="default: safe when WECHAT_ENCODING_AES_KEY is set, else plain")
+    say = sub.add_parser("say", help="send a resident's text message and print the answers")
+    say.add_argument("text", nargs="+")
+    say.add_argument("--openid", default="oDemoResident0001")
+    say.add_argument("--standin", default="http://127.0.0.1:8300")
+    say.add_argument("--wait", type=float, default=8.0, help="seconds to wait for customer-service messages")
+    args = parser.parse_args(argv)
+    return _serve(args) if args.command == "serve" else _say(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

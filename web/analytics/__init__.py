@@ -1,0 +1,1 @@
+"""Analytics: events recorded per conversation turn, SQL queries over them, the /admin/analytics page."""

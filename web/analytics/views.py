@@ -1,0 +1,102 @@
+"""`/admin/analytics`: the figures as server-rendered SVG charts, with date range and district filters and CSV export.
+
+:func:`init_app` also wires the pages that share its audience (review inbox, 好差评
+follow-ups) and the event recording, so web/app.py registers all of it in one line.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, current_app, render_template, request
+from sqlalchemy.orm import sessionmaker
+
+from web.analytics import charts, queries, recording
+from web.analytics.access import supervisor_required
+
+bp = Blueprint("analytics", __name__, url_prefix="/admin", template_folder="templates")
+DEFAULT_DAYS = 30
+
+
+def _filters() -> queries.Filters:
+    today = date.today()
+
+    def day(name: str, default: date) -> date:
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return default
+
+    end = day("end", today)
+    start = day("start", end - timedelta(days=DEFAULT_DAYS - 1))
+    if start > end:
+        start, end = end, start
+    start = max(start, end - timedelta(days=366))  # one year at most per page
+    return queries.Filters(start, end, (request.args.get("district") or "").strip() or None)
+
+
+def _sessions() -> sessionmaker:
+    return current_app.extensions["database"].sessions
+
+
+@bp.get("/analytics")
+@supervisor_required
+def page():
+    f = _filters()
+    with _sessions()() as sess:
+        data = queries.summary(sess, f)
+        districts = queries.districts(sess)
+    flows = data["task_completion"]
+    figures = {
+        "per_day": charts.columns(data["conversations_per_day"], "每天的对话数"),
+        "reasons": charts.bars(data["handoff_reasons"], "转人工原因"),
+        "ratings": charts.bars(data["ratings"], "好差评分布"),
+        "intents": charts.bars([(i, n) for i, n, _ in data["top_intents"]], "最常见的意图"),
+        "flows": charts.bars([(fl["flow"], round(100 * (fl["completion_rate"] or 0))) for fl in flows], "办结率", suffix="%"),
+    }
+    return render_template("analytics/page.html", f=f, data=data, figures=figures, districts=districts)
+
+
+@bp.get("/analytics.csv")
+@supervisor_required
+def export_csv():
+    f = _filters()
+    with _sessions()() as sess:
+        data = queries.summary(sess, f)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["metric", "key", "value"])
+    for day, n in data["conversations_per_day"]:
+        writer.writerow(["conversations", day, n])
+    for key, value in {**data["containment"], **data["fallback"]}.items():
+        writer.writerow([key, "", "" if value is None else value])
+    for reason, n in data["handoff_reasons"]:
+        writer.writerow(["handoff_reason", reason, n])
+    for flow in data["task_completion"]:
+        for key in ("started", "completed", "abandoned", "unfinished", "completion_rate"):
+            writer.writerow([f"flow_{key}", flow["flow"], "" if flow[key] is None else flow[key]])
+        for step, n in flow["steps"]:
+            writer.writerow(["flow_step_asked", f"{flow['flow']}:{step}", n])
+    for label, n in data["ratings"]:
+        writer.writerow(["rating", label, n])
+    for intent, n, confidence in data["top_intents"]:
+        writer.writerow(["intent", intent, n])
+        writer.writerow(["intent_mean_confidence", intent, confidence])
+    median = data["median_first_agent_reply_seconds"]
+    writer.writerow(["median_first_agent_reply_seconds", "", "" if median is None else median])
+    name = f"analytics_{f.start:%Y%m%d}_{f.end:%Y%m%d}{'_' + f.district if f.district else ''}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel opens UTF-8 Chinese correctly
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+def init_app(app: Flask, sessions: sessionmaker) -> None:
+    """Events recorded for every session of the app; the admin pages of analytics, review and 好差评."""
+    from web.feedback import handlers, views as feedback_views  # noqa: F401  (registers the rating side effect)
+    from web.review import views as review_views
+
+    recording.listen(sessions)
+    app.register_blueprint(bp)
+    app.register_blueprint(review_views.bp)
+    app.register_blueprint(feedback_views.bp)

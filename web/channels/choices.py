@@ -1,0 +1,72 @@
+"""Rasa buttons in a text-only channel: numbered choices, and a resident's number mapped back.
+
+WeChat text messages cannot carry buttons, so a bot turn's buttons are shown as
+"1. 标题" lines (URL buttons become links) and the payloads of the last turn that had
+buttons are kept in Redis per conversation: a reply of just "2" (or "２", "二", "第2个")
+is sent to Rasa as the second button's payload.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+
+import redis
+
+from web.rasa_client import Button
+
+TTL = 24 * 3600
+_CHINESE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_NUMBER = re.compile(r"^(?:第|选)?\s*([0-9０-９]{1,2}|[一二两三四五六七八九十])\s*(?:个|项|条|号)?\s*[.。、]?$")
+
+
+def is_link(button: Button) -> bool:
+    return button.payload.startswith(("https://", "http://"))
+
+
+def render(buttons: Sequence[Button]) -> list[str]:
+    """Lines for the buttons: numbered choices for payloads, ``<a>`` links for URLs."""
+    lines, number = [], 0
+    for button in buttons:
+        if is_link(button):
+            lines.append(f'<a href="{html.escape(button.payload)}">{html.escape(button.title)}</a>')
+        else:
+            number += 1
+            lines.append(f"{number}. {button.title}")
+    return lines
+
+
+def parse_number(text: str) -> int | None:
+    match = _NUMBER.match(text.strip())
+    if not match:
+        return None
+    token = match.group(1)
+    return _CHINESE[token] if token in _CHINESE else int(token)
+
+
+class Choices:
+    """The numbered choices last offered in each conversation."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+
+    @staticmethod
+    def _key(sender_id: str) -> str:
+        return f"choices:{sender_id}"
+
+    def remember(self, sender_id: str, buttons: Sequence[Button]) -> None:
+        payloads = [b.payload for b in buttons if not is_link(b)]
+        if payloads:
+            self.redis.set(self._key(sender_id), json.dumps(payloads), ex=TTL)
+        else:
+            self.redis.delete(self._key(sender_id))
+
+    def resolve(self, sender_id: str, text: str) -> str | None:
+        """The payload a bare number picks, or None when the text is not a choice."""
+        number = parse_number(text)
+        if number is None:
+            return None
+        raw = self.redis.get(self._key(sender_id))
+        payloads = json.loads(raw) if raw else []
+        return payloads[number - 1] if 1 <= number <= len(payloads) else None

@@ -1,0 +1,148 @@
+"""What the platform does with a WeChat message, and what it answers WeChat within 5 seconds.
+
+``WechatChannel.answer(incoming)`` returns the passive reply's text, or None for
+``success``. Messages for the bot go through the routing point in a worker thread;
+if the bot's turn is ready within the budget (``WECHAT_REPLY_BUDGET``) and fits in
+one message it is the passive reply, otherwise WeChat gets ``success`` at once and
+the turn goes out through ``Outbound`` (the customer-service API, from Celery).
+``dedupe.ReplyLedger`` makes sure each delivery is processed once and answered once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from sqlalchemy.orm import sessionmaker
+
+from web.channels import wechat_menu, wechat_text
+from web.channels.choices import Choices
+from web.channels.dedupe import ASYNC, DONE, PENDING, ReplyLedger, passive_text
+from web.channels.ratelimit import RateLimiter
+from web.channels.texts import text as channel_text
+from web.channels.wechat_protocol import Incoming
+from web.conversations.router import Inbound, Router
+from web.outbound import Outbound
+from web.outbound import consent
+from web.outbound.wechat_sender import EarlyReceipts, record_receipt
+from web.rasa_client import BotMessage
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # characters of one resident message
+RASA_TIMEOUT = 30.0  # a slow turn is delivered asynchronously, but not waited for forever
+CHANNEL = "wechat"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Answer at once with this text (empty: ``success``), without the bot."""
+
+    text: str = ""
+
+
+class WechatChannel:
+    def __init__(self, router: Router, outbound: Outbound, sessions: sessionmaker, ledger: ReplyLedger,
+                 limiter: RateLimiter, choices: Choices, receipts: EarlyReceipts, budget: float,
+                 pool: ThreadPoolExecutor) -> None:
+        self.router, self.outbound, self.sessions = router, outbound, sessions
+        self.ledger, self.limiter, self.choices, self.receipts = ledger, limiter, choices, receipts
+        self.budget, self.pool = budget, pool
+
+    def answer(self, incoming: Incoming) -> str | None:
+        key = incoming.dedupe_key
+        if not self.ledger.claim(key):
+            return self._answer_retry(key)
+        try:
+            action = self._dispatch(incoming)
+        except Exception:  # a broken dependency must not leave WeChat retrying into the same failure
+            log.exception("wechat message could not be handled", extra={"kind": incoming.kind})
+            action = Reply(channel_text("failure"))
+        if isinstance(action, Inbound):
+            return self._to_bot(key, action)
+        self.ledger.settle(key, DONE + action.text)
+        return action.text or None
+
+    # -- what a message means -------------------------------------------------------------
+    def _dispatch(self, msg: Incoming) -> Inbound | Reply:
+        if msg.kind == "event":
+            return self._event(msg)
+        if not self.limiter.allow(msg.openid):
+            return Reply(channel_text("rate_limited"))
+        if msg.kind in ("text", "voice"):
+            said = msg.text.strip()
+            if not said:
+                return Reply(channel_text("no_recognition" if msg.kind == "voice" else "non_text"))
+            if len(said) > MAX_TEXT:
+                return Reply(channel_text("too_long"))
+            payload = self.choices.resolve(msg.openid, said)
+            metadata = {"input": "voice"} if msg.kind == "voice" else {}
+            return Inbound(CHANNEL, msg.openid, payload or said, metadata, transcript=said if payload else None)
+        if msg.kind == "location":
+            if msg.latitude is None or msg.longitude is None:
+                return Reply(channel_text("bad_location"))
+            where = {"latitude": msg.latitude, "longitude": msg.longitude}
+            trigger = "/eldercare_find" + json.dumps(where)
+            return Inbound(CHANNEL, msg.openid, trigger, {"location": {**where, "label": msg.label}},
+                           transcript=f"[位置] {msg.label or ''} ({msg.latitude}, {msg.longitude})")
+        return Reply(channel_text("non_text"))  # image, video, link, file …
+
+    def _event(self, msg: Incoming) -> Inbound | Reply:
+        if msg.event in ("subscribe", "subscribe_scan"):
+            with self.sessions.begin() as sess:
+                consent.record_subscribe(sess, msg.openid)
+            return Reply(channel_text("welcome"))
+        if msg.event == "unsubscribe":
+            with self.sessions.begin() as sess:
+                consent.record_unsubscribe(sess, msg.openid)
+            return Reply()
+        if msg.event == "templatesendjobfinish":
+            record_receipt(self.sessions, msg.msg_id, msg.status, self.receipts)
+            return Reply()
+        item = (wechat_menu.for_click(msg.event_key) if msg.event == "click"
+                else wechat_menu.for_view(msg.event_key) if msg.event == "view" else None)
+        if item is None:
+            return Reply()  # location reports, scans, unknown menu keys: nothing to say
+        if not self.limiter.allow(msg.openid):
+            return Reply(channel_text("rate_limited"))
+        return Inbound(CHANNEL, msg.openid, item.trigger, {"menu": msg.event_key}, transcript=f"[菜单] {item.name}")
+
+    # -- the 5-second rule ------------------------------------------------------------------
+    def _to_bot(self, key: str, inbound: Inbound) -> str | None:
+        future = self.pool.submit(self._run, key, inbound)
+        try:
+            return future.result(timeout=self.budget)
+        except FutureTimeout:
+            found = self.ledger.settle(key, ASYNC)
+            return None if found == PENDING else passive_text(found)
+
+    def _run(self, key: str, inbound: Inbound) -> str | None:
+        """Ask the bot; settle the ledger; deliver asynchronously when the passive reply is gone."""
+        try:
+            replies = self.router.handle(inbound, timeout=RASA_TIMEOUT)
+        except Exception:
+            log.exception("routing failed", extra={"channel": CHANNEL})
+            replies = [BotMessage(text=channel_text("failure"))]
+        texts = wechat_text.render_turn(replies)
+        self.choices.remember(inbound.sender_id, wechat_text.last_buttons(replies))
+        if len(texts) <= 1:
+            found = self.ledger.settle(key, DONE + (texts[0] if texts else ""))
+            if found == PENDING or not texts:
+                return texts[0] if texts and found == PENDING else None
+        else:
+            self.ledger.settle(key, ASYNC)
+        try:
+            self.outbound.deliver(inbound.sender_id, replies, reason="slow_reply")
+        except Exception:
+            log.exception("slow reply could not be queued", extra={"channel": CHANNEL})
+        return None
+
+    def _answer_retry(self, key: str) -> str | None:
+        """A retry or a duplicate: never processed again; the first delivery's answer, or ``success``."""
+        state = self.ledger.wait_settled(key, self.budget)
+        if state == PENDING:
+            found = self.ledger.settle(key, ASYNC)
+            state = ASYNC if found == PENDING else found
+        return passive_text(state)

@@ -1,0 +1,46 @@
+"""The resident's bound profile (实名绑定) from the back-office, masked until an agent reveals it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from common.backoffice_client import BackofficeClient, BackofficeError, BackofficeUnavailable
+from common.masking import mask_id_number, mask_phone
+from web.conversations.models import Conversation
+
+
+class ProfileUnavailable(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Profile:
+    data: dict[str, Any]  # the back-office's resident record (GET /residents/by-openid/{openid})
+
+    def masked(self) -> dict[str, Any]:
+        """What the console shows before "reveal": ID number and phone masked."""
+        household = self.data.get("household") or {}
+        shown = {key: self.data.get(key) for key in ("name", "gender", "age", "id_number", "phone", "benefits",
+                                                      "living_alone", "disability_grade")}
+        shown["address"] = household.get("address")
+        shown["household_size"] = len(household.get("members") or [])
+        if shown.get("id_number"):
+            shown["id_number"] = mask_id_number(shown["id_number"])
+        if shown.get("phone"):
+            shown["phone"] = mask_phone(shown["phone"])
+        return shown
+
+
+def lookup(backoffice: BackofficeClient, conv: Conversation) -> Profile | None:
+    """None when the resident is not bound (web chat residents never are)."""
+    if conv.channel != "wechat":
+        return None
+    try:
+        return Profile(backoffice.get(f"/residents/by-openid/{quote(conv.sender_id, safe='')}"))
+    except BackofficeError as exc:
+        if exc.status == 404:
+            return None
+        raise ProfileUnavailable(exc.message) from exc
+    except BackofficeUnavailable as exc:
+        raise ProfileUnavailable("业务系统暂时连不上") from exc

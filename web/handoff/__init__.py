@@ -1,0 +1,1 @@
+"""Human handoff: the queue, its rules and working hours, and what it announces (docs/handoff.md)."""

@@ -1,0 +1,108 @@
+"""The desk's settings (desk.yml) and its working hours (the ``working_hours`` table)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from web.handoff.models import WorkingHours
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = {"mon": "周一", "tue": "周二", "wed": "周三", "thu": "周四", "fri": "周五", "sat": "周六", "sun": "周日", "holiday": "法定节假日"}
+
+
+@dataclass(frozen=True)
+class Flow:
+    intent: str
+    label: str
+    entities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    sla_minutes: dict[str, int]
+    minutes_per_resident: int
+    outcomes: dict[str, str]
+    flows: tuple[Flow, ...]
+    texts: dict[str, str]
+
+    def flow(self, intent: str) -> Flow | None:
+        return next((f for f in self.flows if f.intent == intent), None)
+
+
+@lru_cache(maxsize=1)
+def desk() -> DeskConfig:
+    data = yaml.safe_load((Path(__file__).with_name("desk.yml")).read_text(encoding="utf-8"))
+    return DeskConfig(
+        sla_minutes={k: int(v) for k, v in data["sla_minutes"].items()},
+        minutes_per_resident=int(data["minutes_per_resident"]),
+        outcomes=dict(data["outcomes"]),
+        flows=tuple(Flow(f["intent"], f["label"], tuple(f.get("entities") or ())) for f in data["flows"]),
+        texts=dict(data["texts"]),
+    )
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as every handoff timestamp is stored."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def to_local(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL)
+
+
+def _day_kind(day: date) -> str:
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:  # a year the calendar package does not know yet: plain weekdays
+        return DAYS[day.weekday()]
+    if on_holiday and name:
+        return "holiday"
+    if not on_holiday and day.weekday() >= 5:  # 调休: a weekend day worked instead of a holiday
+        return "mon"
+    return DAYS[day.weekday()]
+
+
+def _parse(hhmm: str) -> timedelta:
+    hours, minutes = hhmm.split(":")
+    return timedelta(hours=int(hours), minutes=int(minutes))
+
+
+def hours_table(sess: Session) -> dict[str, WorkingHours]:
+    return {row.day: row for row in sess.scalars(select(WorkingHours))}
+
+
+def is_open(sess: Session, now_utc: datetime) -> bool:
+    local = to_local(now_utc)
+    row = hours_table(sess).get(_day_kind(local.date()))
+    if row is None:
+        return False
+    since_midnight = local - datetime.combine(local.date(), time(), LOCAL)
+    return _parse(row.opens) <= since_midnight < _parse(row.closes)
+
+
+def describe_hours(sess: Session) -> str:
+    """e.g. "周一至周五 09:00-17:00" for the resident; consecutive days with the same hours are joined."""
+    table = hours_table(sess)
+    parts: list[str] = []
+    run: list[str] = []
+    for day in DAYS + ("",):
+        row = table.get(day)
+        if run and (row is None or (row.opens, row.closes) != (table[run[0]].opens, table[run[0]].closes)):
+            first, last = DAY_NAMES[run[0]], DAY_NAMES[run[-1]]
+            span = first if len(run) == 1 else f"{first}至{last}"
+            parts.append(f"{span} {table[run[0]].opens}-{table[run[0]].closes}")
+            run = []
+        if row is not None:
+            run.append(day)
+    if "holiday" not in table:
+        parts.append("法定节假日休息")
+    return "，".join(parts) or "暂未安排"

@@ -1,0 +1,45 @@
+"""Ending a handoff: close with an outcome and give the conversation back to the bot.
+
+Rasa's tracker is resumed with its own ``resume`` event (it was paused with ``pause``
+when the conversation was queued), so the bot's history stays whole. Handing back
+may start a flow with values the agent already knows (e.g. took the booking details
+on the phone): Rasa's ``trigger_intent`` with those values as entities; the bot's
+replies go into the transcript and, through :mod:`web.outbound`, to the resident.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from web.conversations import side_effects
+from web.conversations.models import Conversation
+from web.handoff import config, queue
+from web.handoff.models import Agent, Ticket
+from web.handoff.rasa_api import RasaApi
+from web.rasa_client import BotMessage
+
+
+def finish(sess: Session, rasa: RasaApi, ticket: Ticket, actor: Agent, outcome: str, now: datetime,
+           flow: config.Flow | None = None, values: dict[str, str] | None = None) -> tuple[Conversation, list[BotMessage]]:
+    """Close the ticket, resume the bot and, when handing back, start ``flow``. Returns the
+    conversation and the messages the resident must receive. A Rasa failure raises
+    :class:`~web.handoff.rasa_api.RasaApiError` and the caller's transaction is rolled back."""
+    conv = queue.close(sess, ticket, actor, outcome, now)
+    rasa.resume(conv.sender_id)
+    if outcome != "handed_back":
+        return conv, []
+    if flow is None:
+        replies = [BotMessage(text=config.desk().texts["handed_back"])]
+    else:
+        entities = {name: value.strip() for name, value in (values or {}).items() if name in flow.entities and value.strip()}
+        replies = rasa.trigger_intent(conv.sender_id, flow.intent, entities)
+    shown: list[BotMessage] = []
+    for reply in replies:
+        applied = side_effects.apply(sess, conv, reply.custom) if reply.custom else side_effects.Applied({})
+        reply = replace(reply, text=side_effects.with_notices(reply.text, applied.notices), custom=applied.custom)
+        if reply.text or reply.buttons or reply.image or reply.custom:
+            queue.say(sess, conv, "bot", reply.text, {"custom": applied.custom} if applied.custom else {})
+            shown.append(reply)
+    return conv, shown

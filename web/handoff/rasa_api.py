@@ -1,0 +1,52 @@
+"""The parts of Rasa's HTTP API the desk uses: read the tracker, pause and resume it, trigger an intent.
+
+Calls go to the same Rasa instance as the conversation's messages (``pick_instance``).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from web.rasa_client import BotMessage, pick_instance
+
+log = logging.getLogger(__name__)
+
+
+class RasaApiError(Exception):
+    """Rasa's HTTP API did not answer or refused."""
+
+
+class RasaApi:
+    def __init__(self, urls: tuple[str, ...], token: str, timeout: float = 10.0) -> None:
+        self.urls, self.token, self.timeout = urls, token, timeout
+        self.http = requests.Session()
+
+    def _url(self, sender_id: str, tail: str) -> str:
+        return f"{pick_instance(self.urls, sender_id)}/conversations/{quote(sender_id, safe=':')}/{tail}"
+
+    def _call(self, method: str, sender_id: str, tail: str, **kwargs: Any) -> Any:
+        try:
+            resp = self.http.request(method, self._url(sender_id, tail), params={"token": self.token, **kwargs.pop("params", {})},
+                                     timeout=self.timeout, **kwargs)
+            resp.raise_for_status()
+            return resp.json()
+        except (requests.RequestException, ValueError) as exc:
+            log.warning("rasa api call failed", extra={"call": tail, "error": type(exc).__name__})
+            raise RasaApiError(f"{tail}: {exc}") from exc
+
+    def tracker(self, sender_id: str) -> dict[str, Any]:
+        return self._call("GET", sender_id, "tracker", params={"include_events": "ALL"})
+
+    def pause(self, sender_id: str) -> None:
+        self._call("POST", sender_id, "tracker/events", json={"event": "pause"})
+
+    def resume(self, sender_id: str) -> None:
+        self._call("POST", sender_id, "tracker/events", json={"event": "resume"})
+
+    def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, str]) -> list[BotMessage]:
+        """Start a flow as if the resident had said ``intent`` with these values; the bot's replies."""
+        body = self._call("POST", sender_id, "trigger_intent", json={"name": intent, "entities": entities})
+        return [BotMessage.from_rasa(m) for m in body.get("messages") or []]

@@ -1,0 +1,98 @@
+"""The one place that delivers messages to a resident outside a request.
+
+``Outbound.deliver(sender_id, messages, reason)`` is what the WeChat channel (slow
+replies), the handoff console (agent replies), the campaigns and the outbox call.
+A conversation's sender id says the channel: ``web:<id>`` is the web chat (its
+mailbox, read by the chat page), anything else is a WeChat openid (the
+customer-service API, from a Celery task, in order). Every message is recorded in
+``outbound_message`` before it leaves and updated with its result.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import redis
+from sqlalchemy.orm import sessionmaker
+
+from web.channels import wechat_text
+from web.channels.choices import Choices
+from web.outbound.mailbox import Mailbox
+from web.outbound.models import OutboundMessage
+from web.rasa_client import BotMessage
+
+log = logging.getLogger(__name__)
+
+WEB_PREFIX = "web:"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A WeChat template message (used when the 48-hour window is closed, and by campaigns)."""
+
+    template_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None
+
+
+Enqueue = Callable[[str, list[Any]], None]  # task name, arguments
+
+
+def celery_enqueue(task: str, args: list[Any]) -> None:
+    from web.worker import celery_app
+
+    celery_app.send_task(task, args=args)
+
+
+class Outbound:
+    def __init__(self, sessions: sessionmaker, client: redis.Redis, enqueue: Enqueue = celery_enqueue) -> None:
+        self.sessions, self.enqueue = sessions, enqueue
+        self.mailbox, self.choices = Mailbox(client), Choices(client)
+
+    def deliver(self, sender_id: str, messages: Sequence[BotMessage], reason: str,
+                fallback: Template | None = None, ref: str | None = None) -> list[int]:
+        """Send ``messages`` to the resident, in order; returns the ``outbound_message`` ids."""
+        if sender_id.startswith(WEB_PREFIX):
+            return self._to_web_chat(sender_id, messages, reason, ref)
+        texts = wechat_text.render_turn(messages)
+        if not texts:
+            return []
+        buttons = wechat_text.last_buttons(messages)
+        if buttons:
+            self.choices.remember(sender_id, buttons)
+        with self.sessions.begin() as sess:
+            rows = [OutboundMessage(channel="wechat", recipient=sender_id, kind="text", reason=reason, ref=ref,
+                                    body={"content": text}, status="queued") for text in texts]
+            sess.add_all(rows)
+            sess.flush()
+            ids = [row.id for row in rows]
+        self.enqueue("wechat.send_texts", [ids, asdict(fallback) if fallback else None])
+        return ids
+
+    def send_template(self, openid: str, template: Template, reason: str, ref: str | None = None) -> int:
+        """A template message through a Celery task; its receipt arrives later by TEMPLATESENDJOBFINISH."""
+        with self.sessions.begin() as sess:
+            row = OutboundMessage(channel="wechat", recipient=openid, kind="template", reason=reason, ref=ref,
+                                  body=asdict(template), status="queued")
+            sess.add(row)
+            sess.flush()
+            row_id = row.id
+        self.enqueue("wechat.send_template", [row_id])
+        return row_id
+
+    def _to_web_chat(self, sender_id: str, messages: Sequence[BotMessage], reason: str, ref: str | None) -> list[int]:
+        recipient = sender_id[len(WEB_PREFIX):]
+        ids = []
+        with self.sessions.begin() as sess:
+            for message in messages:
+                payload = message.to_rest(recipient)
+                row = OutboundMessage(channel="web", recipient=sender_id, kind="text", reason=reason, ref=ref,
+                                      body=payload, status="delivered", attempts=1, sent_at=datetime.now())
+                sess.add(row)
+                sess.flush()
+                self.mailbox.put(sender_id, payload)
+                ids.append(row.id)
+        return ids

@@ -1,0 +1,140 @@
+"""Sending queued WeChat messages (runs in a Celery worker) and recording each result.
+
+Messages of one call go out one after another, in id order. A row that is no longer
+``queued`` is skipped, so a task redelivered after a worker crash sends nothing twice.
+When the 48-hour window is closed (45015) or a quota is hit, the rest of the turn is
+not attempted; a given fallback template is sent instead of the first closed message.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import redis
+from sqlalchemy import update
+from sqlalchemy.orm import sessionmaker
+
+from web.outbound.models import OutboundMessage
+from web.wechat_api import RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
+
+log = logging.getLogger(__name__)
+
+
+class WechatSender:
+    def __init__(self, sessions: sessionmaker, api: WechatApi, receipts: EarlyReceipts | None = None) -> None:
+        self.sessions, self.api, self.receipts = sessions, api, receipts
+
+    def send_texts(self, ids: list[int], fallback: dict[str, Any] | None = None) -> list[int]:
+        """Send the queued texts; returns the ids still queued after a transient failure (to retry)."""
+        for position, row_id in enumerate(ids):
+            with self.sessions() as sess:
+                row = sess.get(OutboundMessage, row_id)
+                if row is None or row.status != "queued":
+                    continue
+                openid, content = row.recipient, str(row.body.get("content", ""))
+            try:
+                self.api.send_text(openid, content)
+            except Transient as exc:
+                self._result(row_id, "queued", exc)
+                return ids[position:]
+            except WindowClosed as exc:
+                self._result(row_id, "window_closed", exc)
+                self._skip(ids[position + 1:], "window_closed", exc)
+                if fallback:
+                    self._fallback(row_id, openid, fallback)
+                return []
+            except RateLimited as exc:
+                self._result(row_id, "rate_limited", exc)
+                self._skip(ids[position + 1:], "rate_limited", exc)
+                return []
+            except WechatApiError as exc:
+                self._result(row_id, "failed", exc)
+                continue
+            self._result(row_id, "sent", None)
+        return []
+
+    def send_template(self, row_id: int) -> bool:
+        """Send one queued template message; False when it should be retried later."""
+        with self.sessions() as sess:
+            row = sess.get(OutboundMessage, row_id)
+            if row is None or row.status != "queued":
+                return True
+            openid, body = row.recipient, dict(row.body)
+        try:
+            msgid = self.api.send_template(openid, body["template_id"], body.get("data") or {}, body.get("url"))
+        except Transient as exc:
+            self._result(row_id, "queued", exc)
+            return False
+        except RateLimited as exc:
+            self._result(row_id, "rate_limited", exc)
+            return True
+        except WechatApiError as exc:
+            self._result(row_id, "failed", exc)
+            return True
+        self._result(row_id, "sent", None, msgid=msgid)
+        early = self.receipts.pop(msgid) if self.receipts else None
+        if early:  # the receipt overtook our own bookkeeping
+            record_receipt(self.sessions, msgid, early)
+        return True
+
+    def give_up(self, ids: list[int]) -> None:
+        """WeChat stayed busy or unreachable through every retry: the messages failed."""
+        with self.sessions.begin() as sess:
+            sess.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids), OutboundMessage.status == "queued")
+                         .values(status="failed"))
+        log.warning("wechat messages given up", extra={"outbound_ids": ids})
+
+    def _fallback(self, replaced: int, openid: str, template: dict[str, Any]) -> None:
+        with self.sessions.begin() as sess:
+            original = sess.get(OutboundMessage, replaced)
+            row = OutboundMessage(channel="wechat", recipient=openid, kind="template", reason=original.reason,
+                                  ref=original.ref, body=template, status="queued", fallback_for=replaced)
+            sess.add(row)
+            sess.flush()
+            row_id = row.id
+        self.send_template(row_id)
+
+    def _result(self, row_id: int, status: str, exc: WechatApiError | None, msgid: int | None = None) -> None:
+        with self.sessions.begin() as sess:
+            row = sess.get(OutboundMessage, row_id)
+            row.status = status
+            row.attempts += 1
+            row.errcode, row.errmsg = (exc.errcode, exc.errmsg[:200]) if exc else (0, "ok")
+            if status == "sent":
+                row.sent_at = datetime.now()
+                row.wechat_msgid = msgid
+        if exc:
+            log.warning("wechat message not sent", extra={"outbound_id": row_id, "status": status, "errcode": exc.errcode})
+
+    def _skip(self, ids: list[int], status: str, exc: WechatApiError) -> None:
+        if not ids:
+            return
+        with self.sessions.begin() as sess:
+            sess.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids), OutboundMessage.status == "queued")
+                         .values(status=status, errcode=exc.errcode, errmsg="not attempted: " + exc.errmsg[:180]))
+
+
+class EarlyReceipts:
+    """Receipts that arrived before the sending task stored the msgid (kept an hour in Redis)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+
+    def keep(self, msgid: int, status: str) -> None:
+        self.redis.set(f"wechat:receipt:{msgid}", status, ex=3600)
+
+    def pop(self, msgid: int) -> str | None:
+        raw = self.redis.getdel(f"wechat:receipt:{msgid}")
+        return raw.decode("utf-8") if raw else None
+
+
+def record_receipt(sessions: sessionmaker, msgid: int, status: str, early: EarlyReceipts | None = None) -> bool:
+    """TEMPLATESENDJOBFINISH: the delivery receipt of a template message, by WeChat's msgid."""
+    with sessions.begin() as sess:
+        result = sess.execute(update(OutboundMessage).where(OutboundMessage.wechat_msgid == msgid)
+                              .values(receipt_status=status[:40], receipt_at=datetime.now()))
+        matched = bool(result.rowcount)
+    if not matched and early is not None:
+        early.keep(msgid, status)
+    return matched

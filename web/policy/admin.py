@@ -1,0 +1,212 @@
+"""`/admin/campaigns`: write a rule, preview its audience, run a campaign, watch its funnel.
+
+Every view requires a supervisor or administrator (``web.analytics.access.supervisor_required``:
+the console's logins when they are installed, HTTP Basic ``admin`` / ``ADMIN_PASSWORD`` until
+then — one switch for every admin page). Every POST checks a CSRF token.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from web.analytics import charts
+from web.analytics.access import reviewer_name, supervisor_required
+from web.policy import audience, campaigns, funnel, rules
+from web.policy.models import PolicyCampaign
+
+bp = Blueprint("policy_admin", __name__, url_prefix="/admin/campaigns")
+
+PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$")
+FORM_DEFAULTS = {"name": "", "benefit": "", "rule": '{"all": [\n  {"age": {"gte": 80}},\n  {"benefit": {"not_held": "高龄津贴"}}\n]}',
+                 "template_id": "", "template_fields": '{"first": "{name}您好，您可能符合{benefit}的申请条件", "remark": "回复“申请”即可办理"}',
+                 "window_text": "", "apply_keyword": "申请", "apply_payload": "", "starts_at": "", "quiet_start": "21:00",
+                 "quiet_end": "08:00", "cap_per_week": "2", "rate_per_second": "20"}
+STATE_LABELS = {"draft": "草稿", "running": "发送中", "paused": "已暂停", "completed": "已完成", "cancelled": "已取消"}
+REASON_LABELS = {"reachable": "可触达", **audience.REASONS}
+
+
+def _sessions() -> sessionmaker:
+    return current_app.extensions["database"].sessions
+
+
+def _deps() -> Any:
+    return current_app.extensions["policy"]
+
+
+def _check_csrf() -> None:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except CSRFError:
+        abort(400, "页面已过期，请刷新后再提交。")
+
+
+def _render(name: str, **ctx: Any) -> str:
+    return render_template(f"policy/{name}", csrf_token=generate_csrf(), states=STATE_LABELS, reasons=REASON_LABELS,
+                           benefits=rules.vocabulary()["benefits"], **ctx)
+
+
+@bp.get("/")
+@supervisor_required
+def index():
+    with _sessions()() as sess:
+        items = sess.scalars(select(PolicyCampaign).order_by(PolicyCampaign.id.desc()).limit(200)).all()
+    return _render("index.html", campaigns=items)
+
+
+def _parse_form(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """The form's fields as campaign values, and what is wrong with them (Chinese / English)."""
+    errors: list[str] = []
+    values: dict[str, Any] = {"name": form["name"].strip()[:80], "benefit": form["benefit"].strip(),
+                              "template_id": form["template_id"].strip()[:64], "window_text": form["window_text"].strip(),
+                              "apply_keyword": form["apply_keyword"].strip()[:12] or "申请",
+                              "apply_payload": form["apply_payload"].strip()[:200]}
+    if not values["name"]:
+        errors.append("请填写活动名称 / name is required")
+    if values["benefit"] not in rules.vocabulary()["benefits"]:
+        errors.append("请选择要告知的待遇 / choose the benefit this campaign offers")
+    try:
+        values["rule"] = yaml_or_json(form["rule"])
+        rules.parse(values["rule"])
+    except rules.RuleInvalid as exc:
+        errors += [f"规则 {e}" for e in exc.errors]
+    try:
+        fields = json.loads(form["template_fields"] or "{}")
+        if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+            raise ValueError
+        values["template_fields"] = fields
+    except ValueError:
+        errors.append('模板字段要写成 JSON 对象，例如 {"first": "…"} / template fields must be a JSON object of strings')
+    if values["apply_payload"]:
+        m = PAYLOAD.match(values["apply_payload"])
+        try:
+            if not m or (m.group(1) and not isinstance(json.loads(m.group(1)), dict)):
+                raise ValueError
+        except ValueError:
+            errors.append('回复后开始的对话要写成 /意图名{"槽位": "值"}，例如 /assistance_apply{"assistance_type": "临时救助"} '
+                          "/ the reply payload must look like /intent{\"slot\": \"value\"}")
+    try:
+        values["starts_at"] = datetime.fromisoformat(form["starts_at"]) if form["starts_at"].strip() else None
+        for key in ("quiet_start", "quiet_end"):
+            values[key] = form[key].strip()
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", values[key]):
+                raise ValueError
+    except ValueError:
+        errors.append("时间格式不对（开始时间 YYYY-MM-DDTHH:MM，免打扰 HH:MM）/ bad time format")
+    try:
+        values["cap_per_week"] = int(form["cap_per_week"])
+        values["rate_per_second"] = float(form["rate_per_second"])
+        if not (1 <= values["cap_per_week"] <= 14 and 0.1 <= values["rate_per_second"] <= 1000):
+            raise ValueError
+    except ValueError:
+        errors.append("每周上限要在 1–14 之间，发送速度在 0.1–1000 条/秒之间 / cap 1–14 per week, rate 0.1–1000 per second")
+    return values, errors
+
+
+def yaml_or_json(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise rules.RuleInvalid([rules.RuleError("rule", "不是有效的 JSON/YAML", f"not valid JSON/YAML: {exc}"[:200])]) from exc
+
+
+def _preview(rule_data: Any, benefit: str | None) -> dict[str, Any]:
+    deps = _deps()
+    with deps.registry.connect() as conn, _sessions()() as sess:
+        aud = audience.Audience(rules.parse(rule_data), benefit or None,
+                                audience.context(conn, date.today(), deps.standards(conn)))
+        return {"counts": audience.counts(conn, sess, aud), "sample": audience.sample(conn, aud)}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@supervisor_required
+def new():
+    if request.method == "GET":
+        return _render("edit.html", form=FORM_DEFAULTS, errors=[], preview=None)
+    _check_csrf()
+    form = {k: request.form.get(k, "") for k in FORM_DEFAULTS}
+    values, errors = _parse_form(form)
+    preview = None
+    if not any(e.startswith("规则") for e in errors):
+        try:
+            preview = _preview(values["rule"], values["benefit"] if values["benefit"] in rules.vocabulary()["benefits"] else None)
+        except rules.RuleInvalid as exc:  # e.g. a district name the registry does not know
+            errors += [f"规则 {e}" for e in exc.errors]
+    if errors or request.form.get("action") != "save":
+        return _render("edit.html", form=form, errors=errors, preview=preview), 400 if errors else 200
+    with _sessions().begin() as sess:
+        c = PolicyCampaign(**values, created_by=reviewer_name()[:40], counts=preview["counts"] if preview else {})
+        sess.add(c)
+        sess.flush()
+        campaign_id = c.id
+    return redirect(url_for("policy_admin.detail", campaign_id=campaign_id))
+
+
+@bp.get("/<int:campaign_id>")
+@supervisor_required
+def detail(campaign_id: int):
+    deps = _deps()
+    with _sessions()() as sess:
+        c = sess.get(PolicyCampaign, campaign_id) or abort(404)
+        if c.started_at is not None:
+            try:
+                funnel.refresh_applied(sess, deps.registry, c)
+            except Exception:  # the funnel's last step is best effort; the page must still open
+                current_app.logger.exception("applied figures could not be refreshed")
+        stages = funnel.funnel(sess, c)
+        statuses = campaigns.status_counts(sess, campaign_id)
+    chart = charts.bars([(label, n) for _key, label, n in stages], "推送漏斗")
+    return _render("detail.html", c=c, stages=stages, chart=chart, statuses=statuses,
+                   rule_text=rules.dumps(c.rule), fields_text=rules.dumps(c.template_fields))
+
+
+@bp.post("/<int:campaign_id>/<any(start, pause, resume, cancel):action>")
+@supervisor_required
+def act(campaign_id: int, action: str):
+    _check_csrf()
+    try:
+        with _sessions().begin() as sess:
+            campaigns.transition(sess, campaign_id, action)
+    except campaigns.TransitionRefused:
+        abort(409, "当前状态下不能这样操作。")
+    if action == "start":
+        _deps().enqueue("policy.prepare", [campaign_id])
+    elif action == "resume":
+        _deps().enqueue("policy.wake", [campaign_id])
+    return redirect(url_for("policy_admin.detail", campaign_id=campaign_id))
+
+
+@bp.get("/<int:campaign_id>/funnel.csv")
+@supervisor_required
+def funnel_export(campaign_id: int):
+    with _sessions()() as sess:
+        c = sess.get(PolicyCampaign, campaign_id) or abort(404)
+        body = funnel.funnel_csv(funnel.funnel(sess, c))
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-funnel.csv"})
+
+
+@bp.get("/<int:campaign_id>/advisors.csv")
+@supervisor_required
+def advisors_export(campaign_id: int):
+    """Matched residents a push cannot reach, for the community assistance advisors (streamed)."""
+    deps = _deps()
+    with _sessions()() as sess:
+        c = sess.get(PolicyCampaign, campaign_id) or abort(404)
+        rule_data, benefit = c.rule, c.benefit
+
+    def rows():
+        with deps.registry.connect() as conn, _sessions()() as sess:
+            aud = audience.Audience(rules.parse(rule_data), benefit or None, audience.context(conn, date.today(), deps.standards(conn)))
+            yield from audience.advisor_csv(conn, sess, aud)
+
+    return Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-advisors.csv"})

@@ -1,0 +1,115 @@
+"""Audiences: the rule runs as SQL in the registry, rows are streamed, never all held.
+
+The registry query is read with a server-side cursor (``stream_results`` +
+``yield_per``), so memory stays flat whatever the audience. Each streamed batch is
+then checked against the platform database (consent), which lives elsewhere: one
+``IN`` query per batch.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, or_, select
+from sqlalchemy.orm import Session
+
+from common.masking import mask_id_number, mask_name, mask_phone
+from web.outbound.models import ResidentConsent
+from web.policy import compiler, registry, rules, standards as standards_mod
+
+BATCH = 5000
+REACHABLE = "reachable"
+# Why a matched resident is not pushed, in the order they are checked.
+REASONS = {"already_held": "已享受该待遇", "no_wechat": "未绑定微信", "consent_withdrawn": "已退订推送"}
+
+
+@dataclass(frozen=True)
+class Audience:
+    rule: rules.Node
+    benefit: str | None
+    ctx: compiler.Context
+
+
+def context(conn: Connection, as_of: date, stds: standards_mod.Standards) -> compiler.Context:
+    return compiler.Context(as_of, stds, registry.load_region(conn), conn.dialect.name)
+
+
+def stream(conn: Connection, audience: Audience, detail: bool = False, batch: int = BATCH) -> Iterator[list[Row]]:
+    """The matching residents in id order, ``batch`` rows at a time, from a server-side cursor."""
+    query = compiler.audience_query(audience.rule, audience.ctx, audience.benefit, detail=detail)
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+    for part in result.partitions():
+        yield list(part)
+
+
+def withdrawn(sess: Session, openids: list[str]) -> set[str]:
+    """Of ``openids``, those that unsubscribed or withdrew push consent (the platform's one consent record)."""
+    if not openids:
+        return set()
+    rows = sess.scalars(select(ResidentConsent.openid).where(
+        ResidentConsent.openid.in_(openids),
+        or_(ResidentConsent.subscribed.is_(False), ResidentConsent.push_allowed.is_(False))))
+    return set(rows)
+
+
+def classify(sess: Session, batch: list[Row]) -> Iterator[tuple[Row, str]]:
+    """Each row with ``reachable`` or the reason it is not."""
+    gone = withdrawn(sess, [r.openid for r in batch if r.openid])
+    for r in batch:
+        if r.already_held:
+            yield r, "already_held"
+        elif not r.openid:
+            yield r, "no_wechat"
+        elif r.openid in gone:
+            yield r, "consent_withdrawn"
+        else:
+            yield r, REACHABLE
+
+
+def counts(conn: Connection, sess: Session, audience: Audience) -> dict[str, int]:
+    tally: Counter[str] = Counter()
+    for batch in stream(conn, audience):
+        tally["matched"] += len(batch)
+        tally.update(reason for _row, reason in classify(sess, batch))
+    return {"matched": tally["matched"], REACHABLE: tally[REACHABLE], **{k: tally[k] for k in REASONS}}
+
+
+def sample(conn: Connection, audience: Audience, limit: int = 10) -> list[dict[str, Any]]:
+    """A few matching residents for the preview, masked."""
+    query = compiler.audience_query(audience.rule, audience.ctx, audience.benefit, detail=True).limit(limit)
+    region = audience.ctx.region
+    return [{"name": mask_name(r.name), "id_number": mask_id_number(r.id_number),
+             "community": region.communities.get(r.hukou_community_code, ("", ""))[0],
+             "wechat": bool(r.openid), "already_held": bool(r.already_held)} for r in conn.execute(query)]
+
+
+CSV_HEADER = ["原因", "区", "居委/村委", "姓名", "身份证号", "联系电话", "住址"]
+
+
+def advisor_csv(conn: Connection, sess: Session, audience: Audience) -> Iterator[str]:
+    """The matched residents a push cannot reach (no WeChat, or consent withdrawn), for the
+    community assistance advisors to visit — streamed as CSV, personal numbers masked."""
+    region = audience.ctx.region
+    out = io.StringIO()
+    writer = csv.writer(out)
+    out.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
+    writer.writerow(CSV_HEADER)
+    for batch in stream(conn, audience, detail=True):
+        for r, reason in classify(sess, batch):
+            if reason not in ("no_wechat", "consent_withdrawn"):
+                continue
+            community, district_code = region.communities.get(r.hukou_community_code, ("", ""))
+            writer.writerow([REASONS[reason], region.district_names.get(district_code, ""), community, r.name,
+                             mask_id_number(r.id_number), mask_phone(r.phone) if r.phone else "", r.address])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+
+
+def open_registry(url: str) -> Engine:
+    return registry.engine_for(url)

@@ -1,0 +1,131 @@
+"""A campaign's life: draft → running ⇄ paused → completed | cancelled (a start time in the
+future or quiet hours only make a running campaign wait).
+
+``prepare`` turns the rule's audience into delivery rows (streamed from the registry,
+filtered per batch against consent in the platform database, inserted idempotently:
+a prepare task retried after a crash inserts nothing twice); ``ranges`` cuts the pending
+rows into batches for the send tasks.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from web.policy import audience, rules, schedule
+from web.policy.models import PolicyCampaign, PolicyDelivery
+from web.policy.standards import Standards
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 200  # deliveries per send task
+TRANSITIONS = {
+    "start": ({"draft"}, "running"),
+    "pause": ({"running"}, "paused"),
+    "resume": ({"paused"}, "running"),
+    "cancel": ({"draft", "running", "paused"}, "cancelled"),
+}
+
+
+class TransitionRefused(ValueError):
+    pass
+
+
+def audience_for(conn, c: PolicyCampaign, stds: Standards, as_of: date | None = None) -> audience.Audience:
+    return audience.Audience(rules.parse(c.rule), c.benefit or None, audience.context(conn, as_of or date.today(), stds))
+
+
+def transition(sess: Session, campaign_id: int, action: str) -> PolicyCampaign:
+    allowed, target = TRANSITIONS[action]
+    c = sess.get(PolicyCampaign, campaign_id, with_for_update=True)
+    if c is None or c.state not in allowed:
+        raise TransitionRefused(f"{action} is not possible in state {c.state if c else 'missing'}")
+    c.state = target
+    if action == "start":
+        c.started_at = schedule.now_local()
+    if action == "cancel":
+        c.finished_at = schedule.now_local()
+        sess.execute(update(PolicyDelivery).where(PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status == "pending")
+                     .values(status="cancelled"))
+    return c
+
+
+def _insert(sess: Session):
+    return (postgresql.insert if sess.get_bind().dialect.name == "postgresql" else sqlite.insert)(PolicyDelivery)
+
+
+def prepare(sessions: sessionmaker, registry: Engine, stds: Standards, campaign_id: int, as_of: date | None = None) -> dict[str, int]:
+    """Compute the audience and create one pending delivery per reachable resident."""
+    with sessions() as sess:
+        c = sess.get(PolicyCampaign, campaign_id)
+        tally: Counter[str] = Counter()
+        with registry.connect() as conn:
+            aud = audience_for(conn, c, stds, as_of)
+            for batch in audience.stream(conn, aud):
+                tally["matched"] += len(batch)
+                reachable = []
+                for row, reason in audience.classify(sess, batch):
+                    tally[reason] += 1
+                    if reason == audience.REACHABLE:
+                        reachable.append({"campaign_id": campaign_id, "resident_id": row.id, "openid": row.openid,
+                                          "name": row.name or "", "status": "pending", "attempts": 0})
+                if reachable:
+                    sess.execute(_insert(sess).values(reachable).on_conflict_do_nothing(
+                        index_elements=["campaign_id", "resident_id"]))
+                    sess.commit()
+        counts = {"matched": tally["matched"], audience.REACHABLE: tally[audience.REACHABLE],
+                  **{k: tally[k] for k in audience.REASONS}}
+        sess.execute(update(PolicyCampaign).where(PolicyCampaign.id == campaign_id)
+                     .values(counts=counts, as_of=aud.ctx.as_of))
+        sess.commit()
+    log.info("campaign audience prepared", extra={"campaign": campaign_id, **counts})
+    return counts
+
+
+def ranges(sessions: sessionmaker, campaign_id: int, size: int = BATCH_SIZE) -> Iterator[tuple[int, int]]:
+    """(first id, last id) of consecutive pending deliveries, ``size`` at a time (keyset paging)."""
+    last = 0
+    while True:
+        with sessions() as sess:
+            ids = sess.scalars(select(PolicyDelivery.id).where(
+                PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status == "pending", PolicyDelivery.id > last)
+                .order_by(PolicyDelivery.id).limit(size)).all()
+        if not ids:
+            return
+        yield ids[0], ids[-1]
+        last = ids[-1]
+
+
+def mark_stale_claims(sessions: sessionmaker, campaign_id: int, older_than: datetime) -> int:
+    """Claims whose worker never recorded a result: in doubt, never re-sent (see delivery.py)."""
+    with sessions.begin() as sess:
+        return sess.execute(update(PolicyDelivery).where(
+            PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status == "sending",
+            PolicyDelivery.claimed_at < older_than).values(status="in_doubt", reason="no_result")).rowcount
+
+
+def maybe_complete(sessions: sessionmaker, campaign_id: int) -> bool:
+    with sessions.begin() as sess:
+        left = sess.scalar(select(PolicyDelivery.id).where(
+            PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status.in_(("pending", "sending"))).limit(1))
+        if left is not None:
+            return False
+        done = sess.execute(update(PolicyCampaign).where(PolicyCampaign.id == campaign_id, PolicyCampaign.state == "running")
+                            .values(state="completed", finished_at=schedule.now_local())).rowcount
+    return bool(done)
+
+
+def status_counts(sess: Session, campaign_id: int) -> dict[str, int]:
+    rows = sess.execute(select(PolicyDelivery.status, func.count()).where(PolicyDelivery.campaign_id == campaign_id)
+                        .group_by(PolicyDelivery.status))
+    return {status: n for status, n in rows}
+
+
+def next_start(c: PolicyCampaign, now: datetime | None = None) -> datetime:
+    now = now or schedule.now_local()
+    return schedule.next_send_time(now, c.starts_at, schedule.parse_hhmm(c.quiet_start), schedule.parse_hhmm(c.quiet_end))

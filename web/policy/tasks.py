@@ -1,0 +1,94 @@
+"""Celery tasks of the campaigns (the app is ``web.worker``).
+
+``policy.prepare`` computes the audience and fans out ``policy.send_batch`` tasks, one per
+range of delivery ids. A batch that meets quiet hours or an unstarted campaign stops and
+books one ``policy.wake`` for the campaign (a Redis ``SET NX`` keeps it to one), which
+re-enqueues every range with pending rows — as ``resume`` does. Every task may run twice
+(acks late: a dead worker's task is redelivered); the delivery claims make that harmless.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cache
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from common import settings
+from common.backoffice_client import BackofficeClient
+from common.db import Database
+from web.outbound.wechat_sender import EarlyReceipts
+from web.policy import campaigns, links, registry, schedule, standards
+from web.policy.delivery import STALE_CLAIM, CampaignSender
+from web.policy.ratelimit import RateLimiter
+from web.wechat_api import WechatApi
+from web.worker import celery_app
+
+MAX_SLEEP = 1800  # a wake-up is never booked further ahead than this (below Redis's visibility timeout)
+
+
+@cache
+def _deps() -> tuple[sessionmaker, Engine, redis.Redis, CampaignSender]:
+    config = settings.load()
+    sessions = Database(config.database_url).sessions
+    client = redis.Redis.from_url(config.redis_url)
+    # retries=0: a call that may have reached WeChat is never repeated here (see delivery.py)
+    api = WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret, retries=0)
+    sender = CampaignSender(sessions, api, RateLimiter(client), EarlyReceipts(client), links.Links(config).for_delivery)
+    return sessions, registry.engine_for(config.registry_url), client, sender
+
+
+def _standards(registry_engine: Engine) -> standards.Standards:
+    config = settings.load()
+    with registry_engine.connect() as conn:
+        districts = list(registry.load_region(conn).district_names)
+    return standards.load(BackofficeClient(config.backoffice_url, config.backoffice_token), districts)
+
+
+@celery_app.task(name="policy.prepare", acks_late=True)
+def prepare(campaign_id: int) -> dict[str, int]:
+    sessions, registry_engine, _client, _sender = _deps()
+    counts = campaigns.prepare(sessions, registry_engine, _standards(registry_engine), campaign_id)
+    fan_out(campaign_id)
+    return counts
+
+
+def fan_out(campaign_id: int) -> int:
+    """One send task per range of pending deliveries (and any dead worker's stale claims settled)."""
+    sessions = _deps()[0]
+    campaigns.mark_stale_claims(sessions, campaign_id, schedule.now_local() - timedelta(seconds=STALE_CLAIM))
+    n = 0
+    for first, last in campaigns.ranges(sessions, campaign_id):
+        send_batch.delay(campaign_id, first, last)
+        n += 1
+    if n == 0:
+        campaigns.maybe_complete(sessions, campaign_id)
+    return n
+
+
+@celery_app.task(name="policy.send_batch", acks_late=True)
+def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
+    sessions, _engine, client, sender = _deps()
+    result = sender.run_batch(campaign_id, first_id, last_id)
+    if result.wake_at is not None:
+        book_wake(client, campaign_id, result.wake_at)
+    elif result.again_in is not None:
+        send_batch.apply_async((campaign_id, first_id, last_id), countdown=min(result.again_in, MAX_SLEEP))
+    elif not result.stopped:
+        campaigns.maybe_complete(sessions, campaign_id)
+    return result.sent
+
+
+def book_wake(client: redis.Redis, campaign_id: int, at: datetime) -> bool:
+    delay = max(1.0, min((at - schedule.now_local()).total_seconds(), MAX_SLEEP))
+    if not client.set(f"policy:wake:{campaign_id}", "1", nx=True, ex=max(1, int(delay))):
+        return False
+    wake.apply_async((campaign_id,), countdown=delay)
+    return True
+
+
+@celery_app.task(name="policy.wake", acks_late=True)
+def wake(campaign_id: int) -> int:
+    """Quiet hours are over (or the start time came): send what is pending."""
+    return fan_out(campaign_id)

@@ -1,0 +1,67 @@
+"""What is deleted or anonymised once older than ``RETENTION_DAYS`` (default 180).
+
+Each domain registers a purger for its own tables with :func:`purger`; they run in
+registration order, in one transaction, from the daily Celery beat task
+(web/retention/tasks.py). Analytics events hold no personal data and are kept.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, cast, delete, literal, update
+from sqlalchemy.orm import Session
+
+from web.conversations.models import Conversation, Message
+from web.feedback.models import Rating
+from web.review.models import ReviewItem
+
+log = logging.getLogger(__name__)
+
+Purger = Callable[[Session, datetime], int]  # (session, cutoff) -> rows deleted or anonymised
+_PURGERS: dict[str, Purger] = {}
+
+
+def purger(name: str) -> Callable[[Purger], Purger]:
+    def register(fn: Purger) -> Purger:
+        _PURGERS[name] = fn
+        return fn
+
+    return register
+
+
+def cutoff_for(days: int, now: datetime | None = None) -> datetime:
+    return (now or datetime.now()) - timedelta(days=days)
+
+
+def purge(sess: Session, cutoff: datetime) -> dict[str, int]:
+    done = {name: fn(sess, cutoff) for name, fn in _PURGERS.items()}
+    log.info("retention purge", extra={"cutoff": cutoff.isoformat(), **{f"purged_{k}": v for k, v in done.items()}})
+    return done
+
+
+@purger("review_items")
+def _review_items(sess: Session, cutoff: datetime) -> int:
+    return sess.execute(delete(ReviewItem).where(ReviewItem.created_at < cutoff)).rowcount
+
+
+@purger("rating_comments")
+def _rating_comments(sess: Session, cutoff: datetime) -> int:
+    """Ratings stay (levels are statistics); what the resident wrote goes."""
+    return sess.execute(update(Rating).where(Rating.created_at < cutoff,
+                                             (Rating.comment.is_not(None)) | (Rating.follow_up_note.is_not(None)))
+                        .values(comment=None, follow_up_note=None)).rowcount
+
+
+@purger("messages")
+def _messages(sess: Session, cutoff: datetime) -> int:
+    return sess.execute(delete(Message).where(Message.created_at < cutoff)).rowcount
+
+
+@purger("conversations")
+def _conversations(sess: Session, cutoff: datetime) -> int:
+    """The resident's id (WeChat openid) is replaced; a resident who comes back starts a new conversation."""
+    return sess.execute(update(Conversation)
+                        .where(Conversation.last_message_at < cutoff, ~Conversation.sender_id.startswith("expired:"))
+                        .values(sender_id=literal("expired:", String) + cast(Conversation.id, String))).rowcount

@@ -1,0 +1,146 @@
+// The agent console: live updates over server-sent events, timers, replies without reloading.
+(function () {
+  "use strict";
+  var csrf = document.querySelector('meta[name="csrf-token"]');
+  var token = csrf ? csrf.content : "";
+
+  function minutesSeconds(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    return Math.floor(s / 60) + " 分 " + (s % 60) + " 秒";
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".timer[data-since]").forEach(function (el) {
+      var end = el.dataset.until ? Date.parse(el.dataset.until) : now;
+      el.textContent = minutesSeconds(end - Date.parse(el.dataset.since));
+    });
+    document.querySelectorAll(".sla[data-due]").forEach(function (el) {
+      var due = Date.parse(el.dataset.due);
+      var at = el.dataset.met ? Date.parse(el.dataset.met) : now;
+      if (at > due) { el.textContent = "已超时 " + minutesSeconds(at - due); el.classList.add("breached"); }
+      else if (el.dataset.met) { el.textContent = "已按时响应"; }
+      else { el.textContent = "剩 " + minutesSeconds(due - at); }
+    });
+  }
+
+  function live(url, handlers) {
+    var status = document.getElementById("live-status");
+    var source = new EventSource(url);
+    source.onopen = function () { if (status) { status.textContent = "实时"; status.classList.add("on"); } };
+    source.onerror = function () { if (status) { status.textContent = "重新连接中…"; status.classList.remove("on"); } };
+    Object.keys(handlers).forEach(function (name) {
+      source.addEventListener(name, function (e) { handlers[name](JSON.parse(e.data)); });
+    });
+    window.addEventListener("beforeunload", function () { source.close(); });
+  }
+
+  function queuePage(root) {
+    var rows = document.getElementById("queue-rows");
+    var pending = null;
+    function refresh() {
+      if (pending) { return; }
+      pending = fetch(root.dataset.rows, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null) { rows.innerHTML = html; tick(); } })
+        .finally(function () { pending = null; });
+    }
+    live(root.dataset.stream, { queue: refresh });
+  }
+
+  var AUTHORS = { resident: "居民", bot: "智能助手", agent: "坐席", system: "系统" };
+
+  function appendLine(list, line) {
+    if (list.querySelector('[data-id="' + line.id + '"]')) { return; }
+    var li = document.createElement("li");
+    li.className = "line " + line.author;
+    li.dataset.id = line.id;
+    var who = document.createElement("span");
+    who.className = "author";
+    who.textContent = AUTHORS[line.author] || line.author;
+    var text = document.createElement("span");
+    text.className = "text";
+    text.textContent = line.text;
+    li.appendChild(who);
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(text);
+    list.appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  function conversationPage(root) {
+    var list = document.getElementById("transcript");
+    var id = Number(root.dataset.conversation);
+    live(root.dataset.stream, {
+      message: function (line) { appendLine(list, line); },
+      queue: function (e) {
+        var status = document.getElementById("ticket-status");
+        if (e.conversation_id === id && status && e.status) {
+          status.textContent = { waiting: "等待接手", active: "处理中", closed: "已结束" }[e.status] || e.status;
+        }
+      }
+    });
+    var form = document.getElementById("reply-form");
+    if (form) {
+      var box = document.getElementById("reply-text");
+      document.getElementById("canned").addEventListener("change", function (e) {
+        if (e.target.value) { box.value = box.value ? box.value + "\n" + e.target.value : e.target.value; e.target.value = ""; box.focus(); }
+      });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var text = box.value.trim();
+        if (!text) { return; }
+        var button = document.getElementById("send-reply");
+        button.disabled = true;
+        fetch(root.dataset.reply, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
+          body: JSON.stringify({ text: text })
+        }).then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+          .then(function (res) { if (res.ok) { box.value = ""; } else { alert(res.body.message || "没有发出去，请再试一次"); } })
+          .catch(function () { alert("网络不通，没有发出去，请再试一次"); })
+          .finally(function () { button.disabled = false; box.focus(); });
+      });
+    }
+    var flow = document.getElementById("flow");
+    if (flow) {
+      var outcome = document.getElementById("outcome");
+      var showFields = function () {
+        var handingBack = outcome.value === "handed_back";
+        document.getElementById("handback-fields").hidden = !handingBack;
+        var chosen = flow.selectedOptions[0];
+        var names = chosen && chosen.dataset.entities ? chosen.dataset.entities.split(",") : [];
+        document.querySelectorAll("label.entity").forEach(function (label) {
+          label.hidden = names.indexOf(label.dataset.entity) < 0;
+        });
+      };
+      flow.addEventListener("change", showFields);
+      outcome.addEventListener("change", showFields);
+      showFields();
+    }
+    var reveal = document.getElementById("reveal");
+    if (reveal) {
+      reveal.addEventListener("click", function () {
+        fetch(root.dataset.reveal, { method: "POST", credentials: "same-origin",
+          headers: { "Accept": "application/json", "X-CSRFToken": token } })
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            if (data.id_number) { document.getElementById("profile-id").textContent = data.id_number; }
+            if (data.phone) { document.getElementById("profile-phone").textContent = data.phone; }
+            var cb = document.getElementById("callback-phone");
+            if (cb && data.callback_phone) { cb.textContent = data.callback_phone; }
+            reveal.disabled = true;
+          });
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    setInterval(tick, 1000);
+    var q = document.getElementById("queue-page");
+    if (q) { queuePage(q); }
+    var c = document.getElementById("conversation-page");
+    if (c) { conversationPage(c); }
+  });
+})();

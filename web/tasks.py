@@ -1,0 +1,51 @@
+"""Celery tasks (the app is ``web.worker``): outbound WeChat messages.
+
+Each worker process builds its database engine, Redis client and WeChat API client
+once, on first use; the access_token is shared with every other process through Redis.
+"""
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import redis
+
+from common import settings
+from common.db import Database
+from web.outbound.wechat_sender import EarlyReceipts, WechatSender
+from web.wechat_api import WechatApi
+from web.worker import celery_app
+
+RETRY_DELAYS = (5, 30, 120)  # seconds before re-sending after WeChat stayed busy / unreachable
+
+
+@cache
+def _sender() -> WechatSender:
+    config = settings.load()
+    client = redis.Redis.from_url(config.redis_url)
+    api = WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret)
+    return WechatSender(Database(config.database_url).sessions, api, EarlyReceipts(client))
+
+
+def _countdown(retries: int) -> int:
+    return RETRY_DELAYS[min(retries, len(RETRY_DELAYS) - 1)]
+
+
+@celery_app.task(name="wechat.send_texts", bind=True, max_retries=len(RETRY_DELAYS))
+def send_texts(self, ids: list[int], fallback: dict[str, Any] | None = None) -> None:
+    """Customer-service texts of one turn, in order."""
+    remaining = _sender().send_texts(ids, fallback)
+    if remaining and self.request.retries >= self.max_retries:
+        _sender().give_up(remaining)
+    elif remaining:
+        raise self.retry(args=[remaining, fallback], countdown=_countdown(self.request.retries))
+
+
+@celery_app.task(name="wechat.send_template", bind=True, max_retries=len(RETRY_DELAYS))
+def send_template(self, row_id: int) -> None:
+    if _sender().send_template(row_id):
+        return
+    if self.request.retries >= self.max_retries:
+        _sender().give_up([row_id])
+    else:
+        raise self.retry(countdown=_countdown(self.request.retries))

@@ -1,0 +1,68 @@
+"""Calls to the WeChat API that send messages: customer-service text and template messages.
+
+Every call uses the shared access_token; a 40001/42001 answer drops that token and
+the call is made once more with a fresh one. System busy (-1) and network errors
+are retried with exponential backoff; quota errors and 45015 are raised at once as
+typed errors for the caller to record.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import redis
+import requests
+
+from web.wechat_api.errors import TOKEN_INVALID, Transient, raise_for
+from web.wechat_api.token import TIMEOUT, AccessTokenStore
+
+log = logging.getLogger(__name__)
+
+
+class WechatApi:
+    def __init__(self, client: redis.Redis, api_base: str, app_id: str, app_secret: str,
+                 retries: int = 3, backoff: float = 0.5) -> None:
+        self.api_base = api_base.rstrip("/")
+        self.http = requests.Session()
+        self.tokens = AccessTokenStore(client, self.http, self.api_base, app_id, app_secret)
+        self.retries, self.backoff = retries, backoff
+
+    def send_text(self, openid: str, content: str) -> None:
+        """A customer-service text message (the 48-hour window must be open)."""
+        self._post("/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": content}})
+
+    def send_template(self, openid: str, template_id: str, data: dict[str, Any], url: str | None = None) -> int:
+        """A template message; returns WeChat's msgid (TEMPLATESENDJOBFINISH reports on it later)."""
+        body: dict[str, Any] = {"touser": openid, "template_id": template_id,
+                                "data": {k: v if isinstance(v, dict) else {"value": str(v)} for k, v in data.items()}}
+        if url:
+            body["url"] = url
+        return int(self._post("/cgi-bin/message/template/send", body).get("msgid", 0))
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        refreshed = False
+        attempt = 0
+        while True:
+            token = self.tokens.get()
+            try:
+                resp = self.http.post(self.api_base + path, params={"access_token": token}, json=body, timeout=TIMEOUT)
+                answer = resp.json()
+                errcode, errmsg = int(answer.get("errcode", 0) or 0), str(answer.get("errmsg", ""))
+            except (requests.RequestException, ValueError) as exc:
+                errcode, errmsg, answer = -1, f"network: {type(exc).__name__}", {}
+            if errcode in TOKEN_INVALID and not refreshed:
+                log.info("wechat access_token refused, refreshing", extra={"errcode": errcode})
+                self.tokens.invalidate(token)
+                refreshed = True
+                continue
+            if errcode == -1 and attempt < self.retries:
+                attempt += 1
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            try:
+                raise_for(errcode, errmsg)
+            except Transient:
+                log.warning("wechat api busy after retries", extra={"path": path, "attempts": attempt + 1})
+                raise
+            return answer

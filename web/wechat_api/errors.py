@@ -1,0 +1,37 @@
+"""WeChat API error codes as typed exceptions (the codes are WeChat's global return codes)."""
+from __future__ import annotations
+
+SYSTEM_BUSY = -1
+TOKEN_INVALID = frozenset({40001, 40014, 42001})  # invalid credential, invalid token, token expired
+WINDOW_CLOSED = 45015  # the resident has not written within 48 h, or unsubscribed
+RATE_LIMITS = frozenset({45009, 45011, 45047})  # daily quota, API frequency, customer-service count per interaction
+
+
+class WechatApiError(Exception):
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        super().__init__(f"{errcode}: {errmsg}")
+        self.errcode, self.errmsg = errcode, errmsg
+
+
+class Transient(WechatApiError):
+    """System busy (-1) or the network failed, still after the retries."""
+
+
+class WindowClosed(WechatApiError):
+    """45015: customer-service messages are closed for this resident (fall back to a template)."""
+
+
+class RateLimited(WechatApiError):
+    """A quota or frequency limit: do not retry now."""
+
+
+def raise_for(errcode: int, errmsg: str) -> None:
+    if errcode == 0:
+        return
+    if errcode == WINDOW_CLOSED:
+        raise WindowClosed(errcode, errmsg)
+    if errcode in RATE_LIMITS:
+        raise RateLimited(errcode, errmsg)
+    if errcode == SYSTEM_BUSY:
+        raise Transient(errcode, errmsg)
+    raise WechatApiError(errcode, errmsg)
