@@ -3,11 +3,11 @@ check (经济状况核对), read-back, then submission — or the outbox when th
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Callable
+from typing import Any
 
 from actions import events, services
 from actions.assistance import parsing
-from actions.assistance.flow import APPLY_SLOTS, entity, interrupt, reset
+from actions.assistance.flow import APPLY_SLOTS, Reader, entity, reset, validate
 from actions.dispatcher import Dispatcher
 from actions.executor import action
 from actions.tracker import Tracker
@@ -15,8 +15,7 @@ from common.backoffice_client import BackofficeError, BackofficeUnavailable
 from common.masking import ID_NUMBER_RE, PHONE_RE, is_valid_id_number, mask_id_number, mask_phone
 
 HARDSHIP_MIN_LENGTH = 4
-
-Validator = Callable[[Dispatcher, Tracker], list[dict]]
+FREE_TEXT = frozenset({"assistance_relation", "assistance_hardship"})  # any words fill them: "stop" still stops
 
 
 def _type(d: Dispatcher, t: Tracker) -> list[dict]:
@@ -25,8 +24,8 @@ def _type(d: Dispatcher, t: Tracker) -> list[dict]:
         d.utter(response="utter_assistance_type_unclear")
         return [events.slot_set("assistance_type", None)]
     out = [events.slot_set("assistance_type", kind)]
-    if kind not in t.latest_text or len(t.latest_text) >= 8:  # a story, not just the name: keep it as the hardship
-        out.append(events.slot_set("assistance_hardship", t.latest_text[:300]))
+    if told := parsing.story(t.latest_text, kind):  # a story, not just the name: it is the hardship description
+        out.append(events.slot_set("assistance_hardship", told))
         d.utter(response="utter_assistance_type_inferred", kind=kind)
     return out
 
@@ -93,7 +92,7 @@ def _confirmed(d: Dispatcher, t: Tracker) -> list[dict]:
     return [events.slot_set("assistance_confirmed", answer)]
 
 
-VALIDATORS: dict[str, Validator] = {
+VALIDATORS: dict[str, Reader] = {
     "assistance_type": _type, "assistance_applicant": _applicant, "assistance_relation": _relation,
     "assistance_id_number": _id_number, "assistance_phone": _phone, "assistance_community": _community,
     "assistance_hardship": _hardship, "assistance_consent": _consent, "assistance_confirmed": _confirmed,
@@ -102,13 +101,7 @@ VALIDATORS: dict[str, Validator] = {
 
 @action("validate_assistance_apply_form")
 def validate_apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    requested = tracker.get_slot("requested_slot")
-    if requested not in VALIDATORS:
-        return []  # the form is just starting with slots the triage already filled
-    stopped = interrupt(dispatcher, tracker, APPLY_SLOTS)
-    if stopped is not None:
-        return stopped
-    return VALIDATORS[requested](dispatcher, tracker)
+    return validate(dispatcher, tracker, APPLY_SLOTS, VALIDATORS, FREE_TEXT)
 
 
 @action("action_ask_assistance_confirmed")

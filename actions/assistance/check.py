@@ -5,7 +5,7 @@ from typing import Any, Callable
 
 from actions import events, services
 from actions.assistance import parsing, registry
-from actions.assistance.flow import CHECK_SLOTS, entity, interrupt, reset
+from actions.assistance.flow import CHECK_SLOTS, Reader, entity, reset, validate
 from actions.dispatcher import Dispatcher
 from actions.executor import action
 from actions.tracker import Tracker
@@ -15,7 +15,7 @@ HEADLINES = {"likely_eligible": "utter_assistance_likely_eligible", "likely_not"
              "needs_assessment": "utter_assistance_needs_assessment"}
 MAX_HOUSEHOLD = 20
 
-Reader = Callable[[Tracker], Any]
+Read = Callable[[Tracker], Any]
 
 
 def _district(t: Tracker) -> str | None:
@@ -27,7 +27,7 @@ def _household(t: Tracker) -> int | None:
     return value if value and 1 <= value <= MAX_HOUSEHOLD else None
 
 
-READERS: dict[str, tuple[Reader, str]] = {
+READS: dict[str, tuple[Read, str]] = {
     "district": (_district, "utter_assistance_unknown_district"),
     "assistance_household_size": (_household, "utter_assistance_not_understood_number"),
     "assistance_monthly_income": (lambda t: parsing.amount(t.latest_text, t.entity_values("amount")), "utter_assistance_not_understood_number"),
@@ -37,23 +37,28 @@ READERS: dict[str, tuple[Reader, str]] = {
 }
 
 
+def _reader(slot: str) -> Reader:
+    read, unclear = READS[slot]
+
+    def reader(dispatcher: Dispatcher, tracker: Tracker) -> list[dict]:
+        value = read(tracker)
+        if value is None:
+            dispatcher.utter(response=unclear)
+            return [events.slot_set(slot, None)]
+        out = [events.slot_set(slot, value)]
+        if slot == "assistance_circumstances" and "serious_illness" in value:
+            out.append(events.slot_set("assistance_medical_expenses", parsing.largest_number(tracker.latest_text)))
+        return out
+
+    return reader
+
+
+READERS: dict[str, Reader] = {slot: _reader(slot) for slot in READS}
+
+
 @action("validate_assistance_check_form")
 def validate_check(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    requested = tracker.get_slot("requested_slot")
-    if requested not in READERS:
-        return []  # the form is just starting with slots the triage already filled
-    stopped = interrupt(dispatcher, tracker, CHECK_SLOTS)
-    if stopped is not None:
-        return stopped
-    read, unclear = READERS[requested]
-    value = read(tracker)
-    if value is None:
-        dispatcher.utter(response=unclear)
-        return [events.slot_set(requested, None)]
-    out = [events.slot_set(requested, value)]
-    if requested == "assistance_circumstances" and "serious_illness" in value:
-        out.append(events.slot_set("assistance_medical_expenses", parsing.largest_number(tracker.latest_text)))
-    return out
+    return validate(dispatcher, tracker, CHECK_SLOTS, READERS)
 
 
 @action("action_assistance_precheck")

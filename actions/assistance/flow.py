@@ -1,7 +1,7 @@
 """What the assistance actions share: slot names, ending a form, guarding every answer."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from actions import events
 from actions.assistance import sensitive
@@ -14,6 +14,7 @@ CHECK_SLOTS = ("assistance_household_size", "assistance_monthly_income", "assist
 APPLY_SLOTS = ("assistance_type", "assistance_applicant", "assistance_relation", "assistance_id_number", "assistance_phone",
                "assistance_community", "assistance_hardship", "assistance_consent", "assistance_confirmed")
 SENSITIVE_SLOT = "assistance_sensitive"
+Reader = Callable[[Dispatcher, Tracker], list[dict[str, Any]]]  # reads one answer: the slot events, maybe a message
 ASKS_FOR_A_PERSON = ("human_handoff", "complain")  # answers the NLU did not understand are not among them
 
 
@@ -26,17 +27,31 @@ def end_form(slots: tuple[str, ...]) -> list[dict[str, Any]]:
     return reset(slots) + [events.slot_set("requested_slot", None), events.active_loop(None)]
 
 
-def interrupt(dispatcher: Dispatcher, tracker: Tracker, slots: tuple[str, ...]) -> list[dict[str, Any]] | None:
-    """A sensitive story, "stop" or a request for a person ends the form; otherwise ``None``."""
+def validate(dispatcher: Dispatcher, tracker: Tracker, slots: tuple[str, ...], readers: dict[str, Reader],
+             free_text: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Read the answer to the question the form asked.
+
+    A sensitive story ends the form and goes to a person. "stop" or asking for a person
+    ends it too — unless the message reads as a clear answer to a structured question
+    (the NLU can take 两口人 for a request for a person; a number is still a number).
+    """
+    requested = tracker.get_slot("requested_slot")
+    if requested not in readers:
+        return []  # the form is just starting with slots the triage already filled
     if sensitive.respond(dispatcher, tracker.latest_text):
         return end_form(slots) + [events.slot_set(SENSITIVE_SLOT, True)]
-    if tracker.latest_intent == "stop":
-        dispatcher.utter(response="utter_assistance_stopped")
-        return end_form(slots)
-    if tracker.latest_intent in ASKS_FOR_A_PERSON:
-        request_handoff(dispatcher, REASONS.get(tracker.latest_intent, "resident_request"))
-        return end_form(slots)
-    return None
+    reply = Dispatcher()
+    result = readers[requested](reply, tracker)
+    answered = any(e.get("name") == requested and e.get("value") is not None for e in result)
+    if not answered or requested in free_text:
+        if tracker.latest_intent == "stop":
+            dispatcher.utter(response="utter_assistance_stopped")
+            return end_form(slots)
+        if tracker.latest_intent in ASKS_FOR_A_PERSON:
+            request_handoff(dispatcher, REASONS.get(tracker.latest_intent, "resident_request"))
+            return end_form(slots)
+    dispatcher.messages.extend(reply.messages)
+    return result
 
 
 def entity(tracker: Tracker, name: str) -> Any:

@@ -18,6 +18,7 @@ DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "俩": 2, 
 UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?\s*[万千]?|[零〇一幺二两俩三仨四五六七八九十百千万]+")
 _COUNTED_RE = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*(?:口|个人|人|辆|台)")
+STORY_MIN_LENGTH = 10  # characters besides the type's name that make a message a story
 CASE_NO_RE = re.compile(r"JZ\d{13}", re.IGNORECASE)
 
 
@@ -136,6 +137,15 @@ def assistance_type(text: str) -> str | None:
         if any(p in text for p in phrases):
             return kind
     return None
+
+
+def story(text: str, kind: str) -> str | None:
+    """The message as a hardship description, when it tells more than the type's name."""
+    text = text.strip()
+    if text.startswith("/"):  # Rasa's intent syntax, not words
+        return None
+    told = text.replace(kind, "")
+    return text[:300] if kind not in text or len(told) >= STORY_MIN_LENGTH else None
 
 
 def yes_no(text: str, intent: str | None) -> bool | None:

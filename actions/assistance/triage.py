@@ -12,8 +12,6 @@ from actions.executor import action
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
-STORY_MIN_LENGTH = 8  # a message this long that points to a type is taken as the hardship description
-
 
 @action("action_assistance_triage")
 def triage(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
@@ -53,6 +51,6 @@ def _prefill_application(tracker: Tracker) -> list[dict]:
     named = entity(tracker, "assistance_type")
     kind = named or parsing.assistance_type(text)
     out = reset(APPLY_SLOTS) + [events.slot_set("assistance_type", kind)]
-    if kind and not text.startswith("/") and len(text) >= STORY_MIN_LENGTH:
-        out.append(events.slot_set("assistance_hardship", text[:300]))
+    if kind and (told := parsing.story(text, kind)):
+        out.append(events.slot_set("assistance_hardship", told))
     return out

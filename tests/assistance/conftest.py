@@ -92,6 +92,8 @@ class Backoffice:
                 requests.get(self.url + "/healthz", timeout=1)
             except requests.ConnectionError:
                 return
+            except requests.Timeout:  # still shutting down
+                pass
             time.sleep(0.2)
         raise TimeoutError("the back-office did not stop")
 

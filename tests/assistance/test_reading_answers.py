@@ -44,6 +44,13 @@ def test_the_type_a_story_points_to():
     assert parsing.assistance_type("你好") is None
 
 
+def test_a_story_is_kept_as_the_hardship_but_a_bare_request_is_not():
+    assert parsing.story("我妈生病住院花了好多钱", "医疗救助") == "我妈生病住院花了好多钱"
+    assert parsing.story("我想申请低保", "低保") is None
+    assert parsing.story("我想申请低保，老伴走了以后家里一点收入都没有", "低保")
+    assert parsing.story('/assistance_apply{"assistance_type": "低保"}', "低保") is None
+
+
 def test_yes_and_no_including_the_negations_that_contain_yes():
     assert parsing.yes_no("同意", None) is True and parsing.yes_no("不同意", None) is False
     assert parsing.yes_no("不对", None) is False and parsing.yes_no("随便", "affirm") is True

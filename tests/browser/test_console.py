@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import make_server
 
@@ -23,6 +23,7 @@ from common.db import make_engine
 from tools import stack
 from tools.wechat_standin import WechatStandin
 from web.console import accounts
+from web.conversations.models import Conversation
 from web.handoff.models import Agent, WorkingHours
 
 from tests.handoff.conftest import open_all_day
@@ -79,6 +80,11 @@ def agent(live_stack) -> Iterator[str]:
         sess.add_all(WorkingHours(day=d, opens=o, closes=c) for d, o, c in saved)
 
 
+def conversation_id(live_stack, sender_id: str) -> int:
+    with sessionmaker(make_engine(live_stack.env["DATABASE_URL"]))() as sess:
+        return sess.scalar(select(Conversation.id).where(Conversation.sender_id == sender_id))
+
+
 def said_to(standin: WechatStandin, openid: str) -> list[str]:
     return [m["text"]["content"] for m in standin.inbox(openid) if m.get("msgtype") == "text"]
 
@@ -113,7 +119,7 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
             # The resident asks for a person; the bot says what happens and how long it takes.
             asked = wechat.send_text(openid, "/human_handoff")
             sent_at = time.monotonic()
-            row = page.locator("#waiting tr.ticket")
+            row = page.locator(f'#waiting tr.ticket[data-conversation="{conversation_id(live_stack, openid)}"]')
             expect(row).to_have_count(1, timeout=5_000)
             assert time.monotonic() - sent_at < 1.5, "the new conversation did not appear live"
             told = " ".join(filter(None, [asked.reply, *said_to(wechat, openid)]))

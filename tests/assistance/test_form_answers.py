@@ -1,0 +1,47 @@
+"""The forms' validation actions, in-process: answers, interruptions, sensitive stories."""
+from __future__ import annotations
+
+import actions.assistance  # noqa: F401  (registers the actions)
+from actions import executor
+from actions.tracker import Tracker
+
+
+def validate(form: str, requested: str, text: str, intent: str | None = None) -> dict:
+    tracker = Tracker.from_dict({"sender_id": "web:t", "slots": {"requested_slot": requested},
+                                 "latest_message": {"text": text, "intent": {"name": intent}, "entities": []},
+                                 "events": [], "active_loop": {"name": form}})
+    return executor.run(f"validate_{form}", tracker, {})
+
+
+def slots(result: dict) -> dict:
+    return {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
+
+
+def test_a_clear_answer_is_an_answer_whatever_the_nlu_thought():
+    result = validate("assistance_check_form", "assistance_household_size", "两口人", "human_handoff")
+    assert slots(result) == {"assistance_household_size": 2} and result["responses"] == []
+
+
+def test_asking_for_a_person_instead_of_answering_ends_the_form():
+    result = validate("assistance_check_form", "assistance_savings", "我要找人工", "human_handoff")
+    assert result["responses"][0]["custom"]["handoff"] == {"reason": "resident_request", "priority": "normal"}
+    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in result["events"]]
+
+
+def test_stop_ends_a_free_text_question_too():
+    result = validate("assistance_apply_form", "assistance_hardship", "不办了不办了", "stop")
+    assert result["responses"][0]["response"] == "utter_assistance_stopped"
+    assert slots(result)["assistance_hardship"] is None and slots(result)["requested_slot"] is None
+
+
+def test_an_unreadable_answer_is_asked_again():
+    result = validate("assistance_apply_form", "assistance_id_number", "310107195001011230")
+    assert slots(result) == {"assistance_id_number": None}
+    assert result["responses"][0]["response"] == "utter_assistance_bad_id_number"
+
+
+def test_a_sensitive_story_inside_a_form_goes_to_a_person_urgently():
+    result = validate("assistance_apply_form", "assistance_phone", "他喝醉了就打我，我不敢回家")
+    [message] = result["responses"]
+    assert message["custom"]["handoff"] == {"reason": "sensitive", "priority": "urgent"}
+    assert "110" in message["text"] and slots(result)["assistance_sensitive"] is True
