@@ -8,6 +8,7 @@ back to the bot with the marriage booking flow; the bot carries on.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -123,7 +124,8 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
             expect(row).to_have_count(1, timeout=5_000)
             assert time.monotonic() - sent_at < 1.5, "the new conversation did not appear live"
             told = " ".join(filter(None, [asked.reply, *said_to(wechat, openid)]))
-            assert "转给工作人员" in told and "您是下一位" in told
+            # Other tests on the shared stack may have left residents waiting: the place depends on them.
+            assert "转给工作人员" in told and re.search(r"您是下一位|您前面还有 \d+ 位", told), told
 
             # Claim: the conversation view has the whole transcript; the resident hears who took over.
             row.locator("button.claim").click()
