@@ -31,7 +31,6 @@ $(VENV)/.installed: pyproject.toml
 $(RASA_VENV)/.installed: bot/requirements.txt
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found (Rasa 3.6 needs 3.8-3.10); set PYTHON310=/path/to/python3.10"; exit 1; }
 	$(PYTHON310) -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install --quiet --upgrade "pip<25" wheel
 	$(RASA_VENV)/bin/pip install --quiet -r bot/requirements.txt
 	touch $@
 
@@ -50,6 +49,7 @@ browser:
 	  else echo "Chromium is missing: sudo apt-get install chromium"; fi; }
 
 test: install browser
+	$(RASA_VENV)/bin/python -m pytest -q -p no:cacheprovider bot/tests/components
 	$(VENV)/bin/python -m tools.train
 	$(VENV)/bin/python -m pytest
 
