@@ -29,6 +29,7 @@ _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CHOICE = re.compile(r"^\s*(?:第|选)?\s*([1-5１-５]|[一二两三四五])\s*(?:个|项|分|星)?\s*[.。、!！]?\s*$")
 NO_COMMENT = ("没有", "没了", "不用", "没什么", "算了", "不说了", "没意见", "无")
 COMMENT_FROM = 3  # a comment is asked for 基本满意 or worse
+SKIPPED = "skipped"  # the resident said something else instead of rating
 
 
 def offer_rating(task: str) -> list[dict[str, Any]]:
@@ -72,6 +73,16 @@ def _answered_since_asked(tracker: Tracker) -> bool:
     return last_user > asked >= 0
 
 
+def _replay_latest_message(tracker: Tracker) -> list[dict[str, Any]]:
+    """Listen, then the resident's last message again: the dialogue answers it as if the
+    rating question had not been there (Rasa predicts on from the replayed message)."""
+    latest = next((e for e in reversed(tracker.events) if e.get("event") == "user"), None)
+    if latest is None:
+        return []
+    replay = {k: latest[k] for k in ("text", "parse_data", "input_channel", "message_id", "metadata") if k in latest}
+    return [{"event": "action", "name": "action_listen"}, {"event": "user", **replay}]
+
+
 @action("action_offer_rating")
 def offer(_dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     if tracker.active_loop or not may_ask(tracker):
@@ -81,8 +92,9 @@ def offer(_dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
 
 @action("validate_feedback_form")
 def validate(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    """Custom slot extraction: anything that is not an answer rejects the form, so the
-    resident's new question is answered by the rules instead and the rating is dropped."""
+    """Custom slot extraction: anything that is not an answer ends the form as skipped;
+    ``action_submit_rating`` then hands the resident's message back to the dialogue so
+    their new question is answered, and the rating is not asked again."""
     if not _answered_since_asked(tracker):
         return []  # the form is just starting: the resident has not seen the question yet
     requested = tracker.get_slot("requested_slot")
@@ -91,7 +103,7 @@ def validate(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) 
         tapped = next(iter(tracker.entity_values("feedback_level")), None)
         level = int(tapped) if str(tapped) in {"1", "2", "3", "4", "5"} else parse_level(text)
         if level is None:
-            return []
+            return [events.slot_set("feedback_level", SKIPPED), events.slot_set("feedback_comment", "-")]
         comment_needed = level <= COMMENT_FROM
         return [events.slot_set("feedback_level", str(level))] + ([] if comment_needed else [events.slot_set("feedback_comment", "-")])
     if requested == "feedback_comment":
@@ -105,6 +117,9 @@ def validate(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) 
 @action("action_submit_rating")
 def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     level = tracker.get_slot("feedback_level")
+    if level == SKIPPED:
+        return [events.slot_set("feedback_level", None), events.slot_set("feedback_comment", None),
+                events.slot_set("feedback_task", None), *_replay_latest_message(tracker)]
     if level not in {"1", "2", "3", "4", "5"}:
         return []
     comment = tracker.get_slot("feedback_comment")

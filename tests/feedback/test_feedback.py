@@ -54,7 +54,8 @@ def test_the_form_takes_a_tap_or_a_number_and_asks_a_comment_only_when_unhappy()
     assert run(_tracker(answered, "/feedback_answer", "feedback_level", [{"entity": "feedback_level", "value": "5"}])) == [
         ("feedback_level", "5"), ("feedback_comment", "-")]
     assert run(_tracker(answered, "4", "feedback_level")) == [("feedback_level", "2")]
-    assert run(_tracker(answered, "附近有长者食堂吗", "feedback_level")) == []  # not an answer: the form rejects
+    # not an answer: the form ends as skipped, and the submit action replays the message
+    assert run(_tracker(answered, "附近有长者食堂吗", "feedback_level")) == [("feedback_level", "skipped"), ("feedback_comment", "-")]
     assert run(_tracker(answered, "窗口排队太久了", "feedback_comment")) == [("feedback_comment", "窗口排队太久了")]
     assert run(_tracker(answered, "没有了", "feedback_comment")) == [("feedback_comment", "-")]
     assert run(_tracker([ASKED], "满意", "feedback_level")) == []  # said before the question was asked
