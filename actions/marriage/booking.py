@@ -42,7 +42,7 @@ def reset() -> list[dict]:
 
 def backoffice_down(turn: Turn) -> list[dict]:
     """Say plainly that the system is unreachable, hand over to a person, and leave the form."""
-    turn.say("utter_backoffice_down")
+    turn.say("utter_marriage_backoffice_down")
     request_handoff(turn.dispatcher, "backoffice_down")
     return turn.events + [active_loop(None), slot_set("requested_slot", None)]
 
@@ -174,7 +174,7 @@ def _read_confirmation(turn: Turn, text: str, changed: bool) -> None:
         turn.set("marriage_confirmed", True)
     elif not _read_change_request(turn, text) and (turn.intent == "deny" or common.NO.match(text)):
         turn.say("utter_marriage_ask_what_to_change")
-        turn.set("marriage_confirmed", None)
+        turn.question_open = True
 
 
 def _read_change_request(turn: Turn, text: str) -> bool:
@@ -262,8 +262,7 @@ def _settle_step(turn: Turn, step: str) -> list[dict] | None:
     if step == "marriage_confirmed":
         if turn.get("marriage_confirmed") is True:
             return None
-        if turn.get("requested_slot") == "marriage_confirmed" and turn.get("marriage_confirmed") is None and \
-                turn.dispatcher.messages and turn.dispatcher.messages[-1].get("response") == "utter_marriage_ask_what_to_change":
+        if turn.question_open:
             return turn.finish("marriage_confirmed")
         return turn.ask("marriage_confirmed", "utter_marriage_ask_confirm", summary=summary(turn))
     return None

@@ -56,6 +56,7 @@ class Turn:
     slots: dict[str, Any]
     fresh: bool  # the latest user message has not been interpreted yet
     events: list[dict] = field(default_factory=list)
+    question_open: bool = False  # a question was already put this turn (e.g. "what to change?")
 
     @classmethod
     def of(cls, dispatcher: Dispatcher, tracker: Tracker) -> Turn:

@@ -83,7 +83,7 @@ def _read_yes_no(turn: Turn) -> None:
 
 
 def _down(turn: Turn) -> list[dict]:
-    turn.say("utter_backoffice_down")
+    turn.say("utter_marriage_backoffice_down")
     request_handoff(turn.dispatcher, "backoffice_down")
     return turn.events + [active_loop(None), slot_set("requested_slot", None)]
 

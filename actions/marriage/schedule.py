@@ -26,7 +26,7 @@ def read_answer(turn: Turn, where: Where) -> None:
         turn.set("marriage_date", iso)
         turn.clear("marriage_slot")
     elif turn.get("requested_slot") == "marriage_date" and wants_earliest(turn.text):
-        days = days_from(where.office["code"], where.first, 21 if not where.first else 31)
+        days = days_from(where.office["code"], where.first, 31 if where.first else 21, until=where.last)
         options = free_days(days, where.last, limit=1)
         if options:
             turn.set("marriage_date", options[0])

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from backoffice.marriage.models import MarriageAppointment, MarriageParty, MarriageSlot
@@ -237,6 +237,10 @@ def test_changing_the_date_and_phone_at_the_read_back(live_stack):
     assert "手机号码" in reply
     reply = r.say("13900001111")
     assert "139****1111" in reply
+    assert "改哪一项" in r.say("/deny")
+    reply = r.say("改时间")
+    assert "还能约的时段" in reply
+    assert "请核对" in r.say("2")
     assert "预约成功" in r.say("/affirm")
     assert mine(live_stack, r)[0]["date"] == other_day
 
@@ -312,8 +316,13 @@ def without_backoffice(live_stack, tmp_path_factory) -> Iterator[dict[str, str]]
 def test_backoffice_down_is_said_plainly_and_a_person_takes_over(live_stack, without_backoffice):
     r = Resident(live_stack, "down")
     reply = r.say('/marriage_book{"marriage_type": "结婚"}', web=without_backoffice["web"])
-    assert "连不上" in reply and "人工" in reply
-    # The conversation is now queued for an agent: the bot does not carry on with the booking.
+    assert "连不上" in reply and "工作人员" in reply and "预约成功" not in reply
+    # The conversation is now with the agents' queue: the bot does not carry on with the booking.
+    engine = make_engine(live_stack.env["DATABASE_URL"])
+    with engine.connect() as conn:
+        state = conn.execute(text("SELECT state FROM conversation WHERE sender_id = :s"), {"s": r.openid}).scalar()
+    engine.dispose()
+    assert state != "bot"
     assert "登记处" not in r.say("还在吗", web=without_backoffice["web"])
 
 
