@@ -5,6 +5,7 @@ from typing import Any
 
 from actions import events, services
 from actions.dispatcher import Dispatcher
+from actions.feedback import offer_rating
 from actions.executor import action
 from actions.handoff import request_handoff
 from actions.tracker import Tracker
@@ -77,7 +78,8 @@ def answer(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
         return [events.slot_set("handbook_offer", "human")]
     related = results[1] if len(results) > 1 and results[1]["topic"] == results[0]["topic"] else None
     dispatcher.utter(answer_text(results[0], related))
-    return [events.slot_set("handbook_offer", None), events.slot_set("handbook_entry", results[0]["id"])]
+    return [events.slot_set("handbook_offer", None), events.slot_set("handbook_entry", results[0]["id"]),
+            *offer_rating("handbook_answer")]
 
 
 @action("action_handbook_offer_reply")

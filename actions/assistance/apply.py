@@ -9,6 +9,7 @@ from actions import events, services
 from actions.assistance import parsing
 from actions.assistance.flow import APPLY_SLOTS, Reader, entity, reset, validate
 from actions.dispatcher import Dispatcher
+from actions.feedback import offer_rating
 from actions.executor import action
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
@@ -160,4 +161,4 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
                      documents="\n".join(f"{i}. {d}" for i, d in enumerate(case["documents"], 1)),
                      advisor=case["advisor"]["name"], advisor_phone=case["advisor"]["phone"], street=case["street"],
                      next_step=case["next_step"])
-    return reset(APPLY_SLOTS)
+    return reset(APPLY_SLOTS) + offer_rating("assistance_application")

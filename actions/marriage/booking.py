@@ -7,6 +7,7 @@ from typing import Any
 
 from actions import services
 from actions.dispatcher import Dispatcher
+from actions.feedback import offer_rating
 from actions.events import active_loop, followup, slot_set
 from actions.executor import action
 from actions.handoff import request_handoff
@@ -389,7 +390,7 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
             return [slot_set(name, None) for name in (*REASK[exc.code], "marriage_confirmed")] + [followup(FORM)]
         return reset()
     say_booked(dispatcher, appointment)
-    return reset()
+    return reset() + offer_rating("marriage_booking")
 
 
 def say_booked(dispatcher: Dispatcher, a: dict) -> None:

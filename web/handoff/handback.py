@@ -23,14 +23,16 @@ from web.rasa_client import BotMessage
 
 def finish(sess: Session, rasa: RasaApi, ticket: Ticket, actor: Agent, outcome: str, now: datetime,
            flow: config.Flow | None = None, values: dict[str, str] | None = None) -> tuple[Conversation, list[BotMessage]]:
-    """Close the ticket, resume the bot and, when handing back, start ``flow``. Returns the
+    """Close the ticket, resume the bot and, when handing back, start ``flow``; otherwise
+    the bot offers the resident a rating of the agent's service. Returns the
     conversation and the messages the resident must receive. A Rasa failure raises
     :class:`~web.handoff.rasa_api.RasaApiError` and the caller's transaction is rolled back."""
     conv = queue.close(sess, ticket, actor, outcome, now)
     rasa.resume(conv.sender_id)
     if outcome != "handed_back":
-        return conv, []
-    if flow is None:
+        # 好差评 for the agent's service (the bot skips it in a sensitive conversation).
+        replies = rasa.trigger_intent(conv.sender_id, "feedback_request", {"feedback_task": "handoff"})
+    elif flow is None:
         replies = [BotMessage(text=config.desk().texts["handed_back"])]
     else:
         entities = {name: value.strip() for name, value in (values or {}).items() if name in flow.entities and value.strip()}
