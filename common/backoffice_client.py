@@ -56,6 +56,9 @@ class BackofficeClient:
             return self._call(self._idempotent_post, "POST", path, json=body, headers={"Idempotency-Key": idempotency_key})
         return self._call(self.session, "POST", path, json=body)
 
+    def patch(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._call(self.session, "PATCH", path, json=body, headers=headers or {})
+
     def _call(self, session: requests.Session, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         started = time.perf_counter()
         operation = method + " /" + path.strip("/").split("/")[0]  # bounded label: the resource, not the id

@@ -18,6 +18,7 @@ from web.channels.wechat_service import WechatChannel
 from web import console, metrics, policy
 from web.analytics import views as analytics
 from web.assistance import outbox  # noqa: F401  (registers the "outbox" side effect)
+from web.handbook import views as handbook_admin
 from web.conversations.router import Router
 from web.outbound import Outbound
 from web.outbound.wechat_sender import EarlyReceipts
@@ -56,4 +57,5 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
     console.init_app(app, config, database, redis_client)
+    app.register_blueprint(handbook_admin.bp)
     return app
