@@ -13,6 +13,7 @@ web process to receive them); receipts are covered by the tests.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import sys
@@ -87,6 +88,7 @@ def main() -> int:
     parser.add_argument("--pg", default="postgresql://127.0.0.1:5432/test")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the stand-in's access log
     registry_url, platform_url = create_db(args.pg, "bench_push_registry"), create_db(args.pg, "bench_push_platform")
     standin = WechatStandin("http://127.0.0.1:9/wechat", "tok", APP_ID, APP_SECRET, token_quota=10**6)
     standin.deliver = lambda *a, **k: None  # no receipts: nobody to receive them here
@@ -118,9 +120,14 @@ def main() -> int:
         time.sleep(5)  # let the workers connect
         enqueued = time.monotonic()
         Celery("civic", broker=args.redis).send_task("policy.prepare", args=[cid])
-        peak_rss = 0
+        peak_rss, last_report = 0, time.monotonic()
         while True:
             time.sleep(1)
+            if time.monotonic() - last_report >= 30:
+                last_report = time.monotonic()
+                with standin.lock:
+                    so_far = sum(1 for c in standin.api_calls if c["errcode"] == 0)
+                print(f"  {time.monotonic() - enqueued:.0f} s: {so_far} sent", flush=True)
             rss = 0
             for w in workers:
                 proc = psutil.Process(w.pid)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, or_, select
+from sqlalchemy import Connection, Row, or_, select
 from sqlalchemy.orm import Session
 
 from common.masking import mask_id_number, mask_name, mask_phone
@@ -110,6 +110,3 @@ def advisor_csv(conn: Connection, sess: Session, audience: Audience) -> Iterator
         out.seek(0)
         out.truncate()
 
-
-def open_registry(url: str) -> Engine:
-    return registry.engine_for(url)

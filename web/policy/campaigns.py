@@ -125,7 +125,3 @@ def status_counts(sess: Session, campaign_id: int) -> dict[str, int]:
                         .group_by(PolicyDelivery.status))
     return {status: n for status, n in rows}
 
-
-def next_start(c: PolicyCampaign, now: datetime | None = None) -> datetime:
-    now = now or schedule.now_local()
-    return schedule.next_send_time(now, c.starts_at, schedule.parse_hhmm(c.quiet_start), schedule.parse_hhmm(c.quiet_end))
