@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions.assistance import parsing, sensitive
+from actions.assistance import parsing
+from common.sensitive import recognise
 
 
 @pytest.mark.parametrize("said, value", [
@@ -62,8 +63,9 @@ def test_yes_and_no_including_the_negations_that_contain_yes():
     ("楼上老人摔倒了没人管", "elder_danger"), ("我现在 无家可归 睡在地铁站", "rough_sleeping"),
 ])
 def test_sensitive_stories_are_recognised(story, kind):
-    assert sensitive.category(story) == kind
+    found = recognise(story)
+    assert found is not None and found.category == kind and ("110" in found.reply or "120" in found.reply)
 
 
 def test_ordinary_hardship_is_not_a_sensitive_story():
-    assert sensitive.category("家里收入低，想申请低保") is None
+    assert recognise("家里收入低，想申请低保") is None

@@ -63,7 +63,7 @@ def test_a_bot_conversation_goes_to_rasa_and_both_sides_are_recorded(sessions, r
 def test_a_handoff_payload_queues_the_conversation_and_is_not_shown(sessions, rasa):
     rasa.reply = [{"recipient_id": "x", "text": "我帮您转人工", "custom": {"handoff": {"reason": "sensitive", "priority": "urgent"}}}]
     router = Router(sessions, RasaClient((rasa.url,), "t"))
-    replies = router.handle(Inbound("web", "web:r2", "我不想活了"))
+    replies = router.handle(Inbound("web", "web:r2", "我要投诉窗口的工作人员"))
     assert [r.custom for r in replies] == [{}]
     assert replies[0].text.startswith("我帮您转人工\n\n")  # + the place in the queue, or after hours a callback request
     with sessions() as sess:
@@ -81,3 +81,14 @@ def test_when_rasa_is_down_the_resident_is_told_and_the_message_is_kept(sessions
     assert [r.text for r in replies] == [BOT_BUSY]
     with sessions() as sess:
         assert [m.text for m in sess.scalars(select(Message))] == ["低保怎么申请", BOT_BUSY]
+
+
+def test_a_sensitive_story_goes_to_a_person_urgently_whatever_the_bot_would_make_of_it(sessions, rasa):
+    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    replies = router.handle(Inbound("wechat", "oResident4", "我想问下结婚登记 唉 其实我不想活了"))
+    assert rasa.received == []  # the bot never sees it
+    [reply] = replies
+    assert "962525" in reply.text and "110" in reply.text and "工作人员" in reply.text
+    with sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oResident4"))
+        assert (conv.state, conv.handoff_reason, conv.handoff_priority) == ("queued", "sensitive", "urgent")
