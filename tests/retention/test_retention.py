@@ -12,7 +12,10 @@ from common.migrate import upgrade
 from web.analytics.models import AnalyticsEvent
 from web.analytics.recording import record
 from web.conversations.models import Conversation, Message
+from web.assistance.models import OutboxEntry
 from web.feedback.models import Rating
+from web.handoff.models import Agent, Note, Ticket
+from web.outbound.models import OutboundMessage
 from web.review.models import ReviewItem
 
 
@@ -42,9 +45,27 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
                       Rating(conversation_id=gone.id, task="question", level=1, comment="王大妈说太慢", created_at=old),
                       Rating(conversation_id=kept.id, task="question", level=2, comment="太慢", created_at=recent)])
         record(sess, "message_in", gone.id, at=old, intent="greet")
+        sess.add_all([
+            OutboundMessage(channel="wechat", recipient="oOldResident", kind="text", reason="agent", status="sent",
+                            body={"text": "王大妈，您的申请已受理"}, created_at=old),
+            OutboundMessage(channel="wechat", recipient="oRecentResident", kind="text", reason="agent", status="sent",
+                            body={"text": "您好"}, created_at=recent),
+            OutboxEntry(id="old-sent", kind="assistance_application", body={"id_number": "310101199001011234"},
+                        conversation_id=gone.id, status="sent", created_at=old),
+            OutboxEntry(id="old-pending", kind="assistance_application", body={"id_number": "310101199001011234"},
+                        conversation_id=gone.id, status="pending", created_at=old)])
+        ticket = Ticket(conversation_id=gone.id, reason="resident_request", queued_at=old, sla_due_at=old,
+                        callback_phone="13812345678", status="closed")
+        sess.add(ticket)
+        sess.flush()
+        agent = Agent(username="retention_agent", display_name="小王", password_hash="-")
+        sess.add(agent)
+        sess.flush()
+        sess.add(Note(ticket_id=ticket.id, agent_id=agent.id, text="老人说住在普陀区某弄", created_at=old))
         gone_id, kept_id = gone.id, kept.id
     result = purge_expired.apply().get()  # the Celery task itself, executed eagerly
-    assert result == {"review_items": 1, "rating_comments": 1, "messages": 1, "conversations": 1}
+    assert result == {"review_items": 1, "rating_comments": 1, "outbound_messages": 1, "outbox_entries": 1,
+                      "handoff_notes": 1, "callback_phones": 1, "messages": 1, "conversations": 1}
     with sessions() as sess:
         assert [m.text for m in sess.scalars(select(Message))] == ["低保怎么申请"]
         assert [i.text for i in sess.scalars(select(ReviewItem))] == ["低保怎么申请"]
@@ -52,7 +73,11 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
         assert sess.get(Conversation, gone_id).sender_id == f"expired:{gone_id}"
         assert sess.get(Conversation, kept_id).sender_id == "oRecentResident"
         assert sess.scalar(select(AnalyticsEvent.intent)) == "greet"  # statistics carry no personal data and stay
-    assert purge_expired.apply().get() == {"review_items": 0, "rating_comments": 0, "messages": 0, "conversations": 0}
+        assert sorted((o.recipient, o.body, o.status) for o in sess.scalars(select(OutboundMessage))) == [
+            ("expired", {}, "sent"), ("oRecentResident", {"text": "您好"}, "sent")]
+        assert [e.id for e in sess.scalars(select(OutboxEntry))] == ["old-pending"]  # nothing unsent is lost
+        assert sess.scalar(select(Ticket.callback_phone)) is None and sess.scalar(select(Note.id)) is None
+    assert set(purge_expired.apply().get().values()) == {0}
 
 
 def test_beat_runs_the_task_daily():

@@ -13,8 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, cast, delete, literal, update
 from sqlalchemy.orm import Session
 
+from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
+from web.handoff.models import Note, Ticket
+from web.outbound.models import OutboundMessage
 from web.review.models import ReviewItem
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,31 @@ def _rating_comments(sess: Session, cutoff: datetime) -> int:
     return sess.execute(update(Rating).where(Rating.created_at < cutoff,
                                              (Rating.comment.is_not(None)) | (Rating.follow_up_note.is_not(None)))
                         .values(comment=None, follow_up_note=None)).rowcount
+
+
+@purger("outbound_messages")
+def _outbound_messages(sess: Session, cutoff: datetime) -> int:
+    """What was sent and to whom goes; the status and receipt stay for the delivery statistics."""
+    return sess.execute(update(OutboundMessage)
+                        .where(OutboundMessage.created_at < cutoff, OutboundMessage.recipient != "expired")
+                        .values(body={}, recipient="expired")).rowcount
+
+
+@purger("outbox_entries")
+def _outbox_entries(sess: Session, cutoff: datetime) -> int:
+    """Submitted applications' copies (ID numbers, hardship) go; one still pending is never dropped."""
+    return sess.execute(delete(OutboxEntry).where(OutboxEntry.created_at < cutoff, OutboxEntry.status != "pending")).rowcount
+
+
+@purger("handoff_notes")
+def _handoff_notes(sess: Session, cutoff: datetime) -> int:
+    return sess.execute(delete(Note).where(Note.created_at < cutoff)).rowcount
+
+
+@purger("callback_phones")
+def _callback_phones(sess: Session, cutoff: datetime) -> int:
+    return sess.execute(update(Ticket).where(Ticket.queued_at < cutoff, Ticket.callback_phone.is_not(None))
+                        .values(callback_phone=None)).rowcount
 
 
 @purger("messages")
