@@ -67,5 +67,9 @@ def test_sensitive_stories_are_recognised(story, kind):
     assert found is not None and found.category == kind and ("110" in found.reply or "120" in found.reply)
 
 
-def test_ordinary_hardship_is_not_a_sensitive_story():
-    assert recognise("家里收入低，想申请低保") is None
+@pytest.mark.parametrize("ordinary", [
+    "家里收入低，想申请低保", "流浪乞讨人员救助站电话是多少", "有事请打我电话13812345678",
+    "老人去世了，去死亡证明在哪里开", "我想给老头子弄长护险",
+])
+def test_ordinary_questions_are_not_sensitive_stories(ordinary):
+    assert recognise(ordinary) is None  # every resident message is checked: no false alarms

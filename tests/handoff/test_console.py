@@ -178,15 +178,15 @@ def test_claim_reply_note_and_hand_back_with_a_flow(app, stand_in, signed_in):
 
 def test_an_administrators_rule_sends_a_message_straight_to_the_queue(app, stand_in, signed_in):
     admin, token = signed_in("root")
-    resp = admin.post("/console/admin/rules", data={"csrf_token": token, "name": "家暴", "keywords": "打我，家暴",
+    resp = admin.post("/console/admin/rules", data={"csrf_token": token, "name": "信访", "keywords": "信访，上访",
                                                      "priority": "urgent", "active": "1"})
     assert resp.status_code == 302
-    replies = app.extensions["router"].handle(Inbound("web", "web:rule1", "他喝了酒又打我"))
+    replies = app.extensions["router"].handle(Inbound("web", "web:rule1", "我要去信访办反映拆迁的事"))
     assert "工作人员" in replies[0].text and "您是下一位" in replies[0].text
     assert [p for p in stand_in.paths() if p.startswith("/webhooks/")] == []  # the bot never saw it
     with app.extensions["database"].sessions() as sess:
         ticket = sess.scalar(select(Ticket))
-        assert (ticket.reason, ticket.priority) == ("rule:家暴", "urgent")
+        assert (ticket.reason, ticket.priority) == ("rule:信访", "urgent")
 
 
 def test_canned_replies_are_editable_data(app, signed_in):
