@@ -59,7 +59,7 @@ def test_yes_and_no_including_the_negations_that_contain_yes():
 
 
 @pytest.mark.parametrize("story, kind", [
-    ("我真的不想活了", "self_harm"), ("老公天天打我", "violence"), ("邻居家孩子一个人在家好几天了", "child_danger"),
+    ("我真的不想活了", "self_harm"), ("老公天天打我", "violence"), ("他喝醉了就打我，我不敢回家", "violence"), ("邻居家孩子一个人在家好几天了", "child_danger"),
     ("楼上老人摔倒了没人管", "elder_danger"), ("我现在 无家可归 睡在地铁站", "rough_sleeping"),
 ])
 def test_sensitive_stories_are_recognised(story, kind):
