@@ -14,10 +14,9 @@ from common import settings
 from common.db import make_engine
 from common.migrate import upgrade
 from tests.analytics.conftest import D1, D3, load_fixture
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SUPERVISOR, AGENT, PASSWORD = "analytics_supervisor", "analytics_agent", "browser-test-password"
 
 
@@ -42,35 +41,18 @@ def web_url(tmp_path, redis_url, monkeypatch) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def _sign_in(page, web_url: str, username: str) -> None:
-    page.goto(web_url + "/console/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit], form button")
-    page.wait_for_load_state()
-
-
 def test_the_page_needs_a_supervisor_login(web_url, browser):
     page = browser.new_page()
     page.goto(web_url + "/admin/analytics")
     assert "/console/login" in page.url  # the console's sign-in (web/analytics/access.py)
-    _sign_in(page, web_url, AGENT)
+    sign_in(page, web_url, AGENT, PASSWORD)
     assert page.goto(web_url + "/admin/analytics").status == 403  # agents do not see the figures
 
 
 def test_figures_charts_filters_and_csv(web_url, browser):
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
-    _sign_in(page, web_url, SUPERVISOR)
+    sign_in(page, web_url, SUPERVISOR, PASSWORD)
     page.goto(f"{web_url}/admin/analytics?start={D1}&end={D3}")
     assert page.locator("#tile-conversations b").inner_text() == "4"
     assert page.locator("#tile-containment b").inner_text() == "50.0%"

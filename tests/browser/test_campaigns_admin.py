@@ -19,10 +19,9 @@ from common.db import make_engine
 from common.migrate import upgrade
 from web.policy import campaigns, standards
 from tests.policy.helpers import ServedStandin, sender_for
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SUPERVISOR, AGENT, PASSWORD = "policy_supervisor", "policy_agent", "browser-test-password"
 BAD_RULE = '{"all": [{"age": {"gte": 80}}, {"benefit": {"not_held": "高龄金贴"}}]}'
 GOOD_RULE = '{"all": [{"age": {"gte": 18}}, {"benefit": {"not_held": "价格临时补贴"}}]}'
@@ -66,35 +65,18 @@ def web_url(tmp_path, redis_url, seeded_backoffice_url, monkeypatch) -> Iterator
     served.close()
 
 
-@pytest.fixture
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def _sign_in(page, web_url: str, username: str) -> None:
-    page.goto(web_url + "/console/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit], form button")
-    page.wait_for_load_state()
-
-
 def test_only_supervisors_and_admins_see_campaigns(web_url, browser):
     page = browser.new_page()
     page.goto(web_url + "/admin/campaigns/")
     assert "/console/login" in page.url
-    _sign_in(page, web_url, AGENT)
+    sign_in(page, web_url, AGENT, PASSWORD)
     assert page.goto(web_url + "/admin/campaigns/").status == 403
 
 
 def test_write_preview_start_and_export(web_url, browser):
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
-    _sign_in(page, web_url, SUPERVISOR)
+    sign_in(page, web_url, SUPERVISOR, PASSWORD)
     page.goto(web_url + "/admin/campaigns/new")
     page.fill("#name", "价格临时补贴告知")
     page.select_option("#benefit", "价格临时补贴")

@@ -7,14 +7,13 @@ that answers as the test asks: the subject is the page and its channel, not the 
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import uuid
 
 import pytest
 import redis
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy.orm import sessionmaker
 
 from common.db import make_engine
@@ -26,9 +25,6 @@ from wechat.rasa_standin import RasaStandIn
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/13"
 
 
@@ -54,13 +50,8 @@ def chat_site(tmp_path_factory, redis_url):
 
 
 @pytest.fixture
-def page():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is missing: `make browser` installs it")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser.new_context(locale="zh-CN").new_page()
-        browser.close()
+def page(browser):
+    return browser.new_context(locale="zh-CN").new_page()
 
 
 def test_a_resident_chats_picks_a_choice_uses_large_font_and_gets_a_later_message(page, chat_site):

@@ -31,9 +31,6 @@ from tests.handoff.conftest import open_all_day
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 AGENT, PASSWORD = "browser_agent", "browser-agent-password"
 
 
@@ -100,62 +97,57 @@ def wait_said(standin: WechatStandin, openid: str, needle: str, timeout: float =
     raise AssertionError(f"the resident never received {needle!r}; got {said_to(standin, openid)}")
 
 
-def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wechat, agent):
-    from playwright.sync_api import expect, sync_playwright
+def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wechat, agent, browser):
+    from playwright.sync_api import expect
 
     web = live_stack.url("web")
     openid = f"oConsole{int(time.time())}"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(web + "/console/")
-            assert "/console/login" in page.url  # nothing without signing in
-            page.fill("#username", agent)
-            page.fill("#password", PASSWORD)
-            page.click("#sign-in")
-            page.wait_for_selector("#queue-page")
-            expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
+    page = browser.new_page()
+    page.goto(web + "/console/")
+    assert "/console/login" in page.url  # nothing without signing in
+    page.fill("#username", agent)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_selector("#queue-page")
+    expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
 
-            # The resident asks for a person; the bot says what happens and how long it takes.
-            asked = wechat.send_text(openid, "/human_handoff")
-            sent_at = time.monotonic()
-            row = page.locator(f'#waiting tr.ticket[data-conversation="{conversation_id(live_stack, openid)}"]')
-            expect(row).to_have_count(1, timeout=5_000)
-            assert time.monotonic() - sent_at < 1.5, "the new conversation did not appear live"
-            told = " ".join(filter(None, [asked.reply, *said_to(wechat, openid)]))
-            # Other tests on the shared stack may have left residents waiting: the place depends on them.
-            assert "转给工作人员" in told and re.search(r"您是下一位|您前面还有 \d+ 位", told), told
+    # The resident asks for a person; the bot says what happens and how long it takes.
+    asked = wechat.send_text(openid, "/human_handoff")
+    sent_at = time.monotonic()
+    row = page.locator(f'#waiting tr.ticket[data-conversation="{conversation_id(live_stack, openid)}"]')
+    expect(row).to_have_count(1, timeout=5_000)
+    assert time.monotonic() - sent_at < 1.5, "the new conversation did not appear live"
+    told = " ".join(filter(None, [asked.reply, *said_to(wechat, openid)]))
+    # Other tests on the shared stack may have left residents waiting: the place depends on them.
+    assert "转给工作人员" in told and re.search(r"您是下一位|您前面还有 \d+ 位", told), told
 
-            # Claim: the conversation view has the whole transcript; the resident hears who took over.
-            row.locator("button.claim").click()
-            page.wait_for_url("**/console/conversations/*")
-            expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
-            expect(page.locator("#transcript")).to_contain_text("/human_handoff")
-            expect(page.locator("#understanding")).to_contain_text("human_handoff")
-            wait_said(wechat, openid, "小王")
+    # Claim: the conversation view has the whole transcript; the resident hears who took over.
+    row.locator("button.claim").click()
+    page.wait_for_url("**/console/conversations/*")
+    expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
+    expect(page.locator("#transcript")).to_contain_text("/human_handoff")
+    expect(page.locator("#understanding")).to_contain_text("human_handoff")
+    wait_said(wechat, openid, "小王")
 
-            # The agent replies; the resident receives it through WeChat's customer-service API.
-            page.fill("#reply-text", "您好，结婚登记要带双方的户口本和身份证。我帮您约个时间吧。")
-            page.click("#send-reply")
-            expect(page.locator("#transcript li.agent").last).to_contain_text("户口本和身份证")
-            wait_said(wechat, openid, "户口本和身份证")
+    # The agent replies; the resident receives it through WeChat's customer-service API.
+    page.fill("#reply-text", "您好，结婚登记要带双方的户口本和身份证。我帮您约个时间吧。")
+    page.click("#send-reply")
+    expect(page.locator("#transcript li.agent").last).to_contain_text("户口本和身份证")
+    wait_said(wechat, openid, "户口本和身份证")
 
-            # The resident's next message goes to the agent (not the bot) and shows up at once.
-            answered = wechat.send_text(openid, "好的，那就约下个月2号上午")
-            arrived = time.monotonic()
-            expect(page.locator("#transcript li.resident").last).to_contain_text("下个月2号上午", timeout=3_000)
-            assert time.monotonic() - arrived < 1.0, "the resident's message did not appear within a second"
-            assert answered.reply is None  # the bot stayed quiet
+    # The resident's next message goes to the agent (not the bot) and shows up at once.
+    answered = wechat.send_text(openid, "好的，那就约下个月2号上午")
+    arrived = time.monotonic()
+    expect(page.locator("#transcript li.resident").last).to_contain_text("下个月2号上午", timeout=3_000)
+    assert time.monotonic() - arrived < 1.0, "the resident's message did not appear within a second"
+    assert answered.reply is None  # the bot stayed quiet
 
-            # Hand back to the bot with the booking flow and what the agent already knows.
-            page.select_option("#outcome", "handed_back")
-            page.select_option("#flow", "marriage_book")
-            page.fill("#value_marriage_type", "结婚")
-            page.click("#close")
-            page.wait_for_url("**/console/")
-        finally:
-            browser.close()
+    # Hand back to the bot with the booking flow and what the agent already knows.
+    page.select_option("#outcome", "handed_back")
+    page.select_option("#flow", "marriage_book")
+    page.fill("#value_marriage_type", "结婚")
+    page.click("#close")
+    page.wait_for_url("**/console/")
 
     tracker = requests.get(f"{live_stack.url('rasa')}/conversations/{openid}/tracker",
                            params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10).json()
