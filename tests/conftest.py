@@ -98,15 +98,30 @@ def redis_client(redis_url) -> Iterator[redis.Redis]:
     client.flushdb()
 
 
-@pytest.fixture(scope="session")
-def seeded_backoffice_url(tmp_path_factory) -> str:
-    """A SQLite back-office database with the demo region, made once per session."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('bo') / 'backoffice.db'}"
-    upgrade("backoffice", url)
+def seeded_backoffice(tmp_path_factory, name: str) -> str:
+    """A new SQLite back-office database with the demo region (modules that write make their own)."""
     from backoffice.seed.load import seed
 
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'backoffice.db'}"
+    upgrade("backoffice", url)
     seed(make_engine(url))
     return url
+
+
+def backoffice_test_client(url: str, token: str, monkeypatch):
+    """The back-office Flask app in-process on ``url``, expecting ``token``."""
+    from backoffice.app import create_app
+    from common import settings
+
+    monkeypatch.setenv("BACKOFFICE_DATABASE_URL", url)
+    monkeypatch.setenv("BACKOFFICE_TOKEN", token)
+    return create_app(settings.load()).test_client()
+
+
+@pytest.fixture(scope="session")
+def seeded_backoffice_url(tmp_path_factory) -> str:
+    """A SQLite back-office database with the demo region, shared by the read-only tests."""
+    return seeded_backoffice(tmp_path_factory, "bo")
 
 
 @dataclass(frozen=True)

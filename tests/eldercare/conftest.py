@@ -3,11 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.app import create_app
-from backoffice.seed.load import seed
-from common import settings
-from common.db import make_engine
-from common.migrate import upgrade
+from tests.conftest import backoffice_test_client, seeded_backoffice
 
 TOKEN = "eldercare-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -15,14 +11,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture(scope="module")
 def backoffice_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('eldercare') / 'backoffice.db'}"
-    upgrade("backoffice", url)
-    seed(make_engine(url))
-    return url
+    return seeded_backoffice(tmp_path_factory, "eldercare")
 
 
 @pytest.fixture
 def client(backoffice_url, monkeypatch):
-    monkeypatch.setenv("BACKOFFICE_DATABASE_URL", backoffice_url)
-    monkeypatch.setenv("BACKOFFICE_TOKEN", TOKEN)
-    return create_app(settings.load()).test_client()
+    return backoffice_test_client(backoffice_url, TOKEN, monkeypatch)

@@ -5,13 +5,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice.app import create_app
 from backoffice.handbook import seed as handbook_seed
 from backoffice.handbook.models import HandbookEntry
-from backoffice.seed.load import seed
-from common import settings
 from common.db import make_engine
-from common.migrate import upgrade
+from tests.conftest import backoffice_test_client, seeded_backoffice
 
 TOKEN = "handbook-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -21,17 +18,12 @@ FAQ_KEYS = ("funeral", "disability", "child_welfare", "charity", "social_org", "
 
 @pytest.fixture(scope="module")
 def backoffice_url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('handbook') / 'backoffice.db'}"
-    upgrade("backoffice", url)
-    seed(make_engine(url))
-    return url
+    return seeded_backoffice(tmp_path_factory, "handbook")
 
 
 @pytest.fixture
 def client(backoffice_url, monkeypatch):
-    monkeypatch.setenv("BACKOFFICE_DATABASE_URL", backoffice_url)
-    monkeypatch.setenv("BACKOFFICE_TOKEN", TOKEN)
-    return create_app(settings.load()).test_client()
+    return backoffice_test_client(backoffice_url, TOKEN, monkeypatch)
 
 
 def search(client, q, **params):

@@ -7,16 +7,14 @@ import pytest
 
 from backoffice.app import create_app
 from common import settings
+from tests.conftest import backoffice_test_client
 
 TOKEN = "unit-test-token"
 
 
 @pytest.fixture
 def client(seeded_backoffice_url, monkeypatch):
-    monkeypatch.setenv("BACKOFFICE_DATABASE_URL", seeded_backoffice_url)
-    monkeypatch.setenv("BACKOFFICE_TOKEN", TOKEN)
-    app = create_app(settings.load())
-    return app.test_client()
+    return backoffice_test_client(seeded_backoffice_url, TOKEN, monkeypatch)
 
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
