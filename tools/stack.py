@@ -17,7 +17,8 @@ from urllib.parse import urlparse
 from honcho.environ import parse_procfile
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PORTS = {"WEB_PORT": 8000, "RASA_PORT": 5005, "ACTIONS_PORT": 5055, "BACKOFFICE_PORT": 8100}
+DEFAULT_PORTS = {"WEB_PORT": 8000, "RASA_PORT": 5005, "ACTIONS_PORT": 5055, "BACKOFFICE_PORT": 8100,
+                 "WORKER_METRICS_PORT": 9808}
 
 
 def procfile() -> dict[str, str]:

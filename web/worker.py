@@ -20,4 +20,6 @@ celery_app.conf.update(
     broker_transport_options={"visibility_timeout": _config.celery_visibility_timeout},  # a dead worker's task comes back after this
     beat_schedule={"retention": {"task": "retention.purge", "schedule": crontab(hour=3, minute=30)}},  # the `beat` process
 )
+from web import worker_metrics  # noqa: E402,F401  (connects the task and metrics signals)
+
 celery_app.autodiscover_tasks(["web", "web.retention", "web.assistance", "web.policy"], related_name="tasks", force=True)

@@ -78,7 +78,8 @@ def wechat_stack(tmp_path_factory, redis_url, postgres, rasa_standin) -> Iterato
     standin = WechatStandin(f"http://127.0.0.1:{web_port}/wechat", TOKEN, APP_ID, APP_SECRET, AES_KEY, mode="safe",
                             receipt_delay=0.3)
     standin_server, _ = serve(standin.app)
-    ports = {"WEB_PORT": web_port, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0}
+    ports = {"WEB_PORT": web_port, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0,
+             "WORKER_METRICS_PORT": stack.free_port()}
     env = stack.stack_env({**os.environ, "DATABASE_URL": db_url, "REDIS_URL": WECHAT_REDIS_URL,
                            "RASA_URL": rasa_standin.url, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID,
                            "WECHAT_APP_SECRET": APP_SECRET, "WECHAT_ENCODING_AES_KEY": AES_KEY,

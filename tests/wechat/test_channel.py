@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
@@ -220,6 +221,35 @@ def test_a_closed_window_is_recorded_and_the_fallback_template_sent(wechat_stack
     rows = settled_rows(wechat_stack, openid, 2)
     assert [(r.kind, r.status, r.errcode) for r in rows] == [("text", "window_closed", 45015), ("template", "sent", 0)]
     assert rows[1].fallback_for == rows[0].id
+
+
+def _worker_samples(wechat_stack) -> dict[tuple[str, frozenset], float]:
+    """The worker's ``GET /metrics``, parsed: (name, labels) -> value."""
+    body = requests.get(f"http://127.0.0.1:{wechat_stack.env['WORKER_METRICS_PORT']}/metrics", timeout=5).text
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(body) for s in family.samples}
+
+
+def test_the_worker_exposes_push_and_task_metrics(wechat_stack):
+    def count(samples, name, **labels) -> float:
+        return samples.get((name, frozenset(labels.items())), 0.0)
+
+    before = _worker_samples(wechat_stack)
+    sent, closed = new_openid(), new_openid()
+    for openid in (sent, closed):
+        wechat_stack.standin.send_event(openid, "subscribe")
+    wechat_stack.standin.close_window(closed)
+    parts = [f"第{i}部分：" + "请您带好户口本和身份证。" * 50 for i in (1, 2)]  # too long to share one message
+    wechat_stack.outbound().deliver(sent, [BotMessage(text=p) for p in parts], reason="notification")
+    wechat_stack.outbound().deliver(closed, [BotMessage(text="您好")], reason="notification")  # no fallback template
+    assert len(settled_rows(wechat_stack, sent, 2)) == 2 and len(settled_rows(wechat_stack, closed, 1)) == 1
+    after = wait_for(lambda: (s := _worker_samples(wechat_stack))
+                     and count(s, "celery_tasks_total", task="wechat.send_texts", outcome="success")
+                     >= count(before, "celery_tasks_total", task="wechat.send_texts", outcome="success") + 2 and s)
+    assert count(after, "outbound_pushes_total", kind="kf", outcome="ok") - count(before, "outbound_pushes_total", kind="kf", outcome="ok") == 2
+    assert count(after, "outbound_pushes_total", kind="kf", outcome="window_closed") - count(
+        before, "outbound_pushes_total", kind="kf", outcome="window_closed") == 1
+    assert count(after, "celery_task_duration_seconds_count", task="wechat.send_texts") >= 2
 
 
 def test_system_busy_is_retried_and_a_refused_token_refreshed(wechat_stack):

@@ -14,10 +14,12 @@ from typing import Any
 import redis
 import requests
 
-from web.wechat_api.errors import TOKEN_INVALID, Transient, raise_for
+from common import metrics
+from web.wechat_api.errors import TOKEN_INVALID, RateLimited, Transient, WechatApiError, WindowClosed, raise_for
 from web.wechat_api.token import TIMEOUT, AccessTokenStore
 
 log = logging.getLogger(__name__)
+_OUTCOMES = {WindowClosed: "window_closed", RateLimited: "rate_limited", Transient: "busy"}
 
 
 class WechatApi:
@@ -30,7 +32,7 @@ class WechatApi:
 
     def send_text(self, openid: str, content: str) -> None:
         """A customer-service text message (the 48-hour window must be open)."""
-        self._post("/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": content}})
+        self._push("kf", "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": content}})
 
     def send_template(self, openid: str, template_id: str, data: dict[str, Any], url: str | None = None) -> int:
         """A template message; returns WeChat's msgid (TEMPLATESENDJOBFINISH reports on it later)."""
@@ -38,7 +40,17 @@ class WechatApi:
                                 "data": {k: v if isinstance(v, dict) else {"value": str(v)} for k, v in data.items()}}
         if url:
             body["url"] = url
-        return int(self._post("/cgi-bin/message/template/send", body).get("msgid", 0))
+        return int(self._push("template", "/cgi-bin/message/template/send", body).get("msgid", 0))
+
+    def _push(self, kind: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One message to a resident, counted in ``outbound_pushes_total`` by its outcome."""
+        try:
+            answer = self._post(path, body)
+        except WechatApiError as exc:
+            metrics.PUSHES.labels(kind, _OUTCOMES.get(type(exc), "error")).inc()
+            raise
+        metrics.PUSHES.labels(kind, "ok").inc()
+        return answer
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         refreshed = False
