@@ -234,3 +234,39 @@ def test_streams_per_process_are_bounded(app, signed_in):
     assert again.status_code == 200
     for s in streams[1:] + [again]:
         s.close()
+
+
+def test_an_agent_corrects_what_the_bot_understood_and_the_review_inbox_gets_it(app, stand_in, signed_in):
+    from web.review import export
+    from web.review.models import ReviewItem
+
+    conv_id = ask_for_a_person(app, stand_in, "oCorrect")
+    other_id = ask_for_a_person(app, stand_in, "oCorrectOther")
+    app.extensions["router"].handle(Inbound("wechat", "oCorrect", "我叫王秀英，电话13812345678，想问问老人吃饭的地方"))
+    with app.extensions["database"].sessions() as sess:
+        said = sess.scalars(select(Message).where(Message.conversation_id == conv_id, Message.author == "resident")
+                            .order_by(Message.id)).all()[-1]
+        bot_line = sess.scalar(select(Message.id).where(Message.conversation_id == conv_id, Message.author == "bot"))
+        elsewhere = sess.scalar(select(Message.id).where(Message.conversation_id == other_id, Message.author == "resident"))
+    client, token = signed_in("agent_free")
+    page = client.get(f"/console/conversations/{conv_id}").get_data(as_text=True)
+    assert f"/messages/{said.id}/correct" in page and 'value="eldercare_find"' in page
+    url = f"/console/conversations/{conv_id}/messages/{said.id}/correct"
+    assert client.post(url, data={"intent": "eldercare_find"}).status_code == 400  # no CSRF token
+    assert client.post(url, data={"csrf_token": token, "intent": "not_an_intent"}).status_code == 302
+    assert client.post(f"/console/conversations/{conv_id}/messages/{bot_line}/correct",
+                       json={"intent": "eldercare_find"}, headers={"X-CSRFToken": token}).status_code == 404
+    assert client.post(f"/console/conversations/{conv_id}/messages/{elsewhere}/correct",
+                       json={"intent": "eldercare_find"}, headers={"X-CSRFToken": token}).status_code == 404
+    with app.extensions["database"].sessions() as sess:
+        assert sess.scalars(select(ReviewItem).where(ReviewItem.reason == "agent_corrected")).all() == []
+    resp = client.post(url, data={"csrf_token": token, "intent": "eldercare_find"})
+    assert resp.status_code == 302
+    with app.extensions["database"].sessions() as sess:
+        item = sess.scalar(select(ReviewItem).where(ReviewItem.message_id == said.id))
+        assert (item.reason, item.status, item.label, item.reviewed_by) == ("agent_corrected", "labelled", "eldercare_find", "agent_free")
+        assert "13812345678" not in item.text
+        examples, _ = export.collect([item], set())
+    assert "correct_intent" in audit_actions(app, conv_id)
+    exported = export.nlu_yaml(examples)
+    assert "eldercare_find" in exported and "13812345678" not in exported and "王秀英" not in exported

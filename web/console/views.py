@@ -17,6 +17,8 @@ from web.handoff import config, handback, queue
 from web.handoff.models import Agent, AgentGroup, CannedReply, Ticket
 from web.handoff.rasa_api import RasaApiError
 from web.rasa_client import BotMessage
+from web.review import export as review_export
+from web.review import inbox as review_inbox
 
 MAX_REPLY = 1000
 
@@ -112,6 +114,7 @@ def conversation_page(conversation_id: int):
     return render_template(
         "console/conversation.html", conv=conv, ticket=ticket, now=config.utcnow(),
         messages=[(m, mask_text(m.text)) for m in sess.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.id))],
+        intents=review_export.known_intents(),
         understanding=understanding, understanding_error=understanding_error, profile=shown_profile, profile_error=profile_error,
         canned=sess.scalars(select(CannedReply).order_by(CannedReply.title)).all(),
         agents=sess.scalars(select(Agent).where(Agent.active.is_(True), Agent.id != current_user.id).order_by(Agent.display_name)).all(),
@@ -219,6 +222,23 @@ def transfer(conversation_id: int):
     sess.commit()
     flash("已转交。", "info")
     return redirect(url_for("console.queue_page"))
+
+
+@bp.post("/conversations/<int:conversation_id>/messages/<int:message_id>/correct")
+def correct(conversation_id: int, message_id: int):
+    """The agent says what a resident's message really meant: labelled at once in the NLU review inbox."""
+    conv = _viewable(conversation_id)
+    sess = db_session()
+    intent = (request.form.get("intent") or (request.get_json(silent=True) or {}).get("intent") or "").strip()
+    if intent not in review_export.known_intents() and intent != review_inbox.OUT_OF_SCOPE:
+        return _done(conv, "请从列表里选一个意图", 400)
+    message = sess.get(Message, message_id)
+    if message is None or message.conversation_id != conv.id or message.author != "resident":
+        return _done(conv, "只能纠正居民说的话", 404)
+    review_inbox.add_correction(sess, message.id, intent, current_user.username)
+    audit(sess, "correct_intent", conv.id, message=message.id, intent=intent)
+    sess.commit()
+    return _done(conv, "谢谢！已记下，审核后会用来训练机器人。")
 
 
 @bp.post("/conversations/<int:conversation_id>/close")

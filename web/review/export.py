@@ -10,6 +10,7 @@ import argparse
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -109,7 +110,14 @@ if __name__ == "__main__":
 
 
 def known_intents(root: Path = ROOT) -> list[str]:
-    """The intents a reviewer can choose: the domain's (bot/domain) and the FAQ keys in the training data."""
+    """The intents a reviewer can choose: the domain's (bot/domain) and the FAQ keys in the training data
+    (read again only when one of those files changed: the agent console asks on every page)."""
+    files = tuple(sorted((root / "bot" / "domain").glob("*.yml"))) + tuple(sorted((root / "nlu_data").rglob("*.yml")))
+    return list(_known_intents(root, tuple((path, path.stat().st_mtime_ns) for path in files)))
+
+
+@lru_cache(maxsize=4)
+def _known_intents(root: Path, _files: tuple[tuple[Path, int], ...]) -> tuple[str, ...]:
     names: set[str] = set()
     for path in (root / "bot" / "domain").glob("*.yml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -123,4 +131,4 @@ def known_intents(root: Path = ROOT) -> list[str]:
             if isinstance(block, dict) and "/" in str(block.get("intent", "")):
                 names.add(str(block["intent"]))
     names.discard("faq")  # a retrieval intent is labelled with its key, faq/<key>
-    return sorted(names)
+    return tuple(sorted(names))
