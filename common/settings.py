@@ -42,6 +42,7 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"  # how residents' browsers reach web (links in template messages)
     admin_password: str = "change-me-admin-password"  # HTTP Basic for /admin/ pages without a console login (web/policy)
     retention_days: int = 180  # transcripts and residents' personal data are deleted or anonymised after this
+    audit_retention_days: int = 365  # the audit log; the Cybersecurity Law (art. 21) asks for at least six months
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -73,6 +74,7 @@ def load() -> Settings:
         log_level=_env("LOG_LEVEL", "INFO"),
         admin_password=_env("ADMIN_PASSWORD", "change-me-admin-password"),
         retention_days=int(_env("RETENTION_DAYS", "180")),
+        audit_retention_days=max(180, int(_env("AUDIT_RETENTION_DAYS", "365"))),
         registry_database_url=_env("REGISTRY_DATABASE_URL", ""),
         celery_visibility_timeout=int(_env("CELERY_VISIBILITY_TIMEOUT", "3600")),
         public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:" + _env("WEB_PORT", "8000")).rstrip("/"),

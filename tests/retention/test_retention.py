@@ -14,8 +14,9 @@ from web.analytics.recording import record
 from web.conversations.models import Conversation, Message
 from web.assistance.models import OutboxEntry
 from web.feedback.models import Rating
-from web.handoff.models import Agent, Note, Ticket
+from web.handoff.models import Agent, AuditEntry, Note, Ticket
 from web.outbound.models import OutboundMessage
+from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.review.models import ReviewItem
 
 
@@ -62,10 +63,19 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
         sess.add(agent)
         sess.flush()
         sess.add(Note(ticket_id=ticket.id, agent_id=agent.id, text="老人说住在普陀区某弄", created_at=old))
+        sess.add_all([AuditEntry(agent_id=agent.id, action="reveal_profile", conversation_id=gone.id, at=datetime.now() - timedelta(days=400)),
+                      AuditEntry(agent_id=agent.id, action="view_conversation", conversation_id=gone.id, at=old)])
+        finished = PolicyCampaign(name="旧活动", benefit="高龄津贴", state="completed", finished_at=old)
+        running = PolicyCampaign(name="进行中", benefit="低保", state="running", started_at=old)
+        sess.add_all([finished, running])
+        sess.flush()
+        sess.add_all([PolicyDelivery(campaign_id=finished.id, resident_id=7, openid="oOldResident", name="王秀英", status="sent", sent_at=old),
+                      PolicyDelivery(campaign_id=running.id, resident_id=7, openid="oOldResident", name="王秀英", status="sent", sent_at=old)])
         gone_id, kept_id = gone.id, kept.id
     result = purge_expired.apply().get()  # the Celery task itself, executed eagerly
     assert result == {"review_items": 1, "rating_comments": 1, "outbound_messages": 1, "outbox_entries": 1,
-                      "handoff_notes": 1, "callback_phones": 1, "messages": 1, "conversations": 1}
+                      "handoff_notes": 1, "callback_phones": 1, "policy_deliveries": 1, "audit_entries": 1,
+                      "messages": 1, "conversations": 1}
     with sessions() as sess:
         assert [m.text for m in sess.scalars(select(Message))] == ["低保怎么申请"]
         assert [i.text for i in sess.scalars(select(ReviewItem))] == ["低保怎么申请"]
@@ -77,7 +87,20 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
             ("expired", {}, "sent"), ("oRecentResident", {"text": "您好"}, "sent")]
         assert [e.id for e in sess.scalars(select(OutboxEntry))] == ["old-pending"]  # nothing unsent is lost
         assert sess.scalar(select(Ticket.callback_phone)) is None and sess.scalar(select(Note.id)) is None
+        assert list(sess.scalars(select(AuditEntry.action))) == ["view_conversation"]  # the audit log keeps 365 days
+        deliveries = sess.scalars(select(PolicyDelivery).order_by(PolicyDelivery.id)).all()
+        assert [(d.openid, d.name, d.status) for d in deliveries] == [("expired", "", "sent"), ("oOldResident", "王秀英", "sent")]
+        assert deliveries[0].resident_id < 0 and deliveries[1].resident_id == 7  # a running campaign is never touched
     assert set(purge_expired.apply().get().values()) == {0}
+
+
+def test_the_audit_period_is_never_shorter_than_six_months(monkeypatch):
+    from common import settings
+
+    monkeypatch.setenv("AUDIT_RETENTION_DAYS", "30")
+    assert settings.load().audit_retention_days == 180
+    monkeypatch.setenv("AUDIT_RETENTION_DAYS", "730")
+    assert settings.load().audit_retention_days == 730
 
 
 def test_beat_runs_the_task_daily():

@@ -2,7 +2,9 @@
 
 Each domain registers a purger for its own tables with :func:`purger`; they run in
 registration order, in one transaction, from the daily Celery beat task
-(web/retention/tasks.py). Analytics events hold no personal data and are kept.
+(web/retention/tasks.py). Analytics events hold no personal data and are kept. The audit
+log has its own, longer period (``AUDIT_RETENTION_DAYS``, default 365, never under the
+180 days the Cybersecurity Law asks for): it is the record of who looked at residents' data.
 """
 from __future__ import annotations
 
@@ -10,25 +12,27 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, delete, literal, update
+from sqlalchemy import String, cast, delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
-from web.handoff.models import Note, Ticket
+from web.handoff.models import AuditEntry, Note, Ticket
 from web.outbound.models import OutboundMessage
+from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.review.models import ReviewItem
 
 log = logging.getLogger(__name__)
 
 Purger = Callable[[Session, datetime], int]  # (session, cutoff) -> rows deleted or anonymised
-_PURGERS: dict[str, Purger] = {}
+PERSONAL, AUDIT = "personal", "audit"  # the two retention periods
+_PURGERS: dict[str, tuple[str, Purger]] = {}
 
 
-def purger(name: str) -> Callable[[Purger], Purger]:
+def purger(name: str, period: str = PERSONAL) -> Callable[[Purger], Purger]:
     def register(fn: Purger) -> Purger:
-        _PURGERS[name] = fn
+        _PURGERS[name] = (period, fn)
         return fn
 
     return register
@@ -38,9 +42,11 @@ def cutoff_for(days: int, now: datetime | None = None) -> datetime:
     return (now or datetime.now()) - timedelta(days=days)
 
 
-def purge(sess: Session, cutoff: datetime) -> dict[str, int]:
-    done = {name: fn(sess, cutoff) for name, fn in _PURGERS.items()}
-    log.info("retention purge", extra={"cutoff": cutoff.isoformat(), **{f"purged_{k}": v for k, v in done.items()}})
+def purge(sess: Session, cutoffs: dict[str, datetime]) -> dict[str, int]:
+    """Run every purger with its period's cutoff (``cutoffs``: ``PERSONAL`` and ``AUDIT``)."""
+    done = {name: fn(sess, cutoffs[period]) for name, (period, fn) in _PURGERS.items()}
+    log.info("retention purge", extra={**{f"cutoff_{k}": v.isoformat() for k, v in cutoffs.items()},
+                                       **{f"purged_{k}": v for k, v in done.items()}})
     return done
 
 
@@ -80,6 +86,23 @@ def _handoff_notes(sess: Session, cutoff: datetime) -> int:
 def _callback_phones(sess: Session, cutoff: datetime) -> int:
     return sess.execute(update(Ticket).where(Ticket.queued_at < cutoff, Ticket.callback_phone.is_not(None))
                         .values(callback_phone=None)).rowcount
+
+
+@purger("policy_deliveries")
+def _policy_deliveries(sess: Session, cutoff: datetime) -> int:
+    """Campaigns finished before the cutoff: who was pushed goes (name, openid, registry id);
+    statuses and timestamps stay for the funnel. A running campaign's rows are never touched,
+    so nobody is pushed twice."""
+    finished = select(PolicyCampaign.id).where(PolicyCampaign.state.in_(("completed", "cancelled")),
+                                               PolicyCampaign.finished_at < cutoff)
+    return sess.execute(update(PolicyDelivery)
+                        .where(PolicyDelivery.campaign_id.in_(finished), PolicyDelivery.openid != "expired")
+                        .values(name="", openid="expired", resident_id=-PolicyDelivery.id)).rowcount
+
+
+@purger("audit_entries", period=AUDIT)
+def _audit_entries(sess: Session, cutoff: datetime) -> int:
+    return sess.execute(delete(AuditEntry).where(AuditEntry.at < cutoff)).rowcount
 
 
 @purger("messages")

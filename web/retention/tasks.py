@@ -5,7 +5,7 @@ from common import settings
 from common.db import make_engine
 from sqlalchemy.orm import sessionmaker
 
-from web.retention.purge import cutoff_for, purge
+from web.retention.purge import AUDIT, PERSONAL, cutoff_for, purge
 from web.worker import celery_app
 
 
@@ -15,6 +15,6 @@ def purge_expired() -> dict[str, int]:
     engine = make_engine(config.database_url)
     try:
         with sessionmaker(engine).begin() as sess:
-            return purge(sess, cutoff_for(config.retention_days))
+            return purge(sess, {PERSONAL: cutoff_for(config.retention_days), AUDIT: cutoff_for(config.audit_retention_days)})
     finally:
         engine.dispose()
