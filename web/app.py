@@ -20,6 +20,7 @@ from web.analytics import views as analytics
 from web.assistance import outbox  # noqa: F401  (registers the "outbox" side effect)
 from web.handbook import views as handbook_admin
 from web.conversations.router import Router
+from web.policy import reply as policy_reply
 from web.outbound import Outbound
 from web.outbound.wechat_sender import EarlyReceipts
 from web.rasa_client import RasaClient
@@ -37,7 +38,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     database.init_app(app)
     redis_client = redis.Redis.from_url(config.redis_url)
     rasa = RasaClient(config.rasa_urls, config.rasa_token)
-    router = policy.reply_to_apply(Router(database.sessions, rasa), database.sessions)
+    router = Router(database.sessions, rasa, rewrite=policy_reply.rewrite)
     outbound = Outbound(database.sessions, redis_client)
     limiter = RateLimiter(redis_client, config.resident_rate_limit)
     app.extensions["redis"] = redis_client

@@ -9,20 +9,25 @@ The web app (web/rasa_client.py) posts ``{"sender", "message", "metadata"}`` to
                        "flows": [{"flow", "event": "started"|"completed"|"abandoned", "step"}],
                        "district"}}
 
-read from the conversation's tracker after the turn, so analytics, the NLU review
+read from the tracker the turn saved (channels/platform_store.py keeps it, so the whole
+conversation is not retrieved again, and only the turn's events are read), so analytics, the NLU review
 inbox and the agent console know what the bot made of every resident message
 without a second call. The stock ``rest:`` channel stays enabled beside it.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import ActiveLoop, AllSlotsReset, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from channels.platform_store import TurnCapturingRedisTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -30,18 +35,34 @@ FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback", "utter_default"})
 
 
-def turn_events(events: List[Dict[str, Any]], message_id: Text) -> List[Dict[str, Any]]:
-    """The events of one turn: from the user event with ``message_id`` up to the next user event."""
+RESETS = ("restart", "session_started")  # events after which no form is active and no slot set
+
+
+def turn_of(tracker: DialogueStateTracker, message_id: Text) -> Tuple[List[Dict[str, Any]], Optional[Text], Optional[Text]]:
+    """The events of one turn (from the user event with ``message_id`` up to the next user
+    event, as dicts) and the active form and requested slot before it. Reads backwards
+    from the end, so a long conversation costs no more than a short one."""
+    events = list(tracker.events)
     start = next((i for i in range(len(events) - 1, -1, -1)
-                  if events[i].get("event") == "user" and events[i].get("message_id") == message_id), None)
+                  if isinstance(events[i], UserUttered) and events[i].message_id == message_id), None)
     if start is None:
-        return []
-    turn = [events[start]]
-    for event in events[start + 1:]:
-        if event.get("event") == "user":
+        return [], None, None
+    end = next((i for i in range(start + 1, len(events)) if isinstance(events[i], UserUttered)), len(events))
+    loop_before: Optional[Text] = None
+    slot_before: Optional[Text] = None
+    loop_known = slot_known = False
+    for event in reversed(events[:start]):
+        if event.type_name in RESETS:
             break
-        turn.append(event)
-    return turn
+        if not loop_known and isinstance(event, ActiveLoop):
+            loop_before, loop_known = event.name, True
+        elif not slot_known and isinstance(event, SlotSet) and event.key == "requested_slot":
+            slot_before, slot_known = event.value, True
+        elif not slot_known and isinstance(event, AllSlotsReset):
+            slot_known = True
+        if loop_known and slot_known:
+            break
+    return [e.as_dict() for e in events[start:end]], loop_before, (slot_before if loop_before else None)
 
 
 def understanding(turn: List[Dict[str, Any]], slots: Dict[str, Any], active_loop: Optional[Text],
@@ -108,19 +129,19 @@ class PlatformInput(RestInput):
             if not isinstance(sender_id, str) or not isinstance(text, str):
                 return response.json({"error": "bad_request", "message": "需要 sender 和 message 两个字段"}, status=400)
             agent = request.app.ctx.agent
-            before = await agent.tracker_store.retrieve(sender_id)
-            loop_before = before.active_loop_name if before else None
-            slot_before = before.get_slot("requested_slot") if before and loop_before else None
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender_id, input_channel=self._extract_input_channel(request),
                                   metadata=self.get_metadata(request))
             await on_new_message(message)
-            tracker = await agent.tracker_store.retrieve(sender_id)
+            store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)  # inside Rasa's fail-safe wrapper
+            tracker = store.take_saved(sender_id) if isinstance(store, TurnCapturingRedisTrackerStore) else None
+            if tracker is None:  # another tracker store, or the turn failed before saving
+                tracker = await agent.tracker_store.retrieve(sender_id)
             understood: Dict[str, Any] = {}
             if tracker is not None:
-                events = [e.as_dict() for e in tracker.events]
-                understood = understanding(turn_events(events, message.message_id), tracker.current_slot_values(),
-                                           tracker.active_loop_name, loop_before, slot_before)
+                turn, loop_before, slot_before = turn_of(tracker, message.message_id)
+                understood = understanding(turn, tracker.current_slot_values(), tracker.active_loop_name,
+                                           loop_before, slot_before)
             return response.json({"messages": collector.messages, "understanding": understood})
 
         return bp

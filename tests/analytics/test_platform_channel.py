@@ -31,15 +31,29 @@ FALLBACK = [
     {"event": "action", "name": "utter_default"},
     {"event": "action", "name": "action_listen"},
 ]
+RESTARTED = EVENTS[:6] + [{"event": "restart"}, {"event": "user", "message_id": "m4", "parse_data": {}},
+                          {"event": "action", "name": "utter_greet"}]
 SCRIPT = """
 import json, sys
+from types import SimpleNamespace
 sys.path.insert(0, "bot")
-from channels.platform import turn_events, understanding
-events, fallback = json.load(sys.stdin)
+from rasa.shared.core.events import Event
+from channels.platform import turn_of, understanding
+
+def tracker(dicts):  # turn_of reads only the events
+    return SimpleNamespace(events=[Event.from_parameters(d) for d in dicts])
+
+def read(dicts, message_id, slots, loop_after):
+    turn, loop_before, slot_before = turn_of(tracker(dicts), message_id)
+    return {**understanding(turn, slots, loop_after, loop_before, slot_before), "before": [loop_before, slot_before]}
+
+events, fallback, restarted = json.load(sys.stdin)
 out = {
-  "start": understanding(turn_events(events, "m1"), {"requested_slot": "marriage_date", "district": "普陀区"}, "marriage_form", None, None),
-  "stop": understanding(turn_events(events, "m2"), {}, None, "marriage_form", "marriage_date"),
-  "fallback": understanding(turn_events(fallback, "m3"), {}, None, None, None),
+  "start": read(events, "m1", {"requested_slot": "marriage_date", "district": "普陀区"}, "marriage_form"),
+  "stop": read(events, "m2", {}, None),
+  "fallback": read(fallback, "m3", {}, None),
+  "restarted": read(restarted, "m4", {}, None),
+  "missing": read(events, "nope", {}, None),
 }
 print(json.dumps(out, ensure_ascii=False))
 """
@@ -49,7 +63,7 @@ print(json.dumps(out, ensure_ascii=False))
 def read() -> dict:
     if not PYTHON.exists():
         pytest.skip("the Rasa environment is not installed")
-    result = subprocess.run([str(PYTHON), "-c", SCRIPT], input=json.dumps([EVENTS, FALLBACK]), cwd=ROOT,
+    result = subprocess.run([str(PYTHON), "-c", SCRIPT], input=json.dumps([EVENTS, FALLBACK, RESTARTED]), cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -61,11 +75,18 @@ def test_a_form_starting_is_a_flow_start_with_the_parse_result(read):
     assert start["entities"] == [{"entity": "marriage_type", "value": "结婚"}]
     assert start["flows"] == [{"flow": "marriage_form", "event": "started", "step": None}]
     assert (start["active_loop"], start["requested_slot"], start["district"]) == ("marriage_form", "marriage_date", "普陀区")
-    assert start["actions"] == ["marriage_form"]
+    assert start["actions"] == ["marriage_form"] and start["before"] == [None, None]
 
 
 def test_a_form_stopped_by_the_resident_is_abandoned_at_its_step(read):
+    assert read["stop"]["before"] == ["marriage_form", "marriage_date"]  # read back from the events before the turn
     assert read["stop"]["flows"] == [{"flow": "marriage_form", "event": "abandoned", "step": "marriage_date"}]
+
+
+def test_nothing_is_active_after_a_restart_and_an_unknown_message_is_no_turn(read):
+    assert read["restarted"]["before"] == [None, None] and read["restarted"]["flows"] == []
+    assert read["restarted"]["actions"] == ["utter_greet"]
+    assert read["missing"]["actions"] == [] and read["missing"]["intent"] is None
 
 
 def test_a_fallback_keeps_the_best_real_guess(read):

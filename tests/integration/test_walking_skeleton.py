@@ -7,6 +7,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 import pytest
+import redis
 import requests
 import yaml
 
@@ -39,6 +40,9 @@ def test_wechat_text_gets_a_passive_reply_written_by_rasa(live_stack):
     assert reply.findtext("MsgType") == "text"
     assert reply.findtext("ToUserName") == "oSkeleton01" and reply.findtext("FromUserName") == "gh_civic"
     assert reply.findtext("Content") == GREETING
+    # Rasa keeps the conversation in Redis (the platform channel's tracker store), not in memory.
+    stored = redis.Redis.from_url(live_stack.env["REDIS_URL"]).get("civic:tracker:oSkeleton01")
+    assert stored is not None and b"utter_greet" in stored
 
 
 def test_a_forged_signature_is_refused_and_reaches_nobody(live_stack):

@@ -9,31 +9,23 @@ from web.conversations.router import Inbound
 from web.outbound import consent as channel_consent
 from web.outbound.models import ResidentConsent
 from web.policy import audience, consent  # noqa: F401  (registers the consent side effect)
-from web.policy.reply import ReplyToApply
+from web.policy.reply import rewrite
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.seen: list[Inbound] = []
-
-    def handle(self, inbound: Inbound, timeout: float | None = None) -> list:
-        self.seen.append(inbound)
-        return []
+def rewritten(platform, inbound: Inbound) -> Inbound:
+    with platform.begin() as sess:
+        return rewrite(sess, inbound)
 
 
 @pytest.mark.parametrize("said", ["退订", "TD", "td", " T D ", "退订。"])
 def test_td_always_reaches_the_unsubscribe_intent(platform, said):
-    inner = Recorder()
-    ReplyToApply(inner, platform).handle(Inbound("wechat", "oX", said))
-    assert inner.seen[0].text == "/policy_unsubscribe" and inner.seen[0].transcript == said
+    seen = rewritten(platform, Inbound("wechat", "oX", said))
+    assert seen.text == "/policy_unsubscribe" and seen.transcript == said
 
 
 def test_other_messages_pass_unchanged(platform):
-    inner = Recorder()
-    wrapped = ReplyToApply(inner, platform)
-    wrapped.handle(Inbound("wechat", "oX", "申请"))
-    wrapped.handle(Inbound("wechat", "oX", '/eldercare_find{"latitude": 31.2}'))
-    assert [i.text for i in inner.seen] == ["申请", '/eldercare_find{"latitude": 31.2}']
+    seen = [rewritten(platform, Inbound("wechat", "oX", text)) for text in ("申请", '/eldercare_find{"latitude": 31.2}')]
+    assert [i.text for i in seen] == ["申请", '/eldercare_find{"latitude": 31.2}']
 
 
 def test_the_bot_side_effect_and_the_unsubscribe_event_share_one_record(platform):

@@ -37,13 +37,13 @@ def _row(kind: str, conversation_id: int, at: datetime | None, fields: dict[str,
     return row
 
 
-def record_turn(sess: Session, conv: Conversation, understanding: dict[str, Any]) -> None:
+def record_turn(sess: Session, conversation_id: int, channel: str, understanding: dict[str, Any]) -> None:
     """A resident message the bot answered, and the flows it started or ended."""
     if not understanding:
         return
-    common = {"channel": conv.channel, "district": _short(understanding.get("district"))}
+    common = {"channel": channel, "district": _short(understanding.get("district"))}
     guess = understanding.get("guess") or {}
-    rows = [_row("message_in", conv.id, None, {
+    rows = [_row("message_in", conversation_id, None, {
         **common,
         "intent": _short(guess.get("intent") or understanding.get("intent"), 80),
         "confidence": guess.get("confidence", understanding.get("confidence")),
@@ -54,7 +54,7 @@ def record_turn(sess: Session, conv: Conversation, understanding: dict[str, Any]
     })]
     for flow in understanding.get("flows") or []:
         if flow.get("event") in ("started", "completed", "abandoned"):
-            rows.append(_row("flow_" + flow["event"], conv.id, None,
+            rows.append(_row("flow_" + flow["event"], conversation_id, None,
                              {**common, "flow": _short(flow.get("flow"), 60), "step": _short(flow.get("step"), 60)}))
     sess.connection().execute(insert(AnalyticsEvent.__table__), rows)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from web.analytics import recording
@@ -45,19 +45,32 @@ def conversation_for(sess: Session, channel: str, sender_id: str) -> Conversatio
     return conv
 
 
+Rewrite = Callable[[Session, Inbound], Inbound]
+
+
 class Router:
-    def __init__(self, sessions: sessionmaker, rasa: RasaClient) -> None:
-        self.sessions, self.rasa = sessions, rasa
+    """Two short transactions per message, none held while Rasa thinks: the first records
+    the resident's line (after ``rewrite``, e.g. a reply to a campaign push) and decides bot
+    or desk; the second records the bot's lines, what it understood and its side effects.
+    The second is an asynchronous commit on PostgreSQL (``synchronous_commit = off``): its
+    rows can be rebuilt from Rasa's tracker, so a database crash in the next fraction of a
+    second may lose them but never corrupts anything, and the resident does not wait for
+    the disk. A turn with side effects (a handoff, an application) commits normally."""
+
+    def __init__(self, sessions: sessionmaker, rasa: RasaClient, rewrite: Rewrite | None = None) -> None:
+        self.sessions, self.rasa, self.rewrite = sessions, rasa, rewrite
 
     def handle(self, inbound: Inbound, timeout: float | None = None) -> list[BotMessage]:
         with self.sessions.begin() as sess:
+            if self.rewrite is not None:
+                inbound = self.rewrite(sess, inbound)
             conv = conversation_for(sess, inbound.channel, inbound.sender_id)
             conv.last_message_at = datetime.now()
             said = Message(conversation_id=conv.id, author="resident", text=inbound.transcript or inbound.text,
                            meta={"sent_to_bot": inbound.text} if inbound.transcript else {})
             sess.add(said)
             sess.flush()
-            state, conv_id, said_id = conv.state, conv.id, said.id
+            state, conv_id, channel, said_id, said_meta = conv.state, conv.id, conv.channel, said.id, dict(said.meta)
             desk_replies = intake.intercept(sess, conv, said, desk_config.utcnow())
         if desk_replies is not None:
             log.info("message routed to the agent queue", extra={"conversation": conv_id, "state": state})
@@ -66,19 +79,34 @@ class Router:
             turn = self.rasa.exchange(inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout)
         except RasaUnavailable:
             turn = Turn([BotMessage(text=BOT_BUSY)])
-        shown: list[BotMessage] = []
         with self.sessions.begin() as sess:
-            conv = sess.get(Conversation, conv_id)
+            if not any(reply.custom for reply in turn.messages) and sess.get_bind().dialect.name == "postgresql":
+                sess.execute(text("SET LOCAL synchronous_commit = off"))
             if turn.understanding:  # what the bot made of the message: transcript, analytics, review inbox
-                said = sess.get(Message, said_id)
-                said.meta = {**said.meta, **recording.transcript_meta(turn.understanding)}
-                recording.record_turn(sess, conv, turn.understanding)
-                inbox.consider(sess, said, turn.understanding)
-            for reply in turn.messages:
-                applied = side_effects.apply(sess, conv, reply.custom) if reply.custom else side_effects.Applied({})
+                meta = {**said_meta, **recording.transcript_meta(turn.understanding)}
+                sess.execute(update(Message).where(Message.id == said_id).values(meta=meta))
+                recording.record_turn(sess, conv_id, channel, turn.understanding)
+                inbox.consider(sess, said_id, inbound.transcript or inbound.text, inbound.text, turn.understanding)
+            shown = self._bot_lines(sess, conv_id, turn.messages)
+        return shown
+
+    @staticmethod
+    def _bot_lines(sess: Session, conv_id: int, messages: list[BotMessage]) -> list[BotMessage]:
+        """Apply the side effects the bot asked for; record and return what the resident sees."""
+        conv = sess.get(Conversation, conv_id) if any(m.custom for m in messages) else None
+        shown: list[BotMessage] = []
+        rows: list[dict[str, Any]] = []
+        for reply in messages:
+            if reply.custom and conv is not None:
+                if rows:  # the lines before keep their place ahead of what the side effect writes
+                    sess.execute(insert(Message), rows)
+                    rows = []
+                applied = side_effects.apply(sess, conv, reply.custom)
                 reply = replace(reply, text=side_effects.with_notices(reply.text, applied.notices), custom=applied.custom)
-                if reply.text or reply.buttons or reply.image or reply.custom:
-                    sess.add(Message(conversation_id=conv_id, author="bot", text=reply.text,
-                                     meta={"custom": applied.custom} if applied.custom else {}))
-                    shown.append(reply)
+            if reply.text or reply.buttons or reply.image or reply.custom:
+                rows.append({"conversation_id": conv_id, "author": "bot", "text": reply.text,
+                             "meta": {"custom": reply.custom} if reply.custom else {}})
+                shown.append(reply)
+        if rows:
+            sess.execute(insert(Message), rows)
         return shown

@@ -1,7 +1,7 @@
 """政策找人: policy rules over the resident registry, audiences, and push campaigns.
 
 ``init_app`` registers the admin pages, the template-message link and the consent
-side effect; ``reply_to_apply`` wraps the routing point (see ``reply.py``).
+side effect; ``reply.rewrite`` is the routing point's rewrite hook (see ``reply.py``).
 """
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from typing import Any, Callable
 
 from flask import Flask
 from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import sessionmaker
 
 from common import settings
 from common.backoffice_client import BackofficeClient
-from web.policy.reply import ReplyToApply
 
 
 def celery_enqueue(task: str, args: list[Any]) -> None:
@@ -34,10 +32,6 @@ class PolicyDeps:
         from web.policy import registry, standards
 
         return standards.load(self.backoffice, list(registry.load_region(conn).district_names))
-
-
-def reply_to_apply(router: Any, sessions: sessionmaker) -> ReplyToApply:
-    return ReplyToApply(router, sessions)
 
 
 def init_app(app: Flask, config: settings.Settings) -> None:

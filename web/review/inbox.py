@@ -15,10 +15,10 @@ LOW_CONFIDENCE = 0.6  # below this the bot's guess is worth a reviewer's look
 OUT_OF_SCOPE = "out_of_scope"
 
 
-def consider(sess: Session, message: Message, understanding: dict[str, Any]) -> ReviewItem | None:
-    """Queue a resident message the bot fell back on or was unsure about (not button taps)."""
-    sent = (message.meta or {}).get("sent_to_bot", message.text)
-    if not message.text.strip() or sent.startswith("/"):
+def consider(sess: Session, message_id: int, said: str, sent: str, understanding: dict[str, Any]) -> ReviewItem | None:
+    """Queue a resident message (``said``; the bot was sent ``sent``) the bot fell back on or
+    was unsure about. Button taps, menu items and intent syntax are not the resident's words."""
+    if not said.strip() or sent.startswith("/"):
         return None
     guess = understanding.get("guess") or {}
     confidence = guess.get("confidence", understanding.get("confidence"))
@@ -28,7 +28,7 @@ def consider(sess: Session, message: Message, understanding: dict[str, Any]) -> 
         reason = "low_confidence"
     else:
         return None
-    item = ReviewItem(message_id=message.id, text=mask_text(message.text), reason=reason,
+    item = ReviewItem(message_id=message_id, text=mask_text(said), reason=reason,
                       guess=guess.get("intent") or understanding.get("intent"), confidence=confidence)
     sess.add(item)
     return item
