@@ -5,8 +5,15 @@ from TEST_DATABASE_URL, Redis db 13), then measures, in the same run:
 
 * latency of a single-turn question (sequential): signed ``POST /wechat`` → passive
   reply, and the same message to Rasa's own REST channel (``/webhooks/rest/webhook``);
-* sustained throughput with 20 and 100 concurrent residents (closed loop: each sends
-  its next message when the previous is answered), for both.
+* saturation with 20 and 100 concurrent residents (closed loop: each sends its next
+  message the moment the previous is answered), for both;
+* paced load, the way residents write: 20 and 100 residents, each sending its next
+  message a random (exponential) pause after the previous answer, so that all together
+  offer a given rate; the rate is raised step by step, and the figure is the highest rate
+  whose p99 stays under 4 s (and under 1 s), through ``/wechat``.
+
+``--rasa-instances 2`` starts a second Rasa (the Procfile's command on another port) and
+gives web both in ``RASA_URL``; conversations are spread over them by sender.
 
 The per-resident rate limit is switched off (``RESIDENT_RATE_LIMIT=0``): bench
 residents write far faster than people do. Results: docs/performance.md.
@@ -18,6 +25,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import random
 import statistics
 import tempfile
 import threading
@@ -133,7 +141,47 @@ def sustained(call, residents: int, seconds: float) -> dict[str, float]:
             "n": len(times)}
 
 
-def start_stack(model: Path, workdir: Path) -> tuple[dict[str, str], dict]:
+def paced(call, residents: int, rate: float, seconds: float) -> dict[str, float]:
+    """``residents`` people offering ``rate`` messages/s together: each waits for the answer,
+    then pauses (exponential, mean ``residents / rate`` minus what the answer took)."""
+    deadline = time.monotonic() + seconds
+    times: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    mean_gap = residents / rate
+
+    def resident_loop(i: int) -> None:
+        rng = random.Random(i)
+        openid = f"oPaced{residents}x{i}{uuid.uuid4().hex[:8]}"
+        next_at = time.monotonic() + rng.uniform(0, mean_gap)
+        while True:
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            if time.monotonic() >= deadline:
+                return
+            sent = time.monotonic()
+            try:
+                t = call(openid)
+            except WentAsync:
+                t = 5.0  # answered later through the customer-service API: counted as slow
+            except Exception:
+                with lock:
+                    failures[0] += 1
+                t = None
+            if t is not None:
+                with lock:
+                    times.append(t)
+            next_at = sent + rng.expovariate(1 / mean_gap)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(residents) as pool:
+        list(pool.map(resident_loop, range(residents)))
+    elapsed = time.monotonic() - started
+    return {"residents": residents, "offered": rate, "msgs_per_s": len(times) / elapsed,
+            "median_ms": statistics.median(times) * 1000 if times else 0.0, "p99_ms": pct(times, 99) * 1000 if times else 0.0,
+            "errors": failures[0], "n": len(times)}
+
+
+def start_stack(model: Path, workdir: Path, rasa_instances: int = 1) -> tuple[dict[str, str], dict]:
     pg_url = normalise_url(os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     names = {k: f"civic_bench_{k}_{uuid.uuid4().hex[:8]}" for k in ("pf", "bo")}
@@ -152,7 +200,11 @@ def start_stack(model: Path, workdir: Path) -> tuple[dict[str, str], dict]:
                            "REDIS_URL": redis_url, "RASA_MODEL": str(model), "WECHAT_TOKEN": TOKEN,
                            "WECHAT_ENCODING_AES_KEY": "", "RESIDENT_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING",
                            "RASA_TOKEN": "bench-rasa-token", "BACKOFFICE_TOKEN": "bench-bo-token"}, ports)
+    extra_rasa = [stack.free_port() for _ in range(rasa_instances - 1)]
+    env["RASA_URL"] = ",".join([env["RASA_URL"]] + [f"http://127.0.0.1:{port}" for port in extra_rasa])
     procs = {name: stack.start_process(name, env, workdir / "logs") for name in ("backoffice", "actions", "rasa", "web")}
+    for n, port in enumerate(extra_rasa, start=2):
+        procs[f"rasa{n}"] = stack.start_process("rasa", {**env, "RASA_PORT": str(port)}, workdir / "logs" / f"rasa{n}")
 
     def cleanup() -> None:
         for proc in procs.values():
@@ -163,6 +215,8 @@ def start_stack(model: Path, workdir: Path) -> tuple[dict[str, str], dict]:
 
     try:
         stack.wait_http(f"http://127.0.0.1:{ports['RASA_PORT']}/", 300, procs["rasa"])
+        for n, port in enumerate(extra_rasa, start=2):
+            stack.wait_http(f"http://127.0.0.1:{port}/", 300, procs[f"rasa{n}"])
         stack.wait_http(f"http://127.0.0.1:{ports['WEB_PORT']}/readyz", 60, procs["web"])
     except Exception:
         for log in sorted((workdir / "logs").glob("*.log")):
@@ -177,10 +231,12 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="default: train (or reuse) the current data's model")
     parser.add_argument("--sequential", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rasa-instances", type=int, default=1)
+    parser.add_argument("--rates", default="5,10,15,20,25,30,40", help="paced offered rates (msgs/s), rising")
     args = parser.parse_args()
     model = args.model or train.train()
     with tempfile.TemporaryDirectory() as tmp:
-        env, handle = start_stack(model, Path(tmp))
+        env, handle = start_stack(model, Path(tmp), args.rasa_instances)
         try:
             targets = Targets(env)
             for warm in range(5):  # load the model's lazy parts and the connection pools
@@ -192,6 +248,15 @@ def main() -> None:
             for residents in (20, 100) if args.seconds > 0 else ():
                 results[f"rasa_{residents}"] = sustained(targets.rasa_alone, residents, args.seconds)
                 results[f"wechat_{residents}"] = sustained(targets.wechat, residents, args.seconds)
+            ladder: dict[int, list[dict[str, float]]] = {}
+            for residents in (20, 100) if args.seconds > 0 else ():
+                ladder[residents] = []
+                for rate in (float(r) for r in args.rates.split(",")):
+                    step = paced(targets.wechat, residents, rate, args.seconds)
+                    ladder[residents].append(step)
+                    results[f"paced_{residents}@{rate:g}"] = step
+                    if step["p99_ms"] > 4000:
+                        break
         finally:
             handle["cleanup"]()
     print(f"model {model.name}, cores {os.cpu_count()}, question {QUESTION!r}")
@@ -203,6 +268,10 @@ def main() -> None:
     for residents in (20, 100) if args.seconds > 0 else ():
         w, r = results[f"wechat_{residents}"], results[f"rasa_{residents}"]
         print(f"throughput ratio at {residents}: {w['msgs_per_s'] / r['msgs_per_s']:.2f} (wechat / rasa alone)")
+        for limit in (1000, 4000):
+            within = [s["msgs_per_s"] for s in ladder[residents] if s["p99_ms"] <= limit and s["errors"] == 0]
+            print(f"paced, {residents} residents: highest sustained rate with p99 <= {limit / 1000:g} s: "
+                  f"{max(within):.1f} msgs/s" if within else f"paced, {residents} residents: no step had p99 <= {limit / 1000:g} s")
 
 
 if __name__ == "__main__":

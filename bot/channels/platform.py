@@ -133,9 +133,12 @@ class PlatformInput(RestInput):
             message = UserMessage(text, collector, sender_id, input_channel=self._extract_input_channel(request),
                                   metadata=self.get_metadata(request))
             await on_new_message(message)
-            store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)  # inside Rasa's fail-safe wrapper
+            store = agent.tracker_store
+            while not isinstance(store, TurnCapturingRedisTrackerStore) and hasattr(store, "_tracker_store"):
+                store = store._tracker_store  # inside Rasa's fail-safe (and awaitable) wrappers
             tracker = store.take_saved(sender_id) if isinstance(store, TurnCapturingRedisTrackerStore) else None
             if tracker is None:  # another tracker store, or the turn failed before saving
+                logger.warning(f"turn not captured ({type(store).__name__}); retrieving the tracker")
                 tracker = await agent.tracker_store.retrieve(sender_id)
             understood: Dict[str, Any] = {}
             if tracker is not None:

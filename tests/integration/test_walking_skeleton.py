@@ -43,6 +43,8 @@ def test_wechat_text_gets_a_passive_reply_written_by_rasa(live_stack):
     # Rasa keeps the conversation in Redis (the platform channel's tracker store), not in memory.
     stored = redis.Redis.from_url(live_stack.env["REDIS_URL"]).get("civic:tracker:oSkeleton01")
     assert stored is not None and b"utter_greet" in stored
+    # ... and the platform channel read the turn from the tracker the turn saved, not by retrieving it again.
+    assert "turn not captured" not in (live_stack.log_dir / "rasa.log").read_text(errors="replace")
 
 
 def test_a_forged_signature_is_refused_and_reaches_nobody(live_stack):

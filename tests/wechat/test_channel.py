@@ -3,6 +3,8 @@ processes → a Rasa stand-in whose speed each test sets → customer-service AP
 """
 from __future__ import annotations
 
+import os
+import signal
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +14,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
+from tools import stack
 from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
 from web.channels.texts import text as channel_text
 from web.conversations.models import Conversation
@@ -263,3 +266,35 @@ def test_system_busy_is_retried_and_a_refused_token_refreshed(wechat_stack):
     assert (rows[0].status, rows[0].errcode) == ("sent", 0)
     assert [m["text"]["content"] for m in wechat_stack.standin.inbox(openid)] == ["您的申请已受理。"]
     assert wechat_stack.standin.token_fetches == fetches + 1
+
+
+def test_a_web_process_dying_mid_turn_leaves_no_resident_in_silence(wechat_stack, tmp_path):
+    """The process that took a message is SIGKILLed while the bot thinks; WeChat's retry reaches a
+    fresh process, which sees the claim's lease gone and asks the resident to send it again
+    (instead of `success` and a reply that never comes). The bot is not asked twice."""
+    port = stack.free_port()
+    env = {**wechat_stack.env, "WEB_PORT": str(port)}
+    url = f"http://127.0.0.1:{port}"
+    one_try = WechatStandin(url + "/wechat", TOKEN, APP_ID, APP_SECRET, AES_KEY, mode="safe", reply_timeout=10, retries=0)
+    openid = new_openid()
+    wechat_stack.rasa.behave(openid, delay=8, replies=[{"text": "永远到不了的回答"}])
+    web = stack.start_process("web", env, tmp_path / "logs")
+    try:
+        stack.wait_http(url + "/readyz", 60, web)
+        with ThreadPoolExecutor(1) as pool:
+            sent_at = time.monotonic()
+            first = pool.submit(one_try.send_text, openid, "高龄津贴怎么领", 777000001)
+            assert wait_for(lambda: wechat_stack.rasa.messages_from(openid), timeout=10)  # the turn is in flight
+            os.killpg(web.pid, signal.SIGKILL)
+            web.wait(10)
+            assert first.result(timeout=15).reply is None  # WeChat got no answer
+        web = stack.start_process("web", env, tmp_path / "logs")
+        stack.wait_http(url + "/readyz", 60, web)
+        time.sleep(max(0.0, sent_at + 5 - time.monotonic()))  # WeChat retries 5 s after a message went unanswered
+        retry = one_try.send_text(openid, "高龄津贴怎么领", 777000001)  # WeChat's retry: the same MsgId
+        assert retry.reply == channel_text("interrupted")
+        again = one_try.send_text(openid, "高龄津贴怎么领", 777000001)  # a later retry gets the same answer
+        assert again.reply == channel_text("interrupted")
+        assert wechat_stack.rasa.messages_from(openid) == ["高龄津贴怎么领"]  # never sent to the bot twice
+    finally:
+        stack.stop_process(web)

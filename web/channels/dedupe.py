@@ -14,17 +14,29 @@ Whoever moves the key first wins: the request handler when its budget runs out, 
 retry that waited as long, or the processing thread when the bot answers. So a
 reply is either returned passively or delivered asynchronously, never both, never
 neither.
+
+A web process can die with a turn in flight (a deploy, the OOM killer). Its claims are
+held by a lease (``wechat:lease:<key>``, ``LEASE`` seconds) that a heartbeat thread
+renews while the turn runs; a retry that finds ``pending`` and no lease knows nobody
+will answer (:meth:`ReplyLedger.orphaned`) and tells the resident to send it again,
+instead of ``success`` and silence.
 """
 from __future__ import annotations
 
+import logging
+import threading
 import time
 
 import redis
+
+log = logging.getLogger(__name__)
 
 PENDING = "pending"
 ASYNC = "async"
 DONE = "done:"
 TTL = 24 * 3600  # longer than WeChat's retries by far; MsgIds are never reused
+LEASE = 3  # seconds a claim outlives its process: well inside WeChat's 5 s between retries
+HEARTBEAT = 0.5  # seconds between lease renewals
 
 _CAS = """
 local current = redis.call('GET', KEYS[1])
@@ -34,15 +46,60 @@ end
 return current
 """
 
+_CLAIM = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+
 
 class ReplyLedger:
-    def __init__(self, client: redis.Redis, prefix: str = "wechat:seen:") -> None:
-        self.redis, self.prefix = client, prefix
+    def __init__(self, client: redis.Redis, prefix: str = "wechat:seen:", lease_prefix: str = "wechat:lease:") -> None:
+        self.redis, self.prefix, self.lease_prefix = client, prefix, lease_prefix
         self._cas = client.register_script(_CAS)
+        self._claim = client.register_script(_CLAIM)  # the claim and its lease at once: never one without the other
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+        self._heartbeat: threading.Thread | None = None
 
     def claim(self, key: str) -> bool:
-        """True for the first delivery of ``key``: the caller processes it."""
-        return bool(self.redis.set(self.prefix + key, PENDING, nx=True, ex=TTL))
+        """True for the first delivery of ``key``: the caller processes it, and holds it
+        (the lease is renewed) until :meth:`release`."""
+        if not self._claim(keys=[self.prefix + key, self.lease_prefix + key], args=[PENDING, TTL, LEASE]):
+            return False
+        with self._lock:
+            self._held.add(key)
+            if self._heartbeat is None or not self._heartbeat.is_alive():
+                self._heartbeat = threading.Thread(target=self._renew, name="wechat-lease", daemon=True)
+                self._heartbeat.start()
+        return True
+
+    def release(self, key: str) -> None:
+        """The processing of ``key`` is over (answered or handed to the outbound queue)."""
+        with self._lock:
+            self._held.discard(key)
+        self.redis.delete(self.lease_prefix + key)
+
+    def orphaned(self, key: str) -> bool:
+        """``key`` is pending and no live process holds it: nobody is going to answer it."""
+        return self.state(key) == PENDING and not self.redis.exists(self.lease_prefix + key)
+
+    def _renew(self) -> None:
+        while True:
+            time.sleep(HEARTBEAT)
+            with self._lock:
+                held = list(self._held)
+            if not held:
+                continue
+            try:
+                with self.redis.pipeline(transaction=False) as pipe:
+                    for key in held:
+                        pipe.set(self.lease_prefix + key, "1", ex=LEASE)
+                    pipe.execute()
+            except redis.RedisError as exc:
+                log.warning("wechat claim leases not renewed", extra={"error": type(exc).__name__})
 
     def state(self, key: str) -> str | None:
         raw = self.redis.get(self.prefix + key)

@@ -63,6 +63,7 @@ class WechatChannel:
         if isinstance(action, Inbound):
             return self._to_bot(key, action)
         self.ledger.settle(key, DONE + action.text)
+        self.ledger.release(key)
         return action.text or None
 
     # -- what a message means -------------------------------------------------------------
@@ -119,6 +120,12 @@ class WechatChannel:
             return None if found == PENDING else passive_text(found)
 
     def _run(self, key: str, inbound: Inbound) -> str | None:
+        try:
+            return self._turn(key, inbound)
+        finally:
+            self.ledger.release(key)
+
+    def _turn(self, key: str, inbound: Inbound) -> str | None:
         """Ask the bot; settle the ledger; deliver asynchronously when the passive reply is gone."""
         try:
             replies = self.router.handle(inbound, timeout=RASA_TIMEOUT)
@@ -140,9 +147,16 @@ class WechatChannel:
         return None
 
     def _answer_retry(self, key: str) -> str | None:
-        """A retry or a duplicate: never processed again; the first delivery's answer, or ``success``."""
-        state = self.ledger.wait_settled(key, self.budget)
+        """A retry or a duplicate: never processed again; the first delivery's answer, or ``success``
+        (the answer follows through the customer-service API). If the process that took the
+        first delivery died with it, the resident is asked to send it again."""
+        state = PENDING if self.ledger.orphaned(key) else self.ledger.wait_settled(key, self.budget)
         if state == PENDING:
-            found = self.ledger.settle(key, ASYNC)
-            state = ASYNC if found == PENDING else found
+            orphaned = self.ledger.orphaned(key)
+            found = self.ledger.settle(key, DONE + channel_text("interrupted") if orphaned else ASYNC)
+            if found == PENDING:
+                log.warning("wechat message orphaned by a dead process" if orphaned else "wechat retry answered success",
+                            extra={"key": key})
+                return channel_text("interrupted") if orphaned else None
+            state = found
         return passive_text(state)
