@@ -83,6 +83,8 @@ def test_write_preview_start_and_export(web_url, browser):
     page.fill("#rule", BAD_RULE)
     page.fill("#template_id", "TPL_price_subsidy")
     page.fill("#apply_payload", '/assistance_apply{"assistance_type": "临时救助"}')
+    page.fill("input[name=quiet_start]", "00:00")  # no quiet hours: the push happens now, whatever the hour in Shanghai
+    page.fill("input[name=quiet_end]", "00:00")
     page.click("#preview-button")
     errors = page.locator("#errors").inner_text()
     assert "rule.all[1].benefit.not_held" in errors and "不认识的待遇名称" in errors and "unknown benefit" in errors
