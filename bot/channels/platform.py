@@ -13,6 +13,10 @@ read from the tracker the turn saved (channels/platform_store.py keeps it, so th
 conversation is not retrieved again, and only the turn's events are read), so analytics, the NLU review
 inbox and the agent console know what the bot made of every resident message
 without a second call. The stock ``rest:`` channel stays enabled beside it.
+
+``GET /webhooks/platform/metrics`` is Rasa's Prometheus endpoint (Rasa has none of its
+own): turns by outcome, turn latency inside Rasa, fallbacks, and turns whose tracker had
+to be retrieved again (a misconfigured tracker store).
 """
 from __future__ import annotations
 
@@ -25,11 +29,18 @@ from rasa.shared.core.events import ActiveLoop, AllSlotsReset, SlotSet, UserUtte
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sanic.response import HTTPResponse
 
 from channels.platform_store import TurnCapturingRedisTrackerStore
 
 logger = logging.getLogger(__name__)
+
+TURNS = Counter("rasa_turns_total", "Resident messages Rasa handled through the platform channel", ["outcome"])
+TURN_SECONDS = Histogram("rasa_turn_duration_seconds", "Time Rasa took for one turn (NLU, policies, actions)",
+                         buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15))
+FALLBACKS = Counter("rasa_fallbacks_total", "Turns the bot did not understand (nlu_fallback or a fallback action)")
+UNCAPTURED = Counter("rasa_turns_uncaptured_total", "Turns whose tracker was retrieved again (tracker store not the platform's)")
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback", "utter_default"})
@@ -122,29 +133,43 @@ class PlatformInput(RestInput):
         async def health(_request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @bp.route("/metrics", methods=["GET"])
+        async def metrics(_request: Request) -> HTTPResponse:
+            return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             sender_id = await self._extract_sender(request)
             text = self._extract_message(request)
             if not isinstance(sender_id, str) or not isinstance(text, str):
+                TURNS.labels("bad_request").inc()
                 return response.json({"error": "bad_request", "message": "需要 sender 和 message 两个字段"}, status=400)
             agent = request.app.ctx.agent
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender_id, input_channel=self._extract_input_channel(request),
                                   metadata=self.get_metadata(request))
-            await on_new_message(message)
+            with TURN_SECONDS.time():
+                try:
+                    await on_new_message(message)
+                except Exception:
+                    TURNS.labels("error").inc()
+                    raise
             store = agent.tracker_store
             while not isinstance(store, TurnCapturingRedisTrackerStore) and hasattr(store, "_tracker_store"):
                 store = store._tracker_store  # inside Rasa's fail-safe (and awaitable) wrappers
             tracker = store.take_saved(sender_id) if isinstance(store, TurnCapturingRedisTrackerStore) else None
             if tracker is None:  # another tracker store, or the turn failed before saving
                 logger.warning(f"turn not captured ({type(store).__name__}); retrieving the tracker")
+                UNCAPTURED.inc()
                 tracker = await agent.tracker_store.retrieve(sender_id)
             understood: Dict[str, Any] = {}
             if tracker is not None:
                 turn, loop_before, slot_before = turn_of(tracker, message.message_id)
                 understood = understanding(turn, tracker.current_slot_values(), tracker.active_loop_name,
                                            loop_before, slot_before)
+            TURNS.labels("ok").inc()
+            if understood.get("fallback"):
+                FALLBACKS.inc()
             return response.json({"messages": collector.messages, "understanding": understood})
 
         return bp

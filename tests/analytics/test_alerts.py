@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RULES = yaml.safe_load((ROOT / "deploy" / "prometheus" / "alerts.yml").read_text())
 EXPORTED = {"up", "http_requests_total", "http_request_duration_seconds", "dependency_call_duration_seconds",
             "dependency_call_errors_total", "outbound_pushes_total", "celery_queue_length", "handoff_queue_length",
-            "handoff_queue_oldest_seconds", "celery_tasks_total", "celery_task_duration_seconds"}
+            "handoff_queue_oldest_seconds", "celery_tasks_total", "celery_task_duration_seconds",
+            "rasa_turns_total", "rasa_turn_duration_seconds", "rasa_fallbacks_total", "rasa_turns_uncaptured_total"}
 FUNCTIONS = {"sum", "rate", "max", "histogram_quantile", "clamp_min", "by", "le"}
 
 
