@@ -12,11 +12,16 @@ import redis
 
 from common import settings
 from common.db import Database
+from web.channels.dedupe import ReplyLedger
+from web.channels.texts import text as channel_text
+from web.outbound import Outbound
 from web.outbound.wechat_sender import EarlyReceipts, WechatSender
+from web.rasa_client import BotMessage
 from web.wechat_api import WechatApi
 from web.worker import celery_app
 
 RETRY_DELAYS = (5, 30, 120)  # seconds before re-sending after WeChat stayed busy / unreachable
+OWED_AFTER = 60  # seconds an owed reply may wait for its turn (the bot's own timeout is 30 s)
 
 
 @cache
@@ -25,6 +30,26 @@ def _sender() -> WechatSender:
     client = redis.Redis.from_url(config.redis_url)
     api = WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret)
     return WechatSender(Database(config.database_url).sessions, api, EarlyReceipts(client))
+
+
+@cache
+def _owed_parts() -> tuple[ReplyLedger, Outbound]:
+    config = settings.load()
+    client = redis.Redis.from_url(config.redis_url)
+    return ReplyLedger(client), Outbound(Database(config.database_url).sessions, client)
+
+
+@celery_app.task(name="wechat.owed_replies")
+def owed_replies() -> int:
+    """Residents who got ``success`` and whose reply died with a web process are asked to send
+    their message again (web/channels/dedupe.py); returns how many."""
+    ledger, outbound = _owed_parts()
+    told = 0
+    for key, openid in ledger.unpaid(OWED_AFTER):
+        outbound.deliver(openid, [BotMessage(text=channel_text("interrupted"))], reason="interrupted")
+        ledger.paid(key, openid)
+        told += 1
+    return told
 
 
 def _countdown(retries: int) -> int:

@@ -18,7 +18,10 @@ celery_app.conf.update(
     timezone="Asia/Shanghai",
     broker_connection_retry_on_startup=True,
     broker_transport_options={"visibility_timeout": _config.celery_visibility_timeout},  # a dead worker's task comes back after this
-    beat_schedule={"retention": {"task": "retention.purge", "schedule": crontab(hour=3, minute=30)}},  # the `beat` process
+    beat_schedule={  # the `beat` process
+        "retention": {"task": "retention.purge", "schedule": crontab(hour=3, minute=30)},
+        "owed_replies": {"task": "wechat.owed_replies", "schedule": 30.0},
+    },
 )
 from web import worker_metrics  # noqa: E402,F401  (connects the task and metrics signals)
 

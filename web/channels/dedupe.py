@@ -19,7 +19,11 @@ A web process can die with a turn in flight (a deploy, the OOM killer). Its clai
 held by a lease (``wechat:lease:<key>``, ``LEASE`` seconds) that a heartbeat thread
 renews while the turn runs; a retry that finds ``pending`` and no lease knows nobody
 will answer (:meth:`ReplyLedger.orphaned`) and tells the resident to send it again,
-instead of ``success`` and silence.
+instead of ``success`` and silence. Once WeChat has had ``success`` there is no retry to
+notice: an ``async`` settlement is therefore also written down as *owed*
+(:meth:`ReplyLedger.settle_async`) until the turn is queued for the customer-service API
+(:meth:`ReplyLedger.paid`); a periodic task (``wechat.owed_replies``) tells residents whose
+owed reply has no live process behind it to send their message again.
 """
 from __future__ import annotations
 
@@ -54,11 +58,23 @@ end
 return 0
 """
 
+_SETTLE_ASYNC = """
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+end
+return current
+"""
+OWED_SEPARATOR = "\t"
+
 
 class ReplyLedger:
-    def __init__(self, client: redis.Redis, prefix: str = "wechat:seen:", lease_prefix: str = "wechat:lease:") -> None:
-        self.redis, self.prefix, self.lease_prefix = client, prefix, lease_prefix
+    def __init__(self, client: redis.Redis, prefix: str = "wechat:seen:", lease_prefix: str = "wechat:lease:",
+                 owed_key: str = "wechat:owed") -> None:
+        self.redis, self.prefix, self.lease_prefix, self.owed_key = client, prefix, lease_prefix, owed_key
         self._cas = client.register_script(_CAS)
+        self._settle_async = client.register_script(_SETTLE_ASYNC)
         self._claim = client.register_script(_CLAIM)  # the claim and its lease at once: never one without the other
         self._held: set[str] = set()
         self._lock = threading.Lock()
@@ -109,6 +125,22 @@ class ReplyLedger:
         """Move ``pending`` to ``new_state``; returns the state found (``pending`` means it moved)."""
         found = self._cas(keys=[self.prefix + key], args=[PENDING, new_state])
         return found.decode("utf-8") if isinstance(found, bytes) else found
+
+    def settle_async(self, key: str, openid: str) -> str | None:
+        """Move ``pending`` to ``async`` and, if it moved, owe ``openid`` the reply until :meth:`paid`."""
+        found = self._settle_async(keys=[self.prefix + key, self.owed_key],
+                                   args=[PENDING, ASYNC, time.time(), key + OWED_SEPARATOR + openid])
+        return found.decode("utf-8") if isinstance(found, bytes) else found
+
+    def paid(self, key: str, openid: str) -> None:
+        """The turn of ``key`` is answered or queued for delivery: nothing is owed any more."""
+        self.redis.zrem(self.owed_key, key + OWED_SEPARATOR + openid)
+
+    def unpaid(self, older_than: float) -> list[tuple[str, str]]:
+        """(key, openid) owed for more than ``older_than`` seconds with no live process behind them."""
+        members = self.redis.zrangebyscore(self.owed_key, "-inf", time.time() - older_than)
+        owed = [m.decode("utf-8").split(OWED_SEPARATOR, 1) for m in members]
+        return [(key, openid) for key, openid in owed if not self.redis.exists(self.lease_prefix + key)]
 
     def wait_settled(self, key: str, timeout: float, interval: float = 0.05) -> str | None:
         """Poll until the key leaves ``pending`` or ``timeout`` passes; the state last seen."""

@@ -19,7 +19,7 @@ from sqlalchemy.orm import sessionmaker
 
 from web.channels import wechat_menu, wechat_text
 from web.channels.choices import Choices
-from web.channels.dedupe import ASYNC, DONE, PENDING, ReplyLedger, passive_text
+from web.channels.dedupe import DONE, PENDING, ReplyLedger, passive_text
 from web.channels.ratelimit import RateLimiter
 from web.channels.texts import text as channel_text
 from web.channels.wechat_protocol import Incoming
@@ -54,7 +54,7 @@ class WechatChannel:
     def answer(self, incoming: Incoming) -> str | None:
         key = incoming.dedupe_key
         if not self.ledger.claim(key):
-            return self._answer_retry(key)
+            return self._answer_retry(key, incoming.openid)
         try:
             action = self._dispatch(incoming)
         except Exception:  # a broken dependency must not leave WeChat retrying into the same failure
@@ -116,12 +116,18 @@ class WechatChannel:
         try:
             return future.result(timeout=self.budget)
         except FutureTimeout:
-            found = self.ledger.settle(key, ASYNC)
+            found = self.ledger.settle_async(key, inbound.sender_id)
             return None if found == PENDING else passive_text(found)
 
     def _run(self, key: str, inbound: Inbound) -> str | None:
         try:
-            return self._turn(key, inbound)
+            answer = self._turn(key, inbound)
+        except Exception:  # the reply could not be queued: it stays owed (wechat.owed_replies)
+            log.exception("slow reply could not be queued", extra={"channel": CHANNEL})
+            return None
+        else:
+            self.ledger.paid(key, inbound.sender_id)
+            return answer
         finally:
             self.ledger.release(key)
 
@@ -139,21 +145,19 @@ class WechatChannel:
             if found == PENDING or not texts:
                 return texts[0] if texts and found == PENDING else None
         else:
-            self.ledger.settle(key, ASYNC)
-        try:
-            self.outbound.deliver(inbound.sender_id, replies, reason="slow_reply")
-        except Exception:
-            log.exception("slow reply could not be queued", extra={"channel": CHANNEL})
+            self.ledger.settle_async(key, inbound.sender_id)
+        self.outbound.deliver(inbound.sender_id, replies, reason="slow_reply")
         return None
 
-    def _answer_retry(self, key: str) -> str | None:
+    def _answer_retry(self, key: str, openid: str) -> str | None:
         """A retry or a duplicate: never processed again; the first delivery's answer, or ``success``
         (the answer follows through the customer-service API). If the process that took the
         first delivery died with it, the resident is asked to send it again."""
         state = PENDING if self.ledger.orphaned(key) else self.ledger.wait_settled(key, self.budget)
         if state == PENDING:
             orphaned = self.ledger.orphaned(key)
-            found = self.ledger.settle(key, DONE + channel_text("interrupted") if orphaned else ASYNC)
+            found = (self.ledger.settle(key, DONE + channel_text("interrupted")) if orphaned
+                     else self.ledger.settle_async(key, openid))
             if found == PENDING:
                 log.warning("wechat message orphaned by a dead process" if orphaned else "wechat retry answered success",
                             extra={"key": key})
