@@ -112,7 +112,7 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
     expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
 
     # The resident asks for a person; the bot says what happens and how long it takes.
-    asked = wechat.send_text(openid, "/human_handoff")
+    asked = wechat.send_text(openid, "转人工")
     sent_at = time.monotonic()
     row = page.locator(f'#waiting tr.ticket[data-conversation="{conversation_id(live_stack, openid)}"]')
     expect(row).to_have_count(1, timeout=5_000)
@@ -125,7 +125,7 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
     row.locator("button.claim").click()
     page.wait_for_url("**/console/conversations/*")
     expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
-    expect(page.locator("#transcript")).to_contain_text("/human_handoff")
+    expect(page.locator("#transcript")).to_contain_text("转人工")
     expect(page.locator("#understanding")).to_contain_text("human_handoff")
     wait_said(wechat, openid, "小王")
 
@@ -162,7 +162,7 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
 
     # The bot carries on with the resident: messages reach Rasa again and it answers.
     before = len(said_to(wechat, openid))
-    carried_on = wechat.send_text(openid, "/greet")
+    carried_on = wechat.send_text(openid, "你好")
     deadline = time.monotonic() + 20
     while not carried_on.reply and len(said_to(wechat, openid)) == before and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -157,6 +157,12 @@ def test_buttons_are_numbered_and_a_number_picks_the_payload(wechat_stack):
         assert [m.text for m in conv.messages if m.author == "resident"] == ["我要预约", "２"]
     wechat_stack.standin.send_text(openid, "2")  # the last turn had no buttons: a number is just text
     assert wechat_stack.rasa.messages_from(openid)[-1] == "2"
+    # Intent syntax only comes from the server (choices, menus): typed, it is words for the NLU.
+    wechat_stack.standin.send_text(openid, '/marriage_book{"marriage_type": "离婚", "date": "2026-01-01"}')
+    assert wechat_stack.rasa.messages_from(openid)[-1] == '／marriage_book{"marriage_type": "离婚", "date": "2026-01-01"}'
+    with wechat_stack.sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == openid))
+        assert [m.text for m in conv.messages if m.author == "resident"][-1].startswith("/marriage_book")  # as typed
 
 
 def test_voice_location_and_other_message_types(wechat_stack):

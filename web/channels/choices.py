@@ -4,6 +4,11 @@ WeChat text messages cannot carry buttons, so a bot turn's buttons are shown as
 "1. 标题" lines (URL buttons become links) and the payloads of the last turn that had
 buttons are kept in Redis per conversation: a reply of just "2" (or "２", "二", "第2个")
 is sent to Rasa as the second button's payload.
+
+Those payloads (``/intent{...}``) are the only intent syntax a WeChat resident can send:
+text they type that starts with "/" goes to Rasa with a full-width "／" instead
+(:func:`as_words`), so the NLU reads it as words rather than an intent with entities of
+the resident's choosing. Menus, locations and campaign replies are built by the server.
 """
 from __future__ import annotations
 
@@ -19,6 +24,11 @@ from web.rasa_client import Button
 TTL = 24 * 3600
 _CHINESE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _NUMBER = re.compile(r"^(?:第|选)?\s*([0-9０-９]{1,2}|[一二两三四五六七八九十])\s*(?:个|项|条|号)?\s*[.。、]?$")
+
+
+def as_words(text: str) -> str:
+    """Typed text as the NLU should read it: never as Rasa's ``/intent{...}`` syntax."""
+    return "／" + text[1:] if text.startswith("/") else text
 
 
 def is_link(button: Button) -> bool:

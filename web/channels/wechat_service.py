@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import sessionmaker
 
 from web.channels import wechat_menu, wechat_text
-from web.channels.choices import Choices
+from web.channels.choices import Choices, as_words
 from web.channels.dedupe import DONE, PENDING, ReplyLedger, passive_text
 from web.channels.ratelimit import RateLimiter
 from web.channels.texts import text as channel_text
@@ -78,9 +78,9 @@ class WechatChannel:
                 return Reply(channel_text("no_recognition" if msg.kind == "voice" else "non_text"))
             if len(said) > MAX_TEXT:
                 return Reply(channel_text("too_long"))
-            payload = self.choices.resolve(msg.openid, said)
             metadata = {"input": "voice"} if msg.kind == "voice" else {}
-            return Inbound(CHANNEL, msg.openid, payload or said, metadata, transcript=said if payload else None)
+            sent = self.choices.resolve(msg.openid, said) or as_words(said)
+            return Inbound(CHANNEL, msg.openid, sent, metadata, transcript=said if sent != said else None)
         if msg.kind == "location":
             if msg.latitude is None or msg.longitude is None:
                 return Reply(channel_text("bad_location"))
