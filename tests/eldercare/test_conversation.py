@@ -98,16 +98,17 @@ def test_allowance_for_a_district_and_for_a_bound_elder(live_stack):
 def test_ltc_explain_apply_and_progress(live_stack):
     openid = "oLtc" + uuid.uuid4().hex[:8]
     bind(live_stack, openid, Resident.birth_date < date(date.today().year - 75, 1, 1))
-    explained = wechat(live_stack, openid, "/eldercare_ltc")
+    # WeChat residents type words (typed /intent syntax is words there too: web/channels/choices.as_words).
+    explained = wechat(live_stack, openid, "我爸躺在床上动不了了那个长护险要怎么弄啊")
     for part in ("长期护理保险", "60 周岁", "2、3级", "每周上门 3 次", "90%", "要我现在帮您申请长护险评估吗"):
         assert part in explained, part
-    applied = wechat(live_stack, openid, "/affirm")
+    applied = wechat(live_stack, openid, "好的")
     assert "已经帮您提交了长护险评估申请，编号 CH" in applied
     reference = applied.split("编号 ")[1].split("。")[0]
     progress = wechat(live_stack, openid, "长护险评估进度怎么样了")
     assert reference in progress and "评估机构会打电话" in progress
     backoffice(live_stack, "POST", f"/eldercare/applications/{reference}/status", json={"status": "assessed", "level": 4})
-    done = wechat(live_stack, openid, "/eldercare_ltc")
+    done = wechat(live_stack, openid, "我爸躺在床上动不了了那个长护险要怎么弄啊")
     assert "评估已完成" in done and "照护4级" in done and "每周上门 5 次" in done
 
 
@@ -122,6 +123,6 @@ def test_retrofit_unbound_is_told_where_to_go_and_bound_can_decline(live_stack):
     bind(live_stack, openid, Resident.birth_date < date(date.today().year - 70, 1, 1))
     mine = wechat(live_stack, openid, "家里卫生间想装个扶手")
     assert "按您家的情况" in mine
-    declined = wechat(live_stack, openid, "/deny")
+    declined = wechat(live_stack, openid, "先不用")
     assert "先不申请" in declined
     assert backoffice(live_stack, "GET", "/eldercare/applications", params={"openid": openid}).json()["applications"] == []

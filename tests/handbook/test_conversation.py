@@ -40,7 +40,7 @@ def test_free_text_questions_are_answered_from_the_handbook_with_the_source(live
 
 
 def test_the_answer_is_for_the_residents_district(live_stack):
-    putuo = wechat(live_stack, "oDEMO_resident_0001", ask("funeral", "海葬补贴"))  # a 普陀区 resident
+    putuo = wechat(live_stack, "oDEMO_resident_0001", "海葬有补贴吗")  # a 普陀区 resident, in words as on WeChat
     assert "普陀区生态安葬补贴" in putuo and "宝山区" not in putuo
     baoshan = say(live_stack, sender(), ask("funeral", "海葬补贴", district="宝山区"))
     assert "宝山区生态安葬补贴" in baoshan.text
