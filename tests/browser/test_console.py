@@ -141,6 +141,11 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
     expect(page.locator("#transcript li.resident").last).to_contain_text("下个月2号上午", timeout=3_000)
     assert time.monotonic() - arrived < 1.0, "the resident's message did not appear within a second"
     assert answered.reply is None  # the bot stayed quiet
+    live_line = page.locator("#transcript li.resident").last
+    form = live_line.locator("details.correct form")  # the agent can correct a live line too
+    assert re.search(r"/messages/\d+/correct$", form.get_attribute("action"))
+    assert form.get_attribute("action") != page.locator("#correct-template").evaluate(
+        "t => t.content.querySelector('form').getAttribute('action')")
 
     # Hand back to the bot with the booking flow and what the agent already knows.
     page.select_option("#outcome", "handed_back")

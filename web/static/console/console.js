@@ -64,6 +64,13 @@
     li.appendChild(who);
     li.appendChild(document.createTextNode(" "));
     li.appendChild(text);
+    var correct = document.getElementById("correct-template");
+    if (correct && line.author === "resident" && line.text.charAt(0) !== "/") {
+      var form = correct.content.cloneNode(true);
+      var action = form.querySelector("form");
+      action.setAttribute("action", action.getAttribute("action").replace(/\/messages\/0\/correct$/, "/messages/" + line.id + "/correct"));
+      li.appendChild(form);
+    }
     list.appendChild(li);
     li.scrollIntoView({ block: "nearest" });
   }
