@@ -144,7 +144,7 @@ def test_claim_reply_note_and_hand_back_with_a_flow(app, stand_in, signed_in):
     delivered: list[tuple[str, list[BotMessage]]] = []
     app.extensions["outbound"].deliver = lambda sender, messages, reason, **kw: delivered.append((sender, list(messages))) or []
     conv_id = ask_for_a_person(app, stand_in, "oFlow")
-    assert f"/conversations/oFlow/tracker/events" in stand_in.paths("POST")  # the bot was paused
+    assert "/conversations/oFlow/tracker/events" in stand_in.paths("POST")  # the bot was paused
     pause = [body for m, p, body in stand_in.calls if p.endswith("/tracker/events")]
     assert pause == [{"event": "pause"}]
     client, token = signed_in("agent_free")
