@@ -20,7 +20,7 @@ celery_app.conf.update(
     broker_transport_options={"visibility_timeout": _config.celery_visibility_timeout},  # a dead worker's task comes back after this
     beat_schedule={  # the `beat` process
         "retention": {"task": "retention.purge", "schedule": crontab(hour=3, minute=30)},
-        "owed_replies": {"task": "wechat.owed_replies", "schedule": 30.0},
+        "owed_replies": {"task": "wechat.owed_replies", "schedule": 60.0},
     },
 )
 from web import worker_metrics  # noqa: E402,F401  (connects the task and metrics signals)
