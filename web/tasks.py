@@ -47,7 +47,7 @@ def owed_replies() -> int:
     told = 0
     for key, openid in ledger.unpaid(OWED_AFTER):
         outbound.deliver(openid, [BotMessage(text=channel_text("interrupted"))], reason="interrupted")
-        ledger.paid(key, openid)
+        ledger.release(key, paid_to=openid)
         told += 1
     return told
 

@@ -23,13 +23,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.events import ActiveLoop, AllSlotsReset, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sanic.response import HTTPResponse
 
 from channels.platform_store import TurnCapturingRedisTrackerStore

@@ -248,6 +248,7 @@ def test_an_agent_corrects_what_the_bot_understood_and_the_review_inbox_gets_it(
                             .order_by(Message.id)).all()[-1]
         bot_line = sess.scalar(select(Message.id).where(Message.conversation_id == conv_id, Message.author == "bot"))
         elsewhere = sess.scalar(select(Message.id).where(Message.conversation_id == other_id, Message.author == "resident"))
+        tapped = sess.scalar(select(Message.id).where(Message.conversation_id == conv_id, Message.text == "/human_handoff"))
     client, token = signed_in("agent_free")
     page = client.get(f"/console/conversations/{conv_id}").get_data(as_text=True)
     assert f"/messages/{said.id}/correct" in page and 'value="eldercare_find"' in page
@@ -256,6 +257,9 @@ def test_an_agent_corrects_what_the_bot_understood_and_the_review_inbox_gets_it(
     assert client.post(url, data={"csrf_token": token, "intent": "not_an_intent"}).status_code == 302
     assert client.post(f"/console/conversations/{conv_id}/messages/{bot_line}/correct",
                        json={"intent": "eldercare_find"}, headers={"X-CSRFToken": token}).status_code == 404
+    assert client.post(f"/console/conversations/{conv_id}/messages/{tapped}/correct",  # a payload, not words
+                       json={"intent": "eldercare_find"}, headers={"X-CSRFToken": token}).status_code == 404
+    assert f"/messages/{tapped}/correct" not in page
     assert client.post(f"/console/conversations/{conv_id}/messages/{elsewhere}/correct",
                        json={"intent": "eldercare_find"}, headers={"X-CSRFToken": token}).status_code == 404
     with app.extensions["database"].sessions() as sess:

@@ -49,7 +49,7 @@ def test_a_reply_owed_by_a_dead_process_becomes_a_please_send_again(redis_client
     dead, alive, done = ReplyLedger(redis_client), ReplyLedger(redis_client), ReplyLedger(redis_client)
     for ledger_, key, openid in ((dead, "msg:1", "oDead"), (alive, "msg:2", "oAlive"), (done, "msg:3", "oDone")):
         assert ledger_.claim(key) and ledger_.settle_async(key, openid) == PENDING
-    done.paid("msg:3", "oDone")
+    done.release("msg:3", paid_to="oDone")
     with dead._lock:  # SIGKILL: no more heartbeats
         dead._held.clear()
     time.sleep(dedupe.LEASE + 0.5)

@@ -22,7 +22,7 @@ will answer (:meth:`ReplyLedger.orphaned`) and tells the resident to send it aga
 instead of ``success`` and silence. Once WeChat has had ``success`` there is no retry to
 notice: an ``async`` settlement is therefore also written down as *owed*
 (:meth:`ReplyLedger.settle_async`) until the turn is queued for the customer-service API
-(:meth:`ReplyLedger.paid`); a periodic task (``wechat.owed_replies``) tells residents whose
+(:meth:`ReplyLedger.release` with ``paid_to``); a periodic task (``wechat.owed_replies``) tells residents whose
 owed reply has no live process behind it to send their message again.
 """
 from __future__ import annotations
@@ -92,11 +92,16 @@ class ReplyLedger:
                 self._heartbeat.start()
         return True
 
-    def release(self, key: str) -> None:
-        """The processing of ``key`` is over (answered or handed to the outbound queue)."""
+    def release(self, key: str, paid_to: str | None = None) -> None:
+        """The processing of ``key`` is over; with ``paid_to`` (the openid) its reply is answered
+        or queued, so nothing is owed any more (one round trip for both)."""
         with self._lock:
             self._held.discard(key)
-        self.redis.delete(self.lease_prefix + key)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.delete(self.lease_prefix + key)
+            if paid_to is not None:
+                pipe.zrem(self.owed_key, key + OWED_SEPARATOR + paid_to)
+            pipe.execute()
 
     def orphaned(self, key: str) -> bool:
         """``key`` is pending and no live process holds it: nobody is going to answer it."""
@@ -127,14 +132,10 @@ class ReplyLedger:
         return found.decode("utf-8") if isinstance(found, bytes) else found
 
     def settle_async(self, key: str, openid: str) -> str | None:
-        """Move ``pending`` to ``async`` and, if it moved, owe ``openid`` the reply until :meth:`paid`."""
+        """Move ``pending`` to ``async`` and, if it moved, owe ``openid`` the reply until it is released as paid."""
         found = self._settle_async(keys=[self.prefix + key, self.owed_key],
                                    args=[PENDING, ASYNC, time.time(), key + OWED_SEPARATOR + openid])
         return found.decode("utf-8") if isinstance(found, bytes) else found
-
-    def paid(self, key: str, openid: str) -> None:
-        """The turn of ``key`` is answered or queued for delivery: nothing is owed any more."""
-        self.redis.zrem(self.owed_key, key + OWED_SEPARATOR + openid)
 
     def unpaid(self, older_than: float) -> list[tuple[str, str]]:
         """(key, openid) owed for more than ``older_than`` seconds with no live process behind them."""

@@ -124,12 +124,10 @@ class WechatChannel:
             answer = self._turn(key, inbound)
         except Exception:  # the reply could not be queued: it stays owed (wechat.owed_replies)
             log.exception("slow reply could not be queued", extra={"channel": CHANNEL})
-            return None
-        else:
-            self.ledger.paid(key, inbound.sender_id)
-            return answer
-        finally:
             self.ledger.release(key)
+            return None
+        self.ledger.release(key, paid_to=inbound.sender_id)
+        return answer
 
     def _turn(self, key: str, inbound: Inbound) -> str | None:
         """Ask the bot; settle the ledger; deliver asynchronously when the passive reply is gone."""

@@ -233,8 +233,8 @@ def correct(conversation_id: int, message_id: int):
     if intent not in review_export.known_intents() and intent != review_inbox.OUT_OF_SCOPE:
         return _done(conv, "请从列表里选一个意图", 400)
     message = sess.get(Message, message_id)
-    if message is None or message.conversation_id != conv.id or message.author != "resident":
-        return _done(conv, "只能纠正居民说的话", 404)
+    if message is None or message.conversation_id != conv.id or not message.typed:
+        return _done(conv, "只能纠正居民自己打的字", 404)
     review_inbox.add_correction(sess, message.id, intent, current_user.username)
     audit(sess, "correct_intent", conv.id, message=message.id, intent=intent)
     sess.commit()

@@ -23,6 +23,11 @@ class Conversation(Base):
     messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.id")
 
 
+def typed(sent_to_bot: str) -> bool:
+    """A resident's own words, not a payload the server or a button made (``/intent{...}``)."""
+    return not sent_to_bot.startswith("/")
+
+
 class Message(Base):
     """A transcript line. ``author``: resident, bot, agent or system; ``meta`` holds e.g. the parsed intent."""
 
@@ -34,3 +39,8 @@ class Message(Base):
     meta: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), index=True)
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    @property
+    def typed(self) -> bool:
+        """A resident line the resident wrote (what the bot was sent is kept in ``meta.sent_to_bot``)."""
+        return self.author == "resident" and typed((self.meta or {}).get("sent_to_bot", self.text))

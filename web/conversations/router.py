@@ -93,11 +93,12 @@ class Router:
     @staticmethod
     def _bot_lines(sess: Session, conv_id: int, messages: list[BotMessage]) -> list[BotMessage]:
         """Apply the side effects the bot asked for; record and return what the resident sees."""
-        conv = sess.get(Conversation, conv_id) if any(m.custom for m in messages) else None
+        conv: Conversation | None = None
         shown: list[BotMessage] = []
         rows: list[dict[str, Any]] = []
         for reply in messages:
-            if reply.custom and conv is not None:
+            if reply.custom:
+                conv = conv or sess.get_one(Conversation, conv_id)
                 if rows:  # the lines before keep their place ahead of what the side effect writes
                     sess.execute(insert(Message), rows)
                     rows = []

@@ -48,7 +48,8 @@ def say(sess: Session, conv: Conversation, author: str, text: str, meta: dict | 
 
 
 def announce_message(sess: Session, conv: Conversation, message: Message) -> None:
-    events.record(sess, "message", conv.id, message={"id": message.id, "author": message.author, "text": message.text})
+    events.record(sess, "message", conv.id, message={"id": message.id, "author": message.author, "text": message.text,
+                                                     "typed": message.typed})
 
 
 def enqueue(sess: Session, conv: Conversation, reason: str, priority: str, now: datetime,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.masking import mask_text
-from web.conversations.models import Message
+from web.conversations.models import Message, typed
 from web.review.models import ReviewItem
 
 LOW_CONFIDENCE = 0.6  # below this the bot's guess is worth a reviewer's look
@@ -18,7 +18,7 @@ OUT_OF_SCOPE = "out_of_scope"
 def consider(sess: Session, message_id: int, said: str, sent: str, understanding: dict[str, Any]) -> ReviewItem | None:
     """Queue a resident message (``said``; the bot was sent ``sent``) the bot fell back on or
     was unsure about. Button taps, menu items and intent syntax are not the resident's words."""
-    if not said.strip() or sent.startswith("/"):
+    if not said.strip() or not typed(sent):
         return None
     guess = understanding.get("guess") or {}
     confidence = guess.get("confidence", understanding.get("confidence"))
@@ -37,8 +37,8 @@ def consider(sess: Session, message_id: int, said: str, sent: str, understanding
 def add_correction(sess: Session, message_id: int, intent: str, reviewer: str) -> ReviewItem:
     """An agent says what a resident's message really meant (from the console): labelled at once."""
     message = sess.get(Message, message_id)
-    if message is None or message.author != "resident":
-        raise ValueError(f"no resident message {message_id}")
+    if message is None or not message.typed:
+        raise ValueError(f"message {message_id} is not something a resident wrote")
     item = sess.scalar(select(ReviewItem).where(ReviewItem.message_id == message_id))
     if item is None:
         meta = message.meta or {}

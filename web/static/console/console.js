@@ -65,7 +65,7 @@
     li.appendChild(document.createTextNode(" "));
     li.appendChild(text);
     var correct = document.getElementById("correct-template");
-    if (correct && line.author === "resident" && line.text.charAt(0) !== "/") {
+    if (correct && line.typed) {
       var form = correct.content.cloneNode(true);
       var action = form.querySelector("form");
       action.setAttribute("action", action.getAttribute("action").replace(/\/messages\/0\/correct$/, "/messages/" + line.id + "/correct"));

@@ -1,0 +1,72 @@
+"""The routing point's own cost per message: ``Router.handle`` with a bot that answers at once.
+
+Everything real but Rasa: PostgreSQL (a fresh database migrated by the real Alembic tree),
+the campaigns' rewrite hook, the desk's intake, analytics recording, the review inbox. The
+bot is an in-process stand-in returning one line and an understanding, so the figure is
+what the web process adds to every message before and after Rasa. Results: docs/performance.md.
+
+    .venv/bin/python -m bench.routing_point [--messages 600] [--pg postgresql://127.0.0.1:5432/test]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from common.db import Database, normalise_url
+from common.migrate import upgrade
+from web.analytics import recording
+from web.conversations.router import Inbound, Router
+from web.policy import reply
+from web.rasa_client import BotMessage, Turn
+
+RESIDENTS = 20
+
+
+class InstantBot:
+    def exchange(self, sender_id: str, message: str, metadata: dict[str, Any] | None = None,
+                 timeout: float | None = None) -> Turn:
+        return Turn([BotMessage(text="您好！我是民政局的智能小助手。")],
+                    {"intent": "greet", "confidence": 0.99, "entities": [], "fallback": False, "flows": []})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=600)
+    parser.add_argument("--pg", default="postgresql://127.0.0.1:5432/test")
+    args = parser.parse_args()
+    server = normalise_url(args.pg)
+    name = f"civic_bench_router_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+        upgrade("platform", url)
+        database = Database(url)
+        recording.listen(database.sessions)  # as web/analytics/views.init_app does
+        router = Router(database.sessions, InstantBot(), rewrite=reply.rewrite)
+        senders = [f"oBenchRouter{i:02d}" for i in range(RESIDENTS)]
+        for sender in senders:  # their conversations exist, as for residents already talking
+            router.handle(Inbound("wechat", sender, "你好"))
+        times = []
+        for i in range(args.messages):
+            started = time.perf_counter()
+            router.handle(Inbound("wechat", senders[i % RESIDENTS], "你好"))
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        print(f"Router.handle, instant bot, PostgreSQL, {args.messages} messages over {RESIDENTS} residents: "
+              f"median {statistics.median(times):.2f} ms, p95 {times[int(len(times) * 0.95)]:.2f} ms")
+        database.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
