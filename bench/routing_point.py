@@ -35,12 +35,9 @@ class InstantBot:
                     {"intent": "greet", "confidence": 0.99, "entities": [], "fallback": False, "flows": []})
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--messages", type=int, default=600)
-    parser.add_argument("--pg", default="postgresql://127.0.0.1:5432/test")
-    args = parser.parse_args()
-    server = normalise_url(args.pg)
+def measure(server: str, messages: int = 600) -> list[float]:
+    """Milliseconds per ``Router.handle`` for ``messages`` messages, in a fresh database on ``server``."""
+    server = normalise_url(server)
     name = f"civic_bench_router_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -55,17 +52,26 @@ def main() -> None:
         for sender in senders:  # their conversations exist, as for residents already talking
             router.handle(Inbound("wechat", sender, "你好"))
         times = []
-        for i in range(args.messages):
+        for i in range(messages):
             started = time.perf_counter()
             router.handle(Inbound("wechat", senders[i % RESIDENTS], "你好"))
             times.append((time.perf_counter() - started) * 1000)
-        times.sort()
-        print(f"Router.handle, instant bot, PostgreSQL, {args.messages} messages over {RESIDENTS} residents: "
-              f"median {statistics.median(times):.2f} ms, p95 {times[int(len(times) * 0.95)]:.2f} ms")
         database.engine.dispose()
+        return sorted(times)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=600)
+    parser.add_argument("--pg", default="postgresql://127.0.0.1:5432/test")
+    args = parser.parse_args()
+    times = measure(args.pg, args.messages)
+    print(f"Router.handle, instant bot, PostgreSQL, {args.messages} messages over {RESIDENTS} residents: "
+          f"median {statistics.median(times):.2f} ms, p95 {times[int(len(times) * 0.95)]:.2f} ms")
 
 
 if __name__ == "__main__":

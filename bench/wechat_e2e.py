@@ -3,8 +3,10 @@
 Starts back-office, actions, Rasa and web from the Procfile on free ports (PostgreSQL
 from TEST_DATABASE_URL, Redis db 13), then measures, in the same run:
 
-* latency of a single-turn question (sequential): signed ``POST /wechat`` → passive
-  reply, and the same message to Rasa's own REST channel (``/webhooks/rest/webhook``);
+* latency of a single-turn question (sequential, the targets taking turns): signed
+  ``POST /wechat`` → passive reply, the web app's REST channel, and the same message to
+  Rasa's own REST channel (``/webhooks/rest/webhook``); then the routing point's own
+  database work (``bench.routing_point``), so the overhead splits into that and the rest;
 * saturation with 20 and 100 concurrent residents (closed loop: each sends its next
   message the moment the previous is answered), for both;
 * paced load, the way residents write: 20 and 100 residents, each sending its next
@@ -33,12 +35,14 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import defusedxml.ElementTree as SafeET
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import routing_point
 from common.db import make_engine, normalise_url
 from common.migrate import upgrade
 from tools import stack, train
@@ -104,9 +108,15 @@ class Targets:
         return elapsed
 
 
-def sequential(call, n: int) -> dict[str, float]:
-    times = [call(f"oBenchSeq{uuid.uuid4().hex[:12]}") for _ in range(n)]
-    return {"n": n, "median_ms": statistics.median(times) * 1000, "p99_ms": pct(times, 99) * 1000}
+def sequential(calls: dict[str, Callable[[str], float]], n: int) -> dict[str, dict[str, float]]:
+    """One message at a time, a new resident each, the targets taking turns (so that a
+    drift in the machine's speed during the run touches them all alike)."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(n):
+        for name, call in calls.items():
+            times[name].append(call(f"oBenchSeq{uuid.uuid4().hex[:12]}"))
+    return {name: {"n": n, "median_ms": statistics.median(t) * 1000, "p99_ms": pct(t, 99) * 1000}
+            for name, t in times.items()}
 
 
 def sustained(call, residents: int, seconds: float) -> dict[str, float]:
@@ -181,8 +191,12 @@ def paced(call, residents: int, rate: float, seconds: float) -> dict[str, float]
             "errors": failures[0], "n": len(times)}
 
 
+def pg_server() -> str:
+    return normalise_url(os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+
+
 def start_stack(model: Path, workdir: Path, rasa_instances: int = 1) -> tuple[dict[str, str], dict]:
-    pg_url = normalise_url(os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+    pg_url = pg_server()
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     names = {k: f"civic_bench_{k}_{uuid.uuid4().hex[:8]}" for k in ("pf", "bo")}
     with admin.connect() as conn:
@@ -242,9 +256,12 @@ def main() -> None:
             for warm in range(5):  # load the model's lazy parts and the connection pools
                 targets.wechat(f"oBenchWarm{warm}")
                 targets.rasa_alone(f"oBenchWarm{warm}")
-            results = {"rasa_seq": sequential(targets.rasa_alone, args.sequential),
-                       "web_rest_seq": sequential(targets.web_rest, args.sequential),
-                       "wechat_seq": sequential(targets.wechat, args.sequential)}
+            seq = sequential({"rasa_seq": targets.rasa_alone, "web_rest_seq": targets.web_rest,
+                              "wechat_seq": targets.wechat}, args.sequential)
+            results: dict[str, dict[str, float]] = dict(seq)
+            routing = routing_point.measure(pg_server())
+            results["routing_point"] = {"n": len(routing), "median_ms": statistics.median(routing),
+                                        "p95_ms": pct(routing, 95)}
             for residents in (20, 100) if args.seconds > 0 else ():
                 results[f"rasa_{residents}"] = sustained(targets.rasa_alone, residents, args.seconds)
                 results[f"wechat_{residents}"] = sustained(targets.wechat, residents, args.seconds)
@@ -263,8 +280,13 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:13s} " + "  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     print(f"overhead (median, sequential): {results['wechat_seq']['median_ms'] / results['rasa_seq']['median_ms'] - 1:+.1%}")
+    extra = results["wechat_seq"]["median_ms"] - results["rasa_seq"]["median_ms"]
+    routing_ms = results["routing_point"]["median_ms"]
     print(f"of which the WeChat protocol itself (vs the web REST channel): "
           f"{results['wechat_seq']['median_ms'] / results['web_rest_seq']['median_ms'] - 1:+.1%}")
+    print(f"the {extra:.1f} ms added per message: the routing point's database work {routing_ms:.1f} ms "
+          f"(bench.routing_point, same run), everything else (HTTP hop, Flask, WeChat protocol, Redis) "
+          f"{extra - routing_ms:.1f} ms = {(extra - routing_ms) / results['rasa_seq']['median_ms']:+.1%} of Rasa alone")
     for residents in (20, 100) if args.seconds > 0 else ():
         w, r = results[f"wechat_{residents}"], results[f"rasa_{residents}"]
         print(f"throughput ratio at {residents}: {w['msgs_per_s'] / r['msgs_per_s']:.2f} (wechat / rasa alone)")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from common import metrics
 
@@ -74,9 +75,13 @@ def pick_instance(urls: tuple[str, ...], sender_id: str) -> str:
 
 
 class RasaClient:
-    def __init__(self, urls: tuple[str, ...], token: str, timeout: float = 10.0) -> None:
+    def __init__(self, urls: tuple[str, ...], token: str, timeout: float = 10.0, connections: int = 64) -> None:
+        """``connections``: kept-alive connections per Rasa instance; at least the threads that
+        call Rasa at once (requests keeps 10 and opens a new one for each call beyond)."""
         self.urls, self.token, self.timeout = urls, token, timeout
         self.http = requests.Session()
+        self.http.mount("http://", HTTPAdapter(pool_maxsize=connections))
+        self.http.mount("https://", HTTPAdapter(pool_maxsize=connections))
 
     def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, timeout: float | None = None) -> list[BotMessage]:
         return self.exchange(sender_id, text, metadata, timeout).messages

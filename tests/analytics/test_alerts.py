@@ -12,7 +12,7 @@ EXPORTED = {"up", "http_requests_total", "http_request_duration_seconds", "depen
             "dependency_call_errors_total", "outbound_pushes_total", "celery_queue_length", "handoff_queue_length",
             "handoff_queue_oldest_seconds", "celery_tasks_total", "celery_task_duration_seconds",
             "rasa_turns_total", "rasa_turn_duration_seconds", "rasa_fallbacks_total", "rasa_turns_uncaptured_total"}
-FUNCTIONS = {"sum", "rate", "max", "histogram_quantile", "clamp_min", "by", "le"}
+FUNCTIONS = {"sum", "rate", "increase", "max", "histogram_quantile", "clamp_min", "by", "le", "or", "vector"}
 
 
 def _rules():
@@ -43,3 +43,13 @@ def test_every_alert_is_documented():
     doc = (ROOT / "docs" / "alerts.md").read_text()
     for rule in _rules():
         assert rule["alert"] in doc
+
+
+def test_beat_silence_watches_a_task_beat_runs_several_times_in_its_window():
+    from web.worker import celery_app
+
+    expr = next(r["expr"] for r in _rules() if r["alert"] == "BeatSilent")
+    task = re.search(r'task="([^"]+)"', expr).group(1)
+    window = int(re.search(r"\[(\d+)m\]", expr).group(1)) * 60
+    every = {entry["task"]: entry["schedule"] for entry in celery_app.conf.beat_schedule.values()}
+    assert task in every and float(every[task]) * 3 <= window
