@@ -7,6 +7,8 @@ from TEST_DATABASE_URL, Redis db 13), then measures, in the same run:
   ``POST /wechat`` → passive reply, the web app's REST channel, and the same message to
   Rasa's own REST channel (``/webhooks/rest/webhook``); then the routing point's own
   database work (``bench.routing_point``), so the overhead splits into that and the rest;
+* a long conversation: one resident sending 120 messages in a row, Rasa alone and through
+  ``/wechat``, the median per 20 turns (does a turn cost more as the conversation grows?);
 * saturation with 20 and 100 concurrent residents (closed loop: each sends its next
   message the moment the previous is answered), for both;
 * paced load, the way residents write: 20 and 100 residents, each sending its next
@@ -117,6 +119,14 @@ def sequential(calls: dict[str, Callable[[str], float]], n: int) -> dict[str, di
             times[name].append(call(f"oBenchSeq{uuid.uuid4().hex[:12]}"))
     return {name: {"n": n, "median_ms": statistics.median(t) * 1000, "p99_ms": pct(t, 99) * 1000}
             for name, t in times.items()}
+
+
+def long_conversation(call: Callable[[str], float], turns: int, block: int = 20) -> dict[str, float]:
+    """One resident sending ``turns`` messages in a row: the median of each ``block`` of turns,
+    to show whether a turn costs more as the conversation grows."""
+    resident = f"oBenchLong{uuid.uuid4().hex[:12]}"
+    times = [call(resident) for _ in range(turns)]
+    return {f"turns_{a + 1}-{a + block}_ms": statistics.median(times[a:a + block]) * 1000 for a in range(0, turns, block)}
 
 
 def sustained(call, residents: int, seconds: float) -> dict[str, float]:
@@ -246,6 +256,7 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rasa-instances", type=int, default=1)
+    parser.add_argument("--long-turns", type=int, default=120, help="turns of the one-resident long conversation (0: skip)")
     parser.add_argument("--rates", default="5,10,15,20,25,30,40", help="paced offered rates (msgs/s), rising")
     args = parser.parse_args()
     model = args.model or train.train()
@@ -260,6 +271,9 @@ def main() -> None:
                               "wechat_seq": targets.wechat}, args.sequential)
             results: dict[str, dict[str, float]] = dict(seq)
             routing = routing_point.measure(pg_server())
+            if args.long_turns:
+                results["rasa_long"] = long_conversation(targets.rasa_alone, args.long_turns)
+                results["wechat_long"] = long_conversation(targets.wechat, args.long_turns)
             results["routing_point"] = {"n": len(routing), "median_ms": statistics.median(routing),
                                         "p95_ms": pct(routing, 95)}
             for residents in (20, 100) if args.seconds > 0 else ():

@@ -68,8 +68,8 @@ def test_every_long_running_service_has_a_healthcheck():
 
 def test_rasa_uses_redis_tracker_and_lock_stores_and_a_token():
     endpoints = yaml.safe_load((ROOT / "bot" / "endpoints.yml").read_text())
-    assert endpoints["tracker_store"]["type"] == "channels.platform_store.TurnCapturingRedisTrackerStore"  # Rasa's Redis store
-    assert "class TurnCapturingRedisTrackerStore(RedisTrackerStore)" in (ROOT / "bot/channels/platform_store.py").read_text()
+    assert endpoints["tracker_store"]["type"] == "channels.platform_store.PlatformTrackerStore"  # Rasa's Redis store
+    assert "class PlatformTrackerStore(RedisTrackerStore)" in (ROOT / "bot/channels/platform_store.py").read_text()
     assert endpoints["lock_store"]["type"] == "redis"
     assert "--auth-token" in stack.procfile()["rasa"]
     rasa_env = COMPOSE["services"]["rasa"]["environment"]

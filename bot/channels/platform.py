@@ -32,7 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.platform_store import TurnCapturingRedisTrackerStore
+from channels.platform_store import PlatformTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -155,9 +155,9 @@ class PlatformInput(RestInput):
                     TURNS.labels("error").inc()
                     raise
             store = agent.tracker_store
-            while not isinstance(store, TurnCapturingRedisTrackerStore) and hasattr(store, "_tracker_store"):
+            while not isinstance(store, PlatformTrackerStore) and hasattr(store, "_tracker_store"):
                 store = store._tracker_store  # inside Rasa's fail-safe (and awaitable) wrappers
-            tracker = store.take_saved(sender_id) if isinstance(store, TurnCapturingRedisTrackerStore) else None
+            tracker = store.take_saved(sender_id) if isinstance(store, PlatformTrackerStore) else None
             if tracker is None:  # another tracker store, or the turn failed before saving
                 logger.warning(f"turn not captured ({type(store).__name__}); retrieving the tracker")
                 UNCAPTURED.inc()
