@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
@@ -59,6 +60,13 @@ _msg_ids = itertools.count(int(time.time() * 1000) * 1000)
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+ERRORS: Counter[str] = Counter()  # what failed, over the whole run, printed at the end
+
+
+def describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 class WentAsync(Exception):
@@ -145,9 +153,10 @@ def sustained(call, residents: int, seconds: float) -> dict[str, float]:
                 with lock:
                     went_async[0] += 1
                 continue
-            except Exception:
+            except Exception as exc:
                 with lock:
                     errors[0] += 1
+                    ERRORS[describe(exc)] += 1
                 continue
             with lock:
                 times.append(t)
@@ -183,9 +192,10 @@ def paced(call, residents: int, rate: float, seconds: float) -> dict[str, float]
                 t = call(openid)
             except WentAsync:
                 t = 5.0  # answered later through the customer-service API: counted as slow
-            except Exception:
+            except Exception as exc:
                 with lock:
                     failures[0] += 1
+                    ERRORS[describe(exc)] += 1
                 t = None
             if t is not None:
                 with lock:
@@ -293,6 +303,8 @@ def main() -> None:
     print(f"model {model.name}, cores {os.cpu_count()}, question {QUESTION!r}")
     for name, r in results.items():
         print(f"{name:13s} " + "  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+    for error, count in ERRORS.most_common():
+        print(f"error x{count}: {error}")
     print(f"overhead (median, sequential): {results['wechat_seq']['median_ms'] / results['rasa_seq']['median_ms'] - 1:+.1%}")
     extra = results["wechat_seq"]["median_ms"] - results["rasa_seq"]["median_ms"]
     routing_ms = results["routing_point"]["median_ms"]
