@@ -5,7 +5,7 @@ Rasa 3.6's ``RedisTrackerStore`` grows slower with every turn of a conversation,
 WeChat resident's conversation (one openid) never ends: each turn it deserialised the whole
 stored tracker twice (``retrieve``, then ``save`` reading it back to merge), and turning
 each stored event back into an object walked the whole ``Event`` class tree again (a third
-of Rasa's CPU at 240 events); once a resident had a second conversation session, the merge
+of Rasa's CPU after 200 turns); once a resident had a second conversation session, the merge
 compared every new event with every stored one. Measured in docs/performance.md
 ("Rasa's cost per turn"). Here:
 
