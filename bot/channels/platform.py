@@ -15,8 +15,9 @@ inbox and the agent console know what the bot made of every resident message
 without a second call. The stock ``rest:`` channel stays enabled beside it.
 
 ``GET /webhooks/platform/metrics`` is Rasa's Prometheus endpoint (Rasa has none of its
-own): turns by outcome, turn latency inside Rasa, fallbacks, and turns whose tracker had
-to be retrieved again (a misconfigured tracker store).
+own): turns by outcome, turn latency inside Rasa, fallbacks, the length of the session a
+turn left (what each turn costs grows with it), and turns whose tracker had to be retrieved
+again (a misconfigured tracker store).
 """
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ TURN_SECONDS = Histogram("rasa_turn_duration_seconds", "Time Rasa took for one t
                          buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15))
 FALLBACKS = Counter("rasa_fallbacks_total", "Turns the bot did not understand (nlu_fallback or a fallback action)")
 UNCAPTURED = Counter("rasa_turns_uncaptured_total", "Turns whose tracker was retrieved again (tracker store not the platform's)")
+SESSION_EVENTS = Histogram("rasa_session_events", "Events in the conversation session a turn left (Rasa's rule policy reads them all)",
+                           buckets=(10, 25, 50, 100, 200, 400, 800, 1600))
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback", "utter_default"})
@@ -164,6 +167,7 @@ class PlatformInput(RestInput):
                 tracker = await agent.tracker_store.retrieve(sender_id)
             understood: Dict[str, Any] = {}
             if tracker is not None:
+                SESSION_EVENTS.observe(len(tracker.events))
                 turn, loop_before, slot_before = turn_of(tracker, message.message_id)
                 understood = understanding(turn, tracker.current_slot_values(), tracker.active_loop_name,
                                            loop_before, slot_before)

@@ -51,6 +51,7 @@ def test_wechat_text_gets_a_passive_reply_written_by_rasa(live_stack):
     assert metrics[("rasa_turns_total", (("outcome", "ok"),))] >= 1
     assert metrics[("rasa_turn_duration_seconds_count", ())] >= 1
     assert metrics[("rasa_turns_uncaptured_total", ())] == 0
+    assert metrics[("rasa_session_events_count", ())] >= 1 and metrics[("rasa_session_events_sum", ())] >= 4
 
 
 def test_a_forged_signature_is_refused_and_reaches_nobody(live_stack):
