@@ -1,6 +1,7 @@
 """channels/platform_store.py against Rasa's own RedisTrackerStore (the independent peer) and a real Redis."""
 import asyncio
 import os
+from datetime import datetime
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -33,7 +34,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from channels.platform_store import PlatformTrackerStore
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain"))
-REDIS = urlparse(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+_REDIS = urlparse(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+REDIS = {"host": _REDIS.hostname, "port": _REDIS.port or 6379, "db": int(_REDIS.path.strip("/") or 0)}
 
 
 def session_start() -> list:
@@ -59,7 +61,7 @@ def every_kind_of_event() -> list:
         FollowupAction("utter_ask_continue"),
         UserUtteranceReverted(),
         ActionReverted(),
-        ReminderScheduled("EXTERNAL_reminder", __import__("datetime").datetime(2026, 12, 1, 9, 0), name="r1"),
+        ReminderScheduled("EXTERNAL_reminder", datetime(2026, 12, 1, 9, 0), name="r1"),
         ReminderCancelled(name="r1"),
         ConversationPaused(),
         ConversationResumed(),
@@ -69,13 +71,12 @@ def every_kind_of_event() -> list:
 
 
 def rasa_store() -> RedisTrackerStore:
-    return RedisTrackerStore(DOMAIN, host=REDIS.hostname, port=REDIS.port or 6379, db=int(REDIS.path.strip("/") or 0))
+    return RedisTrackerStore(DOMAIN, **REDIS)
 
 
 @pytest.fixture()
 def store():
-    store = PlatformTrackerStore(DOMAIN, host=REDIS.hostname, port=REDIS.port or 6379, db=int(REDIS.path.strip("/") or 0),
-                                 key_prefix="test" + uuid.uuid4().hex[:8], record_exp=600)
+    store = PlatformTrackerStore(DOMAIN, **REDIS, key_prefix="test" + uuid.uuid4().hex[:8], record_exp=600)
     yield store
     for key in store.red.keys(store.key_prefix + "*"):
         store.red.delete(key)
