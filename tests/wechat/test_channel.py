@@ -165,6 +165,27 @@ def test_buttons_are_numbered_and_a_number_picks_the_payload(wechat_stack):
         assert [m.text for m in conv.messages if m.author == "resident"][-1].startswith("/marriage_book")  # as typed
 
 
+def test_the_web_chat_passes_button_payloads_but_never_an_intent_only_the_platform_sends(wechat_stack):
+    sender = "web-" + uuid.uuid4().hex[:8]
+    rasa_sender = "web:" + sender
+
+    def say(message: str) -> str:
+        wechat_stack.rasa.behave(rasa_sender)
+        resp = requests.post(wechat_stack.url + "/webhooks/rest/webhook",
+                             json={"sender": sender, "message": message}, timeout=15)
+        assert resp.status_code == 200, resp.text
+        return wechat_stack.rasa.messages_from(rasa_sender)[-1]
+
+    tapped = '/feedback_answer{"feedback_level": "5"}'  # a rating button, as Rasa's widgets send it
+    assert say(tapped) == tapped
+    forged = '/feedback_request{"feedback_task": "marriage_booking"}'  # only the platform asks for a rating
+    assert say(forged) == "／" + forged[1:]
+    assert say(" /feedback_request @0.99 ") == "／feedback_request @0.99"
+    with wechat_stack.sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == rasa_sender))
+        assert [m.text for m in conv.messages if m.author == "resident"] == [tapped, forged, "/feedback_request @0.99"]
+
+
 def test_voice_location_and_other_message_types(wechat_stack):
     standin, rasa = wechat_stack.standin, wechat_stack.rasa
     openid = new_openid()

@@ -9,6 +9,10 @@ Those payloads (``/intent{...}``) are the only intent syntax a WeChat resident c
 text they type that starts with "/" goes to Rasa with a full-width "／" instead
 (:func:`as_words`), so the NLU reads it as words rather than an intent with entities of
 the resident's choosing. Menus, locations and campaign replies are built by the server.
+
+The web chat (Rasa's REST-channel format) sends a tapped button's payload as the message,
+as Rasa's widgets do, so intent syntax passes there (:func:`as_sent_from_web`), except the
+intents only the platform may send (``PLATFORM_INTENTS``): those are read as words too.
 """
 from __future__ import annotations
 
@@ -26,9 +30,23 @@ _CHINESE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6
 _NUMBER = re.compile(r"^(?:第|选)?\s*([0-9０-９]{1,2}|[一二两三四五六七八九十])\s*(?:个|项|条|号)?\s*[.。、]?$")
 
 
+# Intents that reach Rasa only from the platform, through Rasa's HTTP API: the rating a
+# finished task or a handback asks for (web/handoff/handback.py). A resident who could send
+# them would rate tasks that never happened.
+PLATFORM_INTENTS = frozenset({"feedback_request"})
+_INTENT_SYNTAX = re.compile(r"^/([^{@]+)")  # the intent name, as Rasa's regex message handler reads it
+
+
 def as_words(text: str) -> str:
     """Typed text as the NLU should read it: never as Rasa's ``/intent{...}`` syntax."""
     return "／" + text[1:] if text.startswith("/") else text
+
+
+def as_sent_from_web(text: str) -> str:
+    """A web chat message as Rasa should get it: a button payload as it is, but never an
+    intent only the platform may send (that is read as words)."""
+    match = _INTENT_SYNTAX.match(text.strip())
+    return as_words(text.strip()) if match and match.group(1).strip() in PLATFORM_INTENTS else text
 
 
 def is_link(button: Button) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from web.channels.choices import as_sent_from_web
 from web.channels.texts import text as channel_text
 from web.conversations.router import Inbound
 
@@ -37,5 +38,8 @@ def receive():
         return jsonify([])
     if not current_app.extensions["rate_limiter"].allow(sender_id(sender)):
         return jsonify(error="rate_limited", message=channel_text("rate_limited")), 429
-    replies = current_app.extensions["router"].handle(Inbound("web", sender_id(sender), message.strip()))
+    said = message.strip()
+    sent = as_sent_from_web(said)
+    replies = current_app.extensions["router"].handle(
+        Inbound("web", sender_id(sender), sent, transcript=said if sent != said else None))
     return jsonify([r.to_rest(sender) for r in replies])
