@@ -15,7 +15,8 @@ It plays both halves of WeChat that the platform talks to:
   within a minute after a menu tap or a subscription); 45002 past 2048 bytes of text;
   45009 past the daily token quota; 40037 for a malformed template id; 43004 for
   templates to residents who unsubscribed; and a TEMPLATESENDJOBFINISH event back to
-  the callback for every template sent.
+  the callback for every template sent. Like WeChat's API it reads a ``\\uXXXX`` escape
+  in a body as those six characters, which the resident would see (SDKs send UTF-8).
 
 Serve it for a demo (``WECHAT_API_BASE=http://127.0.0.1:8300 make run`` in another terminal)::
 
@@ -54,6 +55,14 @@ ERRMSG = {
     47001: "data format error",
 }
 _TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u")  # a \u escape not itself escaped
+
+
+def read_api_json(raw: bytes) -> Any:
+    """A request body as WeChat's API reads it: UTF-8 JSON whose ``\\uXXXX`` escapes stay
+    literal text (a client that sends ``json.dumps``'s default output shows residents
+    ``\\u60a8\\u597d`` instead of 您好)."""
+    return json.loads(_UNICODE_ESCAPE.sub(r"\1\\\\u", raw.decode("utf-8")))
 
 
 def wechat_signature(*parts: str) -> str:
@@ -296,7 +305,7 @@ class WechatStandin:
         with self.lock:
             problem = self._check_token(access_token)
             try:
-                body = json.loads(request.get_data() or b"null")
+                body = read_api_json(request.get_data() or b"null")
             except ValueError:
                 body = None
             self.api_calls.append({"kind": kind, "errcode": problem, "body": body, "at": time.time()})

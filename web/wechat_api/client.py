@@ -1,12 +1,15 @@
 """Calls to the WeChat API that send messages: customer-service text and template messages.
 
 Every call uses the shared access_token; a 40001/42001 answer drops that token and
-the call is made once more with a fresh one. System busy (-1) and network errors
+the call is made once more with a fresh one. Bodies are UTF-8 JSON with Chinese as it is:
+WeChat shows a ``\\uXXXX`` escape to the resident literally (every WeChat SDK, wechatpy
+among them, sends them unescaped for this reason). System busy (-1) and network errors
 are retried with exponential backoff; quota errors and 45015 are raised at once as
 typed errors for the caller to record.
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -19,6 +22,7 @@ from web.wechat_api.errors import TOKEN_INVALID, RateLimited, Transient, WechatA
 from web.wechat_api.token import TIMEOUT, AccessTokenStore
 
 log = logging.getLogger(__name__)
+JSON_UTF8 = {"Content-Type": "application/json; charset=utf-8"}
 _OUTCOMES = {WindowClosed: "window_closed", RateLimited: "rate_limited", Transient: "busy"}
 
 
@@ -53,12 +57,14 @@ class WechatApi:
         return answer
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         refreshed = False
         attempt = 0
         while True:
             token = self.tokens.get()
             try:
-                resp = self.http.post(self.api_base + path, params={"access_token": token}, json=body, timeout=TIMEOUT)
+                resp = self.http.post(self.api_base + path, params={"access_token": token}, data=payload,
+                                      headers=JSON_UTF8, timeout=TIMEOUT)
                 answer = resp.json()
                 errcode, errmsg = int(answer.get("errcode", 0) or 0), str(answer.get("errmsg", ""))
             except (requests.RequestException, ValueError) as exc:
