@@ -7,15 +7,16 @@ It plays both halves of WeChat that the platform talks to:
   crypto), POSTs it to the callback URL, waits 5 s for an answer and re-sends the
   same message up to 3 more times when none comes, then checks and decrypts the
   passive reply like WeChat would;
-* the **API side**: ``/cgi-bin/token``, ``/cgi-bin/message/custom/send`` and
-  ``/cgi-bin/message/template/send`` with WeChat's error codes and quotas — a new
+* the **API side**: ``/cgi-bin/token``, ``/cgi-bin/message/custom/send``,
+  ``/cgi-bin/message/template/send`` and ``/cgi-bin/menu/create`` with WeChat's error codes and quotas — a new
   token leaves the old one 5 more minutes; 40001/41001/42001 for bad tokens; 45015
   when the resident has not interacted (or unsubscribed); 45047 past the
   customer-service allowance (5 messages within 48 h after a resident's message, 3
   within a minute after a menu tap or a subscription); 45002 past 2048 bytes of text;
   45009 past the daily token quota; 40037 for a malformed template id; 43004 for
   templates to residents who unsubscribed; and a TEMPLATESENDJOBFINISH event back to
-  the callback for every template sent. Like WeChat's API it reads a ``\\uXXXX`` escape
+  the callback for every template sent; the menu checked as WeChat checks it (40016–40027:
+  1–3 items, 1–5 sub-items, names of 16 / 60 bytes, keys of 128, urls of 1024). Like WeChat's API it reads a ``\\uXXXX`` escape
   in a body as those six characters, which the resident would see (SDKs send UTF-8).
 
 Serve it for a demo (``WECHAT_API_BASE=http://127.0.0.1:8300 make run`` in another terminal)::
@@ -52,8 +53,13 @@ ERRMSG = {
     41001: "access_token missing", 42001: "access_token expired", 43004: "require subscribe",
     44002: "empty post data", 45002: "content size out of limit", 45009: "reach max api daily quota limit",
     45015: "response out of time limit or subscription is canceled", 45047: "out of response count limit",
-    47001: "data format error",
+    47001: "data format error", 40016: "invalid button size", 40017: "invalid button type",
+    40018: "invalid button name size", 40019: "invalid button key size", 40020: "invalid button url size",
+    40023: "invalid sub button size", 40024: "invalid sub button type", 40025: "invalid sub button name size",
+    40026: "invalid sub button key size", 40027: "invalid sub button url size",
 }
+MENU_TYPES = {"click", "view", "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album",
+              "pic_weixin", "location_select", "media_id", "article_id", "article_view_limited", "miniprogram"}
 _TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u")  # a \u escape not itself escaped
 
@@ -126,6 +132,7 @@ class WechatStandin:
         self.faults: list[int] = []
         self.blocked: set[str] = set()  # residents whose template receipts say "failed:user block"
         self.api_calls: list[dict[str, Any]] = []
+        self.menu: dict[str, Any] | None = None  # the custom menu last published
         self._msg_ids = itertools.count(int(time.time() * 1000) * 1000)
         self.http = requests.Session()
         self.app = self._wsgi()
@@ -288,6 +295,22 @@ class WechatStandin:
         def template_send():
             return self._api_send("template")
 
+        @app.post("/cgi-bin/menu/create")
+        def menu_create():
+            with self.lock:
+                problem = self._check_token(request.args.get("access_token", ""))
+                if problem:
+                    return _error(problem)
+                try:
+                    body = read_api_json(request.get_data() or b"null")
+                except ValueError:
+                    return _error(47001)
+                code = _check_menu(body)
+                if code:
+                    return _error(code)
+                self.menu = body
+            return jsonify(errcode=0, errmsg="ok")
+
         @app.post("/standin/say")
         def say():
             body = request.get_json(force=True)
@@ -368,6 +391,44 @@ class WechatStandin:
         if resident is None or not resident.subscribed:
             return 43004
         return 0
+
+
+def _check_menu(body: Any) -> int:
+    """0, or the errcode WeChat's menu API answers for this menu (top-level codes, then +7 for a sub-item's)."""
+    buttons = body.get("button") if isinstance(body, dict) else None
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return 40016
+    for button in buttons:
+        if not isinstance(button, dict):
+            return 40017
+        subs = button.get("sub_button")
+        if len(str(button.get("name", "")).encode()) not in range(1, 17):
+            return 40018
+        if subs is not None:
+            if not isinstance(subs, list) or not 1 <= len(subs) <= 5:
+                return 40023
+            for sub in subs:
+                code = _check_item(sub if isinstance(sub, dict) else {}, 60)
+                if code:
+                    return code + 7  # 40017 → 40024 (type), 40018 → 40025 (name), 40019 → 40026, 40020 → 40027
+        else:
+            code = _check_item(button, 16)
+            if code:
+                return code
+    return 0
+
+
+def _check_item(item: dict[str, Any], name_bytes: int) -> int:
+    kind = item.get("type")
+    if kind not in MENU_TYPES:
+        return 40017
+    if len(str(item.get("name", "")).encode()) not in range(1, name_bytes + 1):
+        return 40018
+    if kind == "click" and len(str(item.get("key", "")).encode()) not in range(1, 129):
+        return 40019
+    if kind == "view" and len(str(item.get("url", "")).encode()) not in range(1, 1025):
+        return 40020
+    return 0
 
 
 def _error(code: int):

@@ -1,4 +1,4 @@
-"""Calls to the WeChat API that send messages: customer-service text and template messages.
+"""Calls to the WeChat API: customer-service text and template messages, and the custom menu.
 
 Every call uses the shared access_token; a 40001/42001 answer drops that token and
 the call is made once more with a fresh one. Bodies are UTF-8 JSON with Chinese as it is:
@@ -45,6 +45,10 @@ class WechatApi:
         if url:
             body["url"] = url
         return int(self._push("template", "/cgi-bin/message/template/send", body).get("msgid", 0))
+
+    def create_menu(self, menu: dict[str, Any]) -> None:
+        """Replace the Official Account's custom menu (``{"button": [...]}``)."""
+        self._post("/cgi-bin/menu/create", menu)
 
     def _push(self, kind: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """One message to a resident, counted in ``outbound_pushes_total`` by its outcome."""
