@@ -40,7 +40,7 @@ class Settings:
     registry_database_url: str = ""  # the resident registry (read-only); "" means the back-office database
     celery_visibility_timeout: int = 3600  # seconds before a dead worker's unacknowledged task is redelivered
     public_base_url: str = "http://127.0.0.1:8000"  # how residents' browsers reach web (links in template messages)
-    admin_password: str = "change-me-admin-password"  # HTTP Basic for /admin/ pages without a console login (web/policy)
+    trusted_proxies: int = 0  # reverse proxies in front of web whose X-Forwarded-* headers are believed
     retention_days: int = 180  # transcripts and residents' personal data are deleted or anonymised after this
     audit_retention_days: int = 365  # the audit log; the Cybersecurity Law (art. 21) asks for at least six months
     extra: dict[str, str] = field(default_factory=dict)
@@ -72,11 +72,11 @@ def load() -> Settings:
         wechat_api_base=_env("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/"),
         reply_budget_seconds=float(_env("WECHAT_REPLY_BUDGET", "4.0")),
         log_level=_env("LOG_LEVEL", "INFO"),
-        admin_password=_env("ADMIN_PASSWORD", "change-me-admin-password"),
         retention_days=int(_env("RETENTION_DAYS", "180")),
         audit_retention_days=max(180, int(_env("AUDIT_RETENTION_DAYS", "365"))),
         registry_database_url=_env("REGISTRY_DATABASE_URL", ""),
         celery_visibility_timeout=int(_env("CELERY_VISIBILITY_TIMEOUT", "3600")),
         public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:" + _env("WEB_PORT", "8000")).rstrip("/"),
         resident_rate_limit=int(_env("RESIDENT_RATE_LIMIT", "20")),
+        trusted_proxies=int(_env("TRUSTED_PROXIES", "0")),
     )

@@ -14,6 +14,12 @@ from tools import stack
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 PORT_KEYS = {"backoffice": "BACKOFFICE_PORT", "actions": "ACTIONS_PORT", "rasa": "RASA_PORT", "web": "WEB_PORT"}
+CODE_OF = {"web": "web", "worker": "web", "beat": "web", "actions": "actions", "backoffice": "backoffice"}  # service → package
+# A setting whose default only suits one developer's machine (localhost, SQLite, a "change-me"
+# secret, nothing at all): a production service that reads it must set it.
+SETTING_LINE = re.compile(r'^\s+(\w+)=.*?_env\("(\w+)", (.*)$', re.M)
+DEV_DEFAULT = re.compile(r'127\.0\.0\.1|change-me|demo|dev-only|sqlite|^""')
+PROPERTIES = {"registry_url": "registry_database_url", "rasa_url": "rasa_urls"}  # Settings properties → their field
 
 
 def test_compose_file_matches_the_published_compose_schema():
@@ -57,6 +63,24 @@ def test_ports_are_the_documented_defaults(name, port_key):
     assert service["environment"][port_key] == port
     published = [str(p).split(":")[-1] for p in service.get("ports", []) + service.get("expose", [])]
     assert port in published
+
+
+def _dev_defaulted_settings() -> dict[str, str]:
+    """Settings field → its environment variable, for the settings whose default is a developer's."""
+    source = (ROOT / "common" / "settings.py").read_text()
+    load = source[source.index("def load()"):]
+    return {field: var for field, var, default in SETTING_LINE.findall(load) if DEV_DEFAULT.search(default)}
+
+
+@pytest.mark.parametrize("name", sorted(CODE_OF))
+def test_every_setting_a_service_reads_is_set_for_production(name):
+    sources = "\n".join(path.read_text() for path in (ROOT / CODE_OF[name]).rglob("*.py"))
+    read = {PROPERTIES.get(attr, attr) for attr in re.findall(r"(?:config|load\(\)|_config\(\))\.(\w+)", sources)}
+    dev = _dev_defaulted_settings()
+    assert {"database_url", "backoffice_url", "backoffice_token", "public_base_url"} <= set(dev)  # the parser sees them
+    env = COMPOSE["services"][name]["environment"]
+    missing = sorted(var for field, var in dev.items() if field in read and var not in env)
+    assert not missing, f"{name} reads {missing} but docker-compose.yml leaves them at a developer's default"
 
 
 def test_every_long_running_service_has_a_healthcheck():

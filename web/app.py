@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import redis
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common import logging_setup, settings
 from common.db import Database
@@ -32,7 +33,11 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     config = config or settings.load()
     logging_setup.configure("web", config.log_level)
     app = Flask(__name__)
+    if config.trusted_proxies:  # behind TLS-terminating proxies: the client's address and scheme as they saw them
+        n = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.config["SECRET_KEY"] = config.secret_key
+    app.config["SESSION_COOKIE_SECURE"] = config.public_base_url.startswith("https://")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     database = Database(config.database_url)
     database.init_app(app)

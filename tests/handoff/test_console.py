@@ -2,6 +2,7 @@
 login and lockout, CSRF, who may read what, the audit log, and the agent's actions."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -9,13 +10,14 @@ import time
 import pytest
 from sqlalchemy import select
 
+from common import settings
 from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound
 from web.handoff import config
 from web.handoff.models import Agent, AgentGroup, AuditEntry, CannedReply, Ticket
 from web.rasa_client import BotMessage
 
-from tests.handoff.conftest import BOUND_OPENID, PASSWORD, RESIDENT, login
+from tests.handoff.conftest import BOUND_OPENID, CSRF, PASSWORD, RESIDENT, login
 
 pytestmark = pytest.mark.usefixtures("redis_client")
 
@@ -52,6 +54,40 @@ def test_no_console_page_or_api_answers_without_login(app):
             if resp.status_code == 302:
                 assert "/console/login" in resp.headers["Location"]
             assert "王秀英" not in resp.get_data(as_text=True)
+
+
+def test_behind_a_trusted_proxy_the_audit_log_keeps_the_agents_address_and_cookies_are_secure(
+        app, platform_url, redis_url, stand_in):
+    from web.app import create_app
+
+    forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}  # nginx, terminating TLS in front of web
+
+    def failed_login_from(flask_app, base_url: str) -> tuple[str, str]:
+        client = flask_app.test_client()
+        page = client.get("/console/login", base_url=base_url, headers=forwarded, environ_base=proxy)
+        posted = client.post("/console/login", base_url=base_url, environ_base=proxy,
+                             headers={**forwarded, "Referer": base_url + "/console/login"},  # as a browser sends it
+                             data={"username": "agent_a", "password": "wrong password!",
+                                   "csrf_token": CSRF.search(page.get_data(as_text=True)).group(1)})
+        assert posted.status_code == 401, posted.get_data(as_text=True)[:300]
+        with flask_app.extensions["database"].sessions() as sess:
+            entry = sess.scalars(select(AuditEntry).where(AuditEntry.action == "login_failed")
+                                 .order_by(AuditEntry.id.desc())).first()
+        return entry.remote_addr, page.headers.get("Set-Cookie", "")
+
+    # Not configured: a forwarded header is anyone's to forge, so the proxy's address is recorded.
+    assert failed_login_from(app, "http://localhost")[0] == "10.0.0.2"
+    config = dataclasses.replace(settings.load(), database_url=platform_url, redis_url=redis_url, rasa_urls=(stand_in.url,),
+                                 backoffice_url=stand_in.url, secret_key="test-secret", trusted_proxies=1,
+                                 public_base_url="https://mz.example.gov.cn")
+    proxied = create_app(config)
+    try:
+        address, cookie = failed_login_from(proxied, "https://localhost")
+        assert address == "203.0.113.9"
+        assert "; Secure" in cookie and "HttpOnly" in cookie
+    finally:
+        proxied.extensions["database"].engine.dispose()
 
 
 def test_a_login_without_csrf_token_is_refused(app):

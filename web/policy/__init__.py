@@ -37,7 +37,6 @@ class PolicyDeps:
 def init_app(app: Flask, config: settings.Settings) -> None:
     from web.policy import admin, consent, links, registry, views  # noqa: F401  (consent registers its side effect)
 
-    app.config.setdefault("ADMIN_PASSWORD", config.admin_password)
     app.extensions["policy"] = PolicyDeps(registry.engine_for(config.registry_url),
                                           BackofficeClient(config.backoffice_url, config.backoffice_token),
                                           links.Links(config))

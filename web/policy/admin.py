@@ -1,8 +1,8 @@
 """`/admin/campaigns`: write a rule, preview its audience, run a campaign, watch its funnel.
 
-Every view requires a supervisor or administrator (``web.analytics.access.supervisor_required``:
-the console's logins when they are installed, HTTP Basic ``admin`` / ``ADMIN_PASSWORD`` until
-then — one switch for every admin page). Every POST checks a CSRF token.
+Every view requires a supervisor or administrator signed in to the console
+(``web.analytics.access.supervisor_required``, one switch for every admin page).
+Every POST checks a CSRF token.
 """
 from __future__ import annotations
 
