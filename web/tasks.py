@@ -14,7 +14,8 @@ from common import settings
 from common.db import Database
 from web.channels.dedupe import ReplyLedger
 from web.channels.texts import text as channel_text
-from web.outbound import Outbound
+from web.outbound import Outbound, sweep
+from web.outbound.service import celery_enqueue
 from web.outbound.wechat_sender import EarlyReceipts, WechatSender
 from web.rasa_client import BotMessage
 from web.wechat_api import WechatApi
@@ -50,6 +51,12 @@ def owed_replies() -> int:
         ledger.release(key, paid_to=openid)
         told += 1
     return told
+
+
+@celery_app.task(name="wechat.requeue_unsent")
+def requeue_unsent() -> int:
+    """WeChat messages recorded while the broker was down are queued again (web/outbound/sweep.py)."""
+    return sweep.requeue_unsent(_sender().sessions, celery_enqueue)
 
 
 def _countdown(retries: int) -> int:

@@ -21,6 +21,7 @@ celery_app.conf.update(
     beat_schedule={  # the `beat` process
         "retention": {"task": "retention.purge", "schedule": crontab(hour=3, minute=30)},
         "owed_replies": {"task": "wechat.owed_replies", "schedule": 60.0},
+        "requeue_unsent": {"task": "wechat.requeue_unsent", "schedule": 60.0},
     },
 )
 from web import worker_metrics  # noqa: E402,F401  (connects the task and metrics signals)

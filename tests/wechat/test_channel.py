@@ -8,9 +8,11 @@ import signal
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import requests
+from kombu.exceptions import OperationalError as KombuOperationalError
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
@@ -18,7 +20,7 @@ from tools import stack
 from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
 from web.channels.texts import text as channel_text
 from web.conversations.models import Conversation
-from web.outbound import Template
+from web.outbound import Outbound, Template, sweep
 from web.outbound.models import OutboundMessage, ResidentConsent
 from web.rasa_client import BotMessage
 
@@ -116,6 +118,32 @@ def test_a_slow_bot_gets_success_then_customer_service_messages_in_order(wechat_
     assert [m["text"]["content"] for m in inbox] == parts
     rows = settled_rows(wechat_stack, openid, 3)
     assert [(r.status, r.reason, r.errcode) for r in rows] == [("sent", "slow_reply", 0)] * 3
+
+
+def test_messages_recorded_while_the_broker_is_down_go_out_once_when_it_is_back(wechat_stack):
+    openid = new_openid()
+    wechat_stack.rasa.behave(openid)
+    wechat_stack.standin.send_text(openid, "你好")  # the customer-service window is open
+
+    def broker_down(task: str, args: list) -> None:
+        raise KombuOperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    down = Outbound(wechat_stack.sessions, wechat_stack.redis, enqueue=broker_down)
+    first = down.deliver(openid, [BotMessage(text="工作人员：您好，材料我看过了。")], reason="agent")
+    second = down.deliver(openid, [BotMessage(text="工作人员：周三上午来办就行。")], reason="agent")  # no exception
+    assert [(r.status, r.attempts) for r in outbound_rows(wechat_stack, openid)] == [("queued", 0)] * 2
+
+    broker = wechat_stack.outbound().enqueue
+    assert sweep.requeue_unsent(wechat_stack.sessions, broker) == 0  # not yet stale: a task may still be on its way
+    assert sweep.requeue_unsent(wechat_stack.sessions, broker, older_than=timedelta(0)) == 2
+    broker("wechat.send_texts", [first + second, None])  # the same two again, as if the first task were only slow
+    inbox = wechat_stack.standin.wait_inbox(openid, 2)
+    time.sleep(1.0)  # the second pair of tasks has run too
+    assert [m["text"]["content"] for m in wechat_stack.standin.inbox(openid)] == [
+        "工作人员：您好，材料我看过了。", "工作人员：周三上午来办就行。"] == [m["text"]["content"] for m in inbox]
+    rows = settled_rows(wechat_stack, openid, 2)
+    assert [(r.id, r.status, r.attempts) for r in rows] == [(first[0], "sent", 1), (second[0], "sent", 1)]
+    assert sweep.requeue_unsent(wechat_stack.sessions, broker, older_than=timedelta(0)) == 0
 
 
 def test_a_reply_longer_than_wechat_allows_is_split(wechat_stack):

@@ -5,7 +5,9 @@ replies), the handoff console (agent replies), the campaigns and the outbox call
 A conversation's sender id says the channel: ``web:<id>`` is the web chat (its
 mailbox, read by the chat page), anything else is a WeChat openid (the
 customer-service API, from a Celery task, in order). Every message is recorded in
-``outbound_message`` before it leaves and updated with its result.
+``outbound_message`` before it leaves and updated with its result. When the broker (Redis)
+cannot take the task, the message stays ``queued`` and is sent by the sweep once it can
+(``web/outbound/sweep.py``): the caller is not failed for it.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import redis
+from kombu.exceptions import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from web.channels import wechat_text
@@ -60,16 +63,19 @@ class Outbound:
         texts = wechat_text.render_turn(messages)
         if not texts:
             return []
-        buttons = wechat_text.last_buttons(messages)
-        if buttons:
-            self.choices.remember(sender_id, buttons)
         with self.sessions.begin() as sess:
             rows = [OutboundMessage(channel="wechat", recipient=sender_id, kind="text", reason=reason, ref=ref,
                                     body={"content": text}, status="queued") for text in texts]
             sess.add_all(rows)
             sess.flush()
             ids = [row.id for row in rows]
-        self.enqueue("wechat.send_texts", [ids, asdict(fallback) if fallback else None])
+        buttons = wechat_text.last_buttons(messages)
+        try:
+            if buttons:
+                self.choices.remember(sender_id, buttons)
+        except redis.RedisError:  # the numbers still show; a reply of "2" is read as words until Redis is back
+            log.warning("choices not remembered, redis unavailable", extra={"outbound_ids": ids})
+        self._queue("wechat.send_texts", [ids, asdict(fallback) if fallback else None], ids)
         return ids
 
     def send_template(self, openid: str, template: Template, reason: str, ref: str | None = None) -> int:
@@ -80,8 +86,15 @@ class Outbound:
             sess.add(row)
             sess.flush()
             row_id = row.id
-        self.enqueue("wechat.send_template", [row_id])
+        self._queue("wechat.send_template", [row_id], [row_id])
         return row_id
+
+    def _queue(self, task: str, args: list[Any], ids: list[int]) -> None:
+        try:
+            self.enqueue(task, args)
+        except (OperationalError, redis.RedisError):
+            log.warning("outbound task not queued, broker unavailable: the sweep sends it later",
+                        extra={"task": task, "outbound_ids": ids})
 
     def _to_web_chat(self, sender_id: str, messages: Sequence[BotMessage], reason: str, ref: str | None) -> list[int]:
         recipient = sender_id[len(WEB_PREFIX):]

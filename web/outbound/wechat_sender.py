@@ -1,7 +1,10 @@
 """Sending queued WeChat messages (runs in a Celery worker) and recording each result.
 
 Messages of one call go out one after another, in id order. A row that is no longer
-``queued`` is skipped, so a task redelivered after a worker crash sends nothing twice.
+``queued`` is skipped, so a task redelivered after a worker crash sends nothing twice; and
+each attempt first claims its row (``attempts`` moves on from the count it read), so two
+tasks holding the same row — the broker's, and the sweep's for a message it thought lost
+(``web/outbound/sweep.py``) — never both send it.
 When the 48-hour window is closed (45015) or a quota is hit, the rest of the turn is
 not attempted; a given fallback template is sent instead of the first closed message.
 """
@@ -32,7 +35,9 @@ class WechatSender:
                 row = sess.get(OutboundMessage, row_id)
                 if row is None or row.status != "queued":
                     continue
-                openid, content = row.recipient, str(row.body.get("content", ""))
+                openid, content, seen = row.recipient, str(row.body.get("content", "")), row.attempts
+            if not self._claim(row_id, seen):
+                continue
             try:
                 self.api.send_text(openid, content)
             except Transient as exc:
@@ -60,7 +65,9 @@ class WechatSender:
             row = sess.get(OutboundMessage, row_id)
             if row is None or row.status != "queued":
                 return True
-            openid, body = row.recipient, dict(row.body)
+            openid, body, seen = row.recipient, dict(row.body), row.attempts
+        if not self._claim(row_id, seen):
+            return True
         try:
             msgid = self.api.send_template(openid, body["template_id"], body.get("data") or {}, body.get("url"))
         except Transient as exc:
@@ -95,11 +102,17 @@ class WechatSender:
             row_id = row.id
         self.send_template(row_id)
 
+    def _claim(self, row_id: int, seen: int) -> bool:
+        """This attempt is the row's: still queued, and no other task has counted an attempt since."""
+        with self.sessions.begin() as sess:
+            return bool(sess.execute(update(OutboundMessage).where(
+                OutboundMessage.id == row_id, OutboundMessage.status == "queued", OutboundMessage.attempts == seen)
+                .values(attempts=OutboundMessage.attempts + 1)).rowcount)
+
     def _result(self, row_id: int, status: str, exc: WechatApiError | None, msgid: int | None = None) -> None:
         with self.sessions.begin() as sess:
             row = sess.get(OutboundMessage, row_id)
             row.status = status
-            row.attempts += 1
             row.errcode, row.errmsg = (exc.errcode, exc.errmsg[:200]) if exc else (0, "ok")
             if status == "sent":
                 row.sent_at = datetime.now()
