@@ -1,9 +1,20 @@
 """Migrations and the demo seed, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
+import pytest
 import yaml
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
+
+import backoffice
+import backoffice.orm
+import web
+import web.orm
 
 from backoffice.models import Community, District, Resident, Street, WechatBinding
 from backoffice.seed.load import HERE, seed
@@ -16,6 +27,20 @@ def test_platform_migrations_create_the_conversation_tables(db_url):
     upgrade("platform", db_url)
     tables = set(inspect(make_engine(db_url)).get_table_names())
     assert {"conversation", "message", "alembic_version"} <= tables
+
+
+@pytest.mark.parametrize("tree,package,base", [("platform", web, web.orm.Base), ("backoffice", backoffice, backoffice.orm.Base)])
+def test_the_models_and_the_migrations_agree(db_url, tree, package, base):
+    """What the code maps is what the migrations build: a column added to a model without a
+    migration (or the other way round) fails here, not in production."""
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if module.name.rsplit(".", 1)[-1] == "models":
+            importlib.import_module(module.name)
+    upgrade(tree, db_url)
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), base.metadata) == []
+    engine.dispose()
 
 
 def test_backoffice_seed_loads_every_street_of_both_districts_and_is_idempotent(db_url):

@@ -14,7 +14,7 @@ import pytest
 import requests
 from kombu.exceptions import OperationalError as KombuOperationalError
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from tools import stack
 from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
@@ -38,9 +38,9 @@ def outbound_rows(stack, openid: str) -> list[OutboundMessage]:
 
 
 def settled_rows(stack, openid: str, count: int, timeout: float = 20.0) -> list[OutboundMessage]:
-    """The resident's outbound rows once ``count`` of them have left ``queued``."""
+    """The resident's outbound rows once ``count`` of them are settled (neither queued nor being sent)."""
     return wait_for(lambda: (rows := outbound_rows(stack, openid)) and
-                    len([r for r in rows if r.status != "queued"]) >= count and rows, timeout)
+                    len([r for r in rows if r.status not in ("queued", "sending")]) >= count and rows, timeout)
 
 
 def wait_for(predicate, timeout: float = 20.0):
@@ -135,7 +135,7 @@ def test_messages_recorded_while_the_broker_is_down_go_out_once_when_it_is_back(
 
     broker = wechat_stack.outbound().enqueue
     assert sweep.requeue_unsent(wechat_stack.sessions, broker) == 0  # not yet stale: a task may still be on its way
-    assert sweep.requeue_unsent(wechat_stack.sessions, broker, older_than=timedelta(0)) == 2
+    assert sweep.requeue_unsent(wechat_stack.sessions, broker, stale_after=timedelta(0)) == 2
     broker("wechat.send_texts", [first + second, None])  # the same two again, as if the first task were only slow
     inbox = wechat_stack.standin.wait_inbox(openid, 2)
     time.sleep(1.0)  # the second pair of tasks has run too
@@ -143,7 +143,17 @@ def test_messages_recorded_while_the_broker_is_down_go_out_once_when_it_is_back(
         "工作人员：您好，材料我看过了。", "工作人员：周三上午来办就行。"] == [m["text"]["content"] for m in inbox]
     rows = settled_rows(wechat_stack, openid, 2)
     assert [(r.id, r.status, r.attempts) for r in rows] == [(first[0], "sent", 1), (second[0], "sent", 1)]
-    assert sweep.requeue_unsent(wechat_stack.sessions, broker, older_than=timedelta(0)) == 0
+    assert sweep.requeue_unsent(wechat_stack.sessions, broker, stale_after=timedelta(0)) == 0
+
+    # A worker died in the middle of sending: the row stays `sending` until the sweep calls it stalled.
+    [third] = down.deliver(openid, [BotMessage(text="工作人员：还有问题随时找我。")], reason="agent")
+    with wechat_stack.sessions.begin() as sess:
+        long_ago = sess.scalar(select(func.now())).replace(tzinfo=None) - timedelta(minutes=11)
+        sess.execute(update(OutboundMessage).where(OutboundMessage.id == third)
+                     .values(status="sending", attempts=1, last_attempt_at=long_ago))
+    assert sweep.requeue_unsent(wechat_stack.sessions, broker) == 1
+    assert wechat_stack.standin.wait_inbox(openid, 3)[-1]["text"]["content"] == "工作人员：还有问题随时找我。"
+    assert [(r.status, r.attempts) for r in settled_rows(wechat_stack, openid, 3)][-1] == ("sent", 2)
 
 
 def test_a_reply_longer_than_wechat_allows_is_split(wechat_stack):

@@ -12,7 +12,8 @@ from web.orm import Base
 class OutboundMessage(Base):
     """One message to one resident and its result.
 
-    ``status``: queued → sent | failed | window_closed | rate_limited | skipped (web chat:
+    ``status``: queued → sending (an attempt in flight, since ``last_attempt_at``) → sent |
+    failed | window_closed | rate_limited | skipped, or back to queued for a retry (web chat:
     delivered). ``errcode``/``errmsg`` are WeChat's answer; a template message's
     ``wechat_msgid`` is matched by the TEMPLATESENDJOBFINISH event, which fills
     ``receipt_status`` (success, failed:user block, failed:system failed).
@@ -30,6 +31,7 @@ class OutboundMessage(Base):
     errcode: Mapped[int | None] = mapped_column(default=None)
     errmsg: Mapped[str | None] = mapped_column(String(200), default=None)
     attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     fallback_for: Mapped[int | None] = mapped_column(default=None)  # the message a template replaced (45015)
     wechat_msgid: Mapped[int | None] = mapped_column(BigInteger, default=None, index=True)
     receipt_status: Mapped[str | None] = mapped_column(String(40), default=None)

@@ -1,37 +1,50 @@
-"""WeChat messages whose task never reached the broker (Redis was down when they were
-recorded, or lost the task): ``queued``, never attempted, and older than a task normally
-waits. Celery beat runs :func:`requeue_unsent` every minute (``wechat.requeue_unsent``), so
-such a message goes out once the broker is back, in order per resident. The senders' claim
-(``web/outbound/wechat_sender.py``) keeps a message that was only slow from going out twice.
+"""WeChat messages whose sending task is gone: Celery beat runs :func:`requeue_unsent` every
+minute (``wechat.requeue_unsent``) and queues their tasks again, texts per resident in id order.
+
+* never attempted and older than a task normally waits (``STALE_AFTER``): Redis was down
+  when the message was recorded, or lost the task;
+* stalled (``STALLED_AFTER``, longer than every retry of a task together): still ``queued``
+  for a retry whose task was lost, or left ``sending`` by a worker that died mid-call —
+  those go back to ``queued`` first. A message that may have reached WeChat before its
+  worker died can thus arrive twice; never none.
+
+The senders' claim (``web/outbound/wechat_sender.py``) keeps a message that was only slow
+from going out twice.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from web.outbound.models import OutboundMessage
 from web.outbound.service import Enqueue
 
 STALE_AFTER = timedelta(minutes=2)
+STALLED_AFTER = timedelta(minutes=10)  # retries wait 5 + 30 + 120 s, each call at most ~40 s
 BATCH = 500  # rows per sweep; the next minute takes the rest
 
 
-def requeue_unsent(sessions: sessionmaker, enqueue: Enqueue, older_than: timedelta = STALE_AFTER) -> int:
-    """Queue the send tasks again for never-attempted WeChat messages; returns how many messages."""
-    with sessions() as sess:
-        db_now: datetime = sess.scalar(select(func.now()))  # created_at is the database's clock, not ours
-        cutoff = db_now.replace(tzinfo=None) - older_than
-        rows = sess.execute(select(OutboundMessage.id, OutboundMessage.recipient, OutboundMessage.kind).where(
-            OutboundMessage.channel == "wechat", OutboundMessage.status == "queued", OutboundMessage.attempts == 0,
-            OutboundMessage.created_at < cutoff).order_by(OutboundMessage.id).limit(BATCH)).all()
+def requeue_unsent(sessions: sessionmaker, enqueue: Enqueue, stale_after: timedelta = STALE_AFTER,
+                   stalled_after: timedelta = STALLED_AFTER) -> int:
+    """Queue the send tasks again for WeChat messages nothing will send; returns how many messages."""
+    m = OutboundMessage
+    with sessions.begin() as sess:
+        db_now: datetime = sess.scalar(select(func.now()))  # the rows' times are the database's clock, not ours
+        now = db_now.replace(tzinfo=None)
+        stalled = m.last_attempt_at < now - stalled_after
+        rows = sess.execute(select(m.id, m.recipient, m.kind).where(m.channel == "wechat", or_(
+            and_(m.status == "queued", m.attempts == 0, m.created_at < now - stale_after),
+            and_(m.status.in_(("queued", "sending")), m.attempts > 0, stalled))).order_by(m.id).limit(BATCH)).all()
+        ids = [row.id for row in rows]
+        sess.execute(update(m).where(m.id.in_(ids), m.status == "sending", stalled).values(status="queued"))
     texts: dict[str, list[int]] = {}
     for row_id, recipient, kind in rows:
         if kind == "template":
             enqueue("wechat.send_template", [row_id])
         else:
             texts.setdefault(recipient, []).append(row_id)
-    for ids in texts.values():
-        enqueue("wechat.send_texts", [ids, None])
+    for resident_ids in texts.values():
+        enqueue("wechat.send_texts", [resident_ids, None])
     return len(rows)

@@ -1,10 +1,10 @@
 """Sending queued WeChat messages (runs in a Celery worker) and recording each result.
 
 Messages of one call go out one after another, in id order. A row that is no longer
-``queued`` is skipped, so a task redelivered after a worker crash sends nothing twice; and
-each attempt first claims its row (``attempts`` moves on from the count it read), so two
-tasks holding the same row — the broker's, and the sweep's for a message it thought lost
-(``web/outbound/sweep.py``) — never both send it.
+``queued`` is skipped: each attempt first claims its row (``queued`` → ``sending`` in one
+conditional UPDATE), so two tasks holding the same row — a redelivered one, or the sweep's
+for a message it thought lost (``web/outbound/sweep.py``) — never both send it. A row a
+dead worker left ``sending`` is the sweep's to queue again.
 When the 48-hour window is closed (45015) or a quota is hit, the rest of the turn is
 not attempted; a given fallback template is sent instead of the first closed message.
 """
@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.orm import sessionmaker
 
 from web.outbound.models import OutboundMessage
@@ -35,8 +35,8 @@ class WechatSender:
                 row = sess.get(OutboundMessage, row_id)
                 if row is None or row.status != "queued":
                     continue
-                openid, content, seen = row.recipient, str(row.body.get("content", "")), row.attempts
-            if not self._claim(row_id, seen):
+                openid, content = row.recipient, str(row.body.get("content", ""))
+            if not self._claim(row_id):
                 continue
             try:
                 self.api.send_text(openid, content)
@@ -65,8 +65,8 @@ class WechatSender:
             row = sess.get(OutboundMessage, row_id)
             if row is None or row.status != "queued":
                 return True
-            openid, body, seen = row.recipient, dict(row.body), row.attempts
-        if not self._claim(row_id, seen):
+            openid, body = row.recipient, dict(row.body)
+        if not self._claim(row_id):
             return True
         try:
             msgid = self.api.send_template(openid, body["template_id"], body.get("data") or {}, body.get("url"))
@@ -102,12 +102,12 @@ class WechatSender:
             row_id = row.id
         self.send_template(row_id)
 
-    def _claim(self, row_id: int, seen: int) -> bool:
-        """This attempt is the row's: still queued, and no other task has counted an attempt since."""
+    def _claim(self, row_id: int) -> bool:
+        """This attempt is the row's: it was still queued, and is ``sending`` now."""
         with self.sessions.begin() as sess:
             return bool(sess.execute(update(OutboundMessage).where(
-                OutboundMessage.id == row_id, OutboundMessage.status == "queued", OutboundMessage.attempts == seen)
-                .values(attempts=OutboundMessage.attempts + 1)).rowcount)
+                OutboundMessage.id == row_id, OutboundMessage.status == "queued")
+                .values(status="sending", attempts=OutboundMessage.attempts + 1, last_attempt_at=func.now())).rowcount)
 
     def _result(self, row_id: int, status: str, exc: WechatApiError | None, msgid: int | None = None) -> None:
         with self.sessions.begin() as sess:
