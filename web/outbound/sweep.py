@@ -9,7 +9,8 @@ minute (``wechat.requeue_unsent``) and queues their tasks again, texts per resid
   worker died can thus arrive twice; never none.
 
 The senders' claim (``web/outbound/wechat_sender.py``) keeps a message that was only slow
-from going out twice.
+from going out twice. Campaign messages are not this sweep's: their sender recovers its own
+claims, with the consent, cap and quiet-hour checks that go with them (web/policy/delivery.py).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from web.outbound.service import Enqueue
 
 STALE_AFTER = timedelta(minutes=2)
 STALLED_AFTER = timedelta(minutes=10)  # retries wait 5 + 30 + 120 s, each call at most ~40 s
+CAMPAIGN = "campaign"  # the reason web/policy/delivery.py records its messages under
 BATCH = 500  # rows per sweep; the next minute takes the rest
 
 
@@ -34,7 +36,7 @@ def requeue_unsent(sessions: sessionmaker, enqueue: Enqueue, stale_after: timede
         db_now: datetime = sess.scalar(select(func.now()))  # the rows' times are the database's clock, not ours
         now = db_now.replace(tzinfo=None)
         stalled = m.last_attempt_at < now - stalled_after
-        rows = sess.execute(select(m.id, m.recipient, m.kind).where(m.channel == "wechat", or_(
+        rows = sess.execute(select(m.id, m.recipient, m.kind).where(m.channel == "wechat", m.reason != CAMPAIGN, or_(
             and_(m.status == "queued", m.attempts == 0, m.created_at < now - stale_after),
             and_(m.status.in_(("queued", "sending")), m.attempts > 0, stalled))).order_by(m.id).limit(BATCH)).all()
         ids = [row.id for row in rows]
