@@ -83,6 +83,13 @@ def test_every_setting_a_service_reads_is_set_for_production(name):
     assert not missing, f"{name} reads {missing} but docker-compose.yml leaves them at a developer's default"
 
 
+def test_the_env_example_names_every_variable_compose_reads():
+    example = {line.split("=", 1)[0] for line in (ROOT / "deploy" / "env.example").read_text().splitlines()
+               if line and not line.startswith("#")}
+    read = set(re.findall(r"\$\{(\w+):[?-]", (ROOT / "docker-compose.yml").read_text()))
+    assert read and read == example, f"missing: {sorted(read - example)}, not read: {sorted(example - read)}"
+
+
 def test_every_long_running_service_has_a_healthcheck():
     for name, service in COMPOSE["services"].items():
         if service.get("restart") == "no":
