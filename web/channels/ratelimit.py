@@ -1,9 +1,15 @@
-"""Per-resident rate limit: at most N messages a minute, counted in Redis across all web processes."""
+"""Per-resident rate limit: at most N messages a minute, counted in Redis across all web processes.
+
+Without Redis nobody is limited: a resident is never turned away because the counter is down.
+"""
 from __future__ import annotations
 
+import logging
 import time
 
 import redis
+
+log = logging.getLogger(__name__)
 
 
 class RateLimiter:
@@ -19,5 +25,9 @@ class RateLimiter:
         pipe = self.redis.pipeline()
         pipe.incr(key)
         pipe.expire(key, self.window * 2)
-        count, _ = pipe.execute()
+        try:
+            count, _ = pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("rate limit not checked, redis unavailable", extra={"error": type(exc).__name__})
+            return True
         return int(count) <= self.limit

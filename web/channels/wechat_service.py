@@ -6,6 +6,10 @@ if the bot's turn is ready within the budget (``WECHAT_REPLY_BUDGET``) and fits 
 one message it is the passive reply, otherwise WeChat gets ``success`` at once and
 the turn goes out through ``Outbound`` (the customer-service API, from Celery).
 ``dedupe.ReplyLedger`` makes sure each delivery is processed once and answered once.
+
+Without Redis there is no ledger, and no bot either (Rasa keeps its conversations there):
+subscriptions and receipts are still recorded, and a message for the bot is kept in the
+transcript while the resident is told so and asked to send it again later.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
+import redis
 from sqlalchemy.orm import sessionmaker
 
 from web.channels import wechat_menu, wechat_text
@@ -53,7 +58,11 @@ class WechatChannel:
 
     def answer(self, incoming: Incoming) -> str | None:
         key = incoming.dedupe_key
-        if not self.ledger.claim(key):
+        try:
+            fresh = self.ledger.claim(key)
+        except redis.RedisError:
+            return self._without_redis(incoming)
+        if not fresh:
             return self._answer_retry(key, incoming.openid)
         try:
             action = self._dispatch(incoming)
@@ -66,10 +75,23 @@ class WechatChannel:
         self.ledger.release(key)
         return action.text or None
 
+    def _without_redis(self, msg: Incoming) -> str | None:
+        log.error("redis unavailable: wechat message answered without the bot", extra={"kind": msg.kind})
+        try:
+            action = self._dispatch(msg, redis_up=False)
+            if isinstance(action, Inbound):
+                told = channel_text("unavailable")
+                self.router.record_unanswered(action, told, "redis_unavailable")
+                action = Reply(told)
+        except Exception:  # the database is down too: nothing can be kept, and the resident is not told it was
+            log.exception("wechat message could not be recorded", extra={"kind": msg.kind})
+            action = Reply(channel_text("failure"))
+        return action.text or None
+
     # -- what a message means -------------------------------------------------------------
-    def _dispatch(self, msg: Incoming) -> Inbound | Reply:
+    def _dispatch(self, msg: Incoming, redis_up: bool = True) -> Inbound | Reply:
         if msg.kind == "event":
-            return self._event(msg)
+            return self._event(msg, redis_up)
         if not self.limiter.allow(msg.openid):
             return Reply(channel_text("rate_limited"))
         if msg.kind in ("text", "voice"):
@@ -79,7 +101,7 @@ class WechatChannel:
             if len(said) > MAX_TEXT:
                 return Reply(channel_text("too_long"))
             metadata = {"input": "voice"} if msg.kind == "voice" else {}
-            sent = self.choices.resolve(msg.openid, said) or as_words(said)
+            sent = (self.choices.resolve(msg.openid, said) if redis_up else None) or as_words(said)
             return Inbound(CHANNEL, msg.openid, sent, metadata, transcript=said if sent != said else None)
         if msg.kind == "location":
             if msg.latitude is None or msg.longitude is None:
@@ -90,7 +112,7 @@ class WechatChannel:
                            transcript=f"[位置] {msg.label or ''} ({msg.latitude}, {msg.longitude})")
         return Reply(channel_text("non_text"))  # image, video, link, file …
 
-    def _event(self, msg: Incoming) -> Inbound | Reply:
+    def _event(self, msg: Incoming, redis_up: bool) -> Inbound | Reply:
         if msg.event in ("subscribe", "subscribe_scan"):
             with self.sessions.begin() as sess:
                 consent.record_subscribe(sess, msg.openid)
@@ -100,7 +122,7 @@ class WechatChannel:
                 consent.record_unsubscribe(sess, msg.openid)
             return Reply()
         if msg.event == "templatesendjobfinish":
-            record_receipt(self.sessions, msg.msg_id, msg.status, self.receipts)
+            record_receipt(self.sessions, msg.msg_id, msg.status, self.receipts if redis_up else None)
             return Reply()
         item = (wechat_menu.for_click(msg.event_key) if msg.event == "click"
                 else wechat_menu.for_view(msg.event_key) if msg.event == "view" else None)

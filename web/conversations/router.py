@@ -90,6 +90,19 @@ class Router:
             shown = self._bot_lines(sess, conv_id, turn.messages)
         return shown
 
+    def record_unanswered(self, inbound: Inbound, told: str, reason: str) -> None:
+        """A message neither the bot nor the desk could take (a dependency is down): kept in the
+        transcript with what the resident was told, so that nothing they said is lost."""
+        with self.sessions.begin() as sess:
+            conv = conversation_for(sess, inbound.channel, inbound.sender_id)
+            conv.last_message_at = datetime.now()
+            meta = {"unanswered": reason, **({"sent_to_bot": inbound.text} if inbound.transcript else {})}
+            sess.add(Message(conversation_id=conv.id, author="resident", text=inbound.transcript or inbound.text, meta=meta))
+            sess.flush()
+            sess.add(Message(conversation_id=conv.id, author="bot", text=told, meta={}))
+            conv_id = conv.id
+        log.warning("message kept unanswered", extra={"conversation": conv_id, "reason": reason})
+
     @staticmethod
     def _bot_lines(sess: Session, conv_id: int, messages: list[BotMessage]) -> list[BotMessage]:
         """Apply the side effects the bot asked for; record and return what the resident sees."""
