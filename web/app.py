@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import redis
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common import logging_setup, settings
 from common.db import Database
 from common.health import health_blueprint
+from common.redis_client import connect as connect_redis
 from web.channels import chat_page, rest, wechat
 from web.channels.choices import Choices
 from web.channels.dedupe import ReplyLedger
@@ -41,7 +41,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     database = Database(config.database_url)
     database.init_app(app)
-    redis_client = redis.Redis.from_url(config.redis_url)
+    redis_client = connect_redis(config.redis_url)
     rasa = RasaClient(config.rasa_urls, config.rasa_token)
     router = Router(database.sessions, rasa, rewrite=policy_reply.rewrite)
     outbound = Outbound(database.sessions, redis_client)

@@ -8,9 +8,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import redis
 
-from common import settings
+from common import redis_client, settings
 from common.db import Database
 from web.channels.dedupe import ReplyLedger
 from web.channels.texts import text as channel_text
@@ -28,7 +27,7 @@ OWED_AFTER = 60  # seconds an owed reply may wait for its turn (the bot's own ti
 @cache
 def _sender() -> WechatSender:
     config = settings.load()
-    client = redis.Redis.from_url(config.redis_url)
+    client = redis_client.connect(config.redis_url)
     api = WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret)
     return WechatSender(Database(config.database_url).sessions, api, EarlyReceipts(client))
 
@@ -36,7 +35,7 @@ def _sender() -> WechatSender:
 @cache
 def _owed_parts() -> tuple[ReplyLedger, Outbound]:
     config = settings.load()
-    client = redis.Redis.from_url(config.redis_url)
+    client = redis_client.connect(config.redis_url)
     return ReplyLedger(client), Outbound(Database(config.database_url).sessions, client)
 
 

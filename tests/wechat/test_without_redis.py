@@ -1,10 +1,13 @@
-"""Redis down (a real refused connection): /wechat and the web chat answer, keep what the
-resident said, and say so; subscriptions and receipts are still recorded."""
+"""Redis down (a real refused connection) or hanging (a server that never answers): /wechat
+and the web chat answer in time, keep what the resident said, and say so; subscriptions and
+receipts are still recorded."""
 from __future__ import annotations
 
 import dataclasses
+import socket
 import time
 import uuid
+from collections.abc import Iterator
 
 import defusedxml.ElementTree as SafeET
 import pytest
@@ -23,13 +26,27 @@ TOKEN = "no-redis-token"
 
 
 @pytest.fixture
-def app(db_url, rasa_standin):
+def silent_redis() -> Iterator[str]:
+    """A Redis address that accepts connections (in the kernel's backlog) and never answers."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)
+    yield f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+    silent.close()
+
+
+def make_app(db_url: str, rasa_url: str, redis_url: str):
     upgrade("platform", db_url)
     config = dataclasses.replace(
-        app_settings.load(), database_url=db_url, redis_url=f"redis://127.0.0.1:{stack.free_port()}/0",
-        rasa_urls=(rasa_standin.url,), secret_key="no-redis", wechat_token=TOKEN, wechat_app_id="wx_noredis",
-        wechat_encoding_aes_key="", wechat_api_base="http://127.0.0.1:9", log_level="CRITICAL")
-    flask_app = create_app(config)
+        app_settings.load(), database_url=db_url, redis_url=redis_url, rasa_urls=(rasa_url,), secret_key="no-redis",
+        wechat_token=TOKEN, wechat_app_id="wx_noredis", wechat_encoding_aes_key="", wechat_api_base="http://127.0.0.1:9",
+        log_level="CRITICAL")
+    return create_app(config)
+
+
+@pytest.fixture
+def app(db_url, rasa_standin):
+    flask_app = make_app(db_url, rasa_standin.url, f"redis://127.0.0.1:{stack.free_port()}/0")  # refused
     yield flask_app
     flask_app.extensions["database"].engine.dispose()
 
@@ -75,3 +92,13 @@ def test_the_web_chat_without_redis_still_takes_messages_to_the_bot(app, rasa_st
     with app.extensions["database"].sessions() as sess:
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "web:nr-1"))
         assert [m.author for m in conv.messages][:1] == ["resident"]
+
+
+def test_a_hanging_redis_costs_a_message_seconds_not_wechats_whole_budget(postgres, rasa_standin, silent_redis):
+    flask_app = make_app(postgres.create("civic_hang"), rasa_standin.url, silent_redis)
+    try:
+        started = time.monotonic()
+        told = post(flask_app.test_client(), "o" + uuid.uuid4().hex[:27], {"MsgType": "text", "Content": "你好", "MsgId": 9})
+        assert told == channel_text("unavailable") and time.monotonic() - started < 3.5  # WeChat waits 5 s
+    finally:
+        flask_app.extensions["database"].engine.dispose()

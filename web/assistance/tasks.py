@@ -10,12 +10,11 @@ import logging
 from datetime import datetime
 from functools import cache
 
-import redis
 from celery.signals import worker_ready
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from common import settings
+from common import redis_client, settings
 from common.backoffice_client import BackofficeClient, BackofficeError, BackofficeUnavailable
 from common.db import Database
 from web.assistance.models import OutboxEntry
@@ -49,7 +48,7 @@ def _backoffice() -> BackofficeClient:
 
 @cache
 def _outbound() -> Outbound:
-    return Outbound(_sessions(), redis.Redis.from_url(_config().redis_url))
+    return Outbound(_sessions(), redis_client.connect(_config().redis_url))
 
 
 def backoff(retries: int) -> int:

@@ -21,10 +21,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import redis
 import yaml
 
-from common import settings
+from common import redis_client, settings
 from web.wechat_api import WechatApi, WechatApiError
 
 MENU_FILE = Path(__file__).with_name("wechat_menu.yml")
@@ -75,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(menu, ensure_ascii=False, indent=2))
         return 0
     config = settings.load()
-    api = WechatApi(redis.Redis.from_url(config.redis_url), config.wechat_api_base, config.wechat_app_id,
+    api = WechatApi(redis_client.connect(config.redis_url), config.wechat_api_base, config.wechat_app_id,
                     config.wechat_app_secret)
     try:
         api.create_menu(menu)

@@ -92,7 +92,7 @@ class WechatChannel:
     def _dispatch(self, msg: Incoming, redis_up: bool = True) -> Inbound | Reply:
         if msg.kind == "event":
             return self._event(msg, redis_up)
-        if not self.limiter.allow(msg.openid):
+        if redis_up and not self.limiter.allow(msg.openid):
             return Reply(channel_text("rate_limited"))
         if msg.kind in ("text", "voice"):
             said = msg.text.strip()
@@ -128,7 +128,7 @@ class WechatChannel:
                 else wechat_menu.for_view(msg.event_key) if msg.event == "view" else None)
         if item is None:
             return Reply()  # location reports, scans, unknown menu keys: nothing to say
-        if not self.limiter.allow(msg.openid):
+        if redis_up and not self.limiter.allow(msg.openid):
             return Reply(channel_text("rate_limited"))
         return Inbound(CHANNEL, msg.openid, item.trigger, {"menu": msg.event_key}, transcript=f"[菜单] {item.name}")
 

@@ -15,7 +15,7 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from common import settings
+from common import redis_client, settings
 from common.backoffice_client import BackofficeClient
 from common.db import Database
 from web.outbound.wechat_sender import EarlyReceipts
@@ -32,7 +32,7 @@ MAX_SLEEP = 1800  # a wake-up is never booked further ahead than this (below Red
 def _deps() -> tuple[sessionmaker, Engine, redis.Redis, CampaignSender]:
     config = settings.load()
     sessions = Database(config.database_url).sessions
-    client = redis.Redis.from_url(config.redis_url)
+    client = redis_client.connect(config.redis_url)
     # retries=0: a call that may have reached WeChat is never repeated here (see delivery.py)
     api = WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret, retries=0)
     sender = CampaignSender(sessions, api, RateLimiter(client), EarlyReceipts(client), links.Links(config).for_delivery)
