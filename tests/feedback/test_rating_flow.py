@@ -1,7 +1,7 @@
 """好差评 in real conversations: web → Rasa (platform channel) → actions → web side effect → database.
 
-The platform asks for a rating through Rasa's HTTP API (``feedback_request``, as a handback
-does: web/handoff/handback.py); the resident answers through the web chat."""
+The platform asks for a rating as a handback does (``web.handoff.handback.start``:
+``feedback_request`` through the platform channel); the resident answers through the web chat."""
 from __future__ import annotations
 
 import uuid
@@ -15,7 +15,8 @@ from common.db import make_engine
 from web.analytics.models import AnalyticsEvent
 from web.conversations.models import Conversation
 from web.feedback.models import Rating
-from web.handoff.rasa_api import RasaApi
+from web.handoff import handback
+from web.rasa_client import RasaClient
 
 pytestmark = pytest.mark.stack
 
@@ -27,9 +28,11 @@ def _say(live_stack, sender: str, text: str) -> list[dict]:
 
 
 def _ask_for_rating(live_stack, sender: str) -> list[dict]:
-    """What the platform does when a task has ended: ``feedback_request`` through Rasa's API."""
-    rasa = RasaApi(tuple(live_stack.env["RASA_URL"].split(",")), live_stack.env["RASA_TOKEN"])
-    asked = rasa.trigger_intent("web:" + sender, "feedback_request", {"feedback_task": "question"})
+    """What the platform does when a task has ended: the bot is asked for ``feedback_request``."""
+    bot = RasaClient(tuple(live_stack.env["RASA_URL"].split(",")), live_stack.env["RASA_TOKEN"])
+    with sessionmaker(make_engine(live_stack.env["DATABASE_URL"])).begin() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "web:" + sender))
+        asked = handback.start(sess, bot, conv, "feedback_request", {"feedback_task": "question"})
     return [m.to_rest("web:" + sender) for m in asked]
 
 

@@ -29,13 +29,12 @@ RESIDENT = {"id": 7, "id_number": "310107194506121234", "name": "王秀英", "ge
 
 
 class StandIn:
-    """Answers like Rasa (webhook, tracker, tracker/events, trigger_intent) and the back-office's
+    """Answers like Rasa (webhook, tracker, tracker/events) and the back-office's
     resident look-up, and records every call."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict]] = []
         self.webhook_reply: list[dict] = [{"recipient_id": "x", "text": "您好"}]
-        self.trigger_reply: list[dict] = [{"recipient_id": "x", "text": "好的，我们接着预约结婚登记。请问您想约哪一天？"}]
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
@@ -49,8 +48,6 @@ class StandIn:
             if request.path.endswith(BOUND_OPENID):
                 return self._json(RESIDENT)
             return self._json({"error": "not_bound", "message": "这个微信号还没有实名绑定"}, 404)
-        if request.path.endswith("/trigger_intent"):
-            return self._json({"tracker": {}, "messages": self.trigger_reply})
         if request.path.endswith("/tracker/events"):
             return self._json({"events": []})
         if request.path.endswith("/tracker"):

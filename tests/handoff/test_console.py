@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from common import settings
+from web.analytics.models import AnalyticsEvent
 from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound
 from web.handoff import config
@@ -195,14 +196,22 @@ def test_claim_reply_note_and_hand_back_with_a_flow(app, stand_in, signed_in):
     webhook_calls = len(stand_in.paths("POST"))
     assert app.extensions["router"].handle(Inbound("wechat", "oFlow", "好的谢谢")) == []
     assert [p for p in stand_in.paths("POST")[webhook_calls:] if p.startswith("/webhooks/")] == []
+    asked = "好的，我们接着预约结婚登记。请问您想约哪一天？"
+    stand_in.webhook_reply = {"messages": [{"recipient_id": "oFlow", "text": asked}], "understanding": {
+        "intent": "marriage_book", "flows": [{"flow": "marriage_book_form", "event": "started", "step": None}]}}
     resp = client.post(f"/console/conversations/{conv_id}/close", data={
         "csrf_token": token, "outcome": "handed_back", "flow": "marriage_book", "value_marriage_type": "结婚",
         "value_date": "2026-12-02", "value_community": "not-for-this-flow"})
     assert resp.status_code == 302
     bodies = [(p.rsplit("/", 1)[-1] if not p.endswith("tracker/events") else "events", body) for m, p, body in stand_in.calls if m == "POST"]
     assert ("events", {"event": "resume"}) in bodies
-    assert ("trigger_intent", {"name": "marriage_book", "entities": {"marriage_type": "结婚", "date": "2026-12-02"}}) in bodies
-    assert delivered[-1] == ("oFlow", [BotMessage(text=stand_in.trigger_reply[0]["text"])])
+    assert ("webhook", {"sender": "oFlow", "message": '/marriage_book{"marriage_type": "结婚", "date": "2026-12-02"}',
+                        "metadata": {"channel": "wechat"}}) == bodies[-1]  # after the resume, like a resident's message
+    assert delivered[-1] == ("oFlow", [BotMessage(text=asked)])
+    with app.extensions["database"].sessions() as sess:  # the flow counts as started; nobody wrote a message
+        kinds = [(e.kind, e.flow) for e in sess.scalars(select(AnalyticsEvent).where(AnalyticsEvent.conversation_id == conv_id)
+                                                        .order_by(AnalyticsEvent.id))]
+    assert ("flow_started", "marriage_book_form") in kinds and not [k for k, _ in kinds if k == "message_in"]
     with app.extensions["database"].sessions() as sess:
         conv = sess.get(Conversation, conv_id)
         ticket = sess.scalar(select(Ticket))

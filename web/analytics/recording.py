@@ -52,11 +52,21 @@ def record_turn(sess: Session, conversation_id: int, channel: str, understanding
         "step": _short(understanding.get("requested_slot"), 60),
         "detail": {"entities": sorted({e.get("entity") for e in understanding.get("entities") or [] if e.get("entity")})},
     })]
-    for flow in understanding.get("flows") or []:
-        if flow.get("event") in ("started", "completed", "abandoned"):
-            rows.append(_row("flow_" + flow["event"], conversation_id, None,
-                             {**common, "flow": _short(flow.get("flow"), 60), "step": _short(flow.get("step"), 60)}))
-    sess.connection().execute(insert(AnalyticsEvent.__table__), rows)
+    sess.connection().execute(insert(AnalyticsEvent.__table__), rows + _flow_rows(conversation_id, common, understanding))
+
+
+def record_flows(sess: Session, conversation_id: int, channel: str, understanding: dict[str, Any]) -> None:
+    """The flows a turn the platform started (not a resident message, e.g. a rating after a
+    handoff) began or ended."""
+    rows = _flow_rows(conversation_id, {"channel": channel, "district": _short(understanding.get("district"))}, understanding)
+    if rows:
+        sess.connection().execute(insert(AnalyticsEvent.__table__), rows)
+
+
+def _flow_rows(conversation_id: int, common: dict[str, Any], understanding: dict[str, Any]) -> list[dict[str, Any]]:
+    return [_row("flow_" + flow["event"], conversation_id, None,
+                 {**common, "flow": _short(flow.get("flow"), 60), "step": _short(flow.get("step"), 60)})
+            for flow in understanding.get("flows") or [] if flow.get("event") in ("started", "completed", "abandoned")]
 
 
 def _short(value: Any, size: int = 40) -> str | None:

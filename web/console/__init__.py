@@ -37,6 +37,6 @@ def init_app(app: Flask, config: settings.Settings, database: Database, redis_cl
     rasa = RasaApi(config.rasa_urls, config.rasa_token)
     Publisher(redis_client, rasa).install(database.sessions)
     app.extensions["console"] = ConsoleServices(
-        rasa=rasa, backoffice=BackofficeClient(config.backoffice_url, config.backoffice_token, retries=1),
+        rasa=rasa, bot=app.extensions["router"].rasa, backoffice=BackofficeClient(config.backoffice_url, config.backoffice_token, retries=1),
         redis=redis_client, stream_slots=threading.BoundedSemaphore(STREAMS_PER_PROCESS))
     app.register_blueprint(bp)

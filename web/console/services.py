@@ -9,6 +9,7 @@ from flask import current_app
 
 from common.backoffice_client import BackofficeClient
 from web.handoff.rasa_api import RasaApi
+from web.rasa_client import RasaClient
 
 # gunicorn runs 8 threads per worker; a live stream holds one for its lifetime, so at
 # most this many streams per process, the other threads stay free for requests.
@@ -18,6 +19,7 @@ STREAMS_PER_PROCESS = 4
 @dataclass(frozen=True)
 class ConsoleServices:
     rasa: RasaApi
+    bot: RasaClient  # the platform channel, for the flows a handback starts
     backoffice: BackofficeClient
     redis: redis.Redis
     stream_slots: threading.BoundedSemaphore

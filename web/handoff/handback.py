@@ -3,25 +3,29 @@
 Rasa's tracker is resumed with its own ``resume`` event (it was paused with ``pause``
 when the conversation was queued), so the bot's history stays whole. Handing back
 may start a flow with values the agent already knows (e.g. took the booking details
-on the phone): Rasa's ``trigger_intent`` with those values as entities; the bot's
-replies go into the transcript and, through :mod:`web.outbound`, to the resident.
+on the phone), and otherwise the bot asks for a rating: either is the flow's intent with
+those values as entities, sent through the platform channel like a resident's message
+(so the flows it starts are recorded for analytics as any other's, but no resident line
+is); the bot's replies go into the transcript and, through :mod:`web.outbound`, to the resident.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from web.analytics import recording
 from web.conversations import side_effects
 from web.conversations.models import Conversation
 from web.handoff import config, queue
 from web.handoff.models import Agent, Ticket
-from web.handoff.rasa_api import RasaApi
-from web.rasa_client import BotMessage
+from web.handoff.rasa_api import RasaApi, RasaApiError
+from web.rasa_client import BotMessage, RasaClient, RasaUnavailable
 
 
-def finish(sess: Session, rasa: RasaApi, ticket: Ticket, actor: Agent, outcome: str, now: datetime,
+def finish(sess: Session, rasa: RasaApi, bot: RasaClient, ticket: Ticket, actor: Agent, outcome: str, now: datetime,
            flow: config.Flow | None = None, values: dict[str, str] | None = None) -> tuple[Conversation, list[BotMessage]]:
     """Close the ticket, resume the bot and, when handing back, start ``flow``; otherwise
     the bot offers the resident a rating of the agent's service. Returns the
@@ -31,12 +35,12 @@ def finish(sess: Session, rasa: RasaApi, ticket: Ticket, actor: Agent, outcome: 
     rasa.resume(conv.sender_id)
     if outcome != "handed_back":
         # 好差评 for the agent's service (the bot skips it in a sensitive conversation).
-        replies = rasa.trigger_intent(conv.sender_id, "feedback_request", {"feedback_task": "handoff"})
+        replies = start(sess, bot, conv, "feedback_request", {"feedback_task": "handoff"})
     elif flow is None:
         replies = [BotMessage(text=config.desk().texts["handed_back"])]
     else:
         entities = {name: value.strip() for name, value in (values or {}).items() if name in flow.entities and value.strip()}
-        replies = rasa.trigger_intent(conv.sender_id, flow.intent, entities)
+        replies = start(sess, bot, conv, flow.intent, entities)
     shown: list[BotMessage] = []
     for reply in replies:
         applied = side_effects.apply(sess, conv, reply.custom) if reply.custom else side_effects.Applied({})
@@ -45,3 +49,13 @@ def finish(sess: Session, rasa: RasaApi, ticket: Ticket, actor: Agent, outcome: 
             queue.say(sess, conv, "bot", reply.text, {"custom": applied.custom} if applied.custom else {})
             shown.append(reply)
     return conv, shown
+
+
+def start(sess: Session, bot: RasaClient, conv: Conversation, intent: str, entities: dict[str, str]) -> list[BotMessage]:
+    """The platform starts ``intent`` in the bot for this resident; the bot's replies."""
+    try:
+        turn = bot.exchange(conv.sender_id, "/" + intent + json.dumps(entities, ensure_ascii=False), {"channel": conv.channel})
+    except RasaUnavailable as exc:
+        raise RasaApiError(str(exc)) from exc
+    recording.record_flows(sess, conv.id, conv.channel, turn.understanding)
+    return turn.messages

@@ -45,8 +45,3 @@ class RasaApi:
 
     def resume(self, sender_id: str) -> None:
         self._call("POST", sender_id, "tracker/events", json={"event": "resume"})
-
-    def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, str]) -> list[BotMessage]:
-        """Start a flow as if the resident had said ``intent`` with these values; the bot's replies."""
-        body = self._call("POST", sender_id, "trigger_intent", json={"name": intent, "entities": entities})
-        return [BotMessage.from_rasa(m) for m in body.get("messages") or []]
