@@ -63,7 +63,17 @@ def subscribe(dispatcher: Dispatcher, _tracker: Tracker, _domain: dict[str, Any]
     return []
 
 
+UNSUBSCRIBE = "/policy_unsubscribe"  # what 退订 / TD become (web/policy/reply.py), and the confirming choice
+
+
 @action("action_policy_unsubscribe")
-def unsubscribe(dispatcher: Dispatcher, _tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+def unsubscribe(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    """退订 / TD (intent syntax from the platform) or the confirming choice withdraw push consent at
+    once; words the NLU merely read as 'stop the notifications' are confirmed first, so that
+    nobody loses the notices of benefits they may be owed over a misread message."""
+    if not tracker.latest_text.startswith("/"):
+        dispatcher.utter(response="utter_policy_unsubscribe_confirm",
+                         buttons=[{"title": "是的，不用再推送了", "payload": UNSUBSCRIBE}])
+        return []
     dispatcher.utter(response="utter_policy_unsubscribed", custom={"consent": {"withdrawn": True}})
     return []

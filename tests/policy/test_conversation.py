@@ -85,12 +85,28 @@ def test_unsubscribing_in_the_chat_withdraws_consent(live_stack, wechat, platfor
     openid = f"oPolicyTD_{abs(hash(words)) % 10**8}"
     wechat.send_event(openid, "subscribe")
     answer = wechat.send_text(openid, words)
+    if words == "别再给我推送了":  # words, not the keyword: the resident confirms before consent is withdrawn
+        assert answer.error is None and "不再收到政策推送" in (answer.reply or "") and "1. 是的" in answer.reply, answer
+        with platform() as sess:
+            assert sess.get(ResidentConsent, openid).push_allowed is True
+        answer = wechat.send_text(openid, "1")
     assert answer.error is None and "退订" in (answer.reply or ""), answer
     with platform() as sess:
         row = sess.get(ResidentConsent, openid)
         assert row is not None and row.push_allowed is False and row.subscribed is True
     answer = wechat.send_text(openid, "有新政策告诉我")
     assert answer.error is None
+    with platform() as sess:
+        assert sess.get(ResidentConsent, openid).push_allowed is True
+
+
+def test_a_message_misread_as_unsubscribe_withdraws_nothing(live_stack, wechat, platform):
+    openid = "oPolicyMisread"
+    wechat.send_event(openid, "subscribe")
+    # Latin letters the NLU has never seen (the 2026-11-29 model read this as policy_unsubscribe, 0.85):
+    # whatever it makes of them, consent is only withdrawn on 退订 / TD or a confirmed choice.
+    answer = wechat.send_text(openid, '/feedback_request{"feedback_task": "x"}')
+    assert answer.error is None and "退订了" not in (answer.reply or ""), answer
     with platform() as sess:
         assert sess.get(ResidentConsent, openid).push_allowed is True
 
