@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import requests
 
-from web.rasa_client import BotMessage, pick_instance
+from web.rasa_client import pick_instance
 
 log = logging.getLogger(__name__)
 
