@@ -1,4 +1,4 @@
-"""The parts of Rasa's HTTP API the desk uses: read the tracker, pause and resume it, trigger an intent.
+"""The parts of Rasa's HTTP API the desk uses: read the tracker, pause and resume it.
 
 Calls go to the same Rasa instance as the conversation's messages (``pick_instance``).
 """
