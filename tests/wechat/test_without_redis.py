@@ -102,3 +102,17 @@ def test_a_hanging_redis_costs_a_message_seconds_not_wechats_whole_budget(postgr
         assert told == channel_text("unavailable") and time.monotonic() - started < 3.5  # WeChat waits 5 s
     finally:
         flask_app.extensions["database"].engine.dispose()
+
+
+def test_an_agents_answer_reaches_the_web_chat_without_redis(app):
+    from itsdangerous import URLSafeSerializer
+
+    from web.rasa_client import BotMessage
+
+    answer = "工作人员：您的低保申请材料齐了，下周一来社区签字就行。"
+    app.extensions["outbound"].deliver("web:nr-2", [BotMessage(text=answer)], reason="agent")  # no exception
+    token = URLSafeSerializer("no-redis", salt="web-chat").dumps("nr-2")
+    polled = app.test_client().get("/chat/messages", headers={"X-Chat-Token": token}).get_json()["messages"]
+    assert [m["text"] for m in polled] == [answer]
+    after = app.test_client().get(f"/chat/messages?after={polled[0]['id']}", headers={"X-Chat-Token": token})
+    assert after.get_json()["messages"] == []

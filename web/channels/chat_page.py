@@ -19,7 +19,7 @@ from web.outbound.mailbox import Mailbox
 bp = Blueprint("chat_page", __name__, template_folder="templates", static_folder="static",
                static_url_path="/chat/static")
 
-_ENTRY_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+_ENTRY_ID = re.compile(r"^\d{1,18}$")
 
 
 def _signer() -> URLSafeSerializer:
@@ -41,5 +41,5 @@ def messages():
     after = request.args.get("after") or None
     if after is not None and not _ENTRY_ID.match(after):
         return jsonify(error="bad_request", message="after 参数不正确"), 400
-    entries = Mailbox(current_app.extensions["redis"]).after(sender_id(sender), after)
+    entries = Mailbox(current_app.extensions["database"].sessions).after(sender_id(sender), int(after) if after else None)
     return jsonify(messages=[{"id": entry_id, **payload} for entry_id, payload in entries])

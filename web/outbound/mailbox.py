@@ -1,36 +1,27 @@
-"""The web chat's mailbox: messages for a web resident outside a request, read by polling.
+"""The web chat's mailbox: what was delivered to a web resident outside a request (an agent's
+answer, a notification), read by the chat page's polling.
 
-A Redis stream per conversation (``XADD`` with an approximate cap, a week's expiry);
-the chat page asks for the entries after the last id it has seen.
+It is the conversation's ``outbound_message`` rows (channel ``web``) after the last id the page
+has seen: the database's own record, so nothing is lost while Redis is down, and retention
+clears it with the rest (web/retention).
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import redis
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
 
-MAX_ENTRIES = 200
-TTL = 7 * 24 * 3600
+from web.outbound.models import OutboundMessage
 
 
 class Mailbox:
-    def __init__(self, client: redis.Redis) -> None:
-        self.redis = client
+    def __init__(self, sessions: sessionmaker) -> None:
+        self.sessions = sessions
 
-    @staticmethod
-    def _key(sender_id: str) -> str:
-        return f"chat:mailbox:{sender_id}"
-
-    def put(self, sender_id: str, payload: dict[str, Any]) -> str:
-        key = self._key(sender_id)
-        pipe = self.redis.pipeline()
-        pipe.xadd(key, {"m": json.dumps(payload, ensure_ascii=False)}, maxlen=MAX_ENTRIES, approximate=True)
-        pipe.expire(key, TTL)
-        entry_id, _ = pipe.execute()
-        return entry_id.decode("ascii")
-
-    def after(self, sender_id: str, last_id: str | None, limit: int = 50) -> list[tuple[str, dict[str, Any]]]:
-        start = f"({last_id}" if last_id else "-"
-        entries = self.redis.xrange(self._key(sender_id), min=start, max="+", count=limit)
-        return [(entry_id.decode("ascii"), json.loads(fields[b"m"])) for entry_id, fields in entries]
+    def after(self, sender_id: str, last_id: int | None, limit: int = 50) -> list[tuple[int, dict[str, Any]]]:
+        m = OutboundMessage
+        with self.sessions() as sess:
+            rows = sess.execute(select(m.id, m.body).where(m.channel == "web", m.recipient == sender_id, m.id > (last_id or 0))
+                                .order_by(m.id).limit(limit)).all()
+        return [(row_id, dict(body)) for row_id, body in rows]

@@ -3,7 +3,7 @@
 ``Outbound.deliver(sender_id, messages, reason)`` is what the WeChat channel (slow
 replies), the handoff console (agent replies), the campaigns and the outbox call.
 A conversation's sender id says the channel: ``web:<id>`` is the web chat (its
-mailbox, read by the chat page), anything else is a WeChat openid (the
+mailbox, read by the chat page: the rows themselves, web/outbound/mailbox.py), anything else is a WeChat openid (the
 customer-service API, from a Celery task, in order). Every message is recorded in
 ``outbound_message`` before it leaves and updated with its result. When the broker (Redis)
 cannot take the task, the message stays ``queued`` and is sent by the sweep once it can
@@ -23,7 +23,6 @@ from sqlalchemy.orm import sessionmaker
 
 from web.channels import wechat_text
 from web.channels.choices import Choices
-from web.outbound.mailbox import Mailbox
 from web.outbound.models import OutboundMessage
 from web.rasa_client import BotMessage
 
@@ -53,7 +52,7 @@ def celery_enqueue(task: str, args: list[Any]) -> None:
 class Outbound:
     def __init__(self, sessions: sessionmaker, client: redis.Redis, enqueue: Enqueue = celery_enqueue) -> None:
         self.sessions, self.enqueue = sessions, enqueue
-        self.mailbox, self.choices = Mailbox(client), Choices(client)
+        self.choices = Choices(client)
 
     def deliver(self, sender_id: str, messages: Sequence[BotMessage], reason: str,
                 fallback: Template | None = None, ref: str | None = None) -> list[int]:
@@ -106,6 +105,5 @@ class Outbound:
                                       body=payload, status="delivered", attempts=1, sent_at=datetime.now())
                 sess.add(row)
                 sess.flush()
-                self.mailbox.put(sender_id, payload)
                 ids.append(row.id)
         return ids
