@@ -8,6 +8,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import redis
+from sqlalchemy.orm import sessionmaker
 
 from common import redis_client, settings
 from common.db import Database
@@ -25,18 +27,25 @@ OWED_AFTER = 60  # seconds an owed reply may wait for its turn (the bot's own ti
 
 
 @cache
+def _sessions() -> sessionmaker:
+    return Database(settings.load().database_url).sessions
+
+
+@cache
+def _redis() -> redis.Redis:
+    return redis_client.connect(settings.load().redis_url)
+
+
+@cache
 def _sender() -> WechatSender:
     config = settings.load()
-    client = redis_client.connect(config.redis_url)
-    api = WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret)
-    return WechatSender(Database(config.database_url).sessions, api, EarlyReceipts(client))
+    api = WechatApi(_redis(), config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret)
+    return WechatSender(_sessions(), api, EarlyReceipts(_redis()))
 
 
 @cache
 def _owed_parts() -> tuple[ReplyLedger, Outbound]:
-    config = settings.load()
-    client = redis_client.connect(config.redis_url)
-    return ReplyLedger(client), Outbound(Database(config.database_url).sessions, client)
+    return ReplyLedger(_redis()), Outbound(_sessions(), _redis())
 
 
 @celery_app.task(name="wechat.owed_replies")
@@ -55,7 +64,7 @@ def owed_replies() -> int:
 @celery_app.task(name="wechat.requeue_unsent")
 def requeue_unsent() -> int:
     """WeChat messages recorded while the broker was down are queued again (web/outbound/sweep.py)."""
-    return sweep.requeue_unsent(_sender().sessions, celery_enqueue)
+    return sweep.requeue_unsent(_sessions(), celery_enqueue)
 
 
 def _countdown(retries: int) -> int:

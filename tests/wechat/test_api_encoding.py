@@ -39,7 +39,7 @@ def test_customer_service_and_template_messages_reach_the_resident_as_written():
         assert custom["text"]["content"] == TEXT
         assert template["data"] == {"first": {"value": "您可能可以领高龄津贴"}, "remark": {"value": "回复“申请”即可办理"}}
         # The stand-in is no softer than WeChat: the same call with escaped Chinese arrives garbled.
-        token = standin.tokens and next(iter(standin.tokens))
+        token = next(iter(standin.tokens))  # the one the client fetched
         requests.post(api_base + "/cgi-bin/message/custom/send", params={"access_token": token}, timeout=5,
                       json={"touser": openid, "msgtype": "text", "text": {"content": "您好"}})
         assert standin.inbox(openid)[-1]["text"]["content"] == "\\u60a8\\u597d"

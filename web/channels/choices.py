@@ -30,8 +30,8 @@ _CHINESE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6
 _NUMBER = re.compile(r"^(?:第|选)?\s*([0-9０-９]{1,2}|[一二两三四五六七八九十])\s*(?:个|项|条|号)?\s*[.。、]?$")
 
 
-# Intents that reach Rasa only from the platform, through Rasa's HTTP API: the rating a
-# finished task or a handback asks for (web/handoff/handback.py). A resident who could send
+# Intents only the platform sends Rasa: the rating a finished task or a handback asks for
+# (web/handoff/handback.start). A resident who could send
 # them would rate tasks that never happened.
 PLATFORM_INTENTS = frozenset({"feedback_request"})
 _INTENT_SYNTAX = re.compile(r"^/([^{@]+)")  # the intent name, as Rasa's regex message handler reads it

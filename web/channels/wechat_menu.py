@@ -93,6 +93,5 @@ def for_view(url: str) -> MenuItem | None:
     return _load()[1].get(url)
 
 
-
 if __name__ == "__main__":
     sys.exit(main())

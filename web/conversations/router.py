@@ -45,6 +45,18 @@ def conversation_for(sess: Session, channel: str, sender_id: str) -> Conversatio
     return conv
 
 
+def resident_line(sess: Session, inbound: Inbound, meta: dict[str, Any] | None = None) -> tuple[Conversation, Message]:
+    """The resident's message in the transcript (what they wrote; what the bot was sent, if
+    that differs, in ``meta.sent_to_bot``), flushed so it has its id."""
+    conv = conversation_for(sess, inbound.channel, inbound.sender_id)
+    conv.last_message_at = datetime.now()
+    said = Message(conversation_id=conv.id, author="resident", text=inbound.transcript or inbound.text,
+                   meta={**(meta or {}), **({"sent_to_bot": inbound.text} if inbound.transcript else {})})
+    sess.add(said)
+    sess.flush()
+    return conv, said
+
+
 Rewrite = Callable[[Session, Inbound], Inbound]
 
 
@@ -64,12 +76,7 @@ class Router:
         with self.sessions.begin() as sess:
             if self.rewrite is not None:
                 inbound = self.rewrite(sess, inbound)
-            conv = conversation_for(sess, inbound.channel, inbound.sender_id)
-            conv.last_message_at = datetime.now()
-            said = Message(conversation_id=conv.id, author="resident", text=inbound.transcript or inbound.text,
-                           meta={"sent_to_bot": inbound.text} if inbound.transcript else {})
-            sess.add(said)
-            sess.flush()
+            conv, said = resident_line(sess, inbound)
             state, conv_id, channel, said_id, said_meta = conv.state, conv.id, conv.channel, said.id, dict(said.meta)
             desk_replies = intake.intercept(sess, conv, said, desk_config.utcnow())
         if desk_replies is not None:
@@ -94,11 +101,7 @@ class Router:
         """A message neither the bot nor the desk could take (a dependency is down): kept in the
         transcript with what the resident was told, so that nothing they said is lost."""
         with self.sessions.begin() as sess:
-            conv = conversation_for(sess, inbound.channel, inbound.sender_id)
-            conv.last_message_at = datetime.now()
-            meta = {"unanswered": reason, **({"sent_to_bot": inbound.text} if inbound.transcript else {})}
-            sess.add(Message(conversation_id=conv.id, author="resident", text=inbound.transcript or inbound.text, meta=meta))
-            sess.flush()
+            conv, _ = resident_line(sess, inbound, {"unanswered": reason})
             sess.add(Message(conversation_id=conv.id, author="bot", text=told, meta={}))
             conv_id = conv.id
         log.warning("message kept unanswered", extra={"conversation": conv_id, "reason": reason})
