@@ -1,10 +1,11 @@
 """The queue itself: ordering, what the resident is told, claim, transfer, close, working hours, rules."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from web.console import accounts
 from web.conversations.models import Conversation, Message
@@ -187,3 +188,29 @@ def test_the_command_line_creates_an_account(platform_url, monkeypatch, capsys):
         assert agent.group.name == "救助组" and agent.password_hash != "a-long-password"
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert accounts.main(["create", "weak", "--password-stdin"]) == 1
+
+
+def test_rules_are_kept_in_memory_a_change_here_applies_at_once_one_elsewhere_within_the_ttl(sessions, monkeypatch):
+    monkeypatch.setattr(rules, "TTL", 0.5)
+    with sessions() as sess:
+        assert rules.matching(sess, "我要信访") is None  # loaded (no rules) and kept
+    with sessions.begin() as sess:  # the console's way: an ORM commit in this process
+        sess.add(HandoffRule(name="信访", keywords="信访", priority="urgent"))
+    with sessions() as sess:
+        assert rules.matching(sess, "我要信访").name == "信访"
+    # another process's change (no ORM event here): seen once the snapshot is TTL old
+    with sessions.begin() as sess:
+        sess.execute(update(HandoffRule).where(HandoffRule.name == "信访").values(active=False))
+    with sessions() as sess:
+        assert rules.matching(sess, "我要信访").name == "信访"  # still the snapshot
+        time.sleep(0.6)
+        assert rules.matching(sess, "我要信访") is None
+
+
+def test_a_rule_added_and_rolled_back_is_not_kept(sessions):
+    with sessions() as sess:
+        sess.add(HandoffRule(name="临时", keywords="临时规则", priority="normal"))
+        assert rules.matching(sess, "临时规则") is not None  # this transaction sees its own rule
+        sess.rollback()
+    with sessions() as sess:
+        assert rules.matching(sess, "临时规则") is None

@@ -92,3 +92,27 @@ def test_a_sensitive_story_goes_to_a_person_urgently_whatever_the_bot_would_make
     with sessions() as sess:
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oResident4"))
         assert (conv.state, conv.handoff_reason, conv.handoff_priority) == ("queued", "sensitive", "urgent")
+
+
+def test_an_answer_comes_before_its_transcript_lines_and_record_writes_them(sessions, rasa):
+    rasa.reply = [{"recipient_id": "x", "text": "低保这样申请……"}]
+    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    answer = router.answer(Inbound("wechat", "oEarly", "低保怎么申请"))
+    assert [r.text for r in answer.replies] == ["低保这样申请……"]
+    with sessions() as sess:
+        assert sess.scalars(select(Message)).all() == []  # nothing written before the reply
+    answer.record()
+    with sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oEarly"))
+        assert [(m.author, m.text) for m in conv.messages] == [("resident", "低保怎么申请"), ("bot", "低保这样申请……")]
+
+
+def test_a_turn_with_side_effects_is_recorded_before_it_is_answered(sessions, rasa):
+    rasa.reply = [{"recipient_id": "x", "text": "好的，这就为您转人工。", "custom": {"handoff": {"reason": "resident_request"}}}]
+    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    answer = router.answer(Inbound("wechat", "oEffects", "转人工"))
+    with sessions() as sess:  # the answer carries the place in the queue: it was written first
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oEffects"))
+        assert conv.state == "queued"
+        assert [m.author for m in conv.messages][:2] == ["resident", "bot"]
+    assert "好的，这就为您转人工。" in answer.replies[0].text and answer.replies[0].text != "好的，这就为您转人工。"

@@ -43,6 +43,18 @@ def settled_rows(stack, openid: str, count: int, timeout: float = 20.0) -> list[
                     len([r for r in rows if r.status not in ("queued", "sending")]) >= count and rows, timeout)
 
 
+def resident_lines(stack, openid: str) -> list[str]:
+    with stack.sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == openid))
+        return [m.text for m in conv.messages if m.author == "resident"] if conv else []
+
+
+def recorded(stack, openid: str, count: int) -> list[str]:
+    """The resident's transcript lines once there are ``count``: the passive reply leaves
+    before the worker thread records the turn."""
+    return wait_for(lambda: len(lines := resident_lines(stack, openid)) >= count and lines) or resident_lines(stack, openid)
+
+
 def wait_for(predicate, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -60,6 +72,24 @@ def test_a_quick_answer_is_a_passive_reply_encrypted_both_ways(wechat_stack):
     assert delivery.reply == "收到：你好"  # the stand-in decrypted it and checked signature and AppID
     assert "<Encrypt>" in delivery.raw and "收到" not in delivery.raw
     assert wechat_stack.rasa.messages_from(openid) == ["你好"]
+
+
+def test_the_passive_reply_does_not_wait_for_the_transcript(wechat_stack):
+    """The turn is recorded after the reply leaves: with the conversation's row locked by
+    someone else (a slow database), the resident is answered at once and the lines follow."""
+    openid = new_openid()
+    wechat_stack.standin.send_text(openid, "你好")  # the conversation exists
+    recorded(wechat_stack, openid, 1)
+    with wechat_stack.sessions() as holder:
+        holder.execute(select(Conversation).where(Conversation.sender_id == openid).with_for_update())
+        started = time.monotonic()
+        answer = wechat_stack.standin.send_text(openid, "低保怎么申请")
+        took = time.monotonic() - started
+        assert answer.reply and took < 2.0, (answer, took)
+        time.sleep(0.5)
+        assert resident_lines(wechat_stack, openid) == ["你好"]  # waiting behind the lock
+        holder.rollback()
+    assert recorded(wechat_stack, openid, 2) == ["你好", "低保怎么申请"]
 
 
 @pytest.mark.parametrize("case", ["forged_signature", "stale_timestamp", "wrong_appid", "entity_bomb", "oversized",
@@ -190,17 +220,13 @@ def test_buttons_are_numbered_and_a_number_picks_the_payload(wechat_stack):
     wechat_stack.rasa.behave(openid)
     wechat_stack.standin.send_text(openid, "２")
     assert wechat_stack.rasa.messages_from(openid)[-1] == '/marriage_book{"marriage_type": "离婚"}'
-    with wechat_stack.sessions() as sess:
-        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == openid))
-        assert [m.text for m in conv.messages if m.author == "resident"] == ["我要预约", "２"]
+    assert recorded(wechat_stack, openid, 2) == ["我要预约", "２"]
     wechat_stack.standin.send_text(openid, "2")  # the last turn had no buttons: a number is just text
     assert wechat_stack.rasa.messages_from(openid)[-1] == "2"
     # Intent syntax only comes from the server (choices, menus): typed, it is words for the NLU.
     wechat_stack.standin.send_text(openid, '/marriage_book{"marriage_type": "离婚", "date": "2026-01-01"}')
     assert wechat_stack.rasa.messages_from(openid)[-1] == '／marriage_book{"marriage_type": "离婚", "date": "2026-01-01"}'
-    with wechat_stack.sessions() as sess:
-        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == openid))
-        assert [m.text for m in conv.messages if m.author == "resident"][-1].startswith("/marriage_book")  # as typed
+    assert recorded(wechat_stack, openid, 4)[-1].startswith("/marriage_book")  # as typed
 
 
 def test_the_web_chat_passes_button_payloads_but_never_an_intent_only_the_platform_sends(wechat_stack):

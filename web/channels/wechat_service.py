@@ -4,7 +4,9 @@
 ``success``. Messages for the bot go through the routing point in a worker thread;
 if the bot's turn is ready within the budget (``WECHAT_REPLY_BUDGET``) and fits in
 one message it is the passive reply, otherwise WeChat gets ``success`` at once and
-the turn goes out through ``Outbound`` (the customer-service API, from Celery).
+the turn goes out through ``Outbound`` (the customer-service API, from Celery). The
+passive reply leaves as soon as the bot's turn is known; the worker thread writes the
+turn's transcript lines after it (``Router.answer``).
 ``dedupe.ReplyLedger`` makes sure each delivery is processed once and answered once.
 
 Without Redis there is no ledger, and no bot either (Rasa keeps its conversations there):
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
@@ -28,7 +30,7 @@ from web.channels.dedupe import DONE, PENDING, ReplyLedger, passive_text
 from web.channels.ratelimit import RateLimiter
 from web.channels.texts import text as channel_text
 from web.channels.wechat_protocol import Incoming
-from web.conversations.router import Inbound, Router
+from web.conversations.router import Answer, Inbound, Router
 from web.outbound import Outbound
 from web.outbound import consent
 from web.outbound.wechat_sender import EarlyReceipts, record_receipt
@@ -134,30 +136,37 @@ class WechatChannel:
 
     # -- the 5-second rule ------------------------------------------------------------------
     def _to_bot(self, key: str, inbound: Inbound) -> str | None:
-        future = self.pool.submit(self._run, key, inbound)
+        answer: Future[str | None] = Future()
+        self.pool.submit(self._run, key, inbound, answer)
         try:
-            return future.result(timeout=self.budget)
+            return answer.result(timeout=self.budget)
         except FutureTimeout:
             found = self.ledger.settle_async(key, inbound.sender_id)
             return None if found == PENDING else passive_text(found)
 
-    def _run(self, key: str, inbound: Inbound) -> str | None:
+    def _run(self, key: str, inbound: Inbound, answer: Future[str | None]) -> None:
+        """The bot's turn, in a worker thread: ``answer`` gets the passive reply (None: none) as
+        soon as it is known; the transcript lines the router has left are written after it."""
         try:
-            answer = self._turn(key, inbound)
-        except Exception:  # the reply could not be queued: it stays owed (wechat.owed_replies)
-            log.exception("slow reply could not be queued", extra={"channel": CHANNEL})
-            self.ledger.release(key)
-            return None
-        self.ledger.release(key, paid_to=inbound.sender_id)
-        return answer
-
-    def _turn(self, key: str, inbound: Inbound) -> str | None:
-        """Ask the bot; settle the ledger; deliver asynchronously when the passive reply is gone."""
-        try:
-            replies = self.router.handle(inbound, timeout=RASA_TIMEOUT)
+            turn = self.router.answer(inbound, timeout=RASA_TIMEOUT)
         except Exception:
             log.exception("routing failed", extra={"channel": CHANNEL})
-            replies = [BotMessage(text=channel_text("failure"))]
+            turn = Answer([BotMessage(text=channel_text("failure"))])
+        try:
+            answer.set_result(self._settle(key, inbound, turn.replies))
+        except Exception:  # the reply could not be queued: it stays owed (wechat.owed_replies)
+            log.exception("slow reply could not be queued", extra={"channel": CHANNEL})
+            answer.set_result(None)
+            self.ledger.release(key)
+            return
+        self.ledger.release(key, paid_to=inbound.sender_id)
+        try:
+            turn.record()
+        except Exception:  # the resident has the answer; Rasa's tracker keeps the turn
+            log.exception("bot turn answered but not recorded in the transcript", extra={"channel": CHANNEL})
+
+    def _settle(self, key: str, inbound: Inbound, replies: list[BotMessage]) -> str | None:
+        """Settle the ledger with the bot's turn; deliver it asynchronously when the passive reply is gone."""
         texts = wechat_text.render_turn(replies)
         self.choices.remember(inbound.sender_id, wechat_text.last_buttons(replies))
         if len(texts) <= 1:

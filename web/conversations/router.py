@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any, Callable
 
 from sqlalchemy import insert, select, text, update
@@ -36,20 +37,17 @@ class Inbound:
     transcript: str | None = None  # what the transcript shows when ``text`` is a trigger (a location, a menu tap)
 
 
-def conversation_for(sess: Session, channel: str, sender_id: str) -> Conversation:
-    conv = sess.scalar(select(Conversation).where(Conversation.sender_id == sender_id))
-    if conv is None:
-        conv = Conversation(sender_id=sender_id, channel=channel, state="bot")
-        sess.add(conv)
-        sess.flush()
-    return conv
-
-
 def resident_line(sess: Session, inbound: Inbound, meta: dict[str, Any] | None = None) -> tuple[Conversation, Message]:
     """The resident's message in the transcript (what they wrote; what the bot was sent, if
-    that differs, in ``meta.sent_to_bot``), flushed so it has its id."""
-    conv = conversation_for(sess, inbound.channel, inbound.sender_id)
-    conv.last_message_at = datetime.now()
+    that differs, in ``meta.sent_to_bot``), flushed so it has its id. The conversation is
+    found and its ``last_message_at`` moved in one statement (this runs for every message)."""
+    now = datetime.now()
+    conv = sess.scalars(update(Conversation).where(Conversation.sender_id == inbound.sender_id)
+                        .values(last_message_at=now).returning(Conversation)).one_or_none()
+    if conv is None:
+        conv = Conversation(sender_id=inbound.sender_id, channel=inbound.channel, state="bot", last_message_at=now)
+        sess.add(conv)
+        sess.flush()
     said = Message(conversation_id=conv.id, author="resident", text=inbound.transcript or inbound.text,
                    meta={**(meta or {}), **({"sent_to_bot": inbound.text} if inbound.transcript else {})})
     sess.add(said)
@@ -60,42 +58,76 @@ def resident_line(sess: Session, inbound: Inbound, meta: dict[str, Any] | None =
 Rewrite = Callable[[Session, Inbound], Inbound]
 
 
+def _visible(reply: BotMessage) -> bool:
+    return bool(reply.text or reply.buttons or reply.image)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the resident sees now, and the transcript lines still to write (``record``): a
+    channel that must answer quickly (WeChat's passive reply) sends ``replies`` first and
+    records after; ``Router.handle`` does both in turn."""
+
+    replies: list[BotMessage]
+    record: Callable[[], Any] = lambda: None
+
+
 class Router:
-    """Two short transactions per message, none held while Rasa thinks: the first records
-    the resident's line (after ``rewrite``, e.g. a reply to a campaign push) and decides bot
-    or desk; the second records the bot's lines, what it understood and its side effects.
-    The second is an asynchronous commit on PostgreSQL (``synchronous_commit = off``): its
-    rows can be rebuilt from Rasa's tracker, so a database crash in the next fraction of a
-    second may lose them but never corrupts anything, and the resident does not wait for
-    the disk. A turn with side effects (a handoff, an application) commits normally."""
+    """Two short transactions per message, none held while Rasa thinks. The first (after
+    ``rewrite``, e.g. a reply to a campaign push) decides bot or desk, and only reads when
+    it is the bot's; a message for the desk is recorded in it. The second records the
+    resident's line with what the bot understood, the bot's lines and their side effects.
+
+    A turn without side effects (most of them) is answered before its second transaction
+    (:meth:`answer`): its rows can be rebuilt from Rasa's tracker, so the resident does not
+    wait for them, and on PostgreSQL they are an asynchronous commit (``synchronous_commit =
+    off``), which a database crash in the next fraction of a second may lose but never
+    corrupts. A turn with side effects (a handoff, an application) is recorded, with a normal
+    commit, before anyone sees its answer, since the answer carries what they did (the place
+    in the queue). docs/architecture.md, "The routing point", says what this costs and saves."""
 
     def __init__(self, sessions: sessionmaker, rasa: RasaClient, rewrite: Rewrite | None = None) -> None:
         self.sessions, self.rasa, self.rewrite = sessions, rasa, rewrite
 
     def handle(self, inbound: Inbound, timeout: float | None = None) -> list[BotMessage]:
+        """Route, answer and record: the transcript is complete when this returns."""
+        answer = self.answer(inbound, timeout)
+        answer.record()
+        return answer.replies
+
+    def answer(self, inbound: Inbound, timeout: float | None = None) -> Answer:
         with self.sessions.begin() as sess:
             if self.rewrite is not None:
                 inbound = self.rewrite(sess, inbound)
-            conv, said = resident_line(sess, inbound)
-            state, conv_id, channel, said_id, said_meta = conv.state, conv.id, conv.channel, said.id, dict(said.meta)
-            desk_replies = intake.intercept(sess, conv, said, desk_config.utcnow())
-        if desk_replies is not None:
-            log.info("message routed to the agent queue", extra={"conversation": conv_id, "state": state})
-            return [BotMessage(text=text) for text in desk_replies]
+            state = sess.scalar(select(Conversation.state).where(Conversation.sender_id == inbound.sender_id)) or "bot"
+            why = intake.decide(sess, state, inbound.transcript or inbound.text)
+            if why is not None:
+                conv, said = resident_line(sess, inbound)
+                desk_replies = intake.take(sess, conv, said, why, desk_config.utcnow())
+                log.info("message routed to the agent queue", extra={"conversation": conv.id, "state": state})
+        if why is not None:
+            return Answer([BotMessage(text=text) for text in desk_replies])
         try:
             turn = self.rasa.exchange(inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout)
         except RasaUnavailable:
             turn = Turn([BotMessage(text=BOT_BUSY)])
+        if any(reply.custom for reply in turn.messages):
+            return Answer(self._record(inbound, turn))
+        return Answer([reply for reply in turn.messages if _visible(reply)], partial(self._record, inbound, turn))
+
+    def _record(self, inbound: Inbound, turn: Turn) -> list[BotMessage]:
+        """The second transaction: the resident's line and what the bot understood of it,
+        the bot's side effects and its lines."""
+        side_effects_asked = any(reply.custom for reply in turn.messages)
         with self.sessions.begin() as sess:
-            if not any(reply.custom for reply in turn.messages) and sess.get_bind().dialect.name == "postgresql":
+            if not side_effects_asked and sess.get_bind().dialect.name == "postgresql":
                 sess.execute(text("SET LOCAL synchronous_commit = off"))
-            if turn.understanding:  # what the bot made of the message: transcript, analytics, review inbox
-                meta = {**said_meta, **recording.transcript_meta(turn.understanding)}
-                sess.execute(update(Message).where(Message.id == said_id).values(meta=meta))
-                recording.record_turn(sess, conv_id, channel, turn.understanding)
-                inbox.consider(sess, said_id, inbound.transcript or inbound.text, inbound.text, turn.understanding)
-            shown = self._bot_lines(sess, conv_id, turn.messages)
-        return shown
+            understood = recording.transcript_meta(turn.understanding) if turn.understanding else {}
+            conv, said = resident_line(sess, inbound, understood)
+            if turn.understanding:  # analytics and the review inbox
+                recording.record_turn(sess, conv.id, conv.channel, turn.understanding)
+                inbox.consider(sess, said.id, said.text, inbound.text, turn.understanding)
+            return self._bot_lines(sess, conv.id, turn.messages)
 
     def record_unanswered(self, inbound: Inbound, told: str, reason: str) -> None:
         """A message neither the bot nor the desk could take (a dependency is down): kept in the
@@ -120,7 +152,7 @@ class Router:
                     rows = []
                 applied = side_effects.apply(sess, conv, reply.custom)
                 reply = replace(reply, text=side_effects.with_notices(reply.text, applied.notices), custom=applied.custom)
-            if reply.text or reply.buttons or reply.image or reply.custom:
+            if _visible(reply) or reply.custom:
                 rows.append({"conversation_id": conv_id, "author": "bot", "text": reply.text,
                              "meta": {"custom": reply.custom} if reply.custom else {}})
                 shown.append(reply)

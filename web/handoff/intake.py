@@ -1,31 +1,53 @@
-"""Where the router hands a resident's message to the desk instead of the bot."""
+"""Where the router hands a resident's message to the desk instead of the bot.
+
+:func:`decide` only reads (the conversation's state, the message, the rules in memory), so
+that a message for the bot costs no write before Rasa answers; :func:`take` records the
+desk's part once the message is the desk's.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from common import sensitive
+from common.sensitive import Story
 from web.conversations.models import Conversation, Message
 from web.handoff import config, queue, rules
 
 
-def intercept(sess: Session, conv: Conversation, message: Message, now: datetime) -> list[str] | None:
-    """``None``: the bot answers. Otherwise the message is the desk's (the conversation is
-    queued or with an agent, tells a sensitive story, or an administrator's rule matched
-    it just now); the returned texts, already in the transcript, answer the resident at once."""
-    if conv.state != "bot":
-        return queue.resident_message(sess, conv, message, now)
-    story = sensitive.recognise(message.text)
+@dataclass(frozen=True)
+class ForDesk:
+    """Why a message is the desk's: its conversation is already there (neither field set),
+    it tells a sensitive story, or an administrator's rule matched it."""
+
+    story: Story | None = None
+    rule: rules.Rule | None = None
+
+
+def decide(sess: Session, state: str, text: str) -> ForDesk | None:
+    """``None``: the bot answers."""
+    if state != "bot":
+        return ForDesk()
+    story = sensitive.recognise(text)
     if story is not None:  # whatever the NLU would make of it: care, the number to call, a person now
+        return ForDesk(story=story)
+    rule = rules.matching(sess, text)
+    return ForDesk(rule=rule) if rule is not None else None
+
+
+def take(sess: Session, conv: Conversation, message: Message, why: ForDesk, now: datetime) -> list[str]:
+    """The desk takes ``message`` (already in the transcript); the texts, recorded too,
+    answer the resident at once."""
+    if why.story is not None:
         notice = queue.enqueue(sess, conv, "sensitive", "urgent", now)
-        text = story.reply + "\n\n" + notice
-        queue.say(sess, conv, "bot", text, {"sensitive": story.category})
+        text = why.story.reply + "\n\n" + notice
+        queue.say(sess, conv, "bot", text, {"sensitive": why.story.category})
         return [text]
-    rule = rules.matching(sess, message.text)
-    if rule is None:
-        return None
-    notice = queue.enqueue(sess, conv, f"rule:{rule.name}", rule.priority, now, rule.group_id)
-    text = config.desk().texts["rule_handoff"] + "\n\n" + notice
-    queue.say(sess, conv, "bot", text, {"rule": rule.name})
-    return [text]
+    if why.rule is not None:
+        notice = queue.enqueue(sess, conv, f"rule:{why.rule.name}", why.rule.priority, now, why.rule.group_id)
+        text = config.desk().texts["rule_handoff"] + "\n\n" + notice
+        queue.say(sess, conv, "bot", text, {"rule": why.rule.name})
+        return [text]
+    return queue.resident_message(sess, conv, message, now)
