@@ -191,7 +191,7 @@ def paced(call, residents: int, rate: float, seconds: float) -> dict[str, float]
         openid = f"oPaced{residents}x{i}{uuid.uuid4().hex[:8]}"
         next_at = time.monotonic() + rng.uniform(0, mean_gap)
         while True:
-            time.sleep(max(0.0, next_at - time.monotonic()))
+            time.sleep(max(0.0, min(next_at, deadline) - time.monotonic()))  # not past the deadline: elapsed is the window
             if time.monotonic() >= deadline:
                 return
             sent = time.monotonic()

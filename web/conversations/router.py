@@ -127,7 +127,7 @@ class Router:
             if turn.understanding:  # analytics and the review inbox
                 recording.record_turn(sess, conv.id, conv.channel, turn.understanding)
                 inbox.consider(sess, said.id, said.text, inbound.text, turn.understanding)
-            return self._bot_lines(sess, conv.id, turn.messages)
+            return self._bot_lines(sess, conv, turn.messages)
 
     def record_unanswered(self, inbound: Inbound, told: str, reason: str) -> None:
         """A message neither the bot nor the desk could take (a dependency is down): kept in the
@@ -139,21 +139,19 @@ class Router:
         log.warning("message kept unanswered", extra={"conversation": conv_id, "reason": reason})
 
     @staticmethod
-    def _bot_lines(sess: Session, conv_id: int, messages: list[BotMessage]) -> list[BotMessage]:
+    def _bot_lines(sess: Session, conv: Conversation, messages: list[BotMessage]) -> list[BotMessage]:
         """Apply the side effects the bot asked for; record and return what the resident sees."""
-        conv: Conversation | None = None
         shown: list[BotMessage] = []
         rows: list[dict[str, Any]] = []
         for reply in messages:
             if reply.custom:
-                conv = conv or sess.get_one(Conversation, conv_id)
                 if rows:  # the lines before keep their place ahead of what the side effect writes
                     sess.execute(insert(Message), rows)
                     rows = []
                 applied = side_effects.apply(sess, conv, reply.custom)
                 reply = replace(reply, text=side_effects.with_notices(reply.text, applied.notices), custom=applied.custom)
             if _visible(reply) or reply.custom:
-                rows.append({"conversation_id": conv_id, "author": "bot", "text": reply.text,
+                rows.append({"conversation_id": conv.id, "author": "bot", "text": reply.text,
                              "meta": {"custom": reply.custom} if reply.custom else {}})
                 shown.append(reply)
         if rows:
