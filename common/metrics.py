@@ -26,6 +26,8 @@ CALLS = Histogram("dependency_call_duration_seconds", "Latency of calls to Rasa 
                   ["dependency", "operation", "outcome"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15))
 CALL_ERRORS = Counter("dependency_call_errors_total", "Failed calls to Rasa and the back-office", ["dependency", "operation"])
 PUSHES = Counter("outbound_pushes_total", "Messages pushed to residents (kf / template)", ["kind", "outcome"])
+UNRECORDED = Counter("transcript_unrecorded_turns_total",
+                     "Bot turns answered whose transcript lines could not be written afterwards", ["channel"])
 
 
 def observe_call(dependency: str, operation: str, seconds: float, ok: bool) -> None:

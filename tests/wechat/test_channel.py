@@ -14,7 +14,7 @@ import pytest
 import requests
 from kombu.exceptions import OperationalError as KombuOperationalError
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from tools import stack
 from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
@@ -90,6 +90,37 @@ def test_the_passive_reply_does_not_wait_for_the_transcript(wechat_stack):
         assert resident_lines(wechat_stack, openid) == ["你好"]  # waiting behind the lock
         holder.rollback()
     assert recorded(wechat_stack, openid, 2) == ["你好", "低保怎么申请"]
+
+
+def test_a_turn_the_database_refuses_to_record_is_still_answered_counted_and_logged(wechat_stack):
+    """The record comes after the reply: when the database refuses it (here a trigger,
+    for this one message), the resident has the answer and operations are told."""
+    openid, said = new_openid(), "这句话数据库不让记"
+    engine = wechat_stack.sessions.kw["bind"]
+    with engine.begin() as conn:
+        conn.execute(text(f"""CREATE FUNCTION refuse_line() RETURNS trigger AS $$ BEGIN
+            IF NEW.text = '{said}' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$
+            LANGUAGE plpgsql"""))
+        conn.execute(text("CREATE TRIGGER refuse_line BEFORE INSERT ON message FOR EACH ROW EXECUTE FUNCTION refuse_line()"))
+    try:
+        answer = wechat_stack.standin.send_text(openid, said)
+        assert answer.reply and answer.error is None, answer
+        unrecorded = wait_for(lambda: _web_samples(wechat_stack).get(
+            ("transcript_unrecorded_turns_total", frozenset({("channel", "wechat")}))))
+        assert unrecorded and unrecorded >= 1
+        log = (wechat_stack.log_dir / "web.log").read_text(errors="replace")
+        assert "bot turn answered but not recorded in the transcript" in log
+        assert resident_lines(wechat_stack, openid) == []
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER refuse_line ON message"))
+            conn.execute(text("DROP FUNCTION refuse_line()"))
+    wechat_stack.standin.send_text(openid, "你好")  # recorded again once the database takes it
+    assert recorded(wechat_stack, openid, 1) == ["你好"]
+
+
+def _web_samples(wechat_stack) -> dict[tuple[str, frozenset], float]:
+    return _samples(wechat_stack.url + "/metrics")
 
 
 @pytest.mark.parametrize("case", ["forged_signature", "stale_timestamp", "wrong_appid", "entity_bomb", "oversized",
@@ -318,8 +349,13 @@ def test_a_closed_window_is_recorded_and_the_fallback_template_sent(wechat_stack
 
 
 def _worker_samples(wechat_stack) -> dict[tuple[str, frozenset], float]:
-    """The worker's ``GET /metrics``, parsed: (name, labels) -> value."""
-    body = requests.get(f"http://127.0.0.1:{wechat_stack.env['WORKER_METRICS_PORT']}/metrics", timeout=5).text
+    """The worker's ``GET /metrics``, parsed."""
+    return _samples(f"http://127.0.0.1:{wechat_stack.env['WORKER_METRICS_PORT']}/metrics")
+
+
+def _samples(url: str) -> dict[tuple[str, frozenset], float]:
+    """A ``GET /metrics``, parsed: (name, labels) -> value."""
+    body = requests.get(url, timeout=5).text
     return {(s.name, frozenset(s.labels.items())): s.value
             for family in text_string_to_metric_families(body) for s in family.samples}
 

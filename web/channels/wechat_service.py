@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import redis
 from sqlalchemy.orm import sessionmaker
 
+from common import metrics
 from web.channels import wechat_menu, wechat_text
 from web.channels.choices import Choices, as_words
 from web.channels.dedupe import DONE, PENDING, ReplyLedger, passive_text
@@ -163,6 +164,7 @@ class WechatChannel:
         try:
             turn.record()
         except Exception:  # the resident has the answer; Rasa's tracker keeps the turn
+            metrics.UNRECORDED.labels(CHANNEL).inc()
             log.exception("bot turn answered but not recorded in the transcript", extra={"channel": CHANNEL})
 
     def _settle(self, key: str, inbound: Inbound, replies: list[BotMessage]) -> str | None:
