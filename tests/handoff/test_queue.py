@@ -211,6 +211,8 @@ def test_a_rule_added_and_rolled_back_is_not_kept(sessions):
     with sessions() as sess:
         sess.add(HandoffRule(name="临时", keywords="临时规则", priority="normal"))
         assert rules.matching(sess, "临时规则") is not None  # this transaction sees its own rule
+        with sessions() as other:
+            assert rules.matching(other, "临时规则") is None  # and no one else does
         sess.rollback()
     with sessions() as sess:
         assert rules.matching(sess, "临时规则") is None

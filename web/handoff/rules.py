@@ -59,8 +59,9 @@ def _active(sess: Session) -> tuple[Rule, ...]:
     rows = sess.scalars(select(HandoffRule).where(HandoffRule.active == true())
                         .order_by(HandoffRule.priority.desc(), HandoffRule.id))
     rules = tuple(Rule(r.name, tuple(k.casefold() for k in r.keyword_list()), r.priority, r.group_id) for r in rows)
-    with _lock:
-        _snapshots[engine] = _Snapshot(rules, generation, time.monotonic())
+    if not sess.info.get("handoff_rules_changed"):  # a transaction's uncommitted rules are its own
+        with _lock:
+            _snapshots[engine] = _Snapshot(rules, generation, time.monotonic())
     return rules
 
 
