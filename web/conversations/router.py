@@ -39,15 +39,14 @@ class Inbound:
 
 def resident_line(sess: Session, inbound: Inbound, meta: dict[str, Any] | None = None) -> tuple[Conversation, Message]:
     """The resident's message in the transcript (what they wrote; what the bot was sent, if
-    that differs, in ``meta.sent_to_bot``), flushed so it has its id. The conversation is
-    found and its ``last_message_at`` moved in one statement (this runs for every message)."""
+    that differs, in ``meta.sent_to_bot``), flushed so it has its id."""
     now = datetime.now()
-    conv = sess.scalars(update(Conversation).where(Conversation.sender_id == inbound.sender_id)
-                        .values(last_message_at=now).returning(Conversation)).one_or_none()
+    conv = sess.scalar(select(Conversation).where(Conversation.sender_id == inbound.sender_id))
     if conv is None:
-        conv = Conversation(sender_id=inbound.sender_id, channel=inbound.channel, state="bot", last_message_at=now)
+        conv = Conversation(sender_id=inbound.sender_id, channel=inbound.channel, state="bot")
         sess.add(conv)
-        sess.flush()
+    conv.last_message_at = now
+    sess.flush()
     said = Message(conversation_id=conv.id, author="resident", text=inbound.transcript or inbound.text,
                    meta={**(meta or {}), **({"sent_to_bot": inbound.text} if inbound.transcript else {})})
     sess.add(said)
