@@ -3,7 +3,8 @@
 Starts back-office, actions, Rasa and web from the Procfile on free ports (PostgreSQL
 from TEST_DATABASE_URL, Redis db 13), then measures, in the same run:
 
-* latency of a single-turn question (``--question``; by default a handbook question, 你好 is
+* latency of a single-turn question (``--question``; by default 高龄津贴怎么领, answered in one
+  message; 你好 is
   the cheapest turn Rasa has) (sequential, the targets taking turns): signed
   ``POST /wechat`` → passive reply, the web app's REST channel, and the same message to
   Rasa's own REST channel (``/webhooks/rest/webhook``); then the routing point's own
@@ -53,7 +54,7 @@ from tools import stack, train
 from tools.wechat_standin import message_xml, wechat_signature
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION = "低保怎么申请"  # a handbook question, answered in one turn
+QUESTION = "高龄津贴怎么领"  # a question the bot answers in one message, and the conversation is done
 TOKEN = "bench-token"
 _msg_ids = itertools.count(int(time.time() * 1000) * 1000)
 
