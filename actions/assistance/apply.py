@@ -102,7 +102,7 @@ VALIDATORS: dict[str, Reader] = {
 
 @action("validate_assistance_apply_form")
 def validate_apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    return validate(dispatcher, tracker, APPLY_SLOTS, VALIDATORS, FREE_TEXT)
+    return validate(dispatcher, tracker, APPLY_SLOTS, VALIDATORS, FREE_TEXT, started_by="assistance_apply")
 
 
 @action("action_ask_assistance_confirmed")

@@ -28,12 +28,15 @@ def end_form(slots: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def validate(dispatcher: Dispatcher, tracker: Tracker, slots: tuple[str, ...], readers: dict[str, Reader],
-             free_text: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+             free_text: frozenset[str] = frozenset(), started_by: str | None = None) -> list[dict[str, Any]]:
     """Read the answer to the question the form asked.
 
     A sensitive story ends the form and goes to a person. "stop" or asking for a person
     ends it too — unless the message reads as a clear answer to a structured question
     (the NLU can take 两口人 for a request for a person; a number is still a number).
+    A resident who says again what started the form (``started_by``: "低保怎么申请" while
+    being asked who it is for) is told it is under way, not that they were misunderstood,
+    and the question comes again.
     """
     requested = tracker.get_slot("requested_slot")
     if requested not in readers:
@@ -50,6 +53,9 @@ def validate(dispatcher: Dispatcher, tracker: Tracker, slots: tuple[str, ...], r
         if tracker.latest_intent in ASKS_FOR_A_PERSON:
             request_handoff(dispatcher, REASONS.get(tracker.latest_intent, "resident_request"))
             return end_form(slots)
+        if started_by is not None and tracker.latest_intent == started_by and requested not in free_text:
+            dispatcher.utter(response="utter_assistance_under_way")
+            return result
     dispatcher.messages.extend(reply.messages)
     return result
 

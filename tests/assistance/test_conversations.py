@@ -197,6 +197,16 @@ def test_a_sensitive_first_message_is_never_a_form(live_stack):
     assert message["custom"]["handoff"] == {"reason": "sensitive", "priority": "urgent"} and "110" in message["text"]
 
 
+def test_asking_again_how_to_apply_keeps_the_application_going_kindly(live_stack):
+    sender = new_sender("again")
+    first = say(live_stack, sender, "低保怎么申请")
+    assert "给您本人办，还是替家里人办" in first
+    again = say(live_stack, sender, "低保怎么申请")
+    assert "已经在办了" in again and "没听明白" not in again
+    assert "给您本人办，还是替家里人办" in again  # the question, once more
+    assert "请告诉我申请人的身份证号码" in say(live_stack, sender, "给我自己办")
+
+
 # --- nothing lost ------------------------------------------------------------------------
 
 def wait_for(condition, timeout: float, what: str):

@@ -45,3 +45,11 @@ def test_a_sensitive_story_inside_a_form_goes_to_a_person_urgently():
     [message] = result["responses"]
     assert message["custom"]["handoff"] == {"reason": "sensitive", "priority": "urgent"}
     assert "110" in message["text"] and slots(result)["assistance_sensitive"] is True
+
+
+def test_saying_the_request_again_is_told_it_is_under_way_not_misunderstood():
+    restated = validate("assistance_apply_form", "assistance_applicant", "低保怎么申请", "assistance_apply")
+    assert [r["response"] for r in restated["responses"]] == ["utter_assistance_under_way"]
+    assert slots(restated)["assistance_applicant"] is None  # so the form asks again
+    unclear = validate("assistance_apply_form", "assistance_applicant", "嗯那个", "nlu_fallback")
+    assert [r["response"] for r in unclear["responses"]] == ["utter_assistance_not_understood_applicant"]
