@@ -3,9 +3,8 @@
 Starts back-office, actions, Rasa and web from the Procfile on free ports (PostgreSQL
 from TEST_DATABASE_URL, Redis db 13), then measures, in the same run:
 
-* latency of a single-turn question (``--question``; by default 高龄津贴怎么领, answered in one
-  message; 你好 is
-  the cheapest turn Rasa has) (sequential, the targets taking turns): signed
+* latency of a single-turn question (``--question``: by default 高龄津贴怎么领, answered in one
+  message; 你好 is the cheapest turn Rasa has), sequential, the targets taking turns: signed
   ``POST /wechat`` → passive reply, the web app's REST channel, and the same message to
   Rasa's own REST channel (``/webhooks/rest/webhook``); then the routing point's own
   database work (``bench.routing_point``), so the overhead splits into that and the rest;

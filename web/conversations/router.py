@@ -111,15 +111,14 @@ class Router:
         except RasaUnavailable:
             turn = Turn([BotMessage(text=BOT_BUSY)])
         if any(reply.custom for reply in turn.messages):
-            return Answer(self._record(inbound, turn))
-        return Answer([reply for reply in turn.messages if _visible(reply)], partial(self._record, inbound, turn))
+            return Answer(self._record(inbound, turn, durable=True))
+        return Answer([reply for reply in turn.messages if _visible(reply)], partial(self._record, inbound, turn, False))
 
-    def _record(self, inbound: Inbound, turn: Turn) -> list[BotMessage]:
+    def _record(self, inbound: Inbound, turn: Turn, durable: bool) -> list[BotMessage]:
         """The second transaction: the resident's line and what the bot understood of it,
-        the bot's side effects and its lines."""
-        side_effects_asked = any(reply.custom for reply in turn.messages)
+        the bot's side effects and its lines; ``durable`` (side effects ran): a normal commit."""
         with self.sessions.begin() as sess:
-            if not side_effects_asked and sess.get_bind().dialect.name == "postgresql":
+            if not durable and sess.get_bind().dialect.name == "postgresql":
                 sess.execute(text("SET LOCAL synchronous_commit = off"))
             understood = recording.transcript_meta(turn.understanding) if turn.understanding else {}
             conv, said = resident_line(sess, inbound, understood)
