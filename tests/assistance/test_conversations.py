@@ -6,7 +6,6 @@ the answers inside the forms are free text, read by the forms' validation action
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
@@ -20,6 +19,7 @@ from tools import stack
 from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation, Message
 from web.outbound.models import OutboundMessage
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -208,16 +208,6 @@ def test_asking_again_how_to_apply_keeps_the_application_going_kindly(live_stack
 
 
 # --- nothing lost ------------------------------------------------------------------------
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise TimeoutError(what)
-
 
 def test_an_application_confirmed_while_the_back_office_is_down_is_submitted_later(
         live_stack, backoffice_process, backoffice_db, platform_db):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +20,8 @@ from common.db import make_engine
 from common.migrate import upgrade
 from web.conversations.models import Conversation, Message
 from web.conversations.router import BOT_BUSY, Inbound, Router
+from web.policy import reply, schedule
+from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.rasa_client import RasaClient
 
 
@@ -116,3 +119,52 @@ def test_a_turn_with_side_effects_is_recorded_before_it_is_answered(sessions, ra
         assert conv.state == "queued"
         assert [m.author for m in conv.messages][:2] == ["resident", "bot"]
     assert "好的，这就为您转人工。" in answer.replies[0].text and answer.replies[0].text != "好的，这就为您转人工。"
+
+
+def _pushed(sessions: sessionmaker, openid: str) -> int:
+    """A campaign push this resident received an hour ago, as the campaign engine leaves it."""
+    with sessions.begin() as sess:
+        campaign = PolicyCampaign(name="高龄津贴告知", benefit="高龄津贴", rule={}, template_id="TPL", apply_keyword="申请",
+                                  apply_payload='/assistance_apply{"assistance_type": "临时救助"}', state="completed",
+                                  counts={}, started_at=schedule.now_local())
+        sess.add(campaign)
+        sess.flush()
+        delivery = PolicyDelivery(campaign_id=campaign.id, resident_id=1, openid=openid, name="", status="sent",
+                                  sent_at=schedule.now_local() - timedelta(hours=1), channel="template")
+        sess.add(delivery)
+        sess.flush()
+        return delivery.id
+
+
+def _replied_at(sessions: sessionmaker, delivery_id: int) -> datetime | None:
+    with sessions() as sess:
+        return sess.get(PolicyDelivery, delivery_id).replied_at
+
+
+def test_a_reply_to_a_push_is_counted_when_its_line_is_recorded_and_only_once(sessions, rasa):
+    delivery_id = _pushed(sessions, "oPushed")
+    router = Router(sessions, RasaClient((rasa.url,), "t"), rewrite=reply.rewrite)
+    answer = router.answer(Inbound("wechat", "oPushed", "申请"))
+    assert rasa.received[-1]["message"] == '/assistance_apply{"assistance_type": "临时救助"}'
+    assert _replied_at(sessions, delivery_id) is None  # the routing read wrote nothing
+    answer.record()
+    first = _replied_at(sessions, delivery_id)
+    assert first is not None
+    router.handle(Inbound("wechat", "oPushed", "还有别的要准备吗"))
+    assert _replied_at(sessions, delivery_id) == first  # the first reply is the one counted
+    with sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oPushed"))
+        assert [m.text for m in conv.messages if m.author == "resident"] == ["申请", "还有别的要准备吗"]
+
+
+def test_a_reply_to_a_push_from_a_resident_with_an_agent_is_counted_on_the_desk_path(sessions, rasa):
+    delivery_id = _pushed(sessions, "oPushedDesk")
+    with sessions.begin() as sess:
+        sess.add(Conversation(sender_id="oPushedDesk", channel="wechat", state="agent"))
+    router = Router(sessions, RasaClient((rasa.url,), "t"), rewrite=reply.rewrite)
+    router.handle(Inbound("wechat", "oPushedDesk", "申请"))
+    assert rasa.received == []  # with a person: the bot never sees it
+    assert _replied_at(sessions, delivery_id) is not None
+    with sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oPushedDesk"))
+        assert [m.text for m in conv.messages if m.author == "resident"] == ["申请"]

@@ -13,6 +13,7 @@ from web.conversations.models import Message
 from web.outbound.models import ResidentConsent
 from web.policy import schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -72,9 +73,12 @@ def test_replying_to_a_push_starts_the_application_with_what_is_known(live_stack
     assert (state.get("active_loop") or {}).get("name") == "assistance_apply_form"
     assert state["slots"].get("requested_slot") != "assistance_type"  # the type is not asked again
     assert "临时救助" in answer.reply or state["slots"].get("requested_slot"), answer.reply
+    def replied_at():  # counted with the transcript line, which /wechat writes just after the reply
+        with platform() as sess:
+            return sess.scalar(select(PolicyDelivery.replied_at).where(PolicyDelivery.campaign_id == campaign_id))
+
+    assert wait_for(replied_at, 10) is not None
     with platform() as sess:
-        d = sess.scalar(select(PolicyDelivery).where(PolicyDelivery.campaign_id == campaign_id))
-        assert d.replied_at is not None
         said = sess.scalars(select(Message).where(Message.author == "resident").order_by(Message.id.desc())).first()
         assert said.text == "申请"  # the transcript keeps what the resident wrote
     wechat.send_text(openid, "不弄了")  # leave the form for the next test

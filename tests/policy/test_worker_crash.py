@@ -27,6 +27,7 @@ from web.policy.delivery import STALE_CLAIM
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from tests.policy.conftest import People, load_people, resident_row, seed_region
 from tests.policy.helpers import APP_ID, APP_SECRET, ServedStandin, new_campaign
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(400)
 
@@ -34,15 +35,6 @@ RESIDENTS = 400
 CONCURRENCY = 2  # the Procfile's worker
 VISIBILITY = 6  # seconds: CELERY_VISIBILITY_TIMEOUT for these workers, so the killed worker's tasks come back soon
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/12"
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_killed_worker_sends_nothing_twice(postgres, redis_url, tmp_path):

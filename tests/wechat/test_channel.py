@@ -25,6 +25,7 @@ from web.outbound.models import OutboundMessage, ResidentConsent
 from web.rasa_client import BotMessage
 
 from .conftest import AES_KEY, APP_ID, APP_SECRET, BUDGET, TOKEN
+from tests.waiting import wait_for
 
 
 def new_openid() -> str:
@@ -53,16 +54,6 @@ def recorded(stack, openid: str, count: int) -> list[str]:
     """The resident's transcript lines once there are ``count``: the passive reply leaves
     before the worker thread records the turn."""
     return wait_for(lambda: len(lines := resident_lines(stack, openid)) >= count and lines) or resident_lines(stack, openid)
-
-
-def wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return predicate()
 
 
 def test_a_quick_answer_is_a_passive_reply_encrypted_both_ways(wechat_stack):

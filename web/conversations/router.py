@@ -1,4 +1,4 @@
-"""The one routing point every channel calls: record the message, then bot or agent.
+"""The one routing point every channel calls: bot or agent, then the message in the transcript.
 
 A conversation in state ``bot`` goes to Rasa; one that is ``queued`` or with an
 ``agent`` goes to the handoff queue instead, so the bot never answers over a human,
@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, Callable
 
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from web.analytics import recording
@@ -54,7 +55,9 @@ def resident_line(sess: Session, inbound: Inbound, meta: dict[str, Any] | None =
     return conv, said
 
 
-Rewrite = Callable[[Session, Inbound], Inbound]
+Note = Callable[[Session], None]
+"""Something a rewrite found that is written with the resident's line (e.g. a reply to a push)."""
+Rewrite = Callable[[Connection, Inbound], tuple[Inbound, Note | None]]
 
 
 def _visible(reply: BotMessage) -> bool:
@@ -72,12 +75,14 @@ class Answer:
 
 
 class Router:
-    """Two short transactions per message, none held while Rasa thinks. The first (after
-    ``rewrite``, e.g. a reply to a campaign push) decides bot or desk, and only reads when
-    it is the bot's; a message for the desk is recorded in it. The second records the
-    resident's line with what the bot understood, the bot's lines and their side effects.
+    """A read and a short transaction per message, none held while Rasa thinks. The read
+    (``rewrite``, e.g. a reply to a campaign push, then the conversation's state and the
+    handoff rules) decides bot or desk, on a connection in autocommit mode: no transaction
+    to begin and end for a message that only reads. A message for the desk is then recorded
+    in one transaction with the desk's part; one for the bot, in one transaction with what
+    the bot understood, the bot's lines and their side effects.
 
-    A turn without side effects (most of them) is answered before its second transaction
+    A turn without side effects (most of them) is answered before its transaction
     (:meth:`answer`): its rows can be rebuilt from Rasa's tracker, so the resident does not
     wait for them, and on PostgreSQL they are an asynchronous commit (``synchronous_commit =
     off``), which a database crash in the next fraction of a second may lose but never
@@ -87,6 +92,8 @@ class Router:
 
     def __init__(self, sessions: sessionmaker, rasa: RasaClient, rewrite: Rewrite | None = None) -> None:
         self.sessions, self.rasa, self.rewrite = sessions, rasa, rewrite
+        with sessions() as sess:  # get_bind does not connect
+            self.reads = sess.get_bind().execution_options(isolation_level="AUTOCOMMIT")
 
     def handle(self, inbound: Inbound, timeout: float | None = None) -> list[BotMessage]:
         """Route, answer and record: the transcript is complete when this returns."""
@@ -95,33 +102,40 @@ class Router:
         return answer.replies
 
     def answer(self, inbound: Inbound, timeout: float | None = None) -> Answer:
-        with self.sessions.begin() as sess:
+        note: Note | None = None
+        with self.reads.connect() as conn:
             if self.rewrite is not None:
-                inbound = self.rewrite(sess, inbound)
-            state = sess.scalar(select(Conversation.state).where(Conversation.sender_id == inbound.sender_id)) or "bot"
-            why = intake.decide(sess, state, inbound.transcript or inbound.text)
-            if why is not None:
+                inbound, note = self.rewrite(conn, inbound)
+            state = conn.scalar(select(Conversation.state).where(Conversation.sender_id == inbound.sender_id)) or "bot"
+            why = intake.decide(conn, state, inbound.transcript or inbound.text)
+        if why is not None:
+            with self.sessions.begin() as sess:
                 conv, said = resident_line(sess, inbound)
+                if note is not None:
+                    note(sess)
                 desk_replies = intake.take(sess, conv, said, why, desk_config.utcnow())
                 log.info("message routed to the agent queue", extra={"conversation": conv.id, "state": state})
-        if why is not None:
             return Answer([BotMessage(text=text) for text in desk_replies])
         try:
             turn = self.rasa.exchange(inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout)
         except RasaUnavailable:
             turn = Turn([BotMessage(text=BOT_BUSY)])
         if any(reply.custom for reply in turn.messages):
-            return Answer(self._record(inbound, turn, durable=True))
-        return Answer([reply for reply in turn.messages if _visible(reply)], partial(self._record, inbound, turn, False))
+            return Answer(self._record(inbound, turn, note, durable=True))
+        return Answer([reply for reply in turn.messages if _visible(reply)],
+                      partial(self._record, inbound, turn, note, False))
 
-    def _record(self, inbound: Inbound, turn: Turn, durable: bool) -> list[BotMessage]:
-        """The second transaction: the resident's line and what the bot understood of it,
-        the bot's side effects and its lines; ``durable`` (side effects ran): a normal commit."""
+    def _record(self, inbound: Inbound, turn: Turn, note: Note | None, durable: bool) -> list[BotMessage]:
+        """The transaction after the bot's turn: the resident's line and what the bot understood
+        of it (and the rewrite's note), the bot's side effects and its lines; ``durable`` (side
+        effects ran): a normal commit."""
         with self.sessions.begin() as sess:
             if not durable and sess.get_bind().dialect.name == "postgresql":
                 sess.execute(text("SET LOCAL synchronous_commit = off"))
             understood = recording.transcript_meta(turn.understanding) if turn.understanding else {}
             conv, said = resident_line(sess, inbound, understood)
+            if note is not None:
+                note(sess)
             if turn.understanding:  # analytics and the review inbox
                 recording.record_turn(sess, conv.id, conv.channel, turn.understanding)
                 inbox.consider(sess, said.id, said.text, inbound.text, turn.understanding)

@@ -121,7 +121,12 @@ class HandoffRule(Base):
     group: Mapped[AgentGroup | None] = relationship()
 
     def keyword_list(self) -> list[str]:
-        return [k.strip() for k in self.keywords.replace("，", ",").split(",") if k.strip()]
+        return split_keywords(self.keywords)
+
+
+def split_keywords(keywords: str) -> list[str]:
+    """A rule's comma-separated keywords (full-width commas too), blanks dropped."""
+    return [k.strip() for k in keywords.replace("，", ",").split(",") if k.strip()]
 
 
 class AuditEntry(Base):

@@ -18,7 +18,7 @@ from sqlalchemy import event, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from web.handoff.models import HandoffRule
+from web.handoff.models import HandoffRule, split_keywords
 
 TTL = 5.0  # seconds a process may go on using rules another process has changed
 
@@ -43,23 +43,25 @@ _generation = 0  # moves whenever a session in this process flushes, commits or 
 _snapshots: weakref.WeakKeyDictionary[Engine, _Snapshot] = weakref.WeakKeyDictionary()
 
 
-def matching(sess: Session, text: str) -> Rule | None:
-    """The first active rule (urgent rules first) with a keyword in ``text``."""
+def matching(db: Session | Connection, text: str) -> Rule | None:
+    """The first active rule (urgent rules first) with a keyword in ``text``; ``db`` is the
+    session whose uncommitted rules count, or a connection (the routing point's read)."""
     folded = text.casefold()
-    return next((r for r in _active(sess) if any(k in folded for k in r.keywords)), None)
+    return next((r for r in _active(db) if any(k in folded for k in r.keywords)), None)
 
 
-def _active(sess: Session) -> tuple[Rule, ...]:
-    bind = sess.get_bind()
+def _active(db: Session | Connection) -> tuple[Rule, ...]:
+    bind = db.get_bind() if isinstance(db, Session) else db
     engine = bind.engine if isinstance(bind, Connection) else bind
     generation = _generation  # read before the query: a change committed meanwhile makes this snapshot stale
     snapshot = _snapshots.get(engine)
     if snapshot is not None and snapshot.generation == generation and time.monotonic() - snapshot.loaded_at < TTL:
         return snapshot.rules
-    rows = sess.scalars(select(HandoffRule).where(HandoffRule.active == true())
-                        .order_by(HandoffRule.priority.desc(), HandoffRule.id))
-    rules = tuple(Rule(r.name, tuple(k.casefold() for k in r.keyword_list()), r.priority, r.group_id) for r in rows)
-    if not sess.info.get("handoff_rules_changed"):  # a transaction's uncommitted rules are its own
+    rows = db.execute(select(HandoffRule.name, HandoffRule.keywords, HandoffRule.priority, HandoffRule.group_id)
+                      .where(HandoffRule.active == true()).order_by(HandoffRule.priority.desc(), HandoffRule.id))
+    rules = tuple(Rule(name, tuple(k.casefold() for k in split_keywords(keywords)), priority, group_id)
+                  for name, keywords, priority, group_id in rows)
+    if not (isinstance(db, Session) and db.info.get("handoff_rules_changed")):  # a transaction's uncommitted rules are its own
         with _lock:
             _snapshots[engine] = _Snapshot(rules, generation, time.monotonic())
     return rules

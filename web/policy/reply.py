@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from web.conversations.router import Inbound
+from web.conversations.router import Inbound, Note
 from web.policy import schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 
@@ -30,26 +32,34 @@ def normalise(text: str) -> str:
     return _PUNCTUATION.sub("", text).upper()
 
 
-def rewrite(sess: Session, inbound: Inbound) -> Inbound:
-    """The message as the bot should see it; runs in the routing point's first transaction
-    (``Router(rewrite=...)``), which also records a reply in the campaign's funnel."""
+def rewrite(conn: Connection, inbound: Inbound) -> tuple[Inbound, Note | None]:
+    """The message as the bot should see it, and, for the first reply to a push, the note
+    that counts it in the campaign's funnel. The routing point's rewrite hook
+    (``Router(rewrite=...)``): it only reads; the router writes the note with the
+    resident's line."""
     said = normalise(inbound.transcript or inbound.text)
     if said in UNSUBSCRIBE_WORDS:
-        return replace(inbound, text="/policy_unsubscribe", transcript=inbound.transcript or inbound.text)
+        return replace(inbound, text="/policy_unsubscribe", transcript=inbound.transcript or inbound.text), None
     if inbound.text.startswith("/"):
-        return inbound  # a menu tap or a location is not a reply to a push
+        return inbound, None  # a menu tap or a location is not a reply to a push
     now = schedule.now_local()
-    row = sess.execute(
-        select(PolicyDelivery, PolicyCampaign).join(PolicyCampaign, PolicyCampaign.id == PolicyDelivery.campaign_id)
+    row = conn.execute(
+        select(PolicyDelivery.id, PolicyDelivery.replied_at, PolicyCampaign.id, PolicyCampaign.apply_payload,
+               PolicyCampaign.apply_keyword)
+        .join(PolicyCampaign, PolicyCampaign.id == PolicyDelivery.campaign_id)
         .where(PolicyDelivery.openid == inbound.sender_id, PolicyDelivery.status == "sent",
                PolicyDelivery.sent_at >= now - WINDOW)
         .order_by(PolicyDelivery.sent_at.desc()).limit(1)).first()
     if row is None:
-        return inbound
-    delivery, campaign = row
-    if delivery.replied_at is None:
-        delivery.replied_at = now
-    if campaign.apply_payload and said == normalise(campaign.apply_keyword):
-        return replace(inbound, text=campaign.apply_payload, transcript=inbound.text,
-                       metadata={**inbound.metadata, "campaign": campaign.id})
-    return inbound
+        return inbound, None
+    delivery_id, replied_at, campaign_id, apply_payload, apply_keyword = row
+    note = partial(_replied, delivery_id, now) if replied_at is None else None
+    if apply_payload and said == normalise(apply_keyword):
+        inbound = replace(inbound, text=apply_payload, transcript=inbound.text,
+                          metadata={**inbound.metadata, "campaign": campaign_id})
+    return inbound, note
+
+
+def _replied(delivery_id: int, at: datetime, sess: Session) -> None:
+    sess.execute(update(PolicyDelivery).where(PolicyDelivery.id == delivery_id, PolicyDelivery.replied_at.is_(None))
+                 .values(replied_at=at))
