@@ -24,6 +24,7 @@ The per-resident rate limit is switched off (``RESIDENT_RATE_LIMIT=0``): bench
 residents write far faster than people do. Results: docs/performance.md.
 
     .venv/bin/python -m bench.wechat_e2e [--model models/<hash>.tar.gz] [--seconds 20]
+        [--sequential 100 --rounds 1] [--question …] [--long-turns 120] [--rates 5,10,…]
 """
 from __future__ import annotations
 
@@ -120,15 +121,18 @@ class Targets:
         return elapsed
 
 
-def sequential(calls: dict[str, Callable[[str], float]], n: int) -> dict[str, dict[str, float]]:
-    """One message at a time, a new resident each, the targets taking turns (so that a
-    drift in the machine's speed during the run touches them all alike)."""
+def sequential(calls: dict[str, Callable[[str], float]], n: int) -> dict[str, list[float]]:
+    """Seconds per message, one message at a time, a new resident each, the targets taking
+    turns (so that a drift in the machine's speed during the run touches them all alike)."""
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(n):
         for name, call in calls.items():
             times[name].append(call(f"oBenchSeq{uuid.uuid4().hex[:12]}"))
-    return {name: {"n": n, "median_ms": statistics.median(t) * 1000, "p99_ms": pct(t, 99) * 1000}
-            for name, t in times.items()}
+    return times
+
+
+def overhead(times: dict[str, list[float]]) -> float:
+    return statistics.median(times["wechat_seq"]) / statistics.median(times["rasa_seq"]) - 1
 
 
 def long_conversation(call: Callable[[str], float], turns: int, block: int = 20) -> dict[str, float]:
@@ -272,6 +276,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="default: train (or reuse) the current data's model")
     parser.add_argument("--question", default=QUESTION, help="what every resident sends (你好: the cheapest turn)")
     parser.add_argument("--sequential", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=1, help="sequential rounds (each figure pools them; the overhead is also given per round)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rasa-instances", type=int, default=1)
     parser.add_argument("--long-turns", type=int, default=120, help="turns of the one-resident long conversation (0: skip)")
@@ -285,9 +290,13 @@ def main() -> None:
             for warm in range(5):  # load the model's lazy parts and the connection pools
                 targets.wechat(f"oBenchWarm{warm}")
                 targets.rasa_alone(f"oBenchWarm{warm}")
-            seq = sequential({"rasa_seq": targets.rasa_alone, "web_rest_seq": targets.web_rest,
-                              "wechat_seq": targets.wechat}, args.sequential)
-            results: dict[str, dict[str, float]] = dict(seq)
+            calls = {"rasa_seq": targets.rasa_alone, "web_rest_seq": targets.web_rest, "wechat_seq": targets.wechat}
+            rounds = [sequential(calls, args.sequential) for _ in range(args.rounds)]
+            results: dict[str, dict[str, float]] = {}
+            for name in calls:
+                pooled = [t for r in rounds for t in r[name]]
+                results[name] = {"n": len(pooled), "median_ms": statistics.median(pooled) * 1000,
+                                 "p99_ms": pct(pooled, 99) * 1000}
             answering, recorded = routing_point.measure(pg_server())
             results["routing_point"] = {"n": len(answering), "median_ms": statistics.median(answering),
                                         "p95_ms": pct(answering, 95)}
@@ -316,6 +325,8 @@ def main() -> None:
     for error, count in ERRORS.most_common():
         print(f"error x{count}: {error}")
     print(f"overhead (median, sequential): {results['wechat_seq']['median_ms'] / results['rasa_seq']['median_ms'] - 1:+.1%}")
+    if len(rounds) > 1:  # the spread between rounds is the figure's own noise on this machine
+        print(f"overhead per round of {args.sequential}: " + ", ".join(f"{overhead(r):+.1%}" for r in rounds))
     extra = results["wechat_seq"]["median_ms"] - results["rasa_seq"]["median_ms"]
     routing_ms = results["routing_point"]["median_ms"]
     print(f"of which the WeChat protocol itself (vs the web REST channel): "
