@@ -264,8 +264,7 @@ def start_stack(model: Path, workdir: Path, rasa_instances: int = 1) -> tuple[di
             stack.wait_http(f"http://127.0.0.1:{port}/", 300, procs[f"rasa{n}"])
         stack.wait_http(f"http://127.0.0.1:{ports['WEB_PORT']}/readyz", 60, procs["web"])
     except Exception:
-        for log in sorted((workdir / "logs").glob("*.log")):
-            print(f"==== {log.name}\n" + log.read_text(errors="replace")[-3000:])
+        stack.print_log_tails(workdir / "logs")
         cleanup()
         raise
     return env, {"cleanup": cleanup}

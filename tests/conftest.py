@@ -168,8 +168,7 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
         stack.wait_http(f"http://127.0.0.1:{ports['WEB_PORT']}/readyz", 60, procs["web"])
         yield Stack(env, log_dir)
     except Exception:
-        for f in sorted(log_dir.glob("*.log")):
-            print(f"==== {f.name}\n" + f.read_text(errors="replace")[-4000:])
+        stack.print_log_tails(log_dir)
         raise
     finally:
         for proc in procs.values():

@@ -3,7 +3,6 @@ and the session listener for conversation state and agent messages."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +16,7 @@ from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound, Router
 from web.rasa_client import RasaClient
 from web.review.models import ReviewItem
+from tests.serving import served
 
 UNDERSTOOD = {"intent": "nlu_fallback", "confidence": 0.42, "guess": {"intent": "assistance_apply", "confidence": 0.42},
               "entities": [{"entity": "phone", "value": "13812345678"}, {"entity": "district", "value": "普陀区"}],
@@ -41,9 +41,8 @@ class PlatformStandIn:
 @pytest.fixture
 def rasa() -> Iterator[PlatformStandIn]:
     stand_in = PlatformStandIn()
-    threading.Thread(target=stand_in.server.serve_forever, daemon=True).start()
-    yield stand_in
-    stand_in.server.shutdown()
+    with served(stand_in.server):
+        yield stand_in
 
 
 def _events(sess) -> list[AnalyticsEvent]:

@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import sessionmaker
-from werkzeug.serving import make_server
 
 from common import settings
 from common.db import make_engine
 from common.migrate import upgrade
 from tests.analytics.conftest import D1, D3, load_fixture
 from tests.browser.conftest import sign_in
+from tests.serving import served
 
 pytestmark = pytest.mark.browser
 SUPERVISOR, AGENT, PASSWORD = "analytics_supervisor", "analytics_agent", "browser-test-password"
@@ -35,10 +34,8 @@ def web_url(tmp_path, redis_url, monkeypatch) -> Iterator[str]:
         monkeypatch.setenv(key, value)
     from web.app import create_app
 
-    server = make_server("127.0.0.1", 0, create_app(settings.load()), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(create_app(settings.load())) as url:
+        yield url
 
 
 def test_the_page_needs_a_supervisor_login(web_url, browser):

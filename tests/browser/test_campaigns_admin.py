@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 
 import pytest
 import redis
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
-from werkzeug.serving import make_server
 
 from common import settings
 from common.db import make_engine
@@ -20,6 +18,7 @@ from common.migrate import upgrade
 from web.policy import campaigns, standards
 from tests.policy.helpers import ServedStandin, sender_for
 from tests.browser.conftest import sign_in
+from tests.serving import served
 
 pytestmark = pytest.mark.browser
 SUPERVISOR, AGENT, PASSWORD = "policy_supervisor", "policy_agent", "browser-test-password"
@@ -40,15 +39,15 @@ def web_url(tmp_path, redis_url, seeded_backoffice_url, monkeypatch) -> Iterator
     registry = make_engine(seeded_backoffice_url)
     with registry.connect() as conn:
         openids = [o for (o,) in conn.execute(text("SELECT openid FROM wechat_binding"))]
-    served = ServedStandin()
-    served.subscribe(*openids)
+    wechat = ServedStandin()
+    wechat.subscribe(*openids)
     for key, value in {"DATABASE_URL": db, "REDIS_URL": redis_url, "RASA_URL": "http://127.0.0.1:9",
                        "REGISTRY_DATABASE_URL": seeded_backoffice_url, "BACKOFFICE_URL": "http://127.0.0.1:9"}.items():
         monkeypatch.setenv(key, value)
     from web.app import create_app
 
     app = create_app(settings.load())
-    sender = sender_for(sessions, redis.Redis.from_url(redis_url), served.url)
+    sender = sender_for(sessions, redis.Redis.from_url(redis_url), wechat.url)
 
     def worker(task: str, args: list) -> None:  # what the Celery worker does, in-process
         if task == "policy.prepare":
@@ -58,11 +57,9 @@ def web_url(tmp_path, redis_url, seeded_backoffice_url, monkeypatch) -> Iterator
             campaigns.maybe_complete(sessions, args[0])
 
     app.extensions["policy"].enqueue = worker
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    served.close()
+    with served(app) as url:
+        yield url
+    wechat.close()
 
 
 def test_only_supervisors_and_admins_see_campaigns(web_url, browser):

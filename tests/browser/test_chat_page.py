@@ -7,7 +7,6 @@ that answers as the test asks: the subject is the page and its channel, not the 
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 
 import pytest
@@ -22,6 +21,7 @@ from tools import stack
 from web.outbound import Outbound
 from web.rasa_client import BotMessage
 from wechat.rasa_standin import RasaStandIn
+from tests.serving import serve
 
 pytestmark = pytest.mark.browser
 
@@ -34,8 +34,7 @@ def chat_site(tmp_path_factory, redis_url):
     db_url = f"sqlite:///{workdir / 'platform.db'}"
     upgrade("platform", db_url)
     rasa = RasaStandIn()
-    server_thread = threading.Thread(target=rasa.server.serve_forever, daemon=True)
-    server_thread.start()
+    serve(rasa.server)
     port = stack.free_port()
     env = stack.stack_env({**os.environ, "DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "RASA_URL": rasa.url},
                           {"WEB_PORT": port, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0})

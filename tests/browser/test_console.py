@@ -9,7 +9,6 @@ back to the bot with the marriage booking flow; the bot carries on.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,6 @@ import pytest
 import requests
 from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
-from werkzeug.serving import make_server
 
 from common.db import make_engine
 from tools import stack
@@ -28,6 +26,7 @@ from web.conversations.models import Conversation
 from web.handoff.models import Agent, WorkingHours
 
 from tests.handoff.conftest import open_all_day
+from tests.serving import base_url, serve
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -51,10 +50,9 @@ def wechat(live_stack, tmp_path) -> Iterator[WechatStandin]:
     env = live_stack.env
     standin = WechatStandin(live_stack.url("web") + "/wechat", env["WECHAT_TOKEN"], env["WECHAT_APP_ID"],
                             env.get("WECHAT_APP_SECRET") or "demo-app-secret", env.get("WECHAT_ENCODING_AES_KEY", ""))
-    server = make_server("127.0.0.1", 0, standin.app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(standin.app)
     log_dir = tmp_path / "logs"
-    worker = stack.start_process("worker", {**env, "WECHAT_API_BASE": f"http://127.0.0.1:{server.server_port}"}, log_dir)
+    worker = stack.start_process("worker", {**env, "WECHAT_API_BASE": base_url(server)}, log_dir)
     try:
         _wait_for_worker(log_dir / "worker.log", worker)
         yield standin

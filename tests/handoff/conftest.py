@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +19,7 @@ from common.db import make_engine
 from common.migrate import upgrade
 from web.console import accounts
 from web.handoff.models import WorkingHours
+from tests.serving import served
 
 PASSWORD = "correct horse battery"
 BOUND_OPENID = "oBound0001"
@@ -70,10 +70,8 @@ class StandIn:
 @pytest.fixture
 def stand_in() -> Iterator[StandIn]:
     s = StandIn()
-    thread = threading.Thread(target=s.server.serve_forever, daemon=True)
-    thread.start()
-    yield s
-    s.server.shutdown()
+    with served(s.server):
+        yield s
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ subject here is the router, not Rasa (the live-stack tests cover the real one).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -23,6 +22,7 @@ from web.conversations.router import BOT_BUSY, Inbound, Router
 from web.policy import reply, schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.rasa_client import RasaClient
+from tests.serving import served
 
 
 class RasaStandIn:
@@ -41,10 +41,8 @@ class RasaStandIn:
 @pytest.fixture
 def rasa() -> Iterator[RasaStandIn]:
     stand_in = RasaStandIn()
-    thread = threading.Thread(target=stand_in.server.serve_forever, daemon=True)
-    thread.start()
-    yield stand_in
-    stand_in.server.shutdown()
+    with served(stand_in.server):
+        yield stand_in
 
 
 @pytest.fixture

@@ -1,14 +1,12 @@
 """Building campaigns and serving the WeChat stand-in for the campaign tests."""
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
 import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
-from werkzeug.serving import make_server
 
 from tools.wechat_standin import Resident, WechatStandin
 from web.outbound.wechat_sender import EarlyReceipts
@@ -18,6 +16,7 @@ from web.policy.models import PolicyCampaign
 from web.policy.ratelimit import RateLimiter
 from web.wechat_api import WechatApi
 from tests.policy.conftest import AS_OF, STANDARDS
+from tests.serving import base_url, serve
 
 APP_ID, APP_SECRET = "wx_policy_test", "policy-test-secret"
 
@@ -27,9 +26,8 @@ class ServedStandin:
 
     def __init__(self, callback: str = "http://127.0.0.1:9/wechat", token: str = "tok", app_id: str = APP_ID) -> None:
         self.standin = WechatStandin(callback, token, app_id, APP_SECRET, receipt_delay=0.05, token_quota=10**6, retries=0)
-        self.server = make_server("127.0.0.1", 0, self.standin.app, threaded=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.server = serve(self.standin.app)
+        self.url = base_url(self.server)
 
     def subscribe(self, *openids: str) -> None:
         with self.standin.lock:

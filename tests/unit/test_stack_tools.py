@@ -33,3 +33,13 @@ def test_a_conversation_always_goes_to_the_same_rasa_instance():
     chosen = {sender: pick_instance(urls, sender) for sender in (f"openid-{i}" for i in range(300))}
     assert all(pick_instance(urls, s) == u for s, u in chosen.items())
     assert set(chosen.values()) == set(urls)  # and the load is spread over all of them
+
+
+def test_a_failed_start_up_prints_the_end_of_every_log(tmp_path, capsys):
+    (tmp_path / "rasa2").mkdir()
+    (tmp_path / "web.log").write_text("booting\n" + "x" * 50 + "web died here")
+    (tmp_path / "rasa2" / "rasa.log").write_text("model not found")
+    stack.print_log_tails(tmp_path, chars=20)
+    out = capsys.readouterr().out
+    assert "==== web.log\n" in out and out.count("x") < 20 and "web died here" in out and "booting" not in out
+    assert "==== rasa2/rasa.log\nmodel not found" in out

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,15 +17,16 @@ import pytest
 import redis
 from celery import Celery
 from sqlalchemy.orm import sessionmaker
-from werkzeug.serving import make_server
 
 from common.db import make_engine
 from common.migrate import upgrade
 from tools import stack
 from tools.wechat_standin import WechatStandin
 
-from .rasa_standin import RasaStandIn
 from web.outbound import Outbound
+from tests.serving import serve, served
+
+from .rasa_standin import RasaStandIn
 
 WECHAT_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/13"
 TOKEN, APP_ID, APP_SECRET = "wx-test-token", "wx_channel_test", "channel-test-secret"
@@ -34,19 +34,11 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, as WeC
 BUDGET = 1.5  # WECHAT_REPLY_BUDGET for these processes: short, so slow-bot tests are quick
 
 
-def serve(app, server=None) -> tuple[Any, threading.Thread]:
-    server = server or make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, thread
-
-
 @pytest.fixture(scope="session")
 def rasa_standin() -> Iterator[RasaStandIn]:
     rasa = RasaStandIn()
-    serve(rasa.app, rasa.server)
-    yield rasa
-    rasa.server.shutdown()
+    with served(rasa.server):
+        yield rasa
 
 
 @dataclass
@@ -77,7 +69,7 @@ def wechat_stack(tmp_path_factory, redis_url, postgres, rasa_standin) -> Iterato
     web_port = stack.free_port()
     standin = WechatStandin(f"http://127.0.0.1:{web_port}/wechat", TOKEN, APP_ID, APP_SECRET, AES_KEY, mode="safe",
                             receipt_delay=0.3)
-    standin_server, _ = serve(standin.app)
+    standin_server = serve(standin.app)
     ports = {"WEB_PORT": web_port, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0,
              "WORKER_METRICS_PORT": stack.free_port()}
     env = stack.stack_env({**os.environ, "DATABASE_URL": db_url, "REDIS_URL": WECHAT_REDIS_URL,
@@ -95,8 +87,7 @@ def wechat_stack(tmp_path_factory, redis_url, postgres, rasa_standin) -> Iterato
         yield WechatStack(f"http://127.0.0.1:{web_port}", env, standin, rasa_standin,
                           sessionmaker(make_engine(db_url), expire_on_commit=False), client, log_dir, procs)
     except Exception:
-        for f in sorted(log_dir.glob("*.log")):
-            print(f"==== {f.name}\n" + f.read_text(errors="replace")[-4000:])
+        stack.print_log_tails(log_dir)
         raise
     finally:
         for proc in procs.values():

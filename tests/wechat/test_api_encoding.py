@@ -12,7 +12,9 @@ import requests
 from tools.wechat_standin import Resident, Window, WechatStandin, read_api_json
 from web.wechat_api import WechatApi
 
-from .conftest import WECHAT_REDIS_URL, serve
+from tests.serving import serve
+
+from .conftest import WECHAT_REDIS_URL
 
 TEXT = "王阿姨您好：您的预约已办好，12月1日上午9点请带上户口本和身份证😊"
 
@@ -26,7 +28,7 @@ def test_the_standin_reads_unicode_escapes_as_wechat_does():
 def test_customer_service_and_template_messages_reach_the_resident_as_written():
     app_id = "wx_enc_" + uuid.uuid4().hex[:8]
     standin = WechatStandin("http://127.0.0.1:9/unused", "t", app_id, "secret", receipt_delay=3600)
-    server, _ = serve(standin.app)
+    server = serve(standin.app)
     openid = "o" + uuid.uuid4().hex[:27]
     with standin.lock:  # the resident wrote a minute ago: the customer-service window is open
         standin.residents[openid] = Resident(window=Window(time.time() + 3600, 5))

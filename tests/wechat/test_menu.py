@@ -9,7 +9,9 @@ import yaml
 from tools.wechat_standin import WechatStandin
 from web.channels import wechat_menu
 
-from .conftest import WECHAT_REDIS_URL, serve
+from tests.serving import serve
+
+from .conftest import WECHAT_REDIS_URL
 
 
 def test_show_prints_the_menu_without_our_triggers_and_every_key_starts_a_flow(capsys):
@@ -25,7 +27,7 @@ def test_show_prints_the_menu_without_our_triggers_and_every_key_starts_a_flow(c
 def _standin(monkeypatch) -> tuple[WechatStandin, object]:
     app_id = "wx_menu_" + uuid.uuid4().hex[:8]
     standin = WechatStandin("http://127.0.0.1:9/unused", "t", app_id, "menu-secret")
-    server, _ = serve(standin.app)
+    server = serve(standin.app)
     for name, value in {"WECHAT_API_BASE": f"http://127.0.0.1:{server.server_port}", "WECHAT_APP_ID": app_id,
                         "WECHAT_APP_SECRET": "menu-secret", "REDIS_URL": WECHAT_REDIS_URL}.items():
         monkeypatch.setenv(name, value)

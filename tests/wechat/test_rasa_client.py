@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +10,7 @@ from typing import Iterator
 import pytest
 
 from web.rasa_client import RasaClient
+from tests.serving import served
 
 CONCURRENT = 24  # more than requests' default pool of 10, fewer than the WeChat channel's bot threads
 
@@ -42,10 +42,8 @@ def rasa_url() -> Iterator[str]:
     KeepAliveRasa.connections = set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveRasa)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with served(server) as url:
+        yield url
 
 
 def test_concurrent_calls_reuse_their_connections(rasa_url: str) -> None:

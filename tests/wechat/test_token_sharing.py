@@ -8,7 +8,9 @@ import uuid
 
 from tools.wechat_standin import WechatStandin
 
-from .conftest import WECHAT_REDIS_URL, serve
+from tests.serving import serve
+
+from .conftest import WECHAT_REDIS_URL
 
 WORKER = """
 import sys, time
@@ -36,7 +38,7 @@ def run_workers(api_base: str, app_id: str, openid: str, count: int = 2) -> None
 def test_two_worker_processes_share_one_token_and_refresh_it_once(redis_url):
     app_id = "wx_share_" + uuid.uuid4().hex[:8]
     standin = WechatStandin("http://127.0.0.1:9/unused", "t", app_id, "secret")
-    server, _ = serve(standin.app)
+    server = serve(standin.app)
     api_base = f"http://127.0.0.1:{server.server_port}"
     openid = "oShare" + uuid.uuid4().hex[:10]
     try:

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Callable
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
