@@ -275,7 +275,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="default: train (or reuse) the current data's model")
     parser.add_argument("--question", default=QUESTION, help="what every resident sends (你好: the cheapest turn)")
     parser.add_argument("--sequential", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=1, help="sequential rounds (each figure pools them; the overhead is also given per round)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="sequential rounds (each figure pools them; the overhead is also given per round)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rasa-instances", type=int, default=1)
     parser.add_argument("--long-turns", type=int, default=120, help="turns of the one-resident long conversation (0: skip)")

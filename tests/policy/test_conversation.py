@@ -73,6 +73,7 @@ def test_replying_to_a_push_starts_the_application_with_what_is_known(live_stack
     assert (state.get("active_loop") or {}).get("name") == "assistance_apply_form"
     assert state["slots"].get("requested_slot") != "assistance_type"  # the type is not asked again
     assert "临时救助" in answer.reply or state["slots"].get("requested_slot"), answer.reply
+
     def replied_at():  # counted with the transcript line, which /wechat writes just after the reply
         with platform() as sess:
             return sess.scalar(select(PolicyDelivery.replied_at).where(PolicyDelivery.campaign_id == campaign_id))

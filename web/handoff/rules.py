@@ -61,7 +61,8 @@ def _active(db: Session | Connection) -> tuple[Rule, ...]:
                       .where(HandoffRule.active == true()).order_by(HandoffRule.priority.desc(), HandoffRule.id))
     rules = tuple(Rule(name, tuple(k.casefold() for k in split_keywords(keywords)), priority, group_id)
                   for name, keywords, priority, group_id in rows)
-    if not (isinstance(db, Session) and db.info.get("handoff_rules_changed")):  # a transaction's uncommitted rules are its own
+    uncommitted = isinstance(db, Session) and db.info.get("handoff_rules_changed")
+    if not uncommitted:  # a transaction's uncommitted rules are its own
         with _lock:
             _snapshots[engine] = _Snapshot(rules, generation, time.monotonic())
     return rules
