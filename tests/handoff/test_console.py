@@ -16,7 +16,7 @@ from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound
 from web.handoff import config
 from web.handoff.models import Agent, AgentGroup, AuditEntry, CannedReply, Ticket
-from web.rasa_client import BotMessage
+from web.outbound.models import OutboundMessage
 
 from tests.handoff.conftest import BOUND_OPENID, CSRF, PASSWORD, RESIDENT, login
 
@@ -177,20 +177,30 @@ def test_the_conversation_view_shows_transcript_understanding_and_a_masked_profi
     assert client.post(f"/console/conversations/{conv_id}/reveal").status_code == 400  # no CSRF token
 
 
+def _sent_to(app, recipient: str, queued: list[tuple[str, list]]) -> list[str]:
+    """What the desk wrote to the resident: the recorded rows, each handed to the sender task."""
+    with app.extensions["database"].sessions() as sess:
+        rows = sess.scalars(select(OutboundMessage).where(OutboundMessage.recipient == recipient)
+                            .order_by(OutboundMessage.id)).all()
+    assert {row.reason for row in rows} <= {"agent"}
+    assert sorted(i for task, (ids, _fallback) in queued for i in ids) == [row.id for row in rows]
+    return [row.body["content"] for row in rows]
+
+
 def test_claim_reply_note_and_hand_back_with_a_flow(app, stand_in, signed_in):
-    delivered: list[tuple[str, list[BotMessage]]] = []
-    app.extensions["outbound"].deliver = lambda sender, messages, reason, **kw: delivered.append((sender, list(messages))) or []
+    queued: list[tuple[str, list]] = []
+    app.extensions["outbound"].enqueue = lambda task, args: queued.append((task, args))
     conv_id = ask_for_a_person(app, stand_in, "oFlow")
     assert "/conversations/oFlow/tracker/events" in stand_in.paths("POST")  # the bot was paused
     pause = [body for m, p, body in stand_in.calls if p.endswith("/tracker/events")]
     assert pause == [{"event": "pause"}]
     client, token = signed_in("agent_free")
     assert client.post(f"/console/conversations/{conv_id}/claim", data={"csrf_token": token}).status_code == 302
-    assert delivered[-1][0] == "oFlow" and "赵敏" in delivered[-1][1][0].text
+    assert "赵敏" in _sent_to(app, "oFlow", queued)[-1]
     resp = client.post(f"/console/conversations/{conv_id}/reply", json={"text": "您好，结婚登记的材料我帮您看过了。"},
                        headers={"X-CSRFToken": token, "Accept": "application/json"})
     assert resp.status_code == 200 and resp.get_json()["ok"]
-    assert delivered[-1] == ("oFlow", [BotMessage(text="您好，结婚登记的材料我帮您看过了。")])
+    assert _sent_to(app, "oFlow", queued)[-1] == "您好，结婚登记的材料我帮您看过了。"
     assert client.post(f"/console/conversations/{conv_id}/note", data={"csrf_token": token, "text": "已电话核实"}).status_code == 302
     # While with the agent, the resident's messages reach the desk, not Rasa.
     webhook_calls = len(stand_in.paths("POST"))
@@ -207,7 +217,7 @@ def test_claim_reply_note_and_hand_back_with_a_flow(app, stand_in, signed_in):
     assert ("events", {"event": "resume"}) in bodies
     assert ("webhook", {"sender": "oFlow", "message": '/marriage_book{"marriage_type": "结婚", "date": "2026-12-02"}',
                         "metadata": {"channel": "wechat"}}) == bodies[-1]  # after the resume, like a resident's message
-    assert delivered[-1] == ("oFlow", [BotMessage(text=asked)])
+    assert _sent_to(app, "oFlow", queued)[-1] == asked
     with app.extensions["database"].sessions() as sess:  # the flow counts as started; nobody wrote a message
         kinds = [(e.kind, e.flow) for e in sess.scalars(select(AnalyticsEvent).where(AnalyticsEvent.conversation_id == conv_id)
                                                         .order_by(AnalyticsEvent.id))]

@@ -208,6 +208,24 @@ def test_messages_recorded_while_the_broker_is_down_go_out_once_when_it_is_back(
     assert len(wechat_stack.standin.inbox(openid)) == 3
 
 
+def test_messages_written_in_a_callers_transaction_leave_only_after_it_commits(wechat_stack):
+    """What the outbox's notice uses: the claim and the message are one transaction."""
+    openid = new_openid()
+    wechat_stack.rasa.behave(openid)
+    wechat_stack.standin.send_text(openid, "你好")
+    outbound = wechat_stack.outbound()
+    with pytest.raises(RuntimeError), wechat_stack.sessions.begin() as sess:
+        outbound.record(sess, openid, [BotMessage(text="这条不该发出去。")], reason="notification")
+        raise RuntimeError("the caller's claim failed")
+    assert outbound_rows(wechat_stack, openid) == []
+    with wechat_stack.sessions.begin() as sess:
+        recorded = outbound.record(sess, openid, [BotMessage(text="您的申请编号是 A1。")], reason="notification", ref="o-1")
+    assert [(r.status, r.ref) for r in outbound_rows(wechat_stack, openid)] == [("queued", "o-1")]  # not yet handed over
+    assert outbound.dispatch(recorded) == recorded.ids
+    assert wechat_stack.standin.wait_inbox(openid, 1)[0]["text"]["content"] == "您的申请编号是 A1。"
+    assert [(r.status, r.attempts) for r in settled_rows(wechat_stack, openid, 1)] == [("sent", 1)]
+
+
 def test_a_reply_longer_than_wechat_allows_is_split(wechat_stack):
     openid = new_openid()
     long_text = "低保申请需要提供家庭成员的收入和财产情况。" * 150  # ~9.5 KB

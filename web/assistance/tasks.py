@@ -75,7 +75,7 @@ def resubmit(self, entry_id: str) -> None:
                     SUBMITTED.format(case_no=case["case_no"], advisor=case["advisor"]["name"], phone=case["advisor"]["phone"]))
     try:
         _notify(entry_id)
-    except Exception as exc:  # the messenger failed (e.g. Redis): try the notice again later
+    except Exception as exc:  # e.g. the database went away between the two transactions: tell them later
         raise self.retry(countdown=backoff(self.request.retries)) from exc
 
 
@@ -99,7 +99,7 @@ def _finish(entry_id: str, status: str, result: dict, notice: str) -> None:
 
 
 def _notify(entry_id: str) -> None:
-    """Deliver the notice to the resident's channel: claimed first, so it goes out once."""
+    """Deliver the notice to the resident's channel: claimed with the message written, so it goes out once."""
     with _sessions().begin() as sess:
         claimed = sess.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id, OutboxEntry.status != "pending",
                                                          OutboxEntry.notified_at.is_(None))
@@ -108,12 +108,8 @@ def _notify(entry_id: str) -> None:
             return
         entry = sess.get(OutboxEntry, entry_id)
         sender_id, notice = sess.get(Conversation, entry.conversation_id).sender_id, entry.result["notice"]
-    try:
-        _outbound().deliver(sender_id, [BotMessage(text=notice)], reason="notification", ref=entry_id)
-    except Exception:  # give the notice back, so the retry delivers it
-        with _sessions().begin() as sess:
-            sess.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id).values(notified_at=None))
-        raise
+        recorded = _outbound().record(sess, sender_id, [BotMessage(text=notice)], reason="notification", ref=entry_id)
+    _outbound().dispatch(recorded)  # a worker dying here leaves the row queued: the outbound sweep sends it
 
 
 @worker_ready.connect

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from common.db import session as db_session
 from common.masking import mask_phone, mask_text
@@ -141,10 +142,14 @@ def reveal(conversation_id: int):
                    callback_phone=ticket.callback_phone if ticket else None)
 
 
-def _deliver(conv: Conversation, ticket: Ticket, messages: list[BotMessage]) -> None:
-    """To the resident through the outbound messenger (WeChat customer-service API or the web chat's mailbox)."""
-    if messages:
-        current_app.extensions["outbound"].deliver(conv.sender_id, messages, "agent", ref=f"handoff:{ticket.id}")
+def _commit_and_deliver(sess: Session, conv: Conversation, ticket: Ticket, messages: list[BotMessage]) -> None:
+    """Commit the desk's change with the messages to the resident (WeChat customer-service API
+    or the web chat's mailbox) written in the same transaction, then hand them over."""
+    outbound = current_app.extensions["outbound"]
+    recorded = outbound.record(sess, conv.sender_id, messages, "agent", ref=f"handoff:{ticket.id}") if messages else None
+    sess.commit()
+    if recorded:
+        outbound.dispatch(recorded)
 
 
 def _done(conv: Conversation, message: str | None = None, status: int = 200):
@@ -167,8 +172,7 @@ def claim(conversation_id: int):
         return _done(conv, str(exc), 409)
     text = config.desk().texts["claimed"].format(agent=current_user.display_name)
     queue.say(sess, conv, "agent", text, {"agent": current_user.username})
-    sess.commit()
-    _deliver(conv, ticket, [BotMessage(text=text)])
+    _commit_and_deliver(sess, conv, ticket, [BotMessage(text=text)])
     return _done(conv)
 
 
@@ -185,8 +189,7 @@ def reply(conversation_id: int):
     except queue.QueueError as exc:
         return _done(conv, str(exc), 409)
     queue.say(sess, conv, "agent", text, {"agent": current_user.username})
-    sess.commit()
-    _deliver(conv, ticket, [BotMessage(text=text)])
+    _commit_and_deliver(sess, conv, ticket, [BotMessage(text=text)])
     return _done(conv)
 
 
@@ -257,7 +260,6 @@ def close(conversation_id: int):
     except RasaApiError:
         sess.rollback()
         return _done(conv, "机器人暂时连不上，会话仍由您处理，请稍后再试", 503)
-    sess.commit()
-    _deliver(conv, ticket, messages)
+    _commit_and_deliver(sess, conv, ticket, messages)
     flash("会话已结束，交回智能助手。" if outcome == "handed_back" else "会话已结束。", "info")
     return redirect(url_for("console.queue_page"))

@@ -7,7 +7,9 @@ mailbox, read by the chat page: the rows themselves, web/outbound/mailbox.py), a
 customer-service API, from a Celery task, in order). Every message is recorded in
 ``outbound_message`` before it leaves and updated with its result. When the broker (Redis)
 cannot take the task, the message stays ``queued`` and is sent by the sweep once it can
-(``web/outbound/sweep.py``): the caller is not failed for it.
+(``web/outbound/sweep.py``): the caller is not failed for it. A caller whose own write
+must go with the messages (the outbox's "told" mark) uses ``record`` in its transaction
+and ``dispatch`` after the commit; ``deliver`` is the two in a row.
 """
 from __future__ import annotations
 
@@ -19,12 +21,12 @@ from typing import Any
 
 import redis
 from kombu.exceptions import OperationalError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from web.channels import wechat_text
 from web.channels.choices import Choices
 from web.outbound.models import OutboundMessage
-from web.rasa_client import BotMessage
+from web.rasa_client import BotMessage, Button
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,16 @@ class Template:
     template_id: str
     data: dict[str, Any] = field(default_factory=dict)
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Messages written in a transaction, waiting for its commit to be dispatched."""
+
+    sender_id: str
+    ids: list[int]
+    buttons: tuple[Button, ...] = ()
+    fallback: dict[str, Any] | None = None
 
 
 Enqueue = Callable[[str, list[Any]], None]  # task name, arguments
@@ -57,25 +69,44 @@ class Outbound:
     def deliver(self, sender_id: str, messages: Sequence[BotMessage], reason: str,
                 fallback: Template | None = None, ref: str | None = None) -> list[int]:
         """Send ``messages`` to the resident, in order; returns the ``outbound_message`` ids."""
-        if sender_id.startswith(WEB_PREFIX):
-            return self._to_web_chat(sender_id, messages, reason, ref)
-        texts = wechat_text.render_turn(messages)
-        if not texts:
-            return []
         with self.sessions.begin() as sess:
+            recorded = self.record(sess, sender_id, messages, reason, fallback, ref)
+        return self.dispatch(recorded)
+
+    def record(self, sess: Session, sender_id: str, messages: Sequence[BotMessage], reason: str,
+               fallback: Template | None = None, ref: str | None = None) -> Recorded:
+        """Write the messages in the caller's transaction; ``dispatch`` them once it has committed.
+
+        A caller that marks something as told (a claim) writes the messages in the same
+        transaction, so a process dying after the commit leaves ``queued`` rows for the sweep
+        instead of a claim with nothing sent.
+        """
+        web = sender_id.startswith(WEB_PREFIX)
+        if web:
+            rows = [OutboundMessage(channel="web", recipient=sender_id, kind="text", reason=reason, ref=ref,
+                                    body=message.to_rest(sender_id[len(WEB_PREFIX):]), status="delivered",
+                                    attempts=1, sent_at=datetime.now()) for message in messages]
+        else:
             rows = [OutboundMessage(channel="wechat", recipient=sender_id, kind="text", reason=reason, ref=ref,
-                                    body={"content": text}, status="queued") for text in texts]
-            sess.add_all(rows)
-            sess.flush()
-            ids = [row.id for row in rows]
-        buttons = wechat_text.last_buttons(messages)
+                                    body={"content": text}, status="queued") for text in wechat_text.render_turn(messages)]
+        sess.add_all(rows)
+        sess.flush()
+        ids = [row.id for row in rows]
+        if web or not ids:
+            return Recorded(sender_id, ids)
+        return Recorded(sender_id, ids, wechat_text.last_buttons(messages), asdict(fallback) if fallback else None)
+
+    def dispatch(self, recorded: Recorded) -> list[int]:
+        """Hand committed WeChat rows to the sender task (web chat rows are already in the mailbox)."""
+        if recorded.sender_id.startswith(WEB_PREFIX) or not recorded.ids:
+            return recorded.ids
         try:
-            if buttons:
-                self.choices.remember(sender_id, buttons)
+            if recorded.buttons:
+                self.choices.remember(recorded.sender_id, recorded.buttons)
         except redis.RedisError:  # the numbers still show; a reply of "2" is read as words until Redis is back
-            log.warning("choices not remembered, redis unavailable", extra={"outbound_ids": ids})
-        self._queue("wechat.send_texts", [ids, asdict(fallback) if fallback else None], ids)
-        return ids
+            log.warning("choices not remembered, redis unavailable", extra={"outbound_ids": recorded.ids})
+        self._queue("wechat.send_texts", [recorded.ids, recorded.fallback], recorded.ids)
+        return recorded.ids
 
     def send_template(self, openid: str, template: Template, reason: str, ref: str | None = None) -> int:
         """A template message through a Celery task; its receipt arrives later by TEMPLATESENDJOBFINISH."""
@@ -94,16 +125,3 @@ class Outbound:
         except (OperationalError, redis.RedisError):
             log.warning("outbound task not queued, broker unavailable: the sweep sends it later",
                         extra={"task": task, "outbound_ids": ids})
-
-    def _to_web_chat(self, sender_id: str, messages: Sequence[BotMessage], reason: str, ref: str | None) -> list[int]:
-        recipient = sender_id[len(WEB_PREFIX):]
-        ids = []
-        with self.sessions.begin() as sess:
-            for message in messages:
-                payload = message.to_rest(recipient)
-                row = OutboundMessage(channel="web", recipient=sender_id, kind="text", reason=reason, ref=ref,
-                                      body=payload, status="delivered", attempts=1, sent_at=datetime.now())
-                sess.add(row)
-                sess.flush()
-                ids.append(row.id)
-        return ids
