@@ -74,6 +74,51 @@ def test_outside_working_hours_a_message_and_a_callback_number_are_taken(session
         assert ticket.after_hours and ticket.callback_phone == "13912345678"
 
 
+def _writes(sess, c: Conversation, text: str, at: datetime) -> list[str]:
+    said = Message(conversation_id=c.id, author="resident", text=text)
+    sess.add(said)
+    sess.flush()
+    return queue.resident_message(sess, c, said, at)
+
+
+def test_a_waiting_resident_who_writes_later_is_told_they_are_heard_and_their_place_once_per_burst(sessions):
+    remind = timedelta(minutes=config.desk().remind_after_minutes)
+    with sessions.begin() as sess:
+        open_all_day(sess)
+        first, second = conv(sess, "oAhead"), conv(sess, "oWaits")
+        queue.enqueue(sess, first, "resident_request", "normal", MONDAY_10_LOCAL)
+        queue.enqueue(sess, second, "resident_request", "normal", MONDAY_10_LOCAL)
+        assert _writes(sess, second, "我想问低保的事", MONDAY_10_LOCAL + timedelta(minutes=1)) == []  # just told
+        later = MONDAY_10_LOCAL + remind + timedelta(seconds=1)
+        [reminder] = _writes(sess, second, "在吗", later)
+        texts = config.desk().texts
+        minutes = 2 * config.desk().minutes_per_resident
+        assert reminder == texts["still_waiting"] + texts["waiting"].format(ahead=1, minutes=minutes)
+        assert _writes(sess, second, "有人吗", later + timedelta(seconds=20)) == []  # the same burst
+        boss = accounts.create(sess, "boss", PASSWORD, "supervisor")
+        queue.claim(sess, queue.open_ticket(sess, first.id), boss, later)  # the one ahead is taken
+        [reminder] = _writes(sess, second, "还要等多久", later + remind)
+        assert reminder == texts["still_waiting"] + texts["next_in_line"]
+        queue.claim(sess, queue.open_ticket(sess, second.id), boss, later + remind)
+        assert _writes(sess, second, "您好", later + 3 * remind) == []  # with an agent: the agent answers
+        lines = sess.scalars(select(Message.text).where(Message.conversation_id == second.id,
+                                                        Message.author == "system")).all()
+        assert lines[-2:] == [texts["still_waiting"] + texts["waiting"].format(ahead=1, minutes=minutes),
+                              texts["still_waiting"] + texts["next_in_line"]]  # in the transcript, for the agent
+
+
+def test_after_hours_a_resident_who_writes_again_is_asked_for_a_number_until_one_is_left(sessions):
+    remind = timedelta(minutes=config.desk().remind_after_minutes)
+    with sessions.begin() as sess:
+        c = conv(sess, "oLate")
+        notice = queue.enqueue(sess, c, "resident_request", "normal", MONDAY_20_LOCAL)
+        assert _writes(sess, c, "我家老人走丢了怎么办", MONDAY_20_LOCAL + timedelta(seconds=30)) == []
+        assert _writes(sess, c, "有人吗", MONDAY_20_LOCAL + remind + timedelta(seconds=30)) == [notice]
+        [noted] = _writes(sess, c, "13912345678", MONDAY_20_LOCAL + remind + timedelta(minutes=1))
+        assert "139****5678" in noted
+        assert _writes(sess, c, "麻烦了", MONDAY_20_LOCAL + 10 * remind) == []  # the number is noted: nothing to ask
+
+
 @pytest.mark.parametrize("moment, expected", [
     (datetime(2026, 11, 23, 2, 0), True),    # Monday 10:00
     (datetime(2026, 11, 23, 0, 30), False),  # Monday 08:30

@@ -30,6 +30,7 @@ class Flow:
 class DeskConfig:
     sla_minutes: dict[str, int]
     minutes_per_resident: int
+    remind_after_minutes: int
     outcomes: dict[str, str]
     flows: tuple[Flow, ...]
     texts: dict[str, str]
@@ -44,6 +45,7 @@ def desk() -> DeskConfig:
     return DeskConfig(
         sla_minutes={k: int(v) for k, v in data["sla_minutes"].items()},
         minutes_per_resident=int(data["minutes_per_resident"]),
+        remind_after_minutes=int(data["remind_after_minutes"]),
         outcomes=dict(data["outcomes"]),
         flows=tuple(Flow(f["intent"], f["label"], tuple(f.get("entities") or ())) for f in data["flows"]),
         texts=dict(data["texts"]),

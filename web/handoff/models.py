@@ -69,6 +69,7 @@ class Ticket(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), default=None)
     after_hours: Mapped[bool] = mapped_column(Boolean, default=False)  # a message was taken instead
     callback_phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    told_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # the resident last told their place
     queued_at: Mapped[datetime] = mapped_column(DateTime)
     sla_due_at: Mapped[datetime] = mapped_column(DateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

@@ -70,6 +70,7 @@ def enqueue(sess: Session, conv: Conversation, reason: str, priority: str, now: 
         ticket.priority, ticket.rank = priority, PRIORITY_RANK[priority]
         ticket.sla_due_at = min(ticket.sla_due_at, now + timedelta(minutes=config.desk().sla_minutes[priority]))
     conv.handoff_reason, conv.handoff_priority = ticket.reason, ticket.priority
+    ticket.told_at = now
     sess.flush()
     if new:
         _announce(sess, ticket, pause_sender=conv.sender_id)  # Rasa's tracker is paused once the queueing commits
@@ -106,7 +107,10 @@ def resident_notice(sess: Session, ticket: Ticket, now: datetime) -> str:
 
 def resident_message(sess: Session, conv: Conversation, message: Message, now: datetime) -> list[str]:
     """A resident wrote while queued or with an agent: show it to the desk; outside
-    working hours, note a callback number. Returns what to answer the resident now."""
+    working hours, note a callback number; still waiting a while after they were last told
+    their place, tell them again that they are heard and where they stand (an elderly
+    resident who types "在吗" and hears nothing may think they were forgotten). Returns what
+    to answer the resident now."""
     ticket = open_ticket(sess, conv.id)
     announce_message(sess, conv, message)
     if ticket is None:  # queued by something that bypassed the desk: queue it properly
@@ -120,7 +124,19 @@ def resident_message(sess: Session, conv: Conversation, message: Message, now: d
         text = config.desk().texts["callback_noted"].format(phone=mask_phone(ticket.callback_phone))
         say(sess, conv, "system", text)
         return [text]
+    if _reminder_due(ticket, now):
+        ticket.told_at = now  # a burst of lines gets one reminder, not one each
+        notice = resident_notice(sess, ticket, now)  # after hours: how to leave a number, again
+        text = notice if ticket.after_hours else config.desk().texts["still_waiting"] + notice
+        say(sess, conv, "system", text)
+        return [text]
     return []
+
+
+def _reminder_due(ticket: Ticket, now: datetime) -> bool:
+    if ticket.status != "waiting" or (ticket.after_hours and ticket.callback_phone):  # with an agent, or number noted
+        return False
+    return ticket.told_at is None or now - ticket.told_at >= timedelta(minutes=config.desk().remind_after_minutes)
 
 
 # -- what an agent may see ------------------------------------------------------------
