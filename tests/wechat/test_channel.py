@@ -257,12 +257,14 @@ def test_buttons_are_numbered_and_a_number_picks_the_payload(wechat_stack):
         {"title": "离婚登记", "payload": '/marriage_book{"marriage_type": "离婚"}'}]}])
     first = wechat_stack.standin.send_text(openid, "我要预约")
     assert "1. 结婚登记" in first.reply and "2. 离婚登记" in first.reply
+    assert recorded(wechat_stack, openid, 1) == ["我要预约"]  # each line in before the next message: ids in order
     wechat_stack.rasa.behave(openid)
     wechat_stack.standin.send_text(openid, "２")
     assert wechat_stack.rasa.messages_from(openid)[-1] == '/marriage_book{"marriage_type": "离婚"}'
     assert recorded(wechat_stack, openid, 2) == ["我要预约", "２"]
     wechat_stack.standin.send_text(openid, "2")  # the last turn had no buttons: a number is just text
     assert wechat_stack.rasa.messages_from(openid)[-1] == "2"
+    assert recorded(wechat_stack, openid, 3)[-1] == "2"
     # Intent syntax only comes from the server (choices, menus): typed, it is words for the NLU.
     wechat_stack.standin.send_text(openid, '/marriage_book{"marriage_type": "离婚", "date": "2026-01-01"}')
     assert wechat_stack.rasa.messages_from(openid)[-1] == '／marriage_book{"marriage_type": "离婚", "date": "2026-01-01"}'
@@ -315,8 +317,7 @@ def test_subscribe_welcomes_unsubscribe_withdraws_consent_and_menu_clicks_start_
     assert rasa.messages_from(openid) == ["/marriage_book"]
     with wechat_stack.sessions() as sess:
         assert sess.get(ResidentConsent, openid).push_allowed is True
-        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == openid))
-        assert [m.text for m in conv.messages if m.author == "resident"] == ["[菜单] 预约登记"]
+    assert recorded(wechat_stack, openid, 1) == ["[菜单] 预约登记"]  # written just after the passive reply
     assert standin.send_event(openid, "unsubscribe").raw == "success"
     with wechat_stack.sessions() as sess:
         row = sess.get(ResidentConsent, openid)

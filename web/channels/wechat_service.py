@@ -164,8 +164,8 @@ class WechatChannel:
         try:
             turn.record()
         except Exception:  # the resident has the answer; Rasa's tracker keeps the turn
-            metrics.UNRECORDED.labels(CHANNEL).inc()
             log.exception("bot turn answered but not recorded in the transcript", extra={"channel": CHANNEL})
+            metrics.UNRECORDED.labels(CHANNEL).inc()  # after the log: whoever sees the count finds the line
 
     def _settle(self, key: str, inbound: Inbound, replies: list[BotMessage]) -> str | None:
         """Settle the ledger with the bot's turn; deliver it asynchronously when the passive reply is gone."""

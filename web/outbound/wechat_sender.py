@@ -11,6 +11,7 @@ not attempted; a given fallback template is sent instead of the first closed mes
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -143,11 +144,22 @@ class EarlyReceipts:
 
 
 def record_receipt(sessions: sessionmaker, msgid: int, status: str, early: EarlyReceipts | None = None) -> bool:
-    """TEMPLATESENDJOBFINISH: the delivery receipt of a template message, by WeChat's msgid."""
+    """TEMPLATESENDJOBFINISH: the delivery receipt of a template message, by WeChat's msgid.
+
+    With ``early``, the receipt is kept in Redis *before* the row is looked for, and dropped
+    once it was found: a sender committing the msgid in between finds it when it looks after
+    its commit. (Kept only after a miss, it could land just after the sender had looked.)"""
+    if early is not None:
+        try:
+            early.keep(msgid, status)
+        except redis.RedisError:  # the row may still be there; if not, this receipt is lost, logged
+            log.warning("early receipt not kept, redis unavailable", extra={"msgid": msgid})
+            early = None
     with sessions.begin() as sess:
         result = sess.execute(update(OutboundMessage).where(OutboundMessage.wechat_msgid == msgid)
                               .values(receipt_status=status[:40], receipt_at=datetime.now()))
         matched = bool(result.rowcount)
-    if not matched and early is not None:
-        early.keep(msgid, status)
+    if matched and early is not None:
+        with suppress(redis.RedisError):  # left, it expires; a sender finding it records it again, alike
+            early.pop(msgid)
     return matched
