@@ -38,12 +38,14 @@ class RateLimiter:
         interval = max(1, int(1_000_000 / rate_per_second))
         return int(self._reserve(keys=[f"ratelimit:{key}"], args=[interval, self.horizon_us])) / 1_000_000
 
-    def acquire(self, key: str, rate_per_second: float) -> None:
-        """Block until a slot of ``key`` is ours."""
+    def acquire(self, key: str, rate_per_second: float) -> float:
+        """Block until a slot of ``key`` is ours; returns the slot's time (``time.monotonic``),
+        which is what the limiter spaces: the caller may wake a little after it."""
         while True:
             wait = self.reserve(key, rate_per_second)
             if wait >= 0:
+                slot = time.monotonic() + wait
                 if wait:
                     time.sleep(wait)
-                return
+                return slot
             time.sleep(min(-wait, 1.0) / 2)
