@@ -292,11 +292,10 @@ def main() -> None:
                 targets.rasa_alone(f"oBenchWarm{warm}")
             calls = {"rasa_seq": targets.rasa_alone, "web_rest_seq": targets.web_rest, "wechat_seq": targets.wechat}
             rounds = [sequential(calls, args.sequential) for _ in range(args.rounds)]
-            results: dict[str, dict[str, float]] = {}
-            for name in calls:
-                pooled = [t for r in rounds for t in r[name]]
-                results[name] = {"n": len(pooled), "median_ms": statistics.median(pooled) * 1000,
-                                 "p99_ms": pct(pooled, 99) * 1000}
+            pooled = {name: [t for r in rounds for t in r[name]] for name in calls}
+            results: dict[str, dict[str, float]] = {
+                name: {"n": len(t), "median_ms": statistics.median(t) * 1000, "p99_ms": pct(t, 99) * 1000}
+                for name, t in pooled.items()}
             answering, recorded = routing_point.measure(pg_server())
             results["routing_point"] = {"n": len(answering), "median_ms": statistics.median(answering),
                                         "p95_ms": pct(answering, 95)}
@@ -324,7 +323,7 @@ def main() -> None:
         print(f"{name:13s} " + "  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     for error, count in ERRORS.most_common():
         print(f"error x{count}: {error}")
-    print(f"overhead (median, sequential): {results['wechat_seq']['median_ms'] / results['rasa_seq']['median_ms'] - 1:+.1%}")
+    print(f"overhead (median, sequential): {overhead(pooled):+.1%}")
     if len(rounds) > 1:  # the spread between rounds is the figure's own noise on this machine
         print(f"overhead per round of {args.sequential}: " + ", ".join(f"{overhead(r):+.1%}" for r in rounds))
     extra = results["wechat_seq"]["median_ms"] - results["rasa_seq"]["median_ms"]

@@ -137,8 +137,6 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:
         pass
 
 
-
-
 def print_log_tails(log_dir: Path, chars: int = 4000) -> None:
     """The end of every process's log under ``log_dir``: what a failed start-up said."""
     for log in sorted(log_dir.rglob("*.log")):

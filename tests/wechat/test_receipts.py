@@ -3,15 +3,16 @@ in every order they can meet, on SQLite and PostgreSQL with the real Redis."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
 from common.db import make_engine
 from common.migrate import upgrade
 from web.outbound.models import OutboundMessage
-from web.outbound.wechat_sender import EarlyReceipts, record_receipt
+from web.outbound.wechat_sender import EarlyReceipts, WechatSender, record_receipt
 
 
 @pytest.fixture
@@ -20,22 +21,27 @@ def sessions(db_url) -> sessionmaker:
     return sessionmaker(make_engine(db_url))
 
 
-def _template_in_flight(sessions: sessionmaker) -> int:
+def _template_queued(sessions: sessionmaker) -> int:
     with sessions.begin() as sess:
         row = OutboundMessage(channel="wechat", recipient="oReceipt", kind="template", reason="notification",
-                              body={"template_id": "TPL_notice"}, status="sending", attempts=1)
+                              body={"template_id": "TPL_notice", "data": {}}, status="queued")
         sess.add(row)
         sess.flush()
         return row.id
 
 
-def _sender_commits_and_looks(sessions: sessionmaker, early: EarlyReceipts, row_id: int, msgid: int) -> None:
-    """What WechatSender.send_template does once WeChat has answered with the msgid."""
-    with sessions.begin() as sess:
-        sess.execute(update(OutboundMessage).where(OutboundMessage.id == row_id).values(status="sent", wechat_msgid=msgid))
-    found = early.pop(msgid)
-    if found:
-        record_receipt(sessions, msgid, found)
+@dataclass
+class AcceptingWechat:
+    """WeChat's side of the call (the one part stood in for): it accepts and names the msgid."""
+
+    msgid: int
+
+    def send_template(self, openid: str, template_id: str, data: dict, url: str | None) -> int:
+        return self.msgid
+
+
+def _sender(sessions: sessionmaker, early: EarlyReceipts, msgid: int) -> WechatSender:
+    return WechatSender(sessions, AcceptingWechat(msgid), early)  # type: ignore[arg-type]
 
 
 def _receipt(sessions: sessionmaker, row_id: int) -> str | None:
@@ -45,26 +51,26 @@ def _receipt(sessions: sessionmaker, row_id: int) -> str | None:
 
 def test_a_receipt_after_the_senders_commit_is_recorded_at_once(sessions, redis_client):
     early, msgid = EarlyReceipts(redis_client), secrets.randbelow(10**15)
-    row_id = _template_in_flight(sessions)
-    _sender_commits_and_looks(sessions, early, row_id, msgid)
+    row_id = _template_queued(sessions)
+    assert _sender(sessions, early, msgid).send_template(row_id)
     assert record_receipt(sessions, msgid, "success", early) is True
     assert _receipt(sessions, row_id) == "success" and early.pop(msgid) is None  # nothing left behind
 
 
 def test_a_receipt_before_the_senders_commit_is_kept_and_picked_up(sessions, redis_client):
     early, msgid = EarlyReceipts(redis_client), secrets.randbelow(10**15)
-    row_id = _template_in_flight(sessions)
+    row_id = _template_queued(sessions)
     assert record_receipt(sessions, msgid, "failed:user block", early) is False
-    _sender_commits_and_looks(sessions, early, row_id, msgid)
+    assert _sender(sessions, early, msgid).send_template(row_id)
     assert _receipt(sessions, row_id) == "failed:user block"
 
 
 def test_a_receipt_whose_miss_meets_the_senders_commit_and_look_is_not_lost(sessions, db_url, redis_client):
-    """The receipt finds no row; before it can do anything more, the sender commits the msgid
-    and looks for an early receipt. The receipt must already be where the sender looks."""
+    """The receipt finds no row; before it can do anything more, the sender sends, commits the
+    msgid and looks for an early receipt. The receipt must already be where the sender looks."""
     early, msgid = EarlyReceipts(redis_client), secrets.randbelow(10**15)
-    row_id = _template_in_flight(sessions)
+    row_id = _template_queued(sessions)
     racing = sessionmaker(make_engine(db_url))
-    event.listen(racing, "after_commit", lambda _sess: _sender_commits_and_looks(sessions, early, row_id, msgid), once=True)
+    event.listen(racing, "after_commit", lambda _sess: _sender(sessions, early, msgid).send_template(row_id), once=True)
     assert record_receipt(racing, msgid, "success", early) is False
     assert _receipt(sessions, row_id) == "success"

@@ -27,15 +27,15 @@ class ForDesk:
     rule: rules.Rule | None = None
 
 
-def decide(db: Session | Connection, state: str, text: str) -> ForDesk | None:
-    """``None``: the bot answers. ``db``: where the handoff rules are read when this process's
-    copy of them is stale (web/handoff/rules.py)."""
+def decide(conn: Connection, state: str, text: str) -> ForDesk | None:
+    """``None``: the bot answers. ``conn``: where the handoff rules are read when this
+    process's copy of them is stale (web/handoff/rules.py)."""
     if state != "bot":
         return ForDesk()
     story = sensitive.recognise(text)
     if story is not None:  # whatever the NLU would make of it: care, the number to call, a person now
         return ForDesk(story=story)
-    rule = rules.matching(db, text)
+    rule = rules.matching(conn, text)
     return ForDesk(rule=rule) if rule is not None else None
 
 

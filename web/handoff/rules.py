@@ -39,32 +39,29 @@ class _Snapshot:
 
 
 _lock = threading.Lock()
-_generation = 0  # moves whenever a session in this process flushes, commits or rolls back a rule change
+_generation = 0  # moves whenever a session in this process commits a rule change
 _snapshots: weakref.WeakKeyDictionary[Engine, _Snapshot] = weakref.WeakKeyDictionary()
 
 
-def matching(db: Session | Connection, text: str) -> Rule | None:
-    """The first active rule (urgent rules first) with a keyword in ``text``; ``db`` is the
-    session whose uncommitted rules count, or a connection (the routing point's read)."""
+def matching(conn: Connection, text: str) -> Rule | None:
+    """The first active rule (urgent rules first) with a keyword in ``text``; ``conn`` reads
+    the committed rules when this process's copy is stale (the routing point's read)."""
     folded = text.casefold()
-    return next((r for r in _active(db) if any(k in folded for k in r.keywords)), None)
+    return next((r for r in _active(conn) if any(k in folded for k in r.keywords)), None)
 
 
-def _active(db: Session | Connection) -> tuple[Rule, ...]:
-    bind = db.get_bind() if isinstance(db, Session) else db
-    engine = bind.engine if isinstance(bind, Connection) else bind
+def _active(conn: Connection) -> tuple[Rule, ...]:
+    engine = conn.engine
     generation = _generation  # read before the query: a change committed meanwhile makes this snapshot stale
     snapshot = _snapshots.get(engine)
     if snapshot is not None and snapshot.generation == generation and time.monotonic() - snapshot.loaded_at < TTL:
         return snapshot.rules
-    rows = db.execute(select(HandoffRule.name, HandoffRule.keywords, HandoffRule.priority, HandoffRule.group_id)
+    rows = conn.execute(select(HandoffRule.name, HandoffRule.keywords, HandoffRule.priority, HandoffRule.group_id)
                       .where(HandoffRule.active == true()).order_by(HandoffRule.priority.desc(), HandoffRule.id))
     rules = tuple(Rule(name, tuple(k.casefold() for k in split_keywords(keywords)), priority, group_id)
                   for name, keywords, priority, group_id in rows)
-    uncommitted = isinstance(db, Session) and db.info.get("handoff_rules_changed")
-    if not uncommitted:  # a transaction's uncommitted rules are its own
-        with _lock:
-            _snapshots[engine] = _Snapshot(rules, generation, time.monotonic())
+    with _lock:
+        _snapshots[engine] = _Snapshot(rules, generation, time.monotonic())
     return rules
 
 
@@ -74,16 +71,15 @@ def _note_change(sess: Session, *_: Any) -> None:
         sess.info["handoff_rules_changed"] = True
 
 
-def _bump(sess: Session, *_: Any, end: bool = False) -> None:
-    """After a flush that wrote rules (this session now reads them), and again when that
-    transaction commits or rolls back (everyone reads them, or nobody does)."""
+@event.listens_for(Session, "after_commit")
+def _bump(sess: Session) -> None:
+    """A committed rule change: every snapshot in this process is stale from now on."""
     global _generation
-    changed = sess.info.pop("handoff_rules_changed", False) if end else sess.info.get("handoff_rules_changed")
-    if changed:
+    if sess.info.pop("handoff_rules_changed", False):
         with _lock:
             _generation += 1
 
 
-event.listen(Session, "after_flush", _bump)
-event.listen(Session, "after_commit", lambda sess: _bump(sess, end=True))
-event.listen(Session, "after_rollback", lambda sess: _bump(sess, end=True))
+@event.listens_for(Session, "after_rollback")
+def _forget(sess: Session) -> None:
+    sess.info.pop("handoff_rules_changed", None)  # nobody could read a change never committed
