@@ -24,7 +24,7 @@ def test_intent_accuracy_on_the_held_out_set_stays_above_the_guard(live_stack):
 def test_every_contract_intent_is_in_the_held_out_set():
     import yaml
 
-    contract_doc = (Path(__file__).resolve().parents[3] / "shared" / "INTENTS.md").read_text()
+    contract_doc = (Path(__file__).resolve().parents[2] / "docs" / "INTENTS.md").read_text()
     intent_table = contract_doc.split("## Entities")[0]
     names = {line.split("|")[1].strip() for line in intent_table.splitlines() if line.startswith("| ")} - {"intent", "---"}
     intents = {item["intent"] for item in yaml.safe_load(DEFAULT_EVAL.read_text())["nlu"] if "intent" in item}
