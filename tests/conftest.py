@@ -1,7 +1,8 @@
 """Shared fixtures: real Redis and PostgreSQL (and SQLite), and the real stack on loopback ports.
 
-A test that needs a service which is absent is skipped on a developer machine but
-fails loudly in CI (CI=true), so a green CI always means the real parts ran.
+The servers are the ones at TEST_DATABASE_URL / TEST_REDIS_URL, or embedded ones started for
+the session when those do not answer (tests/backing_services.py): no test is skipped for want
+of a database or a cache on any machine.
 """
 from __future__ import annotations
 
@@ -20,27 +21,31 @@ from sqlalchemy.engine import make_url
 
 from common.db import make_engine, normalise_url
 from common.migrate import upgrade
+from tests import backing_services
 from tools import stack, train
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-TEST_PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+_services: backing_services.BackingServices | None = None
 
 
-def need(service: str, error: Exception | None = None) -> None:
-    message = f"{service} is not reachable" + (f": {error}" if error else "")
-    if IN_CI:
-        pytest.fail(f"{message} (CI=true: every real service must be there)")
-    pytest.skip(message)
+def pytest_configure(config) -> None:
+    """Settle the servers before any test module reads TEST_REDIS_URL / TEST_DATABASE_URL."""
+    global _services
+    _services = backing_services.start()
+    for what in _services.embedded:
+        config.issue_config_time_warning(pytest.PytestConfigWarning(f"started an embedded {what}"), stacklevel=2)
 
 
-def _pg_reachable() -> bool:
-    try:
-        with create_engine(normalise_url(TEST_PG_URL)).connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+def pytest_unconfigure(config) -> None:
+    if _services is not None:
+        _services.stop()
+
+
+def _test_pg_url() -> str:
+    return os.environ["TEST_DATABASE_URL"]
+
+
+def _test_redis_url() -> str:
+    return os.environ["TEST_REDIS_URL"]
 
 
 class PostgresDatabases:
@@ -67,9 +72,7 @@ class PostgresDatabases:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresDatabases]:
-    if not _pg_reachable():
-        need("PostgreSQL at " + TEST_PG_URL)
-    dbs = PostgresDatabases(TEST_PG_URL)
+    dbs = PostgresDatabases(_test_pg_url())
     yield dbs
     dbs.drop_all()
 
@@ -84,11 +87,7 @@ def db_url(request, tmp_path) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    try:
-        redis.Redis.from_url(TEST_REDIS_URL).ping()
-    except redis.RedisError as exc:
-        need("Redis at " + TEST_REDIS_URL, exc)
-    return TEST_REDIS_URL
+    return _test_redis_url()
 
 
 @pytest.fixture
@@ -138,20 +137,18 @@ class Stack:
 def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
     """Back-office, actions, Rasa and web as real processes (the Procfile's commands) on free ports.
 
-    Databases are PostgreSQL when reachable (as in production), SQLite otherwise.
+    Databases are PostgreSQL, as in production.
     """
     workdir = tmp_path_factory.mktemp("stack")
-    pg = PostgresDatabases(TEST_PG_URL) if _pg_reachable() else None
-    if pg is None and IN_CI:
-        pytest.fail("PostgreSQL is not reachable (CI=true)")
-    platform_url = pg.create("civic_stack_pf") if pg else f"sqlite:///{workdir / 'platform.db'}"
-    backoffice_url = pg.create("civic_stack_bo") if pg else f"sqlite:///{workdir / 'backoffice.db'}"
+    pg = PostgresDatabases(_test_pg_url())
+    platform_url = pg.create("civic_stack_pf")
+    backoffice_url = pg.create("civic_stack_bo")
     upgrade("platform", platform_url)
     upgrade("backoffice", backoffice_url)
     from backoffice.seed.load import seed
 
     seed(make_engine(backoffice_url))
-    redis_stack_url = TEST_REDIS_URL.rsplit("/", 1)[0] + "/14"
+    redis_stack_url = redis_url.rsplit("/", 1)[0] + "/14"
     redis.Redis.from_url(redis_stack_url).flushdb()
     ports = {key: stack.free_port() for key in stack.DEFAULT_PORTS}
     env = stack.stack_env({**os.environ, "DATABASE_URL": platform_url, "BACKOFFICE_DATABASE_URL": backoffice_url,
@@ -180,6 +177,5 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
     finally:
         for proc in procs.values():
             stack.stop_process(proc)
-        if pg:
-            pg.drop_all()
+        pg.drop_all()
         shutil.rmtree(workdir, ignore_errors=True)

