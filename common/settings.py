@@ -6,7 +6,7 @@ The defaults are the ones ``make run`` uses (see README.md's table).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,6 @@ class Settings:
     redis_url: str
     rasa_urls: tuple[str, ...]
     rasa_token: str
-    actions_url: str
     backoffice_url: str
     backoffice_token: str
     secret_key: str
@@ -43,15 +42,10 @@ class Settings:
     trusted_proxies: int = 0  # reverse proxies in front of web whose X-Forwarded-* headers are believed
     retention_days: int = 180  # transcripts and residents' personal data are deleted or anonymised after this
     audit_retention_days: int = 365  # the audit log; the Cybersecurity Law (art. 21) asks for at least six months
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def registry_url(self) -> str:
         return self.registry_database_url or self.backoffice_database_url
-
-    @property
-    def rasa_url(self) -> str:
-        return self.rasa_urls[0]
 
 
 def load() -> Settings:
@@ -61,7 +55,6 @@ def load() -> Settings:
         redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
         rasa_urls=tuple(u.strip().rstrip("/") for u in _env("RASA_URL", "http://127.0.0.1:5005").split(",") if u.strip()),
         rasa_token=_env("RASA_TOKEN", "change-me-rasa-token"),
-        actions_url=_env("ACTIONS_URL", "http://127.0.0.1:5055").rstrip("/"),
         backoffice_url=_env("BACKOFFICE_URL", "http://127.0.0.1:8100").rstrip("/"),
         backoffice_token=_env("BACKOFFICE_TOKEN", "change-me-backoffice-token"),
         secret_key=_env("SECRET_KEY", "dev-only-secret-key-change-me"),

@@ -19,7 +19,7 @@ CODE_OF = {"web": "web", "worker": "web", "beat": "web", "actions": "actions", "
 # secret, nothing at all): a production service that reads it must set it.
 SETTING_LINE = re.compile(r'^\s+(\w+)=.*?_env\("(\w+)", (.*)$', re.M)
 DEV_DEFAULT = re.compile(r'127\.0\.0\.1|change-me|demo|dev-only|sqlite|^""')
-PROPERTIES = {"registry_url": "registry_database_url", "rasa_url": "rasa_urls"}  # Settings properties → their field
+PROPERTIES = {"registry_url": "registry_database_url"}  # Settings properties → their field
 
 
 def test_compose_file_matches_the_published_compose_schema():
