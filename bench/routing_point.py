@@ -24,15 +24,15 @@ from common.migrate import upgrade
 from web.analytics import recording
 from web.conversations.router import Inbound, Router
 from web.policy import reply
-from web.rasa_client import BotMessage, Turn
+from web.rasa_client import BotMessage, BotTurn
 
 RESIDENTS = 20
 
 
 class InstantBot:
     def exchange(self, sender_id: str, message: str, metadata: dict[str, Any] | None = None,
-                 timeout: float | None = None) -> Turn:
-        return Turn([BotMessage(text="您好！我是民政局的智能小助手。")],
+                 timeout: float | None = None) -> BotTurn:
+        return BotTurn([BotMessage(text="您好！我是民政局的智能小助手。")],
                     {"intent": "greet", "confidence": 0.99, "entities": [], "fallback": False, "flows": []})
 
 

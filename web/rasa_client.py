@@ -64,7 +64,7 @@ class BotMessage:
 
 
 @dataclass(frozen=True)
-class Turn:
+class BotTurn:
     """One exchange: the bot's messages and, from the platform channel, what it understood
     (``intent``, ``confidence``, ``guess``, ``entities``, ``fallback``, ``actions``,
     ``active_loop``, ``requested_slot``, ``flows``, ``district``; empty when unknown)."""
@@ -85,10 +85,7 @@ class RasaClient:
         self.urls, self.token, self.timeout = urls, token, timeout
         self.http = urllib3.PoolManager(maxsize=connections, retries=False)
 
-    def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, timeout: float | None = None) -> list[BotMessage]:
-        return self.exchange(sender_id, text, metadata, timeout).messages
-
-    def exchange(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, timeout: float | None = None) -> Turn:
+    def exchange(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, timeout: float | None = None) -> BotTurn:
         """Send one resident message; the bot's replies and what it understood."""
         url = pick_instance(self.urls, sender_id) + "/webhooks/platform/webhook"
         payload = json.dumps({"sender": sender_id, "message": text, "metadata": metadata or {}}, ensure_ascii=False)
@@ -105,8 +102,8 @@ class RasaClient:
             raise RasaUnavailable(str(exc)) from exc
         metrics.observe_call("rasa", "webhook", time.perf_counter() - started, ok=True)
         if isinstance(body, list):  # a plain REST-channel answer (no understanding)
-            return Turn([BotMessage.from_rasa(m) for m in body])
-        return Turn([BotMessage.from_rasa(m) for m in body.get("messages") or []], dict(body.get("understanding") or {}))
+            return BotTurn([BotMessage.from_rasa(m) for m in body])
+        return BotTurn([BotMessage.from_rasa(m) for m in body.get("messages") or []], dict(body.get("understanding") or {}))
 
     def ready(self) -> None:
         for url in self.urls:

@@ -28,7 +28,7 @@ def test_requests_are_counted_and_timed():
 def test_failed_rasa_and_backoffice_calls_are_counted():
     before = metrics.CALL_ERRORS.labels("rasa", "webhook")._value.get()
     try:
-        RasaClient(("http://127.0.0.1:9",), "t", timeout=0.5).send("s", "你好")
+        RasaClient(("http://127.0.0.1:9",), "t", timeout=0.5).exchange("s", "你好")
     except RasaUnavailable:
         pass
     assert metrics.CALL_ERRORS.labels("rasa", "webhook")._value.get() == before + 1

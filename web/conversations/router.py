@@ -21,7 +21,7 @@ from web.conversations import side_effects
 from web.conversations.models import Conversation, Message
 from web.handoff import config as desk_config
 from web.handoff import intake
-from web.rasa_client import BotMessage, RasaClient, RasaUnavailable, Turn
+from web.rasa_client import BotMessage, BotTurn, RasaClient, RasaUnavailable
 from web.review import inbox
 
 log = logging.getLogger(__name__)
@@ -119,13 +119,13 @@ class Router:
         try:
             turn = self.rasa.exchange(inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout)
         except RasaUnavailable:
-            turn = Turn([BotMessage(text=BOT_BUSY)])
+            turn = BotTurn([BotMessage(text=BOT_BUSY)])
         if any(reply.custom for reply in turn.messages):
             return Answer(self._record(inbound, turn, note, durable=True))
         return Answer([reply for reply in turn.messages if _visible(reply)],
                       partial(self._record, inbound, turn, note, False))
 
-    def _record(self, inbound: Inbound, turn: Turn, note: Note | None, durable: bool) -> list[BotMessage]:
+    def _record(self, inbound: Inbound, turn: BotTurn, note: Note | None, durable: bool) -> list[BotMessage]:
         """The transaction after the bot's turn: the resident's line and what the bot understood
         of it (and the rewrite's note), the bot's side effects and its lines; ``durable`` (side
         effects ran): a normal commit."""
