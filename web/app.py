@@ -13,7 +13,7 @@ from common.redis_client import connect as connect_redis
 from web.channels import chat_page, rest, wechat
 from web.channels.choices import Choices
 from web.channels.dedupe import ReplyLedger
-from web.channels.ratelimit import RateLimiter
+from web.channels.ratelimit import ResidentRateLimit
 from web.channels.wechat_protocol import WechatConfig
 from web.channels.wechat_service import WechatChannel
 from web import console, metrics, policy
@@ -45,7 +45,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     rasa = RasaClient(config.rasa_urls, config.rasa_token)
     router = Router(database.sessions, rasa, rewrite=policy_reply.rewrite)
     outbound = Outbound(database.sessions, redis_client)
-    limiter = RateLimiter(redis_client, config.resident_rate_limit)
+    limiter = ResidentRateLimit(redis_client, config.resident_rate_limit)
     app.extensions["redis"] = redis_client
     app.extensions["router"] = router
     app.extensions["outbound"] = outbound

@@ -13,7 +13,7 @@ from web.outbound.wechat_sender import EarlyReceipts
 from web.policy import campaigns
 from web.policy.delivery import CampaignSender
 from web.policy.models import PolicyCampaign
-from web.policy.ratelimit import RateLimiter
+from web.policy.pacing import PushPacer
 from web.wechat_api import WechatApi
 from tests.policy.conftest import AS_OF, STANDARDS
 from tests.serving import base_url, serve
@@ -47,7 +47,7 @@ class ServedStandin:
 
 def sender_for(sessions: sessionmaker, client: redis.Redis, api_base: str) -> CampaignSender:
     api = WechatApi(client, api_base, APP_ID, APP_SECRET, retries=0)
-    return CampaignSender(sessions, api, RateLimiter(client), EarlyReceipts(client), lambda d: f"http://web.test/policy/r/{d}")
+    return CampaignSender(sessions, api, PushPacer(client), EarlyReceipts(client), lambda d: f"http://web.test/policy/r/{d}")
 
 
 def new_campaign(sessions: sessionmaker, **kw: Any) -> int:

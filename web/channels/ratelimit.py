@@ -12,7 +12,7 @@ import redis
 log = logging.getLogger(__name__)
 
 
-class RateLimiter:
+class ResidentRateLimit:
     """A fixed one-minute window per sender (``INCR`` + ``EXPIRE``), shared by every process."""
 
     def __init__(self, client: redis.Redis, per_minute: int, window: int = 60) -> None:

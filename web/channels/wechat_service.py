@@ -28,7 +28,7 @@ from common import metrics
 from web.channels import wechat_menu, wechat_text
 from web.channels.choices import Choices, as_words
 from web.channels.dedupe import DONE, PENDING, ReplyLedger, passive_text
-from web.channels.ratelimit import RateLimiter
+from web.channels.ratelimit import ResidentRateLimit
 from web.channels.texts import text as channel_text
 from web.channels.wechat_protocol import Incoming
 from web.conversations.router import Answer, Inbound, Router
@@ -53,7 +53,7 @@ class Reply:
 
 class WechatChannel:
     def __init__(self, router: Router, outbound: Outbound, sessions: sessionmaker, ledger: ReplyLedger,
-                 limiter: RateLimiter, choices: Choices, receipts: EarlyReceipts, budget: float,
+                 limiter: ResidentRateLimit, choices: Choices, receipts: EarlyReceipts, budget: float,
                  pool: ThreadPoolExecutor) -> None:
         self.router, self.outbound, self.sessions = router, outbound, sessions
         self.ledger, self.limiter, self.choices, self.receipts = ledger, limiter, choices, receipts

@@ -30,7 +30,7 @@ from web.outbound.models import OutboundMessage
 from web.outbound.wechat_sender import EarlyReceipts, record_receipt
 from web.policy import audience, schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
-from web.policy.ratelimit import RateLimiter
+from web.policy.pacing import PushPacer
 from web.wechat_api import RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def message_body(c: PolicyCampaign, name: str, link: str | None) -> dict[str, An
 
 
 class CampaignSender:
-    def __init__(self, sessions: sessionmaker, api: WechatApi, limiter: RateLimiter, receipts: EarlyReceipts,
+    def __init__(self, sessions: sessionmaker, api: WechatApi, limiter: PushPacer, receipts: EarlyReceipts,
                  link_for: Any = None) -> None:
         self.sessions, self.api, self.limiter, self.receipts = sessions, api, limiter, receipts
         self.link_for = link_for or (lambda _delivery_id: None)

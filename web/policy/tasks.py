@@ -21,7 +21,7 @@ from common.db import Database
 from web.outbound.wechat_sender import EarlyReceipts
 from web.policy import campaigns, links, registry, schedule, standards
 from web.policy.delivery import STALE_CLAIM, CampaignSender
-from web.policy.ratelimit import RateLimiter
+from web.policy.pacing import PushPacer
 from web.wechat_api import WechatApi
 from web.worker import celery_app
 
@@ -35,7 +35,7 @@ def _deps() -> tuple[sessionmaker, Engine, redis.Redis, CampaignSender]:
     client = redis_client.connect(config.redis_url)
     # retries=0: a call that may have reached WeChat is never repeated here (see delivery.py)
     api = WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret, retries=0)
-    sender = CampaignSender(sessions, api, RateLimiter(client), EarlyReceipts(client), links.Links(config).for_delivery)
+    sender = CampaignSender(sessions, api, PushPacer(client), EarlyReceipts(client), links.Links(config).for_delivery)
     return sessions, registry.engine_for(config.registry_url), client, sender
 
 

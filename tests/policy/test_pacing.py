@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from web.policy.ratelimit import RateLimiter
+from web.policy.pacing import PushPacer
 
 
 def test_concurrent_senders_never_start_more_than_the_rate(redis_client):
@@ -13,7 +13,7 @@ def test_concurrent_senders_never_start_more_than_the_rate(redis_client):
     lock = threading.Lock()
 
     def sender() -> None:
-        limiter = RateLimiter(redis_client)  # one per worker, as in production
+        limiter = PushPacer(redis_client)  # one per worker, as in production
         for _ in range(per_sender):
             slot = limiter.acquire("campaign:test", rate)
             with lock:
@@ -34,7 +34,7 @@ def test_concurrent_senders_never_start_more_than_the_rate(redis_client):
 
 
 def test_a_slot_beyond_the_horizon_is_not_booked(redis_client):
-    limiter = RateLimiter(redis_client, horizon_seconds=0.5)
+    limiter = PushPacer(redis_client, horizon_seconds=0.5)
     assert limiter.reserve("campaign:slow", 1.0) == 0  # the first slot is now
     assert limiter.reserve("campaign:slow", 1.0) < 0  # the next is 1 s away: beyond the horizon, nothing booked
     assert limiter.reserve("campaign:slow", 1.0) < 0

@@ -1,4 +1,4 @@
-"""A send-rate limiter shared by every worker, in Redis (GCRA: evenly spaced slots).
+"""Push pacing: a send rate shared by every worker, in Redis (GCRA: evenly spaced slots).
 
 ``reserve`` books the next free slot of a key atomically (a Lua script using Redis's
 own clock) and says how long to wait for it; slots are ``1 / rate`` seconds apart, so
@@ -26,7 +26,10 @@ return wait
 """
 
 
-class RateLimiter:
+class PushPacer:
+    """Spaces the campaign pushes of every worker evenly at a rate per key (not a per-resident limit:
+    that is web/channels/ratelimit.py's ResidentRateLimit)."""
+
     def __init__(self, client: redis.Redis, horizon_seconds: float = 1.0) -> None:
         self.redis = client
         self.horizon_us = int(horizon_seconds * 1_000_000)
