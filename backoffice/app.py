@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify
 
-from backoffice import auth
+from backoffice import auth, errors
 from backoffice.assistance.routes import bp as assistance_bp
 from backoffice.eldercare.routes import bp as eldercare_bp
 from backoffice.handbook.routes import bp as handbook_bp
@@ -26,6 +26,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app = Flask(__name__)
     database = Database(config.backoffice_database_url)
     database.init_app(app)
+    errors.init_app(app)
     auth.init_app(app, config.backoffice_token)
     app.register_blueprint(health_blueprint({"database": database.ping}))
     metrics.init_app(app, "backoffice")
@@ -39,9 +40,5 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     @app.get("/openapi.json")
     def openapi():
         return jsonify(json.loads(OPENAPI.read_text(encoding="utf-8")))
-
-    @app.errorhandler(404)
-    def not_found(_exc):
-        return jsonify(error="not_found", message="没有找到这项内容"), 404
 
     return app

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
+
+from backoffice.errors import ApiError
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/metrics"})
+UNAUTHORIZED = ApiError(401, "unauthorized", "缺少或错误的接口令牌")
 
 
 def init_app(app: Flask, token: str) -> None:
@@ -15,5 +18,5 @@ def init_app(app: Flask, token: str) -> None:
             return None
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(supplied.encode(), token.encode()):
-            return jsonify(error="unauthorized", message="缺少或错误的接口令牌"), 401
+            raise UNAUTHORIZED
         return None

@@ -2,8 +2,9 @@
 from backoffice.assistance.models import Application, StatusEvent  # noqa: F401
 from backoffice.eldercare.models import Facility
 from backoffice.handbook.models import HandbookEntry  # noqa: F401
+from backoffice.idempotency import IdempotencyRecord  # noqa: F401
 from backoffice.marriage.models import (MarriageAppointment, MarriageBinding, MarriageClosure,  # noqa: F401
-                                        MarriageIdempotency, MarriageParty, MarriageSlot, Office)
+                                        MarriageParty, MarriageSlot, Office)
 from backoffice.orm import Base
 from backoffice.region.models import Community, District, Landmark, Street
 from backoffice.residents.events import ResidentEvent

@@ -1,30 +1,20 @@
-"""Creating applications idempotently, moving them through the review, and who may see them."""
+"""Creating applications, moving them through the review, and who may see them."""
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.assistance import standards
 from backoffice.assistance.models import NEEDS_REASON, TRANSITIONS, TYPES, Application, StatusEvent
+from backoffice.errors import ApiError
 from backoffice.region.models import Community, Street
 from backoffice.residents.models import Resident
 from backoffice.residents.registry import resident_for_openid
 from common.masking import PHONE_RE, is_valid_id_number, mask_id_number, mask_phone
-
-
-class Refused(Exception):
-    """A request the back-office will not carry out: ``code`` and a message a resident can read."""
-
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
 
 
 @dataclass(frozen=True)
@@ -73,41 +63,31 @@ def advisor_json(community: Community) -> dict[str, Any]:
             "advisor": {"name": street.advisor_name, "phone": street.advisor_phone}}
 
 
-def _request_hash(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
 def _check(new: NewApplication, sess: Session) -> Community:
     if new.type not in TYPES:
-        raise Refused("unknown_type", "救助类型不对，可以是：" + "、".join(TYPES))
+        raise ApiError(422, "unknown_type", "救助类型不对，可以是：" + "、".join(TYPES))
     if not is_valid_id_number(new.applicant_id_number):
-        raise Refused("invalid_id_number", "身份证号码不对，请核对一下")
+        raise ApiError(422, "invalid_id_number", "身份证号码不对，请核对一下")
     if not PHONE_RE.fullmatch(new.phone):
-        raise Refused("invalid_phone", "手机号码不对，请核对一下")
+        raise ApiError(422, "invalid_phone", "手机号码不对，请核对一下")
     if not new.consent:
-        raise Refused("consent_required", "没有您同意家庭经济状况核对的授权，申请没法提交")
+        raise ApiError(422, "consent_required", "没有您同意家庭经济状况核对的授权，申请没法提交")
     if not new.hardship:
-        raise Refused("hardship_required", "请简单说一下家里遇到的困难")
+        raise ApiError(422, "hardship_required", "请简单说一下家里遇到的困难")
     community = find_community(sess, new.community)
     if community is None:
-        raise Refused("unknown_community", "没有找到这个居委会，请说一下完整的名字")
+        raise ApiError(422, "unknown_community", "没有找到这个居委会，请说一下完整的名字")
     return community
 
 
-def create(sess: Session, body: dict[str, Any], idempotency_key: str) -> tuple[Application, bool]:
-    """The application for this key: created now (``True``) or the one created before (``False``)."""
-    digest = _request_hash(body)
-    existing = sess.scalar(select(Application).where(Application.idempotency_key == idempotency_key))
-    if existing:
-        if existing.request_hash != digest:
-            raise Refused("idempotency_key_reused", "这个请求编号已经用在另一份申请上了", 409)
-        return existing, False
+def create(sess: Session, body: dict[str, Any], idempotency_key: str) -> Application:
+    """A new application, made by the request with this key (:mod:`backoffice.idempotency` runs it once)."""
     new = NewApplication.from_json(body)
     community = _check(new, sess)
     now = datetime.now()
     applicant = sess.scalar(select(Resident).where(Resident.id_number == new.applicant_id_number))
     submitter = resident_for_openid(sess, new.submitted_by_openid) if new.submitted_by_openid else None
-    app = Application(idempotency_key=idempotency_key, request_hash=digest, type=new.type,
+    app = Application(idempotency_key=idempotency_key, type=new.type,
                       applicant_id_number=new.applicant_id_number, applicant_resident_id=applicant.id if applicant else None,
                       relation=new.relation, phone=new.phone, community_code=community.code, hardship=new.hardship[:500],
                       consent_at=now, submitted_by_openid=new.submitted_by_openid,
@@ -115,26 +95,17 @@ def create(sess: Session, body: dict[str, Any], idempotency_key: str) -> tuple[A
                       status="受理", created_at=now, updated_at=now)
     app.history.append(StatusEvent(status="受理", at=now))
     sess.add(app)
-    try:
-        sess.flush()
-    except IntegrityError:  # the same key, created by a concurrent request a moment ago
-        sess.rollback()
-        existing = sess.scalar(select(Application).where(Application.idempotency_key == idempotency_key))
-        if existing is None:
-            raise
-        if existing.request_hash != digest:
-            raise Refused("idempotency_key_reused", "这个请求编号已经用在另一份申请上了", 409) from None
-        return existing, False
+    sess.flush()
     app.case_no = f"JZ{now:%Y%m%d}{app.id:05d}"
     sess.flush()
-    return app, True
+    return app
 
 
 def transition(sess: Session, app: Application, status: str, reason: str) -> None:
     if status not in TRANSITIONS.get(app.status, ()):
-        raise Refused("bad_transition", f"申请现在是“{app.status}”，不能直接改成“{status}”", 409)
+        raise ApiError(409, "bad_transition", f"申请现在是“{app.status}”，不能直接改成“{status}”")
     if status in NEEDS_REASON and not reason.strip():
-        raise Refused("reason_required", f"“{status}”需要写明原因")
+        raise ApiError(422, "reason_required", f"“{status}”需要写明原因")
     now = datetime.now()
     app.status, app.status_reason, app.updated_at = status, reason.strip(), now
     app.history.append(StatusEvent(status=status, reason=reason.strip(), at=now))

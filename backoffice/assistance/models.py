@@ -23,13 +23,12 @@ NEEDS_REASON = frozenset({"退回", "不予批准"})
 
 
 class Application(Base):
-    """One application for social assistance, created once per ``idempotency_key``."""
+    """One application for social assistance; ``idempotency_key`` is the request that made it (one each)."""
 
     __tablename__ = "assistance_application"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str | None] = mapped_column(String(20), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(8))
     applicant_id_number: Mapped[str] = mapped_column(String(18), index=True)
     applicant_resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), index=True)

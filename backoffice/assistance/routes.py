@@ -6,9 +6,10 @@ from datetime import date
 from flask import Blueprint, jsonify, request
 from sqlalchemy import false, select
 
+from backoffice import idempotency
 from backoffice.assistance import applications, rules, standards
-from backoffice.assistance.applications import Refused
 from backoffice.assistance.models import Application
+from backoffice.errors import ApiError
 from backoffice.region.models import District
 from backoffice.residents.registry import resident_for_openid
 from common.db import session
@@ -16,27 +17,22 @@ from common.db import session
 bp = Blueprint("assistance", __name__, url_prefix="/assistance")
 
 
-@bp.errorhandler(Refused)
-def refused(exc: Refused):
-    return jsonify(error=exc.code, message=exc.message), exc.status
-
-
 def _district_code(value: str) -> str:
     value = value.strip()
     for d in session().scalars(select(District)):
         if value in (d.code, d.name, *d.aliases):
             return d.code
-    raise Refused("unknown_district", "没有找到这个区，请说一下区的名字，比如“普陀区”", 404)
+    raise ApiError(404, "unknown_district", "没有找到这个区，请说一下区的名字，比如“普陀区”")
 
 
 def _standard(district: str, on: str | None) -> standards.Standard:
     try:
         day = date.fromisoformat(on) if on else None
     except ValueError:
-        raise Refused("bad_date", "日期格式不对，应为 YYYY-MM-DD", 400) from None
+        raise ApiError(400, "bad_date", "日期格式不对，应为 YYYY-MM-DD") from None
     std = standards.standard_for(_district_code(district), day)
     if std is None:
-        raise Refused("no_standard", "这个区还没有公布适用的救助标准", 404)
+        raise ApiError(404, "no_standard", "这个区还没有公布适用的救助标准")
     return std
 
 
@@ -49,7 +45,7 @@ def get_standard():
 def _int(body: dict, key: str, minimum: int = 0) -> int:
     value = body.get(key, 0)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise Refused("bad_request", f"{key} 需要是不小于 {minimum} 的数字", 400)
+        raise ApiError(400, "bad_request", f"{key} 需要是不小于 {minimum} 的数字")
     return int(value)
 
 
@@ -60,7 +56,7 @@ def precheck():
     circumstances = body.get("circumstances") or []
     unknown = set(circumstances) - set(rules.CIRCUMSTANCES)
     if unknown:
-        raise Refused("bad_request", "circumstances 只能是：" + "、".join(rules.CIRCUMSTANCES), 400)
+        raise ApiError(400, "bad_request", "circumstances 只能是：" + "、".join(rules.CIRCUMSTANCES))
     household = rules.Household(size=_int(body, "household_size", 1), monthly_income=_int(body, "monthly_income"),
                                 savings=_int(body, "savings"), vehicles=_int(body, "vehicles"),
                                 circumstances=frozenset(circumstances),
@@ -72,19 +68,29 @@ def precheck():
 def advisor():
     community = applications.find_community(session(), request.args.get("community", ""))
     if community is None:
-        raise Refused("unknown_community", "没有找到这个居委会，请说一下完整的名字，比如“曹杨一村居委会”", 404)
+        raise ApiError(404, "unknown_community", "没有找到这个居委会，请说一下完整的名字，比如“曹杨一村居委会”")
     return jsonify(applications.advisor_json(community))
+
+
+def _render(sess, case_no: str) -> dict:
+    return applications.application_json(sess, sess.scalar(select(Application).where(Application.case_no == case_no)))
+
+
+IDEMPOTENCY = idempotency.Policy(
+    scope="assistance", max_length=80, replay_status=200, render=_render,
+    missing=ApiError(400, "idempotency_key_required", "缺少请求编号（Idempotency-Key）"),
+    conflict=ApiError(409, "idempotency_key_reused", "这个请求编号已经用在另一份申请上了"))
 
 
 @bp.post("/applications")
 def create_application():
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 80:
-        raise Refused("idempotency_key_required", "缺少请求编号（Idempotency-Key）", 400)
-    sess = session()
-    app, created = applications.create(sess, request.get_json(silent=True) or {}, key)
-    sess.commit()
-    return jsonify(applications.application_json(sess, app)), (201 if created else 200)
+    """Created (201) once per ``Idempotency-Key``; the same key and body again answer the same case (200)."""
+    body, key = request.get_json(silent=True) or {}, idempotency.request_key(IDEMPOTENCY)
+
+    def work(sess) -> idempotency.Answer:
+        app = applications.create(sess, body, key)
+        return idempotency.Answer(applications.application_json(sess, app), 201, app.case_no)
+    return idempotency.run(IDEMPOTENCY, work)
 
 
 @bp.get("/applications")
@@ -94,12 +100,12 @@ def list_applications():
     if openid := request.args.get("openid"):
         resident = resident_for_openid(sess, openid)
         if resident is None:
-            raise Refused("not_bound", "这个微信号还没有实名绑定", 404)
+            raise ApiError(404, "not_bound", "这个微信号还没有实名绑定")
         query = select(Application).where(applications.owned_by(resident))
     elif id_number := request.args.get("id_number"):
         query = select(Application).where(Application.applicant_id_number == id_number.strip().upper())
     else:
-        raise Refused("bad_request", "需要 openid 或 id_number", 400)
+        raise ApiError(400, "bad_request", "需要 openid 或 id_number")
     found = sess.scalars(query.order_by(Application.id.desc())).all()
     return jsonify(applications=[applications.application_json(sess, a) for a in found])
 
@@ -113,7 +119,7 @@ def _application(case_no: str) -> Application:
         query = query.where(applications.owned_by(resident)) if resident else query.where(false())
     app = sess.scalar(query)
     if app is None:
-        raise Refused("not_found", "没有查到这个编号的申请", 404)
+        raise ApiError(404, "not_found", "没有查到这个编号的申请")
     return app
 
 

@@ -1,14 +1,15 @@
-"""长护险 assessment and 适老化改造 applications: who they are for, idempotent creation, progress steps."""
+"""长护险 assessment and 适老化改造 applications: who they are for, creation, progress steps."""
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.eldercare.models import EldercareApplication, EldercareScheme
 from backoffice.eldercare.places import age_on, bound_resident
+from backoffice.errors import ApiError
 from backoffice.residents.models import Household, Resident
 from common.masking import mask_name
 
@@ -30,14 +31,6 @@ STEPS = {
     },
 }
 FINAL = {"assessed", "completed", "rejected"}
-
-
-class Refused(Exception):
-    """The application cannot be made; ``code`` and the Chinese ``message`` go back to the caller."""
-
-    def __init__(self, status: int, code: str, message: str, **extra) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
 def subject_for(sess: Session, resident: Resident, today: date) -> Resident | None:
@@ -64,44 +57,37 @@ def retrofit_subsidy(sess: Session, resident: Resident) -> dict:
     return {}
 
 
-def create(sess: Session, kind: str, openid: str, key: str, now: datetime) -> tuple[EldercareApplication, bool]:
-    """The application for this idempotency key: made now (True) or the one made before (False)."""
-    existing = sess.scalar(select(EldercareApplication).where(EldercareApplication.idempotency_key == key))
-    if existing:
-        return existing, False
+def create(sess: Session, kind: str, openid: str, key: str, now: datetime) -> EldercareApplication:
+    """A new application, made by the request with this key (:mod:`backoffice.idempotency` runs it once)."""
     applicant = bound_resident(sess, openid)
     if applicant is None:
-        raise Refused(403, "not_bound", "您的微信还没有实名绑定，暂时不能在这里直接申请。可以带上身份证到社区事务受理服务中心办理。")
+        raise ApiError(403, "not_bound", "您的微信还没有实名绑定，暂时不能在这里直接申请。可以带上身份证到社区事务受理服务中心办理。")
     subject = subject_for(sess, applicant, now.date())
     if subject is None:
-        raise Refused(422, "no_elder", "您家里还没有满 60 周岁的老人，暂时不能申请这一项。")
+        raise ApiError(422, "no_elder", "您家里还没有满 60 周岁的老人，暂时不能申请这一项。")
     open_one = sess.scalar(select(EldercareApplication).where(EldercareApplication.kind == kind, EldercareApplication.subject_id == subject.id,
                                                      EldercareApplication.status.not_in(FINAL)))
     if open_one:
-        raise Refused(409, "already_applied", f"{mask_name(subject.name)}已经有一份申请在办理中（编号 {open_one.reference}），不用重复申请。",
+        raise ApiError(409, "already_applied", f"{mask_name(subject.name)}已经有一份申请在办理中（编号 {open_one.reference}），不用重复申请。",
                       reference=open_one.reference)
-    app = EldercareApplication(reference=f"tmp-{key}"[:24], kind=kind, idempotency_key=key, openid=openid, applicant_id=applicant.id,
+    app = EldercareApplication(reference=f"tmp-{uuid.uuid4().hex}"[:24], kind=kind, idempotency_key=key, openid=openid, applicant_id=applicant.id,
                       subject_id=subject.id, district_code=subject.hukou_district_code, status="submitted",
                       subsidy=retrofit_subsidy(sess, subject) if kind == "home_retrofit" else {},
                       history=[{"status": "submitted", "at": now.isoformat(timespec="seconds"), "note": ""}],
                       created_at=now, updated_at=now)
     sess.add(app)
-    try:
-        sess.flush()
-    except IntegrityError:  # the same key, a moment earlier, from a retry
-        sess.rollback()
-        return sess.scalar(select(EldercareApplication).where(EldercareApplication.idempotency_key == key)), False
+    sess.flush()
     app.reference = f"{PREFIX[kind]}{now:%Y%m%d}{app.id:05d}"
-    return app, True
+    return app
 
 
 def advance(app: EldercareApplication, status: str, note: str, level: int | None, now: datetime) -> None:
     if status not in STEPS[app.kind]:
-        raise Refused(400, "bad_status", f"状态只能是：{'、'.join(STEPS[app.kind])}")
+        raise ApiError(400, "bad_status", f"状态只能是：{'、'.join(STEPS[app.kind])}")
     if app.status in FINAL:
-        raise Refused(409, "finished", "这份申请已经办结，不能再改状态。")
+        raise ApiError(409, "finished", "这份申请已经办结，不能再改状态。")
     if status == "assessed" and level not in range(0, 7):
-        raise Refused(400, "bad_level", "评估完成时需要给出 0 到 6 的照护等级。")
+        raise ApiError(400, "bad_level", "评估完成时需要给出 0 到 6 的照护等级。")
     app.status, app.updated_at = status, now
     if status == "assessed":
         app.level = level

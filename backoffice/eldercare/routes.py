@@ -6,10 +6,12 @@ from datetime import date, datetime
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
+from backoffice import idempotency
 from backoffice.eldercare import applications
 from backoffice.eldercare.models import APPLICATION_KINDS, FACILITY_TYPES, EldercareAllowance, EldercareApplication, Facility, EldercareScheme
 from backoffice.eldercare.places import Origin, age_on, bound_resident, district_code, home_of, resolve_place
 from backoffice.eldercare.search import nearest
+from backoffice.errors import ApiError
 from backoffice.region.models import District
 from backoffice.residents.models import Household
 from common.db import session
@@ -17,10 +19,6 @@ from common.masking import mask_name
 
 bp = Blueprint("eldercare", __name__, url_prefix="/eldercare")
 MAX_PAGE = 10
-
-
-def error(status: int, code: str, message: str, **extra):
-    return jsonify(error=code, message=message, **extra), status
 
 
 def facility_json(f: Facility, distance_m: float | None = None) -> dict:
@@ -41,34 +39,36 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
         return default
 
 
-def _origin() -> Origin | tuple:
-    """The search origin from lat/lng, a place name, or the bound resident's home; an error reply otherwise."""
+def _origin() -> Origin:
+    """The search origin from lat/lng, a place name, or the bound resident's home."""
     sess, args = session(), request.args
     if args.get("lat") and args.get("lng"):
         try:
             lat, lng = float(args["lat"]), float(args["lng"])
         except ValueError:
-            return error(400, "bad_location", "位置坐标格式不对。")
+            raise ApiError(400, "bad_location", "位置坐标格式不对。") from None
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            return error(400, "bad_location", "位置坐标不在有效范围内。")
+            raise ApiError(400, "bad_location", "位置坐标不在有效范围内。")
         return Origin("location", "", lat, lng)
     if args.get("place"):
         origin = resolve_place(sess, args["place"])
-        return origin or error(404, "place_not_found", "没有找到这个地方。可以说一下所在的街道、居委会或者附近的地铁站、公园。")
+        if origin is None:
+            raise ApiError(404, "place_not_found", "没有找到这个地方。可以说一下所在的街道、居委会或者附近的地铁站、公园。")
+        return origin
     if args.get("openid"):
         resident = bound_resident(sess, args["openid"])
-        return home_of(sess, resident) if resident else error(404, "not_bound", "还不知道您住在哪里。发一个微信位置，或者告诉我街道、小区的名字就行。")
-    return error(400, "no_origin", "需要位置坐标（lat、lng）、地名（place）或微信身份（openid）中的一个。")
+        if resident is None:
+            raise ApiError(404, "not_bound", "还不知道您住在哪里。发一个微信位置，或者告诉我街道、小区的名字就行。")
+        return home_of(sess, resident)
+    raise ApiError(400, "no_origin", "需要位置坐标（lat、lng）、地名（place）或微信身份（openid）中的一个。")
 
 
 @bp.get("/facilities")
 def find_facilities():
     type_ = request.args.get("type", "")
     if type_ not in FACILITY_TYPES:
-        return error(400, "bad_type", f"服务类型只能是：{'、'.join(FACILITY_TYPES)}")
+        raise ApiError(400, "bad_type", f"服务类型只能是：{'、'.join(FACILITY_TYPES)}")
     origin = _origin()
-    if not isinstance(origin, Origin):
-        return origin
     limit, offset = _int_arg("limit", 5, 1, MAX_PAGE), _int_arg("offset", 0, 0, 1000)
     page = nearest(session(), origin.lat, origin.lng, type_, limit=limit, offset=offset)
     return jsonify(origin=origin.as_json(), type=type_, offset=offset, has_more=page.has_more,
@@ -79,7 +79,9 @@ def find_facilities():
 @bp.get("/facilities/<code>")
 def get_facility(code: str):
     f = session().get(Facility, code)
-    return jsonify(facility_json(f)) if f else error(404, "not_found", "没有这家机构。")
+    if f is None:
+        raise ApiError(404, "not_found", "没有这家机构。")
+    return jsonify(facility_json(f))
 
 
 @bp.put("/facilities/<code>/beds")
@@ -88,18 +90,18 @@ def update_beds(code: str):
     sess = session()
     f = sess.get(Facility, code)
     if f is None:
-        return error(404, "not_found", "没有这家机构。")
+        raise ApiError(404, "not_found", "没有这家机构。")
     body = request.get_json(silent=True) or {}
     updates = body.get("beds")
     if not isinstance(updates, list) or not updates:
-        return error(400, "bad_request", "需要 beds 列表：[{level, free}]。")
+        raise ApiError(400, "bad_request", "需要 beds 列表：[{level, free}]。")
     beds = {b["level"]: dict(b) for b in f.beds}
     for u in updates:
         level, free, total = u.get("level"), u.get("free"), u.get("total", beds.get(u.get("level"), {}).get("total"))
         if level not in beds and "total" not in u:
-            return error(400, "unknown_level", f"这家机构没有“{level}”床位；新增等级请同时给出 total。")
+            raise ApiError(400, "unknown_level", f"这家机构没有“{level}”床位；新增等级请同时给出 total。")
         if not isinstance(free, int) or not isinstance(total, int) or not 0 <= free <= total:
-            return error(400, "bad_beds", "空余床位数要在 0 和总床位数之间。")
+            raise ApiError(400, "bad_beds", "空余床位数要在 0 和总床位数之间。")
         beds[level] = {"level": level, "total": total, "free": free}
     f.beds = list(beds.values())
     sess.commit()
@@ -109,7 +111,9 @@ def update_beds(code: str):
 @bp.get("/places")
 def find_place():
     origin = resolve_place(session(), request.args.get("name", ""))
-    return jsonify(origin.as_json()) if origin else error(404, "place_not_found", "没有找到这个地方。")
+    if origin is None:
+        raise ApiError(404, "place_not_found", "没有找到这个地方。")
+    return jsonify(origin.as_json())
 
 
 def _district_and_resident():
@@ -117,8 +121,8 @@ def _district_and_resident():
     resident = bound_resident(sess, args.get("openid", ""))
     code = district_code(sess, args["district"]) if args.get("district") else None
     if args.get("district") and code is None:
-        return None, None, error(404, "district_not_found", "没有找到这个区。")
-    return code or (resident.hukou_district_code if resident else None), resident, None
+        raise ApiError(404, "district_not_found", "没有找到这个区。")
+    return code or (resident.hukou_district_code if resident else None), resident
 
 
 def allowance_json(a: EldercareAllowance, names: dict[str, str]) -> dict:
@@ -141,9 +145,7 @@ def _scheme(key: str, code: str | None) -> EldercareScheme | None:
 def list_allowances():
     """Age-band allowances of a district (named, or the bound resident's), 养老服务补贴, and — for a bound
     resident — each household member of allowance age with the band that applies and whether it is received."""
-    code, resident, err = _district_and_resident()
-    if err:
-        return err
+    code, resident = _district_and_resident()
     sess = session()
     query = select(EldercareAllowance).order_by(EldercareAllowance.district_code, EldercareAllowance.kind, EldercareAllowance.age_min)
     rows = sess.scalars(query.where(EldercareAllowance.district_code == code) if code else query).all()
@@ -171,43 +173,47 @@ def list_allowances():
 def get_scheme(key: str):
     """A scheme (ltc, home_retrofit, service_subsidy) as it applies in a district; with a bound openid, the
     适老化改造 subsidy rule the household meets."""
-    code, resident, err = _district_and_resident()
-    if err:
-        return err
+    code, resident = _district_and_resident()
     scheme = _scheme(key, code)
     if scheme is None:
-        return error(404, "not_found", "没有这项政策的资料。")
+        raise ApiError(404, "not_found", "没有这项政策的资料。")
     out = scheme_json(scheme)
     if resident and key == "home_retrofit":
         out["your_subsidy"] = applications.retrofit_subsidy(session(), resident)
     return jsonify(out)
 
 
+def _render(sess, reference: str) -> dict:
+    return applications.as_json(sess, sess.scalar(select(EldercareApplication).where(EldercareApplication.reference == reference)))
+
+
+IDEMPOTENCY = idempotency.Policy(
+    scope="eldercare", max_length=100, replay_status=200, render=_render,
+    missing=ApiError(400, "idempotency_key_required", "请求缺少 Idempotency-Key。"),
+    conflict=ApiError(409, "idempotency_key_reused", "这个请求编号已经用在另一份申请上了。"))
+
+
 @bp.post("/applications")
 def apply():
-    """Apply for a 长护险 assessment or a 适老化改造. ``Idempotency-Key`` is required: the same key returns the
-    same application (200) instead of making another (201)."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 100:
-        return error(400, "idempotency_key_required", "请求缺少 Idempotency-Key。")
+    """Apply for a 长护险 assessment or a 适老化改造. ``Idempotency-Key`` is required: the same key and body return
+    the same application (200) instead of making another (201)."""
+    key = idempotency.request_key(IDEMPOTENCY)
     body = request.get_json(silent=True) or {}
     kind, openid = body.get("kind"), str(body.get("openid", ""))
     if kind not in APPLICATION_KINDS:
-        return error(400, "bad_kind", f"kind 只能是：{'、'.join(APPLICATION_KINDS)}")
-    sess = session()
-    try:
-        app, created = applications.create(sess, kind, openid, key, datetime.now())
-    except applications.Refused as exc:
-        return error(exc.status, exc.code, exc.message, **exc.extra)
-    sess.commit()
-    return jsonify(applications.as_json(sess, app)), 201 if created else 200
+        raise ApiError(400, "bad_kind", f"kind 只能是：{'、'.join(APPLICATION_KINDS)}")
+
+    def work(sess) -> idempotency.Answer:
+        app = applications.create(sess, kind, openid, key, datetime.now())
+        return idempotency.Answer(applications.as_json(sess, app), 201, app.reference)
+    return idempotency.run(IDEMPOTENCY, work)
 
 
 @bp.get("/applications")
 def list_applications():
     openid = request.args.get("openid", "")
     if not openid:
-        return error(400, "bad_request", "需要 openid。")
+        raise ApiError(400, "bad_request", "需要 openid。")
     query = select(EldercareApplication).where(EldercareApplication.openid == openid).order_by(EldercareApplication.created_at.desc())
     if kind := request.args.get("kind"):
         query = query.where(EldercareApplication.kind == kind)
@@ -219,7 +225,9 @@ def list_applications():
 def get_application(reference: str):
     sess = session()
     app = sess.scalar(select(EldercareApplication).where(EldercareApplication.reference == reference))
-    return jsonify(applications.as_json(sess, app)) if app else error(404, "not_found", "没有找到这个申请编号。")
+    if app is None:
+        raise ApiError(404, "not_found", "没有找到这个申请编号。")
+    return jsonify(applications.as_json(sess, app))
 
 
 @bp.post("/applications/<reference>/status")
@@ -228,11 +236,8 @@ def set_status(reference: str):
     sess = session()
     app = sess.scalar(select(EldercareApplication).where(EldercareApplication.reference == reference))
     if app is None:
-        return error(404, "not_found", "没有找到这个申请编号。")
+        raise ApiError(404, "not_found", "没有找到这个申请编号。")
     body = request.get_json(silent=True) or {}
-    try:
-        applications.advance(app, str(body.get("status", "")), str(body.get("note", "")), body.get("level"), datetime.now())
-    except applications.Refused as exc:
-        return error(exc.status, exc.code, exc.message)
+    applications.advance(app, str(body.get("status", "")), str(body.get("note", "")), body.get("level"), datetime.now())
     sess.commit()
     return jsonify(applications.as_json(sess, app))

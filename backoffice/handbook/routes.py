@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.eldercare.places import bound_resident, district_code
+from backoffice.errors import ApiError
 from backoffice.handbook import search as bm25
 from backoffice.handbook.models import HandbookEntry
 from common.db import session
@@ -21,10 +22,6 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,59}$")
 TEXT_FIELDS = {"title": 120, "body": 4000, "conditions": 2000, "how_to_apply": 2000, "contact": 300, "source": 300,
                "next_step": 300}
 REQUIRED = ("topic", "title", "body", "source")
-
-
-def error(status: int, code: str, message: str):
-    return jsonify(error=code, message=message), status
 
 
 def entry_json(e: HandbookEntry) -> dict:
@@ -94,26 +91,28 @@ def list_entries():
 @bp.get("/entries/<int:entry_id>")
 def get_entry(entry_id: int):
     e = session().get(HandbookEntry, entry_id)
-    return jsonify(entry_json(e)) if e else error(404, "not_found", "没有这条内容。")
+    if e is None:
+        raise ApiError(404, "not_found", "没有这条内容。")
+    return jsonify(entry_json(e))
 
 
 @bp.post("/entries")
 def create_entry():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return error(400, "bad_request", "请求内容需要是 JSON 对象。")
+        raise ApiError(400, "bad_request", "请求内容需要是 JSON 对象。")
     sess = session()
     e = HandbookEntry(slug=f"{body.get('topic', 'entry')}-{uuid.uuid4().hex[:8]}", conditions="", how_to_apply="",
                       documents=[], contact="", keywords=[], next_step="", updated_by=_editor(),
                       updated_at=datetime.now(), version=1)
     if message := _apply(e, body):
-        return error(400, "invalid", message)
+        raise ApiError(400, "invalid", message)
     sess.add(e)
     try:
         sess.commit()
     except IntegrityError:
         sess.rollback()
-        return error(409, "slug_taken", "这个 slug 已经有条目在用了。")
+        raise ApiError(409, "slug_taken", "这个 slug 已经有条目在用了。") from None
     return jsonify(entry_json(e)), 201
 
 
@@ -123,19 +122,19 @@ def update_entry(entry_id: int):
     sess = session()
     e = sess.get(HandbookEntry, entry_id)
     if e is None:
-        return error(404, "not_found", "没有这条内容。")
+        raise ApiError(404, "not_found", "没有这条内容。")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return error(400, "bad_request", "请求内容需要是 JSON 对象。")
+        raise ApiError(400, "bad_request", "请求内容需要是 JSON 对象。")
     if message := _apply(e, body):
         sess.rollback()
-        return error(400, "invalid", message)
+        raise ApiError(400, "invalid", message)
     e.version, e.updated_at, e.updated_by = e.version + 1, datetime.now(), _editor()
     try:
         sess.commit()
     except IntegrityError:
         sess.rollback()
-        return error(409, "slug_taken", "这个 slug 已经有条目在用了。")
+        raise ApiError(409, "slug_taken", "这个 slug 已经有条目在用了。") from None
     return jsonify(entry_json(e))
 
 
@@ -144,7 +143,7 @@ def delete_entry(entry_id: int):
     sess = session()
     e = sess.get(HandbookEntry, entry_id)
     if e is None:
-        return error(404, "not_found", "没有这条内容。")
+        raise ApiError(404, "not_found", "没有这条内容。")
     sess.delete(e)
     sess.commit()
     return "", 204
@@ -157,7 +156,7 @@ def search_entries():
     sess, args = session(), request.args
     query = args.get("q", "").strip()
     if not query:
-        return error(400, "bad_request", "需要问题文字 q。")
+        raise ApiError(400, "bad_request", "需要问题文字 q。")
     code = district_code(sess, args["district"]) if args.get("district") else None
     if code is None and args.get("openid"):
         resident = bound_resident(sess, args["openid"])

@@ -1,15 +1,13 @@
 """The booking rules: availability, create, look up, cancel, reschedule.
 
-Functions take a SQLAlchemy session and plain values and raise :class:`BookingError`
+Functions take a SQLAlchemy session and plain values and raise :class:`~backoffice.errors.ApiError`
 (a 4xx with a code and a Chinese message) when a rule says no. Every write runs in one
-transaction that takes the places it needs with a conditional UPDATE, so concurrent
-requests can never leave more appointments than places.
+transaction (:func:`backoffice.idempotency.run`) that takes the places it needs with a
+conditional UPDATE, so concurrent requests can never leave more appointments than places.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backoffice.errors import ApiError
 from backoffice.marriage import calendar
 from backoffice.marriage.models import (DIVORCE_STAGES, SERVICES, MarriageAppointment, MarriageBinding, MarriageClosure,
                                         MarriageParty, MarriageSlot, Office)
@@ -27,12 +26,6 @@ from common.masking import is_valid_id_number, mask_id_number, mask_phone
 LEGAL_AGE = {"男": 22, "女": 20}
 PHONE_RE = re.compile(r"1[3-9]\d{9}")
 MAX_DAYS = 62
-
-
-class BookingError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 @dataclass(frozen=True)
@@ -61,26 +54,12 @@ class BookingRequest:
     phone: str
 
 
-@contextmanager
-def writing(sess: Session) -> Iterator[None]:
-    """One write transaction. SQLite takes its write lock up front (BEGIN IMMEDIATE), so two
-    writers queue on the busy timeout instead of failing when a read lock would need upgrading."""
-    if sess.get_bind().dialect.name == "sqlite":
-        sess.connection().exec_driver_sql("BEGIN IMMEDIATE")
-    try:
-        yield
-        sess.commit()
-    except BaseException:
-        sess.rollback()
-        raise
-
-
 # --- reading -------------------------------------------------------------------------------------------------------
 
 def get_office(sess: Session, code: str) -> Office:
     office = sess.get(Office, code)
     if office is None:
-        raise BookingError(404, "office_not_found", "没有找到这个婚姻登记处")
+        raise ApiError(404, "office_not_found", "没有找到这个婚姻登记处")
     return office
 
 
@@ -145,7 +124,7 @@ def own_appointment(sess: Session, openid: str, number: str) -> MarriageAppointm
     """The resident's own appointment; someone else's answers exactly like a missing one."""
     appointment = next((a for a in appointments_of(sess, openid, include_past=True) if a.number == number), None)
     if appointment is None:
-        raise BookingError(404, "appointment_not_found", "没有查到这个预约号对应的、您本人的预约")
+        raise ApiError(404, "appointment_not_found", "没有查到这个预约号对应的、您本人的预约")
     return appointment
 
 
@@ -173,45 +152,45 @@ def parse_request(openid: str, body: dict) -> BookingRequest:
     def need(field: str) -> str:
         value = body.get(field)
         if not isinstance(value, str) or not value.strip():
-            raise BookingError(422, "invalid_request", f"缺少必填项：{field}")
+            raise ApiError(422, "invalid_request", f"缺少必填项：{field}")
         return value.strip()
 
     service = need("service")
     if service not in SERVICES:
-        raise BookingError(422, "invalid_service", "办理事项只能是结婚、离婚或补领")
+        raise ApiError(422, "invalid_service", "办理事项只能是结婚、离婚或补领")
     stage = (body.get("stage") or "").strip()
     if service == "离婚" and stage not in DIVORCE_STAGES:
-        raise BookingError(422, "invalid_stage", "离婚预约要说明是提交离婚申请，还是冷静期满后领离婚证")
+        raise ApiError(422, "invalid_stage", "离婚预约要说明是提交离婚申请，还是冷静期满后领离婚证")
     if service != "离婚":
         stage = ""
     try:
         day = date.fromisoformat(need("date"))
     except ValueError:
-        raise BookingError(422, "invalid_date", "日期的格式不对") from None
+        raise ApiError(422, "invalid_date", "日期的格式不对") from None
     phone = need("phone")
     if not PHONE_RE.fullmatch(phone):
-        raise BookingError(422, "invalid_phone", "手机号码应该是 11 位数字，以 1 开头")
+        raise ApiError(422, "invalid_phone", "手机号码应该是 11 位数字，以 1 开头")
     raw_parties = body.get("parties")
     if not isinstance(raw_parties, list) or not raw_parties:
-        raise BookingError(422, "invalid_request", "缺少当事人的姓名和身份证号")
+        raise ApiError(422, "invalid_request", "缺少当事人的姓名和身份证号")
     parties = tuple(parse_party(p) for p in raw_parties)
     wanted = (1, 2) if service == "补领" else (2,)
     if len(parties) not in wanted:
-        raise BookingError(422, "invalid_parties", "结婚和离婚登记需要双方的姓名和身份证号")
+        raise ApiError(422, "invalid_parties", "结婚和离婚登记需要双方的姓名和身份证号")
     if len({p.id_number for p in parties}) != len(parties):
-        raise BookingError(422, "same_person", "双方的身份证号是同一个，请核对一下")
+        raise ApiError(422, "same_person", "双方的身份证号是同一个，请核对一下")
     return BookingRequest(openid, need("office_code"), service, stage, day, need("start"), parties, phone)
 
 
 def parse_party(raw: object) -> Party:
     if not isinstance(raw, dict):
-        raise BookingError(422, "invalid_parties", "当事人信息的格式不对")
+        raise ApiError(422, "invalid_parties", "当事人信息的格式不对")
     name = str(raw.get("name") or "").strip()
     id_number = str(raw.get("id_number") or "").strip().upper()
     if not 1 < len(name) <= 30:
-        raise BookingError(422, "invalid_name", "请填写当事人的真实姓名")
+        raise ApiError(422, "invalid_name", "请填写当事人的真实姓名")
     if not is_valid_id_number(id_number):
-        raise BookingError(422, "invalid_id_number",
+        raise ApiError(422, "invalid_id_number",
                            f"{name}的身份证号码 {mask_id_number(id_number)} 不对，请核对一下（18位，最后一位可能是X）")
     return Party(name, id_number)
 
@@ -226,7 +205,7 @@ def check_legal_age(parties: tuple[Party, ...], day: date) -> None:
         if age_on(p.birth_date, day) < need:
             reached = date(p.birth_date.year + need, p.birth_date.month,
                            28 if (p.birth_date.month, p.birth_date.day) == (2, 29) else p.birth_date.day)
-            raise BookingError(422, "under_age",
+            raise ApiError(422, "under_age",
                                f"按照法律规定，结婚年龄{p.gender}方不能早于{need}周岁。{p.name}到"
                                f"{reached.year}年{calendar.chinese_date(reached)}才满{need}周岁，那天以后才能办理结婚登记。")
 
@@ -234,16 +213,16 @@ def check_legal_age(parties: tuple[Party, ...], day: date) -> None:
 def check_bookable_day(sess: Session, office: Office, service: str, day: date, start: str,
                        window: tuple[date, date]) -> tuple[dict, calendar.DayStatus]:
     if service not in office.services:
-        raise BookingError(422, "service_not_offered", f"{office.name}不办理{service}登记，请换一个登记处")
+        raise ApiError(422, "service_not_offered", f"{office.name}不办理{service}登记，请换一个登记处")
     if not window[0] <= day <= window[1]:
-        raise BookingError(422, "date_out_of_range",
+        raise ApiError(422, "date_out_of_range",
                            f"这一天不能预约：可以约的是{calendar.chinese_date(window[0])}到{calendar.chinese_date(window[1])}之间")
     status = calendar.day_status(day, closures(sess, office.code, day, day))
     if not status.open:
-        raise BookingError(422, "office_closed", f"{calendar.chinese_date(day)}{status.reason}，请换一天")
+        raise ApiError(422, "office_closed", f"{calendar.chinese_date(day)}{status.reason}，请换一天")
     slot = next((t for t in office.slots if t["start"] == start), None)
     if slot is None:
-        raise BookingError(422, "invalid_slot", f"{office.name}没有 {start} 开始的时段")
+        raise ApiError(422, "invalid_slot", f"{office.name}没有 {start} 开始的时段")
     return slot, status
 
 
@@ -258,7 +237,7 @@ def divorce_application_day(sess: Session, parties: tuple[Party, ...]) -> date:
     for appointment in rows:
         if {p.id_number for p in appointment.parties} == set(ids):
             return appointment.day
-    raise BookingError(422, "no_divorce_application",
+    raise ApiError(422, "no_divorce_application",
                        "离婚要来两次：第一次两人一起到登记处提交离婚申请，之后有30天冷静期；冷静期满后第31天到第60天之间，"
                        "两人再一起来领离婚证。系统里没有查到你们已经提交过的离婚申请，请先预约“提交离婚申请”。")
 
@@ -267,14 +246,14 @@ def certificate_window(sess: Session, parties: tuple[Party, ...]) -> tuple[date,
     application = divorce_application_day(sess, parties)
     first, last = calendar.cooling_off_window(application)
     if calendar.today() > last:
-        raise BookingError(422, "application_expired",
+        raise ApiError(422, "application_expired",
                            f"你们{calendar.chinese_date(application)}提交的离婚申请，到{calendar.chinese_date(last)}已满60天没有领证，"
                            "按规定视为撤回了申请。如果还要离婚，需要重新预约提交离婚申请。")
     return application, max(first, calendar.booking_window()[0]), last
 
 
-def cooling_off_error(application: date, first: date, last: date) -> BookingError:
-    return BookingError(422, "cooling_off",
+def cooling_off_error(application: date, first: date, last: date) -> ApiError:
+    return ApiError(422, "cooling_off",
                         f"离婚冷静期：你们{calendar.chinese_date(application)}提交了离婚申请，30天冷静期内不能领证；"
                         f"请在{calendar.chinese_date(first)}到{calendar.chinese_date(last)}之间预约领证，"
                         "过了这个期限没来，申请就视为撤回。")
@@ -303,7 +282,7 @@ def _take_place(sess: Session, office: Office, day: date, timetable_slot: dict, 
                          .values(booked=MarriageSlot.booked + 1)
                          .execution_options(synchronize_session=False)).rowcount
     if taken != 1:
-        raise BookingError(409, "slot_full",
+        raise ApiError(409, "slot_full",
                            f"{calendar.chinese_date(day)} {timetable_slot['start']} 这个时段已经约满了，请换个时段或换一天")
 
 
@@ -327,7 +306,7 @@ def _check_identity(sess: Session, openid: str, parties: tuple[Party, ...]) -> N
     bound = bound_id_numbers(sess, openid)
     if bound and not bound & {p.id_number for p in parties}:
         shown = "、".join(mask_id_number(i) for i in sorted(bound))
-        raise BookingError(403, "identity_mismatch",
+        raise ApiError(403, "identity_mismatch",
                            f"这个微信已经绑定了身份证 {shown}，只能预约本人的婚姻登记。请用当事人自己的微信预约。")
     if not bound:
         sess.execute(_insert(sess, MarriageBinding).values(openid=openid, id_number=parties[0].id_number)
@@ -339,7 +318,7 @@ def _kind(service: str, stage: str) -> str:
 
 
 def create(sess: Session, req: BookingRequest) -> MarriageAppointment:
-    """Runs inside :func:`writing`; the caller commits."""
+    """Runs inside :func:`backoffice.idempotency.writing`; the caller commits."""
     office = get_office(sess, req.office_code)
     window = calendar.booking_window()
     application_day = None
@@ -364,7 +343,7 @@ def create(sess: Session, req: BookingRequest) -> MarriageAppointment:
     try:
         sess.flush()
     except IntegrityError:
-        raise BookingError(409, "already_booked",
+        raise ApiError(409, "already_booked",
                            f"当事人已经有一个还没办的{kind}登记预约了，同一个人不能重复预约。"
                            "可以说“查预约”看看，或者先取消原来的预约。") from None
     appointment.number = f"HY{req.day:%y%m%d}{appointment.id:05d}"
@@ -376,7 +355,7 @@ def cancel(sess: Session, openid: str, number: str) -> MarriageAppointment:
     if appointment.status == "cancelled":
         return appointment  # cancelling twice is the same as once
     if appointment.day < calendar.today():
-        raise BookingError(422, "appointment_past", "这个预约的日子已经过了，不用取消")
+        raise ApiError(422, "appointment_past", "这个预约的日子已经过了，不用取消")
     _free_place(sess, appointment)
     appointment.status = "cancelled"
     for party in appointment.parties:
@@ -387,7 +366,7 @@ def cancel(sess: Session, openid: str, number: str) -> MarriageAppointment:
 def reschedule(sess: Session, openid: str, number: str, day: date, start: str) -> MarriageAppointment:
     appointment = own_appointment(sess, openid, number)
     if appointment.status != "booked" or appointment.day < calendar.today():
-        raise BookingError(422, "appointment_not_active", "这个预约已经取消或者已经过期了，不能改时间，可以重新预约")
+        raise ApiError(422, "appointment_not_active", "这个预约已经取消或者已经过期了，不能改时间，可以重新预约")
     if (appointment.day, appointment.start) == (day, start):
         return appointment  # already there: a repeated request changes nothing
     window = calendar.booking_window()

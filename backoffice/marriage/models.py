@@ -109,14 +109,3 @@ class MarriageBinding(Base):
     openid: Mapped[str] = mapped_column(String(80), primary_key=True)
     id_number: Mapped[str] = mapped_column(String(18), index=True)
     bound_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
-
-
-class MarriageIdempotency(Base):
-    """A write's ``Idempotency-Key``: the same key and body replay the stored answer."""
-
-    __tablename__ = "marriage_idempotency"
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer, default=0)
-    response: Mapped[dict] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())

@@ -1,23 +1,22 @@
 """Marriage registration API: offices, availability, appointments (idempotent writes), materials.
 
 HTTP only: requests become plain values for :mod:`backoffice.marriage.booking`, whose
-:class:`BookingError` becomes ``{"error", "message"}`` with its 4xx status.
+:class:`~backoffice.errors.ApiError` the app's error handler renders; writes go through
+:mod:`backoffice.idempotency`.
 """
 from __future__ import annotations
 
-import hashlib
-import json
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backoffice import idempotency
+from backoffice.errors import ApiError
 from backoffice.marriage import booking, calendar
-from backoffice.marriage.booking import BookingError
-from backoffice.marriage.models import MarriageAppointment, MarriageIdempotency, Office
+from backoffice.marriage.models import MarriageAppointment, Office
 from common.db import session
 
 bp = Blueprint("marriage", __name__)
@@ -36,21 +35,16 @@ def office_json(o: Office) -> dict:
     }
 
 
-@bp.errorhandler(BookingError)
-def booking_error(exc: BookingError):
-    return jsonify(error=exc.code, message=exc.message), exc.status
-
-
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BookingError(400, "bad_request", "请求内容不是有效的 JSON")
+        raise ApiError(400, "bad_request", "请求内容不是有效的 JSON")
     return body
 
 
 def _openid(value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 80:
-        raise BookingError(422, "invalid_openid", "缺少预约人的微信标识（openid）")
+        raise ApiError(422, "invalid_openid", "缺少预约人的微信标识（openid）")
     return value.strip()
 
 
@@ -58,46 +52,20 @@ def _date(value: object, field: str = "date") -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise BookingError(422, "invalid_date", f"{field} 应该是 YYYY-MM-DD 格式的日期") from None
+        raise ApiError(422, "invalid_date", f"{field} 应该是 YYYY-MM-DD 格式的日期") from None
 
 
-class _Replay(Exception):
-    """Another request with the same Idempotency-Key got there first."""
+IDEMPOTENCY = idempotency.Policy(
+    scope="marriage",
+    conflict=ApiError(422, "idempotency_key_reused", "这个请求编号已经用在另一份不同的预约上了"))
 
 
-def _idempotent(work: Callable[[Session], MarriageAppointment], status: int):
-    """Run ``work`` in one write transaction; with an ``Idempotency-Key`` the same key and body
-    return the stored answer instead of running again. Refusals (4xx) store nothing: they changed nothing."""
-    sess = session()
-    key = request.headers.get("Idempotency-Key", "").strip()[:128]
-    request_hash = hashlib.sha256(
-        (request.path + json.dumps(request.get_json(silent=True), sort_keys=True, ensure_ascii=False)).encode()).hexdigest()
-    if key and (stored := sess.get(MarriageIdempotency, key)) is not None:
-        return _replay(stored, request_hash)
-    try:
-        with booking.writing(sess):
-            record = None
-            if key:
-                record = MarriageIdempotency(key=key, request_hash=request_hash)
-                sess.add(record)
-                try:
-                    sess.flush()
-                except IntegrityError:
-                    raise _Replay() from None
-            payload = booking.appointment_json(work(sess))
-            if record is not None:
-                record.status_code, record.response = status, payload
-    except _Replay:
-        return _replay(sess.get(MarriageIdempotency, key), request_hash)
-    return jsonify(payload), status
-
-
-def _replay(stored: MarriageIdempotency, request_hash: str):
-    if stored.request_hash != request_hash:
-        raise BookingError(422, "idempotency_key_reused", "这个请求编号已经用在另一份不同的预约上了")
-    resp = jsonify(stored.response)
-    resp.headers["Idempotent-Replayed"] = "true"
-    return resp, stored.status_code
+def _write(work: Callable[[Session], MarriageAppointment], status: int):
+    """One write transaction, run once per ``Idempotency-Key`` (optional here)."""
+    def answer(sess: Session) -> idempotency.Answer:
+        appointment = work(sess)
+        return idempotency.Answer(booking.appointment_json(appointment), status, appointment.number)
+    return idempotency.run(IDEMPOTENCY, answer)
 
 
 @bp.get("/offices")
@@ -118,7 +86,7 @@ def office_availability(code: str):
     first = _date(request.args["from"], "from") if request.args.get("from") else calendar.booking_window()[0]
     days = request.args.get("days", "14")
     if not days.isdigit():
-        raise BookingError(422, "invalid_days", "days 应该是 1 到 62 之间的整数")
+        raise ApiError(422, "invalid_days", "days 应该是 1 到 62 之间的整数")
     until = _date(request.args["until"], "until") if request.args.get("until") else None
     return jsonify(office=office_json(office), days=booking.availability(sess, office, first, int(days), until))
 
@@ -132,7 +100,7 @@ def materials():
 def create_appointment():
     body = _body()
     req = booking.parse_request(_openid(body.get("openid")), body)
-    return _idempotent(lambda sess: booking.create(sess, req), 201)
+    return _write(lambda sess: booking.create(sess, req), 201)
 
 
 @bp.get("/marriage/appointments")
@@ -150,7 +118,7 @@ def get_appointment(number: str):
 @bp.post("/marriage/appointments/<number>/cancel")
 def cancel_appointment(number: str):
     openid = _openid(_body().get("openid"))
-    return _idempotent(lambda sess: booking.cancel(sess, openid, number), 200)
+    return _write(lambda sess: booking.cancel(sess, openid, number), 200)
 
 
 @bp.post("/marriage/appointments/<number>/reschedule")
@@ -158,13 +126,13 @@ def reschedule_appointment(number: str):
     body = _body()
     openid, day = _openid(body.get("openid")), _date(body.get("date"))
     start = str(body.get("start") or "").strip()
-    return _idempotent(lambda sess: booking.reschedule(sess, openid, number, day, start), 200)
+    return _write(lambda sess: booking.reschedule(sess, openid, number, day, start), 200)
 
 
 @bp.post("/marriage/divorce-window")
 def divorce_window():
     raw = _body().get("parties")
     if not isinstance(raw, list) or len(raw) != 2:
-        raise BookingError(422, "invalid_parties", "需要双方的姓名和身份证号")
+        raise ApiError(422, "invalid_parties", "需要双方的姓名和身份证号")
     parties = tuple(booking.parse_party(p) for p in raw)
     return jsonify(booking.divorce_window(session(), parties))

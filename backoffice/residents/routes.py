@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, jsonify
 
+from backoffice.errors import ApiError
 from backoffice.residents.models import Resident
 from backoffice.residents.registry import resident_for_openid
 from common.db import session
@@ -51,5 +52,5 @@ def resident_json(r: Resident) -> dict:
 def by_openid(openid: str):
     resident = resident_for_openid(session(), openid)
     if resident is None:
-        return jsonify(error="not_bound", message="这个微信号还没有实名绑定"), 404
+        raise ApiError(404, "not_bound", "这个微信号还没有实名绑定")
     return jsonify(resident_json(resident))
