@@ -17,7 +17,9 @@ It plays both halves of WeChat that the platform talks to:
   templates to residents who unsubscribed; and a TEMPLATESENDJOBFINISH event back to
   the callback for every template sent; the menu checked as WeChat checks it (40016–40027:
   1–3 items, 1–5 sub-items, names of 16 / 60 bytes, keys of 128, urls of 1024). Like WeChat's API it reads a ``\\uXXXX`` escape
-  in a body as those six characters, which the resident would see (SDKs send UTF-8).
+  in a body as those six characters, which the resident would see (SDKs send UTF-8);
+* **web authorisation** (网页授权: ``/connect/oauth2/authorize``, ``/sns/oauth2/access_token``),
+  in ``tools/wechat_oauth_standin.py``.
 
 Serve it for a demo (``WECHAT_API_BASE=http://127.0.0.1:8300 make run`` in another terminal)::
 
@@ -37,11 +39,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as SafeET
 import requests
 from flask import Flask, jsonify, request
 from wechatpy.crypto import WeChatCrypto
+
+from tools.wechat_oauth_standin import OAuthStandin
 
 ACCOUNT = "gh_civic_standin"
 TEXT_LIMIT = 2048
@@ -115,7 +120,7 @@ class Resident:
 class WechatStandin:
     def __init__(self, callback_url: str, token: str, app_id: str, app_secret: str, aes_key: str = "",
                  mode: str | None = None, token_ttl: int = 7200, reply_timeout: float = 5.0, retries: int = 3,
-                 receipt_delay: float = 0.5, token_quota: int = 2000) -> None:
+                 receipt_delay: float = 0.5, token_quota: int = 2000, oauth_domain: str | None = None) -> None:
         self.callback_url, self.token, self.app_id, self.app_secret = callback_url, token, app_id, app_secret
         self.mode = mode or ("safe" if aes_key else "plain")
         if self.mode not in ("plain", "compat", "safe"):
@@ -135,7 +140,9 @@ class WechatStandin:
         self.menu: dict[str, Any] | None = None  # the custom menu last published
         self._msg_ids = itertools.count(int(time.time() * 1000) * 1000)
         self.http = requests.Session()
+        self.oauth = OAuthStandin(app_id, app_secret, oauth_domain or urlsplit(callback_url).netloc)
         self.app = self._wsgi()
+        self.oauth.register(self.app)
 
     # ---------------------------------------------------------------- resident side
     def send_text(self, openid: str, content: str, msg_id: int | None = None) -> Delivery:
