@@ -17,6 +17,7 @@ Which resident is holding the phone is what the in-app browser knows: here, a co
 ``GET /standin/open?openid=…&url=…`` sets before it sends the browser on to ``url`` (a test, or a
 person trying the demo, opens a link "in WeChat" as that resident).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -30,11 +31,21 @@ from flask import Flask, jsonify, redirect, request
 CODE_TTL = 300
 WEBVIEW_COOKIE = "standin_wechat_openid"
 SCOPES = ("snsapi_base", "snsapi_userinfo")
-PAGE_ERRORS = {10003: "redirect_uri域名与后台配置不一致", 10005: "此公众号并没有这些scope的权限",
-               10010: "scope不能为空", 10011: "redirect_uri不能为空", 10012: "appid不能为空",
-               10016: "appid参数错误"}
-API_ERRORS = {40002: "invalid grant_type", 40013: "invalid appid", 40029: "invalid code",
-              40125: "invalid appsecret", 40163: "code been used"}
+PAGE_ERRORS = {
+    10003: "redirect_uri域名与后台配置不一致",
+    10005: "此公众号并没有这些scope的权限",
+    10010: "scope不能为空",
+    10011: "redirect_uri不能为空",
+    10012: "appid不能为空",
+    10016: "appid参数错误",
+}
+API_ERRORS = {
+    40002: "invalid grant_type",
+    40013: "invalid appid",
+    40029: "invalid code",
+    40125: "invalid appsecret",
+    40163: "code been used",
+}
 
 
 @dataclass
@@ -67,10 +78,21 @@ class OAuthStandin:
         openid = request.cookies.get(WEBVIEW_COOKIE)
         if not openid:
             return _page("请在微信客户端打开链接"), 200
-        problem = (10012 if not a.get("appid") else 10016 if a["appid"] != self.app_id
-                   else 10011 if not a.get("redirect_uri") else 10010 if not a.get("scope")
-                   else 10005 if a["scope"] not in SCOPES
-                   else 10003 if urlsplit(a["redirect_uri"]).netloc != self.domain else 0)
+        problem = (
+            10012
+            if not a.get("appid")
+            else 10016
+            if a["appid"] != self.app_id
+            else 10011
+            if not a.get("redirect_uri")
+            else 10010
+            if not a.get("scope")
+            else 10005
+            if a["scope"] not in SCOPES
+            else 10003
+            if urlsplit(a["redirect_uri"]).netloc != self.domain
+            else 0
+        )
         if problem:
             return _page(f"{PAGE_ERRORS[problem]}，错误码：{problem}"), 200
         code = secrets.token_urlsafe(24)
@@ -95,8 +117,14 @@ class OAuthStandin:
             if grant.used:
                 return _error(40163)
             grant.used = True
-        return jsonify(access_token=secrets.token_urlsafe(48), expires_in=7200, refresh_token=secrets.token_urlsafe(48),
-                       openid=grant.openid, scope=grant.scope, is_snapshotuser=0)
+        return jsonify(
+            access_token=secrets.token_urlsafe(48),
+            expires_in=7200,
+            refresh_token=secrets.token_urlsafe(48),
+            openid=grant.openid,
+            scope=grant.scope,
+            is_snapshotuser=0,
+        )
 
 
 def _page(text: str) -> str:

@@ -1,4 +1,5 @@
 """The identity stand-in's clock: naive UTC, as its expiry columns store it."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,8 +1,9 @@
-"""What the identity stand-in keeps: sign-in codes, authorization codes, the SMS stand-in's outbox.
+"""What identity keeps: the stand-in's sign-in codes, authorization codes and SMS outbox; binding events.
 
 All three are short-lived: a sign-in code lives five minutes, an authorization code one minute
 (it is exchanged at once), a stand-in SMS a day; `identity.retention.purge` deletes them.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -66,3 +67,15 @@ class SmsMessage(Base):
     phone: Mapped[str] = mapped_column(String(11), index=True)
     text: Mapped[str] = mapped_column(String(200))
     sent_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class BindingEvent(Base):
+    """Every bind and unbind of a sender to a resident: the audit trail of 实名绑定."""
+
+    __tablename__ = "identity_binding_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(64), index=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # bound / unbound
+    at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str] = mapped_column(String(60))

@@ -6,6 +6,7 @@ nonce are required of every client; the ID token's `sub` is the registry's resid
 is no userinfo endpoint: the relying party learns who signed in from the ID token and asks the
 bureau's back-office for anything else.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -90,17 +91,28 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     def save_authorization_code(self, code: str, request) -> None:
         payload = request.payload
         sess = session()
-        sess.add(AuthorizationCode(
-            code=code, client_id=request.client.get_client_id(), redirect_uri=payload.redirect_uri or "",
-            scope=payload.scope, nonce=payload.data.get("nonce"), resident_id=request.user.id,
-            code_challenge=payload.data["code_challenge"],
-            code_challenge_method=payload.data.get("code_challenge_method", "plain"),
-            auth_time=int(time.time()), expires_at=utcnow() + AUTHORIZATION_CODE_LIFETIME))
+        sess.add(
+            AuthorizationCode(
+                code=code,
+                client_id=request.client.get_client_id(),
+                redirect_uri=payload.redirect_uri or "",
+                scope=payload.scope,
+                nonce=payload.data.get("nonce"),
+                resident_id=request.user.id,
+                code_challenge=payload.data["code_challenge"],
+                code_challenge_method=payload.data.get("code_challenge_method", "plain"),
+                auth_time=int(time.time()),
+                expires_at=utcnow() + AUTHORIZATION_CODE_LIFETIME,
+            )
+        )
         sess.commit()
 
     def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
-        found = session().scalar(select(AuthorizationCode).where(
-            AuthorizationCode.code == code, AuthorizationCode.client_id == client.get_client_id()))
+        found = session().scalar(
+            select(AuthorizationCode).where(
+                AuthorizationCode.code == code, AuthorizationCode.client_id == client.get_client_id()
+            )
+        )
         return found if found is not None and found.expires_at > utcnow() else None
 
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
@@ -126,8 +138,14 @@ class IdToken(OpenIDCode):
         self.config = config
 
     def exists_nonce(self, nonce: str, request) -> bool:
-        return session().scalar(select(AuthorizationCode.code).where(
-            AuthorizationCode.client_id == request.payload.client_id, AuthorizationCode.nonce == nonce)) is not None
+        return (
+            session().scalar(
+                select(AuthorizationCode.code).where(
+                    AuthorizationCode.client_id == request.payload.client_id, AuthorizationCode.nonce == nonce
+                )
+            )
+            is not None
+        )
 
     def resolve_client_private_key(self, client: Client) -> RSAKey:
         return self.config.signing_key
@@ -170,4 +188,3 @@ def make_server(app: Flask, config: ProviderConfig) -> AuthorizationServer:
     server = AuthorizationServer(app, query_client=config.client, save_token=lambda token, request: None)
     server.register_grant(CodeGrant, [S256Only(required=True), IdToken(config)])
     return server
-

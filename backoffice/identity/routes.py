@@ -5,11 +5,13 @@ texted to the registry's phone), then the code; success redirects to the relying
 an authorization code. Which step a browser is at lives in its session cookie, never in a
 form field, so a page cannot be posted on someone else's behalf with a code meant for them.
 """
+
 from __future__ import annotations
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request, session as browser
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask import session as browser
 from sqlalchemy import select
 
 from backoffice.identity import signin
@@ -56,8 +58,9 @@ def authorize():
     step = request.form.get("step", "start") if request.method == "POST" else "start"
     try:
         if step == "identify":
-            sent = signin.send_code(session(), StandinSms(session()), request.form.get("name", ""),
-                                    request.form.get("id_number", ""))
+            sent = signin.send_code(
+                session(), StandinSms(session()), request.form.get("name", ""), request.form.get("id_number", "")
+            )
             browser[CHALLENGE] = sent.challenge
             return render_template("identity/code.html", masked_phone=sent.masked_phone, demo=_demo())
         if step == "verify":
@@ -68,8 +71,7 @@ def authorize():
         if not refused.restart:
             return render_template("identity/code.html", error=refused.message, demo=_demo()), 400
         browser.pop(CHALLENGE, None)
-        return render_template("identity/start.html", error=refused.message,
-                               name=request.form.get("name", "")), 400
+        return render_template("identity/start.html", error=refused.message, name=request.form.get("name", "")), 400
     return render_template("identity/start.html")
 
 

@@ -5,6 +5,7 @@ name and ID number is not enough to sign in as them. A code lives five minutes a
 five tries; a resident gets at most five codes an hour. A mismatch never says which of name
 or ID number was wrong.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,16 +57,29 @@ def send_code(sess: Session, sms: SmsGateway, name: str, id_number: str) -> Code
     if not resident.phone:
         raise SigninRefused("户籍登记里没有您的手机号码，请带身份证到社区事务受理服务中心登记后再认证。")
     now = utcnow()
-    recent = sess.scalar(select(func.count()).select_from(SigninCode).where(
-        SigninCode.resident_id == resident.id, SigninCode.created_at > now - timedelta(hours=1)))
+    recent = sess.scalar(
+        select(func.count())
+        .select_from(SigninCode)
+        .where(SigninCode.resident_id == resident.id, SigninCode.created_at > now - timedelta(hours=1))
+    )
     if recent >= CODES_PER_HOUR:
         raise SigninRefused("验证码发送次数太多了，请一小时后再试。")
     code = f"{secrets.randbelow(1_000_000):06d}"
     challenge = secrets.token_urlsafe(32)
-    sess.add(SigninCode(id=challenge, resident_id=resident.id, code_hash=_digest(code, challenge), created_at=now,
-                        expires_at=now + CODE_LIFETIME, attempts=0))
+    sess.add(
+        SigninCode(
+            id=challenge,
+            resident_id=resident.id,
+            code_hash=_digest(code, challenge),
+            created_at=now,
+            expires_at=now + CODE_LIFETIME,
+            attempts=0,
+        )
+    )
     sess.commit()
-    sms.send(resident.phone, f"【民政局】您的实名认证验证码是{code}，5分钟内有效。请勿告诉他人，工作人员不会向您索要验证码。")
+    sms.send(
+        resident.phone, f"【民政局】您的实名认证验证码是{code}，5分钟内有效。请勿告诉他人，工作人员不会向您索要验证码。"
+    )
     return CodeSent(challenge, mask_phone(resident.phone))
 
 

@@ -4,6 +4,7 @@ Production uses the city's SMS gateway behind the same one-method interface. The
 keeps what it 'sent' in a table, so that the demo page (`/idp/sms`, demo region only) can
 show the code to whoever is trying the system, labelled as a demonstration.
 """
+
 from __future__ import annotations
 
 from typing import Protocol

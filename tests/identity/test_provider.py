@@ -3,73 +3,38 @@
 The relying party's side uses Authlib's client helpers and joserfc to check the ID token
 against the published key set, so the provider is held to the protocol, not to itself.
 """
+
 from __future__ import annotations
 
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.discovery import OpenIDProviderMetadata
-from flask import Flask
 from joserfc import jwt
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet
 from sqlalchemy import func, select
 
-from backoffice.identity import routes as identity
 from backoffice.identity.models import SigninCode, SmsMessage
-from backoffice.identity.provider import Client, ProviderConfig
-from backoffice.residents.models import Resident
-from common.db import Database, make_engine
-
-ISSUER = "https://idp.test/idp"
-REDIRECT = "http://platform.test/identity/callback"
-CLIENT = Client("civic-platform", "s3cret-for-tests", (REDIRECT,))
+from common.db import make_engine
+from tests.identity.provider import (
+    CLIENT,
+    ISSUER,
+    REDIRECT,
+    authorize_query,
+    last_code,
+    make_provider,
+    residents_with_phones,
+    sign_in,
+)
 
 
 @pytest.fixture
 def provider(tmp_path_factory):
     from tests.conftest import seeded_backoffice
 
-    url = seeded_backoffice(tmp_path_factory, "idp")
-    app = Flask("idp-test")
-    app.config["SECRET_KEY"] = "test-only"
-    Database(url).init_app(app)
-    key = RSAKey.generate_key(2048)
-    key.ensure_kid()
-    identity.init_app(app, ProviderConfig(ISSUER, key, (CLIENT,)), sms_demo=True)
-    with make_engine(url).connect() as conn:
-        resident = conn.execute(select(Resident.id, Resident.name, Resident.id_number, Resident.phone)
-                                .where(Resident.phone != "").order_by(Resident.id)).first()
-    return app, url, resident
-
-
-def _authorize_query(verifier: str, nonce: str, state: str, overrides: dict | None = None) -> dict:
-    query = {"response_type": "code", "client_id": CLIENT.client_id, "redirect_uri": REDIRECT, "scope": "openid",
-             "state": state, "nonce": nonce, "code_challenge": create_s256_code_challenge(verifier),
-             "code_challenge_method": "S256"}
-    query.update(overrides or {})
-    return {k: v for k, v in query.items() if v is not None}
-
-
-def _last_code(url: str, phone: str) -> str:
-    with make_engine(url).connect() as conn:
-        text = conn.execute(select(SmsMessage.text).where(SmsMessage.phone == phone)
-                            .order_by(SmsMessage.id.desc())).scalar()
-    return "".join(c for c in text.split("验证码是")[1][:6])
-
-
-def _sign_in(client, url, resident, query) -> str:
-    """Both pages; returns the Location the provider redirects to."""
-    page = client.get("/idp/authorize", query_string=query)
-    assert page.status_code == 200 and "身份证号码" in page.text
-    sent = client.post("/idp/authorize", query_string=query,
-                       data={"step": "identify", "name": resident.name, "id_number": resident.id_number})
-    assert sent.status_code == 200, sent.text
-    assert resident.phone[:3] + "****" + resident.phone[-4:] in sent.text
-    done = client.post("/idp/authorize", query_string=query, data={"step": "verify", "code": _last_code(url, resident.phone)})
-    assert done.status_code == 302, done.text
-    return done.headers["Location"]
+    made = make_provider(seeded_backoffice(tmp_path_factory, "idp"))
+    return made.app, made.url, residents_with_phones(made.url, 1)[0]
 
 
 def test_discovery_document_is_valid_openid_provider_metadata(provider):
@@ -85,22 +50,41 @@ def test_a_resident_signs_in_and_the_id_token_names_them_by_registry_id(provider
     app, url, resident = provider
     client = app.test_client()
     verifier, nonce, state = secrets.token_urlsafe(48), secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    location = _sign_in(client, url, resident, _authorize_query(verifier, nonce, state))
+    location = sign_in(client, url, resident, authorize_query(verifier, nonce, state))
     assert location.startswith(REDIRECT + "?")
     params = parse_qs(urlsplit(location).query)
     assert params["state"] == [state]
-    token = client.post("/idp/token", data={"grant_type": "authorization_code", "code": params["code"][0],
-                                            "redirect_uri": REDIRECT, "code_verifier": verifier},
-                        auth=(CLIENT.client_id, CLIENT.client_secret))
+    token = client.post(
+        "/idp/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": params["code"][0],
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+        auth=(CLIENT.client_id, CLIENT.client_secret),
+    )
     assert token.status_code == 200, token.text
     keys = KeySet.import_key_set(client.get("/idp/jwks.json").get_json())
     claims = jwt.decode(token.get_json()["id_token"], keys, algorithms=["RS256"]).claims
     assert claims["sub"] == str(resident.id)
-    assert (claims["iss"], claims["aud"], claims["nonce"], claims["amr"]) == (ISSUER, [CLIENT.client_id], nonce, ["sms"])
+    assert (claims["iss"], claims["aud"], claims["nonce"], claims["amr"]) == (
+        ISSUER,
+        [CLIENT.client_id],
+        nonce,
+        ["sms"],
+    )
     # the code is single-use
-    again = client.post("/idp/token", data={"grant_type": "authorization_code", "code": params["code"][0],
-                                            "redirect_uri": REDIRECT, "code_verifier": verifier},
-                        auth=(CLIENT.client_id, CLIENT.client_secret))
+    again = client.post(
+        "/idp/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": params["code"][0],
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+        auth=(CLIENT.client_id, CLIENT.client_secret),
+    )
     assert again.status_code == 400 and again.get_json()["error"] == "invalid_grant"
 
 
@@ -108,27 +92,45 @@ def test_the_code_is_refused_without_the_verifier_it_was_issued_for(provider):
     app, url, resident = provider
     client = app.test_client()
     verifier = secrets.token_urlsafe(48)
-    location = _sign_in(client, url, resident, _authorize_query(verifier, "n1", "s1"))
+    location = sign_in(client, url, resident, authorize_query(verifier, "n1", "s1"))
     code = parse_qs(urlsplit(location).query)["code"][0]
-    wrong = client.post("/idp/token", data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-                                            "code_verifier": secrets.token_urlsafe(48)},
-                        auth=(CLIENT.client_id, CLIENT.client_secret))
+    wrong = client.post(
+        "/idp/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": secrets.token_urlsafe(48),
+        },
+        auth=(CLIENT.client_id, CLIENT.client_secret),
+    )
     assert wrong.status_code == 400 and wrong.get_json()["error"] == "invalid_grant"
 
 
-@pytest.mark.parametrize("override", [{"code_challenge": None}, {"code_challenge_method": "plain"}, {"nonce": None},
-                                      {"redirect_uri": "http://evil.test/cb"}, {"client_id": "someone-else"}])
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"code_challenge": None},
+        {"code_challenge_method": "plain"},
+        {"nonce": None},
+        {"redirect_uri": "http://evil.test/cb"},
+        {"client_id": "someone-else"},
+    ],
+)
 def test_an_authorization_request_without_pkce_nonce_or_registered_client_is_refused(provider, override):
     app, _, _ = provider
-    page = app.test_client().get("/idp/authorize", query_string=_authorize_query("v" * 50, "n", "s", override))
+    page = app.test_client().get("/idp/authorize", query_string=authorize_query("v" * 50, "n", "s", override))
     assert page.status_code == 400 and "不能用" in page.text
 
 
 def test_a_name_that_does_not_match_the_id_number_sends_nothing(provider):
     app, url, resident = provider
     client = app.test_client()
-    refused = client.post("/idp/authorize", query_string=_authorize_query("v" * 50, "n", "s"),
-                          data={"step": "identify", "name": resident.name + "某", "id_number": resident.id_number})
+    refused = client.post(
+        "/idp/authorize",
+        query_string=authorize_query("v" * 50, "n", "s"),
+        data={"step": "identify", "name": resident.name + "某", "id_number": resident.id_number},
+    )
     assert refused.status_code == 400 and "对不上" in refused.text
     with make_engine(url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(SmsMessage)).scalar() == 0
@@ -137,10 +139,13 @@ def test_a_name_that_does_not_match_the_id_number_sends_nothing(provider):
 def test_five_wrong_codes_use_the_code_up(provider):
     app, url, resident = provider
     client = app.test_client()
-    query = _authorize_query("v" * 50, "n", "s")
-    client.post("/idp/authorize", query_string=query,
-                data={"step": "identify", "name": resident.name, "id_number": resident.id_number})
-    right = _last_code(url, resident.phone)
+    query = authorize_query("v" * 50, "n", "s")
+    client.post(
+        "/idp/authorize",
+        query_string=query,
+        data={"step": "identify", "name": resident.name, "id_number": resident.id_number},
+    )
+    right = last_code(url, resident.phone)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     for left in (4, 3, 2, 1):
         page = client.post("/idp/authorize", query_string=query, data={"step": "verify", "code": wrong})
@@ -155,9 +160,13 @@ def test_five_wrong_codes_use_the_code_up(provider):
 
 def test_a_code_entered_in_another_browser_signs_nobody_in(provider):
     app, url, resident = provider
-    query = _authorize_query("v" * 50, "n", "s")
-    app.test_client().post("/idp/authorize", query_string=query,
-                           data={"step": "identify", "name": resident.name, "id_number": resident.id_number})
-    other = app.test_client().post("/idp/authorize", query_string=query,
-                                   data={"step": "verify", "code": _last_code(url, resident.phone)})
+    query = authorize_query("v" * 50, "n", "s")
+    app.test_client().post(
+        "/idp/authorize",
+        query_string=query,
+        data={"step": "identify", "name": resident.name, "id_number": resident.id_number},
+    )
+    other = app.test_client().post(
+        "/idp/authorize", query_string=query, data={"step": "verify", "code": last_code(url, resident.phone)}
+    )
     assert other.status_code == 400 and "Location" not in other.headers

@@ -1,4 +1,5 @@
 """The WeChat stand-in's web authorisation (网页授权) follows WeChat's documented protocol and codes."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
@@ -51,17 +52,32 @@ def test_outside_wechat_the_page_asks_to_open_the_link_in_the_client(wechat):
     assert answer.status_code == 200 and "请在微信客户端打开链接" in answer.text
 
 
-@pytest.mark.parametrize("override,code", [({"redirect_uri": "http://evil.test/cb"}, 10003), ({"scope": "snsapi_all"}, 10005),
-                                           ({"scope": None}, 10010), ({"redirect_uri": None}, 10011),
-                                           ({"appid": None}, 10012), ({"appid": "wx_other"}, 10016)])
+@pytest.mark.parametrize(
+    "override,code",
+    [
+        ({"redirect_uri": "http://evil.test/cb"}, 10003),
+        ({"scope": "snsapi_all"}, 10005),
+        ({"scope": None}, 10010),
+        ({"redirect_uri": None}, 10011),
+        ({"appid": None}, 10012),
+        ({"appid": "wx_other"}, 10016),
+    ],
+)
 def test_a_bad_authorisation_request_shows_wechats_error_page(wechat, override, code):
     _open_as(wechat, "oResident42")
     answer = _authorize(wechat, **override)
     assert answer.status_code == 200 and f"错误码：{code}" in answer.text
 
 
-@pytest.mark.parametrize("override,errcode", [({"appid": "wx_other"}, 40013), ({"secret": "guess"}, 40125),
-                                              ({"grant_type": "client_credentials"}, 40002), ({"code": "made-up"}, 40029)])
+@pytest.mark.parametrize(
+    "override,errcode",
+    [
+        ({"appid": "wx_other"}, 40013),
+        ({"secret": "guess"}, 40125),
+        ({"grant_type": "client_credentials"}, 40002),
+        ({"code": "made-up"}, 40029),
+    ],
+)
 def test_the_code_exchange_answers_wechats_error_codes(wechat, override, errcode):
     _open_as(wechat, "oResident42")
     code = parse_qs(urlsplit(_authorize(wechat).headers["Location"]).query)["code"][0]

@@ -1,4 +1,4 @@
-"""identity stand-in: sign-in codes, authorization codes, the SMS stand-in's outbox
+"""identity: the stand-in's sign-in codes, authorization codes and SMS outbox; binding events
 
 Revision ID: bo_identity_0001
 Revises: 0001
@@ -54,9 +54,24 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_sms_standin_message_phone"), "sms_standin_message", ["phone"])
     op.create_index(op.f("ix_sms_standin_message_sent_at"), "sms_standin_message", ["sent_at"])
+    op.create_table(
+        "identity_binding_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sender", sa.String(length=64), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("note", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(["resident_id"], ["resident.id"],
+                                name=op.f("fk_identity_binding_event_resident_id_resident")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_binding_event")),
+    )
+    op.create_index(op.f("ix_identity_binding_event_sender"), "identity_binding_event", ["sender"])
+    op.create_index(op.f("ix_identity_binding_event_resident_id"), "identity_binding_event", ["resident_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("identity_binding_event")
     op.drop_table("sms_standin_message")
     op.drop_table("idp_authorization_code")
     op.drop_table("idp_signin_code")
