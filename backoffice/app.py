@@ -1,12 +1,9 @@
 """The back-office Flask app factory."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from flask import Flask, jsonify
 
-from backoffice import auth, errors
+from backoffice import auth, contract, errors
 from backoffice.assistance.routes import bp as assistance_bp
 from backoffice.eldercare.routes import bp as eldercare_bp
 from backoffice.handbook.routes import bp as handbook_bp
@@ -16,8 +13,6 @@ from backoffice.residents.routes import bp as residents_bp
 from common import logging_setup, metrics, settings
 from common.db import Database
 from common.health import health_blueprint
-
-OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 def create_app(config: settings.Settings | None = None) -> Flask:
@@ -38,7 +33,11 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(handbook_bp)
 
     @app.get("/openapi.json")
+    @contract.operation("This document (generated from the routes; backoffice/contract.py)",
+                        responses={200: ("OpenAPI document", None)}, public=True)
     def openapi():
-        return jsonify(json.loads(OPENAPI.read_text(encoding="utf-8")))
+        if "openapi" not in app.extensions:
+            app.extensions["openapi"] = contract.build(app)
+        return jsonify(app.extensions["openapi"])
 
     return app

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
-from backoffice import idempotency
-from backoffice.eldercare import applications
+from backoffice import contract, idempotency
+from backoffice.eldercare import applications, schemas
 from backoffice.eldercare.models import APPLICATION_KINDS, FACILITY_TYPES, EldercareAllowance, EldercareApplication, Facility, EldercareScheme
 from backoffice.eldercare.places import Origin, age_on, bound_resident, district_code, home_of, resolve_place
 from backoffice.eldercare.search import nearest
@@ -19,6 +19,8 @@ from common.masking import mask_name
 
 bp = Blueprint("eldercare", __name__, url_prefix="/eldercare")
 MAX_PAGE = 10
+CODE = {"code": "facility code"}
+REFERENCE = {"reference": "application number"}
 
 
 def facility_json(f: Facility, distance_m: float | None = None) -> dict:
@@ -64,6 +66,11 @@ def _origin() -> Origin:
 
 
 @bp.get("/facilities")
+@contract.operation(
+    "Nearest facilities of a type from a location, a named place or the bound resident's home; types with beds list "
+    "places with a free bed first. Paged.", query=schemas.FacilityQuery,
+    responses={200: ("origin, facilities (nearest first), has_more, next_offset", schemas.FacilitySearch)},
+    errors={400: "bad_type, bad_location or no_origin", 404: "place_not_found or not_bound"})
 def find_facilities():
     type_ = request.args.get("type", "")
     if type_ not in FACILITY_TYPES:
@@ -77,6 +84,8 @@ def find_facilities():
 
 
 @bp.get("/facilities/<code>")
+@contract.operation("One facility", path=CODE, responses={200: ("the facility", schemas.Facility)},
+                    errors={404: "not_found"})
 def get_facility(code: str):
     f = session().get(Facility, code)
     if f is None:
@@ -85,6 +94,10 @@ def get_facility(code: str):
 
 
 @bp.put("/facilities/<code>/beds")
+@contract.operation(
+    "Live bed availability reported by the facility: free (and optionally total) beds per care level", path=CODE,
+    body=schemas.BedsUpdate, responses={200: ("the updated facility", schemas.Facility)},
+    errors={400: "bad_request, unknown_level or bad_beds", 404: "not_found"})
 def update_beds(code: str):
     """The facility reports its current free beds by care level: {"beds": [{"level", "free", "total"?}]}."""
     sess = session()
@@ -109,6 +122,9 @@ def update_beds(code: str):
 
 
 @bp.get("/places")
+@contract.operation("Resolve a place name (community, street/town, landmark, district) to GCJ-02 coordinates",
+                    query=schemas.PlaceQuery, responses={200: ("kind, name, lat, lng", schemas.Origin)},
+                    errors={404: "place_not_found"})
 def find_place():
     origin = resolve_place(session(), request.args.get("name", ""))
     if origin is None:
@@ -142,6 +158,12 @@ def _scheme(key: str, code: str | None) -> EldercareScheme | None:
 
 
 @bp.get("/allowances")
+@contract.operation(
+    "高龄津贴 / 老年综合津贴 age bands of a district (named or the bound resident's), 养老服务补贴, and for a bound resident "
+    "each household member of allowance age with the band and whether it is already received",
+    query=schemas.DistrictQuery,
+    responses={200: ("district, allowances, service_subsidy, household (null when not bound)", schemas.Allowances)},
+    errors={404: "district_not_found"})
 def list_allowances():
     """Age-band allowances of a district (named, or the bound resident's), 养老服务补贴, and — for a bound
     resident — each household member of allowance age with the band that applies and whether it is received."""
@@ -170,6 +192,11 @@ def list_allowances():
 
 
 @bp.get("/schemes/<key>")
+@contract.operation(
+    "A scheme as it applies in a district: ltc (长护险 levels and what each gives), home_retrofit (适老化改造 items and "
+    "subsidy rules; your_subsidy for a bound resident), service_subsidy",
+    path={"key": "ltc, home_retrofit or service_subsidy"}, query=schemas.DistrictQuery,
+    responses={200: ("the scheme", schemas.Scheme)}, errors={404: "not_found or district_not_found"})
 def get_scheme(key: str):
     """A scheme (ltc, home_retrofit, service_subsidy) as it applies in a district; with a bound openid, the
     适老化改造 subsidy rule the household meets."""
@@ -194,6 +221,15 @@ IDEMPOTENCY = idempotency.Policy(
 
 
 @bp.post("/applications")
+@contract.operation(
+    "Apply for a 长护险 assessment or a 适老化改造 for the bound resident's household elder (60+). Idempotent: the same "
+    "Idempotency-Key and body return the same application.",
+    headers=[contract.idempotency_key(100, True, "the same key and body return the same application (200, header "
+                                                 "`Idempotent-Replayed: true`); another body is refused (409)")],
+    body=schemas.ApplicationRequest,
+    responses={201: ("made", schemas.EldercareApplication), 200: ("already made with this key", schemas.EldercareApplication)},
+    errors={400: "idempotency_key_required or bad_kind", 403: "not_bound",
+            409: "already_applied (with reference) or idempotency_key_reused", 422: "no_elder"})
 def apply():
     """Apply for a 长护险 assessment or a 适老化改造. ``Idempotency-Key`` is required: the same key and body return
     the same application (200) instead of making another (201)."""
@@ -210,6 +246,8 @@ def apply():
 
 
 @bp.get("/applications")
+@contract.operation("A resident's applications, newest first", query=schemas.ApplicationsQuery,
+                    responses={200: ("applications", schemas.EldercareApplicationList)}, errors={400: "bad_request"})
 def list_applications():
     openid = request.args.get("openid", "")
     if not openid:
@@ -222,6 +260,8 @@ def list_applications():
 
 
 @bp.get("/applications/<reference>")
+@contract.operation("One application with its progress", path=REFERENCE,
+                    responses={200: ("the application", schemas.EldercareApplication)}, errors={404: "not_found"})
 def get_application(reference: str):
     sess = session()
     app = sess.scalar(select(EldercareApplication).where(EldercareApplication.reference == reference))
@@ -231,6 +271,10 @@ def get_application(reference: str):
 
 
 @bp.post("/applications/<reference>/status")
+@contract.operation(
+    "Staff or the assessment agency move an application on (assessed needs level 0-6)", path=REFERENCE,
+    body=schemas.EldercareStatusChange, responses={200: ("the application", schemas.EldercareApplication)},
+    errors={400: "bad_status or bad_level", 404: "not_found", 409: "finished"})
 def set_status(reference: str):
     """The bureau's staff (or the assessment agency) move an application on: {status, note?, level?}."""
     sess = session()

@@ -9,8 +9,10 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from backoffice import contract
 from backoffice.eldercare.places import bound_resident, district_code
 from backoffice.errors import ApiError
+from backoffice.handbook import schemas
 from backoffice.handbook import search as bm25
 from backoffice.handbook.models import HandbookEntry
 from common.db import session
@@ -22,6 +24,9 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,59}$")
 TEXT_FIELDS = {"title": 120, "body": 4000, "conditions": 2000, "how_to_apply": 2000, "contact": 300, "source": 300,
                "next_step": 300}
 REQUIRED = ("topic", "title", "body", "source")
+ENTRY_ID = {"entry_id": "entry id"}
+EDITOR = {"name": "X-Editor", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 40},
+          "description": "the administrator making the change (default admin)"}
 
 
 def entry_json(e: HandbookEntry) -> dict:
@@ -78,6 +83,8 @@ def _editor() -> str:
 
 
 @bp.get("/entries")
+@contract.operation("Handbook entries, optionally of one topic and of one district (plus region-wide ones)",
+                    query=schemas.EntriesQuery, responses={200: ("entries", schemas.HandbookEntryList)})
 def list_entries():
     query = select(HandbookEntry).order_by(HandbookEntry.topic, HandbookEntry.id)
     if topic := request.args.get("topic"):
@@ -89,6 +96,8 @@ def list_entries():
 
 
 @bp.get("/entries/<int:entry_id>")
+@contract.operation("One entry", path=ENTRY_ID, responses={200: ("the entry", schemas.HandbookEntry)},
+                    errors={404: "not_found"})
 def get_entry(entry_id: int):
     e = session().get(HandbookEntry, entry_id)
     if e is None:
@@ -97,6 +106,10 @@ def get_entry(entry_id: int):
 
 
 @bp.post("/entries")
+@contract.operation(
+    "Create an entry (administrator). Answers use it from the next question on: no retraining, no restart.",
+    headers=[EDITOR], body=schemas.HandbookEntryChange, responses={201: ("created", schemas.HandbookEntry)},
+    errors={400: "bad_request (not a JSON object) or invalid", 409: "slug_taken"})
 def create_entry():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -117,6 +130,11 @@ def create_entry():
 
 
 @bp.patch("/entries/<int:entry_id>")
+@contract.operation(
+    "Update the given fields of an entry (administrator); its version goes up and the search index follows at once",
+    path=ENTRY_ID, headers=[EDITOR], body=schemas.HandbookEntryChange,
+    responses={200: ("the updated entry", schemas.HandbookEntry)},
+    errors={400: "bad_request (not a JSON object) or invalid", 404: "not_found", 409: "slug_taken"})
 def update_entry(entry_id: int):
     """Change the fields given; the next search (in every worker) uses the new text. No retraining, no restart."""
     sess = session()
@@ -139,6 +157,8 @@ def update_entry(entry_id: int):
 
 
 @bp.delete("/entries/<int:entry_id>")
+@contract.operation("Delete an entry (administrator)", path=ENTRY_ID, responses={204: ("deleted", None)},
+                    errors={404: "not_found"})
 def delete_entry(entry_id: int):
     sess = session()
     e = sess.get(HandbookEntry, entry_id)
@@ -150,6 +170,12 @@ def delete_entry(entry_id: int):
 
 
 @bp.get("/search")
+@contract.operation(
+    "The entries that best answer a question: BM25 over jieba tokens, within the topic when it has a match, entries "
+    "of other districts left out when the district is known", query=schemas.SearchQuery,
+    responses={200: ("results: entries with score and coverage (share of the question's meaning found), best first; "
+                     "empty when nothing answers it", schemas.SearchAnswer)},
+    errors={400: "bad_request"})
 def search_entries():
     """Best entries for a resident's question: ``q``, optional ``topic`` (faq key), ``district`` (code or name)
     or ``openid`` (the bound resident's district), ``limit``."""

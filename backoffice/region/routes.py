@@ -5,13 +5,17 @@ from flask import Blueprint, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from common.db import session
+from backoffice import contract
+from backoffice.region import schemas
 from backoffice.region.models import District, Street
+from common.db import session
 
 bp = Blueprint("region", __name__)
 
 
 @bp.get("/districts")
+@contract.operation("The region: districts, their streets/towns and communities",
+                    responses={200: ("the region tree", schemas.Region)})
 def list_districts():
     districts = session().scalars(
         select(District).options(selectinload(District.streets).selectinload(Street.communities)).order_by(District.code)

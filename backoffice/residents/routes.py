@@ -5,7 +5,9 @@ from datetime import date
 
 from flask import Blueprint, jsonify
 
+from backoffice import contract
 from backoffice.errors import ApiError
+from backoffice.residents import schemas
 from backoffice.residents.models import Resident
 from backoffice.residents.registry import resident_for_openid
 from common.db import session
@@ -49,6 +51,10 @@ def resident_json(r: Resident) -> dict:
 
 
 @bp.get("/residents/by-openid/<openid>")
+@contract.operation(
+    "The registry entry of the resident a sender id is bound to (实名绑定): hukou, disability grade, benefits, "
+    "household income and assets", path={"openid": "the sender id (WeChat openid)"},
+    responses={200: ("the resident and their household", schemas.Resident)}, errors={404: "not_bound"})
 def by_openid(openid: str):
     resident = resident_for_openid(session(), openid)
     if resident is None:
