@@ -16,7 +16,7 @@ from web.channels.dedupe import ReplyLedger
 from web.channels.ratelimit import ResidentRateLimit
 from web.channels.wechat_protocol import WechatConfig
 from web.channels.wechat_service import WechatChannel
-from web import console, metrics, policy
+from web import admin, console, metrics, policy
 from web.analytics import views as analytics
 from web.assistance import outbox  # noqa: F401  (registers the "outbox" side effect)
 from web.handbook import views as handbook_admin
@@ -63,5 +63,6 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
     console.init_app(app, config, database, redis_client)
+    admin.init_app(app)  # /admin/: landing page, navigation and labels of the admin pages
     app.register_blueprint(handbook_admin.bp)
     return app

@@ -1,7 +1,9 @@
 """`/admin/analytics`: the figures as server-rendered SVG charts, with date range and district filters and CSV export.
 
-:func:`init_app` also wires the pages that share its audience (review inbox, 好差评
-follow-ups) and the event recording, so web/app.py registers all of it in one line.
+An admin page (``web/admin``: guard, navigation, Chinese labels for flows, intents and
+handoff reasons; the CSV keeps the internal names). :func:`init_app` also wires the pages
+that share its audience (review inbox, 好差评 follow-ups) and the event recording, so
+web/app.py registers all of it in one line.
 """
 from __future__ import annotations
 
@@ -10,13 +12,15 @@ import io
 from datetime import date, timedelta
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Flask, Response, render_template, request
 from sqlalchemy.orm import sessionmaker
 
+from common.db import session as db_session
+from web import admin
+from web.admin.labels import label
 from web.analytics import charts, queries, recording
-from web.analytics.access import supervisor_required
 
-bp = Blueprint("analytics", __name__, url_prefix="/admin", template_folder="templates")
+bp = admin.blueprint("analytics", __name__, url_prefix="/admin")
 DEFAULT_DAYS = 30
 
 
@@ -37,34 +41,28 @@ def _filters() -> queries.Filters:
     return queries.Filters(start, end, (request.args.get("district") or "").strip() or None)
 
 
-def _sessions() -> sessionmaker:
-    return current_app.extensions["database"].sessions
-
-
 @bp.get("/analytics")
-@supervisor_required
 def page():
     f = _filters()
-    with _sessions()() as sess:
-        data = queries.summary(sess, f)
-        districts = queries.districts(sess)
+    sess = db_session()
+    data = queries.summary(sess, f)
+    districts = queries.districts(sess)
     flows = data["task_completion"]
     figures = {
         "per_day": charts.columns(data["conversations_per_day"], "每天的对话数"),
-        "reasons": charts.bars(data["handoff_reasons"], "转人工原因"),
+        "reasons": charts.bars([(label("reason", r), n) for r, n in data["handoff_reasons"]], "转人工原因"),
         "ratings": charts.bars(data["ratings"], "好差评分布"),
-        "intents": charts.bars([(i, n) for i, n, _ in data["top_intents"]], "最常见的意图"),
-        "flows": charts.bars([(fl["flow"], round(100 * (fl["completion_rate"] or 0))) for fl in flows], "办结率", suffix="%"),
+        "intents": charts.bars([(label("intent", i), n) for i, n, _ in data["top_intents"]], "最常见的意图"),
+        "flows": charts.bars([(label("flow", fl["flow"]), round(100 * (fl["completion_rate"] or 0))) for fl in flows],
+                             "办结率", suffix="%"),
     }
     return render_template("analytics/page.html", f=f, data=data, figures=figures, districts=districts)
 
 
 @bp.get("/analytics.csv")
-@supervisor_required
 def export_csv():
     f = _filters()
-    with _sessions()() as sess:
-        data = queries.summary(sess, f)
+    data = queries.summary(db_session(), f)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["metric", "key", "value"])
@@ -79,8 +77,8 @@ def export_csv():
             writer.writerow([f"flow_{key}", flow["flow"], "" if flow[key] is None else flow[key]])
         for step, n in flow["steps"]:
             writer.writerow(["flow_step_asked", f"{flow['flow']}:{step}", n])
-    for label, n in data["ratings"]:
-        writer.writerow(["rating", label, n])
+    for level, n in data["ratings"]:
+        writer.writerow(["rating", level, n])
     for intent, n, confidence in data["top_intents"]:
         writer.writerow(["intent", intent, n])
         writer.writerow(["intent_mean_confidence", intent, confidence])
@@ -93,7 +91,8 @@ def export_csv():
 
 def init_app(app: Flask, sessions: sessionmaker) -> None:
     """Events recorded for every session of the app; the admin pages of analytics, review and 好差评."""
-    from web.feedback import handlers, views as feedback_views  # noqa: F401  (registers the rating side effect)
+    from web.feedback import handlers  # noqa: F401  (registers the rating side effect)
+    from web.feedback import views as feedback_views
     from web.review import views as review_views
 
     recording.listen(sessions)

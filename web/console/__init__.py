@@ -1,9 +1,10 @@
 """The hotline agent console at ``/console/`` (docs/handoff.md).
 
-One blueprint, a module per concern: ``auth`` (sign-in, lockout, the guard every
-console request passes), ``views`` (queue and conversation), ``stream`` (server-sent
-events), ``manage`` (canned replies, rules, working hours), ``supervisor`` (figures and
-chart); ``accounts`` is also the command line that creates accounts.
+One blueprint, a module per concern: ``auth`` (sign-in, lockout; every console request
+passes the staff pages' one guard, ``web/admin/guard.py``), ``views`` (queue and
+conversation), ``stream`` (server-sent events), ``manage`` (canned replies, rules, working
+hours: pages in the admin navigation), ``supervisor`` (figures and chart); ``accounts`` is
+also the command line that creates accounts.
 """
 from __future__ import annotations
 
@@ -11,17 +12,15 @@ import threading
 
 import redis
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 
 from common import settings
 from common.backoffice_client import BackofficeClient
 from common.db import Database
+from web.admin import guard
 from web.console.blueprint import bp
 from web.console.services import STREAMS_PER_PROCESS, ConsoleServices
 from web.handoff.events import Publisher
 from web.handoff.rasa_api import RasaApi
-
-csrf = CSRFProtect()
 
 
 def init_app(app: Flask, config: settings.Settings, database: Database, redis_client: redis.Redis) -> None:
@@ -29,10 +28,7 @@ def init_app(app: Flask, config: settings.Settings, database: Database, redis_cl
 
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    # CSRF is checked by the console's own guard (auth.guard), not app-wide: the channels
-    # (/wechat, /webhooks/rest/webhook) are posted to by machines, not by a browser session.
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    csrf.init_app(app)
+    guard.init_app(app)  # CSRF tokens, checked by the staff pages' guard (web/admin/guard.py), not app-wide
     auth.login_manager.init_app(app)
     rasa = RasaApi(config.rasa_urls, config.rasa_token)
     Publisher(redis_client, rasa).install(database.sessions)

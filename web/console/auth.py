@@ -1,16 +1,16 @@
-"""Signing in and out, and the guard every console request passes: signed in, CSRF
-token on every state-changing request, roles where a page needs them."""
+"""Signing in and out (the door to the console and to the admin pages), and the console's
+guard: the staff pages' one guard (``web/admin/guard.py``) on the whole blueprint, plus
+the desk's presence (who is online)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
-from typing import Callable
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 
 from common.db import session as db_session
+from web.admin.guard import protect
 from web.console import accounts
 from web.console.audit import audit
 from web.console.blueprint import bp
@@ -22,8 +22,6 @@ login_manager.login_view = "console.login"
 login_manager.login_message = "请先登录。"
 login_manager.session_protection = "strong"
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_ENDPOINTS = frozenset({"console.login"})
 SEEN_EVERY = timedelta(minutes=1)
 
 
@@ -33,17 +31,12 @@ def load_agent(agent_id: str) -> Agent | None:
     return agent if agent is not None and agent.active else None
 
 
-@bp.before_request
-def guard():
-    from web.console import csrf
+protect(bp, public={"console.login"}, no_redirect={"console.stream"})  # the staff pages' one guard (web/admin/guard.py)
 
-    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-        wants_data = request.accept_mimetypes.best in ("application/json", "text/event-stream")
-        if request.method == "GET" and not wants_data and request.endpoint != "console.stream":
-            return redirect(url_for("console.login", next=request.path))
-        return {"error": "unauthorized", "message": "请先登录"}, 401
-    if request.method not in SAFE_METHODS:
-        csrf.protect()
+
+@bp.before_request
+def seen():
+    """Who is at the desk: a signed-in account's console requests count it as online (queue.agents_online)."""
     if current_user.is_authenticated:
         now = utcnow()
         if current_user.last_seen_at is None or now - current_user.last_seen_at > SEEN_EVERY:
@@ -52,21 +45,10 @@ def guard():
     return None
 
 
-def requires(*roles: str) -> Callable:
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate
-
-
 def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/console/") and not target.startswith("//") else url_for("console.queue_page")
+    """Back to the staff page the visitor asked for (console or admin), never to another site."""
+    inside = target and target.startswith(("/console/", "/admin/")) and not target.startswith("//") and "\\" not in target
+    return target if inside else url_for("console.queue_page")
 
 
 @bp.route("/login", methods=["GET", "POST"])

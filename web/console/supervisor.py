@@ -6,7 +6,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from common.db import session as db_session
-from web.console.auth import requires
+from web.admin.guard import requires
 from web.console.blueprint import bp
 from web.handoff import config, queue, stats
 

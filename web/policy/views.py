@@ -6,9 +6,10 @@ by openid) and shows the bot's first answer; they carry on in the chat.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask import Blueprint, abort, current_app, render_template
+from flask_wtf.csrf import CSRFError
 
+from web.admin.guard import check_csrf
 from web.conversations.router import Inbound
 from web.policy import schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
@@ -32,13 +33,13 @@ def opened(token: str):
     _delivery_id, campaign_id = _delivery(token)
     with current_app.extensions["database"].sessions() as sess:
         c = sess.get(PolicyCampaign, campaign_id)
-    return render_template("policy/landing.html", c=c, token=token, csrf_token=generate_csrf(), replies=None)
+    return render_template("policy/landing.html", c=c, token=token, replies=None)
 
 
 @bp.post("/r/<token>")
 def apply(token: str):
     try:
-        validate_csrf(request.form.get("csrf_token"))
+        check_csrf()  # the staff pages' CSRF check (a resident's page has no sign-in)
     except CSRFError:
         abort(400, "页面已过期，请重新打开消息里的链接。")
     delivery_id, campaign_id = _delivery(token)
@@ -52,4 +53,4 @@ def apply(token: str):
         abort(404)
     replies = current_app.extensions["router"].handle(
         Inbound("wechat", openid, payload, {"campaign": campaign_id}, transcript=f"[推送链接] {c.apply_keyword}"))
-    return render_template("policy/landing.html", c=c, token=token, csrf_token=generate_csrf(), replies=replies)
+    return render_template("policy/landing.html", c=c, token=token, replies=replies)

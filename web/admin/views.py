@@ -1,0 +1,75 @@
+"""``/admin/``: the staff's landing page, and the one navigation every admin page shows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from common.db import session as db_session
+from web.admin import blueprint, guard
+
+bp = blueprint("admin", __name__, url_prefix="/admin")
+
+
+@dataclass(frozen=True)
+class Section:
+    endpoint: str
+    title: str
+    summary: str  # one line on the landing page
+    current: str  # the endpoints (prefix) that count as this section, for the menu's highlight
+    roles: tuple[str, ...] = guard.STAFF
+
+
+SECTIONS = (
+    Section("analytics.page", "数据分析", "对话量、机器人独立办结率、转人工原因、各项业务办结情况、好差评和最常见的问题。",
+            "analytics."),
+    Section("policy_admin.index", "政策找人", "按条件从户籍库找出可能符合待遇、还没有领的居民，给他们推送告知。", "policy_admin."),
+    Section("handbook_admin.list_page", "政策工具书", "修改智能助手回答政策问题时用的条目，改完马上生效。", "handbook_admin."),
+    Section("review.inbox_page", "语料审核", "机器人没听懂或拿不准的话：标上意图，加进训练数据。", "review."),
+    Section("feedback.follow_ups", "差评回访", "居民打了“不满意”或“非常不满意”的服务，回访后在这里记一笔。", "feedback."),
+    Section("console.canned_page", "快捷回复", "坐席回复居民时一键插入的常用语。", "console.canned"),
+    Section("console.admin_page", "转人工规则与工作时间", "哪些话直接转人工，热线几点到几点有人接。", "console.",
+            roles=("admin",)),
+)
+
+
+def visible_sections() -> list[Section]:
+    """The sections the signed-in account may open (and this app serves)."""
+    if not current_user.is_authenticated:
+        return []
+    return [s for s in SECTIONS if current_user.role in s.roles and s.endpoint in current_app.view_functions]
+
+
+def navigation() -> dict[str, Any]:
+    """Template context: the menu of ``admin/base.html`` and the section being shown."""
+    endpoint = request.endpoint or ""
+    sections = visible_sections()
+    current = next((s for s in sections if endpoint == s.endpoint), None) or next(
+        (s for s in sections if endpoint.startswith(s.current) and s.current != "console."), None)
+    if current is None and endpoint in ("console.rule_save", "console.hours_save"):
+        current = next((s for s in sections if s.endpoint == "console.admin_page"), None)
+    return {"admin_sections": sections, "admin_current": current, "role_names": guard.ROLE_NAMES}
+
+
+def _to_do() -> dict[str, int]:
+    """What is waiting for staff, shown beside the sections on the landing page."""
+    from web.feedback.models import Rating
+    from web.policy.models import PolicyCampaign
+    from web.review.models import ReviewItem
+
+    sess = db_session()
+    count = lambda model, *where: sess.scalar(select(func.count()).select_from(model).where(*where)) or 0  # noqa: E731
+    return {"review.inbox_page": count(ReviewItem, ReviewItem.status == "open"),
+            "feedback.follow_ups": count(Rating, Rating.follow_up == "open"),
+            "policy_admin.index": count(PolicyCampaign, PolicyCampaign.state == "running")}
+
+
+TO_DO_TEXT = {"review.inbox_page": "条待审核", "feedback.follow_ups": "条待回访", "policy_admin.index": "个活动正在发送"}
+
+
+@bp.get("/")
+def index():
+    return render_template("admin/index.html", to_do=_to_do(), to_do_text=TO_DO_TEXT)
