@@ -10,7 +10,7 @@ from common.health import health_blueprint
 
 
 def _backoffice_ready() -> None:
-    client = services.backoffice()
+    client = services.client()
     client.session.get(client.base_url + "/readyz", timeout=2).raise_for_status()
 
 

@@ -19,7 +19,3 @@ def active_loop(name: str | None) -> dict[str, Any]:
 
 def followup(action_name: str) -> dict[str, Any]:
     return _event("followup", name=action_name)
-
-
-def all_slots_reset() -> dict[str, Any]:
-    return _event("reset_slots")

@@ -1,8 +1,10 @@
 """The registry of actions: a name maps to a callable; dispatch builds the protocol's reply."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+from actions import services
 from actions.dispatcher import Dispatcher
 from actions.tracker import Tracker
 
@@ -44,5 +46,6 @@ def run(name: str, tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
     if fn is None:
         raise UnknownAction(name)
     dispatcher = Dispatcher()
-    events = fn(dispatcher, tracker, domain)
+    with services.action_run():  # one back-office answer per read for the whole run
+        events = fn(dispatcher, tracker, domain)
     return {"events": events, "responses": dispatcher.messages}

@@ -5,8 +5,8 @@ from typing import Any
 
 from actions import events, services
 from actions.dispatcher import Dispatcher
-from actions.feedback import offer_rating
 from actions.executor import action
+from actions.feedback import offer_rating
 from actions.handoff import request_handoff
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable

@@ -12,7 +12,19 @@ _CHECK = "10X98765432"
 
 # An 18-character resident ID: 6-digit region, 8-digit birth date, 3-digit sequence, check.
 ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
+# A mainland mobile number: 11 digits starting 13-19. The one definition every process uses.
 PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def is_valid_phone(value: str) -> bool:
+    """True for exactly one mobile number and nothing else."""
+    return PHONE_RE.fullmatch(value) is not None
+
+
+def find_phone(text: str) -> str | None:
+    """The first mobile number in ``text``."""
+    m = PHONE_RE.search(text)
+    return m.group(0) if m else None
 
 
 def id_check_char(first17: str) -> str:

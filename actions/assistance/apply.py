@@ -5,104 +5,93 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from actions import events, services
+from actions import services
 from actions.assistance import parsing
-from actions.assistance.flow import APPLY_SLOTS, Reader, entity, reset, validate
+from actions.assistance.flow import APPLY_SLOTS, AssistanceForm, entity
 from actions.dispatcher import Dispatcher
-from actions.feedback import offer_rating
 from actions.executor import action
+from actions.feedback import offer_rating
+from actions.forms import FormCall, reset
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
-from common.masking import ID_NUMBER_RE, PHONE_RE, is_valid_id_number, mask_id_number, mask_phone
+from common.masking import ID_NUMBER_RE, find_phone, is_valid_id_number, mask_id_number, mask_phone
 
 HARDSHIP_MIN_LENGTH = 4
-FREE_TEXT = frozenset({"assistance_relation", "assistance_hardship"})  # any words fill them: "stop" still stops
 
 
-def _type(d: Dispatcher, t: Tracker) -> list[dict]:
-    kind = entity(t, "assistance_type") or parsing.assistance_type(t.latest_text)
-    if kind is None:
-        d.utter(response="utter_assistance_type_unclear")
-        return [events.slot_set("assistance_type", None)]
-    out = [events.slot_set("assistance_type", kind)]
-    if told := parsing.story(t.latest_text, kind):  # a story, not just the name: it is the hardship description
-        out.append(events.slot_set("assistance_hardship", told))
-        d.utter(response="utter_assistance_type_inferred", kind=kind)
-    return out
+class ApplyForm(AssistanceForm):
+    """``validate_assistance_apply_form``: type, who for, ID number, phone, community, hardship, consent, confirmation."""
 
+    form = "assistance_apply_form"
+    slots = APPLY_SLOTS
+    free_text = frozenset({"assistance_relation", "assistance_hardship"})  # any words fill them: "stop" still stops
+    started_by = "assistance_apply"
 
-def _applicant(d: Dispatcher, t: Tracker) -> list[dict]:
-    who, relation = parsing.applicant(t.latest_text)
-    if who is None:
-        d.utter(response="utter_assistance_not_understood_applicant")
-    return [events.slot_set("assistance_applicant", who), events.slot_set("assistance_relation", relation)]
+    def extract_assistance_type(self, call: FormCall) -> dict:
+        t = call.tracker
+        kind = entity(t, "assistance_type") or parsing.assistance_type(t.latest_text)
+        if kind is None:
+            call.say("utter_assistance_type_unclear")
+            return {"assistance_type": None}
+        out = {"assistance_type": kind}
+        if told := parsing.story(t.latest_text, kind):  # a story, not just the name: it is the hardship description
+            out["assistance_hardship"] = told
+            call.say("utter_assistance_type_inferred", kind=kind)
+        return out
 
+    def extract_assistance_applicant(self, call: FormCall) -> dict:
+        who, relation = parsing.applicant(call.tracker.latest_text)
+        if who is None:
+            call.say("utter_assistance_not_understood_applicant")
+        return {"assistance_applicant": who, "assistance_relation": relation}
 
-def _relation(_d: Dispatcher, t: Tracker) -> list[dict]:
-    return [events.slot_set("assistance_relation", parsing.relation(t.latest_text))]
+    def extract_assistance_relation(self, call: FormCall) -> dict:
+        return {"assistance_relation": parsing.relation(call.tracker.latest_text)}
 
+    def extract_assistance_id_number(self, call: FormCall) -> dict:
+        t = call.tracker
+        found = entity(t, "id_number") or next((m.group(0) for m in ID_NUMBER_RE.finditer(t.latest_text)), "")
+        value = str(found).strip().upper()
+        if not is_valid_id_number(value):
+            call.say("utter_assistance_bad_id_number")
+            return {"assistance_id_number": None}
+        return {"assistance_id_number": value}
 
-def _id_number(d: Dispatcher, t: Tracker) -> list[dict]:
-    found = entity(t, "id_number") or next((m.group(0) for m in ID_NUMBER_RE.finditer(t.latest_text)), "")
-    value = str(found).strip().upper()
-    if not is_valid_id_number(value):
-        d.utter(response="utter_assistance_bad_id_number")
-        return [events.slot_set("assistance_id_number", None)]
-    return [events.slot_set("assistance_id_number", value)]
+    def extract_assistance_phone(self, call: FormCall) -> dict:
+        found = entity(call.tracker, "phone") or find_phone(call.tracker.latest_text)
+        if not found:
+            call.say("utter_assistance_bad_phone")
+        return {"assistance_phone": found}
 
+    def extract_assistance_community(self, call: FormCall) -> dict:
+        said = str(entity(call.tracker, "community") or call.tracker.latest_text).strip()
+        try:
+            found = services.backoffice().get("/assistance/advisors", community=said)["community"]["name"]
+        except BackofficeError:
+            call.say("utter_assistance_unknown_community")
+            return {"assistance_community": None}
+        except BackofficeUnavailable:  # checked again when the application is submitted
+            found = said[:40]
+        return {"assistance_community": found}
 
-def _phone(d: Dispatcher, t: Tracker) -> list[dict]:
-    found = entity(t, "phone") or next((m.group(0) for m in PHONE_RE.finditer(t.latest_text)), None)
-    if not found:
-        d.utter(response="utter_assistance_bad_phone")
-    return [events.slot_set("assistance_phone", found)]
+    def extract_assistance_hardship(self, call: FormCall) -> dict:
+        text = call.tracker.latest_text.strip()
+        if len(text) < HARDSHIP_MIN_LENGTH or text.startswith("/"):
+            call.say("utter_assistance_hardship_too_short")
+            return {"assistance_hardship": None}
+        return {"assistance_hardship": text[:300]}
 
+    def extract_assistance_consent(self, call: FormCall) -> dict:
+        if parsing.yes_no(call.tracker.latest_text, call.tracker.latest_intent) is not True:
+            call.say("utter_assistance_consent_required")
+            return {"assistance_consent": None}
+        return {"assistance_consent": True}
 
-def _community(d: Dispatcher, t: Tracker) -> list[dict]:
-    said = str(entity(t, "community") or t.latest_text).strip()
-    try:
-        found = services.backoffice().get("/assistance/advisors", community=said)["community"]["name"]
-    except BackofficeError:
-        d.utter(response="utter_assistance_unknown_community")
-        return [events.slot_set("assistance_community", None)]
-    except BackofficeUnavailable:  # checked again when the application is submitted
-        found = said[:40]
-    return [events.slot_set("assistance_community", found)]
-
-
-def _hardship(d: Dispatcher, t: Tracker) -> list[dict]:
-    text = t.latest_text.strip()
-    if len(text) < HARDSHIP_MIN_LENGTH or text.startswith("/"):
-        d.utter(response="utter_assistance_hardship_too_short")
-        return [events.slot_set("assistance_hardship", None)]
-    return [events.slot_set("assistance_hardship", text[:300])]
-
-
-def _consent(d: Dispatcher, t: Tracker) -> list[dict]:
-    answer = parsing.yes_no(t.latest_text, t.latest_intent)
-    if answer is not True:
-        d.utter(response="utter_assistance_consent_required")
-        return [events.slot_set("assistance_consent", None)]
-    return [events.slot_set("assistance_consent", True)]
-
-
-def _confirmed(d: Dispatcher, t: Tracker) -> list[dict]:
-    answer = parsing.yes_no(t.latest_text, t.latest_intent)
-    if answer is None:
-        d.utter(response="utter_assistance_not_understood_yes_no")
-    return [events.slot_set("assistance_confirmed", answer)]
-
-
-VALIDATORS: dict[str, Reader] = {
-    "assistance_type": _type, "assistance_applicant": _applicant, "assistance_relation": _relation,
-    "assistance_id_number": _id_number, "assistance_phone": _phone, "assistance_community": _community,
-    "assistance_hardship": _hardship, "assistance_consent": _consent, "assistance_confirmed": _confirmed,
-}
-
-
-@action("validate_assistance_apply_form")
-def validate_apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    return validate(dispatcher, tracker, APPLY_SLOTS, VALIDATORS, FREE_TEXT, started_by="assistance_apply")
+    def extract_assistance_confirmed(self, call: FormCall) -> dict:
+        answer = parsing.yes_no(call.tracker.latest_text, call.tracker.latest_intent)
+        if answer is None:
+            call.say("utter_assistance_not_understood_yes_no")
+        return {"assistance_confirmed": answer}
 
 
 @action("action_ask_assistance_confirmed")
@@ -143,22 +132,22 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
     s = tracker.slots
     if s.get("assistance_confirmed") is False:
         dispatcher.utter(response="utter_assistance_not_submitted")
-        return reset(APPLY_SLOTS)
+        return reset(APPLY_SLOTS, requested=False)
     if s.get("assistance_confirmed") is not True or s.get("assistance_consent") is not True or \
             any(s.get(name) is None for name in APPLY_SLOTS):
-        return reset(APPLY_SLOTS)  # the form was stopped, or nothing was consented to: nothing to send
+        return reset(APPLY_SLOTS, requested=False)  # the form was stopped, or nothing was consented to: nothing to send
     body, key = application_body(tracker), idempotency_key(tracker)
     try:
         case = services.backoffice().post("/assistance/applications", body, idempotency_key=key)
     except BackofficeUnavailable:
         dispatcher.utter(response="utter_assistance_saved_for_later",
                          custom={"outbox": {"kind": "assistance_application", "id": key, "body": body}})
-        return reset(APPLY_SLOTS)
+        return reset(APPLY_SLOTS, requested=False)
     except BackofficeError as exc:
         dispatcher.utter(response="utter_assistance_refused", message=exc.message)
-        return reset(APPLY_SLOTS)
+        return reset(APPLY_SLOTS, requested=False)
     dispatcher.utter(response="utter_assistance_submitted", case_no=case["case_no"], kind=case["type"],
                      documents="\n".join(f"{i}. {d}" for i, d in enumerate(case["documents"], 1)),
                      advisor=case["advisor"]["name"], advisor_phone=case["advisor"]["phone"], street=case["street"],
                      next_step=case["next_step"])
-    return reset(APPLY_SLOTS) + offer_rating("assistance_application")
+    return reset(APPLY_SLOTS, requested=False) + offer_rating("assistance_application")

@@ -6,9 +6,10 @@ from typing import Any
 
 from actions import events, services
 from actions.assistance import parsing, registry, sensitive
-from actions.assistance.flow import APPLY_SLOTS, CHECK_SLOTS, SENSITIVE_SLOT, entity, reset
+from actions.assistance.flow import APPLY_SLOTS, CHECK_SLOTS, SENSITIVE_SLOT, entity
 from actions.dispatcher import Dispatcher
 from actions.executor import action
+from actions.forms import reset
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
@@ -19,7 +20,7 @@ def triage(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
         return [events.slot_set(SENSITIVE_SLOT, True)]
     out = [events.slot_set(SENSITIVE_SLOT, False)]
     if tracker.latest_intent == "assistance_eligibility":
-        return out + reset(CHECK_SLOTS) + _tell_standard(dispatcher, tracker)
+        return out + reset(CHECK_SLOTS, requested=False) + _tell_standard(dispatcher, tracker)
     return out + _prefill_application(tracker)
 
 
@@ -50,7 +51,7 @@ def _prefill_application(tracker: Tracker) -> list[dict]:
     text = tracker.latest_text
     named = entity(tracker, "assistance_type")
     kind = named or parsing.assistance_type(text)
-    out = reset(APPLY_SLOTS) + [events.slot_set("assistance_type", kind)]
+    out = reset(APPLY_SLOTS, requested=False) + [events.slot_set("assistance_type", kind)]
     if kind and (told := parsing.story(text, kind)):
         out.append(events.slot_set("assistance_hardship", told))
     return out

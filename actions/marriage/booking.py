@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from actions import services
 from actions.dispatcher import Dispatcher
-from actions.feedback import offer_rating
 from actions.events import active_loop, followup, slot_set
 from actions.executor import action
+from actions.feedback import offer_rating
+from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import request_handoff
 from actions.marriage import common
-from actions.marriage.common import Turn, chinese_date, gender_of, numbered, valid_id
-from actions.marriage.schedule import Where, read_answer, settle_date, settle_slot
+from actions.marriage.common import numbered, valid_id
+from actions.marriage.schedule import Where, ask_date, ask_slot, check_date, check_slot, day_of, read_answer
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
-from common.masking import mask_id_number, mask_phone
+from common.masking import is_valid_phone, mask_id_number, mask_phone
 
 FORM = "marriage_booking_form"
 TYPES = ("结婚", "离婚", "补领")
@@ -26,7 +26,7 @@ PLACE = ("marriage_office", "marriage_date", "marriage_slot")
 SLOTS = ("marriage_type", "marriage_divorce_stage", *PLACE, *PEOPLE, "marriage_time_of_day", "marriage_phone",
          "marriage_confirmed", "marriage_choices", "marriage_appointment")
 NOBODY = "无"  # a re-issue booked by one party alone
-LEGAL_AGE = {"男": 22, "女": 20}
+DATE_CHECKED = "date_checked"  # call notes: the day held was checked (a new question about it announces nothing)
 CHANGES = (  # words in "改日期" / "电话不对" → what to ask again
     (r"日期|哪天|日子|号数", ("marriage_date", "marriage_slot")),
     (r"时间|时段|几点|钟点", ("marriage_slot", "marriage_time_of_day")),
@@ -37,96 +37,237 @@ CHANGES = (  # words in "改日期" / "电话不对" → what to ask again
 )
 
 
-def reset() -> list[dict]:
-    return [slot_set(name, None) for name in SLOTS] + [slot_set("requested_slot", None)]
-
-
-def backoffice_down(turn: Turn) -> list[dict]:
+def backoffice_down(call: FormCall) -> list[dict]:
     """Say plainly that the system is unreachable, hand over to a person, and leave the form."""
-    turn.say("utter_marriage_backoffice_down")
-    request_handoff(turn.dispatcher, "backoffice_down")
-    return turn.events + [active_loop(None), slot_set("requested_slot", None)]
+    call.say("utter_marriage_backoffice_down")
+    request_handoff(call.dispatcher, "backoffice_down")
+    return call.events + [active_loop(None), slot_set("requested_slot", None)]
 
 
-def steps(turn: Turn) -> list[str]:
-    kind = turn.get("marriage_type")
-    out = ["marriage_type"]
-    if kind == "离婚":
-        out.append("marriage_divorce_stage")
-    certificate = kind == "离婚" and turn.get("marriage_divorce_stage") == "领证"
-    out += [*PEOPLE, *PLACE] if certificate else [*PLACE, *PEOPLE]
-    return out + ["marriage_phone", "marriage_confirmed"]
+class BookingForm(FormValidation):
+    """``validate_marriage_booking_form``: reads every answer a message gives (an NLU entity, a number from
+    the list offered, free text), checks every answer held against the back-office in the order asked,
+    and asks the next question itself with the free choices."""
 
+    form = FORM
+    choices_slot = "marriage_choices"
+    asks_itself = True
+    own_actions = common.FORMS
 
-@action("validate_marriage_booking_form")
-def validate_booking(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    turn = Turn.of(dispatcher, tracker)
-    try:
-        read_answer_for_booking(turn)
-        if turn.fresh and not turn.events and not dispatcher.messages and turn.intent in common.SIDE_INTENTS:
-            return turn.finish(turn.get("requested_slot"), consumed=False)  # the rules answer the side question
-        return settle(turn)
-    except BackofficeUnavailable:
-        return backoffice_down(turn)
+    def required_slots(self, call: FormCall) -> list[str]:
+        kind = call.get("marriage_type")
+        out = ["marriage_type"]
+        if kind == "离婚":
+            out.append("marriage_divorce_stage")
+        certificate = kind == "离婚" and call.get("marriage_divorce_stage") == "领证"
+        out += [*PEOPLE, *PLACE] if certificate else [*PLACE, *PEOPLE]
+        return out + ["marriage_phone", "marriage_confirmed"]
 
+    def slots_to_validate(self, call: FormCall) -> set[str]:
+        return set(SLOTS)  # every answer held, every time: a day or a slot can fill up between two messages
 
-# --- reading the resident's answer ---------------------------------------------------------------------------------
+    def backoffice_down(self, call: FormCall, exc: BackofficeUnavailable) -> list[dict]:
+        return backoffice_down(call)
 
-def read_answer_for_booking(turn: Turn) -> None:
-    if not turn.fresh:
-        return
-    asked, text = turn.get("requested_slot"), turn.text
-    before = len(turn.events)
-    _read_kind(turn, asked, text)
-    _read_office(turn, asked, text)
-    if asked not in (*PEOPLE, "marriage_phone"):  # digits of an ID number or a phone are not a date
-        office = _office(turn)
+    # --- reading the resident's answer: any slot it gives, not only the one asked for --------------------------
+
+    def slots_to_extract(self, call: FormCall) -> list[str]:
+        asked = call.requested
+        person = [asked] if asked in PEOPLE else []
+        return ["marriage_type", "marriage_office", "marriage_date", *person, "marriage_phone", "marriage_confirmed"]
+
+    def extract_marriage_type(self, call: FormCall) -> None:
+        asked, text = call.requested, call.text
+        if asked == "marriage_type" and not call.entity("marriage_type"):
+            kind = call.choice() or next((t for t, word in (("离婚", "离婚"), ("补领", "补"), ("结婚", "结婚")) if word in text), None)
+            if kind in TYPES:
+                call.set("marriage_type", kind)
+        if call.entity("marriage_type") and call.get("marriage_type") != "离婚":
+            call.clear("marriage_divorce_stage")
+        stage = None
+        if asked == "marriage_divorce_stage":
+            stage = call.choice()
+        if not stage and re.search(r"领证|领离婚证|拿证|拿离婚证|冷静期(满|过|到)|第二次", text):
+            stage = "领证"
+        elif not stage and asked == "marriage_divorce_stage" and re.search(r"申请|第一次|提交|递交", text):
+            stage = "申请"
+        if stage and (call.get("marriage_type") == "离婚" or asked == "marriage_divorce_stage"):
+            call.set("marriage_divorce_stage", stage)
+
+    def extract_marriage_office(self, call: FormCall) -> None:
+        asked, named = call.requested, call.entity("office")
+        if asked != "marriage_office" and not named:
+            return
+        code = call.choice() if asked == "marriage_office" else None
+        if not code:
+            code = match_office(common.offices(), str(named or call.text), call.entity("district"))
+        if code and code != call.get("marriage_office"):
+            call.set("marriage_office", code)
+            if call.get("marriage_slot"):
+                call.clear("marriage_slot")
+
+    def extract_marriage_date(self, call: FormCall) -> None:
+        """The day, the half day and the time slot; digits of an ID number or a phone are not a date."""
+        if call.requested in (*PEOPLE, "marriage_phone"):
+            return
+        office = _office(call)
         if office:
-            read_answer(turn, _where(turn, office))
-        elif turn.entity("date"):
-            turn.set("marriage_date", str(turn.entity("date")))
-    _read_people(turn, asked, text)
-    phone = turn.entity("phone") or (common.phone_in(text) if asked == "marriage_phone" or "电话" in text or "手机" in text else None)
-    if phone:
-        turn.set("marriage_phone", phone)
-    elif asked == "marriage_phone" and text and turn.intent not in common.SIDE_INTENTS:
-        turn.say("utter_marriage_bad_phone")
-    if asked == "marriage_confirmed":
-        _read_confirmation(turn, text, changed=len(turn.events) > before)
-    elif len(turn.events) == before:
-        _read_change_request(turn, text)
+            read_answer(call, _where(call, office))
+        elif call.entity("date"):
+            call.set("marriage_date", str(call.entity("date")))
 
+    def _extract_person(self, call: FormCall) -> None:
+        asked, text = call.requested, call.text
+        if asked in ("marriage_party1_name", "marriage_party2_name"):
+            if asked == "marriage_party2_name" and call.get("marriage_type") == "补领" and (
+                    call.intent == "deny" or re.search(r"就我|一个人|只有我|不来|不一起|单独", text)):
+                call.set("marriage_party2_name", NOBODY)
+                call.set("marriage_party2_id", NOBODY)
+                return
+            name = common.name_in(text)
+            if name:
+                call.set(asked, name)
+            elif text and call.intent not in common.SIDE_INTENTS:
+                call.say("utter_marriage_bad_name")
+        else:
+            number = call.entity("id_number") or common.id_number_in(text)
+            if number and valid_id(str(number).upper()):
+                call.set(asked, str(number).upper())
+            elif number or (text and call.intent not in common.SIDE_INTENTS):
+                call.say("utter_marriage_bad_id", masked=mask_id_number(str(number or text)))
 
-def _read_kind(turn: Turn, asked: str | None, text: str) -> None:
-    if asked == "marriage_type" and not turn.entity("marriage_type"):
-        kind = turn.choice() or next((t for t, word in (("离婚", "离婚"), ("补领", "补"), ("结婚", "结婚")) if word in text), None)
-        if kind in TYPES:
-            turn.set("marriage_type", kind)
-    if turn.entity("marriage_type") and turn.get("marriage_type") != "离婚":
-        turn.clear("marriage_divorce_stage")
-    stage = None
-    if asked == "marriage_divorce_stage":
-        stage = turn.choice()
-    if not stage and re.search(r"领证|领离婚证|拿证|拿离婚证|冷静期(满|过|到)|第二次", text):
-        stage = "领证"
-    elif not stage and asked == "marriage_divorce_stage" and re.search(r"申请|第一次|提交|递交", text):
-        stage = "申请"
-    if stage and (turn.get("marriage_type") == "离婚" or asked == "marriage_divorce_stage"):
-        turn.set("marriage_divorce_stage", stage)
+    extract_marriage_party1_name = extract_marriage_party1_id = _extract_person
+    extract_marriage_party2_name = extract_marriage_party2_id = _extract_person
 
+    def extract_marriage_phone(self, call: FormCall) -> None:
+        asked, text = call.requested, call.text
+        phone = call.entity("phone") or (common.phone_in(text) if asked == "marriage_phone" or "电话" in text or "手机" in text else None)
+        if phone:
+            call.set("marriage_phone", phone)
+        elif asked == "marriage_phone" and text and call.intent not in common.SIDE_INTENTS:
+            call.say("utter_marriage_bad_phone")
 
-def _read_office(turn: Turn, asked: str | None, text: str) -> None:
-    named = turn.entity("office")
-    if asked != "marriage_office" and not named:
-        return
-    candidates = common.offices()
-    code = turn.choice() if asked == "marriage_office" else None
-    if not code:
-        code = match_office(candidates, str(named or text), turn.entity("district"))
-    if code and code != turn.get("marriage_office"):
-        turn.set("marriage_office", code)
-        if turn.get("marriage_slot"):
-            turn.clear("marriage_slot")
+    def extract_marriage_confirmed(self, call: FormCall) -> None:
+        """Yes at the read-back; or what to change ("日期改成周五", "电话不对"), whatever was asked."""
+        read_something = bool(call.events)
+        if call.requested != "marriage_confirmed":
+            if not read_something:
+                _read_change_request(call, call.text)
+        elif not read_something:  # "日期改成周五": the new value was read; the summary is shown again
+            if call.intent == "affirm" or common.YES.match(call.text):
+                call.set("marriage_confirmed", True)
+            elif not _read_change_request(call, call.text) and (call.intent == "deny" or common.NO.match(call.text)):
+                call.say("utter_marriage_ask_what_to_change")
+                call.question_open = True
+
+    def after_extraction(self, call: FormCall) -> list[dict] | None:
+        if call.fresh and not call.events and not call.dispatcher.messages and call.intent in common.SIDE_INTENTS:
+            return call.finish(call.requested, consumed=False)  # the rules answer the side question
+        return None
+
+    # --- checking the answers held, and asking the next question ------------------------------------------------
+
+    def validate_marriage_type(self, call: FormCall, value: str) -> dict:
+        return {} if value in TYPES else {"marriage_type": None}
+
+    def ask_marriage_type(self, call: FormCall) -> list[dict]:
+        return call.ask("marriage_type", "utter_marriage_ask_type", list(TYPES))
+
+    def validate_marriage_divorce_stage(self, call: FormCall, value: str) -> dict:
+        return {} if value in ("申请", "领证") else {"marriage_divorce_stage": None}
+
+    def ask_marriage_divorce_stage(self, call: FormCall) -> list[dict]:
+        return call.ask("marriage_divorce_stage", "utter_marriage_ask_divorce_stage", ["申请", "领证"])
+
+    def validate_marriage_office(self, call: FormCall, value: str) -> dict:
+        _certificate_window(call)  # no application on record: say so before asking anything more
+        office, kind = _office(call), call.get("marriage_type")
+        if office and kind in office["services"]:
+            return {}
+        if office:
+            call.say("utter_marriage_office_no_service", office_name=office["name"], service=TYPE_LABELS[kind])
+        return {"marriage_office": None}
+
+    def ask_marriage_office(self, call: FormCall) -> list[dict]:
+        _certificate_window(call)
+        kind = call.get("marriage_type")
+        offices = common.offices(kind)
+        district = call.get("district") or call.entity("district")
+        if district:
+            offices.sort(key=lambda o: o["name"][:2] not in str(district))
+        hint = f"离{district}近的排在前面。" if district else ""
+        lines = [f"{o['name']}（{o['address']}）" for o in offices]
+        return call.ask("marriage_office", "utter_marriage_ask_office", [o["code"] for o in offices], choices=numbered(lines),
+                        hint=hint)
+
+    def validate_marriage_date(self, call: FormCall, value: str) -> dict:
+        call.notes[DATE_CHECKED] = True
+        check_date(call, _where(call, _office(call)))
+        return {}
+
+    def ask_marriage_date(self, call: FormCall) -> list[dict]:
+        window = _certificate_window(call, announce=not call.notes.get(DATE_CHECKED))
+        return ask_date(call, _where(call, _office(call), window))
+
+    def validate_marriage_slot(self, call: FormCall, value: str) -> dict:
+        check_slot(call, _where(call, _office(call)))
+        return {}
+
+    def ask_marriage_slot(self, call: FormCall) -> list[dict] | None:
+        return ask_slot(call, _where(call, _office(call)))
+
+    def validate_marriage_party1_name(self, call: FormCall, value: str) -> dict:
+        return {}
+
+    def validate_marriage_party2_name(self, call: FormCall, value: str) -> dict:
+        return {}
+
+    def validate_marriage_party1_id(self, call: FormCall, value: str) -> dict:
+        return self._check_id(call, "marriage_party1_id", value)
+
+    def validate_marriage_party2_id(self, call: FormCall, value: str) -> dict:
+        return self._check_id(call, "marriage_party2_id", value)
+
+    def _check_id(self, call: FormCall, step: str, value: str) -> dict:
+        position = step[len("marriage_party")]
+        if value == NOBODY and position == "2" and call.get("marriage_type") == "补领":
+            return {}
+        if not valid_id(value):
+            call.say("utter_marriage_bad_id", masked=mask_id_number(value))
+        elif position == "2" and value == call.get("marriage_party1_id"):
+            call.say("utter_marriage_same_person")
+        elif not (call.get("marriage_type") == "结婚" and call.get("marriage_date")
+                  and _under_age(call, call.get(f"marriage_party{position}_name") or "", value)):
+            return {}
+        return {step: None}
+
+    def ask_marriage_party1_name(self, call: FormCall) -> list[dict]:
+        return call.ask("marriage_party1_name", "utter_marriage_ask_party1_name")
+
+    def ask_marriage_party2_name(self, call: FormCall) -> list[dict]:
+        if call.get("marriage_type") == "补领":
+            return call.ask("marriage_party2_name", "utter_marriage_ask_reissue_party2")
+        return call.ask("marriage_party2_name", "utter_marriage_ask_party2_name")
+
+    def ask_marriage_party1_id(self, call: FormCall) -> list[dict]:
+        return call.ask("marriage_party1_id", "utter_marriage_ask_party1_id", name=call.get("marriage_party1_name") or "当事人")
+
+    def ask_marriage_party2_id(self, call: FormCall) -> list[dict]:
+        return call.ask("marriage_party2_id", "utter_marriage_ask_party2_id", name=call.get("marriage_party2_name") or "当事人")
+
+    def validate_marriage_phone(self, call: FormCall, value: str) -> dict:
+        return {} if is_valid_phone(value) else {"marriage_phone": None}
+
+    def ask_marriage_phone(self, call: FormCall) -> list[dict]:
+        return call.ask("marriage_phone", "utter_marriage_ask_phone")
+
+    def validate_marriage_confirmed(self, call: FormCall, value: Any) -> dict:
+        return {} if value is True else {"marriage_confirmed": None}
+
+    def ask_marriage_confirmed(self, call: FormCall) -> list[dict]:
+        if call.question_open:
+            return call.finish("marriage_confirmed")
+        return call.ask("marriage_confirmed", "utter_marriage_ask_confirm", summary=summary(call))
 
 
 def match_office(offices: list[dict], words: str, district: str | None) -> str | None:
@@ -148,177 +289,63 @@ def match_office(offices: list[dict], words: str, district: str | None) -> str |
     return None
 
 
-def _read_people(turn: Turn, asked: str | None, text: str) -> None:
-    if asked in ("marriage_party1_name", "marriage_party2_name"):
-        if asked == "marriage_party2_name" and turn.get("marriage_type") == "补领" and (
-                turn.intent == "deny" or re.search(r"就我|一个人|只有我|不来|不一起|单独", text)):
-            turn.set("marriage_party2_name", NOBODY)
-            turn.set("marriage_party2_id", NOBODY)
-            return
-        name = common.name_in(text)
-        if name:
-            turn.set(asked, name)
-        elif text and turn.intent not in common.SIDE_INTENTS:
-            turn.say("utter_marriage_bad_name")
-    elif asked in ("marriage_party1_id", "marriage_party2_id"):
-        number = turn.entity("id_number") or common.id_number_in(text)
-        if number and valid_id(str(number).upper()):
-            turn.set(asked, str(number).upper())
-        elif number or (text and turn.intent not in common.SIDE_INTENTS):
-            turn.say("utter_marriage_bad_id", masked=mask_id_number(str(number or text)))
-
-
-def _read_confirmation(turn: Turn, text: str, changed: bool) -> None:
-    if changed:
-        return  # "日期改成周五": the new value was read; the summary is shown again
-    if turn.intent == "affirm" or common.YES.match(text):
-        turn.set("marriage_confirmed", True)
-    elif not _read_change_request(turn, text) and (turn.intent == "deny" or common.NO.match(text)):
-        turn.say("utter_marriage_ask_what_to_change")
-        turn.question_open = True
-
-
-def _read_change_request(turn: Turn, text: str) -> bool:
+def _read_change_request(call: FormCall, text: str) -> bool:
     if not text or not re.search(r"改|换|不对|错", text):
         return False
     cleared = False
     for pattern, names in CHANGES:
         if re.search(pattern, text):
-            turn.clear(*names)
+            call.clear(*names)
             cleared = True
     return cleared
 
 
-# --- checking the values and asking the next question --------------------------------------------------------------
-
-def _office(turn: Turn) -> dict | None:
-    code = turn.get("marriage_office")
+def _office(call: FormCall) -> dict | None:
+    code = call.get("marriage_office")
     return next((o for o in common.offices() if o["code"] == code), None) if code else None
 
 
-def _where(turn: Turn, office: dict) -> Where:
-    return Where(office, *_certificate_window(turn))
+def _where(call: FormCall, office: dict, window: dict | None = None) -> Where:
+    window = window or _certificate_window(call)
+    if not window:
+        return Where(office)
+    return Where(office, window["first_date"], window["last_date"], window["first_label"], window["last_label"])
 
 
-def _certificate_window(turn: Turn, announce: bool = False) -> tuple[str | None, str | None]:
-    """For a divorce certificate: the days it may be collected, from the couple's application. Without an
-    application on record (or past day 60) the resident is told why, and the visit becomes the application."""
-    if not (turn.get("marriage_type") == "离婚" and turn.get("marriage_divorce_stage") == "领证"):
-        return None, None
-    ids = [turn.get("marriage_party1_id"), turn.get("marriage_party2_id")]
+def _certificate_window(call: FormCall, announce: bool = False) -> dict | None:
+    """For a divorce certificate: the days it may be collected, from the couple's application, as the back-office
+    gives them. Without an application on record (or past day 60) the resident is told why, and the visit becomes
+    the application."""
+    if not (call.get("marriage_type") == "离婚" and call.get("marriage_divorce_stage") == "领证"):
+        return None
+    ids = [call.get("marriage_party1_id"), call.get("marriage_party2_id")]
     if not all(ids):
-        return None, None
-    body = {"parties": [{"name": turn.get("marriage_party1_name") or "当事人", "id_number": ids[0]},
-                        {"name": turn.get("marriage_party2_name") or "当事人", "id_number": ids[1]}]}
+        return None
+    body = {"parties": [{"name": call.get("marriage_party1_name") or "当事人", "id_number": ids[0]},
+                        {"name": call.get("marriage_party2_name") or "当事人", "id_number": ids[1]}]}
     try:
         window = services.backoffice().post("/marriage/divorce-window", body)
     except BackofficeError as exc:
-        turn.say("utter_marriage_backoffice_refused", message=exc.message + "\n这次先帮您预约提交离婚申请。")
-        turn.set("marriage_divorce_stage", "申请")
-        return None, None
+        call.say("utter_marriage_backoffice_refused", message=exc.message + "\n这次先帮您预约提交离婚申请。")
+        call.set("marriage_divorce_stage", "申请")
+        return None
     if announce:
-        turn.say("utter_marriage_divorce_window", application=chinese_date(window["application_date"]),
-                 first=chinese_date(window["first_date"]), last=chinese_date(window["last_date"]))
-    return window["first_date"], window["last_date"]
+        call.say("utter_marriage_divorce_window", application=window["application_label"], first=window["first_label"],
+                 last=window["last_label"])
+    return window
 
 
-def settle(turn: Turn) -> list[dict]:
-    kind = turn.get("marriage_type")
-    if kind not in TYPES:
-        turn.clear("marriage_type")
-        return turn.ask("marriage_type", "utter_marriage_ask_type", list(TYPES))
-    if kind == "离婚" and turn.get("marriage_divorce_stage") not in ("申请", "领证"):
-        return turn.ask("marriage_divorce_stage", "utter_marriage_ask_divorce_stage", ["申请", "领证"])
-    for step in steps(turn):
-        question = _settle_step(turn, step)
-        if question is not None:
-            return question
-    return turn.finish(None)
-
-
-def _settle_step(turn: Turn, step: str) -> list[dict] | None:
-    kind = turn.get("marriage_type")
-    if step == "marriage_office":
-        _certificate_window(turn)  # no application on record: say so before asking anything more
-        office = _office(turn)
-        if office and kind in office["services"]:
-            return None
-        if office:
-            turn.say("utter_marriage_office_no_service", office_name=office["name"], service=TYPE_LABELS[kind])
-            turn.clear("marriage_office")
-        return _ask_office(turn, kind)
-    if step == "marriage_date":
-        first, last = _certificate_window(turn, announce=not turn.get("marriage_date"))
-        return settle_date(turn, Where(_office(turn), first, last))
-    if step == "marriage_slot":
-        return settle_slot(turn, _where(turn, _office(turn)))
-    if step in PEOPLE:
-        return _settle_person(turn, step)
-    if step == "marriage_phone":
-        phone = turn.get("marriage_phone")
-        if phone and common.PHONE_IN_TEXT.fullmatch(phone):
-            return None
-        turn.clear("marriage_phone")
-        return turn.ask("marriage_phone", "utter_marriage_ask_phone")
-    if step == "marriage_confirmed":
-        if turn.get("marriage_confirmed") is True:
-            return None
-        if turn.question_open:
-            return turn.finish("marriage_confirmed")
-        return turn.ask("marriage_confirmed", "utter_marriage_ask_confirm", summary=summary(turn))
-    return None
-
-
-def _ask_office(turn: Turn, kind: str) -> list[dict]:
-    offices = common.offices(kind)
-    district = turn.get("district") or turn.entity("district")
-    if district:
-        offices.sort(key=lambda o: o["name"][:2] not in str(district))
-    hint = f"离{district}近的排在前面。" if district else ""
-    lines = [f"{o['name']}（{o['address']}）" for o in offices]
-    return turn.ask("marriage_office", "utter_marriage_ask_office", [o["code"] for o in offices], choices=numbered(lines), hint=hint)
-
-
-def _settle_person(turn: Turn, step: str) -> list[dict] | None:
-    value = turn.get(step)
-    position = step[len("marriage_party")]
-    name = turn.get(f"marriage_party{position}_name")
-    if value == NOBODY and position == "2" and turn.get("marriage_type") == "补领":
-        return None
-    if step.endswith("_id") and value:
-        if not valid_id(value):
-            turn.say("utter_marriage_bad_id", masked=mask_id_number(value))
-            turn.clear(step)
-        elif position == "2" and value == turn.get("marriage_party1_id"):
-            turn.say("utter_marriage_same_person")
-            turn.clear(step)
-        elif turn.get("marriage_type") == "结婚" and turn.get("marriage_date") and _under_age(turn, name or "", value):
-            turn.clear(step)
-        else:
-            return None
-    elif value:
-        return None
-    if step == "marriage_party1_name":
-        return turn.ask(step, "utter_marriage_ask_party1_name")
-    if step == "marriage_party2_name":
-        if turn.get("marriage_type") == "补领":
-            return turn.ask(step, "utter_marriage_ask_reissue_party2")
-        return turn.ask(step, "utter_marriage_ask_party2_name")
-    return turn.ask(step, f"utter_marriage_ask_party{position}_id", name=name or "当事人")
-
-
-def _under_age(turn: Turn, name: str, id_number: str) -> bool:
-    day = date.fromisoformat(turn.get("marriage_date"))
-    gender = gender_of(id_number)
-    need = LEGAL_AGE[gender]
-    if common.age_on(id_number, day) >= need:
-        return False
-    birth = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    reached = birth.replace(year=birth.year + need, day=min(birth.day, 28) if birth.month == 2 else birth.day)
-    turn.say("utter_marriage_under_age",
-             message=f"按照法律规定，结婚年龄{gender}方不能早于{need}周岁。{name}到{reached.year}年{chinese_date(reached.isoformat())}"
-                     f"才满{need}周岁，那天以后才能办理结婚登记。如果身份证号发错了，请重新发一次。")
-    return True
+def _under_age(call: FormCall, name: str, id_number: str) -> bool:
+    """结婚: the back-office's legal-age rule on the day chosen; its refusal is relayed as it words it."""
+    body = {"date": call.get("marriage_date"), "parties": [{"name": name or "当事人", "id_number": id_number}]}
+    try:
+        services.backoffice().post("/marriage/legal-age", body)
+    except BackofficeError as exc:
+        if exc.code != "under_age":
+            return False  # anything else the booking itself will refuse, in its own words
+        call.say("utter_marriage_under_age", message=exc.message + "如果身份证号发错了，请重新发一次。")
+        return True
+    return False
 
 
 def kind_label(slots: dict) -> str:
@@ -327,19 +354,19 @@ def kind_label(slots: dict) -> str:
     return TYPE_LABELS.get(slots.get("marriage_type") or "", "")
 
 
-def summary(turn: Turn) -> str:
-    office = _office(turn) or {}
-    start, iso = turn.get("marriage_slot"), turn.get("marriage_date")
-    day = common.days_from(office["code"], iso, 1, until=iso)[0]
+def summary(call: FormCall) -> str:
+    office = _office(call) or {}
+    start, iso = call.get("marriage_slot"), call.get("marriage_date")
+    day = day_of(_where(call, office), iso)
     end = next((s["end"] for s in day["slots"] if s["start"] == start), "")
-    people = [(turn.get(f"marriage_party{i}_name"), turn.get(f"marriage_party{i}_id")) for i in (1, 2)]
+    people = [(call.get(f"marriage_party{i}_name"), call.get(f"marriage_party{i}_id")) for i in (1, 2)]
     shown = "、".join(f"{n}（身份证 {mask_id_number(i)}）" for n, i in people if n and n != NOBODY)
     return "\n".join([
-        f"事项：{kind_label(turn.slots)}",
+        f"事项：{kind_label(call.slots)}",
         f"登记处：{office.get('name', '')}（{office.get('address', '')}）",
-        f"时间：{chinese_date(iso)} {start}-{end}",
+        f"时间：{day['label']} {start}-{end}",
         f"当事人：{shown}",
-        f"手机：{mask_phone(turn.get('marriage_phone') or '')}",
+        f"手机：{mask_phone(call.get('marriage_phone') or '')}",
     ])
 
 
@@ -388,14 +415,14 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
         dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
         if exc.code in REASK:
             return [slot_set(name, None) for name in (*REASK[exc.code], "marriage_confirmed")] + [followup(FORM)]
-        return reset()
+        return reset(SLOTS)
     say_booked(dispatcher, appointment)
-    return reset() + offer_rating("marriage_booking")
+    return reset(SLOTS) + offer_rating("marriage_booking")
 
 
 def say_booked(dispatcher: Dispatcher, a: dict) -> None:
     dispatcher.utter(response="utter_marriage_booked", number=a["number"], kind=kind_label(
-        {"marriage_type": a["service"], "marriage_divorce_stage": a["stage"]}), day=chinese_date(a["date"]), start=a["start"],
+        {"marriage_type": a["service"], "marriage_divorce_stage": a["stage"]}), day=a["date_label"], start=a["start"],
         end=a["end"], office_name=a["office"]["name"], address=a["office"]["address"], office_phone=a["office"]["phone"],
         materials=numbered(a["materials"]))
 
@@ -403,7 +430,7 @@ def say_booked(dispatcher: Dispatcher, a: dict) -> None:
 @action("action_marriage_stop")
 def stop(dispatcher: Dispatcher, _tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     dispatcher.utter(response="utter_marriage_stopped")
-    return [active_loop(None)] + reset()
+    return [active_loop(None)] + reset(SLOTS)
 
 
 @action("action_marriage_materials")

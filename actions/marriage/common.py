@@ -1,39 +1,28 @@
-"""What the marriage forms share: reading a resident's answer, and offering days and time slots.
+"""What the marriage forms share: reading a resident's answer, and the back-office's offices and days.
 
-A :class:`Turn` wraps one form-validation call: the slots as they stand, the message
-to interpret (only when it is new), the events and messages to send back.
+Dates are shown as the back-office labels them (``label`` on its days, ``date_label`` on appointments):
+the back-office owns the calendar and its wording.
 """
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from actions import services
-from actions.dispatcher import Dispatcher
-from actions.events import slot_set
+from actions.forms import CN_DIGITS, FormCall
 from actions.tracker import Tracker
-from common.masking import is_valid_id_number
+from common.masking import find_phone, is_valid_id_number
 
 FORMS = ("marriage_booking_form", "marriage_cancel_form", "marriage_reschedule_form")
-WEEKDAYS = "一二三四五六日"
 ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{17}[\dXx]|\d{15,19})(?![0-9])")
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 ISO_IN_TEXT = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
-CHOICE = re.compile(r"^\s*(?:第\s*)?([1-9一二三四五六七八九])\s*(?:个|项|号|种)?\s*[。.！!]?\s*$")
-CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 YES = re.compile(r"^(确认|确定|对|对的|是|是的|没问题|没错|好|好的|可以|行|嗯|约吧|就这样)[的吧啊呀。！!]*$")
 NO = re.compile(r"^(不对|不是|不行|错了|有错|要改|修改|改一下|不确认)")
 # Side questions the form leaves to the rules (answered, then the form asks again).
 SIDE_INTENTS = {"marriage_materials", "marriage_my_booking", "stop", "human_handoff", "complain", "goodbye",
                 "bot_capabilities", "out_of_scope", "faq", "marriage_cancel", "marriage_reschedule"}
-
-
-def chinese_date(iso: str) -> str:
-    day = date.fromisoformat(iso)
-    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
 
 
 def half_of(start: str) -> str:
@@ -49,79 +38,6 @@ def idempotency_key(tracker: Tracker, form: str, contents: dict[str, Any]) -> st
     return hashlib.sha256(f"{tracker.sender_id}|{form}|{started}|{canonical}".encode()).hexdigest()
 
 
-@dataclass
-class Turn:
-    dispatcher: Dispatcher
-    tracker: Tracker
-    slots: dict[str, Any]
-    fresh: bool  # the latest user message has not been interpreted yet
-    events: list[dict] = field(default_factory=list)
-    question_open: bool = False  # a question was already put this turn (e.g. "what to change?")
-
-    @classmethod
-    def of(cls, dispatcher: Dispatcher, tracker: Tracker) -> Turn:
-        return cls(dispatcher, tracker, dict(tracker.slots), _message_is_new(tracker))
-
-    @property
-    def text(self) -> str:
-        return self.tracker.latest_text.strip() if self.fresh else ""
-
-    @property
-    def intent(self) -> str:
-        return (self.tracker.latest_intent or "") if self.fresh else ""
-
-    def entity(self, name: str) -> Any:
-        values = self.tracker.entity_values(name) if self.fresh else []
-        return values[0] if values else None
-
-    def get(self, name: str) -> Any:
-        return self.slots.get(name)
-
-    def set(self, name: str, value: Any) -> None:
-        if self.slots.get(name) != value:
-            self.slots[name] = value
-            self.events.append(slot_set(name, value))
-
-    def clear(self, *names: str) -> None:
-        for name in names:
-            self.set(name, None)
-
-    def say(self, response: str, **kwargs: Any) -> None:
-        self.dispatcher.utter(response=response, **kwargs)
-
-    def choice(self, text: str | None = None) -> str | None:
-        """The offered value the resident picked by its number ("2", "第二个")."""
-        m = CHOICE.match(text if text is not None else self.text)
-        choices = self.get("marriage_choices") or []
-        if not m:
-            return None
-        index = int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS[m.group(1)]
-        return choices[index - 1] if 0 < index <= len(choices) else None
-
-    def ask(self, slot: str, response: str, offered: list[str] | None = None, **kwargs: Any) -> list[dict]:
-        """Ask for ``slot``; ``offered`` are the values a numbered answer picks from."""
-        self.set("marriage_choices", offered or [])
-        self.say(response, **kwargs)
-        return self.finish(slot)
-
-    def finish(self, requested: str | None, consumed: bool = True) -> list[dict]:
-        """The events to return. A message the form has used must come back with at least one slot event,
-        or Rasa takes it as unanswered and lets other policies reply to it."""
-        marker = [slot_set("marriage_choices", self.get("marriage_choices"))] if consumed and not self.events else []
-        return self.events + marker + [slot_set("requested_slot", requested)]
-
-
-def _message_is_new(tracker: Tracker) -> bool:
-    """True when nothing but the form itself ran since the resident's latest message (a side question's
-    answer or a submit action that restarted the form has already used that message)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return True
-        if event.get("event") == "action" and event.get("name") not in ("action_listen", *FORMS):
-            return False
-    return True
-
-
 # --- reading answers -----------------------------------------------------------------------------------------------
 
 def id_number_in(text: str) -> str | None:
@@ -130,8 +46,7 @@ def id_number_in(text: str) -> str | None:
 
 
 def phone_in(text: str) -> str | None:
-    m = PHONE_IN_TEXT.search(text.replace(" ", "").replace("-", ""))
-    return m.group(1) if m else None
+    return find_phone(text.replace(" ", "").replace("-", ""))
 
 
 def name_in(text: str) -> str | None:
@@ -144,18 +59,18 @@ def name_in(text: str) -> str | None:
     return None
 
 
-def date_in(turn: Turn) -> str | None:
+def date_in(call: FormCall) -> str | None:
     """A date the resident gave: the NLU's ISO ``date`` entity, a date written out, or a number from the offered list."""
-    value = turn.entity("date")
+    value = call.entity("date")
     if value:
         return str(value)
-    m = ISO_IN_TEXT.search(turn.text)
+    m = ISO_IN_TEXT.search(call.text)
     if m:
         try:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
         except ValueError:
             return None
-    picked = turn.choice()
+    picked = call.choice()
     return picked if picked and re.fullmatch(r"\d{4}-\d{2}-\d{2}", picked) else None
 
 
@@ -192,20 +107,12 @@ def valid_id(value: str | None) -> bool:
     return bool(value) and is_valid_id_number(value)
 
 
-def gender_of(id_number: str) -> str:
-    return "男" if int(id_number[16]) % 2 else "女"
-
-
-def age_on(id_number: str, day: date) -> int:
-    birth = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 # --- the back-office -----------------------------------------------------------------------------------------------
 
 def offices(service: str | None = None) -> list[dict]:
-    params = {"service": service} if service else {}
-    return services.backoffice().get("/offices", **params)["offices"]
+    """The offices (ordered by code), those registering ``service`` when it is given: one read per run."""
+    found = services.backoffice().get("/offices")["offices"]
+    return [o for o in found if not service or service in o["services"]]
 
 
 def days_from(office_code: str, first: str | None = None, days: int = 21, until: str | None = None) -> list[dict]:
@@ -227,8 +134,8 @@ def numbered(lines: list[str]) -> str:
 
 
 def day_label(iso: str, days: list[dict]) -> str:
-    peak = next((d["peak"] for d in days if d["date"] == iso and d["peak"]), "")
-    return chinese_date(iso) + (f"（{peak}，名额比平时多，先约先得）" if peak else "")
+    day = next(d for d in days if d["date"] == iso)
+    return day["label"] + (f"（{day['peak']}，名额比平时多，先约先得）" if day["peak"] else "")
 
 
 def next_day(iso: str) -> str:

@@ -5,28 +5,24 @@ which is bound to the ID number used when booking; the actions never pass an ID 
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from actions import services
 from actions.dispatcher import Dispatcher
 from actions.events import active_loop, followup, slot_set
 from actions.executor import action
+from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import request_handoff
 from actions.marriage import common
-from actions.marriage.booking import kind_label
-from actions.marriage.common import Turn, chinese_date, numbered
-from actions.marriage.schedule import Where, read_answer, settle_date, settle_slot
+from actions.marriage.booking import backoffice_down, kind_label
+from actions.marriage.common import numbered
+from actions.marriage.schedule import Where, ask_date, ask_slot, check_date, check_slot, day_of, read_answer
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
 CANCEL_FORM, RESCHEDULE_FORM = "marriage_cancel_form", "marriage_reschedule_form"
 SLOTS = ("marriage_appointment", "marriage_date", "marriage_slot", "marriage_time_of_day", "marriage_confirmed", "marriage_choices")
-COOLING_OFF_FIRST, COOLING_OFF_LAST = 31, 60
-
-
-def reset() -> list[dict]:
-    return [slot_set(name, None) for name in SLOTS] + [slot_set("requested_slot", None)]
+READ_A_DAY = "read_a_day"  # call notes: the message gave a day or a time slot (so it is not a yes or a no)
 
 
 def mine(tracker: Tracker) -> list[dict]:
@@ -36,7 +32,7 @@ def mine(tracker: Tracker) -> list[dict]:
 def describe(a: dict) -> str:
     kind = kind_label({"marriage_type": a["service"], "marriage_divorce_stage": a["stage"]})
     people = "、".join(p["name"] for p in a["parties"])
-    return (f"预约号 {a['number']}：{kind}，{chinese_date(a['date'])} {a['start']}-{a['end']}，"
+    return (f"预约号 {a['number']}：{kind}，{a['date_label']} {a['start']}-{a['end']}，"
             f"{a['office']['name']}（{a['office']['address']}），当事人 {people}")
 
 
@@ -54,124 +50,159 @@ def my_bookings(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     return []
 
 
-def _pick_appointment(turn: Turn, verb: str) -> list[dict] | dict:
-    """The appointment being worked on, or the events that ask which one (or end the form when there is none)."""
-    appointments = mine(turn.tracker)
-    chosen = turn.get("marriage_appointment")
-    if not chosen and turn.fresh:
-        chosen = turn.choice() or next((a["number"] for a in appointments if a["number"] in turn.text.upper()), None)
-    found = next((a for a in appointments if a["number"] == chosen), None)
-    if found:
-        turn.set("marriage_appointment", found["number"])
-        return found
-    if not appointments:
-        turn.say("utter_marriage_no_appointments")
-        return turn.events + reset() + [active_loop(None)]
-    if len(appointments) == 1:
-        turn.set("marriage_appointment", appointments[0]["number"])
-        return appointments[0]
-    return turn.ask("marriage_appointment", "utter_marriage_ask_which_appointment", [a["number"] for a in appointments],
-                    verb=verb, choices=numbered([describe(a) for a in appointments]))
+class _ManageForm(FormValidation):
+    """What cancelling and rescheduling share: which of the resident's own appointments, and a yes or no."""
+
+    choices_slot = "marriage_choices"
+    asks_itself = True
+    own_actions = common.FORMS
+    verb: str
+
+    def backoffice_down(self, call: FormCall, exc: BackofficeUnavailable) -> list[dict]:
+        return backoffice_down(call)
+
+    def picked(self, call: FormCall) -> dict | None:
+        """The appointment being worked on: the one named, else the only one there is."""
+        appointments = mine(call.tracker)
+        found = next((a for a in appointments if a["number"] == call.get("marriage_appointment")), None)
+        return found or (appointments[0] if len(appointments) == 1 else None)
+
+    def extract_marriage_appointment(self, call: FormCall) -> None:
+        if not call.get("marriage_appointment"):
+            chosen = call.choice() or next((a["number"] for a in mine(call.tracker) if a["number"] in call.text.upper()), None)
+            if chosen:
+                call.set("marriage_appointment", chosen)
+
+    def extract_marriage_confirmed(self, call: FormCall) -> None:
+        if call.requested == "marriage_confirmed" and not call.notes.get(READ_A_DAY):
+            if call.intent == "affirm" or common.YES.match(call.text):
+                call.set("marriage_confirmed", True)
+            elif call.intent in ("deny", "stop") or common.NO.match(call.text) or call.text.startswith("不"):
+                call.set("marriage_confirmed", False)
+
+    def validate_marriage_appointment(self, call: FormCall, value: str) -> dict:
+        return {} if any(a["number"] == value for a in mine(call.tracker)) else {"marriage_appointment": None}
+
+    def ask_marriage_appointment(self, call: FormCall) -> list[dict] | None:
+        appointments = mine(call.tracker)
+        if not appointments:
+            call.say("utter_marriage_no_appointments")
+            return call.events + reset(SLOTS) + [active_loop(None)]
+        if len(appointments) == 1:
+            call.set("marriage_appointment", appointments[0]["number"])
+            return None
+        return call.ask("marriage_appointment", "utter_marriage_ask_which_appointment", [a["number"] for a in appointments],
+                        verb=self.verb, choices=numbered([describe(a) for a in appointments]))
 
 
-def _read_yes_no(turn: Turn) -> None:
-    if turn.fresh and turn.get("requested_slot") == "marriage_confirmed":
-        if turn.intent == "affirm" or common.YES.match(turn.text):
-            turn.set("marriage_confirmed", True)
-        elif turn.intent in ("deny", "stop") or common.NO.match(turn.text) or turn.text.startswith("不"):
-            turn.set("marriage_confirmed", False)
+class CancelForm(_ManageForm):
+    form = CANCEL_FORM
+    verb = "取消"
 
+    def required_slots(self, call: FormCall) -> list[str]:
+        return ["marriage_appointment", "marriage_confirmed"]
 
-def _down(turn: Turn) -> list[dict]:
-    turn.say("utter_marriage_backoffice_down")
-    request_handoff(turn.dispatcher, "backoffice_down")
-    return turn.events + [active_loop(None), slot_set("requested_slot", None)]
+    def slots_to_extract(self, call: FormCall) -> list[str]:
+        return ["marriage_appointment", "marriage_confirmed"]
 
+    def slots_to_validate(self, call: FormCall) -> set[str]:
+        return {"marriage_appointment"}  # still the resident's, still there
 
-@action("validate_marriage_cancel_form")
-def validate_cancel(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    turn = Turn.of(dispatcher, tracker)
-    try:
-        picked = _pick_appointment(turn, "取消")
-    except BackofficeUnavailable:
-        return _down(turn)
-    if isinstance(picked, list):
-        return picked
-    _read_yes_no(turn)
-    if turn.get("marriage_confirmed") is None:
-        return turn.ask("marriage_confirmed", "utter_marriage_ask_cancel_confirm", listing=describe(picked))
-    return turn.finish(None)
-
+    def ask_marriage_confirmed(self, call: FormCall) -> list[dict]:
+        return call.ask("marriage_confirmed", "utter_marriage_ask_cancel_confirm", listing=describe(self.picked(call)))
 
 @action("action_marriage_cancel_submit")
 def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     number, confirmed = tracker.get_slot("marriage_appointment"), tracker.get_slot("marriage_confirmed")
     if not number or confirmed is None:
-        return reset()
+        return reset(SLOTS)
     if confirmed is False:
         dispatcher.utter(response="utter_marriage_cancel_kept")
-        return reset()
+        return reset(SLOTS)
     key = common.idempotency_key(tracker, CANCEL_FORM, {"number": number})
     try:
         services.backoffice().post(f"/marriage/appointments/{number}/cancel", {"openid": tracker.sender_id}, idempotency_key=key)
     except BackofficeUnavailable:
         dispatcher.utter(response="utter_marriage_manage_down")
         request_handoff(dispatcher, "backoffice_down")
-        return reset()
+        return reset(SLOTS)
     except BackofficeError as exc:
         dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
-        return reset()
+        return reset(SLOTS)
     dispatcher.utter(response="utter_marriage_cancelled", number=number)
-    return reset()
+    return reset(SLOTS)
 
 
-def _window(appointment: dict) -> tuple[str | None, str | None]:
-    if not appointment.get("application_date"):
-        return None, None
-    applied = date.fromisoformat(appointment["application_date"])
-    return (applied + timedelta(days=COOLING_OFF_FIRST)).isoformat(), (applied + timedelta(days=COOLING_OFF_LAST)).isoformat()
+class RescheduleForm(_ManageForm):
+    form = RESCHEDULE_FORM
+    verb = "改时间"
+
+    def required_slots(self, call: FormCall) -> list[str]:
+        return ["marriage_appointment", "marriage_date", "marriage_slot", "marriage_confirmed"]
+
+    def slots_to_extract(self, call: FormCall) -> list[str]:
+        return ["marriage_appointment", "marriage_date", "marriage_confirmed"]
+
+    def slots_to_validate(self, call: FormCall) -> set[str]:
+        return {"marriage_appointment", "marriage_date", "marriage_slot"}  # a day can fill up between two messages
+
+    def interrupt(self, call: FormCall) -> list[dict] | None:
+        if call.fresh and call.intent == "stop" and (picked := self.picked(call)):
+            call.set("marriage_appointment", picked["number"])
+            return call.finish(call.requested, consumed=False)  # the stop rule ends the form
+        return None
+
+    def extract_marriage_date(self, call: FormCall) -> None:
+        """The new day and time slot, once the appointment is known."""
+        picked = self.picked(call)
+        if picked and call.requested != "marriage_appointment":
+            before = len(call.events)
+            read_answer(call, where(picked))
+            call.notes[READ_A_DAY] = len(call.events) > before
+
+    def after_extraction(self, call: FormCall) -> list[dict] | None:
+        if call.get("marriage_confirmed") is False and self.picked(call):
+            return call.finish(None)  # keep the appointment as it is
+        return None
+
+    def validate_marriage_date(self, call: FormCall, value: str) -> dict:
+        check_date(call, where(self.picked(call)))
+        return {}
+
+    def ask_marriage_date(self, call: FormCall) -> list[dict]:
+        return ask_date(call, where(self.picked(call)))
+
+    def validate_marriage_slot(self, call: FormCall, value: str) -> dict:
+        check_slot(call, where(self.picked(call)))
+        return {}
+
+    def ask_marriage_slot(self, call: FormCall) -> list[dict] | None:
+        return ask_slot(call, where(self.picked(call)))
+
+    def ask_marriage_confirmed(self, call: FormCall) -> list[dict]:
+        picked = self.picked(call)
+        day = day_of(where(picked), call.get("marriage_date"))
+        end = next(s["end"] for s in day["slots"] if s["start"] == call.get("marriage_slot"))
+        return call.ask("marriage_confirmed", "utter_marriage_ask_reschedule_confirm", number=picked["number"],
+                        day=day["label"], start=call.get("marriage_slot"), end=end, office_name=picked["office"]["name"])
 
 
-@action("validate_marriage_reschedule_form")
-def validate_reschedule(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    turn = Turn.of(dispatcher, tracker)
-    try:
-        picked = _pick_appointment(turn, "改时间")
-        if isinstance(picked, list):
-            return picked
-        where = Where(picked["office"], *_window(picked))
-        if turn.fresh and turn.intent == "stop":
-            return turn.finish(turn.get("requested_slot"), consumed=False)  # the stop rule ends the form
-        before = len(turn.events)
-        if turn.get("requested_slot") != "marriage_appointment":
-            read_answer(turn, where)
-        if len(turn.events) == before:
-            _read_yes_no(turn)
-        if turn.get("marriage_confirmed") is False:
-            return turn.finish(None)
-        for settle in (settle_date, settle_slot):
-            question = settle(turn, where)
-            if question is not None:
-                return question
-    except BackofficeUnavailable:
-        return _down(turn)
-    if turn.get("marriage_confirmed") is None:
-        day = common.days_from(picked["office"]["code"], turn.get("marriage_date"), 1, until=where.last)[0]
-        end = next(s["end"] for s in day["slots"] if s["start"] == turn.get("marriage_slot"))
-        return turn.ask("marriage_confirmed", "utter_marriage_ask_reschedule_confirm", number=picked["number"],
-                        day=chinese_date(turn.get("marriage_date")), start=turn.get("marriage_slot"), end=end,
-                        office_name=picked["office"]["name"])
-    return turn.finish(None)
+def where(appointment: dict) -> Where:
+    """Where and when the appointment may move: a divorce certificate stays within the window the back-office gives."""
+    window = appointment.get("certificate_window")
+    if not window:
+        return Where(appointment["office"])
+    return Where(appointment["office"], window["first_date"], window["last_date"], window["first_label"], window["last_label"])
 
 
 @action("action_marriage_reschedule_submit")
 def reschedule_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     number, confirmed = tracker.get_slot("marriage_appointment"), tracker.get_slot("marriage_confirmed")
     if not number or confirmed is None:
-        return reset()
+        return reset(SLOTS)
     if confirmed is False:
         dispatcher.utter(response="utter_marriage_reschedule_kept")
-        return reset()
+        return reset(SLOTS)
     body = {"openid": tracker.sender_id, "date": tracker.get_slot("marriage_date"), "start": tracker.get_slot("marriage_slot")}
     key = common.idempotency_key(tracker, RESCHEDULE_FORM, {"number": number, **body})
     try:
@@ -179,12 +210,12 @@ def reschedule_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[st
     except BackofficeUnavailable:
         dispatcher.utter(response="utter_marriage_manage_down")
         request_handoff(dispatcher, "backoffice_down")
-        return reset()
+        return reset(SLOTS)
     except BackofficeError as exc:
         dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
         if exc.code in ("slot_full", "office_closed", "cooling_off", "date_out_of_range"):
             return [slot_set(n, None) for n in ("marriage_date", "marriage_slot", "marriage_confirmed")] + [followup(RESCHEDULE_FORM)]
-        return reset()
-    dispatcher.utter(response="utter_marriage_rescheduled", number=moved["number"], day=chinese_date(moved["date"]),
+        return reset(SLOTS)
+    dispatcher.utter(response="utter_marriage_rescheduled", number=moved["number"], day=moved["date_label"],
                      start=moved["start"], end=moved["end"], office_name=moved["office"]["name"], address=moved["office"]["address"])
-    return reset()
+    return reset(SLOTS)

@@ -14,7 +14,7 @@ from backoffice.errors import ApiError
 from backoffice.region.models import Community, Street
 from backoffice.residents.models import Resident
 from backoffice.residents.registry import resident_for_openid
-from common.masking import PHONE_RE, is_valid_id_number, mask_id_number, mask_phone
+from common.masking import is_valid_id_number, is_valid_phone, mask_id_number, mask_phone
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _check(new: NewApplication, sess: Session) -> Community:
         raise ApiError(422, "unknown_type", "救助类型不对，可以是：" + "、".join(TYPES))
     if not is_valid_id_number(new.applicant_id_number):
         raise ApiError(422, "invalid_id_number", "身份证号码不对，请核对一下")
-    if not PHONE_RE.fullmatch(new.phone):
+    if not is_valid_phone(new.phone):
         raise ApiError(422, "invalid_phone", "手机号码不对，请核对一下")
     if not new.consent:
         raise ApiError(422, "consent_required", "没有您同意家庭经济状况核对的授权，申请没法提交")

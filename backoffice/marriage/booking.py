@@ -7,7 +7,6 @@ conditional UPDATE, so concurrent requests can never leave more appointments tha
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,10 +20,9 @@ from backoffice.marriage import calendar
 from backoffice.marriage.models import (DIVORCE_STAGES, SERVICES, MarriageAppointment, MarriageBinding, MarriageClosure,
                                         MarriageParty, MarriageSlot, Office)
 from backoffice.residents.models import Resident, WechatBinding
-from common.masking import is_valid_id_number, mask_id_number, mask_phone
+from common.masking import is_valid_id_number, is_valid_phone, mask_id_number, mask_phone
 
 LEGAL_AGE = {"男": 22, "女": 20}
-PHONE_RE = re.compile(r"1[3-9]\d{9}")
 MAX_DAYS = 62
 
 
@@ -97,7 +95,8 @@ def availability(sess: Session, office: Office, first: date, days: int, until: d
                 capacity = row.capacity if row else slot_capacity(office, t, status)
                 slots.append({"start": t["start"], "end": t["end"], "capacity": capacity,
                               "free": capacity - (row.booked if row else 0)})
-        out.append({"date": day.isoformat(), "open": not reason, "reason": reason, "peak": status.peak, "slots": slots})
+        out.append({"date": day.isoformat(), "label": calendar.chinese_date(day), "open": not reason, "reason": reason,
+                    "peak": status.peak, "slots": slots})
     return out
 
 
@@ -137,13 +136,22 @@ def appointment_json(a: MarriageAppointment) -> dict:
         "stage": a.stage,
         "office": {"code": a.office.code, "name": a.office.name, "address": a.office.address, "phone": a.office.phone},
         "date": a.day.isoformat(),
+        "date_label": calendar.chinese_date(a.day),
         "start": a.start,
         "end": a.end,
         "parties": [{"name": p.name, "id_number": mask_id_number(p.id_number)} for p in a.parties],
         "phone": mask_phone(a.phone),
         "application_date": a.application_day.isoformat() if a.application_day else None,
+        "certificate_window": cooling_off_json(a.application_day) if a.application_day else None,
         "materials": calendar.materials().get(kind, []),
     }
+
+
+def cooling_off_json(application: date) -> dict:
+    """The days (31 to 60 after the application) a divorce certificate may be collected, with their labels."""
+    first, last = calendar.cooling_off_window(application)
+    return {"first_date": first.isoformat(), "last_date": last.isoformat(),
+            "first_label": calendar.chinese_date(first), "last_label": calendar.chinese_date(last)}
 
 
 # --- validation ----------------------------------------------------------------------------------------------------
@@ -168,7 +176,7 @@ def parse_request(openid: str, body: dict) -> BookingRequest:
     except ValueError:
         raise ApiError(422, "invalid_date", "日期的格式不对") from None
     phone = need("phone")
-    if not PHONE_RE.fullmatch(phone):
+    if not is_valid_phone(phone):
         raise ApiError(422, "invalid_phone", "手机号码应该是 11 位数字，以 1 开头")
     raw_parties = body.get("parties")
     if not isinstance(raw_parties, list) or not raw_parties:
@@ -389,4 +397,6 @@ def reschedule(sess: Session, openid: str, number: str, day: date, start: str) -
 
 def divorce_window(sess: Session, parties: tuple[Party, ...]) -> dict:
     application, first, last = certificate_window(sess, parties)
-    return {"application_date": application.isoformat(), "first_date": first.isoformat(), "last_date": last.isoformat()}
+    return {"application_date": application.isoformat(), "first_date": first.isoformat(), "last_date": last.isoformat(),
+            "application_label": calendar.chinese_date(application), "first_label": calendar.chinese_date(first),
+            "last_label": calendar.chinese_date(last)}
