@@ -236,8 +236,7 @@ class BookingForm(FormValidation):
             call.say("utter_marriage_bad_id", masked=mask_id_number(value))
         elif position == "2" and value == call.get("marriage_party1_id"):
             call.say("utter_marriage_same_person")
-        elif not (call.get("marriage_type") == "结婚" and call.get("marriage_date")
-                  and _under_age(call, call.get(f"marriage_party{position}_name") or "", value)):
+        elif not (call.get("marriage_type") == "结婚" and call.get("marriage_date") and _under_age(call, position)):
             return {}
         return {step: None}
 
@@ -335,17 +334,26 @@ def _certificate_window(call: FormCall, announce: bool = False) -> dict | None:
     return window
 
 
-def _under_age(call: FormCall, name: str, id_number: str) -> bool:
-    """结婚: the back-office's legal-age rule on the day chosen; its refusal is relayed as it words it."""
-    body = {"date": call.get("marriage_date"), "parties": [{"name": name or "当事人", "id_number": id_number}]}
-    try:
-        services.backoffice().post("/marriage/legal-age", body)
-    except BackofficeError as exc:
-        if exc.code != "under_age":
-            return False  # anything else the booking itself will refuse, in its own words
-        call.say("utter_marriage_under_age", message=exc.message + "如果身份证号发错了，请重新发一次。")
-        return True
-    return False
+def _under_age(call: FormCall, position: str) -> bool:
+    """结婚: the back-office's legal-age rule on the day chosen; its refusal is relayed as it words it. Both
+    parties are asked about in one request (one per action run); only a refusal needs this party's own answer."""
+    def check(positions: list[str]) -> BackofficeError | None:
+        parties = [{"name": call.get(f"marriage_party{p}_name") or "当事人", "id_number": call.get(f"marriage_party{p}_id")}
+                   for p in positions]
+        try:
+            services.backoffice().post("/marriage/legal-age", {"date": call.get("marriage_date"), "parties": parties})
+        except BackofficeError as exc:
+            return exc if exc.code == "under_age" else None  # anything else the booking itself refuses, in its words
+        return None
+
+    known = [p for p in ("1", "2") if valid_id(call.get(f"marriage_party{p}_id"))]
+    refusal = check(known)
+    if refusal is not None and known != [position]:
+        refusal = check([position])
+    if refusal is None:
+        return False
+    call.say("utter_marriage_under_age", message=refusal.message + "如果身份证号发错了，请重新发一次。")
+    return True
 
 
 def kind_label(slots: dict) -> str:
