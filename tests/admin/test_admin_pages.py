@@ -183,3 +183,24 @@ def test_every_intent_form_and_handoff_reason_of_the_bot_has_a_chinese_name():
 
 def test_section_endpoints_exist(app):
     assert all(s.endpoint in app.view_functions for s in SECTIONS)
+
+
+
+def test_the_residents_campaign_link_page_uses_the_same_csrf_check(app, sessions):
+    from web.policy.models import PolicyCampaign, PolicyDelivery
+
+    with sessions.begin() as sess:
+        c = PolicyCampaign(**{**_campaign(), "rule": {"age": {"gte": 80}}, "template_fields": {}, "starts_at": None,
+                              "cap_per_week": 2, "rate_per_second": 20.0}, created_by="boss", counts={})
+        sess.add(c)
+        sess.flush()
+        d = PolicyDelivery(campaign_id=c.id, resident_id=1, openid="oResident1")
+        sess.add(d)
+        sess.flush()
+        link = "/policy/r/" + app.extensions["policy"].links.signer.dumps(d.id)
+    resident = app.test_client()
+    assert "高龄津贴" in resident.get(link).get_data(as_text=True)
+    expired = resident.post(link, data={"csrf_token": "forged"})
+    assert expired.status_code == 400 and "请重新打开消息里的链接" in expired.get_data(as_text=True)
+    # with the session's token the form gets through (this campaign starts no conversation: 404)
+    assert resident.post(link, data={"csrf_token": csrf_token(resident)}).status_code == 404
