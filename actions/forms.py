@@ -118,8 +118,8 @@ class FormCall:
         """The events to return, asking for ``requested`` next (None: the form is complete). A message
         the form has used must come back with at least one slot event, or Rasa takes it as unanswered
         and lets other policies reply to it; ``consumed=False`` leaves it to them."""
-        marker_slot = self.form.choices_slot or REQUESTED_SLOT
-        marker = [slot_set(marker_slot, self.get(marker_slot))] if consumed and not self.events else []
+        marker_slot = self.form.choices_slot  # requested_slot would not count: Rasa looks for another slot
+        marker = [slot_set(marker_slot, self.get(marker_slot))] if marker_slot and consumed and not self.events else []
         return self.events + marker + [slot_set(REQUESTED_SLOT, requested)]
 
 
