@@ -1,4 +1,8 @@
-"""The platform web app factory: channels now; handoff console and admin join as blueprints."""
+"""The platform web app factory: channels, the agent console and the admin pages as blueprints.
+
+What the app talks to is built once, from its settings, by web/services.py (the Celery
+worker builds its own there too); this module only plugs it into Flask.
+"""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -7,31 +11,24 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common import logging_setup, settings
-from common.db import Database
 from common.health import health_blueprint
-from common.redis_client import connect as connect_redis
+from web import admin, console, metrics, policy
+from web.analytics import views as analytics
 from web.channels import chat_page, rest, wechat
-from web.channels.choices import Choices
-from web.channels.dedupe import ReplyLedger
 from web.channels.ratelimit import ResidentRateLimit
 from web.channels.wechat_protocol import WechatConfig
 from web.channels.wechat_service import WechatChannel
-from web import admin, console, metrics, policy
-from web.analytics import views as analytics
-from web.assistance import outbox  # noqa: F401  (registers the "outbox" side effect)
 from web.handbook import views as handbook_admin
-from web.conversations.router import Router
-from web.policy import reply as policy_reply
-from web.outbound import Outbound
-from web.outbound.wechat_sender import EarlyReceipts
-from web.rasa_client import RasaClient
+from web.services import Services
+from web.texts.choices import Choices
 
 BOT_THREADS = 32  # per process: conversations waiting on Rasa while WeChat already has its answer
 
 
 def create_app(config: settings.Settings | None = None) -> Flask:
-    config = config or settings.load()
+    config = config or settings.load()  # the web process's one read of its settings
     logging_setup.configure("web", config.log_level)
+    services = Services.build(config)
     app = Flask(__name__)
     if config.trusted_proxies:  # behind TLS-terminating proxies: the client's address and scheme as they saw them
         n = config.trusted_proxies
@@ -39,26 +36,23 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.config["SECRET_KEY"] = config.secret_key
     app.config["SESSION_COOKIE_SECURE"] = config.public_base_url.startswith("https://")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
-    database = Database(config.database_url)
+    database, redis_client = services.database, services.redis
     database.init_app(app)
-    redis_client = connect_redis(config.redis_url)
-    rasa = RasaClient(config.rasa_urls, config.rasa_token)
-    router = Router(database.sessions, rasa, rewrite=policy_reply.rewrite)
-    outbound = Outbound(database.sessions, redis_client)
     limiter = ResidentRateLimit(redis_client, config.resident_rate_limit)
+    app.extensions["services"] = services
     app.extensions["redis"] = redis_client
-    app.extensions["router"] = router
-    app.extensions["outbound"] = outbound
+    app.extensions["router"] = services.router
+    app.extensions["outbound"] = services.outbound
     app.extensions["rate_limiter"] = limiter
     app.extensions["wechat_config"] = WechatConfig(config.wechat_token, config.wechat_app_id, config.wechat_encoding_aes_key)
     app.extensions["wechat_channel"] = WechatChannel(
-        router, outbound, database.sessions, ReplyLedger(redis_client), limiter, Choices(redis_client),
-        EarlyReceipts(redis_client), config.reply_budget_seconds,
+        services.router, services.outbound, database.sessions, services.reply_ledger, limiter, Choices(redis_client),
+        services.receipts, config.reply_budget_seconds,
         ThreadPoolExecutor(max_workers=BOT_THREADS, thread_name_prefix="wechat-bot"))
-    app.register_blueprint(health_blueprint({"database": database.ping, "redis": redis_client.ping, "rasa": rasa.ready}))
+    app.register_blueprint(health_blueprint({"database": database.ping, "redis": redis_client.ping, "rasa": services.rasa.ready}))
     metrics.init_app(app, database.sessions, redis_client)
     analytics.init_app(app, database.sessions)
-    policy.init_app(app, config)
+    policy.init_app(app, policy.PolicyDeps(services.registry, services.backoffice, services.links))
     app.register_blueprint(rest.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)

@@ -1,51 +1,30 @@
 """Celery tasks (the app is ``web.worker``): outbound WeChat messages.
 
-Each worker process builds its database engine, Redis client and WeChat API client
-once, on first use; the access_token is shared with every other process through Redis.
+What they talk to comes from the worker process's services (``web.worker.services()``,
+built once per process); the access_token is shared with every other process through Redis.
 """
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import redis
-from sqlalchemy.orm import sessionmaker
-
-from common import redis_client, settings
-from common.db import Database
 from web.channels.dedupe import ReplyLedger
-from web.channels.texts import text as channel_text
 from web.outbound import Outbound, sweep
 from web.outbound.service import celery_enqueue
-from web.outbound.wechat_sender import EarlyReceipts, WechatSender
+from web.outbound.wechat_sender import WechatSender
 from web.rasa_client import BotMessage
-from web.wechat_api import WechatApi
-from web.worker import celery_app
+from web.texts import text as channel_text
+from web.worker import celery_app, services
 
 RETRY_DELAYS = (5, 30, 120)  # seconds before re-sending after WeChat stayed busy / unreachable
 OWED_AFTER = 60  # seconds an owed reply may wait for its turn (the bot's own timeout is 30 s)
 
 
-@cache
-def _sessions() -> sessionmaker:
-    return Database(settings.load().database_url).sessions
-
-
-@cache
-def _redis() -> redis.Redis:
-    return redis_client.connect(settings.load().redis_url)
-
-
-@cache
 def _sender() -> WechatSender:
-    config = settings.load()
-    api = WechatApi(_redis(), config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret)
-    return WechatSender(_sessions(), api, EarlyReceipts(_redis()))
+    return services().wechat_sender
 
 
-@cache
 def _owed_parts() -> tuple[ReplyLedger, Outbound]:
-    return ReplyLedger(_redis()), Outbound(_sessions(), _redis())
+    return services().reply_ledger, services().outbound
 
 
 @celery_app.task(name="wechat.owed_replies")
@@ -64,7 +43,7 @@ def owed_replies() -> int:
 @celery_app.task(name="wechat.requeue_unsent")
 def requeue_unsent() -> int:
     """WeChat messages recorded while the broker was down are queued again (web/outbound/sweep.py)."""
-    return sweep.requeue_unsent(_sessions(), celery_enqueue)
+    return sweep.requeue_unsent(services().database.sessions, celery_enqueue)
 
 
 def _countdown(retries: int) -> int:

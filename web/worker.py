@@ -1,14 +1,23 @@
-"""The Celery app: pushes and slow outbound work run here, on Redis as the broker."""
+"""The Celery app: pushes and slow outbound work run here, on Redis as the broker.
+
+Nothing is read at import time. The broker's settings are read when the app is first
+configured: the worker's or beat's start (``python -m web.worker_main``, ``celery --app
+web.worker beat``), or the first task a web process sends. The tasks take what they talk
+to from :func:`services`, built once per worker process (web/services.py).
+"""
 from __future__ import annotations
+
+import os
+import threading
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
 
 from common import settings
+from web.services import Services
 
-_config = settings.load()
-
-celery_app = Celery("civic", broker=_config.redis_url, backend=_config.redis_url)
+celery_app = Celery("civic")
 celery_app.conf.update(
     task_acks_late=True,  # a task whose worker dies is redelivered, not lost
     task_reject_on_worker_lost=True,
@@ -17,13 +26,39 @@ celery_app.conf.update(
     accept_content=["json"],
     timezone="Asia/Shanghai",
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": _config.celery_visibility_timeout},  # a dead worker's task comes back after this
     beat_schedule={  # the `beat` process
         "retention": {"task": "retention.purge", "schedule": crontab(hour=3, minute=30)},
         "owed_replies": {"task": "wechat.owed_replies", "schedule": 60.0},
         "requeue_unsent": {"task": "wechat.requeue_unsent", "schedule": 60.0},
     },
 )
+
+
+@celery_app.on_configure.connect
+def _configure(sender: Celery, **_: Any) -> None:
+    config = settings.load()
+    sender.conf.update(
+        broker_url=config.redis_url,
+        result_backend=config.redis_url,
+        # a dead worker's task comes back after this
+        broker_transport_options={"visibility_timeout": config.celery_visibility_timeout},
+    )
+
+
+_services: tuple[int, Services] | None = None
+_building = threading.Lock()
+
+
+def services() -> Services:
+    """This worker process's services, built from its settings on first use. A pool process
+    forked from the main one builds its own (connections are never shared across a fork)."""
+    global _services
+    with _building:
+        if _services is None or _services[0] != os.getpid():
+            _services = (os.getpid(), Services.build(settings.load()))
+        return _services[1]
+
+
 from web import worker_metrics  # noqa: E402,F401  (connects the task and metrics signals)
 
 celery_app.autodiscover_tasks(["web", "web.retention", "web.assistance", "web.policy"], related_name="tasks", force=True)

@@ -13,9 +13,10 @@ from werkzeug.wrappers import Request, Response
 from web.analytics.models import AnalyticsEvent
 from web.analytics.recording import listen
 from web.conversations.models import Conversation, Message
-from web.conversations.router import Inbound, Router
+from web.conversations.router import Inbound
 from web.rasa_client import RasaClient
 from web.review.models import ReviewItem
+from web.services import router as platform_router
 from tests.serving import served
 
 UNDERSTOOD = {"intent": "nlu_fallback", "confidence": 0.42, "guess": {"intent": "assistance_apply", "confidence": 0.42},
@@ -51,7 +52,7 @@ def _events(sess) -> list[AnalyticsEvent]:
 
 def test_a_turn_records_understanding_events_and_a_review_item(sessions, rasa):
     listen(sessions)
-    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
     assert [r.text for r in router.handle(Inbound("web", "web:a1", "我电话13812345678想办那个补助"))] == ["不好意思，没听明白"]
     assert rasa.paths == ["/webhooks/platform/webhook"]
     with sessions() as sess:

@@ -10,8 +10,10 @@ from common.migrate import upgrade
 from web.assistance import outbox
 from web.assistance.models import OutboxEntry
 from web.assistance.tasks import backoff
-from web.conversations import side_effects
 from web.conversations.models import Conversation
+from web.services import side_effects as platform_side_effects
+
+side_effects = platform_side_effects()  # as web/services.py gives them to the router
 
 
 @pytest.fixture

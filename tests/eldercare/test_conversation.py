@@ -98,7 +98,7 @@ def test_allowance_for_a_district_and_for_a_bound_elder(live_stack):
 def test_ltc_explain_apply_and_progress(live_stack):
     openid = "oLtc" + uuid.uuid4().hex[:8]
     bind(live_stack, openid, Resident.birth_date < date(date.today().year - 75, 1, 1))
-    # WeChat residents type words (typed /intent syntax is words there too: web/channels/choices.as_words).
+    # WeChat residents type words (typed /intent syntax is words there too: web/texts/choices.as_words).
     explained = wechat(live_stack, openid, "我爸躺在床上动不了了那个长护险要怎么弄啊")
     for part in ("长期护理保险", "60 周岁", "2、3级", "每周上门 3 次", "90%", "要我现在帮您申请长护险评估吗"):
         assert part in explained, part

@@ -11,10 +11,11 @@ from actions.tracker import Tracker
 from common.db import make_engine
 from common.migrate import upgrade
 from web.analytics.models import AnalyticsEvent
-from web.conversations import side_effects
 from web.conversations.models import Conversation
-from web.feedback import handlers  # noqa: F401  (registers the rating side effect)
 from web.feedback.models import Rating
+from web.services import side_effects as platform_side_effects
+
+side_effects = platform_side_effects()  # as web/services.py gives them to the router
 
 
 @pytest.mark.parametrize("text,level", [("1", 5), ("２", 4), ("三", 3), ("4", 2), ("第5个", 1), ("非常满意", 5),

@@ -18,10 +18,11 @@ from werkzeug.wrappers import Request, Response
 from common.db import make_engine
 from common.migrate import upgrade
 from web.conversations.models import Conversation, Message
-from web.conversations.router import BOT_BUSY, Inbound, Router
-from web.policy import reply, schedule
+from web.conversations.router import BOT_BUSY, Inbound
+from web.policy import schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.rasa_client import RasaClient
+from web.services import router as platform_router
 from tests.serving import served
 
 
@@ -52,7 +53,7 @@ def sessions(db_url):
 
 
 def test_a_bot_conversation_goes_to_rasa_and_both_sides_are_recorded(sessions, rasa):
-    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
     replies = router.handle(Inbound("wechat", "oResident1", "你好"))
     assert [r.text for r in replies] == ["您好"]
     assert rasa.received == [{"sender": "oResident1", "message": "你好", "metadata": {"channel": "wechat"}}]
@@ -63,7 +64,7 @@ def test_a_bot_conversation_goes_to_rasa_and_both_sides_are_recorded(sessions, r
 
 def test_a_handoff_payload_queues_the_conversation_and_is_not_shown(sessions, rasa):
     rasa.reply = [{"recipient_id": "x", "text": "我帮您转人工", "custom": {"handoff": {"reason": "sensitive", "priority": "urgent"}}}]
-    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
     replies = router.handle(Inbound("web", "web:r2", "我要投诉窗口的工作人员"))
     assert [r.custom for r in replies] == [{}]
     assert replies[0].text.startswith("我帮您转人工\n\n")  # + the place in the queue, or after hours a callback request
@@ -77,7 +78,7 @@ def test_a_handoff_payload_queues_the_conversation_and_is_not_shown(sessions, ra
 
 
 def test_when_rasa_is_down_the_resident_is_told_and_the_message_is_kept(sessions):
-    router = Router(sessions, RasaClient(("http://127.0.0.1:9",), "t", timeout=1))
+    router = platform_router(sessions, RasaClient(("http://127.0.0.1:9",), "t", timeout=1), rewrite=None)
     replies = router.handle(Inbound("wechat", "oResident3", "低保怎么申请"))
     assert [r.text for r in replies] == [BOT_BUSY]
     with sessions() as sess:
@@ -85,7 +86,7 @@ def test_when_rasa_is_down_the_resident_is_told_and_the_message_is_kept(sessions
 
 
 def test_a_sensitive_story_goes_to_a_person_urgently_whatever_the_bot_would_make_of_it(sessions, rasa):
-    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
     replies = router.handle(Inbound("wechat", "oResident4", "我想问下结婚登记 唉 其实我不想活了"))
     assert rasa.received == []  # the bot never sees it
     [reply] = replies
@@ -97,7 +98,7 @@ def test_a_sensitive_story_goes_to_a_person_urgently_whatever_the_bot_would_make
 
 def test_an_answer_comes_before_its_transcript_lines_and_record_writes_them(sessions, rasa):
     rasa.reply = [{"recipient_id": "x", "text": "低保这样申请……"}]
-    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
     answer = router.answer(Inbound("wechat", "oEarly", "低保怎么申请"))
     assert [r.text for r in answer.replies] == ["低保这样申请……"]
     with sessions() as sess:
@@ -110,7 +111,7 @@ def test_an_answer_comes_before_its_transcript_lines_and_record_writes_them(sess
 
 def test_a_turn_with_side_effects_is_recorded_before_it_is_answered(sessions, rasa):
     rasa.reply = [{"recipient_id": "x", "text": "好的，这就为您转人工。", "custom": {"handoff": {"reason": "resident_request"}}}]
-    router = Router(sessions, RasaClient((rasa.url,), "t"))
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
     answer = router.answer(Inbound("wechat", "oEffects", "转人工"))
     with sessions() as sess:  # the answer carries the place in the queue: it was written first
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oEffects"))
@@ -141,7 +142,7 @@ def _replied_at(sessions: sessionmaker, delivery_id: int) -> datetime | None:
 
 def test_a_reply_to_a_push_is_counted_when_its_line_is_recorded_and_only_once(sessions, rasa):
     delivery_id = _pushed(sessions, "oPushed")
-    router = Router(sessions, RasaClient((rasa.url,), "t"), rewrite=reply.rewrite)
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"))
     answer = router.answer(Inbound("wechat", "oPushed", "申请"))
     assert rasa.received[-1]["message"] == '/assistance_apply{"assistance_type": "临时救助"}'
     assert _replied_at(sessions, delivery_id) is None  # the routing read wrote nothing
@@ -159,7 +160,7 @@ def test_a_reply_to_a_push_from_a_resident_with_an_agent_is_counted_on_the_desk_
     delivery_id = _pushed(sessions, "oPushedDesk")
     with sessions.begin() as sess:
         sess.add(Conversation(sender_id="oPushedDesk", channel="wechat", state="agent"))
-    router = Router(sessions, RasaClient((rasa.url,), "t"), rewrite=reply.rewrite)
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"))
     router.handle(Inbound("wechat", "oPushedDesk", "申请"))
     assert rasa.received == []  # with a person: the bot never sees it
     assert _replied_at(sessions, delivery_id) is not None

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from web.conversations import side_effects
 from web.conversations.models import Conversation
 from web.conversations.router import Inbound
 from web.outbound import consent as channel_consent
 from web.outbound.models import ResidentConsent
-from web.policy import audience, consent  # noqa: F401  (registers the consent side effect)
+from web.policy import audience
 from web.policy.reply import rewrite
+from web.services import side_effects as platform_side_effects
+
+side_effects = platform_side_effects()  # as web/services.py gives them to the router
 
 
 def rewritten(platform, inbound: Inbound) -> Inbound:

@@ -25,6 +25,9 @@ def sessions(db_url, monkeypatch) -> sessionmaker:
     upgrade("platform", db_url)
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("RETENTION_DAYS", "180")
+    from web import worker
+
+    monkeypatch.setattr(worker, "_services", None)  # the worker's services are built once per process: again, here
     return sessionmaker(make_engine(db_url), expire_on_commit=False)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text, update
 
 from tools import stack
 from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
-from web.channels.texts import text as channel_text
+from web.texts import text as channel_text
 from web.conversations.models import Conversation
 from web.outbound import Outbound, Template, sweep
 from web.outbound.models import OutboundMessage, ResidentConsent

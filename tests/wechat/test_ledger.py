@@ -36,7 +36,7 @@ def test_a_reply_owed_by_a_dead_process_becomes_a_please_send_again(redis_client
     from common.migrate import upgrade
     from web import tasks
     from web.outbound import Outbound
-    from web.channels.texts import text as channel_text
+    from web.texts import text as channel_text
     from web.outbound.models import OutboundMessage
 
     upgrade("platform", db_url)

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tools.wechat_standin import message_xml, wechat_signature
-from web.channels.texts import text as channel_text
+from web.texts import text as channel_text
 
 pytestmark = pytest.mark.stack
 

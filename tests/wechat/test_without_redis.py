@@ -18,7 +18,7 @@ from common.migrate import upgrade
 from tools import stack
 from tools.wechat_standin import message_xml, wechat_signature
 from web.app import create_app
-from web.channels.texts import text as channel_text
+from web.texts import text as channel_text
 from web.conversations.models import Conversation
 from web.outbound.models import ResidentConsent
 

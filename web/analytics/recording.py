@@ -1,7 +1,8 @@
 """Recording analytics events.
 
 Two sources, so no code path can forget one:
-- the router calls :func:`record_turn` with what the bot understood in a turn
+- the router's hook for what the bot understood (``Router(understood=...)``, given in
+  web/services.py) calls :func:`record_turn` with each turn's understanding
   (message_in, flow_started / flow_completed / flow_abandoned);
 - a listener on the platform's sessions (:func:`listen`) sees every flush and records
   what the transcript and the conversation's state say: conversation_started (first
@@ -17,7 +18,6 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.masking import mask_text
 from web.analytics.models import AnalyticsEvent
 from web.conversations.models import Conversation, Message
 
@@ -117,15 +117,3 @@ def listen(sessions: sessionmaker) -> None:
     if not event.contains(sessions, "after_flush", _after_flush):
         event.listen(sessions, "after_flush", _after_flush)
 
-
-def transcript_meta(understanding: dict[str, Any]) -> dict[str, Any]:
-    """What the transcript keeps of the bot's understanding of a resident message (for the
-    agent console and the review inbox); entity values masked like everything shown back."""
-    return {
-        "intent": understanding.get("intent"),
-        "confidence": understanding.get("confidence"),
-        "fallback": bool(understanding.get("fallback")),
-        "entities": [{"entity": e.get("entity"), "value": mask_text(str(e.get("value")))}
-                     for e in understanding.get("entities") or []],
-        "active_loop": understanding.get("active_loop"),
-    }

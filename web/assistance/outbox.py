@@ -1,4 +1,5 @@
-"""The ``outbox`` side effect: the bot could not submit an application, so the platform keeps it.
+"""The ``outbox`` side effect (registered in web/services.py): the bot could not submit an
+application, so the platform keeps it.
 
 The row is written in the same transaction as the turn's transcript; once that commits,
 the resubmission task is queued. Should queuing fail, the worker picks up every pending
@@ -14,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation
-from web.conversations.side_effects import handles
 
 log = logging.getLogger(__name__)
 KINDS = frozenset({"assistance_application"})
@@ -32,7 +32,6 @@ def _queue_after_commit(sess: Session, entry_id: str) -> None:
     event.listen(sess, "after_commit", enqueue, once=True)
 
 
-@handles("outbox")
 def keep_for_later(sess: Session, conv: Conversation, request: dict[str, Any]) -> None:
     """Keep the application; the bot's own message already tells the resident (no notice)."""
     kind, entry_id, body = request.get("kind"), str(request.get("id") or ""), request.get("body")

@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from functools import cache
 
 from celery.signals import worker_ready
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from common import redis_client, settings
-from common.backoffice_client import BackofficeClient, BackofficeError, BackofficeUnavailable
-from common.db import Database
+from common.backoffice_client import BackofficeError, BackofficeUnavailable
 from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation, Message
-from web.outbound import Outbound
 from web.rasa_client import BotMessage
-from web.worker import celery_app
+from web.worker import celery_app, services
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +27,8 @@ SUBMITTED = ("您之前保存的救助申请已经提交成功了，申请编号
 REFUSED = "您之前保存的救助申请没能提交：{message}。请说“申请救助”重新办一次，或者说“转人工”让工作人员帮您。"
 
 
-@cache
-def _config() -> settings.Settings:
-    return settings.load()
-
-
-@cache
 def _sessions() -> sessionmaker:
-    return Database(_config().database_url).sessions
-
-
-@cache
-def _backoffice() -> BackofficeClient:
-    return BackofficeClient(_config().backoffice_url, _config().backoffice_token)
-
-
-@cache
-def _outbound() -> Outbound:
-    return Outbound(_sessions(), redis_client.connect(_config().redis_url))
+    return services().database.sessions
 
 
 def backoff(retries: int) -> int:
@@ -64,7 +44,7 @@ def resubmit(self, entry_id: str) -> None:
         pending, body = entry.status == "pending", dict(entry.body)
     if pending:
         try:
-            case = _backoffice().post("/assistance/applications", body, idempotency_key=entry_id)
+            case = services().backoffice.post("/assistance/applications", body, idempotency_key=entry_id)
         except BackofficeUnavailable as exc:
             _record_attempt(entry_id, str(exc))
             raise self.retry(countdown=backoff(self.request.retries)) from exc
@@ -108,8 +88,8 @@ def _notify(entry_id: str) -> None:
             return
         entry = sess.get(OutboxEntry, entry_id)
         sender_id, notice = sess.get(Conversation, entry.conversation_id).sender_id, entry.result["notice"]
-        recorded = _outbound().record(sess, sender_id, [BotMessage(text=notice)], reason="notification", ref=entry_id)
-    _outbound().dispatch(recorded)  # a worker dying here leaves the row queued: the outbound sweep sends it
+        recorded = services().outbound.record(sess, sender_id, [BotMessage(text=notice)], reason="notification", ref=entry_id)
+    services().outbound.dispatch(recorded)  # a worker dying here leaves the row queued: the outbound sweep sends it
 
 
 @worker_ready.connect

@@ -253,7 +253,8 @@ def close(conversation_id: int):
     flow = config.desk().flow(request.form.get("flow", "")) if outcome == "handed_back" else None
     values = {name: request.form.get(f"value_{name}", "") for name in (flow.entities if flow else ())}
     try:
-        conv, messages = handback.finish(sess, services().rasa, services().bot, ticket, current_user, outcome, config.utcnow(), flow, values)
+        conv, messages = handback.finish(sess, services().rasa, services().bot, ticket, current_user, outcome, config.utcnow(),
+                                         flow, values, side_effects=current_app.extensions["router"].side_effects)
     except queue.QueueError as exc:
         sess.rollback()
         return _done(conv, str(exc), 409)

@@ -1,8 +1,11 @@
 """The one routing point every channel calls: bot or agent, then the message in the transcript.
 
 A conversation in state ``bot`` goes to Rasa; one that is ``queued`` or with an
-``agent`` goes to the handoff queue instead, so the bot never answers over a human,
-and so does a message an administrator's handoff rule matches (web/handoff/intake.py).
+``agent`` goes to the desk instead, so the bot never answers over a human, and so does
+a message an administrator's handoff rule matches. The router knows the desk, the bot's
+side effects and whoever learns from what the bot understood (analytics, the review
+inbox) only as the hooks it is built with (web/services.py): conversations is the floor
+the features stand on and imports none of them.
 """
 from __future__ import annotations
 
@@ -10,19 +13,16 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from web.analytics import recording
-from web.conversations import side_effects
+from common.masking import mask_text
 from web.conversations.models import Conversation, Message
-from web.handoff import config as desk_config
-from web.handoff import intake
+from web.conversations.side_effects import SideEffects
 from web.rasa_client import BotMessage, BotTurn, RasaClient, RasaUnavailable
-from web.review import inbox
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,34 @@ def resident_line(sess: Session, inbound: Inbound, meta: dict[str, Any] | None =
 Note = Callable[[Session], None]
 """Something a rewrite found that is written with the resident's line (e.g. a reply to a push)."""
 Rewrite = Callable[[Connection, Inbound], tuple[Inbound, Note | None]]
+Understood = Callable[[Session, Conversation, Message, Inbound, dict[str, Any]], None]
+"""Learns, in the turn's transaction, from what the bot understood of the resident's line
+(``Message``) as the bot was sent it (``Inbound``): analytics, the review inbox."""
+
+
+class Desk(Protocol):
+    """Where messages the bot must not answer go (web/handoff/intake.Desk)."""
+
+    def decide(self, conn: Connection, state: str, text: str) -> Any | None:
+        """Why the desk takes this message (the conversation's ``state``, its ``text``), or
+        ``None``: the bot answers. Only reads, on the router's autocommit connection."""
+
+    def take(self, sess: Session, conv: Conversation, message: Message, why: Any) -> list[str]:
+        """The desk takes ``message`` (already in the transcript); the texts that answer the
+        resident at once, recorded too."""
+
+
+def transcript_meta(understanding: dict[str, Any]) -> dict[str, Any]:
+    """What the transcript keeps of the bot's understanding of a resident message (for the
+    agent console and the review inbox); entity values masked like everything shown back."""
+    return {
+        "intent": understanding.get("intent"),
+        "confidence": understanding.get("confidence"),
+        "fallback": bool(understanding.get("fallback")),
+        "entities": [{"entity": e.get("entity"), "value": mask_text(str(e.get("value")))}
+                     for e in understanding.get("entities") or []],
+        "active_loop": understanding.get("active_loop"),
+    }
 
 
 def _visible(reply: BotMessage) -> bool:
@@ -90,8 +118,12 @@ class Router:
     commit, before anyone sees its answer, since the answer carries what they did (the place
     in the queue). docs/architecture.md, "The routing point", says what this costs and saves."""
 
-    def __init__(self, sessions: sessionmaker, rasa: RasaClient, rewrite: Rewrite | None = None) -> None:
-        self.sessions, self.rasa, self.rewrite = sessions, rasa, rewrite
+    def __init__(self, sessions: sessionmaker, rasa: RasaClient, rewrite: Rewrite | None = None, desk: Desk | None = None,
+                 side_effects: SideEffects | None = None, understood: tuple[Understood, ...] = ()) -> None:
+        """``desk``: none, the bot answers every message; ``side_effects``: none, a bot message's
+        custom payload goes to the resident whole; ``understood``: called in this order."""
+        self.sessions, self.rasa, self.rewrite, self.desk = sessions, rasa, rewrite, desk
+        self.side_effects, self.understood = side_effects or SideEffects({}), understood
         with sessions() as sess:  # get_bind does not connect
             self.reads = sess.get_bind().execution_options(isolation_level="AUTOCOMMIT")
 
@@ -106,14 +138,16 @@ class Router:
         with self.reads.connect() as conn:
             if self.rewrite is not None:
                 inbound, note = self.rewrite(conn, inbound)
-            state = conn.scalar(select(Conversation.state).where(Conversation.sender_id == inbound.sender_id)) or "bot"
-            why = intake.decide(conn, state, inbound.transcript or inbound.text)
+            why = None
+            if self.desk is not None:
+                state = conn.scalar(select(Conversation.state).where(Conversation.sender_id == inbound.sender_id)) or "bot"
+                why = self.desk.decide(conn, state, inbound.transcript or inbound.text)
         if why is not None:
             with self.sessions.begin() as sess:
                 conv, said = resident_line(sess, inbound)
                 if note is not None:
                     note(sess)
-                desk_replies = intake.take(sess, conv, said, why, desk_config.utcnow())
+                desk_replies = self.desk.take(sess, conv, said, why)
                 log.info("message routed to the agent queue", extra={"conversation": conv.id, "state": state})
             return Answer([BotMessage(text=text) for text in desk_replies])
         try:
@@ -132,13 +166,13 @@ class Router:
         with self.sessions.begin() as sess:
             if not durable and sess.get_bind().dialect.name == "postgresql":
                 sess.execute(text("SET LOCAL synchronous_commit = off"))
-            understood = recording.transcript_meta(turn.understanding) if turn.understanding else {}
-            conv, said = resident_line(sess, inbound, understood)
+            meta = transcript_meta(turn.understanding) if turn.understanding else {}
+            conv, said = resident_line(sess, inbound, meta)
             if note is not None:
                 note(sess)
             if turn.understanding:  # analytics and the review inbox
-                recording.record_turn(sess, conv.id, conv.channel, turn.understanding)
-                inbox.consider(sess, said.id, said.text, inbound.text, turn.understanding)
+                for learn in self.understood:
+                    learn(sess, conv, said, inbound, turn.understanding)
             return self._bot_lines(sess, conv, turn.messages)
 
     def record_unanswered(self, inbound: Inbound, told: str, reason: str) -> None:
@@ -150,8 +184,7 @@ class Router:
             conv_id = conv.id
         log.warning("message kept unanswered", extra={"conversation": conv_id, "reason": reason})
 
-    @staticmethod
-    def _bot_lines(sess: Session, conv: Conversation, messages: list[BotMessage]) -> list[BotMessage]:
+    def _bot_lines(self, sess: Session, conv: Conversation, messages: list[BotMessage]) -> list[BotMessage]:
         """Apply the side effects the bot asked for; record and return what the resident sees."""
         shown: list[BotMessage] = []
         rows: list[dict[str, Any]] = []
@@ -160,8 +193,7 @@ class Router:
                 if rows:  # the lines before keep their place ahead of what the side effect writes
                     sess.execute(insert(Message), rows)
                     rows = []
-                applied = side_effects.apply(sess, conv, reply.custom)
-                reply = replace(reply, text=side_effects.with_notices(reply.text, applied.notices), custom=applied.custom)
+                reply = self.side_effects.applied_to(sess, conv, reply)
             if _visible(reply) or reply.custom:
                 rows.append({"conversation_id": conv.id, "author": "bot", "text": reply.text,
                              "meta": {"custom": reply.custom} if reply.custom else {}})

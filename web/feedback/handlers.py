@@ -1,26 +1,30 @@
 """The ``rating`` side effect: the bot's 好差评 form finished; record it here.
 
 Payload: ``{"level": 1-5, "task": "<what was rated>", "comment": "..."}`` (actions/feedback.py).
+Registered with the router's side effects in web/services.py, which also gives it how to
+record the analytics event (``record``: web.analytics.recording.record; analytics reads
+feedback's rating scale, so feedback does not import analytics).
 """
 from __future__ import annotations
 
 import logging
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from web.analytics import recording
 from web.conversations.models import Conversation
-from web.conversations.side_effects import handles
 from web.feedback.models import FOLLOW_UP_AT_OR_BELOW, LEVELS, Rating
 
 log = logging.getLogger(__name__)
 
 
-@handles("rating")
-def record_rating(sess: Session, conv: Conversation, payload: dict[str, Any]) -> None:
+class RecordEvent(Protocol):
+    def __call__(self, sess: Session, kind: str, conversation_id: int, **fields: Any) -> None: ...
+
+
+def record_rating(sess: Session, conv: Conversation, payload: dict[str, Any], *, record: RecordEvent) -> None:
     try:
         level = int(payload.get("level"))
     except (TypeError, ValueError):
@@ -37,4 +41,4 @@ def record_rating(sess: Session, conv: Conversation, payload: dict[str, Any]) ->
     comment = str(payload.get("comment") or "").strip()[:1000] or None
     sess.add(Rating(conversation_id=conv.id, task=task, level=level, comment=comment,
                     follow_up="open" if level <= FOLLOW_UP_AT_OR_BELOW else None))
-    recording.record(sess, "rating", conv.id, channel=conv.channel, flow=task, value=level)
+    record(sess, "rating", conv.id, channel=conv.channel, flow=task, value=level)

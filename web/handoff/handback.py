@@ -11,13 +11,12 @@ is); the bot's replies go into the transcript and, through :mod:`web.outbound`, 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from web.analytics import recording
-from web.conversations import side_effects
+from web.conversations.side_effects import SideEffects
 from web.conversations.models import Conversation
 from web.handoff import config, queue
 from web.handoff.models import Agent, Ticket
@@ -26,7 +25,8 @@ from web.rasa_client import BotMessage, RasaClient, RasaUnavailable
 
 
 def finish(sess: Session, rasa: RasaApi, bot: RasaClient, ticket: Ticket, actor: Agent, outcome: str, now: datetime,
-           flow: config.Flow | None = None, values: dict[str, str] | None = None) -> tuple[Conversation, list[BotMessage]]:
+           flow: config.Flow | None = None, values: dict[str, str] | None = None, *,
+           side_effects: SideEffects) -> tuple[Conversation, list[BotMessage]]:
     """Close the ticket, resume the bot and, when handing back, start ``flow``; otherwise
     the bot offers the resident a rating of the agent's service. Returns the
     conversation and the messages the resident must receive. A Rasa failure raises
@@ -43,10 +43,9 @@ def finish(sess: Session, rasa: RasaApi, bot: RasaClient, ticket: Ticket, actor:
         replies = start(sess, bot, conv, flow.intent, entities)
     shown: list[BotMessage] = []
     for reply in replies:
-        applied = side_effects.apply(sess, conv, reply.custom) if reply.custom else side_effects.Applied({})
-        reply = replace(reply, text=side_effects.with_notices(reply.text, applied.notices), custom=applied.custom)
+        reply = side_effects.applied_to(sess, conv, reply)
         if reply.text or reply.buttons or reply.image or reply.custom:
-            queue.say(sess, conv, "bot", reply.text, {"custom": applied.custom} if applied.custom else {})
+            queue.say(sess, conv, "bot", reply.text, {"custom": reply.custom} if reply.custom else {})
             shown.append(reply)
     return conv, shown
 

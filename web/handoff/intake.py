@@ -2,11 +2,14 @@
 
 :func:`decide` only reads (the conversation's state, the message, the rules in memory), so
 that a message for the bot costs no write before Rasa answers; :func:`take` records the
-desk's part once the message is the desk's.
+desk's part once the message is the desk's. :class:`Desk` is the two as the router's desk
+(``Router(desk=...)``), and :func:`queue_for_agent` the ``handoff`` side effect (both given
+to the router in web/services.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
@@ -53,3 +56,22 @@ def take(sess: Session, conv: Conversation, message: Message, why: ForDesk, now:
         queue.say(sess, conv, "bot", text, {"rule": why.rule.name})
         return [text]
     return queue.resident_message(sess, conv, message, now)
+
+
+class Desk:
+    """The router's way to the desk (web/conversations/router.Desk)."""
+
+    def decide(self, conn: Connection, state: str, text: str) -> ForDesk | None:
+        return decide(conn, state, text)
+
+    def take(self, sess: Session, conv: Conversation, message: Message, why: ForDesk) -> list[str]:
+        return take(sess, conv, message, why, config.utcnow())
+
+
+def queue_for_agent(sess: Session, conv: Conversation, request: dict[str, Any]) -> str:
+    """The ``handoff`` side effect: the bot asks for a human. The conversation joins the agent
+    queue (later messages go there, not to Rasa) and the resident is told their place and rough
+    wait, or, outside working hours, to leave a message and a callback number."""
+    reason = str(request.get("reason") or "resident_request")
+    priority = "urgent" if request.get("priority") == "urgent" else "normal"
+    return queue.enqueue(sess, conv, reason, priority, config.utcnow())

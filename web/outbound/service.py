@@ -23,8 +23,8 @@ import redis
 from kombu.exceptions import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from web.channels import wechat_text
-from web.channels.choices import Choices
+from web.texts import wechat_text
+from web.texts.choices import Choices
 from web.outbound.models import OutboundMessage
 from web.rasa_client import BotMessage, Button
 

@@ -1,7 +1,8 @@
 """政策找人: policy rules over the resident registry, audiences, and push campaigns.
 
-``init_app`` registers the admin pages, the template-message link and the consent
-side effect; ``reply.rewrite`` is the routing point's rewrite hook (see ``reply.py``).
+``init_app`` registers the admin pages and the template-message link, with what they use
+(``PolicyDeps``, from the process's services: web/app.py); ``reply.rewrite`` is
+the routing point's rewrite hook (see ``reply.py``), given to it in web/services.py.
 """
 from __future__ import annotations
 
@@ -11,14 +12,8 @@ from typing import Any, Callable
 from flask import Flask
 from sqlalchemy import Connection, Engine
 
-from common import settings
 from common.backoffice_client import BackofficeClient
-
-
-def celery_enqueue(task: str, args: list[Any]) -> None:
-    from web.worker import celery_app
-
-    celery_app.send_task(task, args=args)
+from web.outbound.service import celery_enqueue
 
 
 @dataclass
@@ -34,11 +29,9 @@ class PolicyDeps:
         return standards.load(self.backoffice, list(registry.load_region(conn).district_names))
 
 
-def init_app(app: Flask, config: settings.Settings) -> None:
-    from web.policy import admin, consent, links, registry, views  # noqa: F401  (consent registers its side effect)
+def init_app(app: Flask, deps: PolicyDeps) -> None:
+    from web.policy import admin, views
 
-    app.extensions["policy"] = PolicyDeps(registry.engine_for(config.registry_url),
-                                          BackofficeClient(config.backoffice_url, config.backoffice_token),
-                                          links.Links(config))
+    app.extensions["policy"] = deps
     app.register_blueprint(admin.bp)
     app.register_blueprint(views.bp)

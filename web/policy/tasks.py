@@ -9,41 +9,27 @@ re-enqueues every range with pending rows — as ``resume`` does. Every task may
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
 
 import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from common import redis_client, settings
-from common.backoffice_client import BackofficeClient
-from common.db import Database
-from web.outbound.wechat_sender import EarlyReceipts
-from web.policy import campaigns, links, registry, schedule, standards
+from web.policy import campaigns, registry, schedule, standards
 from web.policy.delivery import STALE_CLAIM, CampaignSender
-from web.policy.pacing import PushPacer
-from web.wechat_api import WechatApi
-from web.worker import celery_app
+from web.worker import celery_app, services
 
 MAX_SLEEP = 1800  # a wake-up is never booked further ahead than this (below Redis's visibility timeout)
 
 
-@cache
 def _deps() -> tuple[sessionmaker, Engine, redis.Redis, CampaignSender]:
-    config = settings.load()
-    sessions = Database(config.database_url).sessions
-    client = redis_client.connect(config.redis_url)
-    # retries=0: a call that may have reached WeChat is never repeated here (see delivery.py)
-    api = WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret, retries=0)
-    sender = CampaignSender(sessions, api, PushPacer(client), EarlyReceipts(client), links.Links(config).for_delivery)
-    return sessions, registry.engine_for(config.registry_url), client, sender
+    s = services()
+    return s.database.sessions, s.registry, s.redis, s.campaign_sender
 
 
 def _standards(registry_engine: Engine) -> standards.Standards:
-    config = settings.load()
     with registry_engine.connect() as conn:
         districts = list(registry.load_region(conn).district_names)
-    return standards.load(BackofficeClient(config.backoffice_url, config.backoffice_token), districts)
+    return standards.load(services().backoffice, districts)
 
 
 @celery_app.task(name="policy.prepare", acks_late=True)

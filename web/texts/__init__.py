@@ -1,4 +1,11 @@
-"""The channels' own resident-facing texts, loaded from ``texts.yml`` (data an administrator edits)."""
+"""What residents read from the platform itself, whichever way it reaches them.
+
+``text(key)``: the platform's own resident-facing texts, loaded from ``texts.yml`` (data an
+administrator edits); ``wechat_text``: a bot turn as WeChat text messages; ``choices``: its
+buttons as numbered choices and a resident's number mapped back. The channels' replies
+(web/channels/) and the messages sent outside a request (web/outbound/) both use them, so
+they sit below both.
+"""
 from __future__ import annotations
 
 from functools import cache

@@ -13,9 +13,9 @@ import html
 import re
 from collections.abc import Sequence
 
-from web.channels import choices
-from web.channels.texts import text as channel_text
 from web.rasa_client import BotMessage
+from web.texts import choices
+from web.texts import text as channel_text
 
 LIMIT_BYTES = 2048
 SEPARATOR = "\n\n"

@@ -1,0 +1,135 @@
+"""What a web process talks to, built once from its Settings: the one wiring plan.
+
+``create_app`` (web/app.py) and the Celery worker (``web.worker.services()``, used by
+web/tasks.py and the domain tasks modules) both build a :class:`Services` and take the
+database, Redis, Rasa, outbound, WeChat and back-office clients from it, so a process
+holds one of each. This module is also where the features that stand on
+``web.conversations`` are plugged into it: the routing point's hooks (:func:`router`)
+and the bot's side effects (:func:`side_effects`), given explicitly here rather than
+registered as an import's side effect. docs/architecture.md, "Wiring", has the picture.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, partial
+from typing import Any
+
+import redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.backoffice_client import BackofficeClient
+from common.db import Database
+from common.redis_client import connect as connect_redis
+from common.settings import Settings
+from web.analytics import recording
+from web.assistance import outbox
+from web.channels.dedupe import ReplyLedger
+from web.conversations.models import Conversation, Message
+from web.conversations.router import Inbound, Rewrite, Router
+from web.conversations.side_effects import SideEffects
+from web.feedback import handlers as feedback
+from web.handoff import intake
+from web.outbound import Outbound, consent
+from web.outbound.wechat_sender import EarlyReceipts, WechatSender
+from web.policy import registry
+from web.policy import reply as policy_reply
+from web.policy.delivery import CampaignSender
+from web.policy.links import Links
+from web.policy.pacing import PushPacer
+from web.rasa_client import RasaClient
+from web.review import inbox
+from web.wechat_api import WechatApi
+
+
+def side_effects() -> SideEffects:
+    """The bot's side effects: custom payload key → the feature that applies it."""
+    return SideEffects({
+        "handoff": intake.queue_for_agent,  # the conversation joins the agent queue
+        "outbox": outbox.keep_for_later,  # an application the back-office could not take yet
+        "rating": partial(feedback.record_rating, record=recording.record),  # 好差评
+        "consent": consent.consent_side_effect,  # 退订 / 订阅
+    })
+
+
+def _analytics(sess: Session, conv: Conversation, _said: Message, _inbound: Inbound, understanding: dict[str, Any]) -> None:
+    recording.record_turn(sess, conv.id, conv.channel, understanding)
+
+
+def _review(sess: Session, _conv: Conversation, said: Message, inbound: Inbound, understanding: dict[str, Any]) -> None:
+    inbox.consider(sess, said.id, said.text, inbound.text, understanding)
+
+
+def router(sessions: sessionmaker, rasa: Any, rewrite: Rewrite | None = policy_reply.rewrite,
+           effects: SideEffects | None = None) -> Router:
+    """The routing point with the platform's hooks: campaign replies and 退订 (``rewrite``), the
+    desk (web/handoff/intake.py), the bot's side effects, and what the bot understood for
+    analytics and the review inbox (in that order)."""
+    return Router(sessions, rasa, rewrite=rewrite, desk=intake.Desk(), side_effects=effects or side_effects(),
+                  understood=(_analytics, _review))
+
+
+@dataclass
+class Services:
+    """One process's clients (built lazily where a process may not need them: the worker
+    never routes a message, the web process never sends a campaign)."""
+
+    config: Settings
+    database: Database
+    redis: redis.Redis
+    rasa: RasaClient
+    outbound: Outbound
+    wechat_api: WechatApi
+    backoffice: BackofficeClient
+    receipts: EarlyReceipts  # template receipts that came before their row was written
+    side_effects: SideEffects
+
+    @classmethod
+    def build(cls, config: Settings) -> Services:
+        """Nothing here connects yet: engines and Redis connect on first use."""
+        database = Database(config.database_url)
+        client = connect_redis(config.redis_url)
+        return cls(
+            config=config,
+            database=database,
+            redis=client,
+            rasa=RasaClient(config.rasa_urls, config.rasa_token),
+            outbound=Outbound(database.sessions, client),
+            wechat_api=WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret),
+            backoffice=BackofficeClient(config.backoffice_url, config.backoffice_token),
+            receipts=EarlyReceipts(client),
+            side_effects=side_effects(),
+        )
+
+    @cached_property
+    def router(self) -> Router:
+        return router(self.database.sessions, self.rasa, effects=self.side_effects)
+
+    @cached_property
+    def reply_ledger(self) -> ReplyLedger:
+        """WeChat's retries and the replies owed to residents (web/channels/dedupe.py)."""
+        return ReplyLedger(self.redis)
+
+    @cached_property
+    def registry(self) -> Engine:
+        """The resident registry, read-only (the campaigns' audiences)."""
+        return registry.engine_for(self.config.registry_url)
+
+    @cached_property
+    def links(self) -> Links:
+        """The signed links of campaign template messages."""
+        return Links(self.config)
+
+    @cached_property
+    def wechat_sender(self) -> WechatSender:
+        """Sends the outbound WeChat messages (the worker's ``wechat.*`` tasks)."""
+        return WechatSender(self.database.sessions, self.wechat_api, self.receipts)
+
+    @cached_property
+    def campaign_sender(self) -> CampaignSender:
+        """Sends campaign pushes (the worker's ``policy.*`` tasks), on a WeChat client that never
+        repeats a call itself (``retries=0``: one that may have reached WeChat is not sent twice,
+        web/policy/delivery.py) and sharing the access_token through Redis."""
+        config = self.config
+        api = WechatApi(self.redis, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret, retries=0)
+        return CampaignSender(self.database.sessions, api, PushPacer(self.redis), self.receipts, self.links.for_delivery)
