@@ -22,9 +22,9 @@ from sqlalchemy.engine import make_url
 from common.db import Database, normalise_url
 from common.migrate import upgrade
 from web.analytics import recording
-from web.conversations.router import Inbound, Router
-from web.policy import reply
+from web.conversations.router import Inbound
 from web.rasa_client import BotMessage, BotTurn
+from web.services import router as platform_router
 
 RESIDENTS = 20
 
@@ -49,7 +49,7 @@ def measure(server: str, messages: int = 600) -> tuple[list[float], list[float]]
         upgrade("platform", url)
         database = Database(url)
         recording.listen(database.sessions)  # as web/analytics/views.init_app does
-        router = Router(database.sessions, InstantBot(), rewrite=reply.rewrite)
+        router = platform_router(database.sessions, InstantBot())  # as web/services.py builds it
         senders = [f"oBenchRouter{i:02d}" for i in range(RESIDENTS)]
         for sender in senders:  # their conversations exist, as for residents already talking
             router.handle(Inbound("wechat", sender, "你好"))

@@ -52,7 +52,8 @@ def side_effects() -> SideEffects:
     })
 
 
-def _analytics(sess: Session, conv: Conversation, _said: Message, _inbound: Inbound, understanding: dict[str, Any]) -> None:
+def _analytics(sess: Session, conv: Conversation, _said: Message, _inbound: Inbound,
+               understanding: dict[str, Any]) -> None:
     recording.record_turn(sess, conv.id, conv.channel, understanding)
 
 
@@ -132,4 +133,5 @@ class Services:
         web/policy/delivery.py) and sharing the access_token through Redis."""
         config = self.config
         api = WechatApi(self.redis, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret, retries=0)
-        return CampaignSender(self.database.sessions, api, PushPacer(self.redis), self.receipts, self.links.for_delivery)
+        return CampaignSender(self.database.sessions, api, PushPacer(self.redis), self.receipts,
+                              self.links.for_delivery)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.serving import served
 from web.analytics.models import AnalyticsEvent
 from web.analytics.recording import listen
 from web.conversations.models import Conversation, Message
@@ -17,7 +18,6 @@ from web.conversations.router import Inbound
 from web.rasa_client import RasaClient
 from web.review.models import ReviewItem
 from web.services import router as platform_router
-from tests.serving import served
 
 UNDERSTOOD = {"intent": "nlu_fallback", "confidence": 0.42, "guess": {"intent": "assistance_apply", "confidence": 0.42},
               "entities": [{"entity": "phone", "value": "13812345678"}, {"entity": "district", "value": "普陀区"}],

@@ -17,13 +17,13 @@ from werkzeug.wrappers import Request, Response
 
 from common.db import make_engine
 from common.migrate import upgrade
+from tests.serving import served
 from web.conversations.models import Conversation, Message
 from web.conversations.router import BOT_BUSY, Inbound
 from web.policy import schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.rasa_client import RasaClient
 from web.services import router as platform_router
-from tests.serving import served
 
 
 class RasaStandIn:

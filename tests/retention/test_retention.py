@@ -11,8 +11,8 @@ from common.db import make_engine
 from common.migrate import upgrade
 from web.analytics.models import AnalyticsEvent
 from web.analytics.recording import record
-from web.conversations.models import Conversation, Message
 from web.assistance.models import OutboxEntry
+from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
 from web.handoff.models import Agent, AuditEntry, Note, Ticket
 from web.outbound.models import OutboundMessage

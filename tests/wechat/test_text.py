@@ -4,8 +4,8 @@ from __future__ import annotations
 import yaml
 
 from web.channels import wechat_menu
-from web.texts import choices, wechat_text
 from web.rasa_client import BotMessage, Button
+from web.texts import choices, wechat_text
 
 
 def size(text: str) -> int:

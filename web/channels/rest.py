@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from web.texts.choices import as_sent_from_web
-from web.texts import text as channel_text
 from web.conversations.router import Inbound
+from web.texts import text as channel_text
+from web.texts.choices import as_sent_from_web
 
 bp = Blueprint("rest_channel", __name__)
 

@@ -26,17 +26,16 @@ from sqlalchemy.orm import sessionmaker
 
 from common import metrics
 from web.channels import wechat_menu
-from web.texts import wechat_text
-from web.texts.choices import Choices, as_words
 from web.channels.dedupe import DONE, PENDING, ReplyLedger, passive_text
 from web.channels.ratelimit import ResidentRateLimit
-from web.texts import text as channel_text
 from web.channels.wechat_protocol import Incoming
 from web.conversations.router import Answer, Inbound, Router
-from web.outbound import Outbound
-from web.outbound import consent
+from web.outbound import Outbound, consent
 from web.outbound.wechat_sender import EarlyReceipts, record_receipt
 from web.rasa_client import BotMessage
+from web.texts import text as channel_text
+from web.texts import wechat_text
+from web.texts.choices import Choices, as_words
 
 log = logging.getLogger(__name__)
 

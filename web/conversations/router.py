@@ -10,10 +10,11 @@ the features stand on and imports none of them.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection

@@ -11,9 +11,9 @@ not (e.g. the place in the queue), which is appended to that bot message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from web.analytics import recording
-from web.conversations.side_effects import SideEffects
 from web.conversations.models import Conversation
+from web.conversations.side_effects import SideEffects
 from web.handoff import config, queue
 from web.handoff.models import Agent, Ticket
 from web.handoff.rasa_api import RasaApi, RasaApiError

@@ -9,8 +9,8 @@ to the router in web/services.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session

@@ -23,10 +23,10 @@ import redis
 from kombu.exceptions import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from web.texts import wechat_text
-from web.texts.choices import Choices
 from web.outbound.models import OutboundMessage
 from web.rasa_client import BotMessage, Button
+from web.texts import wechat_text
+from web.texts.choices import Choices
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ the routing point's rewrite hook (see ``reply.py``), given to it in web/services
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection, Engine

@@ -9,4 +9,5 @@ from web.worker import celery_app, services
 def purge_expired() -> dict[str, int]:
     config = services().config
     with services().database.sessions.begin() as sess:
-        return purge(sess, {PERSONAL: cutoff_for(config.retention_days), AUDIT: cutoff_for(config.audit_retention_days)})
+        return purge(sess, {PERSONAL: cutoff_for(config.retention_days),
+                            AUDIT: cutoff_for(config.audit_retention_days)})
