@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
-from backoffice import auth, contract, errors
+from backoffice import auth, contract, errors, identity
 from backoffice.assistance.routes import bp as assistance_bp
 from backoffice.eldercare.routes import bp as eldercare_bp
 from backoffice.handbook.routes import bp as handbook_bp
@@ -19,6 +19,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     config = config or settings.load()
     logging_setup.configure("backoffice", config.log_level)
     app = Flask(__name__)
+    app.config["SECRET_KEY"] = config.secret_key  # the identity provider's sign-in pages keep their step in a cookie
     database = Database(config.backoffice_database_url)
     database.init_app(app)
     errors.init_app(app)
@@ -31,6 +32,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(marriage_bp)
     app.register_blueprint(eldercare_bp)
     app.register_blueprint(handbook_bp)
+    identity.init_app(app, config)
 
     @app.get("/openapi.json")
     @contract.operation("This document (generated from the routes; backoffice/contract.py)",

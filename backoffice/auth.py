@@ -8,13 +8,14 @@ from flask import Flask, request
 from backoffice.errors import ApiError
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/metrics"})
+OPEN_PREFIX = "/idp/"  # the identity provider stand-in: residents' browsers and relying parties (OpenID Connect)
 UNAUTHORIZED = ApiError(401, "unauthorized", "缺少或错误的接口令牌")
 
 
 def init_app(app: Flask, token: str) -> None:
     @app.before_request
     def _require_token():
-        if request.path in OPEN_PATHS:
+        if request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIX):
             return None
         supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(supplied.encode(), token.encode()):

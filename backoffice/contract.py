@@ -117,6 +117,11 @@ SHARED = {
 }
 
 
+# The identity provider stand-in speaks OpenID Connect, described by its own discovery document
+# (/idp/.well-known/openid-configuration), not by this contract: in production it is the city's.
+PROVIDER = "identity_provider."
+
+
 def build(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of ``app``: every rule of its URL map (``static`` aside) must be declared."""
     spec = APISpec(TITLE, VERSION, "3.1.0", info={"description": DESCRIPTION},
@@ -125,7 +130,7 @@ def build(app: Flask) -> dict[str, Any]:
     spec.components.schema("Error", schema=Error)
     undeclared = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        if rule.endpoint == "static" or rule.endpoint.startswith(PROVIDER):
             continue
         view = app.view_functions[rule.endpoint]
         declared = getattr(view, "openapi", None) or SHARED.get(rule.endpoint)

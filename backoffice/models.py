@@ -3,6 +3,7 @@ from backoffice.assistance.models import Application, StatusEvent  # noqa: F401
 from backoffice.eldercare.models import Facility
 from backoffice.handbook.models import HandbookEntry  # noqa: F401
 from backoffice.idempotency import IdempotencyRecord  # noqa: F401
+from backoffice.identity.models import AuthorizationCode, BindingEvent, SigninCode, SmsMessage  # noqa: F401
 from backoffice.marriage.models import (MarriageAppointment, MarriageBinding, MarriageClosure,  # noqa: F401
                                         MarriageParty, MarriageSlot, Office)
 from backoffice.orm import Base

@@ -42,6 +42,11 @@ class Settings:
     trusted_proxies: int = 0  # reverse proxies in front of web whose X-Forwarded-* headers are believed
     retention_days: int = 180  # transcripts and residents' personal data are deleted or anonymised after this
     audit_retention_days: int = 365  # the audit log; the Cybersecurity Law (art. 21) asks for at least six months
+    idp_issuer: str = "http://127.0.0.1:8100/idp"  # the identity provider (OpenID Connect issuer) residents sign in at
+    oidc_client_id: str = "civic-platform"  # the platform, as the provider's relying party
+    oidc_client_secret: str = "change-me-oidc-secret"
+    idp_signing_key: str = ""  # the stand-in provider's RSA key (PEM); "" in development: var/idp_signing_key.pem
+    demo_mode: bool = False  # make run's demo region: the SMS stand-in's page shows the codes it "sent"
 
     @property
     def registry_url(self) -> str:
@@ -72,4 +77,9 @@ def load() -> Settings:
         public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:" + _env("WEB_PORT", "8000")).rstrip("/"),
         resident_rate_limit=int(_env("RESIDENT_RATE_LIMIT", "20")),
         trusted_proxies=int(_env("TRUSTED_PROXIES", "0")),
+        idp_issuer=_env("IDP_ISSUER", "http://127.0.0.1:" + _env("BACKOFFICE_PORT", "8100") + "/idp").rstrip("/"),
+        oidc_client_id=_env("OIDC_CLIENT_ID", "civic-platform"),
+        oidc_client_secret=_env("OIDC_CLIENT_SECRET", "change-me-oidc-secret"),
+        idp_signing_key=_env("IDP_SIGNING_KEY", ""),
+        demo_mode=_env("DEMO_MODE", "0") in ("1", "true", "yes"),
     )

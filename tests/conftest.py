@@ -31,6 +31,11 @@ def pytest_configure(config) -> None:
     """Settle the servers before any test module reads TEST_REDIS_URL / TEST_DATABASE_URL."""
     global _services
     _services = backing_services.start()
+    # The identity provider stand-in's key, for every back-office the suite starts (in-process or
+    # as a process), so that none writes the development key into var/.
+    from joserfc.jwk import RSAKey
+
+    os.environ.setdefault("IDP_SIGNING_KEY", RSAKey.generate_key(2048).as_pem(private=True).decode())
     for what in _services.embedded:
         config.issue_config_time_warning(pytest.PytestConfigWarning(f"started an embedded {what}"), stacklevel=2)
 
@@ -115,6 +120,7 @@ def backoffice_test_client(url: str, token: str, monkeypatch):
 
     monkeypatch.setenv("BACKOFFICE_DATABASE_URL", url)
     monkeypatch.setenv("BACKOFFICE_TOKEN", token)
+
     return create_app(settings.load()).test_client()
 
 

@@ -79,12 +79,6 @@ class ProviderConfig:
         return KeySet([self.signing_key]).as_dict(private=False)
 
 
-def load_signing_key(pem: str) -> RSAKey:
-    key = RSAKey.import_key(pem)
-    key.ensure_kid()
-    return key
-
-
 class CodeGrant(grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 

@@ -1,97 +1,59 @@
-"""The identity provider's HTTP face: discovery, keys, the sign-in pages, the token endpoint.
-
-The sign-in takes two pages at the authorization endpoint: name and ID number (a code is
-texted to the registry's phone), then the code; success redirects to the relying party with
-an authorization code. Which step a browser is at lives in its session cookie, never in a
-form field, so a page cannot be posted on someone else's behalf with a code meant for them.
-"""
-
+"""The identity API: bind a sender to the resident who signed in, look a binding up, unbind."""
 from __future__ import annotations
 
-from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2 import OAuth2Error
-from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
-from flask import session as browser
-from sqlalchemy import select
+from flask import Blueprint, current_app, jsonify, request
 
-from backoffice.identity import signin
-from backoffice.identity.models import SmsMessage
-from backoffice.identity.provider import ProviderConfig, discovery_document, make_server
-from backoffice.identity.sms import StandinSms
+from backoffice import contract
+from backoffice.errors import ApiError
+from backoffice.identity import bindings, schemas
+from backoffice.residents.models import Resident, WechatBinding
 from common.db import session
-from common.masking import mask_phone
+from common.masking import mask_name
 
-bp = Blueprint("identity", __name__, url_prefix="/idp", template_folder="templates")
-CHALLENGE = "idp_challenge"
-
-
-def _config() -> ProviderConfig:
-    return current_app.extensions["idp_config"]
+bp = Blueprint("identity", __name__)
+NOT_BOUND = ApiError(404, "not_bound", "这个微信号还没有实名绑定")
 
 
-def _server() -> AuthorizationServer:
-    return current_app.extensions["idp_server"]
+def _verifier() -> bindings.Verifier:
+    return current_app.extensions["identity_verifier"]
 
 
-def _demo() -> bool:
-    return current_app.extensions["idp_sms_demo"]
+def _binding_json(binding: WechatBinding, resident: Resident) -> dict:
+    return {"sender": binding.openid, "resident_id": resident.id, "masked_name": mask_name(resident.name),
+            "bound_at": binding.bound_at.isoformat(), "method": "sms_otp"}
 
 
-@bp.get("/.well-known/openid-configuration")
-def discovery():
-    return jsonify(discovery_document(_config()))
+@bp.post("/identity/bindings")
+@contract.operation(
+    "Bind a sender to the resident an ID token names (实名绑定). The token is checked here: signed by the identity "
+    "provider, issued to the platform, not expired. A sender holds one resident: binding again replaces.",
+    body=schemas.BindRequest, responses={201: ("bound", schemas.Binding)},
+    errors={400: "`invalid_id_token`: not a valid token from the provider for the platform; `invalid_request`"})
+def bind():
+    body = request.get_json(silent=True) or {}
+    sender, id_token = body.get("sender"), body.get("id_token")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > 64 or not isinstance(id_token, str):
+        raise ApiError(400, "invalid_request", "缺少发送者或认证凭证")
+    sess = session()
+    resident = bindings.bind(sess, _verifier(), sender, id_token)
+    return jsonify(_binding_json(sess.get(WechatBinding, sender), resident)), 201
 
 
-@bp.get("/jwks.json")
-def jwks():
-    return jsonify(_config().public_keys())
+@bp.get("/identity/bindings/<sender>")
+@contract.operation("Whether a sender is bound, to whom (masked) and how", path={"sender": "the sender id"},
+                    responses={200: ("the binding", schemas.Binding)}, errors={404: "`not_bound`"})
+def binding(sender: str):
+    sess = session()
+    found = sess.get(WechatBinding, sender)
+    if found is None:
+        raise NOT_BOUND
+    return jsonify(_binding_json(found, sess.get(Resident, found.resident_id)))
 
 
-@bp.route("/authorize", methods=["GET", "POST"])
-def authorize():
-    try:
-        grant = _server().get_consent_grant(end_user=None)
-    except OAuth2Error as error:
-        # A request the provider cannot trust to redirect (unknown client, wrong redirect_uri):
-        # RFC 6749 4.1.2.1 says show the error here, never redirect.
-        return render_template("identity/error.html", error=error.error), 400
-    step = request.form.get("step", "start") if request.method == "POST" else "start"
-    try:
-        if step == "identify":
-            sent = signin.send_code(
-                session(), StandinSms(session()), request.form.get("name", ""), request.form.get("id_number", "")
-            )
-            browser[CHALLENGE] = sent.challenge
-            return render_template("identity/code.html", masked_phone=sent.masked_phone, demo=_demo())
-        if step == "verify":
-            resident = signin.check_code(session(), browser.get(CHALLENGE, ""), request.form.get("code", ""))
-            browser.pop(CHALLENGE, None)
-            return _server().create_authorization_response(grant_user=resident, grant=grant)
-    except signin.SigninRefused as refused:
-        if not refused.restart:
-            return render_template("identity/code.html", error=refused.message, demo=_demo()), 400
-        browser.pop(CHALLENGE, None)
-        return render_template("identity/start.html", error=refused.message, name=request.form.get("name", "")), 400
-    return render_template("identity/start.html")
-
-
-@bp.post("/token")
-def token():
-    return _server().create_token_response()
-
-
-@bp.get("/sms")
-def sms_demo():
-    """The SMS stand-in's outbox, for trying the demo region (never served otherwise)."""
-    if not _demo():
-        abort(404)
-    texts = session().scalars(select(SmsMessage).order_by(SmsMessage.id.desc()).limit(20)).all()
-    return render_template("identity/sms.html", texts=[(mask_phone(t.phone), t.text, t.sent_at) for t in texts])
-
-
-def init_app(app: Flask, config: ProviderConfig, sms_demo: bool) -> None:
-    """The provider on ``app`` (which owns a `common.db.Database` and a SECRET_KEY) under /idp."""
-    app.extensions["idp_config"] = config
-    app.extensions["idp_server"] = make_server(app, config)
-    app.extensions["idp_sms_demo"] = sms_demo
-    app.register_blueprint(bp)
+@bp.delete("/identity/bindings/<sender>")
+@contract.operation("Unbind a sender (解除绑定); the resident signs in again to bind", path={"sender": "the sender id"},
+                    responses={204: ("unbound", None)}, errors={404: "`not_bound`"})
+def unbind(sender: str):
+    if not bindings.unbind(session(), sender):
+        raise NOT_BOUND
+    return "", 204

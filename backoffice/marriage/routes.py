@@ -190,3 +190,21 @@ def divorce_window():
         raise ApiError(422, "invalid_parties", "需要双方的姓名和身份证号")
     parties = tuple(booking.parse_party(p) for p in raw)
     return jsonify(booking.divorce_window(session(), parties))
+
+
+@bp.post("/marriage/legal-age")
+@contract.operation(
+    "结婚: are the parties of legal marriage age on the day (men 22, women 20)?", body=schemas.LegalAgeCheck,
+    responses={200: ("they are", schemas.LegalAge)},
+    errors={400: "not JSON (`bad_request`)",
+            422: "`under_age` (the message says when), `invalid_date`, `invalid_parties`, `invalid_name`, `invalid_id_number`"})
+def legal_age():
+    """结婚: are the parties of legal marriage age on ``date``? 200 ``{"ok": true}``, or 422 ``under_age`` with the
+    message the bot relays (the conversation checks it as soon as the day and an ID number are known)."""
+    body = _body()
+    day = _date(body.get("date"))
+    raw = body.get("parties")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= 2:
+        raise ApiError(422, "invalid_parties", "需要当事人的姓名和身份证号")
+    booking.check_legal_age(tuple(booking.parse_party(p) for p in raw), day)
+    return jsonify(ok=True)

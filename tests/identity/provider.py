@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from joserfc.jwk import RSAKey
 from sqlalchemy import select
 
-from backoffice.identity import routes as identity
+from backoffice.identity import provider_routes
 from backoffice.identity.models import SmsMessage
 from backoffice.identity.provider import Client, ProviderConfig
 from backoffice.residents.models import Resident
@@ -37,7 +37,7 @@ def make_provider(backoffice_url: str) -> Provider:
     key = RSAKey.generate_key(2048)
     key.ensure_kid()
     config = ProviderConfig(ISSUER, key, (CLIENT,))
-    identity.init_app(app, config, sms_demo=True)
+    provider_routes.init_app(app, config, sms_demo=True)
     return Provider(app, backoffice_url, config)
 
 
@@ -51,11 +51,13 @@ def residents_with_phones(url: str, n: int = 2) -> list:
         ).all()
 
 
-def authorize_query(verifier: str, nonce: str, state: str, overrides: dict | None = None) -> dict:
+def authorize_query(
+    verifier: str, nonce: str, state: str, overrides: dict | None = None, rp: Client = CLIENT
+) -> dict:
     query = {
         "response_type": "code",
-        "client_id": CLIENT.client_id,
-        "redirect_uri": REDIRECT,
+        "client_id": rp.client_id,
+        "redirect_uri": rp.redirect_uris[0],
         "scope": "openid",
         "state": state,
         "nonce": nonce,
@@ -93,15 +95,17 @@ def sign_in(client: FlaskClient, url: str, resident, query: dict) -> str:
 
 
 def id_token_for(provider: Provider, resident) -> str:
-    """A whole sign-in of ``resident``: the ID token the relying party ends with."""
-    client = provider.app.test_client()
+    """A whole sign-in of ``resident`` at a test provider: the ID token the relying party ends with."""
+    return signed_in_token(provider.app.test_client(), provider.url, resident, CLIENT)
+
+
+def signed_in_token(client: FlaskClient, url: str, resident, rp: Client) -> str:
+    """A whole sign-in of ``resident`` through ``client`` as relying party ``rp``: its ID token."""
     verifier = secrets.token_urlsafe(48)
-    location = sign_in(client, provider.url, resident, authorize_query(verifier, secrets.token_urlsafe(8), "s"))
+    location = sign_in(client, url, resident, authorize_query(verifier, secrets.token_urlsafe(8), "s", rp=rp))
     code = parse_qs(urlsplit(location).query)["code"][0]
-    token = client.post(
-        "/idp/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier},
-        auth=(CLIENT.client_id, CLIENT.client_secret),
-    )
+    token = client.post("/idp/token", data={"grant_type": "authorization_code", "code": code,
+                                            "redirect_uri": rp.redirect_uris[0], "code_verifier": verifier},
+                        auth=(rp.client_id, rp.client_secret))
     assert token.status_code == 200, token.text
     return token.get_json()["id_token"]

@@ -1,0 +1,54 @@
+"""The back-office's identity API, on the real back-office app with the provider mounted at /idp."""
+from __future__ import annotations
+
+import pytest
+from joserfc.jwk import RSAKey
+
+from backoffice.identity.provider import Client
+from tests.identity.provider import residents_with_phones, signed_in_token
+
+TOKEN = "identity-api-token"
+PLATFORM = Client("civic-platform", "oidc-secret-for-tests", ("http://platform.test/identity/callback",))
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def backoffice(tmp_path_factory, monkeypatch):
+    from tests.conftest import backoffice_test_client, seeded_backoffice
+
+    url = seeded_backoffice(tmp_path_factory, "idapi")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://platform.test")
+    monkeypatch.setenv("OIDC_CLIENT_ID", PLATFORM.client_id)
+    monkeypatch.setenv("OIDC_CLIENT_SECRET", PLATFORM.client_secret)
+    monkeypatch.setenv("IDP_ISSUER", "http://backoffice.test/idp")
+    monkeypatch.setenv("IDP_SIGNING_KEY", RSAKey.generate_key(2048).as_pem(private=True).decode())
+    return backoffice_test_client(url, TOKEN, monkeypatch), url
+
+
+def test_a_sender_is_bound_from_a_sign_in_looked_up_and_unbound(backoffice):
+    client, url = backoffice
+    resident = residents_with_phones(url, 1)[0]
+    id_token = signed_in_token(client, url, resident, PLATFORM)  # the provider's pages need no service token
+    bound = client.post("/identity/bindings", json={"sender": "oAPI1", "id_token": id_token}, headers=AUTH)
+    assert bound.status_code == 201, bound.text
+    assert (bound.get_json()["resident_id"], bound.get_json()["masked_name"]) == (resident.id, resident.name[0] + "*" * (len(resident.name) - 1))
+    assert client.get("/identity/bindings/oAPI1", headers=AUTH).get_json()["method"] == "sms_otp"
+    assert client.get("/residents/by-openid/oAPI1", headers=AUTH).get_json()["id"] == resident.id
+    assert client.delete("/identity/bindings/oAPI1", headers=AUTH).status_code == 204
+    assert client.get("/identity/bindings/oAPI1", headers=AUTH).get_json()["error"] == "not_bound"
+    assert client.get("/residents/by-openid/oAPI1", headers=AUTH).status_code == 404
+
+
+def test_binding_needs_the_service_token_and_a_real_id_token(backoffice):
+    client, _ = backoffice
+    assert client.post("/identity/bindings", json={"sender": "oAPI2", "id_token": "x"}).status_code == 401
+    forged = client.post("/identity/bindings", json={"sender": "oAPI2", "id_token": "x.y.z"}, headers=AUTH)
+    assert forged.status_code == 400 and forged.get_json()["error"] == "invalid_id_token"
+    empty = client.post("/identity/bindings", json={"id_token": "x.y.z"}, headers=AUTH)
+    assert empty.status_code == 400 and empty.get_json()["error"] == "invalid_request"
+
+
+def test_the_provider_publishes_its_discovery_without_the_service_token(backoffice):
+    client, _ = backoffice
+    doc = client.get("/idp/.well-known/openid-configuration").get_json()
+    assert doc["issuer"] == "http://backoffice.test/idp" and doc["token_endpoint"] == "http://backoffice.test/idp/token"
