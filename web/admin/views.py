@@ -19,7 +19,7 @@ class Section:
     endpoint: str
     title: str
     summary: str  # one line on the landing page
-    current: str  # the endpoints (prefix) that count as this section, for the menu's highlight
+    current: str  # the endpoints (by prefix) that count as this section, for the menu's highlight
     roles: tuple[str, ...] = guard.STAFF
 
 
@@ -31,7 +31,7 @@ SECTIONS = (
     Section("review.inbox_page", "语料审核", "机器人没听懂或拿不准的话：标上意图，加进训练数据。", "review."),
     Section("feedback.follow_ups", "差评回访", "居民打了“不满意”或“非常不满意”的服务，回访后在这里记一笔。", "feedback."),
     Section("console.canned_page", "快捷回复", "坐席回复居民时一键插入的常用语。", "console.canned"),
-    Section("console.admin_page", "转人工规则与工作时间", "哪些话直接转人工，热线几点到几点有人接。", "console.",
+    Section("console.admin_page", "转人工规则与工作时间", "哪些话直接转人工，热线几点到几点有人接。", "console.admin_page",
             roles=("admin",)),
 )
 
@@ -47,10 +47,7 @@ def navigation() -> dict[str, Any]:
     """Template context: the menu of ``admin/base.html`` and the section being shown."""
     endpoint = request.endpoint or ""
     sections = visible_sections()
-    current = next((s for s in sections if endpoint == s.endpoint), None) or next(
-        (s for s in sections if endpoint.startswith(s.current) and s.current != "console."), None)
-    if current is None and endpoint in ("console.rule_save", "console.hours_save"):
-        current = next((s for s in sections if s.endpoint == "console.admin_page"), None)
+    current = next((s for s in sections if endpoint.startswith(s.current)), None)
     return {"admin_sections": sections, "admin_current": current, "role_names": guard.ROLE_NAMES}
 
 
