@@ -2,7 +2,8 @@
 
 退订 / TD and 有新政策告诉我 change the platform's one consent record: the action only
 asks for it, with the custom payload ``{"consent": {"withdrawn": true|false}}`` that the
-web app's side-effect registry applies (``web/policy/consent.py``) and never shows.
+web app's side effects apply (``web/outbound/consent.py``, registered in ``web/services.py``)
+and never show.
 """
 from __future__ import annotations
 
