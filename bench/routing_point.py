@@ -48,7 +48,7 @@ def measure(server: str, messages: int = 600) -> tuple[list[float], list[float]]
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
         upgrade("platform", url)
         database = Database(url)
-        recording.listen(database.sessions)  # as web/analytics/views.init_app does
+        recording.listen(database.sessions)  # as web/app.py does
         router = platform_router(database.sessions, InstantBot())  # as web/services.py builds it
         senders = [f"oBenchRouter{i:02d}" for i in range(RESIDENTS)]
         for sender in senders:  # their conversations exist, as for residents already talking

@@ -13,12 +13,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from common import logging_setup, settings
 from common.health import health_blueprint
 from web import admin, console, metrics, policy
+from web.analytics import recording
 from web.analytics import views as analytics
 from web.channels import chat_page, rest, wechat
 from web.channels.ratelimit import ResidentRateLimit
 from web.channels.wechat_protocol import WechatConfig
 from web.channels.wechat_service import WechatChannel
+from web.feedback import views as feedback
 from web.handbook import views as handbook_admin
+from web.policy import admin as policy_admin
+from web.review import views as review
 from web.services import Services
 from web.texts.choices import Choices
 
@@ -51,12 +55,13 @@ def create_app(config: settings.Settings | None = None) -> Flask:
         ThreadPoolExecutor(max_workers=BOT_THREADS, thread_name_prefix="wechat-bot"))
     app.register_blueprint(health_blueprint({"database": database.ping, "redis": redis_client.ping, "rasa": services.rasa.ready}))
     metrics.init_app(app, database.sessions, redis_client)
-    analytics.init_app(app, database.sessions)
-    policy.init_app(app, policy.PolicyDeps(services.registry, services.backoffice, services.links))
+    recording.listen(database.sessions)  # analytics' events, recorded for every session of the app
+    policy.init_app(app, policy.PolicyDeps(services.registry, services.backoffice, services.links, services.outbound.enqueue))
     app.register_blueprint(rest.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
-    console.init_app(app, config, database, redis_client)
-    admin.init_app(app)  # /admin/: landing page, navigation and labels of the admin pages
-    app.register_blueprint(handbook_admin.bp)
+    console.init_app(app, services.console, services.desk_events, database.sessions)
+    admin.init_app(  # /admin/: the landing page, navigation and labels, and every admin page (one list)
+        app, pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp),
+        waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING))
     return app

@@ -25,11 +25,14 @@ from common.settings import Settings
 from web.analytics import recording
 from web.assistance import outbox
 from web.channels.dedupe import ReplyLedger
+from web.console.services import ConsoleServices
 from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound, Rewrite, Router
 from web.conversations.side_effects import SideEffects
 from web.feedback import handlers as feedback
 from web.handoff import intake
+from web.handoff.events import Publisher
+from web.handoff.rasa_api import RasaApi
 from web.outbound import Outbound, consent
 from web.outbound.wechat_sender import EarlyReceipts, WechatSender
 from web.policy import registry
@@ -40,6 +43,14 @@ from web.policy.pacing import PushPacer
 from web.rasa_client import RasaClient
 from web.review import inbox
 from web.wechat_api import WechatApi
+
+
+def celery_enqueue(task: str, args: list[Any]) -> None:
+    """Queue a Celery task by name (the outbound messages, campaign runs). The Celery app is
+    imported on the first send, so a web process loads the worker's module only then."""
+    from web.worker import celery_app
+
+    celery_app.send_task(task, args=args)
 
 
 def side_effects() -> SideEffects:
@@ -95,7 +106,7 @@ class Services:
             database=database,
             redis=client,
             rasa=RasaClient(config.rasa_urls, config.rasa_token),
-            outbound=Outbound(database.sessions, client),
+            outbound=Outbound(database.sessions, client, celery_enqueue),
             wechat_api=WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret),
             backoffice=BackofficeClient(config.backoffice_url, config.backoffice_token),
             receipts=EarlyReceipts(client),
@@ -135,3 +146,25 @@ class Services:
         api = WechatApi(self.redis, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret, retries=0)
         return CampaignSender(self.database.sessions, api, PushPacer(self.redis), self.receipts,
                               self.links.for_delivery)
+
+    @cached_property
+    def rasa_api(self) -> RasaApi:
+        """Rasa's HTTP API as the desk uses it: a conversation's tracker read, paused, resumed."""
+        return RasaApi(self.config.rasa_urls, self.config.rasa_token)
+
+    @cached_property
+    def staff_backoffice(self) -> BackofficeClient:
+        """The back-office client of the staff pages (console, handbook): one retry rather than
+        three, so a page waited on by an agent answers soon when the back-office is down."""
+        return BackofficeClient(self.config.backoffice_url, self.config.backoffice_token, retries=1)
+
+    @cached_property
+    def desk_events(self) -> Publisher:
+        """Publishes the desk's changes once their transaction commits (the console's live
+        streams); pauses Rasa's tracker of a conversation just queued."""
+        return Publisher(self.redis, self.rasa_api)
+
+    @cached_property
+    def console(self) -> ConsoleServices:
+        """What the agent console's views use besides the database."""
+        return ConsoleServices(rasa=self.rasa_api, bot=self.rasa, backoffice=self.staff_backoffice, redis=self.redis)

@@ -9,7 +9,6 @@ from typing import Any
 
 from web.channels.dedupe import ReplyLedger
 from web.outbound import Outbound, sweep
-from web.outbound.service import celery_enqueue
 from web.outbound.wechat_sender import WechatSender
 from web.rasa_client import BotMessage
 from web.texts import text as channel_text
@@ -43,7 +42,7 @@ def owed_replies() -> int:
 @celery_app.task(name="wechat.requeue_unsent")
 def requeue_unsent() -> int:
     """WeChat messages recorded while the broker was down are queued again (web/outbound/sweep.py)."""
-    return sweep.requeue_unsent(services().database.sessions, celery_enqueue)
+    return sweep.requeue_unsent(services().database.sessions, services().outbound.enqueue)
 
 
 def _countdown(retries: int) -> int:

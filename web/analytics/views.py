@@ -1,9 +1,9 @@
 """`/admin/analytics`: the figures as server-rendered SVG charts, with date range and district filters and CSV export.
 
 An admin page (``web/admin``: guard, navigation, Chinese labels for flows, intents and
-handoff reasons; the CSV keeps the internal names). :func:`init_app` also wires the pages
-that share its audience (review inbox, 好差评 follow-ups) and the event recording, so
-web/app.py registers all of it in one line.
+handoff reasons; the CSV keeps the internal names), registered with the others by
+``web.admin.init_app``; the events it counts are recorded by ``recording`` (its listener
+installed in web/app.py).
 """
 from __future__ import annotations
 
@@ -12,13 +12,12 @@ import io
 from datetime import date, timedelta
 from urllib.parse import quote
 
-from flask import Flask, Response, render_template, request
-from sqlalchemy.orm import sessionmaker
+from flask import Response, render_template, request
 
 from common.db import session as db_session
 from web import admin
 from web.admin.labels import label
-from web.analytics import charts, queries, recording
+from web.analytics import charts, queries
 
 bp = admin.blueprint("analytics", __name__, url_prefix="/admin")
 DEFAULT_DAYS = 30
@@ -88,14 +87,3 @@ def export_csv():
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel opens UTF-8 Chinese correctly
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
-
-def init_app(app: Flask, sessions: sessionmaker) -> None:
-    """Events recorded for every session of the app; the admin pages of analytics, review and 好差评."""
-    from web.feedback import handlers  # noqa: F401  (registers the rating side effect)
-    from web.feedback import views as feedback_views
-    from web.review import views as review_views
-
-    recording.listen(sessions)
-    app.register_blueprint(bp)
-    app.register_blueprint(review_views.bp)
-    app.register_blueprint(feedback_views.bp)

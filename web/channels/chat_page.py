@@ -16,8 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from web.channels.rest import sender_id
 from web.outbound.mailbox import Mailbox
 
-bp = Blueprint("chat_page", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/chat/static")
+bp = Blueprint("chat_page", __name__, static_folder="static", static_url_path="/chat/static")  # template: web/templates/chat/
 
 _ENTRY_ID = re.compile(r"^\d{1,18}$")
 

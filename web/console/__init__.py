@@ -4,35 +4,30 @@ One blueprint, a module per concern: ``auth`` (sign-in, lockout; every console r
 passes the staff pages' one guard, ``web/admin/guard.py``), ``views`` (queue and
 conversation), ``stream`` (server-sent events), ``manage`` (canned replies, rules, working
 hours: pages in the admin navigation), ``supervisor`` (figures and chart); ``accounts`` is
-also the command line that creates accounts.
+also the command line that creates accounts. What the console talks to (Rasa's HTTP API,
+the back-office, the desk's event publisher) is built by web/services.py and given to
+:func:`init_app`.
 """
 from __future__ import annotations
 
-import threading
-
-import redis
 from flask import Flask
+from sqlalchemy.orm import sessionmaker
 
-from common import settings
-from common.backoffice_client import BackofficeClient
-from common.db import Database
-from web.admin import guard
+from web.admin import guard, labels
 from web.console.blueprint import bp
-from web.console.services import STREAMS_PER_PROCESS, ConsoleServices
+from web.console.services import ConsoleServices
 from web.handoff.events import Publisher
-from web.handoff.rasa_api import RasaApi
 
 
-def init_app(app: Flask, config: settings.Settings, database: Database, redis_client: redis.Redis) -> None:
+def init_app(app: Flask, services: ConsoleServices, desk_events: Publisher, sessions: sessionmaker) -> None:
+    """The console's routes; ``desk_events`` publishes what the desk's commits on ``sessions`` changed."""
     from web.console import auth, manage, stream, supervisor, views  # noqa: F401  (routes register on import)
 
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     guard.init_app(app)  # CSRF tokens, checked by the staff pages' guard (web/admin/guard.py), not app-wide
+    labels.init_app(app)  # the handoff reasons' Chinese names (reason_label), as on the admin pages
     auth.login_manager.init_app(app)
-    rasa = RasaApi(config.rasa_urls, config.rasa_token)
-    Publisher(redis_client, rasa).install(database.sessions)
-    app.extensions["console"] = ConsoleServices(
-        rasa=rasa, bot=app.extensions["router"].rasa, backoffice=BackofficeClient(config.backoffice_url, config.backoffice_token, retries=1),
-        redis=redis_client, stream_slots=threading.BoundedSemaphore(STREAMS_PER_PROCESS))
+    desk_events.install(sessions)
+    app.extensions["console"] = services
     app.register_blueprint(bp)

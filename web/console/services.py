@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 from flask import current_app
@@ -18,11 +18,14 @@ STREAMS_PER_PROCESS = 4
 
 @dataclass(frozen=True)
 class ConsoleServices:
+    """Built by web/services.py (``Services.console``)."""
+
     rasa: RasaApi
     bot: RasaClient  # the platform channel, for the flows a handback starts
-    backoffice: BackofficeClient
+    backoffice: BackofficeClient  # the staff pages' client (one retry: ``Services.staff_backoffice``)
     redis: redis.Redis
-    stream_slots: threading.BoundedSemaphore
+    stream_slots: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(STREAMS_PER_PROCESS))
 
 
 def services() -> ConsoleServices:

@@ -23,22 +23,6 @@ from web.review import inbox as review_inbox
 
 MAX_REPLY = 1000
 
-REASON_LABELS = {
-    "resident_request": "居民要求转人工", "complaint": "投诉", "fallback": "机器人两次没听懂", "sensitive": "紧急/敏感情况",
-    "backoffice_down": "业务系统故障",
-}
-
-
-def reason_label(reason: str) -> str:
-    if reason.startswith("rule:"):
-        return "规则：" + reason[5:]
-    return REASON_LABELS.get(reason, reason)
-
-
-@bp.app_template_filter("reason")
-def _reason_filter(reason: str) -> str:
-    return reason_label(reason)
-
 
 @bp.app_template_filter("iso")
 def _iso(moment) -> str:

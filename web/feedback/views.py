@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from common.db import session as db_session
 from common.masking import mask_text
@@ -10,6 +11,13 @@ from web import admin
 from web.feedback.models import Rating
 
 bp = admin.blueprint("feedback", __name__, url_prefix="/admin/feedback")
+
+
+def open_follow_ups(sess: Session) -> int:
+    return sess.scalar(select(func.count()).select_from(Rating).where(Rating.follow_up == "open")) or 0
+
+
+WAITING = admin.Waiting("feedback.follow_ups", open_follow_ups, "条待回访")  # on the landing page /admin/
 
 
 @bp.get("/")

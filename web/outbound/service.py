@@ -52,17 +52,11 @@ class Recorded:
     fallback: dict[str, Any] | None = None
 
 
-Enqueue = Callable[[str, list[Any]], None]  # task name, arguments
-
-
-def celery_enqueue(task: str, args: list[Any]) -> None:
-    from web.worker import celery_app
-
-    celery_app.send_task(task, args=args)
+Enqueue = Callable[[str, list[Any]], None]  # task name, arguments (web/services.py gives the Celery app's)
 
 
 class Outbound:
-    def __init__(self, sessions: sessionmaker, client: redis.Redis, enqueue: Enqueue = celery_enqueue) -> None:
+    def __init__(self, sessions: sessionmaker, client: redis.Redis, enqueue: Enqueue) -> None:
         self.sessions, self.enqueue = sessions, enqueue
         self.choices = Choices(client)
 

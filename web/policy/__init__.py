@@ -1,8 +1,9 @@
 """政策找人: policy rules over the resident registry, audiences, and push campaigns.
 
-``init_app`` registers the admin pages and the template-message link, with what they use
-(``PolicyDeps``, from the process's services: web/app.py); ``reply.rewrite`` is
-the routing point's rewrite hook (see ``reply.py``), given to it in web/services.py.
+``init_app`` registers the template-message link and keeps what it and the admin pages
+(``admin.bp``, registered with every admin page by ``web.admin.init_app``) use:
+``PolicyDeps``, from the process's services (web/app.py). ``reply.rewrite`` is the routing
+point's rewrite hook (see ``reply.py``), given to it in web/services.py.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from flask import Flask
 from sqlalchemy import Connection, Engine
 
 from common.backoffice_client import BackofficeClient
-from web.outbound.service import celery_enqueue
 
 
 @dataclass
@@ -22,7 +22,7 @@ class PolicyDeps:
     registry: Engine
     backoffice: BackofficeClient | None
     links: Any
-    enqueue: Callable[[str, list[Any]], None] = celery_enqueue
+    enqueue: Callable[[str, list[Any]], None]  # the process's (web/services.py: the Celery app's)
 
     def standards(self, conn: Connection) -> dict[str, dict[str, int]]:
         from web.policy import registry, standards
@@ -31,8 +31,7 @@ class PolicyDeps:
 
 
 def init_app(app: Flask, deps: PolicyDeps) -> None:
-    from web.policy import admin, views
+    from web.policy import views
 
     app.extensions["policy"] = deps
-    app.register_blueprint(admin.bp)
     app.register_blueprint(views.bp)

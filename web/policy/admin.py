@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from common.db import session as db_session
 from web import admin
@@ -29,6 +30,13 @@ FORM_DEFAULTS = {"name": "", "benefit": "", "rule": '{"all": [\n  {"age": {"gte"
                  "quiet_end": "08:00", "cap_per_week": "2", "rate_per_second": "20"}
 STATE_LABELS = {"draft": "草稿", "running": "发送中", "paused": "已暂停", "completed": "已完成", "cancelled": "已取消"}
 REASON_LABELS = {"reachable": "可触达", **audience.REASONS}
+
+
+def running(sess: Session) -> int:
+    return sess.scalar(select(func.count()).select_from(PolicyCampaign).where(PolicyCampaign.state == "running")) or 0
+
+
+WAITING = admin.Waiting("policy_admin.index", running, "个活动正在发送")  # on the landing page /admin/
 
 
 def _deps() -> Any:

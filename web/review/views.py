@@ -5,7 +5,8 @@ from datetime import date
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from common.db import session as db_session
 from web import admin
@@ -14,6 +15,13 @@ from web.review.models import ReviewItem
 
 bp = admin.blueprint("review", __name__, url_prefix="/admin/review")
 PAGE = 300  # open items grouped per page view
+
+
+def open_items(sess: Session) -> int:
+    return sess.scalar(select(func.count()).select_from(ReviewItem).where(ReviewItem.status == "open")) or 0
+
+
+WAITING = admin.Waiting("review.inbox_page", open_items, "条待审核")  # on the landing page /admin/
 
 
 @bp.get("/")
