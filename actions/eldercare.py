@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from actions import events, services
+from actions import events, identity, services
 from actions.dispatcher import Dispatcher
 from actions.executor import action
 from actions.tracker import Tracker
@@ -16,6 +16,7 @@ LABELS = {"助餐": "长者食堂（助餐点）", "日间照料": "日间照料
 PAGE = 3
 OFFERS = {"ltc_assessment": "action_eldercare_ltc", "home_retrofit": "action_eldercare_retrofit"}
 KIND_NAMES = {"ltc_assessment": "长护险评估", "home_retrofit": "适老化改造"}
+OFFER_INTENTS = {"ltc_assessment": "eldercare_ltc", "home_retrofit": "eldercare_home_retrofit"}  # the offer starts again
 PROGRESS_WORDS = ("进度", "到哪", "结果", "批了", "批下来", "怎么样了", "多久", "什么时候来", "有消息")
 
 
@@ -295,7 +296,10 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
         dispatcher.utter(response="utter_backoffice_down")
         return reset
     except BackofficeError as exc:
-        dispatcher.utter(exc.message)
+        if exc.code == identity.NOT_BOUND:
+            identity.ask_to_verify(dispatcher, "/" + OFFER_INTENTS[kind], "申请" + KIND_NAMES[kind])
+        else:
+            dispatcher.utter(exc.message)
         return reset
     who = "您" if app["subject"]["self"] else f"您家{app['subject']['name']}"
     dispatcher.utter(response="utter_eldercare_applied", who=who, what=KIND_NAMES[kind], reference=app["reference"],

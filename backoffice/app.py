@@ -20,6 +20,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     logging_setup.configure("backoffice", config.log_level)
     app = Flask(__name__)
     app.config["SECRET_KEY"] = config.secret_key  # the identity provider's sign-in pages keep their step in a cookie
+    app.config["SESSION_COOKIE_NAME"] = "idp_session"  # not the platform's cookie, should both share a host name
     database = Database(config.backoffice_database_url)
     database.init_app(app)
     errors.init_app(app)

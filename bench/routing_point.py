@@ -24,9 +24,13 @@ from common.migrate import upgrade
 from web.analytics import recording
 from web.conversations.router import Inbound
 from web.rasa_client import BotMessage, BotTurn
+from web.identity.links import BindingLinks
 from web.services import router as platform_router
+from web.services import side_effects as platform_side_effects
 
 RESIDENTS = 20
+
+EFFECTS = platform_side_effects(BindingLinks("http://platform.test", "test-secret"))  # as web/services.py gives them
 
 
 class InstantBot:
@@ -49,7 +53,7 @@ def measure(server: str, messages: int = 600) -> tuple[list[float], list[float]]
         upgrade("platform", url)
         database = Database(url)
         recording.listen(database.sessions)  # as web/app.py does
-        router = platform_router(database.sessions, InstantBot())  # as web/services.py builds it
+        router = platform_router(database.sessions, InstantBot(), EFFECTS)  # as web/services.py builds it
         senders = [f"oBenchRouter{i:02d}" for i in range(RESIDENTS)]
         for sender in senders:  # their conversations exist, as for residents already talking
             router.handle(Inbound("wechat", sender, "你好"))

@@ -59,6 +59,9 @@ class BackofficeClient:
     def patch(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
         return self._call(self.session, "PATCH", path, json=body, headers=headers or {})
 
+    def delete(self, path: str) -> dict[str, Any]:
+        return self._call(self.session, "DELETE", path)
+
     def _call(self, session: requests.Session, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         started = time.perf_counter()
         operation = method + " /" + path.strip("/").split("/")[0]  # bounded label: the resource, not the id

@@ -46,6 +46,7 @@ class Settings:
     oidc_client_id: str = "civic-platform"  # the platform, as the provider's relying party
     oidc_client_secret: str = "change-me-oidc-secret"
     idp_signing_key: str = ""  # the stand-in provider's RSA key (PEM); "" in development: var/idp_signing_key.pem
+    wechat_open_base: str = "https://open.weixin.qq.com"  # WeChat's web authorisation pages (网页授权)
     demo_mode: bool = False  # make run's demo region: the SMS stand-in's page shows the codes it "sent"
 
     @property
@@ -81,5 +82,6 @@ def load() -> Settings:
         oidc_client_id=_env("OIDC_CLIENT_ID", "civic-platform"),
         oidc_client_secret=_env("OIDC_CLIENT_SECRET", "change-me-oidc-secret"),
         idp_signing_key=_env("IDP_SIGNING_KEY", ""),
+        wechat_open_base=_env("WECHAT_OPEN_BASE", "https://open.weixin.qq.com").rstrip("/"),
         demo_mode=_env("DEMO_MODE", "0") in ("1", "true", "yes"),
     )

@@ -22,7 +22,9 @@ from sqlalchemy.engine import make_url
 from common.db import make_engine, normalise_url
 from common.migrate import upgrade
 from tests import backing_services
+from tests.serving import base_url, serve
 from tools import stack, train
+from tools.wechat_standin import WechatStandin
 
 _services: backing_services.BackingServices | None = None
 
@@ -134,6 +136,7 @@ def seeded_backoffice_url(tmp_path_factory) -> str:
 class Stack:
     env: dict[str, str]
     log_dir: Path
+    wechat: WechatStandin  # WeChat's servers for this stack (API, web authorisation)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.env[service.upper() + '_PORT']}"
@@ -157,9 +160,13 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
     redis_stack_url = redis_url.rsplit("/", 1)[0] + "/14"
     redis.Redis.from_url(redis_stack_url).flushdb()
     ports = {key: stack.free_port() for key in stack.DEFAULT_PORTS}
+    wechat = WechatStandin(f"http://127.0.0.1:{ports['WEB_PORT']}/wechat", "test-token", "wx_test_app", "test-app-secret")
+    wechat_server = serve(wechat.app)
     env = stack.stack_env({**os.environ, "DATABASE_URL": platform_url, "BACKOFFICE_DATABASE_URL": backoffice_url,
                            "REDIS_URL": redis_stack_url, "RASA_MODEL": str(train.train()),
                            "WECHAT_TOKEN": "test-token", "WECHAT_APP_ID": "wx_test_app", "WECHAT_ENCODING_AES_KEY": "",
+                           "WECHAT_APP_SECRET": "test-app-secret", "WECHAT_API_BASE": base_url(wechat_server),
+                           "WECHAT_OPEN_BASE": base_url(wechat_server), "DEMO_MODE": "1",
                            "BACKOFFICE_TOKEN": "test-backoffice-token", "RASA_TOKEN": "test-rasa-token"}, ports)
     log_dir = workdir / "logs"
     procs = {}
@@ -176,12 +183,13 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
         # runs past the reply budget and comes back as `success`.
         requests.post(f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook",
                       json={"sender": "warm-up", "message": "你好"}, timeout=120).raise_for_status()
-        yield Stack(env, log_dir)
+        yield Stack(env, log_dir, wechat)
     except Exception:
         stack.print_log_tails(log_dir)
         raise
     finally:
         for proc in procs.values():
             stack.stop_process(proc)
+        wechat_server.shutdown()
         pg.drop_all()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -47,6 +47,8 @@ def _announce_when_ready(env: dict[str, str], console_login: tuple[str, str]) ->
   Admin (campaigns, data): {web}/admin/
   WeChat callback        : {web}/wechat   (token from WECHAT_TOKEN)
   Back-office API        : http://127.0.0.1:{env['BACKOFFICE_PORT']}/openapi.json
+  实名认证 (demo)        : sign in as a demo resident (README, "Real-name verification"); the codes the
+                           SMS stand-in "sends" are on http://127.0.0.1:{env['BACKOFFICE_PORT']}/idp/sms
   Rasa HTTP API          : {env['RASA_URL']}   (token-protected)
 
   Chat from a terminal:
@@ -72,6 +74,7 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'platform.db'}")
     env.setdefault("BACKOFFICE_DATABASE_URL", f"sqlite:///{VAR / 'backoffice.db'}")
+    env.setdefault("DEMO_MODE", "1")  # the demo region: the SMS stand-in's page shows the codes it "sent"
     embedded = None
     if not env.get("REDIS_URL"):
         embedded = stack.EmbeddedRedis(EMBEDDED_REDIS_PORT).start()

@@ -21,6 +21,7 @@ from web.channels.wechat_protocol import WechatConfig
 from web.channels.wechat_service import WechatChannel
 from web.feedback import views as feedback
 from web.handbook import views as handbook_admin
+from web.identity import views as identity
 from web.policy import admin as policy_admin
 from web.review import views as review
 from web.services import Services
@@ -61,6 +62,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
     console.init_app(app, services.console, services.desk_events, database.sessions)
+    identity.init_app(app, services.binding_links, config)  # /identity/: real-name verification pages
     admin.init_app(  # /admin/: the landing page, navigation and labels, and every admin page (one list)
         app, pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp),
         waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING))

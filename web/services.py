@@ -33,6 +33,8 @@ from web.feedback import handlers as feedback
 from web.handoff import intake
 from web.handoff.events import Publisher
 from web.handoff.rasa_api import RasaApi
+from web.identity import requests
+from web.identity.links import BindingLinks
 from web.outbound import Outbound, consent
 from web.outbound.wechat_sender import EarlyReceipts, WechatSender
 from web.policy import registry
@@ -53,9 +55,10 @@ def celery_enqueue(task: str, args: list[Any]) -> None:
     celery_app.send_task(task, args=args)
 
 
-def side_effects() -> SideEffects:
+def side_effects(links: BindingLinks) -> SideEffects:
     """The bot's side effects: custom payload key → the feature that applies it."""
     return SideEffects({
+        "identity": partial(requests.ask_to_verify, links),  # a flow needs a verified resident: the link
         "handoff": intake.queue_for_agent,  # the conversation joins the agent queue
         "outbox": outbox.keep_for_later,  # an application the back-office could not take yet
         "rating": partial(feedback.record_rating, record=recording.record),  # 好差评
@@ -72,12 +75,11 @@ def _review(sess: Session, _conv: Conversation, said: Message, inbound: Inbound,
     inbox.consider(sess, said.id, said.text, inbound.text, understanding)
 
 
-def router(sessions: sessionmaker, rasa: Any, rewrite: Rewrite | None = policy_reply.rewrite,
-           effects: SideEffects | None = None) -> Router:
+def router(sessions: sessionmaker, rasa: Any, effects: SideEffects, rewrite: Rewrite | None = policy_reply.rewrite) -> Router:
     """The routing point with the platform's hooks: campaign replies and 退订 (``rewrite``), the
     desk (web/handoff/intake.py), the bot's side effects, and what the bot understood for
     analytics and the review inbox (in that order)."""
-    return Router(sessions, rasa, rewrite=rewrite, desk=intake.Desk(), side_effects=effects or side_effects(),
+    return Router(sessions, rasa, rewrite=rewrite, desk=intake.Desk(), side_effects=effects,
                   understood=(_analytics, _review))
 
 
@@ -94,6 +96,7 @@ class Services:
     wechat_api: WechatApi
     backoffice: BackofficeClient
     receipts: EarlyReceipts  # template receipts that came before their row was written
+    binding_links: BindingLinks  # the signed links to real-name verification (web/identity/)
     side_effects: SideEffects
 
     @classmethod
@@ -101,6 +104,7 @@ class Services:
         """Nothing here connects yet: engines and Redis connect on first use."""
         database = Database(config.database_url)
         client = connect_redis(config.redis_url)
+        links = BindingLinks(config.public_base_url, config.secret_key)
         return cls(
             config=config,
             database=database,
@@ -110,7 +114,8 @@ class Services:
             wechat_api=WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret),
             backoffice=BackofficeClient(config.backoffice_url, config.backoffice_token),
             receipts=EarlyReceipts(client),
-            side_effects=side_effects(),
+            binding_links=links,
+            side_effects=side_effects(links),
         )
 
     @cached_property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions import services
+from actions import identity, services
 from actions.assistance import parsing
 from actions.dispatcher import Dispatcher
 from actions.executor import action
@@ -37,8 +37,8 @@ def progress(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) 
         dispatcher.utter(response="utter_backoffice_down")
         return []
     except BackofficeError as exc:
-        if exc.code == "not_bound":
-            dispatcher.utter(response="utter_assistance_progress_not_bound")
+        if exc.code == identity.NOT_BOUND:
+            identity.ask_to_verify(dispatcher, "/assistance_progress", "查申请进度")
         else:  # not found, or not theirs: the same answer either way
             dispatcher.utter(response="utter_assistance_progress_not_found", case_no=case_no or "")
         return []

@@ -17,13 +17,17 @@ from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound
 from web.rasa_client import RasaClient
 from web.review.models import ReviewItem
+from web.identity.links import BindingLinks
 from web.services import router as platform_router
+from web.services import side_effects as platform_side_effects
 
 UNDERSTOOD = {"intent": "nlu_fallback", "confidence": 0.42, "guess": {"intent": "assistance_apply", "confidence": 0.42},
               "entities": [{"entity": "phone", "value": "13812345678"}, {"entity": "district", "value": "普陀区"}],
               "fallback": True, "actions": ["utter_default"], "active_loop": "assistance_form",
               "requested_slot": "assistance_type", "flows": [{"flow": "assistance_form", "event": "started", "step": None}],
               "district": "普陀区"}
+
+EFFECTS = platform_side_effects(BindingLinks("http://platform.test", "test-secret"))  # as web/services.py gives them
 
 
 class PlatformStandIn:
@@ -52,7 +56,7 @@ def _events(sess) -> list[AnalyticsEvent]:
 
 def test_a_turn_records_understanding_events_and_a_review_item(sessions, rasa):
     listen(sessions)
-    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
     assert [r.text for r in router.handle(Inbound("web", "web:a1", "我电话13812345678想办那个补助"))] == ["不好意思，没听明白"]
     assert rasa.paths == ["/webhooks/platform/webhook"]
     with sessions() as sess:

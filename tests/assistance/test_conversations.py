@@ -167,7 +167,7 @@ def test_progress_shows_own_cases_and_reveals_nothing_about_others(live_stack, b
 
 def test_progress_needs_a_bound_identity(live_stack):
     answer = say(live_stack, new_sender("unbound"), intent("assistance_progress"))
-    assert "实名绑定" in answer
+    assert "先确认是您本人" in answer and "微信公众号" in answer  # the web chat's sender is the page's: never verified
 
 
 # --- sensitive stories -------------------------------------------------------------------

@@ -11,9 +11,10 @@ from web.assistance import outbox
 from web.assistance.models import OutboxEntry
 from web.assistance.tasks import backoff
 from web.conversations.models import Conversation
+from web.identity.links import BindingLinks
 from web.services import side_effects as platform_side_effects
 
-side_effects = platform_side_effects()  # as web/services.py gives them to the router
+side_effects = platform_side_effects(BindingLinks("http://platform.test", "test-secret"))  # as web/services.py gives them
 
 
 @pytest.fixture

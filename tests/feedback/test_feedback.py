@@ -13,9 +13,10 @@ from common.migrate import upgrade
 from web.analytics.models import AnalyticsEvent
 from web.conversations.models import Conversation
 from web.feedback.models import Rating
+from web.identity.links import BindingLinks
 from web.services import side_effects as platform_side_effects
 
-side_effects = platform_side_effects()  # as web/services.py gives them to the router
+side_effects = platform_side_effects(BindingLinks("http://platform.test", "test-secret"))  # as web/services.py gives them
 
 
 @pytest.mark.parametrize("text,level", [("1", 5), ("２", 4), ("三", 3), ("4", 2), ("第5个", 1), ("非常满意", 5),

@@ -52,3 +52,27 @@ def test_the_provider_publishes_its_discovery_without_the_service_token(backoffi
     client, _ = backoffice
     doc = client.get("/idp/.well-known/openid-configuration").get_json()
     assert doc["issuer"] == "http://backoffice.test/idp" and doc["token_endpoint"] == "http://backoffice.test/idp/token"
+
+
+def test_the_demo_residents_readme_lists_are_in_the_seeded_registry(tmp_path_factory):
+    """README's table of residents to sign in as: each one's name, ID number, phone and binding."""
+    import re
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from backoffice.residents.models import Resident, WechatBinding
+    from common.db import make_engine
+    from common.masking import mask_phone
+    from tests.conftest import seeded_backoffice
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    rows = re.findall(r"^\| (\S+) \| (\d{17}[\dX]) \| (\d{3}\*{4}\d{4})(?: \(already bound to `(\w+)`\))? \|$", readme, re.M)
+    assert len(rows) >= 3
+    engine = make_engine(seeded_backoffice(tmp_path_factory, "readme"))
+    with engine.connect() as conn:
+        for name, id_number, phone, openid in rows:
+            resident = conn.execute(select(Resident.id, Resident.name, Resident.phone).where(Resident.id_number == id_number)).one()
+            assert (resident.name, mask_phone(resident.phone)) == (name, phone)
+            bound = conn.execute(select(WechatBinding.openid).where(WechatBinding.resident_id == resident.id)).scalars().all()
+            assert bound == ([openid] if openid else [])

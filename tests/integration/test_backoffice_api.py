@@ -1,8 +1,6 @@
 """The back-office HTTP API in-process (Flask test client) on the seeded demo region."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from backoffice.app import create_app
@@ -39,13 +37,6 @@ def test_offices_of_one_district(client):
     assert putuo and len(putuo) < len(all_offices)
     assert all(o["district_code"] == "310107" for o in putuo)
     assert {"结婚", "离婚"} <= set(putuo[0]["services"])
-
-
-def test_every_route_is_in_the_openapi_document(client):
-    documented = set(client.get("/openapi.json").json["paths"])
-    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
-              for rule in client.application.url_map.iter_rules() if rule.endpoint != "static"}
-    assert routes - documented == set()
 
 
 def test_readyz_reports_a_dead_database(tmp_path, monkeypatch):

@@ -23,7 +23,11 @@ from web.conversations.router import BOT_BUSY, Inbound
 from web.policy import schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.rasa_client import RasaClient
+from web.identity.links import BindingLinks
 from web.services import router as platform_router
+from web.services import side_effects as platform_side_effects
+
+EFFECTS = platform_side_effects(BindingLinks("http://platform.test", "test-secret"))  # as web/services.py gives them
 
 
 class RasaStandIn:
@@ -53,7 +57,7 @@ def sessions(db_url):
 
 
 def test_a_bot_conversation_goes_to_rasa_and_both_sides_are_recorded(sessions, rasa):
-    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
     replies = router.handle(Inbound("wechat", "oResident1", "你好"))
     assert [r.text for r in replies] == ["您好"]
     assert rasa.received == [{"sender": "oResident1", "message": "你好", "metadata": {"channel": "wechat"}}]
@@ -64,7 +68,7 @@ def test_a_bot_conversation_goes_to_rasa_and_both_sides_are_recorded(sessions, r
 
 def test_a_handoff_payload_queues_the_conversation_and_is_not_shown(sessions, rasa):
     rasa.reply = [{"recipient_id": "x", "text": "我帮您转人工", "custom": {"handoff": {"reason": "sensitive", "priority": "urgent"}}}]
-    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
     replies = router.handle(Inbound("web", "web:r2", "我要投诉窗口的工作人员"))
     assert [r.custom for r in replies] == [{}]
     assert replies[0].text.startswith("我帮您转人工\n\n")  # + the place in the queue, or after hours a callback request
@@ -78,7 +82,7 @@ def test_a_handoff_payload_queues_the_conversation_and_is_not_shown(sessions, ra
 
 
 def test_when_rasa_is_down_the_resident_is_told_and_the_message_is_kept(sessions):
-    router = platform_router(sessions, RasaClient(("http://127.0.0.1:9",), "t", timeout=1), rewrite=None)
+    router = platform_router(sessions, RasaClient(("http://127.0.0.1:9",), "t", timeout=1), EFFECTS, rewrite=None)
     replies = router.handle(Inbound("wechat", "oResident3", "低保怎么申请"))
     assert [r.text for r in replies] == [BOT_BUSY]
     with sessions() as sess:
@@ -86,7 +90,7 @@ def test_when_rasa_is_down_the_resident_is_told_and_the_message_is_kept(sessions
 
 
 def test_a_sensitive_story_goes_to_a_person_urgently_whatever_the_bot_would_make_of_it(sessions, rasa):
-    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
     replies = router.handle(Inbound("wechat", "oResident4", "我想问下结婚登记 唉 其实我不想活了"))
     assert rasa.received == []  # the bot never sees it
     [reply] = replies
@@ -98,7 +102,7 @@ def test_a_sensitive_story_goes_to_a_person_urgently_whatever_the_bot_would_make
 
 def test_an_answer_comes_before_its_transcript_lines_and_record_writes_them(sessions, rasa):
     rasa.reply = [{"recipient_id": "x", "text": "低保这样申请……"}]
-    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
     answer = router.answer(Inbound("wechat", "oEarly", "低保怎么申请"))
     assert [r.text for r in answer.replies] == ["低保这样申请……"]
     with sessions() as sess:
@@ -111,7 +115,7 @@ def test_an_answer_comes_before_its_transcript_lines_and_record_writes_them(sess
 
 def test_a_turn_with_side_effects_is_recorded_before_it_is_answered(sessions, rasa):
     rasa.reply = [{"recipient_id": "x", "text": "好的，这就为您转人工。", "custom": {"handoff": {"reason": "resident_request"}}}]
-    router = platform_router(sessions, RasaClient((rasa.url,), "t"), rewrite=None)
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
     answer = router.answer(Inbound("wechat", "oEffects", "转人工"))
     with sessions() as sess:  # the answer carries the place in the queue: it was written first
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oEffects"))
@@ -142,7 +146,7 @@ def _replied_at(sessions: sessionmaker, delivery_id: int) -> datetime | None:
 
 def test_a_reply_to_a_push_is_counted_when_its_line_is_recorded_and_only_once(sessions, rasa):
     delivery_id = _pushed(sessions, "oPushed")
-    router = platform_router(sessions, RasaClient((rasa.url,), "t"))
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS)
     answer = router.answer(Inbound("wechat", "oPushed", "申请"))
     assert rasa.received[-1]["message"] == '/assistance_apply{"assistance_type": "临时救助"}'
     assert _replied_at(sessions, delivery_id) is None  # the routing read wrote nothing
@@ -160,7 +164,7 @@ def test_a_reply_to_a_push_from_a_resident_with_an_agent_is_counted_on_the_desk_
     delivery_id = _pushed(sessions, "oPushedDesk")
     with sessions.begin() as sess:
         sess.add(Conversation(sender_id="oPushedDesk", channel="wechat", state="agent"))
-    router = platform_router(sessions, RasaClient((rasa.url,), "t"))
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS)
     router.handle(Inbound("wechat", "oPushedDesk", "申请"))
     assert rasa.received == []  # with a person: the bot never sees it
     assert _replied_at(sessions, delivery_id) is not None

@@ -9,9 +9,10 @@ from web.outbound import consent as channel_consent
 from web.outbound.models import ResidentConsent
 from web.policy import audience
 from web.policy.reply import rewrite
+from web.identity.links import BindingLinks
 from web.services import side_effects as platform_side_effects
 
-side_effects = platform_side_effects()  # as web/services.py gives them to the router
+side_effects = platform_side_effects(BindingLinks("http://platform.test", "test-secret"))  # as web/services.py gives them
 
 
 def rewritten(platform, inbound: Inbound) -> Inbound:

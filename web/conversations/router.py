@@ -176,6 +176,21 @@ class Router:
                     learn(sess, conv, said, inbound, turn.understanding)
             return self._bot_lines(sess, conv, turn.messages)
 
+    def carry_on(self, sess: Session, conv: Conversation, preface: str, message: str, unreachable: str) -> list[BotMessage]:
+        """The platform, not the resident, moves the conversation on: ``preface`` is said, then, while
+        the bot has the conversation, the bot is sent ``message`` (intent syntax) for this resident.
+        Its replies go through their side effects and into the transcript in the caller's
+        transaction (no resident line: the resident said nothing); returns what the resident sees.
+        A bot that cannot be reached: ``unreachable`` is said instead."""
+        lines = [BotMessage(text=preface)]
+        if message and conv.state == "bot":
+            try:
+                lines += self.rasa.exchange(conv.sender_id, message, {"channel": conv.channel}).messages
+            except RasaUnavailable:
+                log.warning("the bot could not carry on", extra={"conversation": conv.id})
+                lines = [BotMessage(text=unreachable)]
+        return self._bot_lines(sess, conv, lines)
+
     def record_unanswered(self, inbound: Inbound, told: str, reason: str) -> None:
         """A message neither the bot nor the desk could take (a dependency is down): kept in the
         transcript with what the resident was told, so that nothing they said is lost."""
