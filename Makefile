@@ -12,11 +12,13 @@ find_python = $(shell for c in $(1); do "$$c" -c 'import sys; sys.exit(not ($(2)
 PYTHON311 ?= $(call find_python,python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11 python3.12 python3.13 python3,sys.hexversion >= 0x030b0000)
 PYTHON310 ?= $(call find_python,$(HOME)/.pyenv/versions/3.10*/bin/python3.10 python3.10 /usr/bin/python3.10,0x030a0000 <= sys.hexversion < 0x030b0000)
 
-.PHONY: help install run test train nlu-eval nlu-review-export browser clean
+.PHONY: help install run test lint format train nlu-eval nlu-review-export browser clean
 
 help:
 	@echo "make run       install both environments, migrate, seed, train if needed, start everything"
 	@echo "make test      install what the tests need and run the whole suite"
+	@echo "make lint      ruff: lint and formatting check (make test runs it first)"
+	@echo "make format    ruff: fix what can be fixed and format the tree"
 	@echo "make nlu-eval  train if needed and score the NLU on the held-out set"
 	@echo "make train     train the Rasa model if its data changed"
 	@echo "make nlu-review-export  write the review inbox's labelled examples to nlu_data/review_<date>.yml"
@@ -48,7 +50,15 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: sudo apt-get install chromium"; fi; }
 
-test: install browser
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install browser lint
 	$(RASA_VENV)/bin/python -m pytest -q -p no:cacheprovider bot/tests/components
 	$(VENV)/bin/python -m tools.train
 	$(VENV)/bin/python -m pytest

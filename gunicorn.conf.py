@@ -4,6 +4,7 @@ Prometheus multiprocess mode: each master gets its own fresh metrics directory
 (under ``PROMETHEUS_MULTIPROC_BASE`` when set, else the system's temp directory), so ``/metrics`` sums all workers of
 one process and web, actions and back-office never mix their files.
 """
+
 import os
 import tempfile
 

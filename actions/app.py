@@ -1,4 +1,5 @@
 """The action server's Flask app factory."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """Eldercare actions: find a place nearby, allowances, 长护险, 适老化改造, and applying for the last two."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,12 +12,20 @@ from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
 SERVICE_TYPES = ("助餐", "日间照料", "养老院", "综合为老服务中心", "认知障碍照护")
-LABELS = {"助餐": "长者食堂（助餐点）", "日间照料": "日间照料中心", "养老院": "养老院", "综合为老服务中心": "综合为老服务中心",
-          "认知障碍照护": "认知障碍照护机构"}
+LABELS = {
+    "助餐": "长者食堂（助餐点）",
+    "日间照料": "日间照料中心",
+    "养老院": "养老院",
+    "综合为老服务中心": "综合为老服务中心",
+    "认知障碍照护": "认知障碍照护机构",
+}
 PAGE = 3
 OFFERS = {"ltc_assessment": "action_eldercare_ltc", "home_retrofit": "action_eldercare_retrofit"}
 KIND_NAMES = {"ltc_assessment": "长护险评估", "home_retrofit": "适老化改造"}
-OFFER_INTENTS = {"ltc_assessment": "eldercare_ltc", "home_retrofit": "eldercare_home_retrofit"}  # the offer starts again
+OFFER_INTENTS = {
+    "ltc_assessment": "eldercare_ltc",
+    "home_retrofit": "eldercare_home_retrofit",
+}  # the offer starts again
 PROGRESS_WORDS = ("进度", "到哪", "结果", "批了", "批下来", "怎么样了", "多久", "什么时候来", "有消息")
 
 
@@ -37,7 +46,11 @@ def _distance(metres: int) -> str:
 
 
 def _facility_lines(index: int, f: dict) -> str:
-    lines = [f"{index}. {f['name']}", f"   {_distance(f['distance_m'])}｜{f['address']}", f"   {f['hours']}｜电话 {f['phone']}"]
+    lines = [
+        f"{index}. {f['name']}",
+        f"   {_distance(f['distance_m'])}｜{f['address']}",
+        f"   {f['hours']}｜电话 {f['phone']}",
+    ]
     if f["beds"]:
         free = [f"{b['level']} {b['free']} 张" for b in f["beds"] if b["free"] > 0]
         lines.append("   空床：" + ("、".join(free) if free else "目前没有空床，可以先电话登记排队"))
@@ -58,7 +71,9 @@ def _search(tracker: Tracker, type_: str) -> dict | None:
     tries: list[tuple[dict, dict | None]] = []
     if lat is not None and lng is not None:
         label = (tracker.metadata.get("location") or {}).get("label")  # WeChat's address text for the pin
-        tries.append(({"lat": lat, "lng": lng}, {"kind": "location", "name": label, "lat": lat, "lng": lng} if label else None))
+        tries.append(
+            ({"lat": lat, "lng": lng}, {"kind": "location", "name": label, "lat": lat, "lng": lng} if label else None)
+        )
     text = "" if tracker.latest_text.startswith("/") else tracker.latest_text
     # the text first: its longest known name beats a shorter entity inside it (长风公园 over 长风)
     for place in (text, _latest(tracker, "community"), _latest(tracker, "district")):
@@ -96,7 +111,13 @@ def _show_page(dispatcher: Dispatcher, page: dict, first: bool) -> list[dict]:
     buttons = [{"title": "更多", "payload": "/eldercare_more"}] if page["has_more"] else []
     tail = "\n\n想看更多，回复“更多”。" if page["has_more"] else "\n\n附近的就是这些了。"
     dispatcher.utter(f"{head}\n\n{body}{tail}", buttons=buttons)
-    search = {"type": type_, "lat": origin["lat"], "lng": origin["lng"], "origin": origin, "next_offset": page["next_offset"]}
+    search = {
+        "type": type_,
+        "lat": origin["lat"],
+        "lng": origin["lng"],
+        "origin": origin,
+        "next_offset": page["next_offset"],
+    }
     return [events.slot_set("eldercare_search", search)]
 
 
@@ -104,8 +125,12 @@ def _show_page(dispatcher: Dispatcher, page: dict, first: bool) -> list[dict]:
 def find(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     type_ = _latest(tracker, "service_type") or tracker.get_slot("service_type")
     if type_ not in SERVICE_TYPES:
-        dispatcher.utter(response="utter_eldercare_ask_type",
-                         buttons=[{"title": LABELS[t], "payload": f'/eldercare_find{{"service_type": "{t}"}}'} for t in SERVICE_TYPES])
+        dispatcher.utter(
+            response="utter_eldercare_ask_type",
+            buttons=[
+                {"title": LABELS[t], "payload": f'/eldercare_find{{"service_type": "{t}"}}'} for t in SERVICE_TYPES
+            ],
+        )
         return []
     try:
         page = _search(tracker, type_)
@@ -125,8 +150,14 @@ def more(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> l
         dispatcher.utter(response="utter_eldercare_no_more")
         return []
     try:
-        page = services.backoffice().get("/eldercare/facilities", type=search["type"], lat=search["lat"], lng=search["lng"],
-                                         limit=PAGE, offset=search["next_offset"])
+        page = services.backoffice().get(
+            "/eldercare/facilities",
+            type=search["type"],
+            lat=search["lat"],
+            lng=search["lng"],
+            limit=PAGE,
+            offset=search["next_offset"],
+        )
     except (BackofficeUnavailable, BackofficeError):
         dispatcher.utter(response="utter_backoffice_down")
         return []
@@ -135,8 +166,12 @@ def more(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> l
 
 
 def _bands(allowances: list[dict]) -> str:
-    return "，".join(f"{a['age_min']}岁以上每月 {a['monthly_amount']} 元" if a["age_max"] is None
-                    else f"{a['age_min']}-{a['age_max']}岁每月 {a['monthly_amount']} 元" for a in allowances)
+    return "，".join(
+        f"{a['age_min']}岁以上每月 {a['monthly_amount']} 元"
+        if a["age_max"] is None
+        else f"{a['age_min']}-{a['age_max']}岁每月 {a['monthly_amount']} 元"
+        for a in allowances
+    )
 
 
 @action("action_eldercare_allowance")
@@ -208,12 +243,15 @@ def _scheme(tracker: Tracker, key: str) -> dict:
 
 
 def _offer(dispatcher: Dispatcher, kind: str, question: str) -> list[dict]:
-    dispatcher.utter(question, buttons=[{"title": "好的，帮我申请", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}])
+    dispatcher.utter(
+        question, buttons=[{"title": "好的，帮我申请", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}]
+    )
     return [events.slot_set("eldercare_offer", kind)]
 
 
-def _explain_or_progress(dispatcher: Dispatcher, tracker: Tracker, kind: str, scheme_key: str,
-                         explain: Any) -> list[dict]:
+def _explain_or_progress(
+    dispatcher: Dispatcher, tracker: Tracker, kind: str, scheme_key: str, explain: Any
+) -> list[dict]:
     try:
         scheme = _scheme(tracker, scheme_key)
         apps = _applications(tracker, kind)
@@ -236,8 +274,10 @@ def _ltc_text(scheme: dict) -> str:
     for lv in scheme["details"]["levels"]:
         groups.setdefault(lv["gives"], []).append(lv["level"])
     levels = "\n".join(f"· {'、'.join(map(str, lvs))}级：{gives}" for gives, lvs in groups.items())
-    return (f"{scheme['title']}：{scheme['summary']}\n谁能申请：{scheme['eligibility']}\n评估等级和能享受的服务：\n{levels}\n"
-            f"{scheme['details'].get('payment', '')}\n怎么办：{scheme['how_to_apply']}\n（依据：{scheme['source']}）")
+    return (
+        f"{scheme['title']}：{scheme['summary']}\n谁能申请：{scheme['eligibility']}\n评估等级和能享受的服务：\n{levels}\n"
+        f"{scheme['details'].get('payment', '')}\n怎么办：{scheme['how_to_apply']}\n（依据：{scheme['source']}）"
+    )
 
 
 def _retrofit_text(scheme: dict) -> str:
@@ -246,8 +286,10 @@ def _retrofit_text(scheme: dict) -> str:
         subsidy = f"按您家的情况（{mine['who']}）：{mine['subsidy']}。"
     else:
         subsidy = "\n".join(f"· {r['who']}：{r['subsidy']}" for r in scheme["details"]["subsidies"])
-    return (f"{scheme['title']}：{scheme['summary']}\n能改什么：\n{items}\n补贴：\n{subsidy}\n谁能申请：{scheme['eligibility']}\n"
-            f"要带：{'、'.join(scheme['documents'])}\n（依据：{scheme['source']}）")
+    return (
+        f"{scheme['title']}：{scheme['summary']}\n能改什么：\n{items}\n补贴：\n{subsidy}\n谁能申请：{scheme['eligibility']}\n"
+        f"要带：{'、'.join(scheme['documents'])}\n（依据：{scheme['source']}）"
+    )
 
 
 @action("action_eldercare_ltc")
@@ -290,8 +332,11 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
         dispatcher.utter(response="utter_eldercare_offer_declined")
         return reset
     try:
-        app = services.backoffice().post("/eldercare/applications", {"kind": kind, "openid": tracker.sender_id},
-                                         idempotency_key=_idempotency_key(tracker, kind))
+        app = services.backoffice().post(
+            "/eldercare/applications",
+            {"kind": kind, "openid": tracker.sender_id},
+            idempotency_key=_idempotency_key(tracker, kind),
+        )
     except BackofficeUnavailable:
         dispatcher.utter(response="utter_backoffice_down")
         return reset
@@ -302,6 +347,11 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
             dispatcher.utter(exc.message)
         return reset
     who = "您" if app["subject"]["self"] else f"您家{app['subject']['name']}"
-    dispatcher.utter(response="utter_eldercare_applied", who=who, what=KIND_NAMES[kind], reference=app["reference"],
-                     status=app["status_text"])
+    dispatcher.utter(
+        response="utter_eldercare_applied",
+        who=who,
+        what=KIND_NAMES[kind],
+        reference=app["reference"],
+        status=app["status_text"],
+    )
     return reset

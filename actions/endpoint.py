@@ -1,4 +1,5 @@
 """HTTP only: Rasa's action-server protocol on Flask. Action code never sees a request."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Builders for the Rasa events an action may return."""
+
 from __future__ import annotations
 
 import time

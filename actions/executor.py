@@ -1,4 +1,5 @@
 """The registry of actions: a name maps to a callable; dispatch builds the protocol's reply."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

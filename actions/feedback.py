@@ -8,6 +8,7 @@ tapped button or a typed number / level word, and for 基本满意 or worse an o
 comment; ``action_submit_rating`` thanks the resident and hands the rating to the web
 app as the ``rating`` side effect (web/feedback/handlers.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -22,9 +23,26 @@ FORM = "feedback_form"
 # Button order = typed number: 1 非常满意 … 5 非常不满意 (the WeChat channel numbers buttons the same way).
 LEVEL_BY_CHOICE = {1: 5, 2: 4, 3: 3, 4: 2, 5: 1}
 # Longest words first, so 非常不满意 is not read as 满意.
-LEVEL_WORDS = (("非常不满意", 1), ("很不满意", 1), ("太差", 1), ("很差", 1), ("不满意", 2), ("不太满意", 2), ("差", 2),
-               ("基本满意", 3), ("一般", 3), ("还行", 3), ("还可以", 3), ("凑合", 3),
-               ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("满意", 4), ("挺好", 4), ("不错", 4))
+LEVEL_WORDS = (
+    ("非常不满意", 1),
+    ("很不满意", 1),
+    ("太差", 1),
+    ("很差", 1),
+    ("不满意", 2),
+    ("不太满意", 2),
+    ("差", 2),
+    ("基本满意", 3),
+    ("一般", 3),
+    ("还行", 3),
+    ("还可以", 3),
+    ("凑合", 3),
+    ("非常满意", 5),
+    ("很满意", 5),
+    ("特别满意", 5),
+    ("满意", 4),
+    ("挺好", 4),
+    ("不错", 4),
+)
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CHOICE = re.compile(r"^\s*(?:第|选)?\s*([1-5１-５]|[一二两三四五])\s*(?:个|项|分|星)?\s*[.。、!！]?\s*$")
 NO_COMMENT = ("没有", "没了", "不用", "没什么", "算了", "不说了", "没意见", "无")
@@ -52,7 +70,7 @@ def parse_level(text: str) -> int | None:
 
 def _this_session(tracker: Tracker) -> list[dict[str, Any]]:
     starts = [i for i, e in enumerate(tracker.events) if e.get("event") == "session_started"]
-    return list(tracker.events[starts[-1] + 1:] if starts else tracker.events)
+    return list(tracker.events[starts[-1] + 1 :] if starts else tracker.events)
 
 
 def may_ask(tracker: Tracker) -> bool:
@@ -60,7 +78,9 @@ def may_ask(tracker: Tracker) -> bool:
     for event in _this_session(tracker):
         if event.get("event") == "active_loop" and event.get("name") == FORM:
             return False
-        handoff = ((event.get("data") or {}).get("custom") or {}).get("handoff") if event.get("event") == "bot" else None
+        handoff = (
+            ((event.get("data") or {}).get("custom") or {}).get("handoff") if event.get("event") == "bot" else None
+        )
         if isinstance(handoff, dict) and handoff.get("priority") == "urgent":
             return False
     return True
@@ -68,8 +88,10 @@ def may_ask(tracker: Tracker) -> bool:
 
 def _answered_since_asked(tracker: Tracker) -> bool:
     last_user = max((i for i, e in enumerate(tracker.events) if e.get("event") == "user"), default=-1)
-    asked = max((i for i, e in enumerate(tracker.events) if e.get("event") == "active_loop" and e.get("name") == FORM),
-                default=-1)
+    asked = max(
+        (i for i, e in enumerate(tracker.events) if e.get("event") == "active_loop" and e.get("name") == FORM),
+        default=-1,
+    )
     return last_user > asked >= 0
 
 
@@ -105,7 +127,9 @@ def validate(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) 
         if level is None:
             return [events.slot_set("feedback_level", SKIPPED), events.slot_set("feedback_comment", "-")]
         comment_needed = level <= COMMENT_FROM
-        return [events.slot_set("feedback_level", str(level))] + ([] if comment_needed else [events.slot_set("feedback_comment", "-")])
+        return [events.slot_set("feedback_level", str(level))] + (
+            [] if comment_needed else [events.slot_set("feedback_comment", "-")]
+        )
     if requested == "feedback_comment":
         tapped = next(iter(tracker.entity_values("feedback_comment")), None)
         if tapped is not None or any(text.startswith(w) for w in NO_COMMENT) or not text:
@@ -118,13 +142,21 @@ def validate(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) 
 def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     level = tracker.get_slot("feedback_level")
     if level == SKIPPED:
-        return [events.slot_set("feedback_level", None), events.slot_set("feedback_comment", None),
-                events.slot_set("feedback_task", None), *_replay_latest_message(tracker)]
+        return [
+            events.slot_set("feedback_level", None),
+            events.slot_set("feedback_comment", None),
+            events.slot_set("feedback_task", None),
+            *_replay_latest_message(tracker),
+        ]
     if level not in {"1", "2", "3", "4", "5"}:
         return []
     comment = tracker.get_slot("feedback_comment")
-    rating = {"level": int(level), "task": tracker.get_slot("feedback_task") or "service",
-              "comment": None if comment in (None, "-") else comment}
-    dispatcher.utter(response="utter_feedback_thanks_low" if int(level) <= 2 else "utter_feedback_thanks",
-                     custom={"rating": rating})
+    rating = {
+        "level": int(level),
+        "task": tracker.get_slot("feedback_task") or "service",
+        "comment": None if comment in (None, "-") else comment,
+    }
+    dispatcher.utter(
+        response="utter_feedback_thanks_low" if int(level) <= 2 else "utter_feedback_thanks", custom={"rating": rating}
+    )
     return [events.slot_set("feedback_task", None)]

@@ -21,6 +21,7 @@ synchronously. A subclass names its Rasa form (``form = "…"``) and is register
 Messages go through ``call.say`` and reach the resident only when the call ends without dropping
 them (``call.drop_replies``). :func:`reset` is the one way to forget a flow's slots.
 """
+
 from __future__ import annotations
 
 import re
@@ -201,6 +202,10 @@ class FormValidation:
         for event in reversed(tracker.events):
             if event.get("event") == "user":
                 return True
-            if event.get("event") == "action" and event.get("name") not in ("action_listen", self.form, *self.own_actions):
+            if event.get("event") == "action" and event.get("name") not in (
+                "action_listen",
+                self.form,
+                *self.own_actions,
+            ):
                 return False
         return True

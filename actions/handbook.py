@@ -1,4 +1,5 @@
 """Answering handbook (faq/*) questions from the back-office's entries, citing each entry's source."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,7 +41,9 @@ def _find(tracker: Tracker, topic: str | None, question: str) -> list[dict]:
         try:
             return client.get("/handbook/search", q=question, topic=topic or "", limit=2, **params)["results"]
         except BackofficeError:  # an unknown district name: search without it
-            return client.get("/handbook/search", q=question, topic=topic or "", limit=2, openid=tracker.sender_id)["results"]
+            return client.get("/handbook/search", q=question, topic=topic or "", limit=2, openid=tracker.sender_id)[
+                "results"
+            ]
     if topic:  # a button with only a topic: the topic's first (overview) entry
         return client.get("/handbook/entries", topic=topic)["entries"][:1]
     return []
@@ -54,8 +57,11 @@ def answer_text(entry: dict, related: dict | None) -> str:
         lines.append(f"要带：{'、'.join(entry['documents'])}")
     if entry["contact"]:
         lines.append(f"咨询：{entry['contact']}")
-    since = f"，{entry['effective_date'][:4]}年{int(entry['effective_date'][5:7])}月{int(entry['effective_date'][8:10])}日起施行" \
-        if entry["effective_date"] else ""
+    since = (
+        f"，{entry['effective_date'][:4]}年{int(entry['effective_date'][5:7])}月{int(entry['effective_date'][8:10])}日起施行"
+        if entry["effective_date"]
+        else ""
+    )
     lines.append(f"（出处：{entry['source']}{since}）")
     if entry["next_step"]:
         lines.append(entry["next_step"])
@@ -73,13 +79,18 @@ def answer(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
         dispatcher.utter(response="utter_backoffice_down")
         return []
     if not results:
-        dispatcher.utter(response="utter_handbook_unknown",
-                         buttons=[{"title": "转人工", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}])
+        dispatcher.utter(
+            response="utter_handbook_unknown",
+            buttons=[{"title": "转人工", "payload": "/affirm"}, {"title": "不用了", "payload": "/deny"}],
+        )
         return [events.slot_set("handbook_offer", "human")]
     related = results[1] if len(results) > 1 and results[1]["topic"] == results[0]["topic"] else None
     dispatcher.utter(answer_text(results[0], related))
-    return [events.slot_set("handbook_offer", None), events.slot_set("handbook_entry", results[0]["id"]),
-            *offer_rating("handbook_answer")]
+    return [
+        events.slot_set("handbook_offer", None),
+        events.slot_set("handbook_entry", results[0]["id"]),
+        *offer_rating("handbook_answer"),
+    ]
 
 
 @action("action_handbook_offer_reply")

@@ -1,4 +1,5 @@
 """Asking for a human agent: a custom payload the web app turns into a queue entry."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,13 @@ REASONS = {"human_handoff": "resident_request", "complain": "complaint", "nlu_fa
 RESPONSES = {"fallback": "utter_handoff_fallback"}
 
 
-def request_handoff(dispatcher: Dispatcher, reason: str, priority: str = "normal", text: str | None = None,
-                    response: str = "utter_handoff") -> None:
+def request_handoff(
+    dispatcher: Dispatcher,
+    reason: str,
+    priority: str = "normal",
+    text: str | None = None,
+    response: str = "utter_handoff",
+) -> None:
     """Queue the conversation for an agent. ``reason`` is a short code (resident_request,
     complaint, sensitive, fallback, backoffice_down …); ``priority`` is normal or urgent.
     The web app appends the place in the queue and the rough wait (or, outside working

@@ -6,6 +6,7 @@ carries the flow on once the resident is verified (``resume``, intent syntax) an
 words (``what``). The web app (web/identity/) writes the whole message: why, and the link. Nothing
 is ever bound from what the resident types in the chat.
 """
+
 from __future__ import annotations
 
 from actions.dispatcher import Dispatcher

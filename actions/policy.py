@@ -5,6 +5,7 @@ asks for it, with the custom payload ``{"consent": {"withdrawn": true|false}}`` 
 web app's side effects apply (``web/outbound/consent.py``, registered in ``web/services.py``)
 and never show.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -53,7 +54,9 @@ def my_benefits(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
         lines.append("您可能还可以看看这些：")
         lines += [f"{i}. {h['say']}想办的话，说“{h['ask']}”就行。" for i, h in enumerate(new, 1)]
     else:
-        lines.append("按登记的情况，暂时没有看到您还能申请的补贴。家里情况有变化（比如生病、收入减少），可以说“申请临时救助”或者“转人工”。")
+        lines.append(
+            "按登记的情况，暂时没有看到您还能申请的补贴。家里情况有变化（比如生病、收入减少），可以说“申请临时救助”或者“转人工”。"
+        )
     lines.append("有新政策时想让我告诉您，说“有新政策告诉我”就行。")
     dispatcher.utter("\n".join(lines))
     return []
@@ -74,8 +77,10 @@ def unsubscribe(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     once; words the NLU merely read as 'stop the notifications' are confirmed first, so that
     nobody loses the notices of benefits they may be owed over a misread message."""
     if not tracker.latest_text.startswith("/"):
-        dispatcher.utter(response="utter_policy_unsubscribe_confirm",
-                         buttons=[{"title": "是的，不用再推送了", "payload": UNSUBSCRIBE}])
+        dispatcher.utter(
+            response="utter_policy_unsubscribe_confirm",
+            buttons=[{"title": "是的，不用再推送了", "payload": UNSUBSCRIBE}],
+        )
         return []
     dispatcher.utter(response="utter_policy_unsubscribed", custom={"consent": {"withdrawn": True}})
     return []

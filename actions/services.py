@@ -4,6 +4,7 @@ Within one action run (:func:`action_run`, entered by the executor) :func:`backo
 through a :class:`RunCache`: the same read is sent to the back-office once per run, however many
 of the action's steps need it. Writes are never cached, and a write forgets the run's reads.
 """
+
 from __future__ import annotations
 
 import json

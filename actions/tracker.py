@@ -1,4 +1,5 @@
 """The conversation state Rasa sends with every action call, as a typed object."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -56,7 +57,9 @@ class Tracker:
     def _selected(self) -> dict[str, Any]:
         if self.latest_intent not in self.response_selector.get("all_retrieval_intents", []):
             return {}
-        return (self.response_selector.get(self.latest_intent) or self.response_selector.get("default") or {}).get("response") or {}
+        return (self.response_selector.get(self.latest_intent) or self.response_selector.get("default") or {}).get(
+            "response"
+        ) or {}
 
     def entity_values(self, name: str) -> list[Any]:
         return [e.value for e in self.latest_entities if e.entity == name]

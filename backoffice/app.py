@@ -1,4 +1,5 @@
 """The back-office Flask app factory."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify
@@ -36,8 +37,11 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     identity.init_app(app, config)
 
     @app.get("/openapi.json")
-    @contract.operation("This document (generated from the routes; backoffice/contract.py)",
-                        responses={200: ("OpenAPI document", None)}, public=True)
+    @contract.operation(
+        "This document (generated from the routes; backoffice/contract.py)",
+        responses={200: ("OpenAPI document", None)},
+        public=True,
+    )
     def openapi():
         if "openapi" not in app.extensions:
             app.extensions["openapi"] = contract.build(app)

@@ -1,4 +1,5 @@
 """Bearer-token check for every API call (the bureau gateway's service token)."""
+
 from __future__ import annotations
 
 import hmac

@@ -10,6 +10,7 @@ The routes do not validate with these schemas (they keep their own refusals and 
 ``python -m backoffice.contract`` rewrites the checked-in copy, ``backoffice/openapi.json``,
 which a bureau reads in the repository; ``GET /openapi.json`` serves the generated document.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,9 +28,11 @@ from marshmallow import EXCLUDE, Schema, fields
 CHECKED_IN = Path(__file__).with_name("openapi.json")
 TITLE = "民政 back-office API (reference implementation)"
 VERSION = "0.1.0"
-DESCRIPTION = ("The contract the assistant's actions speak to. A bureau's real systems implement the same paths; "
-               "every call but health and this document needs `Authorization: Bearer <BACKOFFICE_TOKEN>`. "
-               "Errors are `{\"error\": <machine code>, \"message\": <Chinese text a resident can read>}`.")
+DESCRIPTION = (
+    "The contract the assistant's actions speak to. A bureau's real systems implement the same paths; "
+    "every call but health and this document needs `Authorization: Bearer <BACKOFFICE_TOKEN>`. "
+    'Errors are `{"error": <machine code>, "message": <Chinese text a resident can read>}`.'
+)
 PATH_CONVERTERS = {"integer": {"type": "integer"}, "float": {"type": "number"}}
 
 
@@ -57,21 +60,43 @@ class Request(Schema):
 
 
 def idempotency_key(max_length: int, required: bool, description: str) -> dict[str, Any]:
-    return {"name": "Idempotency-Key", "in": "header", "required": required,
-            "schema": {"type": "string", "maxLength": max_length}, "description": description}
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": required,
+        "schema": {"type": "string", "maxLength": max_length},
+        "description": description,
+    }
 
 
-def operation(summary: str, *, query: type[Schema] | None = None, path: dict[str, str] | None = None,
-              headers: list[dict[str, Any]] | None = None, body: type[Schema] | Schema | dict | None = None,
-              responses: dict[int, tuple[str, type[Schema] | Schema | dict | None]],
-              errors: dict[int, str] | None = None, public: bool = False) -> Callable:
+def operation(
+    summary: str,
+    *,
+    query: type[Schema] | None = None,
+    path: dict[str, str] | None = None,
+    headers: list[dict[str, Any]] | None = None,
+    body: type[Schema] | Schema | dict | None = None,
+    responses: dict[int, tuple[str, type[Schema] | Schema | dict | None]],
+    errors: dict[int, str] | None = None,
+    public: bool = False,
+) -> Callable:
     """Declare a route's operation. ``responses``: status → (description, schema or None); ``errors``:
     status → description of the refusals (``Error`` bodies); ``path``: descriptions of the rule's
     arguments; ``public``: no token needed."""
+
     def declare(view: Callable) -> Callable:
-        view.openapi = {"summary": summary, "query": query, "path": path or {}, "headers": headers or [], "body": body,
-                        "responses": responses, "errors": errors or {}, "public": public}
+        view.openapi = {
+            "summary": summary,
+            "query": query,
+            "path": path or {},
+            "headers": headers or [],
+            "body": body,
+            "responses": responses,
+            "errors": errors or {},
+            "public": public,
+        }
         return view
+
     return declare
 
 
@@ -86,9 +111,15 @@ def _operation(rule, declared: dict[str, Any]) -> dict[str, Any]:
     parameters = []
     for name in rule.arguments:
         converter = type(rule._converters[name]).__name__.removesuffix("Converter").lower()
-        parameters.append({"name": name, "in": "path", "required": True,
-                           "schema": PATH_CONVERTERS.get(converter, {"type": "string"}),
-                           **({"description": declared["path"][name]} if name in declared["path"] else {})})
+        parameters.append(
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": PATH_CONVERTERS.get(converter, {"type": "string"}),
+                **({"description": declared["path"][name]} if name in declared["path"] else {}),
+            }
+        )
     if declared["query"] is not None:
         parameters.append({"in": "query", "schema": declared["query"]})
     parameters += declared["headers"]
@@ -98,7 +129,10 @@ def _operation(rule, declared: dict[str, Any]) -> dict[str, Any]:
         op["requestBody"] = {"required": True, "content": _content(declared["body"])}
     responses: dict[str, Any] = {}
     for status, (description, schema) in declared["responses"].items():
-        responses[str(status)] = {"description": description, **({"content": _content(schema)} if schema is not None else {})}
+        responses[str(status)] = {
+            "description": description,
+            **({"content": _content(schema)} if schema is not None else {}),
+        }
     if not declared["public"]:
         declared["errors"].setdefault(401, "`unauthorized`: no or wrong token")
     for status, description in sorted(declared["errors"].items()):
@@ -110,10 +144,16 @@ def _operation(rule, declared: dict[str, Any]) -> dict[str, Any]:
 # Routes the back-office does not define itself (common/health.py, common/metrics.py, the app factory).
 SHARED = {
     "health.healthz": operation("Liveness", responses={200: ("alive", None)}, public=True)(lambda: None).openapi,
-    "health.readyz": operation("Readiness (database reachable)", responses={200: ("ready", None),
-                               503: ("a dependency is down", None)}, public=True)(lambda: None).openapi,
-    "metrics": operation("Prometheus metrics (requests, latencies) in the text exposition format",
-                         responses={200: ("metrics", None)}, public=True)(lambda: None).openapi,
+    "health.readyz": operation(
+        "Readiness (database reachable)",
+        responses={200: ("ready", None), 503: ("a dependency is down", None)},
+        public=True,
+    )(lambda: None).openapi,
+    "metrics": operation(
+        "Prometheus metrics (requests, latencies) in the text exposition format",
+        responses={200: ("metrics", None)},
+        public=True,
+    )(lambda: None).openapi,
 }
 
 
@@ -124,8 +164,14 @@ PROVIDER = "identity_provider."
 
 def build(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of ``app``: every rule of its URL map (``static`` aside) must be declared."""
-    spec = APISpec(TITLE, VERSION, "3.1.0", info={"description": DESCRIPTION},
-                   plugins=[FlaskPlugin(), MarshmallowPlugin()], security=[{"bearer": []}])
+    spec = APISpec(
+        TITLE,
+        VERSION,
+        "3.1.0",
+        info={"description": DESCRIPTION},
+        plugins=[FlaskPlugin(), MarshmallowPlugin()],
+        security=[{"bearer": []}],
+    )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=Error)
     undeclared = []
@@ -140,7 +186,9 @@ def build(app: Flask) -> dict[str, Any]:
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         spec.path(view=view, app=app, operations={m.lower(): _operation(rule, declared) for m in methods})
     if undeclared:
-        raise LookupError("routes without an OpenAPI declaration (backoffice.contract.operation): " + ", ".join(undeclared))
+        raise LookupError(
+            "routes without an OpenAPI declaration (backoffice.contract.operation): " + ", ".join(undeclared)
+        )
     return spec.to_dict()
 
 

@@ -5,6 +5,7 @@ can read>}`` with a 4xx status, plus any extra fields the refusal carries (``ref
 eldercare's ``already_applied``). Routes and the rules behind them raise ``ApiError``; nothing
 else builds an error body.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -17,6 +17,7 @@ Records migrated from before this table (assistance and eldercare applications, 
 ``bo_idempotency_0001``) carry no fingerprint and no stored answer: the key alone decides, as it
 did for them, and the endpoint's ``render`` shows the resource the key made.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -91,7 +92,7 @@ def request_key(policy: Policy) -> str | None:
     if not key or len(key) > policy.max_length:
         if policy.missing is not None:
             raise policy.missing
-        key = key[:policy.max_length]
+        key = key[: policy.max_length]
     return key or None
 
 

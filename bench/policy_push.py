@@ -10,6 +10,7 @@ any one-second window against the configured rate, duplicates per resident, and 
 peak memory. The stand-in's TEMPLATESENDJOBFINISH callbacks are switched off here (there is no
 web process to receive them); receipts are covered by the tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,20 +51,40 @@ def seed(registry_url: str, platform_url: str, n: int) -> list[str]:
     engine = make_engine(registry_url)
     with Session(engine) as sess, sess.begin():
         load_region(sess)
-        community, district = sess.execute(text(
-            "SELECT c.code, s.district_code FROM community c JOIN street s ON s.code = c.street_code LIMIT 1")).one()
+        community, district = sess.execute(
+            text("SELECT c.code, s.district_code FROM community c JOIN street s ON s.code = c.street_code LIMIT 1")
+        ).one()
     rng = random.Random(3)
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        with cur.copy("COPY household (id, community_code, address, monthly_income, savings, vehicles, homes) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY household (id, community_code, address, monthly_income, savings, vehicles, homes) FROM STDIN"
+        ) as copy:
             for i in range(1, n + 1):
                 copy.write_row((i, community, "测试路1号", 1000, 0, 0, 1))
-        with cur.copy("COPY resident (id, id_number, name, gender, birth_date, phone, household_id, relation, hukou_district_code, "
-                      "hukou_community_code, disability_grade, living_alone, benefits) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY resident (id, id_number, name, gender, birth_date, phone, household_id, relation, hukou_district_code, "
+            "hukou_community_code, disability_grade, living_alone, benefits) FROM STDIN"
+        ) as copy:
             for i in range(1, n + 1):
-                copy.write_row((i, f"{i:018d}", f"居民{i}", rng.choice("男女"), date(1940, 1, 1) + timedelta(days=rng.randint(0, 3000)),
-                                "13800000000", i, "户主", district, community, 0, True, "[]"))
+                copy.write_row(
+                    (
+                        i,
+                        f"{i:018d}",
+                        f"居民{i}",
+                        rng.choice("男女"),
+                        date(1940, 1, 1) + timedelta(days=rng.randint(0, 3000)),
+                        "13800000000",
+                        i,
+                        "户主",
+                        district,
+                        community,
+                        0,
+                        True,
+                        "[]",
+                    )
+                )
         with cur.copy("COPY wechat_binding (openid, resident_id, bound_at) FROM STDIN") as copy:
             for i in range(1, n + 1):
                 copy.write_row((f"oPush{i:07d}", i, "2026-11-01 00:00:00"))
@@ -105,16 +126,36 @@ def main() -> int:
         redis.Redis.from_url(args.redis).flushdb()
         sessions = sessionmaker(make_engine(platform_url), expire_on_commit=False)
         with sessions.begin() as sess:
-            c = PolicyCampaign(name="bench", benefit="价格临时补贴", rule={"age": {"gte": 18}}, template_id="TPL_bench",
-                               template_fields={"first": "{name}您好"}, quiet_start="00:00", quiet_end="00:00",
-                               cap_per_week=2, rate_per_second=args.rate, state="running", counts={})
+            c = PolicyCampaign(
+                name="bench",
+                benefit="价格临时补贴",
+                rule={"age": {"gte": 18}},
+                template_id="TPL_bench",
+                template_fields={"first": "{name}您好"},
+                quiet_start="00:00",
+                quiet_end="00:00",
+                cap_per_week=2,
+                rate_per_second=args.rate,
+                state="running",
+                counts={},
+            )
             sess.add(c)
             sess.flush()
             cid = c.id
-        env = stack.stack_env({**os.environ, "DATABASE_URL": platform_url, "BACKOFFICE_DATABASE_URL": registry_url,
-                               "REDIS_URL": args.redis, "WECHAT_API_BASE": f"http://127.0.0.1:{server.server_port}",
-                               "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": APP_SECRET, "BACKOFFICE_URL": "http://127.0.0.1:9",
-                               "LOG_LEVEL": "WARNING"}, {"WEB_PORT": 0, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0})
+        env = stack.stack_env(
+            {
+                **os.environ,
+                "DATABASE_URL": platform_url,
+                "BACKOFFICE_DATABASE_URL": registry_url,
+                "REDIS_URL": args.redis,
+                "WECHAT_API_BASE": f"http://127.0.0.1:{server.server_port}",
+                "WECHAT_APP_ID": APP_ID,
+                "WECHAT_APP_SECRET": APP_SECRET,
+                "BACKOFFICE_URL": "http://127.0.0.1:9",
+                "LOG_LEVEL": "WARNING",
+            },
+            {"WEB_PORT": 0, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0},
+        )
         log_dir = Path(tempfile.mkdtemp(prefix="bench_push_"))
         workers = [stack.start_process("worker", env, log_dir) for _ in range(args.workers)]
         time.sleep(5)  # let the workers connect
@@ -146,11 +187,15 @@ def main() -> int:
         span = max(times) - min(times)
         with sessions() as sess:
             statuses = dict(sess.execute(text("SELECT status, count(*) FROM policy_delivery GROUP BY status")).all())
-        print(f"messages sent: {len(calls)} to {len(per_resident)} residents; duplicates: "
-              f"{sum(n - 1 for n in per_resident.values())}; delivery statuses: {statuses}")
+        print(
+            f"messages sent: {len(calls)} to {len(per_resident)} residents; duplicates: "
+            f"{sum(n - 1 for n in per_resident.values())}; delivery statuses: {statuses}"
+        )
         print(f"enqueue → campaign completed: {done - enqueued:.1f} s (audience + fan-out + sending)")
-        print(f"first → last send: {span:.1f} s = {len(calls) / span:.1f} msgs/s overall, "
-              f"{len(calls) / span / args.workers:.1f} msgs/s per worker ({args.workers} × --concurrency 2)")
+        print(
+            f"first → last send: {span:.1f} s = {len(calls) / span:.1f} msgs/s overall, "
+            f"{len(calls) / span / args.workers:.1f} msgs/s per worker ({args.workers} × --concurrency 2)"
+        )
         print(f"rate limit {args.rate:g}/s; most sends in any 1-second window at the stand-in: {max_in_window(times)}")
         print(f"workers' peak RSS (all processes): {peak_rss / 2**20:.0f} MiB")
     finally:

@@ -8,6 +8,7 @@ what the web process adds to every message before and after Rasa. Results: docs/
 
     .venv/bin/python -m bench.routing_point [--messages 600] [--pg postgresql://127.0.0.1:5432/test]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,8 @@ from common.db import Database, normalise_url
 from common.migrate import upgrade
 from web.analytics import recording
 from web.conversations.router import Inbound
-from web.rasa_client import BotMessage, BotTurn
 from web.identity.links import BindingLinks
+from web.rasa_client import BotMessage, BotTurn
 from web.services import router as platform_router
 from web.services import side_effects as platform_side_effects
 
@@ -34,10 +35,13 @@ EFFECTS = platform_side_effects(BindingLinks("http://platform.test", "test-secre
 
 
 class InstantBot:
-    def exchange(self, sender_id: str, message: str, metadata: dict[str, Any] | None = None,
-                 timeout: float | None = None) -> BotTurn:
-        return BotTurn([BotMessage(text="您好！我是民政局的智能小助手。")],
-                    {"intent": "greet", "confidence": 0.99, "entities": [], "fallback": False, "flows": []})
+    def exchange(
+        self, sender_id: str, message: str, metadata: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> BotTurn:
+        return BotTurn(
+            [BotMessage(text="您好！我是民政局的智能小助手。")],
+            {"intent": "greet", "confidence": 0.99, "entities": [], "fallback": False, "flows": []},
+        )
 
 
 def measure(server: str, messages: int = 600) -> tuple[list[float], list[float]]:

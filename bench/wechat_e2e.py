@@ -26,6 +26,7 @@ residents write far faster than people do. Results: docs/performance.md.
     .venv/bin/python -m bench.wechat_e2e [--model models/<hash>.tar.gz] [--seconds 20]
         [--sequential 100 --rounds 1] [--question …] [--long-turns 120] [--rates 5,10,…]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,9 +39,9 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 import defusedxml.ElementTree as SafeET
 import requests
@@ -89,11 +90,23 @@ class Targets:
 
     def wechat(self, resident: str) -> float:
         ts, nonce = str(int(time.time())), uuid.uuid4().hex[:8]
-        body = message_xml({"ToUserName": "gh_bench", "FromUserName": resident, "CreateTime": int(ts),
-                            "MsgType": "text", "Content": self.question, "MsgId": next(_msg_ids)})
+        body = message_xml(
+            {
+                "ToUserName": "gh_bench",
+                "FromUserName": resident,
+                "CreateTime": int(ts),
+                "MsgType": "text",
+                "Content": self.question,
+                "MsgId": next(_msg_ids),
+            }
+        )
         started = time.perf_counter()
-        resp = self._http().post(self.web + "/wechat", data=body.encode(), timeout=30,
-                                 params={"signature": wechat_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce})
+        resp = self._http().post(
+            self.web + "/wechat",
+            data=body.encode(),
+            timeout=30,
+            params={"signature": wechat_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce},
+        )
         elapsed = time.perf_counter() - started
         if resp.status_code == 200 and resp.text == "success":
             raise WentAsync()
@@ -104,8 +117,9 @@ class Targets:
     def web_rest(self, resident: str) -> float:
         """The web app's REST channel: the same routing point as /wechat, without the WeChat protocol."""
         started = time.perf_counter()
-        resp = self._http().post(self.web + "/webhooks/rest/webhook", json={"sender": resident, "message": self.question},
-                                 timeout=30)
+        resp = self._http().post(
+            self.web + "/webhooks/rest/webhook", json={"sender": resident, "message": self.question}, timeout=30
+        )
         elapsed = time.perf_counter() - started
         if resp.status_code != 200 or not resp.json():
             raise RuntimeError(f"no web answer: {resp.status_code}")
@@ -113,8 +127,9 @@ class Targets:
 
     def rasa_alone(self, resident: str) -> float:
         started = time.perf_counter()
-        resp = self._http().post(self.rasa + "/webhooks/rest/webhook", json={"sender": resident, "message": self.question},
-                                 timeout=30)
+        resp = self._http().post(
+            self.rasa + "/webhooks/rest/webhook", json={"sender": resident, "message": self.question}, timeout=30
+        )
         elapsed = time.perf_counter() - started
         if resp.status_code != 200 or not resp.json():
             raise RuntimeError(f"no Rasa answer: {resp.status_code}")
@@ -145,7 +160,9 @@ def long_conversation(call: Callable[[str], float], turns: int, block: int = 20)
             times.append(call(resident))
         except WentAsync:
             times.append(5.0)  # past the passive-reply budget: counted as slow, as in the paced runs
-    return {f"turns_{a + 1}-{a + block}_ms": statistics.median(times[a:a + block]) * 1000 for a in range(0, turns, block)}
+    return {
+        f"turns_{a + 1}-{a + block}_ms": statistics.median(times[a : a + block]) * 1000 for a in range(0, turns, block)
+    }
 
 
 def sustained(call, residents: int, seconds: float) -> dict[str, float]:
@@ -176,9 +193,15 @@ def sustained(call, residents: int, seconds: float) -> dict[str, float]:
     with ThreadPoolExecutor(residents) as pool:
         list(pool.map(resident_loop, range(residents)))
     elapsed = time.monotonic() - started
-    return {"residents": residents, "msgs_per_s": len(times) / elapsed, "median_ms": statistics.median(times) * 1000,
-            "p99_ms": pct(times, 99) * 1000, "errors": errors[0], "answered_success": went_async[0],
-            "n": len(times)}
+    return {
+        "residents": residents,
+        "msgs_per_s": len(times) / elapsed,
+        "median_ms": statistics.median(times) * 1000,
+        "p99_ms": pct(times, 99) * 1000,
+        "errors": errors[0],
+        "answered_success": went_async[0],
+        "n": len(times),
+    }
 
 
 def paced(call, residents: int, rate: float, seconds: float) -> dict[str, float]:
@@ -195,7 +218,9 @@ def paced(call, residents: int, rate: float, seconds: float) -> dict[str, float]
         openid = f"oPaced{residents}x{i}{uuid.uuid4().hex[:8]}"
         next_at = time.monotonic() + rng.uniform(0, mean_gap)
         while True:
-            time.sleep(max(0.0, min(next_at, deadline) - time.monotonic()))  # not past the deadline: elapsed is the window
+            time.sleep(
+                max(0.0, min(next_at, deadline) - time.monotonic())
+            )  # not past the deadline: elapsed is the window
             if time.monotonic() >= deadline:
                 return
             sent = time.monotonic()
@@ -217,9 +242,15 @@ def paced(call, residents: int, rate: float, seconds: float) -> dict[str, float]
     with ThreadPoolExecutor(residents) as pool:
         list(pool.map(resident_loop, range(residents)))
     elapsed = time.monotonic() - started
-    return {"residents": residents, "offered": rate, "msgs_per_s": len(times) / elapsed,
-            "median_ms": statistics.median(times) * 1000 if times else 0.0, "p99_ms": pct(times, 99) * 1000 if times else 0.0,
-            "errors": failures[0], "n": len(times)}
+    return {
+        "residents": residents,
+        "offered": rate,
+        "msgs_per_s": len(times) / elapsed,
+        "median_ms": statistics.median(times) * 1000 if times else 0.0,
+        "p99_ms": pct(times, 99) * 1000 if times else 0.0,
+        "errors": failures[0],
+        "n": len(times),
+    }
 
 
 def pg_server() -> str:
@@ -241,13 +272,27 @@ def start_stack(model: Path, workdir: Path, rasa_instances: int = 1) -> tuple[di
     seed(make_engine(urls["bo"]))
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/13"
     ports = {key: stack.free_port() for key in stack.DEFAULT_PORTS}
-    env = stack.stack_env({**os.environ, "DATABASE_URL": urls["pf"], "BACKOFFICE_DATABASE_URL": urls["bo"],
-                           "REDIS_URL": redis_url, "RASA_MODEL": str(model), "WECHAT_TOKEN": TOKEN,
-                           "WECHAT_ENCODING_AES_KEY": "", "RESIDENT_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING",
-                           "RASA_TOKEN": "bench-rasa-token", "BACKOFFICE_TOKEN": "bench-bo-token"}, ports)
+    env = stack.stack_env(
+        {
+            **os.environ,
+            "DATABASE_URL": urls["pf"],
+            "BACKOFFICE_DATABASE_URL": urls["bo"],
+            "REDIS_URL": redis_url,
+            "RASA_MODEL": str(model),
+            "WECHAT_TOKEN": TOKEN,
+            "WECHAT_ENCODING_AES_KEY": "",
+            "RESIDENT_RATE_LIMIT": "0",
+            "LOG_LEVEL": "WARNING",
+            "RASA_TOKEN": "bench-rasa-token",
+            "BACKOFFICE_TOKEN": "bench-bo-token",
+        },
+        ports,
+    )
     extra_rasa = [stack.free_port() for _ in range(rasa_instances - 1)]
     env["RASA_URL"] = ",".join([env["RASA_URL"]] + [f"http://127.0.0.1:{port}" for port in extra_rasa])
-    procs = {name: stack.start_process(name, env, workdir / "logs") for name in ("backoffice", "actions", "rasa", "web")}
+    procs = {
+        name: stack.start_process(name, env, workdir / "logs") for name in ("backoffice", "actions", "rasa", "web")
+    }
     for n, port in enumerate(extra_rasa, start=2):
         procs[f"rasa{n}"] = stack.start_process("rasa", {**env, "RASA_PORT": str(port)}, workdir / "logs" / f"rasa{n}")
 
@@ -275,11 +320,17 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="default: train (or reuse) the current data's model")
     parser.add_argument("--question", default=QUESTION, help="what every resident sends (你好: the cheapest turn)")
     parser.add_argument("--sequential", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="sequential rounds (each figure pools them; the overhead is also given per round)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="sequential rounds (each figure pools them; the overhead is also given per round)",
+    )
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rasa-instances", type=int, default=1)
-    parser.add_argument("--long-turns", type=int, default=120, help="turns of the one-resident long conversation (0: skip)")
+    parser.add_argument(
+        "--long-turns", type=int, default=120, help="turns of the one-resident long conversation (0: skip)"
+    )
     parser.add_argument("--rates", default="5,10,15,20,25,30,40", help="paced offered rates (msgs/s), rising")
     args = parser.parse_args()
     model = args.model or train.train()
@@ -295,12 +346,19 @@ def main() -> None:
             pooled = {name: [t for r in rounds for t in r[name]] for name in calls}
             results: dict[str, dict[str, float]] = {
                 name: {"n": len(t), "median_ms": statistics.median(t) * 1000, "p99_ms": pct(t, 99) * 1000}
-                for name, t in pooled.items()}
+                for name, t in pooled.items()
+            }
             answering, recorded = routing_point.measure(pg_server())
-            results["routing_point"] = {"n": len(answering), "median_ms": statistics.median(answering),
-                                        "p95_ms": pct(answering, 95)}
-            results["after_reply"] = {"n": len(recorded), "median_ms": statistics.median(recorded),
-                                      "p95_ms": pct(recorded, 95)}
+            results["routing_point"] = {
+                "n": len(answering),
+                "median_ms": statistics.median(answering),
+                "p95_ms": pct(answering, 95),
+            }
+            results["after_reply"] = {
+                "n": len(recorded),
+                "median_ms": statistics.median(recorded),
+                "p95_ms": pct(recorded, 95),
+            }
             if args.long_turns:
                 results["rasa_long"] = long_conversation(targets.rasa_alone, args.long_turns)
                 results["wechat_long"] = long_conversation(targets.wechat, args.long_turns)
@@ -328,19 +386,27 @@ def main() -> None:
         print(f"overhead per round of {args.sequential}: " + ", ".join(f"{overhead(r):+.1%}" for r in rounds))
     extra = results["wechat_seq"]["median_ms"] - results["rasa_seq"]["median_ms"]
     routing_ms = results["routing_point"]["median_ms"]
-    print(f"of which the WeChat protocol itself (vs the web REST channel): "
-          f"{results['wechat_seq']['median_ms'] / results['web_rest_seq']['median_ms'] - 1:+.1%}")
-    print(f"the {extra:.1f} ms added per message: the routing point's database work before the reply {routing_ms:.1f} ms "
-          f"(bench.routing_point, same run; {results['after_reply']['median_ms']:.1f} ms more after it), everything else "
-          f"(HTTP hop, Flask, WeChat protocol, Redis) {extra - routing_ms:.1f} ms = "
-          f"{(extra - routing_ms) / results['rasa_seq']['median_ms']:+.1%} of Rasa alone")
+    print(
+        f"of which the WeChat protocol itself (vs the web REST channel): "
+        f"{results['wechat_seq']['median_ms'] / results['web_rest_seq']['median_ms'] - 1:+.1%}"
+    )
+    print(
+        f"the {extra:.1f} ms added per message: the routing point's database work before the reply {routing_ms:.1f} ms "
+        f"(bench.routing_point, same run; {results['after_reply']['median_ms']:.1f} ms more after it), everything else "
+        f"(HTTP hop, Flask, WeChat protocol, Redis) {extra - routing_ms:.1f} ms = "
+        f"{(extra - routing_ms) / results['rasa_seq']['median_ms']:+.1%} of Rasa alone"
+    )
     for residents in (20, 100) if args.seconds > 0 else ():
         w, r = results[f"wechat_{residents}"], results[f"rasa_{residents}"]
         print(f"throughput ratio at {residents}: {w['msgs_per_s'] / r['msgs_per_s']:.2f} (wechat / rasa alone)")
         for limit in (1000, 4000):
             within = [s["msgs_per_s"] for s in ladder[residents] if s["p99_ms"] <= limit and s["errors"] == 0]
-            print(f"paced, {residents} residents: highest sustained rate with p99 <= {limit / 1000:g} s: "
-                  f"{max(within):.1f} msgs/s" if within else f"paced, {residents} residents: no step had p99 <= {limit / 1000:g} s")
+            print(
+                f"paced, {residents} residents: highest sustained rate with p99 <= {limit / 1000:g} s: "
+                f"{max(within):.1f} msgs/s"
+                if within
+                else f"paced, {residents} residents: no step had p99 <= {limit / 1000:g} s"
+            )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Reads and calls carrying an ``Idempotency-Key`` are retried; other writes are not,
 so a retry can never create a second appointment or application.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,9 +38,16 @@ class BackofficeClient:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
-        retry = Retry(total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff,
-                      status_forcelist=(502, 503, 504), allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE"}),
-                      raise_on_status=False)
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=backoff,
+            status_forcelist=(502, 503, 504),
+            allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE"}),
+            raise_on_status=False,
+        )
         self.session.mount("http://", HTTPAdapter(max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
         self._idempotent_post = requests.Session()
@@ -53,7 +61,9 @@ class BackofficeClient:
 
     def post(self, path: str, body: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
         if idempotency_key:
-            return self._call(self._idempotent_post, "POST", path, json=body, headers={"Idempotency-Key": idempotency_key})
+            return self._call(
+                self._idempotent_post, "POST", path, json=body, headers={"Idempotency-Key": idempotency_key}
+            )
         return self._call(self.session, "POST", path, json=body)
 
     def patch(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 """Engine creation shared by the processes that own a database (web, back-office)."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, g
@@ -39,9 +40,9 @@ def make_engine(url: str, **kwargs) -> Engine:
 def normalise_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

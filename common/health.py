@@ -1,7 +1,8 @@
 """`GET /healthz` (the process answers) and `GET /readyz` (its dependencies answer)."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, jsonify
 

@@ -1,4 +1,5 @@
 """Structured logs: one JSON object per line, personal data masked before it is written."""
+
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,17 @@ class PersonalDataFilter(logging.Filter):
         record.msg = mask_text(record.getMessage())
         record.args = None
         for key, value in list(record.__dict__.items()):
-            if isinstance(value, str) and key not in ("msg", "levelname", "name", "pathname", "filename", "module", "funcName", "processName", "threadName"):
+            if isinstance(value, str) and key not in (
+                "msg",
+                "levelname",
+                "name",
+                "pathname",
+                "filename",
+                "module",
+                "funcName",
+                "processName",
+                "threadName",
+            ):
                 setattr(record, key, mask_text(value))
         return True
 
@@ -24,9 +35,13 @@ class PersonalDataFilter(logging.Filter):
 def configure(service: str, level: str = "INFO", stream=None) -> None:
     """Route the root logger to JSON lines on stderr (or ``stream``), masked."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                       rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
-                                       static_fields={"service": service}))
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
+            static_fields={"service": service},
+        )
+    )
     handler.addFilter(PersonalDataFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

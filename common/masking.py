@@ -2,6 +2,7 @@
 
 Used by the logging filter, the agent console and anything that exports text.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,9 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
 # An 18-character resident ID: 6-digit region, 8-digit birth date, 3-digit sequence, check.
-ID_NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
+ID_NUMBER_RE = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
+)
 # A mainland mobile number: 11 digits starting 13-19. The one definition every process uses.
 PHONE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 

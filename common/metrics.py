@@ -9,6 +9,7 @@ Gunicorn runs two workers per process: with ``PROMETHEUS_MULTIPROC_DIR`` set (th
 repository's ``gunicorn.conf.py`` gives each gunicorn master a fresh directory) every
 scrape aggregates all workers; without it a scrape sees the answering worker only.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,14 +21,27 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.registry import Collector
 
 REQUESTS = Counter("http_requests_total", "HTTP requests answered", ["service", "method", "endpoint", "status"])
-LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["service", "method", "endpoint"],
-                    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15))
-CALLS = Histogram("dependency_call_duration_seconds", "Latency of calls to Rasa and the back-office",
-                  ["dependency", "operation", "outcome"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15))
-CALL_ERRORS = Counter("dependency_call_errors_total", "Failed calls to Rasa and the back-office", ["dependency", "operation"])
+LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "endpoint"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15),
+)
+CALLS = Histogram(
+    "dependency_call_duration_seconds",
+    "Latency of calls to Rasa and the back-office",
+    ["dependency", "operation", "outcome"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15),
+)
+CALL_ERRORS = Counter(
+    "dependency_call_errors_total", "Failed calls to Rasa and the back-office", ["dependency", "operation"]
+)
 PUSHES = Counter("outbound_pushes_total", "Messages pushed to residents (kf / template)", ["kind", "outcome"])
-UNRECORDED = Counter("transcript_unrecorded_turns_total",
-                     "Bot turns answered whose transcript lines could not be written afterwards", ["channel"])
+UNRECORDED = Counter(
+    "transcript_unrecorded_turns_total",
+    "Bot turns answered whose transcript lines could not be written afterwards",
+    ["channel"],
+)
 
 
 def observe_call(dependency: str, operation: str, seconds: float, ok: bool) -> None:

@@ -1,4 +1,5 @@
 """Running a migration tree to head (used by `make run`, the tests and the containers)."""
+
 from __future__ import annotations
 
 import sys

@@ -5,6 +5,7 @@ The web router checks every resident message with it before the bot sees it, so 
 a story reaches a person at urgent priority whatever the NLU makes of it; the
 assistance flow checks its form answers with it too.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 Every process calls :func:`load` once at start-up; nothing else reads ``os.environ``.
 The defaults are the ones ``make run`` uses (see README.md's table).
 """
+
 from __future__ import annotations
 
 import os
@@ -59,7 +60,9 @@ def load() -> Settings:
         database_url=_env("DATABASE_URL", f"sqlite:///{VAR / 'platform.db'}"),
         backoffice_database_url=_env("BACKOFFICE_DATABASE_URL", f"sqlite:///{VAR / 'backoffice.db'}"),
         redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        rasa_urls=tuple(u.strip().rstrip("/") for u in _env("RASA_URL", "http://127.0.0.1:5005").split(",") if u.strip()),
+        rasa_urls=tuple(
+            u.strip().rstrip("/") for u in _env("RASA_URL", "http://127.0.0.1:5005").split(",") if u.strip()
+        ),
         rasa_token=_env("RASA_TOKEN", "change-me-rasa-token"),
         backoffice_url=_env("BACKOFFICE_URL", "http://127.0.0.1:8100").rstrip("/"),
         backoffice_token=_env("BACKOFFICE_TOKEN", "change-me-backoffice-token"),

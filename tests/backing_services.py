@@ -11,6 +11,7 @@ ever skipped for want of a database or a cache, and every test runs against the 
 URLs it settled on, because several modules derive their Redis databases from
 ``TEST_REDIS_URL`` at import time.
 """
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ The servers are the ones at TEST_DATABASE_URL / TEST_REDIS_URL, or embedded ones
 the session when those do not answer (tests/backing_services.py): no test is skipped for want
 of a database or a cache on any machine.
 """
+
 from __future__ import annotations
 
 import os
@@ -160,14 +161,29 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
     redis_stack_url = redis_url.rsplit("/", 1)[0] + "/14"
     redis.Redis.from_url(redis_stack_url).flushdb()
     ports = {key: stack.free_port() for key in stack.DEFAULT_PORTS}
-    wechat = WechatStandin(f"http://127.0.0.1:{ports['WEB_PORT']}/wechat", "test-token", "wx_test_app", "test-app-secret")
+    wechat = WechatStandin(
+        f"http://127.0.0.1:{ports['WEB_PORT']}/wechat", "test-token", "wx_test_app", "test-app-secret"
+    )
     wechat_server = serve(wechat.app)
-    env = stack.stack_env({**os.environ, "DATABASE_URL": platform_url, "BACKOFFICE_DATABASE_URL": backoffice_url,
-                           "REDIS_URL": redis_stack_url, "RASA_MODEL": str(train.train()),
-                           "WECHAT_TOKEN": "test-token", "WECHAT_APP_ID": "wx_test_app", "WECHAT_ENCODING_AES_KEY": "",
-                           "WECHAT_APP_SECRET": "test-app-secret", "WECHAT_API_BASE": base_url(wechat_server),
-                           "WECHAT_OPEN_BASE": base_url(wechat_server), "DEMO_MODE": "1",
-                           "BACKOFFICE_TOKEN": "test-backoffice-token", "RASA_TOKEN": "test-rasa-token"}, ports)
+    env = stack.stack_env(
+        {
+            **os.environ,
+            "DATABASE_URL": platform_url,
+            "BACKOFFICE_DATABASE_URL": backoffice_url,
+            "REDIS_URL": redis_stack_url,
+            "RASA_MODEL": str(train.train()),
+            "WECHAT_TOKEN": "test-token",
+            "WECHAT_APP_ID": "wx_test_app",
+            "WECHAT_ENCODING_AES_KEY": "",
+            "WECHAT_APP_SECRET": "test-app-secret",
+            "WECHAT_API_BASE": base_url(wechat_server),
+            "WECHAT_OPEN_BASE": base_url(wechat_server),
+            "DEMO_MODE": "1",
+            "BACKOFFICE_TOKEN": "test-backoffice-token",
+            "RASA_TOKEN": "test-rasa-token",
+        },
+        ports,
+    )
     log_dir = workdir / "logs"
     procs = {}
     try:
@@ -181,8 +197,11 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
         # quiet machine: TensorFlow traces its graphs): made here, straight to Rasa (nothing in
         # the platform's tables), so that no test's first WeChat turn on a loaded CI machine
         # runs past the reply budget and comes back as `success`.
-        requests.post(f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook",
-                      json={"sender": "warm-up", "message": "你好"}, timeout=120).raise_for_status()
+        requests.post(
+            f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook",
+            json={"sender": "warm-up", "message": "你好"},
+            timeout=120,
+        ).raise_for_status()
         yield Stack(env, log_dir, wechat)
     except Exception:
         stack.print_log_tails(log_dir)

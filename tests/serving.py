@@ -1,4 +1,5 @@
 """Stand-ins and apps answering on a loopback port from a daemon thread, for tests."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """docker-compose.yml: valid against the Compose specification and in step with `make run`."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,13 @@ from tools import stack
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 PORT_KEYS = {"backoffice": "BACKOFFICE_PORT", "actions": "ACTIONS_PORT", "rasa": "RASA_PORT", "web": "WEB_PORT"}
-CODE_OF = {"web": "web", "worker": "web", "beat": "web", "actions": "actions", "backoffice": "backoffice"}  # service → package
+CODE_OF = {
+    "web": "web",
+    "worker": "web",
+    "beat": "web",
+    "actions": "actions",
+    "backoffice": "backoffice",
+}  # service → package
 # A setting whose default only suits one developer's machine (localhost, SQLite, a "change-me"
 # secret, nothing at all): a production service that reads it must set it.
 SETTING_LINE = re.compile(r'^\s+(\w+)=.*?_env\("(\w+)", (.*)$', re.M)
@@ -24,8 +31,11 @@ PROPERTIES = {"registry_url": "registry_database_url"}  # Settings properties �
 
 def test_compose_file_matches_the_published_compose_schema():
     checker = Path(sys.executable).with_name("check-jsonschema")
-    result = subprocess.run([str(checker), "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -33,7 +43,9 @@ def test_a_broken_compose_file_is_rejected(tmp_path):
     broken = tmp_path / "docker-compose.yml"
     broken.write_text("services:\n  web:\n    image: x\n    ports: 8000\n    healthcheck: {interval: 3}\n")
     checker = Path(sys.executable).with_name("check-jsonschema")
-    result = subprocess.run([str(checker), "--builtin-schema", "vendor.compose-spec", str(broken)], capture_output=True, text=True)
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(broken)], capture_output=True, text=True
+    )
     assert result.returncode != 0
 
 
@@ -68,7 +80,7 @@ def test_ports_are_the_documented_defaults(name, port_key):
 def _dev_defaulted_settings() -> dict[str, str]:
     """Settings field → its environment variable, for the settings whose default is a developer's."""
     source = (ROOT / "common" / "settings.py").read_text()
-    load = source[source.index("def load()"):]
+    load = source[source.index("def load()") :]
     return {field: var for field, var, default in SETTING_LINE.findall(load) if DEV_DEFAULT.search(default)}
 
 
@@ -84,8 +96,11 @@ def test_every_setting_a_service_reads_is_set_for_production(name):
 
 
 def test_the_env_example_names_every_variable_compose_reads():
-    example = {line.split("=", 1)[0] for line in (ROOT / "deploy" / "env.example").read_text().splitlines()
-               if line and not line.startswith("#")}
+    example = {
+        line.split("=", 1)[0]
+        for line in (ROOT / "deploy" / "env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
     read = set(re.findall(r"\$\{(\w+):[?-]", (ROOT / "docker-compose.yml").read_text()))
     assert read and read == example, f"missing: {sorted(read - example)}, not read: {sorted(example - read)}"
 

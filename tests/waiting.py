@@ -1,8 +1,10 @@
 """Waiting in tests for what another process does a moment later (a worker, a record after a reply)."""
+
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 

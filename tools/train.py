@@ -3,6 +3,7 @@
 The model is named after a hash of everything that shapes it, so an unchanged
 project reuses ``models/<hash>.tar.gz`` and a changed one trains exactly once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
-INPUTS = ("bot/config.yml", "bot/domain", "bot/data", "bot/components", "bot/jieba_dict", "nlu_data", "bot/requirements.txt")
+INPUTS = (
+    "bot/config.yml",
+    "bot/domain",
+    "bot/data",
+    "bot/components",
+    "bot/jieba_dict",
+    "nlu_data",
+    "bot/requirements.txt",
+)
 
 
 def data_hash() -> str:
@@ -51,9 +60,24 @@ def train() -> Path:
     print(f"Training the Rasa model (data changed) -> {target.relative_to(ROOT)}", flush=True)
     started = time.monotonic()
     subprocess.run(
-        [str(RASA), "train", "--config", "bot/config.yml", "--domain", "bot/domain", "--data", "bot/data", "nlu_data",
-         "--out", str(MODELS), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
-        cwd=ROOT, env=rasa_env(), check=True,
+        [
+            str(RASA),
+            "train",
+            "--config",
+            "bot/config.yml",
+            "--domain",
+            "bot/domain",
+            "--data",
+            "bot/data",
+            "nlu_data",
+            "--out",
+            str(MODELS),
+            "--fixed-model-name",
+            target.name.removesuffix(".tar.gz"),
+        ],
+        cwd=ROOT,
+        env=rasa_env(),
+        check=True,
     )
     print(f"Trained in {time.monotonic() - started:.0f} s", flush=True)
     return target

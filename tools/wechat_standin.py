@@ -26,6 +26,7 @@ Serve it for a demo (``WECHAT_API_BASE=http://127.0.0.1:8300 make run`` in anoth
     .venv/bin/python -m tools.wechat_standin serve --callback http://127.0.0.1:8000/wechat
     .venv/bin/python -m tools.wechat_standin say 你好
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,18 +54,47 @@ TEXT_LIMIT = 2048
 OLD_TOKEN_GRACE = 300
 WINDOWS = {"message": (48 * 3600, 5), "click": (60, 3), "subscribe": (60, 3)}
 ERRMSG = {
-    0: "ok", -1: "system error", 40001: "invalid credential, access_token is invalid or not latest",
-    40003: "invalid openid", 40013: "invalid appid", 40037: "invalid template_id", 40125: "invalid appsecret",
-    41001: "access_token missing", 42001: "access_token expired", 43004: "require subscribe",
-    44002: "empty post data", 45002: "content size out of limit", 45009: "reach max api daily quota limit",
-    45015: "response out of time limit or subscription is canceled", 45047: "out of response count limit",
-    47001: "data format error", 40016: "invalid button size", 40017: "invalid button type",
-    40018: "invalid button name size", 40019: "invalid button key size", 40020: "invalid button url size",
-    40023: "invalid sub button size", 40024: "invalid sub button type", 40025: "invalid sub button name size",
-    40026: "invalid sub button key size", 40027: "invalid sub button url size",
+    0: "ok",
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40003: "invalid openid",
+    40013: "invalid appid",
+    40037: "invalid template_id",
+    40125: "invalid appsecret",
+    41001: "access_token missing",
+    42001: "access_token expired",
+    43004: "require subscribe",
+    44002: "empty post data",
+    45002: "content size out of limit",
+    45009: "reach max api daily quota limit",
+    45015: "response out of time limit or subscription is canceled",
+    45047: "out of response count limit",
+    47001: "data format error",
+    40016: "invalid button size",
+    40017: "invalid button type",
+    40018: "invalid button name size",
+    40019: "invalid button key size",
+    40020: "invalid button url size",
+    40023: "invalid sub button size",
+    40024: "invalid sub button type",
+    40025: "invalid sub button name size",
+    40026: "invalid sub button key size",
+    40027: "invalid sub button url size",
 }
-MENU_TYPES = {"click", "view", "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album",
-              "pic_weixin", "location_select", "media_id", "article_id", "article_view_limited", "miniprogram"}
+MENU_TYPES = {
+    "click",
+    "view",
+    "scancode_push",
+    "scancode_waitmsg",
+    "pic_sysphoto",
+    "pic_photo_or_album",
+    "pic_weixin",
+    "location_select",
+    "media_id",
+    "article_id",
+    "article_view_limited",
+    "miniprogram",
+}
 _TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _UNICODE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u")  # a \u escape not itself escaped
 
@@ -118,9 +148,21 @@ class Resident:
 
 
 class WechatStandin:
-    def __init__(self, callback_url: str, token: str, app_id: str, app_secret: str, aes_key: str = "",
-                 mode: str | None = None, token_ttl: int = 7200, reply_timeout: float = 5.0, retries: int = 3,
-                 receipt_delay: float = 0.5, token_quota: int = 2000, oauth_domain: str | None = None) -> None:
+    def __init__(
+        self,
+        callback_url: str,
+        token: str,
+        app_id: str,
+        app_secret: str,
+        aes_key: str = "",
+        mode: str | None = None,
+        token_ttl: int = 7200,
+        reply_timeout: float = 5.0,
+        retries: int = 3,
+        receipt_delay: float = 0.5,
+        token_quota: int = 2000,
+        oauth_domain: str | None = None,
+    ) -> None:
         self.callback_url, self.token, self.app_id, self.app_secret = callback_url, token, app_id, app_secret
         self.mode = mode or ("safe" if aes_key else "plain")
         if self.mode not in ("plain", "compat", "safe"):
@@ -149,16 +191,31 @@ class WechatStandin:
         return self.deliver(openid, {"MsgType": "text", "Content": content}, msg_id)
 
     def send_voice(self, openid: str, recognition: str) -> Delivery:
-        return self.deliver(openid, {"MsgType": "voice", "MediaId": "media_" + secrets.token_hex(8), "Format": "amr",
-                                     "Recognition": recognition})
+        return self.deliver(
+            openid,
+            {
+                "MsgType": "voice",
+                "MediaId": "media_" + secrets.token_hex(8),
+                "Format": "amr",
+                "Recognition": recognition,
+            },
+        )
 
     def send_location(self, openid: str, latitude: float, longitude: float, label: str = "") -> Delivery:
-        return self.deliver(openid, {"MsgType": "location", "Location_X": latitude, "Location_Y": longitude,
-                                     "Scale": 15, "Label": label})
+        return self.deliver(
+            openid,
+            {"MsgType": "location", "Location_X": latitude, "Location_Y": longitude, "Scale": 15, "Label": label},
+        )
 
     def send_image(self, openid: str) -> Delivery:
-        return self.deliver(openid, {"MsgType": "image", "PicUrl": "http://mmbiz.qpic.cn/standin.jpg",
-                                     "MediaId": "media_" + secrets.token_hex(8)})
+        return self.deliver(
+            openid,
+            {
+                "MsgType": "image",
+                "PicUrl": "http://mmbiz.qpic.cn/standin.jpg",
+                "MediaId": "media_" + secrets.token_hex(8),
+            },
+        )
 
     def send_event(self, openid: str, event: str, key: str = "", **extra: Any) -> Delivery:
         fields: dict[str, Any] = {"MsgType": "event", "Event": event}
@@ -170,7 +227,12 @@ class WechatStandin:
     def deliver(self, openid: str, fields: dict[str, Any], msg_id: int | None = None) -> Delivery:
         """Send one message like WeChat: sign, encrypt, POST, wait 5 s, retry, read the passive reply."""
         is_event = fields.get("MsgType") == "event"
-        payload: dict[str, Any] = {"ToUserName": ACCOUNT, "FromUserName": openid, "CreateTime": int(time.time()), **fields}
+        payload: dict[str, Any] = {
+            "ToUserName": ACCOUNT,
+            "FromUserName": openid,
+            "CreateTime": int(time.time()),
+            **fields,
+        }
         if not is_event:
             payload["MsgId"] = msg_id if msg_id is not None else next(self._msg_ids)
         self._interaction(openid, fields)
@@ -181,8 +243,13 @@ class WechatStandin:
             result.attempts += 1
             params, body = self._sign(plain, openid)
             try:
-                resp = self.http.post(self.callback_url, params=params, data=body.encode("utf-8"),
-                                      headers={"Content-Type": "text/xml"}, timeout=self.reply_timeout)
+                resp = self.http.post(
+                    self.callback_url,
+                    params=params,
+                    data=body.encode("utf-8"),
+                    headers={"Content-Type": "text/xml"},
+                    timeout=self.reply_timeout,
+                )
             except requests.Timeout:
                 result.error = "no answer within 5 s"
                 continue
@@ -214,15 +281,22 @@ class WechatStandin:
 
     def _sign(self, plain: str, openid: str) -> tuple[dict[str, str], str]:
         timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-        params = {"signature": wechat_signature(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-                  "openid": openid}
+        params = {
+            "signature": wechat_signature(self.token, timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "openid": openid,
+        }
         if self.mode == "plain":
             return params, plain
         encrypted = SafeET.fromstring(self.crypto.encrypt_message(plain, nonce, timestamp)).findtext("Encrypt")
         params.update(encrypt_type="aes", msg_signature=wechat_signature(self.token, timestamp, nonce, encrypted))
         if self.mode == "safe":
-            return params, f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
-        return params, plain[:-len("</xml>")] + f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+            return (
+                params,
+                f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>",
+            )
+        return params, plain[: -len("</xml>")] + f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
 
     def _read_reply(self, body: str, openid: str, params: dict[str, str]) -> tuple[str | None, str | None]:
         if body in ("", "success"):
@@ -230,8 +304,9 @@ class WechatStandin:
         try:
             root = SafeET.fromstring(body.encode("utf-8"))
             if self.mode != "plain":
-                xml = self.crypto.decrypt_message(body, root.findtext("MsgSignature"), root.findtext("TimeStamp"),
-                                                  root.findtext("Nonce"))
+                xml = self.crypto.decrypt_message(
+                    body, root.findtext("MsgSignature"), root.findtext("TimeStamp"), root.findtext("Nonce")
+                )
                 root = SafeET.fromstring(xml.encode("utf-8"))
         except Exception as exc:  # whatever is wrong with it, WeChat would show "该公众号暂时无法提供服务"
             return None, f"unreadable reply: {type(exc).__name__}"
@@ -322,7 +397,9 @@ class WechatStandin:
         def say():
             body = request.get_json(force=True)
             delivery = self.send_text(str(body["openid"]), str(body["text"]))
-            return jsonify(reply=delivery.reply, attempts=delivery.attempts, status=delivery.status, error=delivery.error)
+            return jsonify(
+                reply=delivery.reply, attempts=delivery.attempts, status=delivery.status, error=delivery.error
+            )
 
         @app.get("/standin/inbox/<openid>")
         def inbox(openid: str):
@@ -359,9 +436,11 @@ class WechatStandin:
             resident.inbox.append({"kind": kind, "msgid": msgid, "at": time.time(), **body})
         if kind == "template":
             status = "failed:user block" if openid in self.blocked else "success"
-            threading.Timer(self.receipt_delay, self.deliver,
-                            args=(openid, {"MsgType": "event", "Event": "TEMPLATESENDJOBFINISH", "MsgID": msgid,
-                                           "Status": status})).start()
+            threading.Timer(
+                self.receipt_delay,
+                self.deliver,
+                args=(openid, {"MsgType": "event", "Event": "TEMPLATESENDJOBFINISH", "MsgID": msgid, "Status": status}),
+            ).start()
             return jsonify(errcode=0, errmsg="ok", msgid=msgid)
         return jsonify(errcode=0, errmsg="ok")
 
@@ -382,7 +461,12 @@ class WechatStandin:
             return 47001
         if len(content.encode("utf-8")) > TEXT_LIMIT:
             return 45002
-        if resident is None or not resident.subscribed or resident.window is None or resident.window.expires < time.time():
+        if (
+            resident is None
+            or not resident.subscribed
+            or resident.window is None
+            or resident.window.expires < time.time()
+        ):
             return 45015
         if resident.window.left <= 0:
             return 45047
@@ -449,10 +533,19 @@ def _serve(args: argparse.Namespace) -> int:
     from common import settings
 
     config = settings.load()
-    standin = WechatStandin(args.callback, config.wechat_token, config.wechat_app_id, config.wechat_app_secret,
-                            config.wechat_encoding_aes_key, mode=args.mode)
-    print(f"WeChat stand-in on http://127.0.0.1:{args.port} ({standin.mode} mode) -> {args.callback}\n"
-          f"Point the platform at it: WECHAT_API_BASE=http://127.0.0.1:{args.port}", flush=True)
+    standin = WechatStandin(
+        args.callback,
+        config.wechat_token,
+        config.wechat_app_id,
+        config.wechat_app_secret,
+        config.wechat_encoding_aes_key,
+        mode=args.mode,
+    )
+    print(
+        f"WeChat stand-in on http://127.0.0.1:{args.port} ({standin.mode} mode) -> {args.callback}\n"
+        f"Point the platform at it: WECHAT_API_BASE=http://127.0.0.1:{args.port}",
+        flush=True,
+    )
     run_simple("127.0.0.1", args.port, standin.app, threaded=True)
     return 0
 
@@ -460,7 +553,9 @@ def _serve(args: argparse.Namespace) -> int:
 def _say(args: argparse.Namespace) -> int:
     base = args.standin.rstrip("/")
     seen = len(requests.get(f"{base}/standin/inbox/{args.openid}", timeout=10).json()["messages"])
-    answer = requests.post(f"{base}/standin/say", json={"openid": args.openid, "text": " ".join(args.text)}, timeout=60).json()
+    answer = requests.post(
+        f"{base}/standin/say", json={"openid": args.openid, "text": " ".join(args.text)}, timeout=60
+    ).json()
     if answer.get("error"):
         print(f"!! {answer['error']} (HTTP {answer.get('status')})")
     if answer.get("reply"):
@@ -481,8 +576,12 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the stand-in (token, custom and template send; sends to the callback)")
     serve.add_argument("--port", type=int, default=8300)
     serve.add_argument("--callback", default="http://127.0.0.1:8000/wechat")
-    serve.add_argument("--mode", choices=["plain", "compat", "safe"], default=None,
-                       help="default: safe when WECHAT_ENCODING_AES_KEY is set, else plain")
+    serve.add_argument(
+        "--mode",
+        choices=["plain", "compat", "safe"],
+        default=None,
+        help="default: safe when WECHAT_ENCODING_AES_KEY is set, else plain",
+    )
     say = sub.add_parser("say", help="send a resident's text message and print the answers")
     say.add_argument("text", nargs="+")
     say.add_argument("--openid", default="oDemoResident0001")

@@ -3,6 +3,7 @@
 What the app talks to is built once, from its settings, by web/services.py (the Celery
 worker builds its own there too); this module only plugs it into Flask.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -49,21 +50,36 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.extensions["router"] = services.router
     app.extensions["outbound"] = services.outbound
     app.extensions["rate_limiter"] = limiter
-    app.extensions["wechat_config"] = WechatConfig(config.wechat_token, config.wechat_app_id, config.wechat_encoding_aes_key)
+    app.extensions["wechat_config"] = WechatConfig(
+        config.wechat_token, config.wechat_app_id, config.wechat_encoding_aes_key
+    )
     app.extensions["wechat_channel"] = WechatChannel(
-        services.router, services.outbound, database.sessions, services.reply_ledger, limiter, Choices(redis_client),
-        services.receipts, config.reply_budget_seconds,
-        ThreadPoolExecutor(max_workers=BOT_THREADS, thread_name_prefix="wechat-bot"))
-    app.register_blueprint(health_blueprint({"database": database.ping, "redis": redis_client.ping, "rasa": services.rasa.ready}))
+        services.router,
+        services.outbound,
+        database.sessions,
+        services.reply_ledger,
+        limiter,
+        Choices(redis_client),
+        services.receipts,
+        config.reply_budget_seconds,
+        ThreadPoolExecutor(max_workers=BOT_THREADS, thread_name_prefix="wechat-bot"),
+    )
+    app.register_blueprint(
+        health_blueprint({"database": database.ping, "redis": redis_client.ping, "rasa": services.rasa.ready})
+    )
     metrics.init_app(app, database.sessions, redis_client)
     recording.listen(database.sessions)  # analytics' events, recorded for every session of the app
-    policy.init_app(app, policy.PolicyDeps(services.registry, services.backoffice, services.links, services.outbound.enqueue))
+    policy.init_app(
+        app, policy.PolicyDeps(services.registry, services.backoffice, services.links, services.outbound.enqueue)
+    )
     app.register_blueprint(rest.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
     console.init_app(app, services.console, services.desk_events, database.sessions)
     identity.init_app(app, services.binding_links, config)  # /identity/: real-name verification pages
     admin.init_app(  # /admin/: the landing page, navigation and labels, and every admin page (one list)
-        app, pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp),
-        waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING))
+        app,
+        pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp),
+        waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING),
+    )
     return app

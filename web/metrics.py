@@ -1,4 +1,5 @@
 """The web process's scrape-time gauges: Celery queue lengths and the handoff queue."""
+
 from __future__ import annotations
 
 import logging
@@ -31,14 +32,17 @@ class QueueCollector(Collector):
             log.warning("queue length unavailable", extra={"error": type(exc).__name__})
         try:
             with self.sessions() as sess:
-                waiting, oldest = sess.execute(select(func.count(), func.min(Conversation.last_message_at))
-                                               .where(Conversation.state == "queued")).one()
+                waiting, oldest = sess.execute(
+                    select(func.count(), func.min(Conversation.last_message_at)).where(Conversation.state == "queued")
+                ).one()
         except Exception as exc:  # the database being down must not break the scrape of everything else
             log.warning("handoff queue unavailable", extra={"error": type(exc).__name__})
             return
         yield GaugeMetricFamily("handoff_queue_length", "Conversations waiting for an agent", value=waiting)
         age = (datetime.now() - oldest).total_seconds() if oldest else 0.0
-        yield GaugeMetricFamily("handoff_queue_oldest_seconds", "Since the longest-waiting resident's last message", value=age)
+        yield GaugeMetricFamily(
+            "handoff_queue_oldest_seconds", "Since the longest-waiting resident's last message", value=age
+        )
 
 
 def init_app(app, sessions: sessionmaker, broker: redis.Redis) -> None:

@@ -1,4 +1,5 @@
 """Every platform model, imported in one place so the metadata (and Alembic) sees them all."""
+
 from web.analytics.models import AnalyticsEvent
 from web.assistance.models import OutboxEntry  # noqa: F401
 from web.conversations.models import Conversation, Message
@@ -8,6 +9,21 @@ from web.orm import Base
 from web.outbound.models import OutboundMessage, ResidentConsent
 from web.review.models import ReviewItem
 
-__all__ = ["Base", "Conversation", "Message", "Agent", "AgentGroup", "AuditEntry", "CannedReply", "HandoffRule", "Note",
-           "Ticket", "WorkingHours", "OutboundMessage", "ResidentConsent",
-           "AnalyticsEvent", "Rating", "ReviewItem"]
+__all__ = [
+    "Base",
+    "Conversation",
+    "Message",
+    "Agent",
+    "AgentGroup",
+    "AuditEntry",
+    "CannedReply",
+    "HandoffRule",
+    "Note",
+    "Ticket",
+    "WorkingHours",
+    "OutboundMessage",
+    "ResidentConsent",
+    "AnalyticsEvent",
+    "Rating",
+    "ReviewItem",
+]

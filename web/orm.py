@@ -1,4 +1,5 @@
 """The declarative base every platform model derives from."""
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, MetaData

@@ -11,6 +11,7 @@ Every resident message crosses this hop, so it is made with urllib3 (the transpo
 ``requests`` is built on) directly: py-spy saw ``requests``' own layer around it take about
 0.7 ms of CPU per call (docs/performance.md, 2026-11-30).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,7 +48,9 @@ class BotMessage:
     @classmethod
     def from_rasa(cls, data: dict[str, Any]) -> BotMessage:
         buttons = tuple(Button(str(b.get("title", "")), str(b.get("payload", ""))) for b in data.get("buttons") or [])
-        return cls(text=data.get("text") or "", buttons=buttons, image=data.get("image"), custom=dict(data.get("custom") or {}))
+        return cls(
+            text=data.get("text") or "", buttons=buttons, image=data.get("image"), custom=dict(data.get("custom") or {})
+        )
 
     def to_rest(self, recipient_id: str) -> dict[str, Any]:
         """The Rasa REST-channel shape, so existing Rasa chat widgets understand it."""
@@ -85,14 +88,21 @@ class RasaClient:
         self.urls, self.token, self.timeout = urls, token, timeout
         self.http = urllib3.PoolManager(maxsize=connections, retries=False)
 
-    def exchange(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, timeout: float | None = None) -> BotTurn:
+    def exchange(
+        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> BotTurn:
         """Send one resident message; the bot's replies and what it understood."""
         url = pick_instance(self.urls, sender_id) + "/webhooks/platform/webhook"
         payload = json.dumps({"sender": sender_id, "message": text, "metadata": metadata or {}}, ensure_ascii=False)
         started = time.perf_counter()
         try:
-            resp = self.http.request("POST", url, body=payload.encode("utf-8"), timeout=timeout or self.timeout,
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+            resp = self.http.request(
+                "POST",
+                url,
+                body=payload.encode("utf-8"),
+                timeout=timeout or self.timeout,
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
             if resp.status >= 400:
                 raise RasaUnavailable(f"Rasa answered {resp.status}")
             body = json.loads(resp.data)
@@ -103,7 +113,9 @@ class RasaClient:
         metrics.observe_call("rasa", "webhook", time.perf_counter() - started, ok=True)
         if isinstance(body, list):  # a plain REST-channel answer (no understanding)
             return BotTurn([BotMessage.from_rasa(m) for m in body])
-        return BotTurn([BotMessage.from_rasa(m) for m in body.get("messages") or []], dict(body.get("understanding") or {}))
+        return BotTurn(
+            [BotMessage.from_rasa(m) for m in body.get("messages") or []], dict(body.get("understanding") or {})
+        )
 
     def ready(self) -> None:
         for url in self.urls:

@@ -8,6 +8,7 @@ holds one of each. This module is also where the features that stand on
 and the bot's side effects (:func:`side_effects`), given explicitly here rather than
 registered as an import's side effect. docs/architecture.md, "Wiring", has the picture.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,17 +58,20 @@ def celery_enqueue(task: str, args: list[Any]) -> None:
 
 def side_effects(links: BindingLinks) -> SideEffects:
     """The bot's side effects: custom payload key → the feature that applies it."""
-    return SideEffects({
-        "identity": partial(requests.ask_to_verify, links),  # a flow needs a verified resident: the link
-        "handoff": intake.queue_for_agent,  # the conversation joins the agent queue
-        "outbox": outbox.keep_for_later,  # an application the back-office could not take yet
-        "rating": partial(feedback.record_rating, record=recording.record),  # 好差评
-        "consent": consent.consent_side_effect,  # 退订 / 订阅
-    })
+    return SideEffects(
+        {
+            "identity": partial(requests.ask_to_verify, links),  # a flow needs a verified resident: the link
+            "handoff": intake.queue_for_agent,  # the conversation joins the agent queue
+            "outbox": outbox.keep_for_later,  # an application the back-office could not take yet
+            "rating": partial(feedback.record_rating, record=recording.record),  # 好差评
+            "consent": consent.consent_side_effect,  # 退订 / 订阅
+        }
+    )
 
 
-def _analytics(sess: Session, conv: Conversation, _said: Message, _inbound: Inbound,
-               understanding: dict[str, Any]) -> None:
+def _analytics(
+    sess: Session, conv: Conversation, _said: Message, _inbound: Inbound, understanding: dict[str, Any]
+) -> None:
     recording.record_turn(sess, conv.id, conv.channel, understanding)
 
 
@@ -75,12 +79,15 @@ def _review(sess: Session, _conv: Conversation, said: Message, inbound: Inbound,
     inbox.consider(sess, said.id, said.text, inbound.text, understanding)
 
 
-def router(sessions: sessionmaker, rasa: Any, effects: SideEffects, rewrite: Rewrite | None = policy_reply.rewrite) -> Router:
+def router(
+    sessions: sessionmaker, rasa: Any, effects: SideEffects, rewrite: Rewrite | None = policy_reply.rewrite
+) -> Router:
     """The routing point with the platform's hooks: campaign replies and 退订 (``rewrite``), the
     desk (web/handoff/intake.py), the bot's side effects, and what the bot understood for
     analytics and the review inbox (in that order)."""
-    return Router(sessions, rasa, rewrite=rewrite, desk=intake.Desk(), side_effects=effects,
-                  understood=(_analytics, _review))
+    return Router(
+        sessions, rasa, rewrite=rewrite, desk=intake.Desk(), side_effects=effects, understood=(_analytics, _review)
+    )
 
 
 @dataclass
@@ -149,8 +156,9 @@ class Services:
         web/policy/delivery.py) and sharing the access_token through Redis."""
         config = self.config
         api = WechatApi(self.redis, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret, retries=0)
-        return CampaignSender(self.database.sessions, api, PushPacer(self.redis), self.receipts,
-                              self.links.for_delivery)
+        return CampaignSender(
+            self.database.sessions, api, PushPacer(self.redis), self.receipts, self.links.for_delivery
+        )
 
     @cached_property
     def rasa_api(self) -> RasaApi:

@@ -3,6 +3,7 @@
 What they talk to comes from the worker process's services (``web.worker.services()``,
 built once per process); the access_token is shared with every other process through Redis.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -5,6 +5,7 @@ configured: the worker's or beat's start (``python -m web.worker_main``, ``celer
 web.worker beat``), or the first task a web process sends. The tasks take what they talk
 to from :func:`services`, built once per worker process (web/services.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -61,4 +62,6 @@ def services() -> Services:
 
 from web import worker_metrics  # noqa: E402,F401  (connects the task and metrics signals)
 
-celery_app.autodiscover_tasks(["web", "web.retention", "web.assistance", "web.policy"], related_name="tasks", force=True)
+celery_app.autodiscover_tasks(
+    ["web", "web.retention", "web.assistance", "web.policy"], related_name="tasks", force=True
+)

@@ -7,6 +7,7 @@ process serves the sum of every pool process's files. Recorded here: tasks run (
 and outcome) and their duration; the pushes themselves (``outbound_pushes_total``) are
 counted where they are sent (web/outbound/wechat_sender.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,12 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, s
 log = logging.getLogger(__name__)
 
 TASKS = Counter("celery_tasks_total", "Celery tasks finished", ["task", "outcome"])
-TASK_SECONDS = Histogram("celery_task_duration_seconds", "Time a Celery task ran", ["task"],
-                         buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300, 1800))
+TASK_SECONDS = Histogram(
+    "celery_task_duration_seconds",
+    "Time a Celery task ran",
+    ["task"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300, 1800),
+)
 _started: dict[str, float] = {}
 
 

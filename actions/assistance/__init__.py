@@ -2,4 +2,5 @@
 
 Importing the package registers its actions with the executor.
 """
+
 from actions.assistance import apply, check, progress, triage  # noqa: F401

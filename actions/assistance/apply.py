@@ -1,5 +1,6 @@
 """Applying: type, who for, ID, phone, community, the hardship, consent to the economic-status
 check (经济状况核对), read-back, then submission — or the outbox when the back-office is down."""
+
 from __future__ import annotations
 
 import hashlib
@@ -98,11 +99,15 @@ class ApplyForm(AssistanceForm):
 def read_back(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     s = tracker.slots
     relation = s.get("assistance_relation") or "本人"
-    dispatcher.utter(response="utter_assistance_read_back", kind=s.get("assistance_type"),
-                     applicant="您本人" if relation == "本人" else f"您的{relation}",
-                     id_number=mask_id_number(s.get("assistance_id_number") or ""),
-                     phone=mask_phone(s.get("assistance_phone") or ""), community=s.get("assistance_community"),
-                     hardship=s.get("assistance_hardship"))
+    dispatcher.utter(
+        response="utter_assistance_read_back",
+        kind=s.get("assistance_type"),
+        applicant="您本人" if relation == "本人" else f"您的{relation}",
+        id_number=mask_id_number(s.get("assistance_id_number") or ""),
+        phone=mask_phone(s.get("assistance_phone") or ""),
+        community=s.get("assistance_community"),
+        hardship=s.get("assistance_hardship"),
+    )
     return []
 
 
@@ -110,8 +115,11 @@ def application_body(tracker: Tracker) -> dict[str, Any]:
     s = tracker.slots
     return {
         "type": s["assistance_type"],
-        "applicant": {"id_number": s["assistance_id_number"], "relation": s.get("assistance_relation") or "本人",
-                      "phone": s["assistance_phone"]},
+        "applicant": {
+            "id_number": s["assistance_id_number"],
+            "relation": s.get("assistance_relation") or "本人",
+            "phone": s["assistance_phone"],
+        },
         "community": s["assistance_community"],
         "hardship": s["assistance_hardship"],
         "consent": {"economic_check": True},
@@ -133,21 +141,32 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
     if s.get("assistance_confirmed") is False:
         dispatcher.utter(response="utter_assistance_not_submitted")
         return reset(APPLY_SLOTS, requested=False)
-    if s.get("assistance_confirmed") is not True or s.get("assistance_consent") is not True or \
-            any(s.get(name) is None for name in APPLY_SLOTS):
+    if (
+        s.get("assistance_confirmed") is not True
+        or s.get("assistance_consent") is not True
+        or any(s.get(name) is None for name in APPLY_SLOTS)
+    ):
         return reset(APPLY_SLOTS, requested=False)  # the form was stopped, or nothing was consented to: nothing to send
     body, key = application_body(tracker), idempotency_key(tracker)
     try:
         case = services.backoffice().post("/assistance/applications", body, idempotency_key=key)
     except BackofficeUnavailable:
-        dispatcher.utter(response="utter_assistance_saved_for_later",
-                         custom={"outbox": {"kind": "assistance_application", "id": key, "body": body}})
+        dispatcher.utter(
+            response="utter_assistance_saved_for_later",
+            custom={"outbox": {"kind": "assistance_application", "id": key, "body": body}},
+        )
         return reset(APPLY_SLOTS, requested=False)
     except BackofficeError as exc:
         dispatcher.utter(response="utter_assistance_refused", message=exc.message)
         return reset(APPLY_SLOTS, requested=False)
-    dispatcher.utter(response="utter_assistance_submitted", case_no=case["case_no"], kind=case["type"],
-                     documents="\n".join(f"{i}. {d}" for i, d in enumerate(case["documents"], 1)),
-                     advisor=case["advisor"]["name"], advisor_phone=case["advisor"]["phone"], street=case["street"],
-                     next_step=case["next_step"])
+    dispatcher.utter(
+        response="utter_assistance_submitted",
+        case_no=case["case_no"],
+        kind=case["type"],
+        documents="\n".join(f"{i}. {d}" for i, d in enumerate(case["documents"], 1)),
+        advisor=case["advisor"]["name"],
+        advisor_phone=case["advisor"]["phone"],
+        street=case["street"],
+        next_step=case["next_step"],
+    )
     return reset(APPLY_SLOTS, requested=False) + offer_rating("assistance_application")

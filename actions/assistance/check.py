@@ -1,4 +1,5 @@
 """The eligibility pre-check: a few plain questions, then the estimate with its reasons."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,11 @@ from actions.forms import FormCall, reset
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
-HEADLINES = {"likely_eligible": "utter_assistance_likely_eligible", "likely_not": "utter_assistance_likely_not",
-             "needs_assessment": "utter_assistance_needs_assessment"}
+HEADLINES = {
+    "likely_eligible": "utter_assistance_likely_eligible",
+    "likely_not": "utter_assistance_likely_not",
+    "needs_assessment": "utter_assistance_needs_assessment",
+}
 MAX_HOUSEHOLD = 20
 
 
@@ -46,7 +50,9 @@ class CheckForm(AssistanceForm):
         return _read(call, "district", _district(call.tracker), "utter_assistance_unknown_district")
 
     def extract_assistance_household_size(self, call: FormCall) -> dict:
-        return _read(call, "assistance_household_size", _household(call.tracker), "utter_assistance_not_understood_number")
+        return _read(
+            call, "assistance_household_size", _household(call.tracker), "utter_assistance_not_understood_number"
+        )
 
     def extract_assistance_monthly_income(self, call: FormCall) -> dict:
         return _read(call, "assistance_monthly_income", _amount(call.tracker), "utter_assistance_not_understood_number")
@@ -55,13 +61,21 @@ class CheckForm(AssistanceForm):
         return _read(call, "assistance_savings", _amount(call.tracker), "utter_assistance_not_understood_number")
 
     def extract_assistance_vehicles(self, call: FormCall) -> dict:
-        return _read(call, "assistance_vehicles", parsing.vehicles(call.tracker.latest_text),
-                     "utter_assistance_not_understood_yes_no")
+        return _read(
+            call,
+            "assistance_vehicles",
+            parsing.vehicles(call.tracker.latest_text),
+            "utter_assistance_not_understood_yes_no",
+        )
 
     def extract_assistance_circumstances(self, call: FormCall) -> dict:
         text = call.tracker.latest_text
-        found = _read(call, "assistance_circumstances", parsing.circumstances(text),
-                      "utter_assistance_not_understood_circumstances")
+        found = _read(
+            call,
+            "assistance_circumstances",
+            parsing.circumstances(text),
+            "utter_assistance_not_understood_circumstances",
+        )
         if found["assistance_circumstances"] and "serious_illness" in found["assistance_circumstances"]:
             found["assistance_medical_expenses"] = parsing.largest_number(text)
         return found
@@ -73,10 +87,15 @@ def precheck(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) 
     slots = tracker.slots
     if any(slots.get(name) is None for name in CHECK_SLOTS[:-1]) or not slots.get("district"):
         return reset(CHECK_SLOTS, requested=False)  # the form was stopped before it was complete
-    body = {"district": slots["district"], "household_size": int(slots["assistance_household_size"]),
-            "monthly_income": int(slots["assistance_monthly_income"]), "savings": int(slots["assistance_savings"]),
-            "vehicles": int(slots["assistance_vehicles"]), "circumstances": list(slots["assistance_circumstances"]),
-            "medical_expenses_month": int(slots.get("assistance_medical_expenses") or 0)}
+    body = {
+        "district": slots["district"],
+        "household_size": int(slots["assistance_household_size"]),
+        "monthly_income": int(slots["assistance_monthly_income"]),
+        "savings": int(slots["assistance_savings"]),
+        "vehicles": int(slots["assistance_vehicles"]),
+        "circumstances": list(slots["assistance_circumstances"]),
+        "medical_expenses_month": int(slots.get("assistance_medical_expenses") or 0),
+    }
     try:
         verdict = services.backoffice().post("/assistance/precheck", body)
     except BackofficeUnavailable:
@@ -87,5 +106,7 @@ def precheck(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) 
         return reset(CHECK_SLOTS, requested=False)
     reasons = "\n".join(f"· {r['text']}（依据：{r['rule']}；{r['figure']}）" for r in verdict["reasons"])
     programs = "、".join(verdict["programs"]) or "低保"
-    dispatcher.utter(response=HEADLINES[verdict["outcome"]], programs=programs, reasons=reasons, caveat=verdict["caveat"])
+    dispatcher.utter(
+        response=HEADLINES[verdict["outcome"]], programs=programs, reasons=reasons, caveat=verdict["caveat"]
+    )
     return reset(CHECK_SLOTS, requested=False)

@@ -1,4 +1,5 @@
 """What the assistance actions share: slot names, and the forms' guard around every answer."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar
@@ -9,10 +10,25 @@ from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import REASONS, request_handoff
 from actions.tracker import Tracker
 
-CHECK_SLOTS = ("assistance_household_size", "assistance_monthly_income", "assistance_savings", "assistance_vehicles",
-               "assistance_circumstances", "assistance_medical_expenses")
-APPLY_SLOTS = ("assistance_type", "assistance_applicant", "assistance_relation", "assistance_id_number", "assistance_phone",
-               "assistance_community", "assistance_hardship", "assistance_consent", "assistance_confirmed")
+CHECK_SLOTS = (
+    "assistance_household_size",
+    "assistance_monthly_income",
+    "assistance_savings",
+    "assistance_vehicles",
+    "assistance_circumstances",
+    "assistance_medical_expenses",
+)
+APPLY_SLOTS = (
+    "assistance_type",
+    "assistance_applicant",
+    "assistance_relation",
+    "assistance_id_number",
+    "assistance_phone",
+    "assistance_community",
+    "assistance_hardship",
+    "assistance_consent",
+    "assistance_confirmed",
+)
 SENSITIVE_SLOT = "assistance_sensitive"
 ASKS_FOR_A_PERSON = ("human_handoff", "complain")  # answers the NLU did not understand are not among them
 

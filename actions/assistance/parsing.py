@@ -3,6 +3,7 @@
 Elderly residents answer in words (三口人, 一千五, 两万多, 没有), so the forms read the
 raw text when the NLU did not extract an entity. Keyword lists are data (words.yaml).
 """
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,23 @@ from typing import Any
 import yaml
 
 WORDS_FILE = Path(__file__).with_name("words.yaml")
-DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6,
-          "七": 7, "八": 8, "九": 9}
+DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "幺": 1,
+    "二": 2,
+    "两": 2,
+    "俩": 2,
+    "三": 3,
+    "仨": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?\s*[万千]?|[零〇一幺二两俩三仨四五六七八九十百千万]+")
 _COUNTED_RE = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*(?:口|个人|人|辆|台)")

@@ -1,5 +1,6 @@
 """Progress of the resident's own applications only: the sender's bound identity decides what
 they may see, and a case number that is not theirs is answered exactly like one that does not exist."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Back-office reads the assistance actions need: the region's districts, who a sender is."""
+
 from __future__ import annotations
 
 from functools import lru_cache

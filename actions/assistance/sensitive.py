@@ -1,5 +1,6 @@
 """A sensitive story inside an assistance conversation: answered with care and the number
 to call, then handed to a person, urgently (recognition and texts: common/sensitive.py)."""
+
 from __future__ import annotations
 
 from actions.dispatcher import Dispatcher

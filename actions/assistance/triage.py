@@ -1,5 +1,6 @@
 """The first step of every assistance request: a sensitive story goes to a person at once;
 otherwise the form about to start gets a clean slate and what the message already told us."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,13 @@ def _tell_standard(dispatcher: Dispatcher, tracker: Tracker) -> list[dict]:
         dispatcher.utter(response="utter_assistance_precheck_intro")
         return [events.slot_set("district", district)] if district else []
     place = district or std["city"]
-    dispatcher.utter(response="utter_assistance_standard", place=place, dibao=std["dibao_per_person_month"],
-                     since=_since(std["effective_from"]), low_income=std["low_income_line"])
+    dispatcher.utter(
+        response="utter_assistance_standard",
+        place=place,
+        dibao=std["dibao_per_person_month"],
+        since=_since(std["effective_from"]),
+        low_income=std["low_income_line"],
+    )
     dispatcher.utter(response="utter_assistance_precheck_intro")
     return [events.slot_set("district", district)] if district else []
 

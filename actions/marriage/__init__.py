@@ -2,4 +2,5 @@
 
 Importing the package registers every action with the executor.
 """
+
 from actions.marriage import booking, manage  # noqa: F401

@@ -1,4 +1,5 @@
 """Booking a registration: the form's validation (which also asks each question), submit, stop, materials."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,17 @@ TYPES = ("结婚", "离婚", "补领")
 TYPE_LABELS = {"结婚": "结婚登记", "离婚": "离婚登记", "补领": "补领结婚证/离婚证"}
 PEOPLE = ("marriage_party1_name", "marriage_party1_id", "marriage_party2_name", "marriage_party2_id")
 PLACE = ("marriage_office", "marriage_date", "marriage_slot")
-SLOTS = ("marriage_type", "marriage_divorce_stage", *PLACE, *PEOPLE, "marriage_time_of_day", "marriage_phone",
-         "marriage_confirmed", "marriage_choices", "marriage_appointment")
+SLOTS = (
+    "marriage_type",
+    "marriage_divorce_stage",
+    *PLACE,
+    *PEOPLE,
+    "marriage_time_of_day",
+    "marriage_phone",
+    "marriage_confirmed",
+    "marriage_choices",
+    "marriage_appointment",
+)
 NOBODY = "无"  # a re-issue booked by one party alone
 DATE_CHECKED = "date_checked"  # call notes: the day held was checked (a new question about it announces nothing)
 CHANGES = (  # words in "改日期" / "电话不对" → what to ask again
@@ -79,7 +89,9 @@ class BookingForm(FormValidation):
     def extract_marriage_type(self, call: FormCall) -> None:
         asked, text = call.requested, call.text
         if asked == "marriage_type" and not call.entity("marriage_type"):
-            kind = call.choice() or next((t for t, word in (("离婚", "离婚"), ("补领", "补"), ("结婚", "结婚")) if word in text), None)
+            kind = call.choice() or next(
+                (t for t, word in (("离婚", "离婚"), ("补领", "补"), ("结婚", "结婚")) if word in text), None
+            )
             if kind in TYPES:
                 call.set("marriage_type", kind)
         if call.entity("marriage_type") and call.get("marriage_type") != "离婚":
@@ -119,8 +131,11 @@ class BookingForm(FormValidation):
     def _extract_person(self, call: FormCall) -> None:
         asked, text = call.requested, call.text
         if asked in ("marriage_party1_name", "marriage_party2_name"):
-            if asked == "marriage_party2_name" and call.get("marriage_type") == "补领" and (
-                    call.intent == "deny" or re.search(r"就我|一个人|只有我|不来|不一起|单独", text)):
+            if (
+                asked == "marriage_party2_name"
+                and call.get("marriage_type") == "补领"
+                and (call.intent == "deny" or re.search(r"就我|一个人|只有我|不来|不一起|单独", text))
+            ):
                 call.set("marriage_party2_name", NOBODY)
                 call.set("marriage_party2_id", NOBODY)
                 return
@@ -141,7 +156,9 @@ class BookingForm(FormValidation):
 
     def extract_marriage_phone(self, call: FormCall) -> None:
         asked, text = call.requested, call.text
-        phone = call.entity("phone") or (common.phone_in(text) if asked == "marriage_phone" or "电话" in text or "手机" in text else None)
+        phone = call.entity("phone") or (
+            common.phone_in(text) if asked == "marriage_phone" or "电话" in text or "手机" in text else None
+        )
         if phone:
             call.set("marriage_phone", phone)
         elif asked == "marriage_phone" and text and call.intent not in common.SIDE_INTENTS:
@@ -197,8 +214,13 @@ class BookingForm(FormValidation):
             offices.sort(key=lambda o: o["name"][:2] not in str(district))
         hint = f"离{district}近的排在前面。" if district else ""
         lines = [f"{o['name']}（{o['address']}）" for o in offices]
-        return call.ask("marriage_office", "utter_marriage_ask_office", [o["code"] for o in offices], choices=numbered(lines),
-                        hint=hint)
+        return call.ask(
+            "marriage_office",
+            "utter_marriage_ask_office",
+            [o["code"] for o in offices],
+            choices=numbered(lines),
+            hint=hint,
+        )
 
     def validate_marriage_date(self, call: FormCall, value: str) -> dict:
         call.notes[DATE_CHECKED] = True
@@ -249,10 +271,14 @@ class BookingForm(FormValidation):
         return call.ask("marriage_party2_name", "utter_marriage_ask_party2_name")
 
     def ask_marriage_party1_id(self, call: FormCall) -> list[dict]:
-        return call.ask("marriage_party1_id", "utter_marriage_ask_party1_id", name=call.get("marriage_party1_name") or "当事人")
+        return call.ask(
+            "marriage_party1_id", "utter_marriage_ask_party1_id", name=call.get("marriage_party1_name") or "当事人"
+        )
 
     def ask_marriage_party2_id(self, call: FormCall) -> list[dict]:
-        return call.ask("marriage_party2_id", "utter_marriage_ask_party2_id", name=call.get("marriage_party2_name") or "当事人")
+        return call.ask(
+            "marriage_party2_id", "utter_marriage_ask_party2_id", name=call.get("marriage_party2_name") or "当事人"
+        )
 
     def validate_marriage_phone(self, call: FormCall, value: str) -> dict:
         return {} if is_valid_phone(value) else {"marriage_phone": None}
@@ -320,8 +346,12 @@ def _certificate_window(call: FormCall, announce: bool = False) -> dict | None:
     ids = [call.get("marriage_party1_id"), call.get("marriage_party2_id")]
     if not all(ids):
         return None
-    body = {"parties": [{"name": call.get("marriage_party1_name") or "当事人", "id_number": ids[0]},
-                        {"name": call.get("marriage_party2_name") or "当事人", "id_number": ids[1]}]}
+    body = {
+        "parties": [
+            {"name": call.get("marriage_party1_name") or "当事人", "id_number": ids[0]},
+            {"name": call.get("marriage_party2_name") or "当事人", "id_number": ids[1]},
+        ]
+    }
     try:
         window = services.backoffice().post("/marriage/divorce-window", body)
     except BackofficeError as exc:
@@ -329,17 +359,24 @@ def _certificate_window(call: FormCall, announce: bool = False) -> dict | None:
         call.set("marriage_divorce_stage", "申请")
         return None
     if announce:
-        call.say("utter_marriage_divorce_window", application=window["application_label"], first=window["first_label"],
-                 last=window["last_label"])
+        call.say(
+            "utter_marriage_divorce_window",
+            application=window["application_label"],
+            first=window["first_label"],
+            last=window["last_label"],
+        )
     return window
 
 
 def _under_age(call: FormCall, position: str) -> bool:
     """结婚: the back-office's legal-age rule on the day chosen; its refusal is relayed as it words it. Both
     parties are asked about in one request (one per action run); only a refusal needs this party's own answer."""
+
     def check(positions: list[str]) -> BackofficeError | None:
-        parties = [{"name": call.get(f"marriage_party{p}_name") or "当事人", "id_number": call.get(f"marriage_party{p}_id")}
-                   for p in positions]
+        parties = [
+            {"name": call.get(f"marriage_party{p}_name") or "当事人", "id_number": call.get(f"marriage_party{p}_id")}
+            for p in positions
+        ]
         try:
             services.backoffice().post("/marriage/legal-age", {"date": call.get("marriage_date"), "parties": parties})
         except BackofficeError as exc:
@@ -369,13 +406,15 @@ def summary(call: FormCall) -> str:
     end = next((s["end"] for s in day["slots"] if s["start"] == start), "")
     people = [(call.get(f"marriage_party{i}_name"), call.get(f"marriage_party{i}_id")) for i in (1, 2)]
     shown = "、".join(f"{n}（身份证 {mask_id_number(i)}）" for n, i in people if n and n != NOBODY)
-    return "\n".join([
-        f"事项：{kind_label(call.slots)}",
-        f"登记处：{office.get('name', '')}（{office.get('address', '')}）",
-        f"时间：{day['label']} {start}-{end}",
-        f"当事人：{shown}",
-        f"手机：{mask_phone(call.get('marriage_phone') or '')}",
-    ])
+    return "\n".join(
+        [
+            f"事项：{kind_label(call.slots)}",
+            f"登记处：{office.get('name', '')}（{office.get('address', '')}）",
+            f"时间：{day['label']} {start}-{end}",
+            f"当事人：{shown}",
+            f"手机：{mask_phone(call.get('marriage_phone') or '')}",
+        ]
+    )
 
 
 # --- after the form ------------------------------------------------------------------------------------------------
@@ -397,11 +436,21 @@ REASK = {  # a refusal at submit time → the answers to ask again
 
 def booking_body(tracker: Tracker) -> dict:
     s = tracker.slots
-    parties = [{"name": s.get(f"marriage_party{i}_name"), "id_number": s.get(f"marriage_party{i}_id")} for i in (1, 2)
-               if s.get(f"marriage_party{i}_name") not in (None, NOBODY)]
-    return {"openid": tracker.sender_id, "office_code": s.get("marriage_office"), "service": s.get("marriage_type"),
-            "stage": s.get("marriage_divorce_stage") or "", "date": s.get("marriage_date"), "start": s.get("marriage_slot"),
-            "parties": parties, "phone": s.get("marriage_phone")}
+    parties = [
+        {"name": s.get(f"marriage_party{i}_name"), "id_number": s.get(f"marriage_party{i}_id")}
+        for i in (1, 2)
+        if s.get(f"marriage_party{i}_name") not in (None, NOBODY)
+    ]
+    return {
+        "openid": tracker.sender_id,
+        "office_code": s.get("marriage_office"),
+        "service": s.get("marriage_type"),
+        "stage": s.get("marriage_divorce_stage") or "",
+        "date": s.get("marriage_date"),
+        "start": s.get("marriage_slot"),
+        "parties": parties,
+        "phone": s.get("marriage_phone"),
+    }
 
 
 @action("action_marriage_submit")
@@ -429,10 +478,18 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
 
 
 def say_booked(dispatcher: Dispatcher, a: dict) -> None:
-    dispatcher.utter(response="utter_marriage_booked", number=a["number"], kind=kind_label(
-        {"marriage_type": a["service"], "marriage_divorce_stage": a["stage"]}), day=a["date_label"], start=a["start"],
-        end=a["end"], office_name=a["office"]["name"], address=a["office"]["address"], office_phone=a["office"]["phone"],
-        materials=numbered(a["materials"]))
+    dispatcher.utter(
+        response="utter_marriage_booked",
+        number=a["number"],
+        kind=kind_label({"marriage_type": a["service"], "marriage_divorce_stage": a["stage"]}),
+        day=a["date_label"],
+        start=a["start"],
+        end=a["end"],
+        office_name=a["office"]["name"],
+        address=a["office"]["address"],
+        office_phone=a["office"]["phone"],
+        materials=numbered(a["materials"]),
+    )
 
 
 @action("action_marriage_stop")
@@ -455,7 +512,16 @@ def materials(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any])
         keys = [f"离婚{stage}"] if stage else ["离婚申请", "离婚领证"]
     else:
         keys = [kind] if kind in lists else list(lists)
-    heading = {"结婚": "结婚登记", "离婚申请": "提交离婚申请", "离婚领证": "冷静期满领离婚证", "补领": "补领结婚证/离婚证"}
+    heading = {
+        "结婚": "结婚登记",
+        "离婚申请": "提交离婚申请",
+        "离婚领证": "冷静期满领离婚证",
+        "补领": "补领结婚证/离婚证",
+    }
     text = "\n\n".join(f"【{heading.get(k, k)}】要带：\n" + numbered(lists[k]) for k in keys if k in lists)
-    dispatcher.utter(response="utter_marriage_materials", heading="办婚姻登记要带的材料如下（以登记处现场要求为准）：", materials=text)
+    dispatcher.utter(
+        response="utter_marriage_materials",
+        heading="办婚姻登记要带的材料如下（以登记处现场要求为准）：",
+        materials=text,
+    )
     return []

@@ -3,6 +3,7 @@
 Dates are shown as the back-office labels them (``label`` on its days, ``date_label`` on appointments):
 the back-office owns the calendar and its wording.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,19 @@ ISO_IN_TEXT = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 YES = re.compile(r"^(确认|确定|对|对的|是|是的|没问题|没错|好|好的|可以|行|嗯|约吧|就这样)[的吧啊呀。！!]*$")
 NO = re.compile(r"^(不对|不是|不行|错了|有错|要改|修改|改一下|不确认)")
 # Side questions the form leaves to the rules (answered, then the form asks again).
-SIDE_INTENTS = {"marriage_materials", "marriage_my_booking", "stop", "human_handoff", "complain", "goodbye",
-                "bot_capabilities", "out_of_scope", "faq", "marriage_cancel", "marriage_reschedule"}
+SIDE_INTENTS = {
+    "marriage_materials",
+    "marriage_my_booking",
+    "stop",
+    "human_handoff",
+    "complain",
+    "goodbye",
+    "bot_capabilities",
+    "out_of_scope",
+    "faq",
+    "marriage_cancel",
+    "marriage_reschedule",
+}
 
 
 def half_of(start: str) -> str:
@@ -32,13 +44,20 @@ def half_of(start: str) -> str:
 def idempotency_key(tracker: Tracker, form: str, contents: dict[str, Any]) -> str:
     """Same conversation, same run of the form, same contents → same key: a retried request or a second
     confirmation replays the first answer, while a later, separate booking gets a key of its own."""
-    started = next((e.get("timestamp") for e in reversed(tracker.events)
-                    if e.get("event") == "active_loop" and e.get("name") == form), "")
+    started = next(
+        (
+            e.get("timestamp")
+            for e in reversed(tracker.events)
+            if e.get("event") == "active_loop" and e.get("name") == form
+        ),
+        "",
+    )
     canonical = repr(sorted(contents.items()))
     return hashlib.sha256(f"{tracker.sender_id}|{form}|{started}|{canonical}".encode()).hexdigest()
 
 
 # --- reading answers -----------------------------------------------------------------------------------------------
+
 
 def id_number_in(text: str) -> str | None:
     m = ID_IN_TEXT.search(text.replace(" ", ""))
@@ -51,10 +70,14 @@ def phone_in(text: str) -> str | None:
 
 def name_in(text: str) -> str | None:
     """A person's name from "我叫张伟" / "女方是李娜" / "张伟"; None when it does not look like one."""
-    text = re.sub(r"^(我叫|我是|叫|名字是|名字叫|姓名是|姓名|女方是|男方是|女方叫|男方叫|对方是|对方叫|另一方是|他叫|她叫|是)", "",
-                  text.strip()).strip(" 。.，,！!")
-    if re.fullmatch(r"[\u4e00-\u9fff]{2,6}|[\u4e00-\u9fff]{1,10}[·•][\u4e00-\u9fff]{1,10}", text) and \
-            not re.search(r"什么|怎么|吗|呢|哪|多少|不|要|预约|登记|结婚|离婚|身份证|电话|材料", text):
+    text = re.sub(
+        r"^(我叫|我是|叫|名字是|名字叫|姓名是|姓名|女方是|男方是|女方叫|男方叫|对方是|对方叫|另一方是|他叫|她叫|是)",
+        "",
+        text.strip(),
+    ).strip(" 。.，,！!")
+    if re.fullmatch(r"[\u4e00-\u9fff]{2,6}|[\u4e00-\u9fff]{1,10}[·•][\u4e00-\u9fff]{1,10}", text) and not re.search(
+        r"什么|怎么|吗|呢|哪|多少|不|要|预约|登记|结婚|离婚|身份证|电话|材料", text
+    ):
         return text
     return None
 
@@ -79,7 +102,7 @@ def wants_earliest(text: str) -> bool:
 
 
 def start_in(text: str, starts: list[str]) -> str | None:
-    """"9点" / "09:00" / "下午两点半" → one of ``starts``."""
+    """ "9点" / "09:00" / "下午两点半" → one of ``starts``."""
     m = re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:[:：点时])\s*(\d{2}|半)?", text)
     if not m:
         return None
@@ -109,6 +132,7 @@ def valid_id(value: str | None) -> bool:
 
 # --- the back-office -----------------------------------------------------------------------------------------------
 
+
 def offices(service: str | None = None) -> list[dict]:
     """The offices (ordered by code), those registering ``service`` when it is given: one read per run."""
     found = services.backoffice().get("/offices")["offices"]
@@ -125,7 +149,11 @@ def days_from(office_code: str, first: str | None = None, days: int = 21, until:
 
 
 def free_days(days: list[dict], last: str | None = None, limit: int = 6) -> list[str]:
-    out = [d["date"] for d in days if d["open"] and any(s["free"] > 0 for s in d["slots"]) and (last is None or d["date"] <= last)]
+    out = [
+        d["date"]
+        for d in days
+        if d["open"] and any(s["free"] > 0 for s in d["slots"]) and (last is None or d["date"] <= last)
+    ]
     return out[:limit]
 
 

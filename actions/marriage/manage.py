@@ -3,6 +3,7 @@
 "Own" is decided by the back-office from the conversation's sender id (the WeChat openid),
 which is bound to the ID number used when booking; the actions never pass an ID number.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,7 +22,14 @@ from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
 CANCEL_FORM, RESCHEDULE_FORM = "marriage_cancel_form", "marriage_reschedule_form"
-SLOTS = ("marriage_appointment", "marriage_date", "marriage_slot", "marriage_time_of_day", "marriage_confirmed", "marriage_choices")
+SLOTS = (
+    "marriage_appointment",
+    "marriage_date",
+    "marriage_slot",
+    "marriage_time_of_day",
+    "marriage_confirmed",
+    "marriage_choices",
+)
 READ_A_DAY = "read_a_day"  # call notes: the message gave a day or a time slot (so it is not a yes or a no)
 
 
@@ -32,8 +40,10 @@ def mine(tracker: Tracker) -> list[dict]:
 def describe(a: dict) -> str:
     kind = kind_label({"marriage_type": a["service"], "marriage_divorce_stage": a["stage"]})
     people = "、".join(p["name"] for p in a["parties"])
-    return (f"预约号 {a['number']}：{kind}，{a['date_label']} {a['start']}-{a['end']}，"
-            f"{a['office']['name']}（{a['office']['address']}），当事人 {people}")
+    return (
+        f"预约号 {a['number']}：{kind}，{a['date_label']} {a['start']}-{a['end']}，"
+        f"{a['office']['name']}（{a['office']['address']}），当事人 {people}"
+    )
 
 
 @action("action_marriage_my_bookings")
@@ -46,7 +56,9 @@ def my_bookings(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     if not appointments:
         dispatcher.utter(response="utter_marriage_no_appointments")
     else:
-        dispatcher.utter(response="utter_marriage_my_appointments", listing="\n".join(describe(a) for a in appointments))
+        dispatcher.utter(
+            response="utter_marriage_my_appointments", listing="\n".join(describe(a) for a in appointments)
+        )
     return []
 
 
@@ -69,7 +81,9 @@ class _ManageForm(FormValidation):
 
     def extract_marriage_appointment(self, call: FormCall) -> None:
         if not call.get("marriage_appointment"):
-            chosen = call.choice() or next((a["number"] for a in mine(call.tracker) if a["number"] in call.text.upper()), None)
+            chosen = call.choice() or next(
+                (a["number"] for a in mine(call.tracker) if a["number"] in call.text.upper()), None
+            )
             if chosen:
                 call.set("marriage_appointment", chosen)
 
@@ -91,8 +105,13 @@ class _ManageForm(FormValidation):
         if len(appointments) == 1:
             call.set("marriage_appointment", appointments[0]["number"])
             return None
-        return call.ask("marriage_appointment", "utter_marriage_ask_which_appointment", [a["number"] for a in appointments],
-                        verb=self.verb, choices=numbered([describe(a) for a in appointments]))
+        return call.ask(
+            "marriage_appointment",
+            "utter_marriage_ask_which_appointment",
+            [a["number"] for a in appointments],
+            verb=self.verb,
+            choices=numbered([describe(a) for a in appointments]),
+        )
 
 
 class CancelForm(_ManageForm):
@@ -111,6 +130,7 @@ class CancelForm(_ManageForm):
     def ask_marriage_confirmed(self, call: FormCall) -> list[dict]:
         return call.ask("marriage_confirmed", "utter_marriage_ask_cancel_confirm", listing=describe(self.picked(call)))
 
+
 @action("action_marriage_cancel_submit")
 def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     number, confirmed = tracker.get_slot("marriage_appointment"), tracker.get_slot("marriage_confirmed")
@@ -121,7 +141,9 @@ def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, A
         return reset(SLOTS)
     key = common.idempotency_key(tracker, CANCEL_FORM, {"number": number})
     try:
-        services.backoffice().post(f"/marriage/appointments/{number}/cancel", {"openid": tracker.sender_id}, idempotency_key=key)
+        services.backoffice().post(
+            f"/marriage/appointments/{number}/cancel", {"openid": tracker.sender_id}, idempotency_key=key
+        )
     except BackofficeUnavailable:
         dispatcher.utter(response="utter_marriage_manage_down")
         request_handoff(dispatcher, "backoffice_down")
@@ -183,8 +205,15 @@ class RescheduleForm(_ManageForm):
         picked = self.picked(call)
         day = day_of(where(picked), call.get("marriage_date"))
         end = next(s["end"] for s in day["slots"] if s["start"] == call.get("marriage_slot"))
-        return call.ask("marriage_confirmed", "utter_marriage_ask_reschedule_confirm", number=picked["number"],
-                        day=day["label"], start=call.get("marriage_slot"), end=end, office_name=picked["office"]["name"])
+        return call.ask(
+            "marriage_confirmed",
+            "utter_marriage_ask_reschedule_confirm",
+            number=picked["number"],
+            day=day["label"],
+            start=call.get("marriage_slot"),
+            end=end,
+            office_name=picked["office"]["name"],
+        )
 
 
 def where(appointment: dict) -> Where:
@@ -192,7 +221,9 @@ def where(appointment: dict) -> Where:
     window = appointment.get("certificate_window")
     if not window:
         return Where(appointment["office"])
-    return Where(appointment["office"], window["first_date"], window["last_date"], window["first_label"], window["last_label"])
+    return Where(
+        appointment["office"], window["first_date"], window["last_date"], window["first_label"], window["last_label"]
+    )
 
 
 @action("action_marriage_reschedule_submit")
@@ -203,7 +234,11 @@ def reschedule_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[st
     if confirmed is False:
         dispatcher.utter(response="utter_marriage_reschedule_kept")
         return reset(SLOTS)
-    body = {"openid": tracker.sender_id, "date": tracker.get_slot("marriage_date"), "start": tracker.get_slot("marriage_slot")}
+    body = {
+        "openid": tracker.sender_id,
+        "date": tracker.get_slot("marriage_date"),
+        "start": tracker.get_slot("marriage_slot"),
+    }
     key = common.idempotency_key(tracker, RESCHEDULE_FORM, {"number": number, **body})
     try:
         moved = services.backoffice().post(f"/marriage/appointments/{number}/reschedule", body, idempotency_key=key)
@@ -214,8 +249,17 @@ def reschedule_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[st
     except BackofficeError as exc:
         dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
         if exc.code in ("slot_full", "office_closed", "cooling_off", "date_out_of_range"):
-            return [slot_set(n, None) for n in ("marriage_date", "marriage_slot", "marriage_confirmed")] + [followup(RESCHEDULE_FORM)]
+            return [slot_set(n, None) for n in ("marriage_date", "marriage_slot", "marriage_confirmed")] + [
+                followup(RESCHEDULE_FORM)
+            ]
         return reset(SLOTS)
-    dispatcher.utter(response="utter_marriage_rescheduled", number=moved["number"], day=moved["date_label"],
-                     start=moved["start"], end=moved["end"], office_name=moved["office"]["name"], address=moved["office"]["address"])
+    dispatcher.utter(
+        response="utter_marriage_rescheduled",
+        number=moved["number"],
+        day=moved["date_label"],
+        start=moved["start"],
+        end=moved["end"],
+        office_name=moved["office"]["name"],
+        address=moved["office"]["address"],
+    )
     return reset(SLOTS)

@@ -4,6 +4,7 @@
 ``check_slot`` keep what the slots hold when the back-office would accept it, or clear it and say
 why; ``ask_date`` and ``ask_slot`` ask again, offering what is still free.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -74,8 +75,11 @@ def check_date(call: FormCall, where: Where) -> None:
     iso = call.get("marriage_date")
     call.notes[OFFER_FROM] = where.first
     if (where.first and iso < where.first) or (where.last and iso > where.last):
-        call.say("utter_marriage_day_closed", day=day_of(where, iso)["label"],
-                 reason=f"不在可以约的日子里（要在{where.first_label}到{where.last_label}之间）")
+        call.say(
+            "utter_marriage_day_closed",
+            day=day_of(where, iso)["label"],
+            reason=f"不在可以约的日子里（要在{where.first_label}到{where.last_label}之间）",
+        )
         call.clear("marriage_date", "marriage_slot")
         return
     day = day_of(where, iso)
@@ -92,8 +96,14 @@ def check_date(call: FormCall, where: Where) -> None:
 def ask_date(call: FormCall, where: Where) -> list[dict]:
     days = _offered_days(where, call.notes.get(OFFER_FROM, where.first))
     options = free_days(days, where.last)
-    listing = numbered([day_label(d, days) for d in options]) if options else "最近几周都已经约满了，您可以说一个更晚的日子试试。"
-    return call.ask("marriage_date", "utter_marriage_ask_date", options, choices=listing, office_name=where.office["name"])
+    listing = (
+        numbered([day_label(d, days) for d in options])
+        if options
+        else "最近几周都已经约满了，您可以说一个更晚的日子试试。"
+    )
+    return call.ask(
+        "marriage_date", "utter_marriage_ask_date", options, choices=listing, office_name=where.office["name"]
+    )
 
 
 def check_slot(call: FormCall, where: Where) -> None:
@@ -121,5 +131,12 @@ def ask_slot(call: FormCall, where: Where) -> list[dict] | None:
         call.say("utter_marriage_slot_auto", day=day["label"], half=half, start=chosen["start"], end=chosen["end"])
         return None
     lines = [f"{s['start']}-{s['end']}（还剩{s['free']}个）" for s in wanted]
-    return call.ask("marriage_slot", "utter_marriage_ask_slot", [s["start"] for s in wanted], choices=numbered(lines),
-                    day=day["label"], office_name=where.office["name"], half=half or "")
+    return call.ask(
+        "marriage_slot",
+        "utter_marriage_ask_slot",
+        [s["start"] for s in wanted],
+        choices=numbered(lines),
+        day=day["label"],
+        office_name=where.office["name"],
+        half=half or "",
+    )

@@ -1,4 +1,5 @@
 """Creating applications, moving them through the review, and who may see them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,11 +33,17 @@ class NewApplication:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> NewApplication:
         applicant = body.get("applicant") or {}
-        return cls(type=str(body.get("type", "")), applicant_id_number=str(applicant.get("id_number", "")).strip().upper(),
-                   relation=str(applicant.get("relation") or "本人")[:8], phone=str(applicant.get("phone", "")).strip(),
-                   community=str(body.get("community", "")).strip(), hardship=str(body.get("hardship", "")).strip(),
-                   consent=(body.get("consent") or {}).get("economic_check") is True,
-                   submitted_by_openid=body.get("submitted_by_openid") or None, channel=str(body.get("channel", ""))[:16])
+        return cls(
+            type=str(body.get("type", "")),
+            applicant_id_number=str(applicant.get("id_number", "")).strip().upper(),
+            relation=str(applicant.get("relation") or "本人")[:8],
+            phone=str(applicant.get("phone", "")).strip(),
+            community=str(body.get("community", "")).strip(),
+            hardship=str(body.get("hardship", "")).strip(),
+            consent=(body.get("consent") or {}).get("economic_check") is True,
+            submitted_by_openid=body.get("submitted_by_openid") or None,
+            channel=str(body.get("channel", ""))[:16],
+        )
 
 
 def find_community(sess: Session, said: str) -> Community | None:
@@ -57,10 +64,12 @@ def find_community(sess: Session, said: str) -> Community | None:
 
 def advisor_json(community: Community) -> dict[str, Any]:
     street: Street = community.street
-    return {"community": {"code": community.code, "name": community.name},
-            "street": {"code": street.code, "name": street.name, "service_center": street.service_center},
-            "district_code": street.district_code,
-            "advisor": {"name": street.advisor_name, "phone": street.advisor_phone}}
+    return {
+        "community": {"code": community.code, "name": community.name},
+        "street": {"code": street.code, "name": street.name, "service_center": street.service_center},
+        "district_code": street.district_code,
+        "advisor": {"name": street.advisor_name, "phone": street.advisor_phone},
+    }
 
 
 def _check(new: NewApplication, sess: Session) -> Community:
@@ -87,12 +96,23 @@ def create(sess: Session, body: dict[str, Any], idempotency_key: str) -> Applica
     now = datetime.now()
     applicant = sess.scalar(select(Resident).where(Resident.id_number == new.applicant_id_number))
     submitter = resident_for_openid(sess, new.submitted_by_openid) if new.submitted_by_openid else None
-    app = Application(idempotency_key=idempotency_key, type=new.type,
-                      applicant_id_number=new.applicant_id_number, applicant_resident_id=applicant.id if applicant else None,
-                      relation=new.relation, phone=new.phone, community_code=community.code, hardship=new.hardship[:500],
-                      consent_at=now, submitted_by_openid=new.submitted_by_openid,
-                      submitted_by_resident_id=submitter.id if submitter else None, channel=new.channel,
-                      status="受理", created_at=now, updated_at=now)
+    app = Application(
+        idempotency_key=idempotency_key,
+        type=new.type,
+        applicant_id_number=new.applicant_id_number,
+        applicant_resident_id=applicant.id if applicant else None,
+        relation=new.relation,
+        phone=new.phone,
+        community_code=community.code,
+        hardship=new.hardship[:500],
+        consent_at=now,
+        submitted_by_openid=new.submitted_by_openid,
+        submitted_by_resident_id=submitter.id if submitter else None,
+        channel=new.channel,
+        status="受理",
+        created_at=now,
+        updated_at=now,
+    )
     app.history.append(StatusEvent(status="受理", at=now))
     sess.add(app)
     sess.flush()
@@ -113,7 +133,9 @@ def transition(sess: Session, app: Application, status: str, reason: str) -> Non
 
 def owned_by(resident: Resident):
     """The SQL condition for a resident's own applications: as applicant, or submitted by them."""
-    return or_(Application.applicant_id_number == resident.id_number, Application.submitted_by_resident_id == resident.id)
+    return or_(
+        Application.applicant_id_number == resident.id_number, Application.submitted_by_resident_id == resident.id
+    )
 
 
 def application_json(sess: Session, app: Application) -> dict[str, Any]:
@@ -122,14 +144,19 @@ def application_json(sess: Session, app: Application) -> dict[str, Any]:
     return {
         "case_no": app.case_no,
         "type": app.type,
-        "applicant": {"id_number_masked": mask_id_number(app.applicant_id_number), "relation": app.relation,
-                      "phone_masked": mask_phone(app.phone)},
+        "applicant": {
+            "id_number_masked": mask_id_number(app.applicant_id_number),
+            "relation": app.relation,
+            "phone_masked": mask_phone(app.phone),
+        },
         "community_code": app.community_code,
         "status": app.status,
         "status_reason": app.status_reason,
         "status_text": step["plain"],
         "next_step": step["next"],
-        "history": [{"status": e.status, "reason": e.reason, "at": e.at.isoformat(timespec="seconds")} for e in app.history],
+        "history": [
+            {"status": e.status, "reason": e.reason, "at": e.at.isoformat(timespec="seconds")} for e in app.history
+        ],
         "documents": standards.programs().get(app.type, {}).get("documents", []),
         "advisor": where["advisor"],
         "street": where["street"]["name"],

@@ -1,4 +1,5 @@
 """The assistance API: standards, the pre-check, advisors, applications and their review steps."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -38,9 +39,12 @@ def _standard(district: str, on: str | None) -> standards.Standard:
 
 
 @bp.get("/standards")
-@contract.operation("The assistance standard in force in a district, and the programmes (documents to bring)",
-                    query=schemas.StandardQuery, responses={200: ("standard and programmes", schemas.StandardAnswer)},
-                    errors={400: "bad date (`bad_date`)", 404: "unknown district, or no standard in force"})
+@contract.operation(
+    "The assistance standard in force in a district, and the programmes (documents to bring)",
+    query=schemas.StandardQuery,
+    responses={200: ("standard and programmes", schemas.StandardAnswer)},
+    errors={400: "bad date (`bad_date`)", 404: "unknown district, or no standard in force"},
+)
 def get_standard():
     std = _standard(request.args.get("district", ""), request.args.get("on"))
     return jsonify(standard=std.as_json(), programs=standards.programs())
@@ -56,8 +60,11 @@ def _int(body: dict, key: str, minimum: int = 0) -> int:
 @bp.post("/precheck")
 @contract.operation(
     "Eligibility pre-check of declared household figures against the district's standard (an estimate; the bureau "
-    "decides)", body=schemas.Precheck, responses={200: ("the estimate with its reasons", schemas.PrecheckAnswer)},
-    errors={400: "bad figures (`bad_request`, `bad_date`)", 404: "unknown district, or no standard in force"})
+    "decides)",
+    body=schemas.Precheck,
+    responses={200: ("the estimate with its reasons", schemas.PrecheckAnswer)},
+    errors={400: "bad figures (`bad_request`, `bad_date`)", 404: "unknown district, or no standard in force"},
+)
 def precheck():
     body = request.get_json(silent=True) or {}
     std = _standard(str(body.get("district", "")), body.get("on"))
@@ -65,17 +72,24 @@ def precheck():
     unknown = set(circumstances) - set(rules.CIRCUMSTANCES)
     if unknown:
         raise ApiError(400, "bad_request", "circumstances 只能是：" + "、".join(rules.CIRCUMSTANCES))
-    household = rules.Household(size=_int(body, "household_size", 1), monthly_income=_int(body, "monthly_income"),
-                                savings=_int(body, "savings"), vehicles=_int(body, "vehicles"),
-                                circumstances=frozenset(circumstances),
-                                medical_expenses_month=_int(body, "medical_expenses_month"))
+    household = rules.Household(
+        size=_int(body, "household_size", 1),
+        monthly_income=_int(body, "monthly_income"),
+        savings=_int(body, "savings"),
+        vehicles=_int(body, "vehicles"),
+        circumstances=frozenset(circumstances),
+        medical_expenses_month=_int(body, "medical_expenses_month"),
+    )
     return jsonify(rules.evaluate(std, household).as_json(std))
 
 
 @bp.get("/advisors")
-@contract.operation("The community (by code, name, alias or a sentence naming it) and its 社区救助顾问",
-                    query=schemas.AdvisorQuery, responses={200: ("community, street and advisor", schemas.AssistanceAdvisor)},
-                    errors={404: "unknown community"})
+@contract.operation(
+    "The community (by code, name, alias or a sentence naming it) and its 社区救助顾问",
+    query=schemas.AdvisorQuery,
+    responses={200: ("community, street and advisor", schemas.AssistanceAdvisor)},
+    errors={404: "unknown community"},
+)
 def advisor():
     community = applications.find_community(session(), request.args.get("community", ""))
     if community is None:
@@ -88,20 +102,34 @@ def _render(sess, case_no: str) -> dict:
 
 
 IDEMPOTENCY = idempotency.Policy(
-    scope="assistance", max_length=80, replay_status=200, render=_render,
+    scope="assistance",
+    max_length=80,
+    replay_status=200,
+    render=_render,
     missing=ApiError(400, "idempotency_key_required", "缺少请求编号（Idempotency-Key）"),
-    conflict=ApiError(409, "idempotency_key_reused", "这个请求编号已经用在另一份申请上了"))
+    conflict=ApiError(409, "idempotency_key_reused", "这个请求编号已经用在另一份申请上了"),
+)
 
 
 @bp.post("/applications")
 @contract.operation(
-    "Apply for social assistance (idempotent)", body=schemas.AssistanceApplicationRequest,
-    headers=[contract.idempotency_key(80, True, "the same key and body return the same case (200, header "
-                                                "`Idempotent-Replayed: true`)")],
-    responses={201: ("created", schemas.AssistanceApplication), 200: ("already created with this key", schemas.AssistanceApplication)},
-    errors={400: "no Idempotency-Key (`idempotency_key_required`)",
-            409: "`idempotency_key_reused`: the key was used for another application",
-            422: "consent_required, invalid_id_number, invalid_phone, unknown_type, unknown_community, hardship_required"})
+    "Apply for social assistance (idempotent)",
+    body=schemas.AssistanceApplicationRequest,
+    headers=[
+        contract.idempotency_key(
+            80, True, "the same key and body return the same case (200, header `Idempotent-Replayed: true`)"
+        )
+    ],
+    responses={
+        201: ("created", schemas.AssistanceApplication),
+        200: ("already created with this key", schemas.AssistanceApplication),
+    },
+    errors={
+        400: "no Idempotency-Key (`idempotency_key_required`)",
+        409: "`idempotency_key_reused`: the key was used for another application",
+        422: "consent_required, invalid_id_number, invalid_phone, unknown_type, unknown_community, hardship_required",
+    },
+)
 def create_application():
     """Created (201) once per ``Idempotency-Key``; the same key and body again answer the same case (200)."""
     body, key = request.get_json(silent=True) or {}, idempotency.request_key(IDEMPOTENCY)
@@ -109,14 +137,18 @@ def create_application():
     def work(sess) -> idempotency.Answer:
         app = applications.create(sess, body, key)
         return idempotency.Answer(applications.application_json(sess, app), 201, app.case_no)
+
     return idempotency.run(IDEMPOTENCY, work)
 
 
 @bp.get("/applications")
 @contract.operation(
     "A resident's own applications: by bound openid (as applicant or as the one who applied) or by the applicant's ID "
-    "number", query=schemas.ApplicationsQuery, responses={200: ("newest first", schemas.AssistanceApplicationList)},
-    errors={400: "neither openid nor id_number", 404: "not_bound"})
+    "number",
+    query=schemas.ApplicationsQuery,
+    responses={200: ("newest first", schemas.AssistanceApplicationList)},
+    errors={400: "neither openid nor id_number", 404: "not_bound"},
+)
 def list_applications():
     """A resident's own applications, by their bound openid or by their ID number."""
     sess = session()
@@ -149,17 +181,25 @@ def _application(case_no: str) -> Application:
 @bp.get("/applications/<case_no>")
 @contract.operation(
     "One application by case number; with openid, only if it is that resident's (otherwise 404, as for a case that "
-    "does not exist)", path=CASE_NO, query=schemas.CaseQuery,
-    responses={200: ("the application", schemas.AssistanceApplication)}, errors={404: "not_found"})
+    "does not exist)",
+    path=CASE_NO,
+    query=schemas.CaseQuery,
+    responses={200: ("the application", schemas.AssistanceApplication)},
+    errors={404: "not_found"},
+)
 def get_application(case_no: str):
     return jsonify(applications.application_json(session(), _application(case_no)))
 
 
 @bp.post("/applications/<case_no>/status")
 @contract.operation(
-    "Staff move a case to its next review step (退回 / 不予批准 need a reason)", path=CASE_NO, query=schemas.CaseQuery,
-    body=schemas.AssistanceStatusChange, responses={200: ("the application", schemas.AssistanceApplication)},
-    errors={404: "not_found", 409: "bad_transition", 422: "reason_required"})
+    "Staff move a case to its next review step (退回 / 不予批准 need a reason)",
+    path=CASE_NO,
+    query=schemas.CaseQuery,
+    body=schemas.AssistanceStatusChange,
+    responses={200: ("the application", schemas.AssistanceApplication)},
+    errors={404: "not_found", 409: "bad_transition", 422: "reason_required"},
+)
 def change_status(case_no: str):
     """Staff move a case to its next review step (退回/不予批准 with a reason)."""
     app = _application(case_no)

@@ -1,4 +1,5 @@
 """The assistance API's bodies, for the OpenAPI document (backoffice/contract.py)."""
+
 from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
@@ -49,18 +50,25 @@ class Precheck(Request):
     savings = fields.Integer(validate=validate.Range(min=0))
     vehicles = fields.Integer(validate=validate.Range(min=0))
     circumstances = fields.List(fields.String(validate=validate.OneOf(CIRCUMSTANCES)))
-    medical_expenses_month = fields.Integer(validate=validate.Range(min=0),
-                                            metadata={"description": "self-paid medical costs per month, yuan"})
+    medical_expenses_month = fields.Integer(
+        validate=validate.Range(min=0), metadata={"description": "self-paid medical costs per month, yuan"}
+    )
 
 
 class AssistanceReason(Schema):
-    rule = fields.String(required=True, metadata={"description": "the rule applied, e.g. 低保：家庭人均月收入不高于当地低保标准"})
+    rule = fields.String(
+        required=True, metadata={"description": "the rule applied, e.g. 低保：家庭人均月收入不高于当地低保标准"}
+    )
     figure = fields.String(required=True, metadata={"description": "the figure used and since when"})
-    text = fields.String(required=True, metadata={"description": "the resident's own numbers against it, in plain Chinese"})
+    text = fields.String(
+        required=True, metadata={"description": "the resident's own numbers against it, in plain Chinese"}
+    )
 
 
 class PrecheckAnswer(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(("likely_eligible", "likely_not", "needs_assessment")))
+    outcome = fields.String(
+        required=True, validate=validate.OneOf(("likely_eligible", "likely_not", "needs_assessment"))
+    )
     programs = fields.List(fields.String())
     reasons = fields.List(fields.Nested(AssistanceReason), required=True)
     standard = fields.Nested(AssistanceStandard)
@@ -94,23 +102,30 @@ class AdvisorQuery(Request):
 
 class Applicant(Request):
     id_number = fields.String(required=True, metadata={"description": "18 characters, checksum-validated"})
-    relation = fields.String(load_default="本人", metadata={"description": "the applicant to the person applying: 本人, 母亲 …"})
+    relation = fields.String(
+        load_default="本人", metadata={"description": "the applicant to the person applying: 本人, 母亲 …"}
+    )
     phone = fields.String(required=True, metadata={"description": "11-digit mobile"})
 
 
 class Consent(Request):
-    economic_check = fields.Boolean(required=True, metadata={"description": "consent to 家庭经济状况核对; must be true"})
+    economic_check = fields.Boolean(
+        required=True, metadata={"description": "consent to 家庭经济状况核对; must be true"}
+    )
 
 
 class AssistanceApplicationRequest(Request):
     type = fields.String(required=True, validate=validate.OneOf(TYPES))
     applicant = fields.Nested(Applicant, required=True)
-    community = fields.String(required=True, metadata={
-        "description": "community code, name or alias (a sentence naming it is accepted)"})
+    community = fields.String(
+        required=True, metadata={"description": "community code, name or alias (a sentence naming it is accepted)"}
+    )
     hardship = fields.String(required=True, validate=validate.Length(max=500))
     consent = fields.Nested(Consent, required=True)
-    submitted_by_openid = fields.String(allow_none=True, metadata={
-        "description": "the sender who applied (links a family member's application to them)"})
+    submitted_by_openid = fields.String(
+        allow_none=True,
+        metadata={"description": "the sender who applied (links a family member's application to them)"},
+    )
     channel = fields.String()
 
 

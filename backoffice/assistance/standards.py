@@ -4,6 +4,7 @@ The file is re-read when it changes, so an administrator's edit takes effect wit
 restart. A district has a list of versions; the one in force on a date is the latest
 whose ``effective_from`` is not after it.
 """
+
 from __future__ import annotations
 
 import threading
@@ -37,8 +38,12 @@ class Standard:
         return int(limits["small_household"] if household_size <= 2 else limits["other"])
 
     def as_json(self) -> dict[str, Any]:
-        return {"district_code": self.district_code, "effective_from": self.effective_from.isoformat(),
-                "low_income_line": self.low_income_line, **self.figures}
+        return {
+            "district_code": self.district_code,
+            "effective_from": self.effective_from.isoformat(),
+            "low_income_line": self.low_income_line,
+            **self.figures,
+        }
 
 
 class _Cache:
@@ -62,7 +67,9 @@ _cache = _Cache(STANDARDS_FILE)
 
 def standard_for(district_code: str, on: date | None = None) -> Standard | None:
     on = on or date.today()
-    versions = [s for s in _cache.get()["standards"] if str(s["district"]) == district_code and s["effective_from"] <= on]
+    versions = [
+        s for s in _cache.get()["standards"] if str(s["district"]) == district_code and s["effective_from"] <= on
+    ]
     if not versions:
         return None
     latest = max(versions, key=lambda s: s["effective_from"])

@@ -1,4 +1,5 @@
 """长护险 assessment and 适老化改造 applications: who they are for, creation, progress steps."""
+
 from __future__ import annotations
 
 import uuid
@@ -48,9 +49,11 @@ def household_benefits(sess: Session, resident: Resident) -> set[str]:
 
 def retrofit_subsidy(sess: Session, resident: Resident) -> dict:
     """The subsidy rule of the resident's district that their household's benefits meet (the first listed that fits)."""
-    scheme = sess.get(EldercareScheme, ("home_retrofit", resident.hukou_district_code)) or sess.get(EldercareScheme, ("home_retrofit", ""))
+    scheme = sess.get(EldercareScheme, ("home_retrofit", resident.hukou_district_code)) or sess.get(
+        EldercareScheme, ("home_retrofit", "")
+    )
     benefits = household_benefits(sess, resident)
-    for rule in (scheme.details.get("subsidies", []) if scheme else []):
+    for rule in scheme.details.get("subsidies", []) if scheme else []:
         needed = set(rule.get("benefits_any", []))
         if not needed or needed & benefits:
             return {"who": rule["who"], "subsidy": rule["subsidy"]}
@@ -61,20 +64,42 @@ def create(sess: Session, kind: str, openid: str, key: str, now: datetime) -> El
     """A new application, made by the request with this key (:mod:`backoffice.idempotency` runs it once)."""
     applicant = bound_resident(sess, openid)
     if applicant is None:
-        raise ApiError(403, "not_bound", "您的微信还没有实名绑定，暂时不能在这里直接申请。可以带上身份证到社区事务受理服务中心办理。")
+        raise ApiError(
+            403,
+            "not_bound",
+            "您的微信还没有实名绑定，暂时不能在这里直接申请。可以带上身份证到社区事务受理服务中心办理。",
+        )
     subject = subject_for(sess, applicant, now.date())
     if subject is None:
         raise ApiError(422, "no_elder", "您家里还没有满 60 周岁的老人，暂时不能申请这一项。")
-    open_one = sess.scalar(select(EldercareApplication).where(EldercareApplication.kind == kind, EldercareApplication.subject_id == subject.id,
-                                                     EldercareApplication.status.not_in(FINAL)))
+    open_one = sess.scalar(
+        select(EldercareApplication).where(
+            EldercareApplication.kind == kind,
+            EldercareApplication.subject_id == subject.id,
+            EldercareApplication.status.not_in(FINAL),
+        )
+    )
     if open_one:
-        raise ApiError(409, "already_applied", f"{mask_name(subject.name)}已经有一份申请在办理中（编号 {open_one.reference}），不用重复申请。",
-                      reference=open_one.reference)
-    app = EldercareApplication(reference=f"tmp-{uuid.uuid4().hex}"[:24], kind=kind, idempotency_key=key, openid=openid, applicant_id=applicant.id,
-                      subject_id=subject.id, district_code=subject.hukou_district_code, status="submitted",
-                      subsidy=retrofit_subsidy(sess, subject) if kind == "home_retrofit" else {},
-                      history=[{"status": "submitted", "at": now.isoformat(timespec="seconds"), "note": ""}],
-                      created_at=now, updated_at=now)
+        raise ApiError(
+            409,
+            "already_applied",
+            f"{mask_name(subject.name)}已经有一份申请在办理中（编号 {open_one.reference}），不用重复申请。",
+            reference=open_one.reference,
+        )
+    app = EldercareApplication(
+        reference=f"tmp-{uuid.uuid4().hex}"[:24],
+        kind=kind,
+        idempotency_key=key,
+        openid=openid,
+        applicant_id=applicant.id,
+        subject_id=subject.id,
+        district_code=subject.hukou_district_code,
+        status="submitted",
+        subsidy=retrofit_subsidy(sess, subject) if kind == "home_retrofit" else {},
+        history=[{"status": "submitted", "at": now.isoformat(timespec="seconds"), "note": ""}],
+        created_at=now,
+        updated_at=now,
+    )
     sess.add(app)
     sess.flush()
     app.reference = f"{PREFIX[kind]}{now:%Y%m%d}{app.id:05d}"

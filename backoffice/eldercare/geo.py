@@ -3,6 +3,7 @@
 GCJ-02 is offset from WGS-84 by a few hundred metres at most and smoothly, so distances
 between two GCJ-02 points are exact enough for "which is nearest" without converting.
 """
+
 from __future__ import annotations
 
 import math

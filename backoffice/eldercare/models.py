@@ -1,4 +1,5 @@
 """Eldercare: facilities (助餐, 日间照料, 养老院 …), allowances, schemes and applications."""
+
 from __future__ import annotations
 
 from datetime import datetime

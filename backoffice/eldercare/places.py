@@ -1,4 +1,5 @@
 """Where a search starts: a named place (community, street/town, landmark, district) or the bound resident's home."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The eldercare API's bodies, for the OpenAPI document (backoffice/contract.py)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -55,8 +56,9 @@ class FacilityQuery(Request):
     type = fields.String(required=True, validate=validate.OneOf(FACILITY_TYPES))
     lat = fields.Float(metadata={"description": "GCJ-02 latitude (with lng)"})
     lng = fields.Float(metadata={"description": "GCJ-02 longitude"})
-    place = fields.String(metadata={"description": "a community, street/town, landmark or district name, or a sentence "
-                                                   "containing one"})
+    place = fields.String(
+        metadata={"description": "a community, street/town, landmark or district name, or a sentence containing one"}
+    )
     openid = fields.String(metadata={"description": "a bound WeChat openid: search from the resident's community"})
     limit = fields.Integer(metadata={"description": "page size, 1-10 (default 5)"})
     offset = fields.Integer(metadata={"description": "first result (default 0); use next_offset for the next page"})
@@ -109,7 +111,9 @@ class Scheme(Schema):
     how_to_apply = fields.String()
     details = fields.Dict(metadata={"description": "ltc: levels; home_retrofit: items and subsidies"})
     source = fields.String()
-    your_subsidy = fields.Dict(metadata={"description": "home_retrofit with a bound openid: the subsidy rule the household meets"})
+    your_subsidy = fields.Dict(
+        metadata={"description": "home_retrofit with a bound openid: the subsidy rule the household meets"}
+    )
 
 
 class HouseholdMember(Schema):
@@ -125,8 +129,9 @@ class Allowances(Schema):
     district = fields.Nested(NamedDistrict, allow_none=True)
     allowances = fields.List(fields.Nested(Allowance))
     service_subsidy = fields.Nested(Scheme, allow_none=True)
-    household = fields.List(fields.Nested(HouseholdMember), allow_none=True,
-                            metadata={"description": "null when not bound"})
+    household = fields.List(
+        fields.Nested(HouseholdMember), allow_none=True, metadata={"description": "null when not bound"}
+    )
 
 
 class ApplicationRequest(Request):

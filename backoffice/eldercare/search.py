@@ -4,6 +4,7 @@ The box query reads (code, lat, lng, free_beds) through the (type, lat, lng) ind
 radius doubles until the box holds enough facilities that nothing outside it could rank
 higher, so page k is exact without scanning the table.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,8 +32,16 @@ class Page:
     radius_m: float
 
 
-def nearest(sess: Session, lat: float, lng: float, type_: str, limit: int = 5, offset: int = 0,
-            max_radius_m: float = MAX_RADIUS_M, free_first: bool | None = None) -> Page:
+def nearest(
+    sess: Session,
+    lat: float,
+    lng: float,
+    type_: str,
+    limit: int = 5,
+    offset: int = 0,
+    max_radius_m: float = MAX_RADIUS_M,
+    free_first: bool | None = None,
+) -> Page:
     """Facilities of ``type_`` within ``max_radius_m``, nearest first; with ``free_first`` (default for types
     with beds) those with a free bed come first, each group nearest first. One page, plus whether more follow."""
     free_first = type_ in TYPES_WITH_BEDS if free_first is None else free_first
@@ -48,7 +57,7 @@ def nearest(sess: Session, lat: float, lng: float, type_: str, limit: int = 5, o
         rows.sort(key=lambda r: (r[2] <= 0, r[1]))
     else:
         rows.sort(key=lambda r: r[1])
-    chosen = rows[offset:offset + limit]
+    chosen = rows[offset : offset + limit]
     by_code = {f.code: f for f in sess.scalars(select(Facility).where(Facility.code.in_([r[0] for r in chosen])))}
     return Page([Hit(by_code[code], dist) for code, dist, _free in chosen], len(rows) > offset + limit, radius)
 

@@ -1,4 +1,5 @@
 """Loading the eldercare seed files (allowances, schemes) — upserts by natural key, so re-running is safe."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,13 @@ def load(sess: Session) -> None:
     for district in allowances["districts"]:
         for allowance in district["allowances"]:
             for band in allowance["bands"]:
-                row = sess.scalar(select(EldercareAllowance).where(EldercareAllowance.district_code == district["district"],
-                                                          EldercareAllowance.kind == allowance["kind"], EldercareAllowance.age_min == band["age_min"]))
+                row = sess.scalar(
+                    select(EldercareAllowance).where(
+                        EldercareAllowance.district_code == district["district"],
+                        EldercareAllowance.kind == allowance["kind"],
+                        EldercareAllowance.age_min == band["age_min"],
+                    )
+                )
                 if row is None:
                     row = EldercareAllowance(district_code=district["district"], age_min=band["age_min"])
                     sess.add(row)

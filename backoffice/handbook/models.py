@@ -1,4 +1,5 @@
 """Handbook entries: one answer each, tied to its source document."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """The handbook API: search for the bot, and create / update / delete for the administrator's pages."""
+
 from __future__ import annotations
 
 import re
@@ -21,21 +22,45 @@ bp = Blueprint("handbook", __name__, url_prefix="/handbook")
 
 TOPIC_RE = re.compile(r"^[a-z][a-z_]{1,29}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,59}$")
-TEXT_FIELDS = {"title": 120, "body": 4000, "conditions": 2000, "how_to_apply": 2000, "contact": 300, "source": 300,
-               "next_step": 300}
+TEXT_FIELDS = {
+    "title": 120,
+    "body": 4000,
+    "conditions": 2000,
+    "how_to_apply": 2000,
+    "contact": 300,
+    "source": 300,
+    "next_step": 300,
+}
 REQUIRED = ("topic", "title", "body", "source")
 ENTRY_ID = {"entry_id": "entry id"}
-EDITOR = {"name": "X-Editor", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 40},
-          "description": "the administrator making the change (default admin)"}
+EDITOR = {
+    "name": "X-Editor",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 40},
+    "description": "the administrator making the change (default admin)",
+}
 
 
 def entry_json(e: HandbookEntry) -> dict:
     return {
-        "id": e.id, "slug": e.slug, "topic": e.topic, "title": e.title, "body": e.body, "conditions": e.conditions,
-        "how_to_apply": e.how_to_apply, "documents": e.documents, "contact": e.contact, "source": e.source,
-        "effective_date": e.effective_date.isoformat() if e.effective_date else None, "district_code": e.district_code,
-        "keywords": e.keywords, "next_step": e.next_step, "updated_by": e.updated_by,
-        "updated_at": e.updated_at.isoformat(timespec="seconds"), "version": e.version,
+        "id": e.id,
+        "slug": e.slug,
+        "topic": e.topic,
+        "title": e.title,
+        "body": e.body,
+        "conditions": e.conditions,
+        "how_to_apply": e.how_to_apply,
+        "documents": e.documents,
+        "contact": e.contact,
+        "source": e.source,
+        "effective_date": e.effective_date.isoformat() if e.effective_date else None,
+        "district_code": e.district_code,
+        "keywords": e.keywords,
+        "next_step": e.next_step,
+        "updated_by": e.updated_by,
+        "updated_at": e.updated_at.isoformat(timespec="seconds"),
+        "version": e.version,
     }
 
 
@@ -83,8 +108,11 @@ def _editor() -> str:
 
 
 @bp.get("/entries")
-@contract.operation("Handbook entries, optionally of one topic and of one district (plus region-wide ones)",
-                    query=schemas.EntriesQuery, responses={200: ("entries", schemas.HandbookEntryList)})
+@contract.operation(
+    "Handbook entries, optionally of one topic and of one district (plus region-wide ones)",
+    query=schemas.EntriesQuery,
+    responses={200: ("entries", schemas.HandbookEntryList)},
+)
 def list_entries():
     query = select(HandbookEntry).order_by(HandbookEntry.topic, HandbookEntry.id)
     if topic := request.args.get("topic"):
@@ -96,8 +124,9 @@ def list_entries():
 
 
 @bp.get("/entries/<int:entry_id>")
-@contract.operation("One entry", path=ENTRY_ID, responses={200: ("the entry", schemas.HandbookEntry)},
-                    errors={404: "not_found"})
+@contract.operation(
+    "One entry", path=ENTRY_ID, responses={200: ("the entry", schemas.HandbookEntry)}, errors={404: "not_found"}
+)
 def get_entry(entry_id: int):
     e = session().get(HandbookEntry, entry_id)
     if e is None:
@@ -108,16 +137,28 @@ def get_entry(entry_id: int):
 @bp.post("/entries")
 @contract.operation(
     "Create an entry (administrator). Answers use it from the next question on: no retraining, no restart.",
-    headers=[EDITOR], body=schemas.HandbookEntryChange, responses={201: ("created", schemas.HandbookEntry)},
-    errors={400: "bad_request (not a JSON object) or invalid", 409: "slug_taken"})
+    headers=[EDITOR],
+    body=schemas.HandbookEntryChange,
+    responses={201: ("created", schemas.HandbookEntry)},
+    errors={400: "bad_request (not a JSON object) or invalid", 409: "slug_taken"},
+)
 def create_entry():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "请求内容需要是 JSON 对象。")
     sess = session()
-    e = HandbookEntry(slug=f"{body.get('topic', 'entry')}-{uuid.uuid4().hex[:8]}", conditions="", how_to_apply="",
-                      documents=[], contact="", keywords=[], next_step="", updated_by=_editor(),
-                      updated_at=datetime.now(), version=1)
+    e = HandbookEntry(
+        slug=f"{body.get('topic', 'entry')}-{uuid.uuid4().hex[:8]}",
+        conditions="",
+        how_to_apply="",
+        documents=[],
+        contact="",
+        keywords=[],
+        next_step="",
+        updated_by=_editor(),
+        updated_at=datetime.now(),
+        version=1,
+    )
     if message := _apply(e, body):
         raise ApiError(400, "invalid", message)
     sess.add(e)
@@ -132,9 +173,12 @@ def create_entry():
 @bp.patch("/entries/<int:entry_id>")
 @contract.operation(
     "Update the given fields of an entry (administrator); its version goes up and the search index follows at once",
-    path=ENTRY_ID, headers=[EDITOR], body=schemas.HandbookEntryChange,
+    path=ENTRY_ID,
+    headers=[EDITOR],
+    body=schemas.HandbookEntryChange,
     responses={200: ("the updated entry", schemas.HandbookEntry)},
-    errors={400: "bad_request (not a JSON object) or invalid", 404: "not_found", 409: "slug_taken"})
+    errors={400: "bad_request (not a JSON object) or invalid", 404: "not_found", 409: "slug_taken"},
+)
 def update_entry(entry_id: int):
     """Change the fields given; the next search (in every worker) uses the new text. No retraining, no restart."""
     sess = session()
@@ -157,8 +201,9 @@ def update_entry(entry_id: int):
 
 
 @bp.delete("/entries/<int:entry_id>")
-@contract.operation("Delete an entry (administrator)", path=ENTRY_ID, responses={204: ("deleted", None)},
-                    errors={404: "not_found"})
+@contract.operation(
+    "Delete an entry (administrator)", path=ENTRY_ID, responses={204: ("deleted", None)}, errors={404: "not_found"}
+)
 def delete_entry(entry_id: int):
     sess = session()
     e = sess.get(HandbookEntry, entry_id)
@@ -172,10 +217,17 @@ def delete_entry(entry_id: int):
 @bp.get("/search")
 @contract.operation(
     "The entries that best answer a question: BM25 over jieba tokens, within the topic when it has a match, entries "
-    "of other districts left out when the district is known", query=schemas.SearchQuery,
-    responses={200: ("results: entries with score and coverage (share of the question's meaning found), best first; "
-                     "empty when nothing answers it", schemas.SearchAnswer)},
-    errors={400: "bad_request"})
+    "of other districts left out when the district is known",
+    query=schemas.SearchQuery,
+    responses={
+        200: (
+            "results: entries with score and coverage (share of the question's meaning found), best first; "
+            "empty when nothing answers it",
+            schemas.SearchAnswer,
+        )
+    },
+    errors={400: "bad_request"},
+)
 def search_entries():
     """Best entries for a resident's question: ``q``, optional ``topic`` (faq key), ``district`` (code or name)
     or ``openid`` (the bound resident's district), ``limit``."""
@@ -192,6 +244,16 @@ def search_entries():
     except ValueError:
         limit = 3
     matches = bm25.search(sess, query, topic=args.get("topic") or None, district=code, limit=limit)
-    entries = {e.id: e for e in sess.scalars(select(HandbookEntry).where(HandbookEntry.id.in_([m.entry_id for m in matches])))}
-    return jsonify(query=query, topic=args.get("topic"), district_code=code,
-                   results=[{**entry_json(entries[m.entry_id]), "score": m.score, "coverage": m.coverage} for m in matches if m.entry_id in entries])
+    entries = {
+        e.id: e for e in sess.scalars(select(HandbookEntry).where(HandbookEntry.id.in_([m.entry_id for m in matches])))
+    }
+    return jsonify(
+        query=query,
+        topic=args.get("topic"),
+        district_code=code,
+        results=[
+            {**entry_json(entries[m.entry_id]), "score": m.score, "coverage": m.coverage}
+            for m in matches
+            if m.entry_id in entries
+        ],
+    )

@@ -9,6 +9,7 @@ The index is rebuilt whenever the entries change: every search first reads a che
 fingerprint (count, max id, sum of versions), so an administrator's edit is answered
 from the next question on, in every worker, without a restart.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,8 @@ jieba.setLogLevel(60)
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 么 嘛 哦 我 你 您 他 她 它 我们 咱 咱们 他们 是 在 有 没有 和 与 或 就 都 也 还 要 想 能 可以 会 "
     "怎么 怎么样 怎样 如何 什么 哪里 哪儿 哪些 哪个 多少 几 请问 请 问 一下 一个 这个 那个 这 那 个 给 跟 对 把 被 让 "
-    "现在 知道 告诉 帮 帮忙 办 办理 谢谢 你好 好 去 到 从 上 下 里 中 哪 那里 这里 老是 总是 一直 钱 多少钱 能领 个人 是不是 有没有".split())
+    "现在 知道 告诉 帮 帮忙 办 办理 谢谢 你好 好 去 到 从 上 下 里 中 哪 那里 这里 老是 总是 一直 钱 多少钱 能领 个人 是不是 有没有".split()
+)
 PUNCT = re.compile(r"^[\W_]+$")
 FIELD_WEIGHTS = (("title", 3), ("keywords", 3), ("body", 1), ("conditions", 1), ("how_to_apply", 1), ("documents", 1))
 DISTRICT_BOOST = 1.2
@@ -36,7 +38,11 @@ MIN_COVERAGE = 0.4
 
 
 def tokens(text: str) -> list[str]:
-    return [t for t in (w.strip().lower() for w in jieba.lcut_for_search(text)) if t and t not in STOPWORDS and not PUNCT.match(t)]
+    return [
+        t
+        for t in (w.strip().lower() for w in jieba.lcut_for_search(text))
+        if t and t not in STOPWORDS and not PUNCT.match(t)
+    ]
 
 
 def _document(e: HandbookEntry) -> list[str]:
@@ -75,8 +81,15 @@ _index: _Index | None = None
 
 
 def _fingerprint(sess: Session) -> tuple:
-    return tuple(sess.execute(select(func.count(HandbookEntry.id), func.max(HandbookEntry.id),
-                                     func.coalesce(func.sum(HandbookEntry.version), 0))).one())
+    return tuple(
+        sess.execute(
+            select(
+                func.count(HandbookEntry.id),
+                func.max(HandbookEntry.id),
+                func.coalesce(func.sum(HandbookEntry.version), 0),
+            )
+        ).one()
+    )
 
 
 def _current(sess: Session) -> _Index:
@@ -89,13 +102,25 @@ def _current(sess: Session) -> _Index:
                 for word in e.keywords:
                     jieba.add_word(word)
             docs = [_document(e) for e in entries]
-            _index = _Index(fp, [e.id for e in entries], [e.topic for e in entries], [e.district_code for e in entries],
-                            [set(d) for d in docs], BM25Okapi(docs) if docs else None)
+            _index = _Index(
+                fp,
+                [e.id for e in entries],
+                [e.topic for e in entries],
+                [e.district_code for e in entries],
+                [set(d) for d in docs],
+                BM25Okapi(docs) if docs else None,
+            )
         return _index
 
 
-def search(sess: Session, query: str, topic: str | None = None, district: str | None = None, limit: int = 3,
-           min_coverage: float = MIN_COVERAGE) -> list[Match]:
+def search(
+    sess: Session,
+    query: str,
+    topic: str | None = None,
+    district: str | None = None,
+    limit: int = 3,
+    min_coverage: float = MIN_COVERAGE,
+) -> list[Match]:
     """Entries answering ``query`` best, of ``topic`` when it has any, else of any topic.
 
     Scores come from the whole handbook (so term weights are meaningful); entries of another district are left
@@ -108,7 +133,11 @@ def search(sess: Session, query: str, topic: str | None = None, district: str | 
     ranked = []
     for i, score in enumerate(scores):
         entry_district = index.districts[i]
-        if score <= 0 or (district and entry_district and entry_district != district) or index.coverage(i, q) < min_coverage:
+        if (
+            score <= 0
+            or (district and entry_district and entry_district != district)
+            or index.coverage(i, q) < min_coverage
+        ):
             continue
         ranked.append((score * (DISTRICT_BOOST if district and entry_district == district else 1.0), i))
     if topic and any(index.topics[i] == topic for _s, i in ranked):

@@ -1,5 +1,6 @@
 """Loading handbook.yaml: new entries are added, entries still as seeded are refreshed, and entries an
 administrator has edited (``updated_by`` other than "seed") are left alone."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,7 +13,18 @@ from sqlalchemy.orm import Session
 from backoffice.handbook.models import HandbookEntry
 
 SEED = Path(__file__).resolve().parent.parent / "seed" / "handbook.yaml"
-FIELDS = ("topic", "title", "body", "conditions", "how_to_apply", "documents", "contact", "source", "keywords", "next_step")
+FIELDS = (
+    "topic",
+    "title",
+    "body",
+    "conditions",
+    "how_to_apply",
+    "documents",
+    "contact",
+    "source",
+    "keywords",
+    "next_step",
+)
 
 
 def load(sess: Session) -> None:
@@ -25,7 +37,9 @@ def load(sess: Session) -> None:
         values["effective_date"] = date.fromisoformat(effective) if isinstance(effective, str) else effective
         values["district_code"] = item.get("district") or None
         if entry is None:
-            sess.add(HandbookEntry(slug=item["slug"], updated_by="seed", updated_at=datetime.now(), version=1, **values))
+            sess.add(
+                HandbookEntry(slug=item["slug"], updated_by="seed", updated_at=datetime.now(), version=1, **values)
+            )
         elif any(getattr(entry, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(entry, k, v)

@@ -8,6 +8,7 @@
 * ``routes`` / ``bindings`` — the back-office API that binds a sender to the resident an ID
   token names, after checking the token itself.
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -21,9 +22,12 @@ def init_app(app: Flask, config: Settings) -> None:
     from backoffice.identity.provider import Client, ProviderConfig
 
     key = keys.signing_key(config.idp_signing_key)
-    platform = Client(config.oidc_client_id, config.oidc_client_secret, (config.public_base_url + "/identity/callback",))
+    platform = Client(
+        config.oidc_client_id, config.oidc_client_secret, (config.public_base_url + "/identity/callback",)
+    )
     provider = ProviderConfig(config.idp_issuer, key, (platform,))
     provider_routes.init_app(app, provider, sms_demo=config.demo_mode)
     app.extensions["identity_verifier"] = bindings.Verifier(
-        KeySet.import_key_set(provider.public_keys()), config.idp_issuer, config.oidc_client_id)
+        KeySet.import_key_set(provider.public_keys()), config.idp_issuer, config.oidc_client_id
+    )
     app.register_blueprint(routes.bp)

@@ -3,6 +3,7 @@
 The development key is made once and kept, so ID tokens stay verifiable across restarts and
 across the server's worker processes (the first to start writes it; the others read it).
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The identity API: bind a sender to the resident who signed in, look a binding up, unbind."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
@@ -19,16 +20,23 @@ def _verifier() -> bindings.Verifier:
 
 
 def _binding_json(binding: WechatBinding, resident: Resident) -> dict:
-    return {"sender": binding.openid, "resident_id": resident.id, "masked_name": mask_name(resident.name),
-            "bound_at": binding.bound_at.isoformat(), "method": "sms_otp"}
+    return {
+        "sender": binding.openid,
+        "resident_id": resident.id,
+        "masked_name": mask_name(resident.name),
+        "bound_at": binding.bound_at.isoformat(),
+        "method": "sms_otp",
+    }
 
 
 @bp.post("/identity/bindings")
 @contract.operation(
     "Bind a sender to the resident an ID token names (实名绑定). The token is checked here: signed by the identity "
     "provider, issued to the platform, not expired. A sender holds one resident: binding again replaces.",
-    body=schemas.BindRequest, responses={201: ("bound", schemas.Binding)},
-    errors={400: "`invalid_id_token`: not a valid token from the provider for the platform; `invalid_request`"})
+    body=schemas.BindRequest,
+    responses={201: ("bound", schemas.Binding)},
+    errors={400: "`invalid_id_token`: not a valid token from the provider for the platform; `invalid_request`"},
+)
 def bind():
     body = request.get_json(silent=True) or {}
     sender, id_token = body.get("sender"), body.get("id_token")
@@ -40,8 +48,12 @@ def bind():
 
 
 @bp.get("/identity/bindings/<sender>")
-@contract.operation("Whether a sender is bound, to whom (masked) and how", path={"sender": "the sender id"},
-                    responses={200: ("the binding", schemas.Binding)}, errors={404: "`not_bound`"})
+@contract.operation(
+    "Whether a sender is bound, to whom (masked) and how",
+    path={"sender": "the sender id"},
+    responses={200: ("the binding", schemas.Binding)},
+    errors={404: "`not_bound`"},
+)
 def binding(sender: str):
     sess = session()
     found = sess.get(WechatBinding, sender)
@@ -51,8 +63,12 @@ def binding(sender: str):
 
 
 @bp.delete("/identity/bindings/<sender>")
-@contract.operation("Unbind a sender (解除绑定); the resident signs in again to bind", path={"sender": "the sender id"},
-                    responses={204: ("unbound", None)}, errors={404: "`not_bound`"})
+@contract.operation(
+    "Unbind a sender (解除绑定); the resident signs in again to bind",
+    path={"sender": "the sender id"},
+    responses={204: ("unbound", None)},
+    errors={404: "`not_bound`"},
+)
 def unbind(sender: str):
     if not bindings.unbind(session(), sender):
         raise NOT_BOUND

@@ -1,4 +1,5 @@
 """The identity API's bodies, for the OpenAPI document (backoffice/contract.py)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -8,8 +9,10 @@ from backoffice.contract import Request
 
 class BindRequest(Request):
     sender = fields.String(required=True, metadata={"description": "the channel's sender id (a WeChat openid)"})
-    id_token = fields.String(required=True, metadata={
-        "description": "the ID token the identity provider issued to the platform for this sign-in"})
+    id_token = fields.String(
+        required=True,
+        metadata={"description": "the ID token the identity provider issued to the platform for this sign-in"},
+    )
 
 
 class Binding(Schema):

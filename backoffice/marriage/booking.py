@@ -5,6 +5,7 @@ Functions take a SQLAlchemy session and plain values and raise :class:`~backoffi
 transaction (:func:`backoffice.idempotency.run`) that takes the places it needs with a
 conditional UPDATE, so concurrent requests can never leave more appointments than places.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,8 +18,16 @@ from sqlalchemy.orm import Session
 
 from backoffice.errors import ApiError
 from backoffice.marriage import calendar
-from backoffice.marriage.models import (DIVORCE_STAGES, SERVICES, MarriageAppointment, MarriageBinding, MarriageClosure,
-                                        MarriageParty, MarriageSlot, Office)
+from backoffice.marriage.models import (
+    DIVORCE_STAGES,
+    SERVICES,
+    MarriageAppointment,
+    MarriageBinding,
+    MarriageClosure,
+    MarriageParty,
+    MarriageSlot,
+    Office,
+)
 from backoffice.residents.models import Resident, WechatBinding
 from common.masking import is_valid_id_number, is_valid_phone, mask_id_number, mask_phone
 
@@ -54,6 +63,7 @@ class BookingRequest:
 
 # --- reading -------------------------------------------------------------------------------------------------------
 
+
 def get_office(sess: Session, code: str) -> Office:
     office = sess.get(Office, code)
     if office is None:
@@ -62,9 +72,12 @@ def get_office(sess: Session, code: str) -> Office:
 
 
 def closures(sess: Session, office_code: str, first: date, last: date) -> dict[date, str]:
-    rows = sess.scalars(select(MarriageClosure).where(
-        MarriageClosure.day.between(first, last),
-        or_(MarriageClosure.office_code == office_code, MarriageClosure.office_code.is_(None))))
+    rows = sess.scalars(
+        select(MarriageClosure).where(
+            MarriageClosure.day.between(first, last),
+            or_(MarriageClosure.office_code == office_code, MarriageClosure.office_code.is_(None)),
+        )
+    )
     return {row.day: row.reason for row in rows}
 
 
@@ -77,8 +90,12 @@ def availability(sess: Session, office: Office, first: date, days: int, until: d
     days = max(1, min(days, MAX_DAYS))
     last = first + timedelta(days=days - 1)
     closed = closures(sess, office.code, first, last)
-    booked = {(s.day, s.start): s for s in sess.scalars(select(MarriageSlot).where(
-        MarriageSlot.office_code == office.code, MarriageSlot.day.between(first, last)))}
+    booked = {
+        (s.day, s.start): s
+        for s in sess.scalars(
+            select(MarriageSlot).where(MarriageSlot.office_code == office.code, MarriageSlot.day.between(first, last))
+        )
+    }
     window_first, window_last = calendar.booking_window()
     window_last = until or window_last
     out = []
@@ -93,27 +110,48 @@ def availability(sess: Session, office: Office, first: date, days: int, until: d
             for t in office.slots:
                 row = booked.get((day, t["start"]))
                 capacity = row.capacity if row else slot_capacity(office, t, status)
-                slots.append({"start": t["start"], "end": t["end"], "capacity": capacity,
-                              "free": capacity - (row.booked if row else 0)})
-        out.append({"date": day.isoformat(), "label": calendar.chinese_date(day), "open": not reason, "reason": reason,
-                    "peak": status.peak, "slots": slots})
+                slots.append(
+                    {
+                        "start": t["start"],
+                        "end": t["end"],
+                        "capacity": capacity,
+                        "free": capacity - (row.booked if row else 0),
+                    }
+                )
+        out.append(
+            {
+                "date": day.isoformat(),
+                "label": calendar.chinese_date(day),
+                "open": not reason,
+                "reason": reason,
+                "peak": status.peak,
+                "slots": slots,
+            }
+        )
     return out
 
 
 def bound_id_numbers(sess: Session, openid: str) -> set[str]:
     """The ID numbers this openid stands for: its marriage binding and its real-name binding (实名绑定)."""
     ids = set(sess.scalars(select(MarriageBinding.id_number).where(MarriageBinding.openid == openid)))
-    ids |= set(sess.scalars(select(Resident.id_number).join(WechatBinding, WechatBinding.resident_id == Resident.id)
-                            .where(WechatBinding.openid == openid)))
+    ids |= set(
+        sess.scalars(
+            select(Resident.id_number)
+            .join(WechatBinding, WechatBinding.resident_id == Resident.id)
+            .where(WechatBinding.openid == openid)
+        )
+    )
     return ids
 
 
 def appointments_of(sess: Session, openid: str, include_past: bool = False) -> list[MarriageAppointment]:
     ids = bound_id_numbers(sess, openid)
     theirs = select(MarriageParty.appointment_id).where(MarriageParty.id_number.in_(ids))
-    query = (select(MarriageAppointment)
-             .where(or_(MarriageAppointment.openid == openid, MarriageAppointment.id.in_(theirs)))
-             .order_by(MarriageAppointment.day, MarriageAppointment.start))
+    query = (
+        select(MarriageAppointment)
+        .where(or_(MarriageAppointment.openid == openid, MarriageAppointment.id.in_(theirs)))
+        .order_by(MarriageAppointment.day, MarriageAppointment.start)
+    )
     if not include_past:
         query = query.where(MarriageAppointment.status == "booked", MarriageAppointment.day >= calendar.today())
     return list(sess.scalars(query))
@@ -150,11 +188,16 @@ def appointment_json(a: MarriageAppointment) -> dict:
 def cooling_off_json(application: date) -> dict:
     """The days (31 to 60 after the application) a divorce certificate may be collected, with their labels."""
     first, last = calendar.cooling_off_window(application)
-    return {"first_date": first.isoformat(), "last_date": last.isoformat(),
-            "first_label": calendar.chinese_date(first), "last_label": calendar.chinese_date(last)}
+    return {
+        "first_date": first.isoformat(),
+        "last_date": last.isoformat(),
+        "first_label": calendar.chinese_date(first),
+        "last_label": calendar.chinese_date(last),
+    }
 
 
 # --- validation ----------------------------------------------------------------------------------------------------
+
 
 def parse_request(openid: str, body: dict) -> BookingRequest:
     def need(field: str) -> str:
@@ -198,8 +241,11 @@ def parse_party(raw: object) -> Party:
     if not 1 < len(name) <= 30:
         raise ApiError(422, "invalid_name", "请填写当事人的真实姓名")
     if not is_valid_id_number(id_number):
-        raise ApiError(422, "invalid_id_number",
-                           f"{name}的身份证号码 {mask_id_number(id_number)} 不对，请核对一下（18位，最后一位可能是X）")
+        raise ApiError(
+            422,
+            "invalid_id_number",
+            f"{name}的身份证号码 {mask_id_number(id_number)} 不对，请核对一下（18位，最后一位可能是X）",
+        )
     return Party(name, id_number)
 
 
@@ -211,20 +257,30 @@ def check_legal_age(parties: tuple[Party, ...], day: date) -> None:
     for p in parties:
         need = LEGAL_AGE[p.gender]
         if age_on(p.birth_date, day) < need:
-            reached = date(p.birth_date.year + need, p.birth_date.month,
-                           28 if (p.birth_date.month, p.birth_date.day) == (2, 29) else p.birth_date.day)
-            raise ApiError(422, "under_age",
-                               f"按照法律规定，结婚年龄{p.gender}方不能早于{need}周岁。{p.name}到"
-                               f"{reached.year}年{calendar.chinese_date(reached)}才满{need}周岁，那天以后才能办理结婚登记。")
+            reached = date(
+                p.birth_date.year + need,
+                p.birth_date.month,
+                28 if (p.birth_date.month, p.birth_date.day) == (2, 29) else p.birth_date.day,
+            )
+            raise ApiError(
+                422,
+                "under_age",
+                f"按照法律规定，结婚年龄{p.gender}方不能早于{need}周岁。{p.name}到"
+                f"{reached.year}年{calendar.chinese_date(reached)}才满{need}周岁，那天以后才能办理结婚登记。",
+            )
 
 
-def check_bookable_day(sess: Session, office: Office, service: str, day: date, start: str,
-                       window: tuple[date, date]) -> tuple[dict, calendar.DayStatus]:
+def check_bookable_day(
+    sess: Session, office: Office, service: str, day: date, start: str, window: tuple[date, date]
+) -> tuple[dict, calendar.DayStatus]:
     if service not in office.services:
         raise ApiError(422, "service_not_offered", f"{office.name}不办理{service}登记，请换一个登记处")
     if not window[0] <= day <= window[1]:
-        raise ApiError(422, "date_out_of_range",
-                           f"这一天不能预约：可以约的是{calendar.chinese_date(window[0])}到{calendar.chinese_date(window[1])}之间")
+        raise ApiError(
+            422,
+            "date_out_of_range",
+            f"这一天不能预约：可以约的是{calendar.chinese_date(window[0])}到{calendar.chinese_date(window[1])}之间",
+        )
     status = calendar.day_status(day, closures(sess, office.code, day, day))
     if not status.open:
         raise ApiError(422, "office_closed", f"{calendar.chinese_date(day)}{status.reason}，请换一天")
@@ -237,37 +293,54 @@ def check_bookable_day(sess: Session, office: Office, service: str, day: date, s
 def divorce_application_day(sess: Session, parties: tuple[Party, ...]) -> date:
     """The day this couple's divorce application was handed in (its 申请 appointment, already past)."""
     ids = [p.id_number for p in parties]
-    rows = sess.scalars(select(MarriageAppointment).join(MarriageParty)
-                        .where(MarriageAppointment.service == "离婚", MarriageAppointment.stage == "申请",
-                               MarriageAppointment.status == "booked", MarriageAppointment.day < calendar.today(),
-                               MarriageParty.id_number.in_(ids))
-                        .order_by(MarriageAppointment.day.desc()))
+    rows = sess.scalars(
+        select(MarriageAppointment)
+        .join(MarriageParty)
+        .where(
+            MarriageAppointment.service == "离婚",
+            MarriageAppointment.stage == "申请",
+            MarriageAppointment.status == "booked",
+            MarriageAppointment.day < calendar.today(),
+            MarriageParty.id_number.in_(ids),
+        )
+        .order_by(MarriageAppointment.day.desc())
+    )
     for appointment in rows:
         if {p.id_number for p in appointment.parties} == set(ids):
             return appointment.day
-    raise ApiError(422, "no_divorce_application",
-                       "离婚要来两次：第一次两人一起到登记处提交离婚申请，之后有30天冷静期；冷静期满后第31天到第60天之间，"
-                       "两人再一起来领离婚证。系统里没有查到你们已经提交过的离婚申请，请先预约“提交离婚申请”。")
+    raise ApiError(
+        422,
+        "no_divorce_application",
+        "离婚要来两次：第一次两人一起到登记处提交离婚申请，之后有30天冷静期；冷静期满后第31天到第60天之间，"
+        "两人再一起来领离婚证。系统里没有查到你们已经提交过的离婚申请，请先预约“提交离婚申请”。",
+    )
 
 
 def certificate_window(sess: Session, parties: tuple[Party, ...]) -> tuple[date, date, date]:
     application = divorce_application_day(sess, parties)
     first, last = calendar.cooling_off_window(application)
     if calendar.today() > last:
-        raise ApiError(422, "application_expired",
-                           f"你们{calendar.chinese_date(application)}提交的离婚申请，到{calendar.chinese_date(last)}已满60天没有领证，"
-                           "按规定视为撤回了申请。如果还要离婚，需要重新预约提交离婚申请。")
+        raise ApiError(
+            422,
+            "application_expired",
+            f"你们{calendar.chinese_date(application)}提交的离婚申请，到{calendar.chinese_date(last)}已满60天没有领证，"
+            "按规定视为撤回了申请。如果还要离婚，需要重新预约提交离婚申请。",
+        )
     return application, max(first, calendar.booking_window()[0]), last
 
 
 def cooling_off_error(application: date, first: date, last: date) -> ApiError:
-    return ApiError(422, "cooling_off",
-                        f"离婚冷静期：你们{calendar.chinese_date(application)}提交了离婚申请，30天冷静期内不能领证；"
-                        f"请在{calendar.chinese_date(first)}到{calendar.chinese_date(last)}之间预约领证，"
-                        "过了这个期限没来，申请就视为撤回。")
+    return ApiError(
+        422,
+        "cooling_off",
+        f"离婚冷静期：你们{calendar.chinese_date(application)}提交了离婚申请，30天冷静期内不能领证；"
+        f"请在{calendar.chinese_date(first)}到{calendar.chinese_date(last)}之间预约领证，"
+        "过了这个期限没来，申请就视为撤回。",
+    )
 
 
 # --- writing -------------------------------------------------------------------------------------------------------
+
 
 def _insert(sess: Session, model: type) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT DO NOTHING (both databases speak it)."""
@@ -275,50 +348,87 @@ def _insert(sess: Session, model: type) -> postgresql.Insert | sqlite.Insert:
 
 
 def _ensure_slot(sess: Session, office: Office, day: date, timetable_slot: dict, status: calendar.DayStatus) -> None:
-    values = {"office_code": office.code, "day": day, "start": timetable_slot["start"], "end": timetable_slot["end"],
-              "capacity": slot_capacity(office, timetable_slot, status), "booked": 0}
-    sess.execute(_insert(sess, MarriageSlot).values(**values).on_conflict_do_nothing(index_elements=["office_code", "day", "start"]))
+    values = {
+        "office_code": office.code,
+        "day": day,
+        "start": timetable_slot["start"],
+        "end": timetable_slot["end"],
+        "capacity": slot_capacity(office, timetable_slot, status),
+        "booked": 0,
+    }
+    sess.execute(
+        _insert(sess, MarriageSlot)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["office_code", "day", "start"])
+    )
 
 
 def _take_place(sess: Session, office: Office, day: date, timetable_slot: dict, status: calendar.DayStatus) -> None:
     """Take one place atomically: the UPDATE only matches while a place is free (row-locked in PostgreSQL,
     serialised by the write lock in SQLite), so the last place goes to exactly one request."""
     _ensure_slot(sess, office, day, timetable_slot, status)
-    taken = sess.execute(update(MarriageSlot)
-                         .where(MarriageSlot.office_code == office.code, MarriageSlot.day == day,
-                                MarriageSlot.start == timetable_slot["start"], MarriageSlot.booked < MarriageSlot.capacity)
-                         .values(booked=MarriageSlot.booked + 1)
-                         .execution_options(synchronize_session=False)).rowcount
+    taken = sess.execute(
+        update(MarriageSlot)
+        .where(
+            MarriageSlot.office_code == office.code,
+            MarriageSlot.day == day,
+            MarriageSlot.start == timetable_slot["start"],
+            MarriageSlot.booked < MarriageSlot.capacity,
+        )
+        .values(booked=MarriageSlot.booked + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if taken != 1:
-        raise ApiError(409, "slot_full",
-                           f"{calendar.chinese_date(day)} {timetable_slot['start']} 这个时段已经约满了，请换个时段或换一天")
+        raise ApiError(
+            409,
+            "slot_full",
+            f"{calendar.chinese_date(day)} {timetable_slot['start']} 这个时段已经约满了，请换个时段或换一天",
+        )
 
 
 def _free_place(sess: Session, appointment: MarriageAppointment) -> None:
-    sess.execute(update(MarriageSlot)
-                 .where(MarriageSlot.office_code == appointment.office_code, MarriageSlot.day == appointment.day,
-                        MarriageSlot.start == appointment.start, MarriageSlot.booked > 0)
-                 .values(booked=MarriageSlot.booked - 1)
-                 .execution_options(synchronize_session=False))
+    sess.execute(
+        update(MarriageSlot)
+        .where(
+            MarriageSlot.office_code == appointment.office_code,
+            MarriageSlot.day == appointment.day,
+            MarriageSlot.start == appointment.start,
+            MarriageSlot.booked > 0,
+        )
+        .values(booked=MarriageSlot.booked - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _retire_past_parties(sess: Session, id_numbers: list[str]) -> None:
     """Appointments whose day has passed no longer count as the person's live appointment."""
-    sess.execute(update(MarriageParty)
-                 .where(MarriageParty.id_number.in_(id_numbers), MarriageParty.active.is_(True),
-                        MarriageParty.day < calendar.today())
-                 .values(active=False).execution_options(synchronize_session=False))
+    sess.execute(
+        update(MarriageParty)
+        .where(
+            MarriageParty.id_number.in_(id_numbers),
+            MarriageParty.active.is_(True),
+            MarriageParty.day < calendar.today(),
+        )
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _check_identity(sess: Session, openid: str, parties: tuple[Party, ...]) -> None:
     bound = bound_id_numbers(sess, openid)
     if bound and not bound & {p.id_number for p in parties}:
         shown = "、".join(mask_id_number(i) for i in sorted(bound))
-        raise ApiError(403, "identity_mismatch",
-                           f"这个微信已经绑定了身份证 {shown}，只能预约本人的婚姻登记。请用当事人自己的微信预约。")
+        raise ApiError(
+            403,
+            "identity_mismatch",
+            f"这个微信已经绑定了身份证 {shown}，只能预约本人的婚姻登记。请用当事人自己的微信预约。",
+        )
     if not bound:
-        sess.execute(_insert(sess, MarriageBinding).values(openid=openid, id_number=parties[0].id_number)
-                     .on_conflict_do_nothing(index_elements=["openid"]))
+        sess.execute(
+            _insert(sess, MarriageBinding)
+            .values(openid=openid, id_number=parties[0].id_number)
+            .on_conflict_do_nothing(index_elements=["openid"])
+        )
 
 
 def _kind(service: str, stage: str) -> str:
@@ -341,19 +451,33 @@ def create(sess: Session, req: BookingRequest) -> MarriageAppointment:
     _check_identity(sess, req.openid, req.parties)
     _retire_past_parties(sess, [p.id_number for p in req.parties])
     _take_place(sess, office, req.day, timetable_slot, status)
-    appointment = MarriageAppointment(openid=req.openid, office_code=office.code, service=req.service,
-                                      stage=req.stage, day=req.day, start=timetable_slot["start"], end=timetable_slot["end"],
-                                      phone=req.phone, application_day=application_day, office=office)
+    appointment = MarriageAppointment(
+        openid=req.openid,
+        office_code=office.code,
+        service=req.service,
+        stage=req.stage,
+        day=req.day,
+        start=timetable_slot["start"],
+        end=timetable_slot["end"],
+        phone=req.phone,
+        application_day=application_day,
+        office=office,
+    )
     kind = _kind(req.service, req.stage)
-    appointment.parties = [MarriageParty(position=i, name=p.name, id_number=p.id_number, service_key=kind, day=req.day)
-                           for i, p in enumerate(req.parties, 1)]
+    appointment.parties = [
+        MarriageParty(position=i, name=p.name, id_number=p.id_number, service_key=kind, day=req.day)
+        for i, p in enumerate(req.parties, 1)
+    ]
     sess.add(appointment)
     try:
         sess.flush()
     except IntegrityError:
-        raise ApiError(409, "already_booked",
-                           f"当事人已经有一个还没办的{kind}登记预约了，同一个人不能重复预约。"
-                           "可以说“查预约”看看，或者先取消原来的预约。") from None
+        raise ApiError(
+            409,
+            "already_booked",
+            f"当事人已经有一个还没办的{kind}登记预约了，同一个人不能重复预约。"
+            "可以说“查预约”看看，或者先取消原来的预约。",
+        ) from None
     appointment.number = f"HY{req.day:%y%m%d}{appointment.id:05d}"
     return appointment
 
@@ -397,6 +521,11 @@ def reschedule(sess: Session, openid: str, number: str, day: date, start: str) -
 
 def divorce_window(sess: Session, parties: tuple[Party, ...]) -> dict:
     application, first, last = certificate_window(sess, parties)
-    return {"application_date": application.isoformat(), "first_date": first.isoformat(), "last_date": last.isoformat(),
-            "application_label": calendar.chinese_date(application), "first_label": calendar.chinese_date(first),
-            "last_label": calendar.chinese_date(last)}
+    return {
+        "application_date": application.isoformat(),
+        "first_date": first.isoformat(),
+        "last_date": last.isoformat(),
+        "application_label": calendar.chinese_date(application),
+        "first_label": calendar.chinese_date(first),
+        "last_label": calendar.chinese_date(last),
+    }

@@ -3,6 +3,7 @@
 The rules are data (``backoffice/seed/marriage_calendar.yaml``); public holidays and
 adjusted working days come from chinese-calendar (the State Council's yearly notice).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

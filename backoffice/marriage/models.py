@@ -2,8 +2,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint,
-                        func, text)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backoffice.orm import Base
@@ -78,8 +90,9 @@ class MarriageAppointment(Base):
     application_day: Mapped[date | None] = mapped_column(Date, default=None)  # the divorce application a 领证 follows
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     office: Mapped[Office] = relationship()
-    parties: Mapped[list[MarriageParty]] = relationship(back_populates="appointment", order_by="MarriageParty.position",
-                                                         cascade="all, delete-orphan")
+    parties: Mapped[list[MarriageParty]] = relationship(
+        back_populates="appointment", order_by="MarriageParty.position", cascade="all, delete-orphan"
+    )
 
 
 class MarriageParty(Base):
@@ -88,8 +101,14 @@ class MarriageParty(Base):
 
     __tablename__ = "marriage_party"
     __table_args__ = (
-        Index("ix_marriage_party_one_active_per_person", "id_number", "service_key", unique=True,
-              postgresql_where=text("active"), sqlite_where=text("active")),
+        Index(
+            "ix_marriage_party_one_active_per_person",
+            "id_number",
+            "service_key",
+            unique=True,
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     appointment_id: Mapped[int] = mapped_column(ForeignKey("marriage_appointment.id"), index=True)

@@ -4,6 +4,7 @@ HTTP only: requests become plain values for :mod:`backoffice.marriage.booking`, 
 :class:`~backoffice.errors.ApiError` the app's error handler renders; writes go through
 :mod:`backoffice.idempotency`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -55,27 +56,35 @@ def _date(value: object, field: str = "date") -> date:
         raise ApiError(422, "invalid_date", f"{field} 应该是 YYYY-MM-DD 格式的日期") from None
 
 
-IDEMPOTENCY_KEY = contract.idempotency_key(128, False, (
-    "Makes the write safe to retry: the same key with the same body returns the stored answer "
-    "(header `Idempotent-Replayed: true`) and changes nothing; the same key with another body is refused "
-    "(422 `idempotency_key_reused`). Refusals (4xx) are not stored."))
+IDEMPOTENCY_KEY = contract.idempotency_key(
+    128,
+    False,
+    (
+        "Makes the write safe to retry: the same key with the same body returns the stored answer "
+        "(header `Idempotent-Replayed: true`) and changes nothing; the same key with another body is refused "
+        "(422 `idempotency_key_reused`). Refusals (4xx) are not stored."
+    ),
+)
 NUMBER = {"number": "appointment number, e.g. HY26120900042"}
 IDEMPOTENCY = idempotency.Policy(
-    scope="marriage",
-    conflict=ApiError(422, "idempotency_key_reused", "这个请求编号已经用在另一份不同的预约上了"))
+    scope="marriage", conflict=ApiError(422, "idempotency_key_reused", "这个请求编号已经用在另一份不同的预约上了")
+)
 
 
 def _write(work: Callable[[Session], MarriageAppointment], status: int):
     """One write transaction, run once per ``Idempotency-Key`` (optional here)."""
+
     def answer(sess: Session) -> idempotency.Answer:
         appointment = work(sess)
         return idempotency.Answer(booking.appointment_json(appointment), status, appointment.number)
+
     return idempotency.run(IDEMPOTENCY, answer)
 
 
 @bp.get("/offices")
-@contract.operation("Marriage registration offices", query=schemas.OfficeQuery,
-                    responses={200: ("offices", schemas.OfficeList)})
+@contract.operation(
+    "Marriage registration offices", query=schemas.OfficeQuery, responses={200: ("offices", schemas.OfficeList)}
+)
 def list_offices():
     query = select(Office).order_by(Office.code)
     if district := request.args.get("district"):
@@ -89,9 +98,11 @@ def list_offices():
 @bp.get("/offices/<code>/availability")
 @contract.operation(
     "Bookable days and free places of one office (holidays and adjusted working days from chinese-calendar, closures, "
-    "peak days)", query=schemas.AvailabilityQuery,
+    "peak days)",
+    query=schemas.AvailabilityQuery,
     responses={200: ("the office and its days", schemas.Availability)},
-    errors={404: "no such office (`office_not_found`)", 422: "bad `from` or `days` (`invalid_date`, `invalid_days`)"})
+    errors={404: "no such office (`office_not_found`)", 422: "bad `from` or `days` (`invalid_date`, `invalid_days`)"},
+)
 def office_availability(code: str):
     sess = session()
     office = booking.get_office(sess, code)
@@ -104,8 +115,10 @@ def office_availability(code: str):
 
 
 @bp.get("/marriage/materials")
-@contract.operation("What to bring, by kind of visit (结婚, 离婚申请, 离婚领证, 补领)",
-                    responses={200: ("materials", schemas.Materials)})
+@contract.operation(
+    "What to bring, by kind of visit (结婚, 离婚申请, 离婚领证, 补领)",
+    responses={200: ("materials", schemas.Materials)},
+)
 def materials():
     return jsonify(materials=calendar.materials())
 
@@ -113,17 +126,25 @@ def materials():
 @bp.post("/marriage/appointments")
 @contract.operation(
     "Book an appointment (one place is taken atomically; never more appointments than places)",
-    headers=[IDEMPOTENCY_KEY], body=schemas.MarriageBooking,
-    responses={201: ("booked (or, with a replayed Idempotency-Key, the appointment booked the first time)",
-                     schemas.MarriageAppointment)},
-    errors={400: "not JSON (`bad_request`)",
-            403: "`identity_mismatch`: the openid is bound to an ID number that is not a party",
-            404: "`office_not_found`",
-            409: "`slot_full` (no place left) or `already_booked` (a party already holds a live appointment of this kind)",
-            422: "refused by a booking rule; `error` is one of invalid_request, invalid_service, invalid_stage, "
-                 "invalid_date, invalid_phone, invalid_parties, invalid_name, invalid_id_number, same_person, "
-                 "invalid_openid, office_closed, date_out_of_range, invalid_slot, service_not_offered, under_age, "
-                 "no_divorce_application, cooling_off, application_expired, idempotency_key_reused"})
+    headers=[IDEMPOTENCY_KEY],
+    body=schemas.MarriageBooking,
+    responses={
+        201: (
+            "booked (or, with a replayed Idempotency-Key, the appointment booked the first time)",
+            schemas.MarriageAppointment,
+        )
+    },
+    errors={
+        400: "not JSON (`bad_request`)",
+        403: "`identity_mismatch`: the openid is bound to an ID number that is not a party",
+        404: "`office_not_found`",
+        409: "`slot_full` (no place left) or `already_booked` (a party already holds a live appointment of this kind)",
+        422: "refused by a booking rule; `error` is one of invalid_request, invalid_service, invalid_stage, "
+        "invalid_date, invalid_phone, invalid_parties, invalid_name, invalid_id_number, same_person, "
+        "invalid_openid, office_closed, date_out_of_range, invalid_slot, service_not_offered, under_age, "
+        "no_divorce_application, cooling_off, application_expired, idempotency_key_reused",
+    },
+)
 def create_appointment():
     body = _body()
     req = booking.parse_request(_openid(body.get("openid")), body)
@@ -133,8 +154,10 @@ def create_appointment():
 @bp.get("/marriage/appointments")
 @contract.operation(
     "The resident's own upcoming appointments (booked with this openid, or naming an ID number bound to it)",
-    query=schemas.AppointmentsQuery, responses={200: ("appointments", schemas.AppointmentList)},
-    errors={422: "`invalid_openid`"})
+    query=schemas.AppointmentsQuery,
+    responses={200: ("appointments", schemas.AppointmentList)},
+    errors={422: "`invalid_openid`"},
+)
 def list_appointments():
     openid = _openid(request.args.get("openid"))
     found = booking.appointments_of(session(), openid, include_past=request.args.get("all") == "true")
@@ -142,21 +165,32 @@ def list_appointments():
 
 
 @bp.get("/marriage/appointments/<number>")
-@contract.operation("One of the resident's own appointments (anyone else's answers 404)",
-                    path=NUMBER, query=schemas.OpenidQuery,
-                    responses={200: ("the appointment", schemas.MarriageAppointment)},
-                    errors={404: "`appointment_not_found`", 422: "`invalid_openid`"})
+@contract.operation(
+    "One of the resident's own appointments (anyone else's answers 404)",
+    path=NUMBER,
+    query=schemas.OpenidQuery,
+    responses={200: ("the appointment", schemas.MarriageAppointment)},
+    errors={404: "`appointment_not_found`", 422: "`invalid_openid`"},
+)
 def get_appointment(number: str):
-    return jsonify(booking.appointment_json(booking.own_appointment(session(), _openid(request.args.get("openid")), number)))
+    return jsonify(
+        booking.appointment_json(booking.own_appointment(session(), _openid(request.args.get("openid")), number))
+    )
 
 
 @bp.post("/marriage/appointments/<number>/cancel")
 @contract.operation(
     "Cancel one of the resident's own appointments and free its place (cancelling twice is the same as once)",
-    path=NUMBER, headers=[IDEMPOTENCY_KEY], body=schemas.Cancel,
+    path=NUMBER,
+    headers=[IDEMPOTENCY_KEY],
+    body=schemas.Cancel,
     responses={200: ("cancelled", schemas.MarriageAppointment)},
-    errors={400: "not JSON (`bad_request`)", 404: "`appointment_not_found`",
-            422: "`appointment_past`, `invalid_openid`, `idempotency_key_reused`"})
+    errors={
+        400: "not JSON (`bad_request`)",
+        404: "`appointment_not_found`",
+        422: "`appointment_past`, `invalid_openid`, `idempotency_key_reused`",
+    },
+)
 def cancel_appointment(number: str):
     openid = _openid(_body().get("openid"))
     return _write(lambda sess: booking.cancel(sess, openid, number), 200)
@@ -166,11 +200,18 @@ def cancel_appointment(number: str):
 @contract.operation(
     "Move one of the resident's own appointments to another day/slot (the new place is taken before the old one is "
     "freed; a divorce certificate stays within day 31-60)",
-    path=NUMBER, headers=[IDEMPOTENCY_KEY], body=schemas.Reschedule,
+    path=NUMBER,
+    headers=[IDEMPOTENCY_KEY],
+    body=schemas.Reschedule,
     responses={200: ("moved (or already there)", schemas.MarriageAppointment)},
-    errors={400: "not JSON (`bad_request`)", 404: "`appointment_not_found`", 409: "`slot_full`",
-            422: "`appointment_not_active`, `office_closed`, `date_out_of_range`, `invalid_slot`, `cooling_off`, "
-                 "`under_age`, `invalid_date`, `invalid_openid`, `idempotency_key_reused`"})
+    errors={
+        400: "not JSON (`bad_request`)",
+        404: "`appointment_not_found`",
+        409: "`slot_full`",
+        422: "`appointment_not_active`, `office_closed`, `date_out_of_range`, `invalid_slot`, `cooling_off`, "
+        "`under_age`, `invalid_date`, `invalid_openid`, `idempotency_key_reused`",
+    },
+)
 def reschedule_appointment(number: str):
     body = _body()
     openid, day = _openid(body.get("openid")), _date(body.get("date"))
@@ -181,9 +222,14 @@ def reschedule_appointment(number: str):
 @bp.post("/marriage/divorce-window")
 @contract.operation(
     "When a couple can collect their divorce certificate: day 31 to day 60 after their application (POST: ID numbers "
-    "stay out of URLs and logs)", body=schemas.Couple, responses={200: ("the window", schemas.DivorceWindow)},
-    errors={400: "not JSON (`bad_request`)",
-            422: "`no_divorce_application`, `application_expired`, `invalid_id_number`, `invalid_parties`, `invalid_name`"})
+    "stay out of URLs and logs)",
+    body=schemas.Couple,
+    responses={200: ("the window", schemas.DivorceWindow)},
+    errors={
+        400: "not JSON (`bad_request`)",
+        422: "`no_divorce_application`, `application_expired`, `invalid_id_number`, `invalid_parties`, `invalid_name`",
+    },
+)
 def divorce_window():
     raw = _body().get("parties")
     if not isinstance(raw, list) or len(raw) != 2:
@@ -194,10 +240,14 @@ def divorce_window():
 
 @bp.post("/marriage/legal-age")
 @contract.operation(
-    "结婚: are the parties of legal marriage age on the day (men 22, women 20)?", body=schemas.LegalAgeCheck,
+    "结婚: are the parties of legal marriage age on the day (men 22, women 20)?",
+    body=schemas.LegalAgeCheck,
     responses={200: ("they are", schemas.LegalAge)},
-    errors={400: "not JSON (`bad_request`)",
-            422: "`under_age` (the message says when), `invalid_date`, `invalid_parties`, `invalid_name`, `invalid_id_number`"})
+    errors={
+        400: "not JSON (`bad_request`)",
+        422: "`under_age` (the message says when), `invalid_date`, `invalid_parties`, `invalid_name`, `invalid_id_number`",
+    },
+)
 def legal_age():
     """结婚: are the parties of legal marriage age on ``date``? 200 ``{"ok": true}``, or 422 ``under_age`` with the
     message the bot relays (the conversation checks it as soon as the day and an ID number are known)."""

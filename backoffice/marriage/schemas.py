@@ -1,4 +1,5 @@
 """The marriage API's bodies, for the OpenAPI document (backoffice/contract.py)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -26,7 +27,9 @@ class OfficeList(Schema):
 
 class OfficeQuery(Request):
     district = fields.String(metadata={"description": "district code, e.g. 310107"})
-    service = fields.String(validate=validate.OneOf(SERVICES), metadata={"description": "only offices offering this service"})
+    service = fields.String(
+        validate=validate.OneOf(SERVICES), metadata={"description": "only offices offering this service"}
+    )
 
 
 class Slot(Schema):
@@ -40,10 +43,18 @@ class MarriageDay(Schema):
     date = fields.Date()
     label = fields.String(metadata={"description": "the day in Chinese, e.g. 12月9日（周二）"})
     open = fields.Boolean()
-    reason = fields.String(metadata={"description": "why the day cannot be booked (holiday, weekend, closure, outside the "
-                                                    "booking window); empty when open"})
-    peak = fields.String(metadata={"description": "the peak day's name (5·20, 七夕, 12·12 …) when it is one: every slot has "
-                                                  "the office's extra peak places"})
+    reason = fields.String(
+        metadata={
+            "description": "why the day cannot be booked (holiday, weekend, closure, outside the "
+            "booking window); empty when open"
+        }
+    )
+    peak = fields.String(
+        metadata={
+            "description": "the peak day's name (5·20, 七夕, 12·12 …) when it is one: every slot has "
+            "the office's extra peak places"
+        }
+    )
     slots = fields.List(fields.Nested(Slot))
 
 
@@ -55,8 +66,12 @@ class Availability(Schema):
 class AvailabilityQuery(Request):
     from_ = fields.Date(data_key="from", metadata={"description": "first day (default: the first bookable day)"})
     days = fields.Integer(validate=validate.Range(min=1, max=62), load_default=14)
-    until = fields.Date(metadata={"description": "last bookable day to show instead of the booking horizon (a divorce "
-                                                 "certificate's window ends on day 60)"})
+    until = fields.Date(
+        metadata={
+            "description": "last bookable day to show instead of the booking horizon (a divorce "
+            "certificate's window ends on day 60)"
+        }
+    )
 
 
 class Materials(Schema):
@@ -65,22 +80,40 @@ class Materials(Schema):
 
 class MarriageParty(Schema):
     name = fields.String(required=True)
-    id_number = fields.String(required=True, metadata={"description": "18 characters, checksum-validated; masked in answers"})
+    id_number = fields.String(
+        required=True, metadata={"description": "18 characters, checksum-validated; masked in answers"}
+    )
 
 
 class MarriageBooking(Request):
-    openid = fields.String(required=True, metadata={
-        "description": "the booking resident's openid; it is bound to the first party's ID number on the first booking"})
+    openid = fields.String(
+        required=True,
+        metadata={
+            "description": "the booking resident's openid; it is bound to the first party's ID number on the first booking"
+        },
+    )
     office_code = fields.String(required=True)
     service = fields.String(required=True, validate=validate.OneOf(SERVICES))
-    stage = fields.String(validate=validate.OneOf((*DIVORCE_STAGES, "")), metadata={
-        "description": "divorce only: 申请 (hand in the application) or 领证 (collect the certificate on day 31-60 after "
-                       "the application)"})
+    stage = fields.String(
+        validate=validate.OneOf((*DIVORCE_STAGES, "")),
+        metadata={
+            "description": "divorce only: 申请 (hand in the application) or 领证 (collect the certificate on day 31-60 after "
+            "the application)"
+        },
+    )
     date = fields.Date(required=True)
-    start = fields.String(required=True, metadata={"example": "09:00", "description": "start of one of the office's time slots"})
-    parties = fields.List(fields.Nested(MarriageParty), required=True, validate=validate.Length(min=1, max=2), metadata={
-        "description": "both parties (结婚, 离婚); one or both (补领). 结婚: men at least 22, women at least 20 on the day "
-                       "(gender from the ID's 17th digit)"})
+    start = fields.String(
+        required=True, metadata={"example": "09:00", "description": "start of one of the office's time slots"}
+    )
+    parties = fields.List(
+        fields.Nested(MarriageParty),
+        required=True,
+        validate=validate.Length(min=1, max=2),
+        metadata={
+            "description": "both parties (结婚, 离婚); one or both (补领). 结婚: men at least 22, women at least 20 on the day "
+            "(gender from the ID's 17th digit)"
+        },
+    )
     phone = fields.String(required=True, validate=validate.Regexp(r"^1[3-9]\d{9}$"))
 
 
@@ -110,10 +143,16 @@ class MarriageAppointment(Schema):
     end = fields.String()
     parties = fields.List(fields.Nested(MarriageParty))
     phone = fields.String(metadata={"description": "masked"})
-    application_date = fields.Date(allow_none=True, metadata={
-        "description": "divorce certificate appointments: the application they follow"})
-    certificate_window = fields.Nested(CertificateWindow, allow_none=True, metadata={
-        "description": "divorce certificate appointments: the days (31 to 60 after the application) it may be collected"})
+    application_date = fields.Date(
+        allow_none=True, metadata={"description": "divorce certificate appointments: the application they follow"}
+    )
+    certificate_window = fields.Nested(
+        CertificateWindow,
+        allow_none=True,
+        metadata={
+            "description": "divorce certificate appointments: the days (31 to 60 after the application) it may be collected"
+        },
+    )
     materials = fields.List(fields.String(), metadata={"description": "what to bring"})
 
 
@@ -122,7 +161,9 @@ class AppointmentList(Schema):
 
 
 class OpenidQuery(Request):
-    openid = fields.String(required=True, metadata={"description": "the resident's WeChat openid (the conversation's sender id)"})
+    openid = fields.String(
+        required=True, metadata={"description": "the resident's WeChat openid (the conversation's sender id)"}
+    )
 
 
 class AppointmentsQuery(OpenidQuery):

@@ -1,4 +1,5 @@
 """Alembic environment for the back-office database."""
+
 from alembic import context
 
 from backoffice.models import Base

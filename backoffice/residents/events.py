@@ -3,6 +3,7 @@
 Policy rules ask "did this happen recently?" (政策找人); the bureau's systems write
 these rows, the campaign engine only reads them.
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """Looking residents up in the registry, for every domain that reads it."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session

@@ -1,4 +1,5 @@
 """Reading the resident registry: who a bound WeChat openid is, and their household."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -44,8 +45,16 @@ def resident_json(r: Resident) -> dict:
             "savings": household.savings,
             "vehicles": household.vehicles,
             "homes": household.homes,
-            "members": [{"id": m.id, "name": m.name, "relation": m.relation, "age": _age(m.birth_date, today),
-                         "disability_grade": m.disability_grade} for m in household.members],
+            "members": [
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "relation": m.relation,
+                    "age": _age(m.birth_date, today),
+                    "disability_grade": m.disability_grade,
+                }
+                for m in household.members
+            ],
         },
     }
 
@@ -53,8 +62,11 @@ def resident_json(r: Resident) -> dict:
 @bp.get("/residents/by-openid/<openid>")
 @contract.operation(
     "The registry entry of the resident a sender id is bound to (实名绑定): hukou, disability grade, benefits, "
-    "household income and assets", path={"openid": "the sender id (WeChat openid)"},
-    responses={200: ("the resident and their household", schemas.Resident)}, errors={404: "not_bound"})
+    "household income and assets",
+    path={"openid": "the sender id (WeChat openid)"},
+    responses={200: ("the resident and their household", schemas.Resident)},
+    errors={404: "not_bound"},
+)
 def by_openid(openid: str):
     resident = resident_for_openid(session(), openid)
     if resident is None:

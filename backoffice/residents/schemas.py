@@ -1,4 +1,5 @@
 """The resident registry API's bodies, for the OpenAPI document (backoffice/contract.py)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

@@ -1,7 +1,8 @@
 """`python -m backoffice.seed`: load the demo region into BACKOFFICE_DATABASE_URL."""
+
+from backoffice.seed.load import seed
 from common import logging_setup, settings
 from common.db import make_engine
-from backoffice.seed.load import seed
 
 if __name__ == "__main__":
     config = settings.load()

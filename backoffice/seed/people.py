@@ -1,4 +1,5 @@
 """Deterministic generation of demo households and residents for every community."""
+
 from __future__ import annotations
 
 import random
@@ -8,9 +9,80 @@ from datetime import date, timedelta
 from common.masking import id_check_char
 
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高罗郑梁谢宋唐许邓冯韩曹曾彭萧蔡潘田董袁于余叶蒋杜苏魏程吕丁沈任姚卢傅钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万钱严"
-GIVEN_MALE = ["建国", "国强", "伟", "志明", "海涛", "立新", "文彬", "俊杰", "浩然", "子豪", "德明", "永康", "振华", "家豪", "明远", "宏伟", "瑞", "天佑", "宇轩", "根生", "福生", "金宝", "阿三", "雪峰"]
-GIVEN_FEMALE = ["秀英", "桂英", "玉兰", "美华", "丽娟", "静", "婷婷", "晓燕", "佳怡", "雨欣", "梓涵", "淑芬", "凤英", "翠华", "慧敏", "思琪", "欣怡", "月娥", "彩凤", "琴", "海燕", "巧玲", "雅婷", "阿英"]
-ROADS = ["长寿路", "武宁路", "曹杨路", "枣阳路", "宜川路", "志丹路", "石泉路", "真北路", "铜川路", "金沙江路", "泰和路", "牡丹江路", "同济路", "友谊路", "共和新路", "场中路", "月浦路", "罗店路", "淞南路", "殷高路"]
+GIVEN_MALE = [
+    "建国",
+    "国强",
+    "伟",
+    "志明",
+    "海涛",
+    "立新",
+    "文彬",
+    "俊杰",
+    "浩然",
+    "子豪",
+    "德明",
+    "永康",
+    "振华",
+    "家豪",
+    "明远",
+    "宏伟",
+    "瑞",
+    "天佑",
+    "宇轩",
+    "根生",
+    "福生",
+    "金宝",
+    "阿三",
+    "雪峰",
+]
+GIVEN_FEMALE = [
+    "秀英",
+    "桂英",
+    "玉兰",
+    "美华",
+    "丽娟",
+    "静",
+    "婷婷",
+    "晓燕",
+    "佳怡",
+    "雨欣",
+    "梓涵",
+    "淑芬",
+    "凤英",
+    "翠华",
+    "慧敏",
+    "思琪",
+    "欣怡",
+    "月娥",
+    "彩凤",
+    "琴",
+    "海燕",
+    "巧玲",
+    "雅婷",
+    "阿英",
+]
+ROADS = [
+    "长寿路",
+    "武宁路",
+    "曹杨路",
+    "枣阳路",
+    "宜川路",
+    "志丹路",
+    "石泉路",
+    "真北路",
+    "铜川路",
+    "金沙江路",
+    "泰和路",
+    "牡丹江路",
+    "同济路",
+    "友谊路",
+    "共和新路",
+    "场中路",
+    "月浦路",
+    "罗店路",
+    "淞南路",
+    "殷高路",
+]
 BENEFIT_ODDS = {"低保": 0.04, "特困供养": 0.01, "高龄津贴": 0.0, "残疾人两项补贴": 0.0}
 
 
@@ -54,7 +126,16 @@ class PeopleFactory:
         age_days = self.rng.randint(min_age * 365 + 1, max_age * 365 + 300)
         return self.today - timedelta(days=age_days)
 
-    def _person(self, district_code: str, surname: str, gender: str, min_age: int, max_age: int, relation: str, alone: bool = False) -> Person:
+    def _person(
+        self,
+        district_code: str,
+        surname: str,
+        gender: str,
+        min_age: int,
+        max_age: int,
+        relation: str,
+        alone: bool = False,
+    ) -> Person:
         birth = self._birth(min_age, max_age)
         while True:
             self.seq += 1
@@ -70,13 +151,19 @@ class PeopleFactory:
         grade = self.rng.choice([0] * 30 + [1, 2, 3, 4])
         if grade and self.rng.random() < 0.5:
             benefits.append("残疾人两项补贴")
-        phone = "1" + self.rng.choice("3578") + "".join(self.rng.choice("0123456789") for _ in range(9)) if age >= 16 else ""
+        phone = (
+            "1" + self.rng.choice("3578") + "".join(self.rng.choice("0123456789") for _ in range(9))
+            if age >= 16
+            else ""
+        )
         return Person(id_number, surname + given, gender, birth, phone, relation, grade, alone, tuple(benefits))
 
     def family(self, district_code: str) -> Family:
         rng = self.rng
         surname = rng.choice(SURNAMES)
-        shape = rng.choices(["alone_elder", "elder_couple", "couple_child", "three_gen", "single"], weights=[2, 3, 4, 2, 1])[0]
+        shape = rng.choices(
+            ["alone_elder", "elder_couple", "couple_child", "three_gen", "single"], weights=[2, 3, 4, 2, 1]
+        )[0]
         members: list[Person] = []
         if shape == "alone_elder":
             members.append(self._person(district_code, surname, rng.choice("男女"), 65, 95, "户主", alone=True))

@@ -19,10 +19,12 @@ own): turns by outcome, turn latency inside Rasa, fallbacks, the length of the s
 turn left (what each turn costs grows with it), and turns whose tracker had to be retrieved
 again (a misconfigured tracker store).
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -38,12 +40,20 @@ from channels.platform_store import PlatformTrackerStore
 logger = logging.getLogger(__name__)
 
 TURNS = Counter("rasa_turns_total", "Resident messages Rasa handled through the platform channel", ["outcome"])
-TURN_SECONDS = Histogram("rasa_turn_duration_seconds", "Time Rasa took for one turn (NLU, policies, actions)",
-                         buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15))
+TURN_SECONDS = Histogram(
+    "rasa_turn_duration_seconds",
+    "Time Rasa took for one turn (NLU, policies, actions)",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15),
+)
 FALLBACKS = Counter("rasa_fallbacks_total", "Turns the bot did not understand (nlu_fallback or a fallback action)")
-UNCAPTURED = Counter("rasa_turns_uncaptured_total", "Turns whose tracker was retrieved again (tracker store not the platform's)")
-SESSION_EVENTS = Histogram("rasa_session_events", "Events in the conversation session a turn left (Rasa's rule policy reads them all)",
-                           buckets=(10, 25, 50, 100, 200, 400, 800, 1600))
+UNCAPTURED = Counter(
+    "rasa_turns_uncaptured_total", "Turns whose tracker was retrieved again (tracker store not the platform's)"
+)
+SESSION_EVENTS = Histogram(
+    "rasa_session_events",
+    "Events in the conversation session a turn left (Rasa's rule policy reads them all)",
+    buckets=(10, 25, 50, 100, 200, 400, 800, 1600),
+)
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback", "utter_default"})
@@ -52,18 +62,24 @@ FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallb
 RESETS = ("restart", "session_started")  # events after which no form is active and no slot set
 
 
-def turn_of(tracker: DialogueStateTracker, message_id: Text) -> Tuple[List[Dict[str, Any]], Optional[Text], Optional[Text]]:
+def turn_of(tracker: DialogueStateTracker, message_id: str) -> tuple[list[dict[str, Any]], str | None, str | None]:
     """The events of one turn (from the user event with ``message_id`` up to the next user
     event, as dicts) and the active form and requested slot before it. Reads backwards
     from the end, so a long conversation costs no more than a short one."""
     events = list(tracker.events)
-    start = next((i for i in range(len(events) - 1, -1, -1)
-                  if isinstance(events[i], UserUttered) and events[i].message_id == message_id), None)
+    start = next(
+        (
+            i
+            for i in range(len(events) - 1, -1, -1)
+            if isinstance(events[i], UserUttered) and events[i].message_id == message_id
+        ),
+        None,
+    )
     if start is None:
         return [], None, None
     end = next((i for i in range(start + 1, len(events)) if isinstance(events[i], UserUttered)), len(events))
-    loop_before: Optional[Text] = None
-    slot_before: Optional[Text] = None
+    loop_before: str | None = None
+    slot_before: str | None = None
     loop_known = slot_known = False
     for event in reversed(events[:start]):
         if event.type_name in RESETS:
@@ -79,16 +95,21 @@ def turn_of(tracker: DialogueStateTracker, message_id: Text) -> Tuple[List[Dict[
     return [e.as_dict() for e in events[start:end]], loop_before, (slot_before if loop_before else None)
 
 
-def understanding(turn: List[Dict[str, Any]], slots: Dict[str, Any], active_loop: Optional[Text],
-                  loop_before: Optional[Text], slot_before: Optional[Text]) -> Dict[str, Any]:
+def understanding(
+    turn: list[dict[str, Any]],
+    slots: dict[str, Any],
+    active_loop: str | None,
+    loop_before: str | None,
+    slot_before: str | None,
+) -> dict[str, Any]:
     """What the bot made of the turn: the parse result, the actions run and the flows started or ended."""
     parse = (turn[0].get("parse_data") or {}) if turn else {}
     intent = (parse.get("intent") or {}).get("name")
     confidence = (parse.get("intent") or {}).get("confidence")
     ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
     guess = ranking[0] if ranking else {"name": intent, "confidence": confidence}
-    actions: List[Text] = []
-    flows: List[Dict[str, Any]] = []
+    actions: list[str] = []
+    flows: list[dict[str, Any]] = []
     current, requested, last_action = loop_before, slot_before, None
     for event in turn[1:]:
         kind = event.get("event")
@@ -107,8 +128,13 @@ def understanding(turn: List[Dict[str, Any]], slots: Dict[str, Any], active_loop
             elif not name and current:
                 # A form ends itself when it is complete; anything else (action_deactivate_loop
                 # after "不弄了", a handoff, a restart) means the resident did not reach the end.
-                flows.append({"flow": current, "event": "completed" if last_action == current else "abandoned",
-                              "step": requested})
+                flows.append(
+                    {
+                        "flow": current,
+                        "event": "completed" if last_action == current else "abandoned",
+                        "step": requested,
+                    }
+                )
             current = name
     return {
         "intent": intent,
@@ -126,7 +152,7 @@ def understanding(turn: List[Dict[str, Any]], slots: Dict[str, Any], active_loop
 
 class PlatformInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "platform"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -149,8 +175,13 @@ class PlatformInput(RestInput):
                 return response.json({"error": "bad_request", "message": "需要 sender 和 message 两个字段"}, status=400)
             agent = request.app.ctx.agent
             collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, sender_id, input_channel=self._extract_input_channel(request),
-                                  metadata=self.get_metadata(request))
+            message = UserMessage(
+                text,
+                collector,
+                sender_id,
+                input_channel=self._extract_input_channel(request),
+                metadata=self.get_metadata(request),
+            )
             with TURN_SECONDS.time():
                 try:
                     await on_new_message(message)
@@ -165,12 +196,13 @@ class PlatformInput(RestInput):
                 logger.warning(f"turn not captured ({type(store).__name__}); retrieving the tracker")
                 UNCAPTURED.inc()
                 tracker = await agent.tracker_store.retrieve(sender_id)
-            understood: Dict[str, Any] = {}
+            understood: dict[str, Any] = {}
             if tracker is not None:
                 SESSION_EVENTS.observe(len(tracker.events))
                 turn, loop_before, slot_before = turn_of(tracker, message.message_id)
-                understood = understanding(turn, tracker.current_slot_values(), tracker.active_loop_name,
-                                           loop_before, slot_before)
+                understood = understanding(
+                    turn, tracker.current_slot_values(), tracker.active_loop_name, loop_before, slot_before
+                )
             TURNS.labels("ok").inc()
             if understood.get("fallback"):
                 FALLBACKS.inc()

@@ -23,12 +23,13 @@ compared every new event with every stored one. Measured in docs/performance.md
 
 Configured in endpoints.yml as ``type: channels.platform_store.PlatformTrackerStore``.
 """
+
 from __future__ import annotations
 
 import functools
 import json
 from collections import OrderedDict
-from typing import Any, List, Optional, Text, Type, Union
+from typing import Any
 
 from rasa.core.tracker_store import RedisTrackerStore, TrackerDeserialisationException
 from rasa.shared.core.conversation import Dialogue
@@ -38,13 +39,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 KEEP = 1000  # saved trackers held for the channel to take; more only if that many turns end at once
 
 
-@functools.lru_cache(maxsize=None)
-def event_class(type_name: Text) -> Optional[Type[Event]]:
+@functools.cache
+def event_class(type_name: str) -> type[Event] | None:
     """Rasa's event class for a stored event's ``event`` name (raises for an unknown name, as Rasa does)."""
     return Event.resolve_by_type(type_name)
 
 
-def deserialise_events(stored: List[dict]) -> List[Event]:
+def deserialise_events(stored: list[dict]) -> list[Event]:
     events = []
     for parameters in stored:
         name = parameters.get("event")
@@ -58,25 +59,29 @@ def deserialise_events(stored: List[dict]) -> List[Event]:
 class PlatformTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._saved: OrderedDict[Text, DialogueStateTracker] = OrderedDict()
+        self._saved: OrderedDict[str, DialogueStateTracker] = OrderedDict()
 
-    def deserialise_tracker(self, sender_id: Text, serialised_tracker: Union[Text, bytes]) -> Optional[DialogueStateTracker]:
+    def deserialise_tracker(self, sender_id: str, serialised_tracker: str | bytes) -> DialogueStateTracker | None:
         try:
             stored = json.loads(serialised_tracker)
         except UnicodeDecodeError as exc:  # as Rasa: pickled trackers are not read any more
             raise TrackerDeserialisationException("Trackers must be serialised as json.") from exc
         tracker = self.init_tracker(sender_id)
-        tracker.recreate_from_dialogue(Dialogue(stored.get("name", sender_id), deserialise_events(stored.get("events") or [])))
+        tracker.recreate_from_dialogue(
+            Dialogue(stored.get("name", sender_id), deserialise_events(stored.get("events") or []))
+        )
         return tracker
 
-    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+    async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         await self.stream_events(tracker)
-        self.red.set(self.key_prefix + tracker.sender_id, self.serialise_tracker(tracker), ex=timeout or self.record_exp)
+        self.red.set(
+            self.key_prefix + tracker.sender_id, self.serialise_tracker(tracker), ex=timeout or self.record_exp
+        )
         self._saved.pop(tracker.sender_id, None)
         self._saved[tracker.sender_id] = tracker
         while len(self._saved) > KEEP:
             self._saved.popitem(last=False)
 
-    def take_saved(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    def take_saved(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker the last turn of ``sender_id`` saved (once), or None."""
         return self._saved.pop(sender_id, None)

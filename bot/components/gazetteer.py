@@ -13,18 +13,19 @@ Why not DIET's CRF: the region has ~180 named places and most never occur in the
 training sentences; a table lookup finds every one of them, an unseen name is a
 miss for a learned tagger.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 from components.zh_text import normalise
 
-Table = Dict[str, Tuple[str, Optional[str]]]  # surface -> (entity, canonical or None to ignore)
+Table = dict[str, tuple[str, str | None]]  # surface -> (entity, canonical or None to ignore)
 
 
-def build_table(lookups: Dict[str, List[str]], synonyms: Dict[str, str], ignore: List[str]) -> Table:
+def build_table(lookups: dict[str, list[str]], synonyms: dict[str, str], ignore: list[str]) -> Table:
     table: Table = {}
     for entity, elements in lookups.items():
         for element in elements:
@@ -38,14 +39,14 @@ def build_table(lookups: Dict[str, List[str]], synonyms: Dict[str, str], ignore:
     return table
 
 
-def compile_table(table: Table) -> Optional["re.Pattern[str]"]:
+def compile_table(table: Table) -> re.Pattern[str] | None:
     if not table:
         return None
     alternatives = sorted(table, key=lambda s: (-len(s), s))
     return re.compile("|".join(re.escape(a) for a in alternatives))
 
 
-def extract(text: str, table: Table, pattern: Optional["re.Pattern[str]"]) -> List[Dict[str, Any]]:
+def extract(text: str, table: Table, pattern: re.Pattern[str] | None) -> list[dict[str, Any]]:
     if pattern is None:
         return []
     norm = normalise(text).lower()
@@ -54,8 +55,9 @@ def extract(text: str, table: Table, pattern: Optional["re.Pattern[str]"]) -> Li
         entity, value = table[m.group(0)]
         if value is None:
             continue
-        found.append({"entity": entity, "start": m.start(), "end": m.end(), "value": value,
-                      "text": text[m.start():m.end()]})
+        found.append(
+            {"entity": entity, "start": m.start(), "end": m.end(), "value": value, "text": text[m.start() : m.end()]}
+        )
     return found
 
 
@@ -80,13 +82,15 @@ if GraphComponent is not None:
         FILE = "gazetteer.json"
 
         @staticmethod
-        def get_default_config() -> Dict[Text, Any]:
-            return {"entities": ["district", "community", "office", "marriage_type", "assistance_type",
-                                 "service_type"],
-                    "ignore": []}
+        def get_default_config() -> dict[str, Any]:
+            return {
+                "entities": ["district", "community", "office", "marriage_type", "assistance_type", "service_type"],
+                "ignore": [],
+            }
 
-        def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                     table: Optional[Table] = None) -> None:
+        def __init__(
+            self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource, table: Table | None = None
+        ) -> None:
             self._config = config
             self._model_storage = model_storage
             self._resource = resource
@@ -94,13 +98,18 @@ if GraphComponent is not None:
             self._pattern = compile_table(self._table)
 
         @classmethod
-        def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                   execution_context: ExecutionContext) -> "GazetteerEntityExtractor":
+        def create(
+            cls,
+            config: dict[str, Any],
+            model_storage: ModelStorage,
+            resource: Resource,
+            execution_context: ExecutionContext,
+        ) -> GazetteerEntityExtractor:
             return cls(config, model_storage, resource)
 
         def train(self, training_data: TrainingData) -> Resource:
             wanted = set(self._config.get("entities") or [])
-            lookups: Dict[str, List[str]] = {}
+            lookups: dict[str, list[str]] = {}
             for lookup in training_data.lookup_tables:
                 if lookup.get("name") in wanted and isinstance(lookup.get("elements"), list):
                     lookups.setdefault(lookup["name"], []).extend(lookup["elements"])
@@ -109,12 +118,19 @@ if GraphComponent is not None:
             self._pattern = compile_table(self._table)
             with self._model_storage.write_to(self._resource) as directory:
                 (directory / self.FILE).write_text(
-                    json.dumps({k: list(v) for k, v in self._table.items()}, ensure_ascii=False), encoding="utf-8")
+                    json.dumps({k: list(v) for k, v in self._table.items()}, ensure_ascii=False), encoding="utf-8"
+                )
             return self._resource
 
         @classmethod
-        def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 execution_context: ExecutionContext, **kwargs: Any) -> "GazetteerEntityExtractor":
+        def load(
+            cls,
+            config: dict[str, Any],
+            model_storage: ModelStorage,
+            resource: Resource,
+            execution_context: ExecutionContext,
+            **kwargs: Any,
+        ) -> GazetteerEntityExtractor:
             table: Table = {}
             try:
                 with model_storage.read_from(resource) as directory:
@@ -124,15 +140,18 @@ if GraphComponent is not None:
                 pass
             return cls(config, model_storage, resource, table)
 
-        def process(self, messages: List[Message]) -> List[Message]:
+        def process(self, messages: list[Message]) -> list[Message]:
             for message in messages:
                 text = message.get(TEXT)
                 if not text:
                     continue
                 existing = message.get(ENTITIES, [])
                 spans = [(e.get("start", -1), e.get("end", -1)) for e in existing]
-                new = [{**e, "confidence": 1.0} for e in extract(text, self._table, self._pattern)
-                       if not any(s < e["end"] and e["start"] < t for s, t in spans)]
+                new = [
+                    {**e, "confidence": 1.0}
+                    for e in extract(text, self._table, self._pattern)
+                    if not any(s < e["end"] and e["start"] < t for s, t in spans)
+                ]
                 if new:
                     message.set(ENTITIES, existing + self.add_extractor_name(new), add_to_output=True)
             return messages

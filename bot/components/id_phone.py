@@ -5,10 +5,11 @@ number whose check character is wrong is NOT extracted (the dialogue then asks
 again instead of storing a typo). Voice text with spoken digits (幺三八...) and
 numbers split by spaces or dashes (138 1234 5678) are understood.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from components.zh_text import normalise, spoken_digits
 
@@ -26,14 +27,21 @@ def id_checksum_ok(number: str) -> bool:
     return CHECK[total % 11] == number[17].upper()
 
 
-def extract(text: str) -> List[Dict[str, Any]]:
+def extract(text: str) -> list[dict[str, Any]]:
     norm = spoken_digits(normalise(text), min_run=11)
-    found: List[Dict[str, Any]] = []
+    found: list[dict[str, Any]] = []
     for m in ID_RE.finditer(norm):
         number = m.group(1).upper()
         if id_checksum_ok(number):
-            found.append({"entity": "id_number", "start": m.start(1), "end": m.end(1), "value": number,
-                          "text": text[m.start(1):m.end(1)]})
+            found.append(
+                {
+                    "entity": "id_number",
+                    "start": m.start(1),
+                    "end": m.end(1),
+                    "value": number,
+                    "text": text[m.start(1) : m.end(1)],
+                }
+            )
     for m in PHONE_RE.finditer(norm):
         start, end = m.span(1)
         if any(e["start"] < end and start < e["end"] for e in found):
@@ -63,15 +71,20 @@ if GraphComponent is not None:
         """Adds checksum-validated ``id_number`` and ``phone`` entities."""
 
         @staticmethod
-        def get_default_config() -> Dict[Text, Any]:
+        def get_default_config() -> dict[str, Any]:
             return {}
 
         @classmethod
-        def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                   execution_context: ExecutionContext) -> "IdPhoneExtractor":
+        def create(
+            cls,
+            config: dict[str, Any],
+            model_storage: ModelStorage,
+            resource: Resource,
+            execution_context: ExecutionContext,
+        ) -> IdPhoneExtractor:
             return cls()
 
-        def process(self, messages: List[Message]) -> List[Message]:
+        def process(self, messages: list[Message]) -> list[Message]:
             for message in messages:
                 text = message.get(TEXT)
                 if not text:

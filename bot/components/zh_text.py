@@ -4,11 +4,13 @@
 digit forms to their plain simplified form *one character for one character*, so
 offsets found in the normalised text are offsets in the original text too.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping, Optional
+from typing import Any
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST in China since 1991
 
@@ -36,8 +38,23 @@ def normalise(text: str) -> str:
     return text.translate(_TABLE)
 
 
-_CN_DIGIT = {"零": "0", "〇": "0", "○": "0", "Ｏ": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3",
-             "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_CN_DIGIT = {
+    "零": "0",
+    "〇": "0",
+    "○": "0",
+    "Ｏ": "0",
+    "幺": "1",
+    "一": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
 
 
 def spoken_digits(text: str, min_run: int = 7) -> str:
@@ -59,7 +76,7 @@ def spoken_digits(text: str, min_run: int = 7) -> str:
     return "".join(out)
 
 
-def reference_time(metadata: Optional[Mapping[str, Any]] = None) -> datetime:
+def reference_time(metadata: Mapping[str, Any] | None = None) -> datetime:
     """The time a message was sent, in Asia/Shanghai.
 
     Order: message metadata (``reference_time`` ISO string, or ``timestamp`` /
@@ -80,7 +97,7 @@ def reference_time(metadata: Optional[Mapping[str, Any]] = None) -> datetime:
     return datetime.now(SHANGHAI)
 
 
-def _parse_time(value: Any) -> Optional[datetime]:
+def _parse_time(value: Any) -> datetime | None:
     try:
         if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
             seconds = float(value)

@@ -1,6 +1,7 @@
 """The web app for the admin pages (Flask's test client): a migrated platform database with
 the analytics fixture's events, one account per role, the seeded demo registry, and the
 back-office's handbook API stood in."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,10 +22,24 @@ from web.console import accounts
 
 PASSWORD = "admin-pages-password"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-ENTRY = {"id": 1, "slug": "adoption", "topic": "adoption", "title": "收养登记", "body": "到区婚姻（收养）登记处办理。",
-         "conditions": "", "how_to_apply": "", "contact": "021-12345678", "source": "收养登记办法", "next_step": "",
-         "documents": ["户口本"], "keywords": ["收养"], "effective_date": None, "district_code": None,
-         "updated_at": "2026-11-01", "updated_by": "seed"}
+ENTRY = {
+    "id": 1,
+    "slug": "adoption",
+    "topic": "adoption",
+    "title": "收养登记",
+    "body": "到区婚姻（收养）登记处办理。",
+    "conditions": "",
+    "how_to_apply": "",
+    "contact": "021-12345678",
+    "source": "收养登记办法",
+    "next_step": "",
+    "documents": ["户口本"],
+    "keywords": ["收养"],
+    "effective_date": None,
+    "district_code": None,
+    "updated_at": "2026-11-01",
+    "updated_by": "seed",
+}
 
 
 @Request.application
@@ -50,8 +65,15 @@ def app(db_url, sessions, redis_client, redis_url, seeded_backoffice_url) -> Ite
         accounts.create(sess, "boss", PASSWORD, "supervisor", "李主管")
         accounts.create(sess, "root", PASSWORD, "admin", "管理员")
     with served(backoffice) as backoffice_url:
-        config = dataclasses.replace(settings.load(), database_url=db_url, redis_url=redis_url, rasa_urls=("http://127.0.0.1:9",),
-                                     backoffice_url=backoffice_url, registry_database_url=seeded_backoffice_url, secret_key="test-secret")
+        config = dataclasses.replace(
+            settings.load(),
+            database_url=db_url,
+            redis_url=redis_url,
+            rasa_urls=("http://127.0.0.1:9",),
+            backoffice_url=backoffice_url,
+            registry_database_url=seeded_backoffice_url,
+            secret_key="test-secret",
+        )
         flask_app = create_app(config)
         flask_app.config["TESTING"] = True
         yield flask_app
@@ -65,9 +87,12 @@ def csrf_token(client, path: str = "/console/login") -> str:
 @pytest.fixture
 def signed_in(app):
     """``signed_in("boss")`` → a test client signed in as that account, and its CSRF token."""
+
     def make(username: str):
         client = app.test_client()
-        resp = client.post("/console/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client)})
+        resp = client.post(
+            "/console/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client)}
+        )
         assert resp.status_code == 302, resp.get_data(as_text=True)
         return client, csrf_token(client, "/console/")
 

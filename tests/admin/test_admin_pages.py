@@ -1,5 +1,6 @@
 """The admin pages over HTTP: one landing page, one navigation, one guard (sign-in, role,
 CSRF), Chinese names for flows, intents and handoff reasons."""
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,9 @@ def test_the_landing_page_answers_staff_and_sends_everyone_else_to_sign_in(app, 
 def test_the_landing_page_counts_what_is_waiting(app, sessions, signed_in):
     with sessions.begin() as sess:
         conv = sess.query(Conversation).first()
-        sess.add_all([Rating(conversation_id=conv.id, task="marriage_booking", level=1, follow_up="open") for _ in range(2)])
+        sess.add_all(
+            [Rating(conversation_id=conv.id, task="marriage_booking", level=1, follow_up="open") for _ in range(2)]
+        )
     text = signed_in("boss")[0].get("/admin/").get_data(as_text=True)
     assert "2 条待回访" in text
 
@@ -59,11 +62,28 @@ def test_signing_in_returns_to_the_admin_page_asked_for(app):
     login_page = client.get(asked.headers["Location"]).get_data(as_text=True)
     next_field = re.search(r'name="next" value="([^"]*)"', login_page).group(1)
     assert next_field.startswith("/admin/analytics")
-    resp = client.post("/console/login", data={"username": "boss", "password": PASSWORD, "next": next_field,
-                                               "csrf_token": CSRF.search(login_page).group(1)})
+    resp = client.post(
+        "/console/login",
+        data={
+            "username": "boss",
+            "password": PASSWORD,
+            "next": next_field,
+            "csrf_token": CSRF.search(login_page).group(1),
+        },
+    )
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/admin/analytics")
-    assert client.post("/console/login", data={"username": "boss", "password": PASSWORD, "next": "//evil.example/admin/",
-                                               "csrf_token": csrf_token(client)}).headers["Location"] == "/console/"
+    assert (
+        client.post(
+            "/console/login",
+            data={
+                "username": "boss",
+                "password": PASSWORD,
+                "next": "//evil.example/admin/",
+                "csrf_token": csrf_token(client),
+            },
+        ).headers["Location"]
+        == "/console/"
+    )
 
 
 def test_no_admin_page_answers_without_signing_in(app):
@@ -88,7 +108,9 @@ def test_the_guard_refuses_an_agent_with_403(app, signed_in):
     assert "只有主管和管理员可以打开这个页面" in refused
     boss, token = signed_in("boss")
     assert boss.get("/console/admin").status_code == 403  # rules and hours: administrators only
-    assert boss.post("/console/admin/rules", data={"csrf_token": token, "name": "x", "keywords": "y"}).status_code == 403
+    assert (
+        boss.post("/console/admin/rules", data={"csrf_token": token, "name": "x", "keywords": "y"}).status_code == 403
+    )
 
 
 def test_the_guard_refuses_a_post_without_a_valid_csrf_token_with_400(app, signed_in, sessions):
@@ -110,8 +132,9 @@ def test_the_guard_refuses_a_post_without_a_valid_csrf_token_with_400(app, signe
 
 def test_every_admin_page_shows_the_one_navigation(app, signed_in):
     root, token = signed_in("root")
-    created = root.post("/admin/campaigns/new", data={**{k: v for k, v in _campaign().items()}, "csrf_token": token,
-                                                      "action": "save"})
+    created = root.post(
+        "/admin/campaigns/new", data={**{k: v for k, v in _campaign().items()}, "csrf_token": token, "action": "save"}
+    )
     assert created.status_code == 302, created.get_data(as_text=True)[:2000]
     campaign = created.headers["Location"]
     pages = [p for p in admin_rules(app, "GET") if not p.endswith((".csv", ".yml")) and "/campaigns/1" not in p]
@@ -129,9 +152,21 @@ def test_every_admin_page_shows_the_one_navigation(app, signed_in):
 
 
 def _campaign() -> dict[str, str]:
-    return {"name": "高龄津贴告知", "benefit": "高龄津贴", "rule": '{"age": {"gte": 80}}', "template_id": "TPL",
-            "template_fields": '{"first": "{name}您好"}', "window_text": "", "apply_keyword": "申请", "apply_payload": "",
-            "starts_at": "", "quiet_start": "21:00", "quiet_end": "08:00", "cap_per_week": "2", "rate_per_second": "20"}
+    return {
+        "name": "高龄津贴告知",
+        "benefit": "高龄津贴",
+        "rule": '{"age": {"gte": 80}}',
+        "template_id": "TPL",
+        "template_fields": '{"first": "{name}您好"}',
+        "window_text": "",
+        "apply_keyword": "申请",
+        "apply_payload": "",
+        "starts_at": "",
+        "quiet_start": "21:00",
+        "quiet_end": "08:00",
+        "cap_per_week": "2",
+        "rate_per_second": "20",
+    }
 
 
 def test_the_analytics_page_shows_chinese_names(app, sessions, signed_in):
@@ -141,12 +176,29 @@ def test_the_analytics_page_shows_chinese_names(app, sessions, signed_in):
         sess.flush()
         record(sess, "conversation_started", conv.id, at=at(D1, "09:00:00"))
         record(sess, "flow_started", conv.id, at=at(D1, "09:00:00"), flow="assistance_apply_form")
-        record(sess, "message_in", conv.id, at=at(D1, "09:00:00"), intent="assistance_apply", confidence=0.9,
-               flow="assistance_apply_form", step="assistance_type")
+        record(
+            sess,
+            "message_in",
+            conv.id,
+            at=at(D1, "09:00:00"),
+            intent="assistance_apply",
+            confidence=0.9,
+            flow="assistance_apply_form",
+            step="assistance_type",
+        )
         record(sess, "handoff_requested", conv.id, at=at(D1, "09:01:00"), reason="sensitive")
         record(sess, "handoff_requested", conv.id, at=at(D1, "09:02:00"), reason="rule:信访")
     text = signed_in("boss")[0].get(f"/admin/analytics?start={D1}&end={D3}").get_data(as_text=True)
-    for chinese in ("社会救助申请", "救助类型", "申请社会救助", "紧急/敏感情况", "居民要求转人工", "投诉", "规则：信访", "预约婚姻登记"):
+    for chinese in (
+        "社会救助申请",
+        "救助类型",
+        "申请社会救助",
+        "紧急/敏感情况",
+        "居民要求转人工",
+        "投诉",
+        "规则：信访",
+        "预约婚姻登记",
+    ):
         assert chinese in text, chinese
     for raw in ("assistance_apply_form", "assistance_type", "sensitive", "resident_request", "marriage_book"):
         assert raw not in text, raw
@@ -170,11 +222,19 @@ def test_every_intent_form_and_handoff_reason_of_the_bot_has_a_chinese_name():
         forms |= set(domain.get("forms") or {})
         slots |= {s for form in (domain.get("forms") or {}).values() for s in form.get("required_slots") or []}
     for path in (ROOT / "nlu_data").glob("*.yml"):
-        intents |= {block["intent"] for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []
-                    if "intent" in block}
+        intents |= {
+            block["intent"]
+            for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []
+            if "intent" in block
+        }
     said = re.compile(r'request_handoff\(\w+, "(\w+)"|queue\.enqueue\(\w+, \w+, "(\w+)"')
-    reasons = set(REASONS.values()) | {m for path in [*(ROOT / "actions").rglob("*.py"), *(ROOT / "web").rglob("*.py")]
-                                       for pair in said.findall(path.read_text(encoding="utf-8")) for m in pair if m}
+    reasons = set(REASONS.values()) | {
+        m
+        for path in [*(ROOT / "actions").rglob("*.py"), *(ROOT / "web").rglob("*.py")]
+        for pair in said.findall(path.read_text(encoding="utf-8"))
+        for m in pair
+        if m
+    }
     assert "sensitive" in reasons and "backoffice_down" in reasons
     for kind, names in (("intent", intents), ("flow", forms), ("step", slots), ("reason", reasons)):
         missing = sorted(n for n in names if labels.label(kind, n) == n)
@@ -185,13 +245,22 @@ def test_section_endpoints_exist(app):
     assert all(s.endpoint in app.view_functions for s in SECTIONS)
 
 
-
 def test_the_residents_campaign_link_page_uses_the_same_csrf_check(app, sessions):
     from web.policy.models import PolicyCampaign, PolicyDelivery
 
     with sessions.begin() as sess:
-        c = PolicyCampaign(**{**_campaign(), "rule": {"age": {"gte": 80}}, "template_fields": {}, "starts_at": None,
-                              "cap_per_week": 2, "rate_per_second": 20.0}, created_by="boss", counts={})
+        c = PolicyCampaign(
+            **{
+                **_campaign(),
+                "rule": {"age": {"gte": 80}},
+                "template_fields": {},
+                "starts_at": None,
+                "cap_per_week": 2,
+                "rate_per_second": 20.0,
+            },
+            created_by="boss",
+            counts={},
+        )
         sess.add(c)
         sess.flush()
         d = PolicyDelivery(campaign_id=c.id, resident_id=1, openid="oResident1")

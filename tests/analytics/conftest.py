@@ -36,8 +36,17 @@ def load_fixture(sessions: sessionmaker) -> None:
         e("message_in", c1, D1, "08:00:00", intent="greet", confidence=0.95, district="普陀区")
         e("message_in", c1, D1, "08:01:00", intent="marriage_book", confidence=0.4, fallback=True, district="普陀区")
         e("flow_started", c1, D1, "08:02:00", flow="marriage_form", district="普陀区")
-        e("message_in", c1, D1, "08:02:00", intent="marriage_book", confidence=0.9, flow="marriage_form",
-          step="marriage_date", district="普陀区")
+        e(
+            "message_in",
+            c1,
+            D1,
+            "08:02:00",
+            intent="marriage_book",
+            confidence=0.9,
+            flow="marriage_form",
+            step="marriage_date",
+            district="普陀区",
+        )
         e("flow_completed", c1, D1, "08:03:00", flow="marriage_form", step="marriage_date", district="普陀区")
         e("rating", c1, D1, "08:04:00", flow="marriage_booking", value=5)
         # c2, 宝山区: day 1 asks for a person (agent answers after 2 min); day 2 starts a booking and stops
@@ -49,7 +58,16 @@ def load_fixture(sessions: sessionmaker) -> None:
         e("handoff_closed", c2, D1, "10:30:00")
         e("conversation_started", c2, D2, "11:00:00")
         e("flow_started", c2, D2, "11:00:00", flow="marriage_form")
-        e("message_in", c2, D2, "11:00:00", intent="marriage_book", confidence=0.8, flow="marriage_form", step="marriage_type")
+        e(
+            "message_in",
+            c2,
+            D2,
+            "11:00:00",
+            intent="marriage_book",
+            confidence=0.8,
+            flow="marriage_form",
+            step="marriage_type",
+        )
         e("flow_abandoned", c2, D2, "11:01:00", flow="marriage_form", step="marriage_type")
         e("rating", c2, D2, "11:02:00", flow="marriage_booking", value=2)
         # c3, no district, day 2: complains (agent answers after 10 min), starts a booking and goes quiet
@@ -59,7 +77,16 @@ def load_fixture(sessions: sessionmaker) -> None:
         e("agent_message", c3, D2, "09:10:00")
         e("agent_message", c3, D2, "09:20:00")
         e("flow_started", c3, D2, "12:00:00", flow="marriage_form")
-        e("message_in", c3, D2, "12:00:00", intent="marriage_book", confidence=0.7, flow="marriage_form", step="marriage_date")
+        e(
+            "message_in",
+            c3,
+            D2,
+            "12:00:00",
+            intent="marriage_book",
+            confidence=0.7,
+            flow="marriage_form",
+            step="marriage_date",
+        )
         # c4: before the range
         e("conversation_started", c4, D0, "09:00:00")
         e("message_in", c4, D0, "09:00:00", intent="greet", confidence=0.9)

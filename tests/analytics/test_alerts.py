@@ -1,4 +1,5 @@
 """deploy/prometheus/alerts.yml: well-formed rules that only use metrics the code exports (no promtool needed)."""
+
 from __future__ import annotations
 
 import re
@@ -8,11 +9,24 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = yaml.safe_load((ROOT / "deploy" / "prometheus" / "alerts.yml").read_text())
-EXPORTED = {"up", "http_requests_total", "http_request_duration_seconds", "dependency_call_duration_seconds",
-            "dependency_call_errors_total", "outbound_pushes_total", "celery_queue_length", "handoff_queue_length",
-            "handoff_queue_oldest_seconds", "celery_tasks_total", "celery_task_duration_seconds",
-            "rasa_turns_total", "rasa_turn_duration_seconds", "rasa_fallbacks_total", "rasa_turns_uncaptured_total",
-            "transcript_unrecorded_turns_total"}
+EXPORTED = {
+    "up",
+    "http_requests_total",
+    "http_request_duration_seconds",
+    "dependency_call_duration_seconds",
+    "dependency_call_errors_total",
+    "outbound_pushes_total",
+    "celery_queue_length",
+    "handoff_queue_length",
+    "handoff_queue_oldest_seconds",
+    "celery_tasks_total",
+    "celery_task_duration_seconds",
+    "rasa_turns_total",
+    "rasa_turn_duration_seconds",
+    "rasa_fallbacks_total",
+    "rasa_turns_uncaptured_total",
+    "transcript_unrecorded_turns_total",
+}
 FUNCTIONS = {"sum", "rate", "increase", "max", "histogram_quantile", "clamp_min", "by", "le", "or", "vector"}
 
 

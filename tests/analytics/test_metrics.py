@@ -1,4 +1,5 @@
 """`/metrics` on every Flask process, and the calls to Rasa and the back-office being measured."""
+
 from __future__ import annotations
 
 from flask import Flask

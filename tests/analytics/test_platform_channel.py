@@ -1,4 +1,5 @@
 """bot/channels/platform.py's reading of a turn (run in the Rasa environment, where it lives)."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,16 @@ PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 EVENTS = [
     {"event": "user", "message_id": "old", "parse_data": {}},
-    {"event": "user", "message_id": "m1", "text": "想约个结婚登记",
-     "parse_data": {"intent": {"name": "marriage_book", "confidence": 0.93},
-                    "intent_ranking": [{"name": "marriage_book", "confidence": 0.93}],
-                    "entities": [{"entity": "marriage_type", "value": "结婚"}]}},
+    {
+        "event": "user",
+        "message_id": "m1",
+        "text": "想约个结婚登记",
+        "parse_data": {
+            "intent": {"name": "marriage_book", "confidence": 0.93},
+            "intent_ranking": [{"name": "marriage_book", "confidence": 0.93}],
+            "entities": [{"entity": "marriage_type", "value": "结婚"}],
+        },
+    },
     {"event": "action", "name": "marriage_form"},
     {"event": "active_loop", "name": "marriage_form"},
     {"event": "slot", "name": "requested_slot", "value": "marriage_date"},
@@ -25,14 +32,22 @@ EVENTS = [
     {"event": "active_loop", "name": None},
 ]
 FALLBACK = [
-    {"event": "user", "message_id": "m3", "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.5},
-                                                         "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5},
-                                                                            {"name": "greet", "confidence": 0.31}]}},
+    {
+        "event": "user",
+        "message_id": "m3",
+        "parse_data": {
+            "intent": {"name": "nlu_fallback", "confidence": 0.5},
+            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "greet", "confidence": 0.31}],
+        },
+    },
     {"event": "action", "name": "utter_default"},
     {"event": "action", "name": "action_listen"},
 ]
-RESTARTED = EVENTS[:6] + [{"event": "restart"}, {"event": "user", "message_id": "m4", "parse_data": {}},
-                          {"event": "action", "name": "utter_greet"}]
+RESTARTED = EVENTS[:6] + [
+    {"event": "restart"},
+    {"event": "user", "message_id": "m4", "parse_data": {}},
+    {"event": "action", "name": "utter_greet"},
+]
 SCRIPT = """
 import json, sys
 from types import SimpleNamespace
@@ -63,8 +78,14 @@ print(json.dumps(out, ensure_ascii=False))
 def read() -> dict:
     if not PYTHON.exists():
         pytest.skip("the Rasa environment is not installed")
-    result = subprocess.run([str(PYTHON), "-c", SCRIPT], input=json.dumps([EVENTS, FALLBACK, RESTARTED]), cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(PYTHON), "-c", SCRIPT],
+        input=json.dumps([EVENTS, FALLBACK, RESTARTED]),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -74,7 +95,11 @@ def test_a_form_starting_is_a_flow_start_with_the_parse_result(read):
     assert (start["intent"], start["confidence"], start["fallback"]) == ("marriage_book", 0.93, False)
     assert start["entities"] == [{"entity": "marriage_type", "value": "结婚"}]
     assert start["flows"] == [{"flow": "marriage_form", "event": "started", "step": None}]
-    assert (start["active_loop"], start["requested_slot"], start["district"]) == ("marriage_form", "marriage_date", "普陀区")
+    assert (start["active_loop"], start["requested_slot"], start["district"]) == (
+        "marriage_form",
+        "marriage_date",
+        "普陀区",
+    )
     assert start["actions"] == ["marriage_form"] and start["before"] == [None, None]
 
 

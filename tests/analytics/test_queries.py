@@ -1,4 +1,5 @@
 """The analytics figures against a hand-computed fixture (conftest.load_fixture), on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,8 +25,13 @@ def test_conversations_per_day_count_resident_days_and_fill_empty_days(sess):
 
 
 def test_containment_and_handoff_rate(sess):
-    assert queries.containment(sess, ALL) == {"conversations": 4, "handed_over": 2, "contained": 2,
-                                              "containment_rate": 0.5, "handoff_rate": 0.5}
+    assert queries.containment(sess, ALL) == {
+        "conversations": 4,
+        "handed_over": 2,
+        "contained": 2,
+        "containment_rate": 0.5,
+        "handoff_rate": 0.5,
+    }
 
 
 def test_handoff_reasons(sess):
@@ -37,18 +43,36 @@ def test_fallback_rate(sess):
 
 
 def test_top_intents_with_mean_confidence(sess):
-    assert queries.top_intents(sess, ALL) == [("marriage_book", 4, 0.7), ("complain", 1, 0.9), ("greet", 1, 0.95),
-                                              ("human_handoff", 1, 0.97)]
+    assert queries.top_intents(sess, ALL) == [
+        ("marriage_book", 4, 0.7),
+        ("complain", 1, 0.9),
+        ("greet", 1, 0.95),
+        ("human_handoff", 1, 0.97),
+    ]
 
 
 def test_task_completion_and_where_residents_drop_out(sess):
-    assert queries.task_completion(sess, ALL) == [{
-        "flow": "marriage_form", "started": 3, "completed": 1, "abandoned": 1, "unfinished": 1,
-        "completion_rate": round(1 / 3, 4), "steps": [("marriage_date", 2), ("marriage_type", 1)]}]
+    assert queries.task_completion(sess, ALL) == [
+        {
+            "flow": "marriage_form",
+            "started": 3,
+            "completed": 1,
+            "abandoned": 1,
+            "unfinished": 1,
+            "completion_rate": round(1 / 3, 4),
+            "steps": [("marriage_date", 2), ("marriage_type", 1)],
+        }
+    ]
 
 
 def test_rating_distribution_lists_every_level(sess):
-    assert queries.ratings(sess, ALL) == [("非常满意", 1), ("满意", 0), ("基本满意", 0), ("不满意", 1), ("非常不满意", 0)]
+    assert queries.ratings(sess, ALL) == [
+        ("非常满意", 1),
+        ("满意", 0),
+        ("基本满意", 0),
+        ("不满意", 1),
+        ("非常不满意", 0),
+    ]
 
 
 def test_median_time_to_first_agent_reply(sess):

@@ -1,5 +1,6 @@
 """Events recorded from real turns: the router with a Rasa stand-in speaking the platform channel's format,
 and the session listener for conversation state and agent messages."""
+
 from __future__ import annotations
 
 import json
@@ -15,17 +16,24 @@ from web.analytics.models import AnalyticsEvent
 from web.analytics.recording import listen
 from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound
+from web.identity.links import BindingLinks
 from web.rasa_client import RasaClient
 from web.review.models import ReviewItem
-from web.identity.links import BindingLinks
 from web.services import router as platform_router
 from web.services import side_effects as platform_side_effects
 
-UNDERSTOOD = {"intent": "nlu_fallback", "confidence": 0.42, "guess": {"intent": "assistance_apply", "confidence": 0.42},
-              "entities": [{"entity": "phone", "value": "13812345678"}, {"entity": "district", "value": "普陀区"}],
-              "fallback": True, "actions": ["utter_default"], "active_loop": "assistance_form",
-              "requested_slot": "assistance_type", "flows": [{"flow": "assistance_form", "event": "started", "step": None}],
-              "district": "普陀区"}
+UNDERSTOOD = {
+    "intent": "nlu_fallback",
+    "confidence": 0.42,
+    "guess": {"intent": "assistance_apply", "confidence": 0.42},
+    "entities": [{"entity": "phone", "value": "13812345678"}, {"entity": "district", "value": "普陀区"}],
+    "fallback": True,
+    "actions": ["utter_default"],
+    "active_loop": "assistance_form",
+    "requested_slot": "assistance_type",
+    "flows": [{"flow": "assistance_form", "event": "started", "step": None}],
+    "district": "普陀区",
+}
 
 EFFECTS = platform_side_effects(BindingLinks("http://platform.test", "test-secret"))  # as web/services.py gives them
 
@@ -39,8 +47,12 @@ class PlatformStandIn:
     @Request.application
     def app(self, request: Request) -> Response:
         self.paths.append(request.path)
-        return Response(json.dumps({"messages": [{"recipient_id": "x", "text": "不好意思，没听明白"}],
-                                    "understanding": UNDERSTOOD}), content_type="application/json")
+        return Response(
+            json.dumps(
+                {"messages": [{"recipient_id": "x", "text": "不好意思，没听明白"}], "understanding": UNDERSTOOD}
+            ),
+            content_type="application/json",
+        )
 
 
 @pytest.fixture
@@ -57,13 +69,17 @@ def _events(sess) -> list[AnalyticsEvent]:
 def test_a_turn_records_understanding_events_and_a_review_item(sessions, rasa):
     listen(sessions)
     router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
-    assert [r.text for r in router.handle(Inbound("web", "web:a1", "我电话13812345678想办那个补助"))] == ["不好意思，没听明白"]
+    assert [r.text for r in router.handle(Inbound("web", "web:a1", "我电话13812345678想办那个补助"))] == [
+        "不好意思，没听明白"
+    ]
     assert rasa.paths == ["/webhooks/platform/webhook"]
     with sessions() as sess:
         kinds = [(e.kind, e.intent, e.flow, e.district) for e in _events(sess)]
-        assert kinds == [("conversation_started", None, None, None),
-                         ("message_in", "assistance_apply", "assistance_form", "普陀区"),
-                         ("flow_started", None, "assistance_form", "普陀区")]
+        assert kinds == [
+            ("conversation_started", None, None, None),
+            ("message_in", "assistance_apply", "assistance_form", "普陀区"),
+            ("flow_started", None, "assistance_form", "普陀区"),
+        ]
         message_in = _events(sess)[1]
         assert message_in.fallback and message_in.confidence == 0.42 and message_in.step == "assistance_type"
         assert message_in.detail == {"entities": ["district", "phone"]}  # names only, never values
@@ -93,5 +109,10 @@ def test_handoff_lifecycle_and_agent_messages_are_recorded_from_the_state(sessio
         sess.get(Conversation, conv.id).state = "bot"
     with sessions() as sess:
         events = [(e.kind, e.reason) for e in _events(sess)]
-    assert events == [("conversation_started", None), ("handoff_requested", "complaint"), ("handoff_claimed", None),
-                      ("agent_message", None), ("handoff_closed", None)]
+    assert events == [
+        ("conversation_started", None),
+        ("handoff_requested", "complaint"),
+        ("handoff_claimed", None),
+        ("agent_message", None),
+        ("handoff_closed", None),
+    ]

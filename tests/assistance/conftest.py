@@ -1,5 +1,6 @@
 """Fixtures for the assistance conversation tests: residents bound to test senders, and a
 back-office the outbox test can take down and bring back."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,12 @@ def bind(backoffice_db):
     def _bind(sender: str) -> Resident:
         with Session(backoffice_db) as sess, sess.begin():
             taken = select(WechatBinding.resident_id)
-            resident = sess.scalars(select(Resident).where(Resident.phone != "", Resident.id.not_in(taken))
-                                    .order_by(Resident.id.desc()).limit(1)).one()
+            resident = sess.scalars(
+                select(Resident)
+                .where(Resident.phone != "", Resident.id.not_in(taken))
+                .order_by(Resident.id.desc())
+                .limit(1)
+            ).one()
             sess.add(WechatBinding(openid=f"web:{sender}", resident_id=resident.id))
             sess.expunge(resident)
         return resident

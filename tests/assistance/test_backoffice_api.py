@@ -1,4 +1,5 @@
 """The assistance and resident-registry API in-process, on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 import threading
@@ -36,9 +37,15 @@ def backoffice(db_url, monkeypatch):
 
 
 def application(id_number: str, **overrides) -> dict:
-    body = {"type": "低保", "applicant": {"id_number": id_number, "relation": "本人", "phone": "13912345678"},
-            "community": "曹杨一村", "hardship": "老伴去世，没有收入", "consent": {"economic_check": True},
-            "submitted_by_openid": None, "channel": "web"}
+    body = {
+        "type": "低保",
+        "applicant": {"id_number": id_number, "relation": "本人", "phone": "13912345678"},
+        "community": "曹杨一村",
+        "hardship": "老伴去世，没有收入",
+        "consent": {"economic_check": True},
+        "submitted_by_openid": None,
+        "channel": "web",
+    }
     body.update(overrides)
     return body
 
@@ -57,12 +64,25 @@ def test_standards_and_precheck_cite_the_district_figure(backoffice):
     client, _ = backoffice
     std = client.get("/assistance/standards?district=普陀区", headers=AUTH).json
     assert std["standard"]["dibao_per_person_month"] == 1510 and "低保" in std["programs"]
-    verdict = client.post("/assistance/precheck", headers=AUTH, json={
-        "district": "普陀", "household_size": 2, "monthly_income": 2000, "savings": 0, "vehicles": 0, "circumstances": []}).json
+    verdict = client.post(
+        "/assistance/precheck",
+        headers=AUTH,
+        json={
+            "district": "普陀",
+            "household_size": 2,
+            "monthly_income": 2000,
+            "savings": 0,
+            "vehicles": 0,
+            "circumstances": [],
+        },
+    ).json
     assert verdict["outcome"] == "likely_eligible" and "1510" in verdict["reasons"][0]["figure"]
     bad = client.post("/assistance/precheck", headers=AUTH, json={"district": "火星区", "household_size": 1})
     assert bad.status_code == 404 and bad.json["error"] == "unknown_district"
-    assert client.post("/assistance/precheck", headers=AUTH, json={"district": "普陀区", "household_size": 0}).status_code == 400
+    assert (
+        client.post("/assistance/precheck", headers=AUTH, json={"district": "普陀区", "household_size": 0}).status_code
+        == 400
+    )
 
 
 def test_the_advisor_for_a_community_by_name_alias_or_within_a_sentence(backoffice):
@@ -90,14 +110,20 @@ def test_create_is_idempotent_and_returns_documents_and_advisor(backoffice):
     assert post(client, body, "").status_code == 400
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"consent": {"economic_check": False}}, "consent_required"),
-    ({"consent": None}, "consent_required"),
-    ({"type": "补贴"}, "unknown_type"),
-    ({"applicant": {"id_number": "310107195001011230", "relation": "本人", "phone": "13912345678"}}, "invalid_id_number"),
-    ({"community": "不存在"}, "unknown_community"),
-    ({"hardship": ""}, "hardship_required"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"consent": {"economic_check": False}}, "consent_required"),
+        ({"consent": None}, "consent_required"),
+        ({"type": "补贴"}, "unknown_type"),
+        (
+            {"applicant": {"id_number": "310107195001011230", "relation": "本人", "phone": "13912345678"}},
+            "invalid_id_number",
+        ),
+        ({"community": "不存在"}, "unknown_community"),
+        ({"hardship": ""}, "hardship_required"),
+    ],
+)
 def test_an_incomplete_application_is_refused_with_a_readable_reason(backoffice, change, code):
     client, engine = backoffice
     resp = post(client, application(valid_id(), **change), f"bad-{code}")
@@ -110,15 +136,23 @@ def test_a_resident_sees_own_and_family_applications_only(backoffice):
     client, engine = backoffice
     openid, me = bound_resident(engine)
     mine = post(client, application(me.id_number), "mine").json
-    for_mother = post(client, application(valid_id("31010719400202224"), applicant={
-        "id_number": valid_id("31010719400202224"), "relation": "母亲", "phone": "13912345678"}, submitted_by_openid=openid),
-        "mother").json
+    for_mother = post(
+        client,
+        application(
+            valid_id("31010719400202224"),
+            applicant={"id_number": valid_id("31010719400202224"), "relation": "母亲", "phone": "13912345678"},
+            submitted_by_openid=openid,
+        ),
+        "mother",
+    ).json
     stranger = post(client, application(valid_id("31010719600303336")), "stranger").json
     listed = client.get("/assistance/applications", query_string={"openid": openid}, headers=AUTH).json["applications"]
     assert {a["case_no"] for a in listed} == {mine["case_no"], for_mother["case_no"]}
     own = client.get(f"/assistance/applications/{mine['case_no']}", query_string={"openid": openid}, headers=AUTH)
     assert own.status_code == 200 and own.json["status_text"]
-    hidden = client.get(f"/assistance/applications/{stranger['case_no']}", query_string={"openid": openid}, headers=AUTH)
+    hidden = client.get(
+        f"/assistance/applications/{stranger['case_no']}", query_string={"openid": openid}, headers=AUTH
+    )
     missing = client.get("/assistance/applications/JZ2099010199999", query_string={"openid": openid}, headers=AUTH)
     assert hidden.status_code == missing.status_code == 404 and hidden.json == missing.json
     unbound = client.get("/assistance/applications", query_string={"openid": "nobody"}, headers=AUTH)

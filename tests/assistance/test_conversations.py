@@ -3,6 +3,7 @@
 Where the NLU is not the point, a turn uses Rasa's intent syntax (``/assistance_apply``);
 the answers inside the forms are free text, read by the forms' validation actions.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from backoffice.assistance.models import Application
 from common.masking import id_check_char, mask_id_number
+from tests.waiting import wait_for
 from tools import stack
 from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation, Message
 from web.outbound.models import OutboundMessage
-from tests.waiting import wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -36,7 +37,9 @@ def make_id(birth: str = "19480315") -> str:
 
 
 def say(live_stack, sender: str, text: str) -> str:
-    resp = requests.post(live_stack.url("web") + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+    resp = requests.post(
+        live_stack.url("web") + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+    )
     assert resp.status_code == 200, resp.text
     return "\n".join(m.get("text", "") for m in resp.json())
 
@@ -58,14 +61,22 @@ def backoffice_api(live_stack, method: str, path: str, **kwargs) -> dict:
 
 
 def file_application(live_stack, id_number: str, openid: str | None = None) -> str:
-    body = {"type": "低保", "applicant": {"id_number": id_number, "relation": "本人", "phone": PHONE},
-            "community": "曹杨一村", "hardship": "失业在家，没有收入", "consent": {"economic_check": True},
-            "submitted_by_openid": openid, "channel": "web"}
-    return backoffice_api(live_stack, "POST", "/assistance/applications", json=body,
-                          headers={"Idempotency-Key": uuid.uuid4().hex})["case_no"]
+    body = {
+        "type": "低保",
+        "applicant": {"id_number": id_number, "relation": "本人", "phone": PHONE},
+        "community": "曹杨一村",
+        "hardship": "失业在家，没有收入",
+        "consent": {"economic_check": True},
+        "submitted_by_openid": openid,
+        "channel": "web",
+    }
+    return backoffice_api(
+        live_stack, "POST", "/assistance/applications", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
+    )["case_no"]
 
 
 # --- pre-check ---------------------------------------------------------------------------
+
 
 def test_precheck_likely_eligible_cites_the_district_standard(live_stack):
     sender = new_sender("check-yes")
@@ -104,6 +115,7 @@ def test_precheck_needs_assessment_for_serious_illness_expenses(live_stack):
 
 
 # --- applying ----------------------------------------------------------------------------
+
 
 def fill_application(live_stack, sender: str, id_number: str, *, who: str = "我自己") -> str:
     say(live_stack, sender, intent("assistance_apply", assistance_type="低保"))
@@ -150,6 +162,7 @@ def test_a_family_member_application_gets_a_case_number_documents_and_the_adviso
 
 # --- progress ----------------------------------------------------------------------------
 
+
 def test_progress_shows_own_cases_and_reveals_nothing_about_others(live_stack, bind):
     sender = new_sender("progress")
     me = bind(sender)
@@ -172,6 +185,7 @@ def test_progress_needs_a_bound_identity(live_stack):
 
 # --- sensitive stories -------------------------------------------------------------------
 
+
 def test_a_sensitive_story_gets_care_a_hotline_and_an_urgent_person(live_stack, platform_db):
     sender = new_sender("sensitive")
     say(live_stack, sender, intent("assistance_apply", assistance_type="临时救助"))
@@ -186,13 +200,25 @@ def test_a_sensitive_story_gets_care_a_hotline_and_an_urgent_person(live_stack, 
 
 def test_a_sensitive_first_message_is_never_a_form(live_stack):
     """The action server itself, with the tracker Rasa would send for such a first message."""
-    tracker = {"sender_id": "web:x", "slots": {}, "latest_message": {"text": "我想申请救助，我现在无家可归睡在地铁站",
-                                                                     "intent": {"name": "assistance_apply"}, "entities": []},
-               "events": [], "active_loop": {}}
-    resp = requests.post(live_stack.url("actions") + "/webhook", timeout=10,
-                         json={"next_action": "action_assistance_triage", "tracker": tracker, "domain": {}}).json()
-    assert {"event": "slot", "name": "assistance_sensitive", "value": True} in \
-        [{k: e[k] for k in ("event", "name", "value")} for e in resp["events"]]
+    tracker = {
+        "sender_id": "web:x",
+        "slots": {},
+        "latest_message": {
+            "text": "我想申请救助，我现在无家可归睡在地铁站",
+            "intent": {"name": "assistance_apply"},
+            "entities": [],
+        },
+        "events": [],
+        "active_loop": {},
+    }
+    resp = requests.post(
+        live_stack.url("actions") + "/webhook",
+        timeout=10,
+        json={"next_action": "action_assistance_triage", "tracker": tracker, "domain": {}},
+    ).json()
+    assert {"event": "slot", "name": "assistance_sensitive", "value": True} in [
+        {k: e[k] for k in ("event", "name", "value")} for e in resp["events"]
+    ]
     [message] = resp["responses"]
     assert message["custom"]["handoff"] == {"reason": "sensitive", "priority": "urgent"} and "110" in message["text"]
 
@@ -209,8 +235,10 @@ def test_asking_again_how_to_apply_keeps_the_application_going_kindly(live_stack
 
 # --- nothing lost ------------------------------------------------------------------------
 
+
 def test_an_application_confirmed_while_the_back_office_is_down_is_submitted_later(
-        live_stack, backoffice_process, backoffice_db, platform_db):
+    live_stack, backoffice_process, backoffice_db, platform_db
+):
     sender, id_number = new_sender("outbox"), make_id("19520708")
     fill_application(live_stack, sender, id_number)
     say(live_stack, sender, "同意")
@@ -236,6 +264,7 @@ def test_an_application_confirmed_while_the_back_office_is_down_is_submitted_lat
     finally:
         backoffice_process.start()
     try:
+
         def sent() -> OutboxEntry | None:
             with Session(platform_db) as sess:
                 entry = sess.get(OutboxEntry, entry_id)
@@ -247,7 +276,10 @@ def test_an_application_confirmed_while_the_back_office_is_down_is_submitted_lat
     [case] = applications_for(backoffice_db, id_number)
     assert case.idempotency_key == entry_id and entry.result["case_no"] == case.case_no
     with Session(platform_db) as sess:
-        notices = sess.scalars(select(Message).where(Message.conversation_id == conv_id, Message.author == "bot",
-                                                     Message.text.contains(case.case_no))).all()
+        notices = sess.scalars(
+            select(Message).where(
+                Message.conversation_id == conv_id, Message.author == "bot", Message.text.contains(case.case_no)
+            )
+        ).all()
         pushed = sess.scalars(select(OutboundMessage).where(OutboundMessage.ref == entry_id)).all()
     assert len(notices) == 1 and len(pushed) == 1 and case.case_no in json.dumps(pushed[0].body, ensure_ascii=False)

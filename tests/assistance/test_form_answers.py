@@ -1,4 +1,5 @@
 """The forms' validation actions, in-process: answers, interruptions, sensitive stories."""
+
 from __future__ import annotations
 
 import actions.assistance  # noqa: F401  (registers the actions)
@@ -7,9 +8,15 @@ from actions.tracker import Tracker
 
 
 def validate(form: str, requested: str, text: str, intent: str | None = None) -> dict:
-    tracker = Tracker.from_dict({"sender_id": "web:t", "slots": {"requested_slot": requested},
-                                 "latest_message": {"text": text, "intent": {"name": intent}, "entities": []},
-                                 "events": [], "active_loop": {"name": form}})
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "web:t",
+            "slots": {"requested_slot": requested},
+            "latest_message": {"text": text, "intent": {"name": intent}, "entities": []},
+            "events": [],
+            "active_loop": {"name": form},
+        }
+    )
     return executor.run(f"validate_{form}", tracker, {})
 
 
@@ -25,7 +32,9 @@ def test_a_clear_answer_is_an_answer_whatever_the_nlu_thought():
 def test_asking_for_a_person_instead_of_answering_ends_the_form():
     result = validate("assistance_check_form", "assistance_savings", "我要找人工", "human_handoff")
     assert result["responses"][0]["custom"]["handoff"] == {"reason": "resident_request", "priority": "normal"}
-    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in result["events"]]
+    assert {"event": "active_loop", "name": None} in [
+        {k: e.get(k) for k in ("event", "name")} for e in result["events"]
+    ]
 
 
 def test_stop_ends_a_free_text_question_too():

@@ -1,4 +1,5 @@
 """The ``outbox`` side effect on the platform database (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,9 @@ from web.conversations.models import Conversation
 from web.identity.links import BindingLinks
 from web.services import side_effects as platform_side_effects
 
-side_effects = platform_side_effects(BindingLinks("http://platform.test", "test-secret"))  # as web/services.py gives them
+side_effects = platform_side_effects(
+    BindingLinks("http://platform.test", "test-secret")
+)  # as web/services.py gives them
 
 
 @pytest.fixture

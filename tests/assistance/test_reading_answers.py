@@ -1,4 +1,5 @@
 """How the assistance forms read residents' words, and which stories are not forms."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,10 +8,24 @@ from actions.assistance import parsing
 from common.sensitive import recognise
 
 
-@pytest.mark.parametrize("said, value", [
-    ("三口人", 3), ("家里4口", 4), ("一千五", 1500), ("两千三百", 2300), ("两万三", 23000), ("1.5万", 15000),
-    ("大概两千多块吧", 2000), ("3000元", 3000), ("一个月一共三千块", 3000), ("五万块", 50000), ("一五零零", 1500), ("没有", 0), ("没有存款", 0),
-])
+@pytest.mark.parametrize(
+    "said, value",
+    [
+        ("三口人", 3),
+        ("家里4口", 4),
+        ("一千五", 1500),
+        ("两千三百", 2300),
+        ("两万三", 23000),
+        ("1.5万", 15000),
+        ("大概两千多块吧", 2000),
+        ("3000元", 3000),
+        ("一个月一共三千块", 3000),
+        ("五万块", 50000),
+        ("一五零零", 1500),
+        ("没有", 0),
+        ("没有存款", 0),
+    ],
+)
 def test_amounts_and_counts_in_words_or_digits(said, value):
     assert parsing.amount(said) == value
 
@@ -24,10 +39,17 @@ def test_an_nlu_entity_wins_over_the_text():
     assert parsing.vehicles("有一辆车") == 1 and parsing.vehicles("没车") == 0
 
 
-@pytest.mark.parametrize("said, who, relation", [
-    ("我自己", "本人", "本人"), ("给我本人申请", "本人", "本人"), ("帮我妈申请", "家人", "母亲"),
-    ("替我老伴", "家人", "配偶"), ("家里人", "家人", None), ("嗯嗯", None, None),
-])
+@pytest.mark.parametrize(
+    "said, who, relation",
+    [
+        ("我自己", "本人", "本人"),
+        ("给我本人申请", "本人", "本人"),
+        ("帮我妈申请", "家人", "母亲"),
+        ("替我老伴", "家人", "配偶"),
+        ("家里人", "家人", None),
+        ("嗯嗯", None, None),
+    ],
+)
 def test_who_the_application_is_for(said, who, relation):
     assert parsing.applicant(said) == (who, relation)
 
@@ -58,18 +80,31 @@ def test_yes_and_no_including_the_negations_that_contain_yes():
     assert parsing.yes_no("嗯……", None) is True and parsing.yes_no("什么意思", None) is None
 
 
-@pytest.mark.parametrize("story, kind", [
-    ("我真的不想活了", "self_harm"), ("老公天天打我", "violence"), ("他喝醉了就打我，我不敢回家", "violence"), ("邻居家孩子一个人在家好几天了", "child_danger"),
-    ("楼上老人摔倒了没人管", "elder_danger"), ("我现在 无家可归 睡在地铁站", "rough_sleeping"),
-])
+@pytest.mark.parametrize(
+    "story, kind",
+    [
+        ("我真的不想活了", "self_harm"),
+        ("老公天天打我", "violence"),
+        ("他喝醉了就打我，我不敢回家", "violence"),
+        ("邻居家孩子一个人在家好几天了", "child_danger"),
+        ("楼上老人摔倒了没人管", "elder_danger"),
+        ("我现在 无家可归 睡在地铁站", "rough_sleeping"),
+    ],
+)
 def test_sensitive_stories_are_recognised(story, kind):
     found = recognise(story)
     assert found is not None and found.category == kind and ("110" in found.reply or "120" in found.reply)
 
 
-@pytest.mark.parametrize("ordinary", [
-    "家里收入低，想申请低保", "流浪乞讨人员救助站电话是多少", "有事请打我电话13812345678",
-    "老人去世了，去死亡证明在哪里开", "我想给老头子弄长护险",
-])
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        "家里收入低，想申请低保",
+        "流浪乞讨人员救助站电话是多少",
+        "有事请打我电话13812345678",
+        "老人去世了，去死亡证明在哪里开",
+        "我想给老头子弄长护险",
+    ],
+)
 def test_ordinary_questions_are_not_sensitive_stories(ordinary):
     assert recognise(ordinary) is None  # every resident message is checked: no false alarms

@@ -1,4 +1,5 @@
 """The pre-check rules against the published standards (backoffice/seed/assistance_standards.yaml)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,8 +27,11 @@ def test_the_seeded_standard_is_shanghais_published_dibao_figure(std):
 
 def test_a_later_version_takes_over_on_its_effective_date(tmp_path, monkeypatch):
     text = standards.STANDARDS_FILE.read_text(encoding="utf-8").replace(
-        "standards:\n", "standards:\n  - district: \"310107\"\n    effective_from: 2025-07-01\n"
-                        "    <<: *shanghai_2024_07\n    dibao_per_person_month: 1600\n", 1)
+        "standards:\n",
+        'standards:\n  - district: "310107"\n    effective_from: 2025-07-01\n'
+        "    <<: *shanghai_2024_07\n    dibao_per_person_month: 1600\n",
+        1,
+    )
     path = tmp_path / "standards.yaml"
     path.write_text(text, encoding="utf-8")
     monkeypatch.setattr(standards, "_cache", standards._Cache(path))
@@ -57,7 +61,9 @@ def test_savings_over_the_limit_is_likely_not_even_with_low_income(std):
 
 def test_a_car_rules_out_dibao_unless_a_disability_needs_a_look(std):
     assert evaluate(std, Household(size=2, monthly_income=1000, savings=0, vehicles=1)).outcome == LIKELY_NOT
-    verdict = evaluate(std, Household(size=2, monthly_income=1000, savings=0, vehicles=1, circumstances=frozenset({"disability"})))
+    verdict = evaluate(
+        std, Household(size=2, monthly_income=1000, savings=0, vehicles=1, circumstances=frozenset({"disability"}))
+    )
     assert verdict.outcome == NEEDS_ASSESSMENT and any("代步车" in r.text for r in verdict.reasons)
 
 
@@ -67,15 +73,28 @@ def test_between_the_standard_and_the_low_income_line_needs_assessment(std):
 
 
 def test_serious_illness_expenses_point_to_spending_poverty(std):
-    verdict = evaluate(std, Household(size=2, monthly_income=5000, savings=10000, vehicles=0,
-                                      circumstances=frozenset({"serious_illness"}), medical_expenses_month=3000))
+    verdict = evaluate(
+        std,
+        Household(
+            size=2,
+            monthly_income=5000,
+            savings=10000,
+            vehicles=0,
+            circumstances=frozenset({"serious_illness"}),
+            medical_expenses_month=3000,
+        ),
+    )
     assert verdict.outcome == NEEDS_ASSESSMENT and "支出型贫困" in verdict.programs
     assert any("扣除后人均约1000元" in r.text for r in verdict.reasons)
 
 
 def test_an_elderly_person_living_alone_may_also_be_tekun(std):
-    verdict = evaluate(std, Household(size=1, monthly_income=0, savings=0, vehicles=0,
-                                      circumstances=frozenset({"elderly", "living_alone"})))
+    verdict = evaluate(
+        std,
+        Household(
+            size=1, monthly_income=0, savings=0, vehicles=0, circumstances=frozenset({"elderly", "living_alone"})
+        ),
+    )
     assert verdict.outcome == LIKELY_ELIGIBLE and verdict.programs == ["低保", "特困供养"]
 
 

@@ -1,4 +1,5 @@
 """`/admin/analytics` in the system's Chromium: the real web app on a loopback port, the fixture's events."""
+
 from __future__ import annotations
 
 import csv
@@ -56,7 +57,14 @@ def test_from_the_landing_page_through_the_navigation(web_url, browser):
     page.wait_for_url("**/admin/")
     assert page.locator("h1").inner_text() == "管理后台"
     nav = page.get_by_role("navigation", name="管理后台")
-    assert nav.get_by_role("link").all_inner_texts() == ["数据分析", "政策找人", "政策工具书", "语料审核", "差评回访", "快捷回复"]
+    assert nav.get_by_role("link").all_inner_texts() == [
+        "数据分析",
+        "政策找人",
+        "政策工具书",
+        "语料审核",
+        "差评回访",
+        "快捷回复",
+    ]
     nav.get_by_role("link", name="数据分析").click()
     page.wait_for_url("**/admin/analytics")
     assert nav.locator("[aria-current=page]").inner_text() == "数据分析"

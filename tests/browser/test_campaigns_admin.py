@@ -1,6 +1,7 @@
 """`/admin/campaigns` in the system's Chromium: write a rule (a bad one first), preview, save, start,
 watch the funnel fill, export the CSVs. The real web app on a loopback port, the seeded demo
 registry, the WeChat stand-in; "start" runs the worker's steps in-process."""
+
 from __future__ import annotations
 
 import csv
@@ -15,10 +16,10 @@ from sqlalchemy.orm import sessionmaker
 from common import settings
 from common.db import make_engine
 from common.migrate import upgrade
-from web.policy import campaigns, standards
-from tests.policy.helpers import ServedStandin, sender_for
 from tests.browser.conftest import sign_in
+from tests.policy.helpers import ServedStandin, sender_for
 from tests.serving import served
+from web.policy import campaigns, standards
 
 pytestmark = pytest.mark.browser
 SUPERVISOR, AGENT, PASSWORD = "policy_supervisor", "policy_agent", "browser-test-password"
@@ -41,8 +42,13 @@ def web_url(tmp_path, redis_url, seeded_backoffice_url, monkeypatch) -> Iterator
         openids = [o for (o,) in conn.execute(text("SELECT openid FROM wechat_binding"))]
     wechat = ServedStandin()
     wechat.subscribe(*openids)
-    for key, value in {"DATABASE_URL": db, "REDIS_URL": redis_url, "RASA_URL": "http://127.0.0.1:9",
-                       "REGISTRY_DATABASE_URL": seeded_backoffice_url, "BACKOFFICE_URL": "http://127.0.0.1:9"}.items():
+    for key, value in {
+        "DATABASE_URL": db,
+        "REDIS_URL": redis_url,
+        "RASA_URL": "http://127.0.0.1:9",
+        "REGISTRY_DATABASE_URL": seeded_backoffice_url,
+        "BACKOFFICE_URL": "http://127.0.0.1:9",
+    }.items():
         monkeypatch.setenv(key, value)
     from web.app import create_app
 

@@ -4,6 +4,7 @@ and receive a message sent later (Outbound → the conversation's mailbox → th
 The page runs on a real web process (the Procfile's command) in front of a Rasa stand-in
 that answers as the test asks: the subject is the page and its channel, not the NLU.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,14 +15,14 @@ import redis
 import requests
 from playwright.sync_api import expect
 from sqlalchemy.orm import sessionmaker
+from wechat.rasa_standin import RasaStandIn
 
 from common.db import make_engine
 from common.migrate import upgrade
+from tests.serving import serve
 from tools import stack
 from web.outbound import Outbound
 from web.rasa_client import BotMessage
-from wechat.rasa_standin import RasaStandIn
-from tests.serving import serve
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +37,10 @@ def chat_site(tmp_path_factory, redis_url):
     rasa = RasaStandIn()
     serve(rasa.server)
     port = stack.free_port()
-    env = stack.stack_env({**os.environ, "DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "RASA_URL": rasa.url},
-                          {"WEB_PORT": port, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0})
+    env = stack.stack_env(
+        {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "RASA_URL": rasa.url},
+        {"WEB_PORT": port, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0},
+    )
     web = stack.start_process("web", env, workdir / "logs")
     try:
         stack.wait_http(f"http://127.0.0.1:{port}/readyz", 60, web)
@@ -57,8 +60,18 @@ def test_a_resident_chats_picks_a_choice_uses_large_font_and_gets_a_later_messag
     url, rasa, outbound = chat_site
     page.goto(url + "/chat")
     sender = "web:" + page.locator("#chat").get_attribute("data-sender")
-    rasa.behave(sender, replies=[{"text": "您要办哪种登记？", "buttons": [
-        {"title": "结婚登记", "payload": "/marriage_book"}, {"title": "补领结婚证", "payload": "/marriage_reissue"}]}])
+    rasa.behave(
+        sender,
+        replies=[
+            {
+                "text": "您要办哪种登记？",
+                "buttons": [
+                    {"title": "结婚登记", "payload": "/marriage_book"},
+                    {"title": "补领结婚证", "payload": "/marriage_reissue"},
+                ],
+            }
+        ],
+    )
 
     page.get_by_label("输入您想问的话").fill("我要预约")
     page.get_by_label("输入您想问的话").press("Enter")

@@ -6,6 +6,7 @@ here with the stand-in as its WeChat API). The agent signs in, sees the conversa
 arrive live, claims it, replies, watches the resident's next message appear, and hands
 back to the bot with the marriage booking flow; the bot carries on.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,14 +20,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
 from common.db import make_engine
+from tests.handoff.conftest import open_all_day
+from tests.serving import base_url, serve
 from tools import stack
 from tools.wechat_standin import WechatStandin
 from web.console import accounts
 from web.conversations.models import Conversation
 from web.handoff.models import Agent, WorkingHours
-
-from tests.handoff.conftest import open_all_day
-from tests.serving import base_url, serve
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -37,7 +37,9 @@ def _wait_for_worker(log: Path, proc, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"celery worker exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(
+                f"celery worker exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
+            )
         if log.exists() and "ready." in log.read_text(errors="replace"):
             return
         time.sleep(0.3)
@@ -48,8 +50,13 @@ def _wait_for_worker(log: Path, proc, timeout: float = 90) -> None:
 def wechat(live_stack, tmp_path) -> Iterator[WechatStandin]:
     """The WeChat stand-in in front of the stack's /wechat, and a worker that sends through it."""
     env = live_stack.env
-    standin = WechatStandin(live_stack.url("web") + "/wechat", env["WECHAT_TOKEN"], env["WECHAT_APP_ID"],
-                            env.get("WECHAT_APP_SECRET") or "demo-app-secret", env.get("WECHAT_ENCODING_AES_KEY", ""))
+    standin = WechatStandin(
+        live_stack.url("web") + "/wechat",
+        env["WECHAT_TOKEN"],
+        env["WECHAT_APP_ID"],
+        env.get("WECHAT_APP_SECRET") or "demo-app-secret",
+        env.get("WECHAT_ENCODING_AES_KEY", ""),
+    )
     server = serve(standin.app)
     log_dir = tmp_path / "logs"
     worker = stack.start_process("worker", {**env, "WECHAT_API_BASE": base_url(server)}, log_dir)
@@ -143,7 +150,8 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
     form = live_line.locator("details.correct form")  # the agent can correct a live line too
     assert re.search(r"/messages/\d+/correct$", form.get_attribute("action"))
     assert form.get_attribute("action") != page.locator("#correct-template").evaluate(
-        "t => t.content.querySelector('form').getAttribute('action')")
+        "t => t.content.querySelector('form').getAttribute('action')"
+    )
 
     # Hand back to the bot with the booking flow and what the agent already knows.
     page.select_option("#outcome", "handed_back")
@@ -152,14 +160,17 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
     page.click("#close")
     page.wait_for_url("**/console/")
 
-    tracker = requests.get(f"{live_stack.url('rasa')}/conversations/{openid}/tracker",
-                           params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10).json()
+    tracker = requests.get(
+        f"{live_stack.url('rasa')}/conversations/{openid}/tracker",
+        params={"token": live_stack.env["RASA_TOKEN"]},
+        timeout=10,
+    ).json()
     kinds = [e["event"] for e in tracker["events"]]
     assert "pause" in kinds and "resume" in kinds and kinds.index("pause") < kinds.index("resume")
     assert not tracker.get("paused")
     assert tracker["slots"].get("marriage_type") == "结婚"
     assert tracker["latest_message"]["intent"]["name"] == "marriage_book"
-    bot_after_resume = [e for e in tracker["events"][kinds.index("resume"):] if e["event"] == "bot" and e.get("text")]
+    bot_after_resume = [e for e in tracker["events"][kinds.index("resume") :] if e["event"] == "bot" and e.get("text")]
     assert bot_after_resume, "the bot did not start the booking flow"
     wait_said(wechat, openid, bot_after_resume[0]["text"][:12])
 

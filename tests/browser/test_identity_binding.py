@@ -7,6 +7,7 @@ where the resident gives name and ID number and the code texted to the registry'
 from the SMS stand-in's demo page). The back-office binds the openid, and the conversation
 carries on by itself: the resident receives the progress without asking again.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,16 +27,24 @@ pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 
 def _backoffice(live_stack, method: str, path: str, **kwargs) -> requests.Response:
-    return requests.request(method, live_stack.url("backoffice") + path, timeout=30,
-                            headers={"Authorization": f"Bearer {live_stack.env['BACKOFFICE_TOKEN']}"}, **kwargs)
+    return requests.request(
+        method,
+        live_stack.url("backoffice") + path,
+        timeout=30,
+        headers={"Authorization": f"Bearer {live_stack.env['BACKOFFICE_TOKEN']}"},
+        **kwargs,
+    )
 
 
 def _unbound_resident(live_stack):
     engine = make_engine(live_stack.env["BACKOFFICE_DATABASE_URL"])
     with engine.connect() as conn:
         bound = select(WechatBinding.resident_id)
-        return conn.execute(select(Resident.id, Resident.name, Resident.id_number, Resident.phone)
-                            .where(Resident.phone != "", Resident.id.not_in(bound)).order_by(Resident.id.desc())).first()
+        return conn.execute(
+            select(Resident.id, Resident.name, Resident.id_number, Resident.phone)
+            .where(Resident.phone != "", Resident.id.not_in(bound))
+            .order_by(Resident.id.desc())
+        ).first()
 
 
 @pytest.fixture
@@ -49,11 +58,20 @@ def worker(live_stack, tmp_path):
 
 def test_a_resident_verifies_in_wechat_and_the_interrupted_flow_carries_on(live_stack, worker, browser: Browser):
     resident = _unbound_resident(live_stack)
-    filed = requests.post(live_stack.url("backoffice") + "/assistance/applications", timeout=30, json={
-        "type": "低保", "applicant": {"id_number": resident.id_number, "relation": "本人", "phone": resident.phone},
-        "community": "曹杨一村", "hardship": "失业在家，没有收入", "consent": {"economic_check": True},
-        "submitted_by_openid": None, "channel": "web"},
-        headers={"Authorization": f"Bearer {live_stack.env['BACKOFFICE_TOKEN']}", "Idempotency-Key": uuid.uuid4().hex})
+    filed = requests.post(
+        live_stack.url("backoffice") + "/assistance/applications",
+        timeout=30,
+        json={
+            "type": "低保",
+            "applicant": {"id_number": resident.id_number, "relation": "本人", "phone": resident.phone},
+            "community": "曹杨一村",
+            "hardship": "失业在家，没有收入",
+            "consent": {"economic_check": True},
+            "submitted_by_openid": None,
+            "channel": "web",
+        },
+        headers={"Authorization": f"Bearer {live_stack.env['BACKOFFICE_TOKEN']}", "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert filed.status_code == 201, filed.text
     case = filed.json()["case_no"]
     openid = "oBind" + uuid.uuid4().hex[:10]

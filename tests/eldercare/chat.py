@@ -1,5 +1,6 @@
 """Talking to the live stack like a resident: the web chat (REST) and WeChat (signed XML), plus binding
 a test openid to a resident in the stack's back-office database."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,14 +31,18 @@ class Reply:
 
 
 def say(stack, sender: str, message: str) -> Reply:
-    resp = requests.post(stack.url("web") + "/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30)
+    resp = requests.post(
+        stack.url("web") + "/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30
+    )
     resp.raise_for_status()
     body = resp.json()
     return Reply([m["text"] for m in body if m.get("text")], [b for m in body for b in m.get("buttons", [])], body)
 
 
 def _tracker_events(stack, sender: str) -> list[dict]:
-    resp = requests.get(f"{stack.url('rasa')}/conversations/{sender}/tracker", params={"token": stack.env["RASA_TOKEN"]}, timeout=10)
+    resp = requests.get(
+        f"{stack.url('rasa')}/conversations/{sender}/tracker", params={"token": stack.env["RASA_TOKEN"]}, timeout=10
+    )
     return resp.json().get("events") or []
 
 
@@ -47,12 +52,20 @@ def wechat(stack, openid: str, content: str = "", location: tuple[float, float] 
     then the answer is read from the Rasa conversation instead."""
     seen = len(_tracker_events(stack, openid))
     token, ts, nonce = stack.env["WECHAT_TOKEN"], str(int(time.time())), "n" + str(next(_msg_ids))[-8:]
-    query = {"signature": hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest(), "timestamp": ts, "nonce": nonce}
-    head = (f"<xml><ToUserName><![CDATA[gh_civic]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{ts}</CreateTime>")
+    query = {
+        "signature": hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest(),
+        "timestamp": ts,
+        "nonce": nonce,
+    }
+    head = (
+        f"<xml><ToUserName><![CDATA[gh_civic]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{ts}</CreateTime>"
+    )
     if location:
-        body = (f"<MsgType><![CDATA[location]]></MsgType><Location_X>{location[0]}</Location_X><Location_Y>{location[1]}</Location_Y>"
-                f"<Scale>15</Scale><Label><![CDATA[上海市普陀区]]></Label>")
+        body = (
+            f"<MsgType><![CDATA[location]]></MsgType><Location_X>{location[0]}</Location_X><Location_Y>{location[1]}</Location_Y>"
+            f"<Scale>15</Scale><Label><![CDATA[上海市普陀区]]></Label>"
+        )
     else:
         body = f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
     xml = f"{head}{body}<MsgId>{next(_msg_ids)}</MsgId></xml>"
@@ -63,7 +76,11 @@ def wechat(stack, openid: str, content: str = "", location: tuple[float, float] 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         new = _tracker_events(stack, openid)[seen:]
-        if any(e["event"] == "user" for e in new) and new[-1]["event"] == "action" and new[-1]["name"] == "action_listen":
+        if (
+            any(e["event"] == "user" for e in new)
+            and new[-1]["event"] == "action"
+            and new[-1]["name"] == "action_listen"
+        ):
             return "\n\n".join(e.get("text") or "" for e in new if e["event"] == "bot")
         time.sleep(0.3)
     raise AssertionError(f"no answer to {content or location!r} within 30 s")

@@ -1,4 +1,5 @@
 """A freshly seeded back-office per test module (these tests write: beds, applications)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """The eldercare and handbook actions against the real back-office app in-process (no Rasa): origins, paging,
 offers, idempotent applying, handbook answers and the retrieval intent read from the tracker."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,28 +28,51 @@ class InProcessBackoffice:
         return self._reply(self.client.get(path, query_string=params, headers=AUTH))
 
     def post(self, path: str, body: dict, idempotency_key: str | None = None) -> dict[str, Any]:
-        return self._reply(self.client.post(path, json=body, headers={**AUTH, "Idempotency-Key": idempotency_key or ""}))
+        return self._reply(
+            self.client.post(path, json=body, headers={**AUTH, "Idempotency-Key": idempotency_key or ""})
+        )
 
 
 @pytest.fixture
 def run(client, monkeypatch):
     monkeypatch.setattr(services, "backoffice", lambda: InProcessBackoffice(client))
 
-    def _run(name: str, sender: str = "web:t", text: str = "", intent: str | None = None, entities: dict | None = None,
-             slots: dict | None = None, events: list | None = None, response_selector: dict | None = None):
-        tracker = Tracker.from_dict({
-            "sender_id": sender, "slots": slots or {}, "events": events or [{"event": "user", "message_id": "m1"}],
-            "latest_message": {"text": text, "intent": {"name": intent}, "response_selector": response_selector or {},
-                               "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()]}})
+    def _run(
+        name: str,
+        sender: str = "web:t",
+        text: str = "",
+        intent: str | None = None,
+        entities: dict | None = None,
+        slots: dict | None = None,
+        events: list | None = None,
+        response_selector: dict | None = None,
+    ):
+        tracker = Tracker.from_dict(
+            {
+                "sender_id": sender,
+                "slots": slots or {},
+                "events": events or [{"event": "user", "message_id": "m1"}],
+                "latest_message": {
+                    "text": text,
+                    "intent": {"name": intent},
+                    "response_selector": response_selector or {},
+                    "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
+                },
+            }
+        )
         result = executor.run(name, tracker, {})
         texts = "\n".join(m["text"] or m["response"] or "" for m in result["responses"])
         return texts, result["responses"], {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
+
     return _run
 
 
 def test_find_prefers_a_location_sent_now_and_pages_on(run):
-    text, msgs, slots = run("action_eldercare_find", text="/eldercare_find", entities={"service_type": "助餐", "latitude": 31.244,
-                                                                                       "longitude": 121.4125})
+    text, msgs, slots = run(
+        "action_eldercare_find",
+        text="/eldercare_find",
+        entities={"service_type": "助餐", "latitude": 31.244, "longitude": 121.4125},
+    )
     assert "您发的位置" in text and text.count("电话") == 3 and msgs[0]["buttons"][0]["payload"] == "/eldercare_more"
     more, _m, slots2 = run("action_eldercare_more", slots={"eldercare_search": slots["eldercare_search"]})
     assert "4." in more and "1." not in more.split("\n")[0]
@@ -58,8 +82,12 @@ def test_find_prefers_a_location_sent_now_and_pages_on(run):
 def test_find_by_place_text_then_keeps_the_place(run):
     text, _m, slots = run("action_eldercare_find", text="长风公园附近的养老院", entities={"service_type": "养老院"})
     assert "离长风公园最近的养老院" in text and "空床" in text
-    again, _m, _s = run("action_eldercare_find", text="/eldercare_find", entities={"service_type": "助餐"},
-                        slots={"eldercare_search": slots["eldercare_search"]})
+    again, _m, _s = run(
+        "action_eldercare_find",
+        text="/eldercare_find",
+        entities={"service_type": "助餐"},
+        slots={"eldercare_search": slots["eldercare_search"]},
+    )
     assert "离长风公园最近的长者食堂" in again
 
 
@@ -73,33 +101,64 @@ def test_find_asks_for_type_then_place(run):
 def test_offer_reply_applies_once_and_only_right_after_the_offer(run):
     _t, _m, slots = run("action_eldercare_ltc", sender="oDEMO_resident_0003", text="/eldercare_ltc")
     assert slots["eldercare_offer"] == "ltc_assessment"
-    turn = [{"event": "action", "name": "action_eldercare_ltc"}, {"event": "action", "name": "action_listen"},
-            {"event": "user", "message_id": "m-yes"}]
-    first, msgs, _s = run("action_eldercare_offer_reply", sender="oDEMO_resident_0003", intent="affirm",
-                          slots={"eldercare_offer": "ltc_assessment"}, events=turn)
+    turn = [
+        {"event": "action", "name": "action_eldercare_ltc"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "message_id": "m-yes"},
+    ]
+    first, msgs, _s = run(
+        "action_eldercare_offer_reply",
+        sender="oDEMO_resident_0003",
+        intent="affirm",
+        slots={"eldercare_offer": "ltc_assessment"},
+        events=turn,
+    )
     assert msgs[0]["response"] == "utter_eldercare_applied" and msgs[0]["reference"].startswith("CH")
-    retry, msgs2, _s = run("action_eldercare_offer_reply", sender="oDEMO_resident_0003", intent="affirm",
-                           slots={"eldercare_offer": "ltc_assessment"}, events=turn)
+    retry, msgs2, _s = run(
+        "action_eldercare_offer_reply",
+        sender="oDEMO_resident_0003",
+        intent="affirm",
+        slots={"eldercare_offer": "ltc_assessment"},
+        events=turn,
+    )
     assert msgs2[0]["reference"] == msgs[0]["reference"]  # the same turn retried: the same application
     stale = [{"event": "action", "name": "utter_greet"}, {"event": "user", "message_id": "m-later"}]
-    _t, msgs3, slots3 = run("action_eldercare_offer_reply", sender="oDEMO_resident_0003", intent="affirm",
-                            slots={"eldercare_offer": "ltc_assessment"}, events=stale)
+    _t, msgs3, slots3 = run(
+        "action_eldercare_offer_reply",
+        sender="oDEMO_resident_0003",
+        intent="affirm",
+        slots={"eldercare_offer": "ltc_assessment"},
+        events=stale,
+    )
     assert msgs3[0]["response"] == "utter_default" and slots3["eldercare_offer"] is None
 
 
 def test_handbook_topic_from_the_response_selector(run):
-    selector = {"all_retrieval_intents": ["faq"], "faq": {"response": {"intent_response_key": "faq/funeral", "confidence": 0.9}}}
-    text, _m, slots = run("action_answer_handbook", text="海葬有补贴吗", intent="faq", response_selector=selector,
-                          slots={"district": "普陀区"})
+    selector = {
+        "all_retrieval_intents": ["faq"],
+        "faq": {"response": {"intent_response_key": "faq/funeral", "confidence": 0.9}},
+    }
+    text, _m, slots = run(
+        "action_answer_handbook",
+        text="海葬有补贴吗",
+        intent="faq",
+        response_selector=selector,
+        slots={"district": "普陀区"},
+    )
     assert text.startswith("【普陀区生态安葬补贴") and "出处：" in text and "起施行" in text and slots["handbook_entry"]
-    unknown, msgs, slots = run("action_answer_handbook", text="墓地能不能分期付款", intent="faq", response_selector=selector)
+    unknown, msgs, slots = run(
+        "action_answer_handbook", text="墓地能不能分期付款", intent="faq", response_selector=selector
+    )
     assert msgs[0]["response"] == "utter_handbook_unknown" and slots["handbook_offer"] == "human"
     _t, msgs, _s = run("action_handbook_offer_reply", intent="affirm")
     assert msgs[0]["custom"]["handoff"]["reason"] == "handbook_unknown"
 
 
 def test_tracker_exposes_the_retrieval_intent():
-    selector = {"all_retrieval_intents": ["faq"], "faq": {"response": {"intent_response_key": "faq/adoption", "confidence": 0.71}}}
+    selector = {
+        "all_retrieval_intents": ["faq"],
+        "faq": {"response": {"intent_response_key": "faq/adoption", "confidence": 0.71}},
+    }
     tracker = Tracker.from_dict({"latest_message": {"intent": {"name": "faq"}, "response_selector": selector}})
     assert tracker.retrieval_intent == "faq/adoption" and tracker.retrieval_confidence == pytest.approx(0.71)
     other = Tracker.from_dict({"latest_message": {"intent": {"name": "greet"}, "response_selector": selector}})

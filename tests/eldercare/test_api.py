@@ -1,4 +1,5 @@
 """The eldercare back-office API on the seeded demo region."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,8 +27,15 @@ def test_nearest_meal_points_from_a_location(client):
     distances = [f["distance_m"] for f in body["facilities"]]
     assert distances == sorted(distances) and distances[0] < 1000
     assert all(f["type"] == "助餐" and f["address"] and f["phone"] and f["hours"] for f in body["facilities"])
-    more = get(client, "/eldercare/facilities", type="助餐", lat=CAOYANG_PARK[0], lng=CAOYANG_PARK[1], limit=3,
-               offset=body["next_offset"]).json
+    more = get(
+        client,
+        "/eldercare/facilities",
+        type="助餐",
+        lat=CAOYANG_PARK[0],
+        lng=CAOYANG_PARK[1],
+        limit=3,
+        offset=body["next_offset"],
+    ).json
     assert not {f["code"] for f in more["facilities"]} & {f["code"] for f in body["facilities"]}
     assert more["facilities"][0]["distance_m"] >= distances[-1]
 
@@ -67,10 +75,15 @@ def test_live_beds_put_a_care_home_with_free_beds_first(client):
     frees = [f["free_beds"] > 0 for f in again]
     assert frees == sorted(frees, reverse=True)
     assert full["code"] in [f["code"] for f in again if f["free_beds"] > 0]
-    too_many = client.put(f"/eldercare/facilities/{full['code']}/beds", json={"beds": [{"level": levels[0]["level"], "free": 9999}]},
-                          headers=AUTH)
+    too_many = client.put(
+        f"/eldercare/facilities/{full['code']}/beds",
+        json={"beds": [{"level": levels[0]["level"], "free": 9999}]},
+        headers=AUTH,
+    )
     assert too_many.status_code == 400 and too_many.json["error"] == "bad_beds"
-    unknown = client.put(f"/eldercare/facilities/{full['code']}/beds", json={"beds": [{"level": "豪华", "free": 1}]}, headers=AUTH)
+    unknown = client.put(
+        f"/eldercare/facilities/{full['code']}/beds", json={"beds": [{"level": "豪华", "free": 1}]}, headers=AUTH
+    )
     assert unknown.json["error"] == "unknown_level"
 
 
@@ -79,8 +92,12 @@ def elder_receiving(backoffice_url):
     """Bind a new openid to a resident whose household has an 80+ member already receiving 高龄津贴."""
     engine = make_engine(backoffice_url)
     with Session(engine) as sess, sess.begin():
-        elder = sess.scalar(select(Resident).where(Resident.birth_date < date(date.today().year - 81, 1, 1))
-                            .where(Resident.hukou_district_code == "310113").order_by(Resident.id))
+        elder = sess.scalar(
+            select(Resident)
+            .where(Resident.birth_date < date(date.today().year - 81, 1, 1))
+            .where(Resident.hukou_district_code == "310113")
+            .order_by(Resident.id)
+        )
         elder.benefits = ["高龄津贴"]
         sess.merge(WechatBinding(openid="oTEST_elder_receiving", resident_id=elder.id))
         return elder.id
@@ -91,7 +108,9 @@ def test_allowances_per_district_and_the_households_elders(client, elder_receivi
     assert body["district"]["code"] == "310113"
     bands = [(a["age_min"], a["age_max"], a["monthly_amount"]) for a in body["allowances"]]
     assert bands == [(65, 69, 75), (70, 79, 150), (80, 89, 180), (90, 99, 350), (100, None, 600)]
-    assert "身份证" in "".join(body["allowances"][0]["documents"]) and body["service_subsidy"]["title"] == "养老服务补贴"
+    assert (
+        "身份证" in "".join(body["allowances"][0]["documents"]) and body["service_subsidy"]["title"] == "养老服务补贴"
+    )
     assert body["household"] is None
     mine = get(client, "/eldercare/allowances", openid="oTEST_elder_receiving").json
     me = next(m for m in mine["household"] if m["self"])
@@ -118,8 +137,13 @@ def test_ltc_application_is_idempotent_and_shows_progress(client):
     second = client.post("/eldercare/applications", json=body, headers={**AUTH, "Idempotency-Key": "k-ltc-2"})
     assert second.status_code == 409 and second.json["reference"] == first.json["reference"]
     ref = first.json["reference"]
-    assert client.post(f"/eldercare/applications/{ref}/status", json={"status": "assessed"}, headers=AUTH).json["error"] == "bad_level"
-    moved = client.post(f"/eldercare/applications/{ref}/status", json={"status": "scheduled", "note": "周三上午"}, headers=AUTH).json
+    assert (
+        client.post(f"/eldercare/applications/{ref}/status", json={"status": "assessed"}, headers=AUTH).json["error"]
+        == "bad_level"
+    )
+    moved = client.post(
+        f"/eldercare/applications/{ref}/status", json={"status": "scheduled", "note": "周三上午"}, headers=AUTH
+    ).json
     assert [h["status"] for h in moved["history"]] == ["submitted", "scheduled"]
     listed = get(client, "/eldercare/applications", openid="oDEMO_resident_0001").json["applications"]
     assert [a["reference"] for a in listed if a["kind"] == "ltc_assessment"] == [ref]
@@ -128,23 +152,34 @@ def test_ltc_application_is_idempotent_and_shows_progress(client):
 
 def test_applications_need_a_bound_resident_with_an_elder(client, backoffice_url):
     headers = {**AUTH, "Idempotency-Key": "k-unbound"}
-    resp = client.post("/eldercare/applications", json={"kind": "home_retrofit", "openid": "oStranger"}, headers=headers)
+    resp = client.post(
+        "/eldercare/applications", json={"kind": "home_retrofit", "openid": "oStranger"}, headers=headers
+    )
     assert resp.status_code == 403 and resp.json["error"] == "not_bound"
     engine = make_engine(backoffice_url)
     with Session(engine) as sess, sess.begin():
         young = sess.scalars(select(Household)).all()
         household = next(h for h in young if all(date.today().year - m.birth_date.year < 59 for m in h.members))
         sess.merge(WechatBinding(openid="oTEST_young_family", resident_id=household.members[0].id))
-    resp = client.post("/eldercare/applications", json={"kind": "home_retrofit", "openid": "oTEST_young_family"},
-                       headers={**AUTH, "Idempotency-Key": "k-young"})
+    resp = client.post(
+        "/eldercare/applications",
+        json={"kind": "home_retrofit", "openid": "oTEST_young_family"},
+        headers={**AUTH, "Idempotency-Key": "k-young"},
+    )
     assert resp.status_code == 422 and resp.json["error"] == "no_elder"
-    ok = client.post("/eldercare/applications", json={"kind": "home_retrofit", "openid": "oDEMO_resident_0002"},
-                     headers={**AUTH, "Idempotency-Key": "k-retrofit"})
+    ok = client.post(
+        "/eldercare/applications",
+        json={"kind": "home_retrofit", "openid": "oDEMO_resident_0002"},
+        headers={**AUTH, "Idempotency-Key": "k-retrofit"},
+    )
     assert ok.status_code == 201 and ok.json["reference"].startswith("SL") and ok.json["subsidy"]["subsidy"]
 
 
 def test_every_eldercare_and_handbook_route_is_documented(client):
     documented = set(client.get("/openapi.json").json["paths"])
-    mine = {r.rule.replace("<", "{").replace(">", "}").replace("int:", "") for r in client.application.url_map.iter_rules()
-            if r.rule.startswith(("/eldercare", "/handbook"))}
+    mine = {
+        r.rule.replace("<", "{").replace(">", "}").replace("int:", "")
+        for r in client.application.url_map.iter_rules()
+        if r.rule.startswith(("/eldercare", "/handbook"))
+    }
     assert mine and mine <= documented

@@ -1,4 +1,5 @@
 """Eldercare conversations through the real web app, Rasa, action server and back-office."""
+
 from __future__ import annotations
 
 import uuid
@@ -72,11 +73,17 @@ def test_live_beds_change_the_answer(live_stack):
     assert first["free_beds"] > 0  # places with a free bed come first
     level = first["beds"][-1]["level"]
     me = sender()
-    backoffice(live_stack, "PUT", f"/eldercare/facilities/{first['code']}/beds",
-               json={"beds": [{"level": b["level"], "free": 0} for b in first["beds"]]})
+    backoffice(
+        live_stack,
+        "PUT",
+        f"/eldercare/facilities/{first['code']}/beds",
+        json={"beds": [{"level": b["level"], "free": 0} for b in first["beds"]]},
+    )
     full = say(live_stack, me, '/eldercare_find{"service_type": "养老院", "latitude": 31.2262, "longitude": 121.396}')
     assert not full.text.split("\n\n")[1].startswith(f"1. {first['name']}")
-    backoffice(live_stack, "PUT", f"/eldercare/facilities/{first['code']}/beds", json={"beds": [{"level": level, "free": 4}]})
+    backoffice(
+        live_stack, "PUT", f"/eldercare/facilities/{first['code']}/beds", json={"beds": [{"level": level, "free": 4}]}
+    )
     free = say(live_stack, me, '/eldercare_find{"service_type": "养老院", "latitude": 31.2262, "longitude": 121.396}')
     listed = free.text.split("\n\n")[1]
     assert listed.startswith(f"1. {first['name']}") and f"{level} 4 张" in listed
@@ -84,7 +91,15 @@ def test_live_beds_change_the_answer(live_stack):
 
 def test_allowance_for_a_district_and_for_a_bound_elder(live_stack):
     general = say(live_stack, sender(), '/eldercare_allowance{"district": "宝山区"}')
-    for part in ("宝山区老年综合津贴", "65-69岁每月 75 元", "100岁以上每月 600 元", "身份证", "社区事务受理服务中心", "依据", "养老服务补贴"):
+    for part in (
+        "宝山区老年综合津贴",
+        "65-69岁每月 75 元",
+        "100岁以上每月 600 元",
+        "身份证",
+        "社区事务受理服务中心",
+        "依据",
+        "养老服务补贴",
+    ):
         assert part in general.text, part
     openid = "oAllow" + uuid.uuid4().hex[:8]
     bind(live_stack, openid, Resident.birth_date < date(date.today().year - 81, 1, 1))
@@ -107,7 +122,9 @@ def test_ltc_explain_apply_and_progress(live_stack):
     reference = applied.split("编号 ")[1].split("。")[0]
     progress = wechat(live_stack, openid, "长护险评估进度怎么样了")
     assert reference in progress and "评估机构会打电话" in progress
-    backoffice(live_stack, "POST", f"/eldercare/applications/{reference}/status", json={"status": "assessed", "level": 4})
+    backoffice(
+        live_stack, "POST", f"/eldercare/applications/{reference}/status", json={"status": "assessed", "level": 4}
+    )
     done = wechat(live_stack, openid, "我爸躺在床上动不了了那个长护险要怎么弄啊")
     assert "评估已完成" in done and "照护4级" in done and "每周上门 5 次" in done
 
@@ -125,4 +142,6 @@ def test_retrofit_unbound_is_told_where_to_go_and_bound_can_decline(live_stack):
     assert "按您家的情况" in mine
     declined = wechat(live_stack, openid, "先不用")
     assert "先不申请" in declined
-    assert backoffice(live_stack, "GET", "/eldercare/applications", params={"openid": openid}).json()["applications"] == []
+    assert (
+        backoffice(live_stack, "GET", "/eldercare/applications", params={"openid": openid}).json()["applications"] == []
+    )

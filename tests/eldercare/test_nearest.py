@@ -1,4 +1,5 @@
 """The nearest-N search against a brute-force check on random facilities, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import random
@@ -24,8 +25,23 @@ def _random_facilities(rng: random.Random, n: int) -> list[Facility]:
         # clustered and spread points, some exactly on the same spot, to test ties and sparse areas
         lat = CENTER[0] + rng.gauss(0, 0.05 if i % 3 else 0.2)
         lng = CENTER[1] + rng.gauss(0, 0.05 if i % 3 else 0.2)
-        out.append(Facility(code=f"R{i:05d}", type=type_, name=f"测试{i}", district_code="310107", street_code="310107005",
-                            address="测试路", lat=lat, lng=lng, phone="021-00000000", hours="全天", services=[], price="", beds=beds))
+        out.append(
+            Facility(
+                code=f"R{i:05d}",
+                type=type_,
+                name=f"测试{i}",
+                district_code="310107",
+                street_code="310107005",
+                address="测试路",
+                lat=lat,
+                lng=lng,
+                phone="021-00000000",
+                hours="全天",
+                services=[],
+                price="",
+                beds=beds,
+            )
+        )
     return out
 
 
@@ -36,8 +52,20 @@ def random_db(db_url):
     rng = random.Random(20261123)
     with Session(engine) as sess, sess.begin():
         sess.add(District(code="310107", name="普陀区", aliases=[], lat=CENTER[0], lng=CENTER[1]))
-        sess.add(Street(code="310107005", district_code="310107", name="曹杨新村街道", kind="街道", aliases=[],
-                        lat=CENTER[0], lng=CENTER[1], service_center={}, advisor_name="", advisor_phone=""))
+        sess.add(
+            Street(
+                code="310107005",
+                district_code="310107",
+                name="曹杨新村街道",
+                kind="街道",
+                aliases=[],
+                lat=CENTER[0],
+                lng=CENTER[1],
+                service_center={},
+                advisor_name="",
+                advisor_phone="",
+            )
+        )
         sess.flush()
         sess.add_all(_random_facilities(rng, 1500))
     yield engine
@@ -45,7 +73,11 @@ def random_db(db_url):
 
 
 def brute_force(facilities, lat, lng, type_, max_m, free_first):
-    rows = [(f.code, haversine_m(lat, lng, f.lat, f.lng), sum(b["free"] for b in f.beds)) for f in facilities if f.type == type_]
+    rows = [
+        (f.code, haversine_m(lat, lng, f.lat, f.lng), sum(b["free"] for b in f.beds))
+        for f in facilities
+        if f.type == type_
+    ]
     rows = [r for r in rows if r[1] <= max_m]
     rows.sort(key=(lambda r: (r[2] <= 0, r[1])) if free_first else (lambda r: r[1]))
     return rows
@@ -64,7 +96,7 @@ def test_nearest_pages_equal_brute_force(random_db):
             expected = brute_force(facilities, lat, lng, type_, max_m, free_first)
             for offset in (0, 5, 10):
                 page = nearest(sess, lat, lng, type_, limit=5, offset=offset, max_radius_m=max_m)
-                want = expected[offset:offset + 5]
+                want = expected[offset : offset + 5]
                 assert [h.facility.code for h in page.hits] == [code for code, _d, _f in want]
                 assert [round(h.distance_m, 3) for h in page.hits] == [round(d, 3) for _c, d, _f in want]
                 assert page.has_more == (len(expected) > offset + 5)

@@ -2,6 +2,7 @@
 
 The platform asks for a rating as a handback does (``web.handoff.handback.start``:
 ``feedback_request`` through the platform channel); the resident answers through the web chat."""
+
 from __future__ import annotations
 
 import uuid
@@ -22,7 +23,9 @@ pytestmark = pytest.mark.stack
 
 
 def _say(live_stack, sender: str, text: str) -> list[dict]:
-    resp = requests.post(live_stack.url("web") + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+    resp = requests.post(
+        live_stack.url("web") + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+    )
     resp.raise_for_status()
     return resp.json()
 
@@ -53,10 +56,20 @@ def test_an_unhappy_typed_rating_with_a_comment_opens_a_follow_up_and_is_asked_o
     thanks = _say(live_stack, sender, "窗口排队排了一个多小时")
     assert any("对不起" in m.get("text", "") for m in thanks) and all("custom" not in m for m in thanks)
     [rating] = _ratings(live_stack, sender)
-    assert (rating.level, rating.comment, rating.follow_up, rating.task) == (2, "窗口排队排了一个多小时", "open", "question")
+    assert (rating.level, rating.comment, rating.follow_up, rating.task) == (
+        2,
+        "窗口排队排了一个多小时",
+        "open",
+        "question",
+    )
     assert not any(m.get("buttons") for m in _ask_for_rating(live_stack, sender))
     with sessionmaker(make_engine(live_stack.env["DATABASE_URL"]))() as sess:
-        kinds = {(e.kind, e.flow) for e in sess.scalars(select(AnalyticsEvent).where(AnalyticsEvent.conversation_id == rating.conversation_id))}
+        kinds = {
+            (e.kind, e.flow)
+            for e in sess.scalars(
+                select(AnalyticsEvent).where(AnalyticsEvent.conversation_id == rating.conversation_id)
+            )
+        }
     assert {("flow_started", "feedback_form"), ("flow_completed", "feedback_form"), ("rating", "question")} <= kinds
 
 

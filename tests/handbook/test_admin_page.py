@@ -1,4 +1,5 @@
 """An administrator edits a handbook entry in `/admin/handbook` and the bot's next answer uses it."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,12 @@ def _account(live_stack, username: str, role: str) -> None:
 def _signed_in(live_stack, username: str) -> requests.Session:
     web = requests.Session()
     page = web.get(live_stack.url("web") + "/console/login", timeout=10).text
-    resp = web.post(live_stack.url("web") + "/console/login", timeout=10, allow_redirects=False,
-                    data={"username": username, "password": PASSWORD, "csrf_token": CSRF.search(page).group(1)})
+    resp = web.post(
+        live_stack.url("web") + "/console/login",
+        timeout=10,
+        allow_redirects=False,
+        data={"username": username, "password": PASSWORD, "csrf_token": CSRF.search(page).group(1)},
+    )
     assert resp.status_code == 302
     return web
 
@@ -45,19 +50,33 @@ def test_an_edit_on_the_admin_page_changes_the_bots_answer(live_stack):
     entry = backoffice(live_stack, "GET", "/handbook/entries", params={"topic": "adoption"}).json()["entries"][0]
     form = web.get(f"{live_stack.url('web')}/admin/handbook/{entry['id']}", timeout=10).text
     new_contact = f"区婚姻（收养）登记处 021-6{uuid.uuid4().int % 10**7:07d}"
-    fields = {"title": entry["title"], "body": entry["body"], "conditions": entry["conditions"],
-              "how_to_apply": entry["how_to_apply"], "contact": new_contact, "source": entry["source"],
-              "next_step": entry["next_step"], "documents": "\n".join(entry["documents"]),
-              "keywords": "\n".join(entry["keywords"]), "effective_date": entry["effective_date"] or "",
-              "district": entry["district_code"] or ""}
+    fields = {
+        "title": entry["title"],
+        "body": entry["body"],
+        "conditions": entry["conditions"],
+        "how_to_apply": entry["how_to_apply"],
+        "contact": new_contact,
+        "source": entry["source"],
+        "next_step": entry["next_step"],
+        "documents": "\n".join(entry["documents"]),
+        "keywords": "\n".join(entry["keywords"]),
+        "effective_date": entry["effective_date"] or "",
+        "district": entry["district_code"] or "",
+    }
     refused = web.post(f"{live_stack.url('web')}/admin/handbook/{entry['id']}", data=fields, timeout=10)
     assert refused.status_code == 400  # no CSRF token
-    saved = web.post(f"{live_stack.url('web')}/admin/handbook/{entry['id']}", timeout=10, allow_redirects=False,
-                     data={**fields, "csrf_token": CSRF.search(form).group(1)})
+    saved = web.post(
+        f"{live_stack.url('web')}/admin/handbook/{entry['id']}",
+        timeout=10,
+        allow_redirects=False,
+        data={**fields, "csrf_token": CSRF.search(form).group(1)},
+    )
     assert saved.status_code == 302
     stored = backoffice(live_stack, "GET", f"/handbook/entries/{entry['id']}").json()
     assert stored["contact"] == new_contact and stored["updated_by"] == "hb_admin"
-    question = "/faq" + json.dumps({"handbook_topic": "adoption", "handbook_query": "收养登记去哪里办"}, ensure_ascii=False)
+    question = "/faq" + json.dumps(
+        {"handbook_topic": "adoption", "handbook_query": "收养登记去哪里办"}, ensure_ascii=False
+    )
     assert new_contact in say(live_stack, "hb-" + uuid.uuid4().hex[:8], question).text
 
 
@@ -65,4 +84,7 @@ def test_the_admin_page_needs_a_supervisor_or_admin(live_stack):
     anonymous = requests.get(live_stack.url("web") + "/admin/handbook/", timeout=10, allow_redirects=False)
     assert anonymous.status_code in (302, 401)
     _account(live_stack, "hb_agent", "agent")
-    assert _signed_in(live_stack, "hb_agent").get(live_stack.url("web") + "/admin/handbook/", timeout=10).status_code == 403
+    assert (
+        _signed_in(live_stack, "hb_agent").get(live_stack.url("web") + "/admin/handbook/", timeout=10).status_code
+        == 403
+    )

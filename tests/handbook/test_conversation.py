@@ -1,4 +1,5 @@
 """Handbook conversations through the real stack; an administrator's edit changes the answer without retraining."""
+
 from __future__ import annotations
 
 import json
@@ -21,21 +22,29 @@ def ask(topic: str, question: str, **entities) -> str:
 
 
 def model_file(stack) -> str:
-    return requests.get(stack.url("rasa") + "/status", params={"token": stack.env["RASA_TOKEN"]}, timeout=10).json()["model_file"]
+    return requests.get(stack.url("rasa") + "/status", params={"token": stack.env["RASA_TOKEN"]}, timeout=10).json()[
+        "model_file"
+    ]
 
 
-@pytest.mark.parametrize("question,title", [
-    ("海葬有补贴吗", "生态安葬补贴"),
-    ("残疾人护理补贴怎么申请", "残疾人两项补贴"),
-    ("流浪乞讨人员救助站电话是多少", "流浪乞讨人员救助"),
-    ("怎么办收养登记", "收养登记"),
-    ("时间银行是什么意思", "时间银行"),
-])
+@pytest.mark.parametrize(
+    "question,title",
+    [
+        ("海葬有补贴吗", "生态安葬补贴"),
+        ("残疾人护理补贴怎么申请", "残疾人两项补贴"),
+        ("流浪乞讨人员救助站电话是多少", "流浪乞讨人员救助"),
+        ("怎么办收养登记", "收养登记"),
+        ("时间银行是什么意思", "时间银行"),
+    ],
+)
 def test_free_text_questions_are_answered_from_the_handbook_with_the_source(live_stack, question, title):
     reply = say(live_stack, sender(), question)
     assert title in reply.text and "出处：" in reply.text
-    events = requests.get(f"{live_stack.url('rasa')}/conversations/web:{reply.raw[0]['recipient_id']}/tracker",
-                          params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10).json()["events"]
+    events = requests.get(
+        f"{live_stack.url('rasa')}/conversations/web:{reply.raw[0]['recipient_id']}/tracker",
+        params={"token": live_stack.env["RASA_TOKEN"]},
+        timeout=10,
+    ).json()["events"]
     assert "action_answer_handbook" in [e.get("name") for e in events if e["event"] == "action"]
 
 
@@ -55,15 +64,30 @@ def test_an_edit_in_the_back_office_changes_the_answer_without_retraining(live_s
     assert "021-63538340" in before.text
     entry = backoffice(live_stack, "GET", "/handbook/entries", params={"topic": "homeless_help"}).json()["entries"][0]
     new_contact = "上海市救助管理站（24 小时）021-12340000"
-    resp = backoffice(live_stack, "PATCH", f"/handbook/entries/{entry['id']}", json={"contact": new_contact},
-                      headers={"X-Editor": "test-admin"})
+    resp = backoffice(
+        live_stack,
+        "PATCH",
+        f"/handbook/entries/{entry['id']}",
+        json={"contact": new_contact},
+        headers={"X-Editor": "test-admin"},
+    )
     assert resp.status_code == 200
     after = say(live_stack, sender(), question)
     assert new_contact in after.text and "021-63538340" not in after.text
-    created = backoffice(live_stack, "POST", "/handbook/entries", json={
-        "topic": "volunteer", "title": "冬季送温暖志愿活动报名", "body": "每年 12 月到次年 2 月，街道组织志愿者给独居老人送棉被、查看取暖。",
-        "how_to_apply": "到居委会志愿服务站报名。", "source": "区志愿者协会 2026 年冬季活动通知", "effective_date": "2026-12-01",
-        "keywords": ["送温暖", "冬季"]})
+    created = backoffice(
+        live_stack,
+        "POST",
+        "/handbook/entries",
+        json={
+            "topic": "volunteer",
+            "title": "冬季送温暖志愿活动报名",
+            "body": "每年 12 月到次年 2 月，街道组织志愿者给独居老人送棉被、查看取暖。",
+            "how_to_apply": "到居委会志愿服务站报名。",
+            "source": "区志愿者协会 2026 年冬季活动通知",
+            "effective_date": "2026-12-01",
+            "keywords": ["送温暖", "冬季"],
+        },
+    )
     assert created.status_code == 201
     new = say(live_stack, sender(), ask("volunteer", "冬季送温暖活动怎么报名"))
     assert "冬季送温暖志愿活动报名" in new.text and "区志愿者协会" in new.text

@@ -1,6 +1,7 @@
 """Fixtures for the handoff desk: a migrated platform database, a stand-in for Rasa's HTTP
 API and the back-office (the subject is the desk; the live-stack tests use the real ones),
 the web app on them, and signed-in console clients."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,15 +18,24 @@ from werkzeug.wrappers import Request, Response
 from common import settings
 from common.db import make_engine
 from common.migrate import upgrade
+from tests.serving import served
 from web.console import accounts
 from web.handoff.models import WorkingHours
-from tests.serving import served
 
 PASSWORD = "correct horse battery"
 BOUND_OPENID = "oBound0001"
-RESIDENT = {"id": 7, "id_number": "310107194506121234", "name": "王秀英", "gender": "女", "age": 80, "phone": "13812345678",
-            "benefits": ["高龄津贴"], "living_alone": True, "disability_grade": 0,
-            "household": {"address": "宜川路 100 弄 3 号 502 室", "members": [{"id": 7, "name": "王秀英"}]}}
+RESIDENT = {
+    "id": 7,
+    "id_number": "310107194506121234",
+    "name": "王秀英",
+    "gender": "女",
+    "age": 80,
+    "phone": "13812345678",
+    "benefits": ["高龄津贴"],
+    "living_alone": True,
+    "disability_grade": 0,
+    "household": {"address": "宜川路 100 弄 3 号 502 室", "members": [{"id": 7, "name": "王秀英"}]},
+}
 
 
 class StandIn:
@@ -51,12 +61,22 @@ class StandIn:
         if request.path.endswith("/tracker/events"):
             return self._json({"events": []})
         if request.path.endswith("/tracker"):
-            return self._json({"sender_id": "x", "paused": True, "slots": {"marriage_type": "结婚", "phone": "13812345678",
-                                                                              "marriage_reference": "MB20261202001"},
-                               "latest_message": {"intent": {"name": "human_handoff"}},
-                               "events": [{"event": "user", "text": "/human_handoff",
-                                           "parse_data": {"intent": {"name": "human_handoff", "confidence": 1.0}}},
-                                          {"event": "bot", "text": "您的预约号：MB20261202001"}]})
+            return self._json(
+                {
+                    "sender_id": "x",
+                    "paused": True,
+                    "slots": {"marriage_type": "结婚", "phone": "13812345678", "marriage_reference": "MB20261202001"},
+                    "latest_message": {"intent": {"name": "human_handoff"}},
+                    "events": [
+                        {
+                            "event": "user",
+                            "text": "/human_handoff",
+                            "parse_data": {"intent": {"name": "human_handoff", "confidence": 1.0}},
+                        },
+                        {"event": "bot", "text": "您的预约号：MB20261202001"},
+                    ],
+                }
+            )
         return self._json({"ok": True})
 
     @staticmethod
@@ -103,8 +123,14 @@ def app(platform_url, sessions, stand_in, redis_client, redis_url):
         accounts.create(sess, "agent_free", PASSWORD, "agent", "赵敏")
         accounts.create(sess, "boss", PASSWORD, "supervisor", "陈主管")
         accounts.create(sess, "root", PASSWORD, "admin", "管理员")
-    config = dataclasses.replace(settings.load(), database_url=platform_url, redis_url=redis_url, rasa_urls=(stand_in.url,),
-                                 backoffice_url=stand_in.url, secret_key="test-secret")
+    config = dataclasses.replace(
+        settings.load(),
+        database_url=platform_url,
+        redis_url=redis_url,
+        rasa_urls=(stand_in.url,),
+        backoffice_url=stand_in.url,
+        secret_key="test-secret",
+    )
     flask_app = create_app(config)
     flask_app.config["TESTING"] = True
     yield flask_app
@@ -119,12 +145,15 @@ def csrf_token(client, path: str = "/console/login") -> str:
 
 
 def login(client, username: str, password: str = PASSWORD):
-    return client.post("/console/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)})
+    return client.post(
+        "/console/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)}
+    )
 
 
 @pytest.fixture
 def signed_in(app):
     """``signed_in("agent_a")`` → a test client signed in as that account, and its CSRF token."""
+
     def make(username: str):
         client = app.test_client()
         resp = login(client, username)

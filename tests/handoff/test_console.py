@@ -1,5 +1,6 @@
 """The console over HTTP (Flask's test client; Rasa and the back-office stood in):
 login and lockout, CSRF, who may read what, the audit log, and the agent's actions."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from common import settings
+from tests.handoff.conftest import BOUND_OPENID, CSRF, PASSWORD, RESIDENT, login
 from web.analytics.models import AnalyticsEvent
 from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound
@@ -18,15 +20,18 @@ from web.handoff import config
 from web.handoff.models import Agent, AgentGroup, AuditEntry, CannedReply, Ticket
 from web.outbound.models import OutboundMessage
 
-from tests.handoff.conftest import BOUND_OPENID, CSRF, PASSWORD, RESIDENT, login
-
 pytestmark = pytest.mark.usefixtures("redis_client")
 
 
 def ask_for_a_person(app, stand_in, sender: str, channel: str = "wechat", priority: str = "normal") -> int:
     """The resident asks; the (stand-in) bot answers with the handoff payload; returns the conversation id."""
-    stand_in.webhook_reply = [{"recipient_id": sender, "text": "好的，我这就帮您转给工作人员。",
-                               "custom": {"handoff": {"reason": "resident_request", "priority": priority}}}]
+    stand_in.webhook_reply = [
+        {
+            "recipient_id": sender,
+            "text": "好的，我这就帮您转给工作人员。",
+            "custom": {"handoff": {"reason": "resident_request", "priority": priority}},
+        }
+    ]
     replies = app.extensions["router"].handle(Inbound(channel, sender, "/human_handoff"))
     assert replies and "工作人员" in replies[0].text
     with app.extensions["database"].sessions() as sess:
@@ -43,6 +48,7 @@ def audit_actions(app, conversation_id: int | None = None) -> list[str]:
 
 # -- nothing without signing in ----------------------------------------------------------
 
+
 def test_no_console_page_or_api_answers_without_login(app):
     client = app.test_client()
     rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/console") and r.endpoint != "console.login"]
@@ -58,7 +64,8 @@ def test_no_console_page_or_api_answers_without_login(app):
 
 
 def test_behind_a_trusted_proxy_the_audit_log_keeps_the_agents_address_and_cookies_are_secure(
-        app, platform_url, redis_url, stand_in):
+    app, platform_url, redis_url, stand_in
+):
     from web.app import create_app
 
     forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
@@ -67,21 +74,36 @@ def test_behind_a_trusted_proxy_the_audit_log_keeps_the_agents_address_and_cooki
     def failed_login_from(flask_app, base_url: str) -> tuple[str, str]:
         client = flask_app.test_client()
         page = client.get("/console/login", base_url=base_url, headers=forwarded, environ_base=proxy)
-        posted = client.post("/console/login", base_url=base_url, environ_base=proxy,
-                             headers={**forwarded, "Referer": base_url + "/console/login"},  # as a browser sends it
-                             data={"username": "agent_a", "password": "wrong password!",
-                                   "csrf_token": CSRF.search(page.get_data(as_text=True)).group(1)})
+        posted = client.post(
+            "/console/login",
+            base_url=base_url,
+            environ_base=proxy,
+            headers={**forwarded, "Referer": base_url + "/console/login"},  # as a browser sends it
+            data={
+                "username": "agent_a",
+                "password": "wrong password!",
+                "csrf_token": CSRF.search(page.get_data(as_text=True)).group(1),
+            },
+        )
         assert posted.status_code == 401, posted.get_data(as_text=True)[:300]
         with flask_app.extensions["database"].sessions() as sess:
-            entry = sess.scalars(select(AuditEntry).where(AuditEntry.action == "login_failed")
-                                 .order_by(AuditEntry.id.desc())).first()
+            entry = sess.scalars(
+                select(AuditEntry).where(AuditEntry.action == "login_failed").order_by(AuditEntry.id.desc())
+            ).first()
         return entry.remote_addr, page.headers.get("Set-Cookie", "")
 
     # Not configured: a forwarded header is anyone's to forge, so the proxy's address is recorded.
     assert failed_login_from(app, "http://localhost")[0] == "10.0.0.2"
-    config = dataclasses.replace(settings.load(), database_url=platform_url, redis_url=redis_url, rasa_urls=(stand_in.url,),
-                                 backoffice_url=stand_in.url, secret_key="test-secret", trusted_proxies=1,
-                                 public_base_url="https://mz.example.gov.cn")
+    config = dataclasses.replace(
+        settings.load(),
+        database_url=platform_url,
+        redis_url=redis_url,
+        rasa_urls=(stand_in.url,),
+        backoffice_url=stand_in.url,
+        secret_key="test-secret",
+        trusted_proxies=1,
+        public_base_url="https://mz.example.gov.cn",
+    )
     proxied = create_app(config)
     try:
         address, cookie = failed_login_from(proxied, "https://localhost")
@@ -118,6 +140,7 @@ def test_logout_ends_the_session(app, signed_in):
 
 # -- CSRF and access by group ------------------------------------------------------------
 
+
 def test_posts_without_the_csrf_token_are_refused(app, stand_in, signed_in):
     conv_id = ask_for_a_person(app, stand_in, "oCsrf")
     client, token = signed_in("agent_a")
@@ -139,8 +162,13 @@ def test_an_agent_cannot_read_a_conversation_routed_to_another_group(app, stand_
     for path in (f"/console/conversations/{conv_id}", f"/console/events?conversation={conv_id}"):
         assert outsider.get(path).status_code == 403
     for action in ("reveal", "claim", "reply", "note", "close", "transfer"):
-        assert outsider.post(f"/console/conversations/{conv_id}/{action}", data={"csrf_token": outsider_token, "text": "x"}).status_code == 403
-    assert "/console/conversations/%d" % conv_id not in outsider.get("/console/queue/rows").get_data(as_text=True)
+        assert (
+            outsider.post(
+                f"/console/conversations/{conv_id}/{action}", data={"csrf_token": outsider_token, "text": "x"}
+            ).status_code
+            == 403
+        )
+    assert f"/console/conversations/{conv_id}" not in outsider.get("/console/queue/rows").get_data(as_text=True)
     assert audit_actions(app).count("view_denied") == 8
     member, _ = signed_in("agent_b")  # 婚姻组
     assert member.get(f"/console/conversations/{conv_id}").status_code == 200
@@ -153,13 +181,16 @@ def test_a_plain_agent_cannot_open_the_supervisor_or_admin_pages(app, signed_in)
     agent, token = signed_in("agent_a")
     for path in ("/console/supervisor", "/console/canned", "/console/admin"):
         assert agent.get(path).status_code == 403
-    assert agent.post("/console/admin/rules", data={"csrf_token": token, "name": "x", "keywords": "y"}).status_code == 403
+    assert (
+        agent.post("/console/admin/rules", data={"csrf_token": token, "name": "x", "keywords": "y"}).status_code == 403
+    )
     supervisor, _ = signed_in("boss")
     assert supervisor.get("/console/supervisor").status_code == 200
     assert supervisor.get("/console/admin").status_code == 403
 
 
 # -- the conversation view and the audit log -----------------------------------------------
+
 
 def test_the_conversation_view_shows_transcript_understanding_and_a_masked_profile(app, stand_in, signed_in):
     conv_id = ask_for_a_person(app, stand_in, BOUND_OPENID)
@@ -180,8 +211,9 @@ def test_the_conversation_view_shows_transcript_understanding_and_a_masked_profi
 def _sent_to(app, recipient: str, queued: list[tuple[str, list]]) -> list[str]:
     """What the desk wrote to the resident: the recorded rows, each handed to the sender task."""
     with app.extensions["database"].sessions() as sess:
-        rows = sess.scalars(select(OutboundMessage).where(OutboundMessage.recipient == recipient)
-                            .order_by(OutboundMessage.id)).all()
+        rows = sess.scalars(
+            select(OutboundMessage).where(OutboundMessage.recipient == recipient).order_by(OutboundMessage.id)
+        ).all()
     assert {row.reason for row in rows} <= {"agent"}
     assert sorted(i for task, (ids, _fallback) in queued for i in ids) == [row.id for row in rows]
     return [row.body["content"] for row in rows]
@@ -197,44 +229,84 @@ def test_claim_reply_note_and_hand_back_with_a_flow(app, stand_in, signed_in):
     client, token = signed_in("agent_free")
     assert client.post(f"/console/conversations/{conv_id}/claim", data={"csrf_token": token}).status_code == 302
     assert "赵敏" in _sent_to(app, "oFlow", queued)[-1]
-    resp = client.post(f"/console/conversations/{conv_id}/reply", json={"text": "您好，结婚登记的材料我帮您看过了。"},
-                       headers={"X-CSRFToken": token, "Accept": "application/json"})
+    resp = client.post(
+        f"/console/conversations/{conv_id}/reply",
+        json={"text": "您好，结婚登记的材料我帮您看过了。"},
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+    )
     assert resp.status_code == 200 and resp.get_json()["ok"]
     assert _sent_to(app, "oFlow", queued)[-1] == "您好，结婚登记的材料我帮您看过了。"
-    assert client.post(f"/console/conversations/{conv_id}/note", data={"csrf_token": token, "text": "已电话核实"}).status_code == 302
+    assert (
+        client.post(
+            f"/console/conversations/{conv_id}/note", data={"csrf_token": token, "text": "已电话核实"}
+        ).status_code
+        == 302
+    )
     # While with the agent, the resident's messages reach the desk, not Rasa.
     webhook_calls = len(stand_in.paths("POST"))
     assert app.extensions["router"].handle(Inbound("wechat", "oFlow", "好的谢谢")) == []
     assert [p for p in stand_in.paths("POST")[webhook_calls:] if p.startswith("/webhooks/")] == []
     asked = "好的，我们接着预约结婚登记。请问您想约哪一天？"
-    stand_in.webhook_reply = {"messages": [{"recipient_id": "oFlow", "text": asked}], "understanding": {
-        "intent": "marriage_book", "flows": [{"flow": "marriage_book_form", "event": "started", "step": None}]}}
-    resp = client.post(f"/console/conversations/{conv_id}/close", data={
-        "csrf_token": token, "outcome": "handed_back", "flow": "marriage_book", "value_marriage_type": "结婚",
-        "value_date": "2026-12-02", "value_community": "not-for-this-flow"})
+    stand_in.webhook_reply = {
+        "messages": [{"recipient_id": "oFlow", "text": asked}],
+        "understanding": {
+            "intent": "marriage_book",
+            "flows": [{"flow": "marriage_book_form", "event": "started", "step": None}],
+        },
+    }
+    resp = client.post(
+        f"/console/conversations/{conv_id}/close",
+        data={
+            "csrf_token": token,
+            "outcome": "handed_back",
+            "flow": "marriage_book",
+            "value_marriage_type": "结婚",
+            "value_date": "2026-12-02",
+            "value_community": "not-for-this-flow",
+        },
+    )
     assert resp.status_code == 302
-    bodies = [(p.rsplit("/", 1)[-1] if not p.endswith("tracker/events") else "events", body) for m, p, body in stand_in.calls if m == "POST"]
+    bodies = [
+        (p.rsplit("/", 1)[-1] if not p.endswith("tracker/events") else "events", body)
+        for m, p, body in stand_in.calls
+        if m == "POST"
+    ]
     assert ("events", {"event": "resume"}) in bodies
-    assert ("webhook", {"sender": "oFlow", "message": '/marriage_book{"marriage_type": "结婚", "date": "2026-12-02"}',
-                        "metadata": {"channel": "wechat"}}) == bodies[-1]  # after the resume, like a resident's message
+    assert (
+        "webhook",
+        {
+            "sender": "oFlow",
+            "message": '/marriage_book{"marriage_type": "结婚", "date": "2026-12-02"}',
+            "metadata": {"channel": "wechat"},
+        },
+    ) == bodies[-1]  # after the resume, like a resident's message
     assert _sent_to(app, "oFlow", queued)[-1] == asked
     with app.extensions["database"].sessions() as sess:  # the flow counts as started; nobody wrote a message
-        kinds = [(e.kind, e.flow) for e in sess.scalars(select(AnalyticsEvent).where(AnalyticsEvent.conversation_id == conv_id)
-                                                        .order_by(AnalyticsEvent.id))]
+        kinds = [
+            (e.kind, e.flow)
+            for e in sess.scalars(
+                select(AnalyticsEvent).where(AnalyticsEvent.conversation_id == conv_id).order_by(AnalyticsEvent.id)
+            )
+        ]
     assert ("flow_started", "marriage_book_form") in kinds and not [k for k, _ in kinds if k == "message_in"]
     with app.extensions["database"].sessions() as sess:
         conv = sess.get(Conversation, conv_id)
         ticket = sess.scalar(select(Ticket))
         assert (conv.state, ticket.status, ticket.outcome) == ("bot", "closed", "handed_back")
-        authors = [m.author for m in sess.scalars(select(Message).where(Message.conversation_id == conv_id).order_by(Message.id))]
+        authors = [
+            m.author
+            for m in sess.scalars(select(Message).where(Message.conversation_id == conv_id).order_by(Message.id))
+        ]
         assert authors == ["resident", "bot", "agent", "agent", "resident", "bot"]
         assert ticket.notes[0].text == "已电话核实"
 
 
 def test_an_administrators_rule_sends_a_message_straight_to_the_queue(app, stand_in, signed_in):
     admin, token = signed_in("root")
-    resp = admin.post("/console/admin/rules", data={"csrf_token": token, "name": "信访", "keywords": "信访，上访",
-                                                     "priority": "urgent", "active": "1"})
+    resp = admin.post(
+        "/console/admin/rules",
+        data={"csrf_token": token, "name": "信访", "keywords": "信访，上访", "priority": "urgent", "active": "1"},
+    )
     assert resp.status_code == 302
     replies = app.extensions["router"].handle(Inbound("web", "web:rule1", "我要去信访办反映拆迁的事"))
     assert "工作人员" in replies[0].text and "您是下一位" in replies[0].text
@@ -299,31 +371,59 @@ def test_an_agent_corrects_what_the_bot_understood_and_the_review_inbox_gets_it(
     other_id = ask_for_a_person(app, stand_in, "oCorrectOther")
     app.extensions["router"].handle(Inbound("wechat", "oCorrect", "我叫王秀英，电话13812345678，想问问老人吃饭的地方"))
     with app.extensions["database"].sessions() as sess:
-        said = sess.scalars(select(Message).where(Message.conversation_id == conv_id, Message.author == "resident")
-                            .order_by(Message.id)).all()[-1]
+        said = sess.scalars(
+            select(Message).where(Message.conversation_id == conv_id, Message.author == "resident").order_by(Message.id)
+        ).all()[-1]
         bot_line = sess.scalar(select(Message.id).where(Message.conversation_id == conv_id, Message.author == "bot"))
-        elsewhere = sess.scalar(select(Message.id).where(Message.conversation_id == other_id, Message.author == "resident"))
-        tapped = sess.scalar(select(Message.id).where(Message.conversation_id == conv_id, Message.text == "/human_handoff"))
+        elsewhere = sess.scalar(
+            select(Message.id).where(Message.conversation_id == other_id, Message.author == "resident")
+        )
+        tapped = sess.scalar(
+            select(Message.id).where(Message.conversation_id == conv_id, Message.text == "/human_handoff")
+        )
     client, token = signed_in("agent_free")
     page = client.get(f"/console/conversations/{conv_id}").get_data(as_text=True)
     assert f"/messages/{said.id}/correct" in page and 'value="eldercare_find"' in page
     url = f"/console/conversations/{conv_id}/messages/{said.id}/correct"
     assert client.post(url, data={"intent": "eldercare_find"}).status_code == 400  # no CSRF token
     assert client.post(url, data={"csrf_token": token, "intent": "not_an_intent"}).status_code == 302
-    assert client.post(f"/console/conversations/{conv_id}/messages/{bot_line}/correct",
-                       json={"intent": "eldercare_find"}, headers={"X-CSRFToken": token}).status_code == 404
-    assert client.post(f"/console/conversations/{conv_id}/messages/{tapped}/correct",  # a payload, not words
-                       json={"intent": "eldercare_find"}, headers={"X-CSRFToken": token}).status_code == 404
+    assert (
+        client.post(
+            f"/console/conversations/{conv_id}/messages/{bot_line}/correct",
+            json={"intent": "eldercare_find"},
+            headers={"X-CSRFToken": token},
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/console/conversations/{conv_id}/messages/{tapped}/correct",  # a payload, not words
+            json={"intent": "eldercare_find"},
+            headers={"X-CSRFToken": token},
+        ).status_code
+        == 404
+    )
     assert f"/messages/{tapped}/correct" not in page
-    assert client.post(f"/console/conversations/{conv_id}/messages/{elsewhere}/correct",
-                       json={"intent": "eldercare_find"}, headers={"X-CSRFToken": token}).status_code == 404
+    assert (
+        client.post(
+            f"/console/conversations/{conv_id}/messages/{elsewhere}/correct",
+            json={"intent": "eldercare_find"},
+            headers={"X-CSRFToken": token},
+        ).status_code
+        == 404
+    )
     with app.extensions["database"].sessions() as sess:
         assert sess.scalars(select(ReviewItem).where(ReviewItem.reason == "agent_corrected")).all() == []
     resp = client.post(url, data={"csrf_token": token, "intent": "eldercare_find"})
     assert resp.status_code == 302
     with app.extensions["database"].sessions() as sess:
         item = sess.scalar(select(ReviewItem).where(ReviewItem.message_id == said.id))
-        assert (item.reason, item.status, item.label, item.reviewed_by) == ("agent_corrected", "labelled", "eldercare_find", "agent_free")
+        assert (item.reason, item.status, item.label, item.reviewed_by) == (
+            "agent_corrected",
+            "labelled",
+            "eldercare_find",
+            "agent_free",
+        )
         assert "13812345678" not in item.text
         examples, _ = export.collect([item], set())
     assert "correct_intent" in audit_actions(app, conv_id)

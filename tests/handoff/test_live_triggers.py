@@ -2,6 +2,7 @@
 
 Rasa intent syntax (``/nlu_fallback``, ``/complain``) keeps these about the dialogue, not the NLU.
 """
+
 from __future__ import annotations
 
 import time
@@ -14,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from common.db import make_engine
+from tests.handoff.conftest import open_all_day
 from web.conversations.models import Conversation
 from web.handoff.models import Ticket
-
-from tests.handoff.conftest import open_all_day
 
 pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,21 +32,27 @@ def desk_open(live_stack):
 
 
 def say(stack, sender: str, text: str) -> str:
-    resp = requests.post(stack.url("web") + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+    resp = requests.post(
+        stack.url("web") + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+    )
     resp.raise_for_status()
     return "\n".join(m.get("text", "") for m in resp.json())
 
 
 def tracker(stack, sender_id: str) -> dict:
-    return requests.get(f"{stack.url('rasa')}/conversations/{sender_id}/tracker",
-                        params={"token": stack.env["RASA_TOKEN"]}, timeout=10).json()
+    return requests.get(
+        f"{stack.url('rasa')}/conversations/{sender_id}/tracker", params={"token": stack.env["RASA_TOKEN"]}, timeout=10
+    ).json()
 
 
 def test_two_misunderstandings_in_a_row_go_to_a_person(live_stack, desk_open):
     sender = f"fallback-{int(time.time())}"
     say(live_stack, sender, "/nlu_fallback")  # the first miss: the bot asks to say it again
     with desk_open() as sess:
-        assert sess.scalar(select(Ticket).join(Ticket.conversation).where(Conversation.sender_id == "web:" + sender)) is None
+        assert (
+            sess.scalar(select(Ticket).join(Ticket.conversation).where(Conversation.sender_id == "web:" + sender))
+            is None
+        )
     second = say(live_stack, sender, "/nlu_fallback")
     assert "几次都没听明白" in second and ("您是下一位" in second or "前面还有" in second)
     with desk_open() as sess:
@@ -59,7 +65,9 @@ def test_two_misunderstandings_in_a_row_go_to_a_person(live_stack, desk_open):
 def test_a_complaint_is_queued_and_the_bot_says_how_long(live_stack, desk_open):
     sender = f"complain-{int(time.time())}"
     text = say(live_stack, sender, "/complain")
-    handoff_text = yaml.safe_load((ROOT / "bot/domain/handoff.yml").read_text(encoding="utf-8"))["responses"]["utter_handoff"][0]["text"]
+    handoff_text = yaml.safe_load((ROOT / "bot/domain/handoff.yml").read_text(encoding="utf-8"))["responses"][
+        "utter_handoff"
+    ][0]["text"]
     assert text.startswith(handoff_text) and ("您是下一位" in text or "前面还有" in text)
     with desk_open() as sess:
         assert sess.scalar(select(Ticket.reason).order_by(Ticket.id.desc())) == "complaint"

@@ -1,4 +1,5 @@
 """The queue itself: ordering, what the resident is told, claim, transfer, close, working hours, rules."""
+
 from __future__ import annotations
 
 import time
@@ -7,12 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from tests.handoff.conftest import PASSWORD, open_all_day
 from web.console import accounts
 from web.conversations.models import Conversation, Message
 from web.handoff import config, queue, rules
 from web.handoff.models import Agent, AgentGroup, HandoffRule, Ticket, WorkingHours
-
-from tests.handoff.conftest import PASSWORD, open_all_day
 
 MONDAY_10_LOCAL = datetime(2026, 11, 23, 2, 0)  # 10:00 in Shanghai, a working Monday
 MONDAY_20_LOCAL = datetime(2026, 11, 23, 12, 0)  # 20:00 in Shanghai
@@ -43,7 +43,10 @@ def test_the_resident_is_told_the_place_in_the_queue_and_a_rough_wait(sessions):
     with sessions.begin() as sess:
         open_all_day(sess)
         texts = config.desk().texts
-        assert queue.enqueue(sess, conv(sess, "o1"), "resident_request", "normal", MONDAY_10_LOCAL) == texts["next_in_line"]
+        assert (
+            queue.enqueue(sess, conv(sess, "o1"), "resident_request", "normal", MONDAY_10_LOCAL)
+            == texts["next_in_line"]
+        )
         notice = queue.enqueue(sess, conv(sess, "o2"), "resident_request", "normal", MONDAY_10_LOCAL)
         minutes = 2 * config.desk().minutes_per_resident  # nobody online: one agent assumed
         assert notice == texts["waiting"].format(ahead=1, minutes=minutes)
@@ -101,10 +104,13 @@ def test_a_waiting_resident_who_writes_later_is_told_they_are_heard_and_their_pl
         assert reminder == texts["still_waiting"] + texts["next_in_line"]
         queue.claim(sess, queue.open_ticket(sess, second.id), boss, later + remind)
         assert _writes(sess, second, "您好", later + 3 * remind) == []  # with an agent: the agent answers
-        lines = sess.scalars(select(Message.text).where(Message.conversation_id == second.id,
-                                                        Message.author == "system")).all()
-        assert lines[-2:] == [texts["still_waiting"] + texts["waiting"].format(ahead=1, minutes=minutes),
-                              texts["still_waiting"] + texts["next_in_line"]]  # in the transcript, for the agent
+        lines = sess.scalars(
+            select(Message.text).where(Message.conversation_id == second.id, Message.author == "system")
+        ).all()
+        assert lines[-2:] == [
+            texts["still_waiting"] + texts["waiting"].format(ahead=1, minutes=minutes),
+            texts["still_waiting"] + texts["next_in_line"],
+        ]  # in the transcript, for the agent
 
 
 def test_after_hours_a_resident_who_writes_again_is_asked_for_a_number_until_one_is_left(sessions):
@@ -119,13 +125,16 @@ def test_after_hours_a_resident_who_writes_again_is_asked_for_a_number_until_one
         assert _writes(sess, c, "麻烦了", MONDAY_20_LOCAL + 10 * remind) == []  # the number is noted: nothing to ask
 
 
-@pytest.mark.parametrize("moment, expected", [
-    (datetime(2026, 11, 23, 2, 0), True),    # Monday 10:00
-    (datetime(2026, 11, 23, 0, 30), False),  # Monday 08:30
-    (datetime(2026, 11, 28, 2, 0), False),   # Saturday
-    (datetime(2025, 10, 1, 2, 0), False),    # National Day (a statutory holiday on a Wednesday)
-    (datetime(2025, 10, 11, 2, 0), True),    # Saturday worked instead (调休): Monday's hours
-])
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (datetime(2026, 11, 23, 2, 0), True),  # Monday 10:00
+        (datetime(2026, 11, 23, 0, 30), False),  # Monday 08:30
+        (datetime(2026, 11, 28, 2, 0), False),  # Saturday
+        (datetime(2025, 10, 1, 2, 0), False),  # National Day (a statutory holiday on a Wednesday)
+        (datetime(2025, 10, 11, 2, 0), True),  # Saturday worked instead (调休): Monday's hours
+    ],
+)
 def test_working_hours_follow_the_table_and_the_public_holiday_calendar(sessions, moment, expected):
     with sessions.begin() as sess:
         assert config.is_open(sess, moment) is expected
@@ -154,7 +163,12 @@ def test_claim_once_transfer_to_a_group_and_close(sessions):
         with pytest.raises(queue.QueueError):
             queue.close(sess, ticket, b, "no-such-outcome", now)
         queue.close(sess, ticket, b, "resolved", now + timedelta(minutes=9))
-        assert (ticket.status, ticket.outcome, c.state, c.handoff_reason) == ("closed", "resolved", "bot", "resident_request")
+        assert (ticket.status, ticket.outcome, c.state, c.handoff_reason) == (
+            "closed",
+            "resolved",
+            "bot",
+            "resident_request",
+        )
         assert queue.open_ticket(sess, c.id) is None
 
 
@@ -233,7 +247,12 @@ def test_the_command_line_creates_an_account(platform_url, monkeypatch, capsys):
 
     monkeypatch.setenv("DATABASE_URL", platform_url)
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-password\n"))
-    assert accounts.main(["create", "wangfang", "--role", "agent", "--name", "王芳", "--group", "救助组", "--password-stdin"]) == 0
+    assert (
+        accounts.main(
+            ["create", "wangfang", "--role", "agent", "--name", "王芳", "--group", "救助组", "--password-stdin"]
+        )
+        == 0
+    )
     assert "created agent 'wangfang'" in capsys.readouterr().out
     with sessionmaker(make_engine(platform_url))() as sess:
         agent = sess.scalar(select(Agent).where(Agent.username == "wangfang"))

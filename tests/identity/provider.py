@@ -51,9 +51,7 @@ def residents_with_phones(url: str, n: int = 2) -> list:
         ).all()
 
 
-def authorize_query(
-    verifier: str, nonce: str, state: str, overrides: dict | None = None, rp: Client = CLIENT
-) -> dict:
+def authorize_query(verifier: str, nonce: str, state: str, overrides: dict | None = None, rp: Client = CLIENT) -> dict:
     query = {
         "response_type": "code",
         "client_id": rp.client_id,
@@ -104,8 +102,15 @@ def signed_in_token(client: FlaskClient, url: str, resident, rp: Client) -> str:
     verifier = secrets.token_urlsafe(48)
     location = sign_in(client, url, resident, authorize_query(verifier, secrets.token_urlsafe(8), "s", rp=rp))
     code = parse_qs(urlsplit(location).query)["code"][0]
-    token = client.post("/idp/token", data={"grant_type": "authorization_code", "code": code,
-                                            "redirect_uri": rp.redirect_uris[0], "code_verifier": verifier},
-                        auth=(rp.client_id, rp.client_secret))
+    token = client.post(
+        "/idp/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": rp.redirect_uris[0],
+            "code_verifier": verifier,
+        },
+        auth=(rp.client_id, rp.client_secret),
+    )
     assert token.status_code == 200, token.text
     return token.get_json()["id_token"]

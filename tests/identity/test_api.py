@@ -1,4 +1,5 @@
 """The back-office's identity API, on the real back-office app with the provider mounted at /idp."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,7 +32,10 @@ def test_a_sender_is_bound_from_a_sign_in_looked_up_and_unbound(backoffice):
     id_token = signed_in_token(client, url, resident, PLATFORM)  # the provider's pages need no service token
     bound = client.post("/identity/bindings", json={"sender": "oAPI1", "id_token": id_token}, headers=AUTH)
     assert bound.status_code == 201, bound.text
-    assert (bound.get_json()["resident_id"], bound.get_json()["masked_name"]) == (resident.id, resident.name[0] + "*" * (len(resident.name) - 1))
+    assert (bound.get_json()["resident_id"], bound.get_json()["masked_name"]) == (
+        resident.id,
+        resident.name[0] + "*" * (len(resident.name) - 1),
+    )
     assert client.get("/identity/bindings/oAPI1", headers=AUTH).get_json()["method"] == "sms_otp"
     assert client.get("/residents/by-openid/oAPI1", headers=AUTH).get_json()["id"] == resident.id
     assert client.delete("/identity/bindings/oAPI1", headers=AUTH).status_code == 204
@@ -67,12 +71,20 @@ def test_the_demo_residents_readme_lists_are_in_the_seeded_registry(tmp_path_fac
     from tests.conftest import seeded_backoffice
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    rows = re.findall(r"^\| (\S+) \| (\d{17}[\dX]) \| (\d{3}\*{4}\d{4})(?: \(already bound to `(\w+)`\))? \|$", readme, re.M)
+    rows = re.findall(
+        r"^\| (\S+) \| (\d{17}[\dX]) \| (\d{3}\*{4}\d{4})(?: \(already bound to `(\w+)`\))? \|$", readme, re.M
+    )
     assert len(rows) >= 3
     engine = make_engine(seeded_backoffice(tmp_path_factory, "readme"))
     with engine.connect() as conn:
         for name, id_number, phone, openid in rows:
-            resident = conn.execute(select(Resident.id, Resident.name, Resident.phone).where(Resident.id_number == id_number)).one()
+            resident = conn.execute(
+                select(Resident.id, Resident.name, Resident.phone).where(Resident.id_number == id_number)
+            ).one()
             assert (resident.name, mask_phone(resident.phone)) == (name, phone)
-            bound = conn.execute(select(WechatBinding.openid).where(WechatBinding.resident_id == resident.id)).scalars().all()
+            bound = (
+                conn.execute(select(WechatBinding.openid).where(WechatBinding.resident_id == resident.id))
+                .scalars()
+                .all()
+            )
             assert bound == ([openid] if openid else [])

@@ -1,4 +1,5 @@
 """The signed link to verification, and the side effect that writes it into the chat."""
+
 from __future__ import annotations
 
 import time

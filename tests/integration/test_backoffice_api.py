@@ -1,4 +1,5 @@
 """The back-office HTTP API in-process (Flask test client) on the seeded demo region."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Migrations and the demo seed, on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 import importlib
@@ -15,7 +16,6 @@ import backoffice
 import backoffice.orm
 import web
 import web.orm
-
 from backoffice.models import Community, District, Resident, Street, WechatBinding
 from backoffice.seed.load import HERE, seed
 from common.db import make_engine
@@ -29,7 +29,9 @@ def test_platform_migrations_create_the_conversation_tables(db_url):
     assert {"conversation", "message", "alembic_version"} <= tables
 
 
-@pytest.mark.parametrize("tree,package,base", [("platform", web, web.orm.Base), ("backoffice", backoffice, backoffice.orm.Base)])
+@pytest.mark.parametrize(
+    "tree,package,base", [("platform", web, web.orm.Base), ("backoffice", backoffice, backoffice.orm.Base)]
+)
 def test_the_models_and_the_migrations_agree(db_url, tree, package, base):
     """What the code maps is what the migrations build: a column added to a model without a
     migration (or the other way round) fails here, not in production."""

@@ -6,6 +6,7 @@
   it and its body validates against the documented schema (response schemas refuse fields they do
   not name), and each request body sent validates against the documented request schema.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,17 +42,20 @@ def openapi_path(rule: str) -> str:
 
 def test_the_checked_in_document_is_the_generated_one(client):
     generated = contract.build(client.application)
-    assert contract.CHECKED_IN.read_text(encoding="utf-8") == contract.dumps(generated), \
+    assert contract.CHECKED_IN.read_text(encoding="utf-8") == contract.dumps(generated), (
         "backoffice/openapi.json is stale: run .venv/bin/python -m backoffice.contract"
+    )
     assert client.get("/openapi.json").json == generated
 
 
 def test_every_route_is_documented_with_its_methods_and_nothing_else_is(client):
     document = client.get("/openapi.json").json
-    routes = {(openapi_path(rule.rule), method.lower())
-              for rule in client.application.url_map.iter_rules()
-              if rule.endpoint != "static" and not rule.endpoint.startswith(contract.PROVIDER)
-              for method in rule.methods - IGNORED_METHODS}
+    routes = {
+        (openapi_path(rule.rule), method.lower())
+        for rule in client.application.url_map.iter_rules()
+        if rule.endpoint != "static" and not rule.endpoint.startswith(contract.PROVIDER)
+        for method in rule.methods - IGNORED_METHODS
+    }
     documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
     assert routes - documented == set(), "routes missing from the document"
     assert documented - routes == set(), "documented operations that are no route"
@@ -68,8 +72,9 @@ def test_path_parameters_are_the_rules_arguments_and_token_refusals_are_document
 
 
 def _validator(document: dict, schema: dict) -> Draft202012Validator:
-    return Draft202012Validator({**schema, "components": document["components"]},
-                                format_checker=FormatChecker(formats=["date"]))
+    return Draft202012Validator(
+        {**schema, "components": document["components"]}, format_checker=FormatChecker(formats=["date"])
+    )
 
 
 def _operation(document: dict, method: str, url: str) -> tuple[str, dict]:
@@ -91,15 +96,22 @@ class Walk:
         if body is not None and expect < 300:
             schema = op["requestBody"]["content"]["application/json"]["schema"]
             errors = [e.message for e in _validator(self.document, schema).iter_errors(body)]
-            assert not errors, f"{method.upper()} {template}: the request the route accepts is not the documented one: {errors}"
+            assert not errors, (
+                f"{method.upper()} {template}: the request the route accepts is not the documented one: {errors}"
+            )
         resp = self.client.open(url, method=method.upper(), json=body, headers={**AUTH, **(headers or {})})
         assert resp.status_code == expect, (method, url, resp.status_code, resp.get_data(as_text=True)[:300])
         documented = op["responses"].get(str(resp.status_code))
         assert documented, f"{method.upper()} {template} answered {resp.status_code}, which is not documented"
         if "content" in documented:
             schema = documented["content"]["application/json"]["schema"]
-            errors = [f"{list(e.absolute_path)}: {e.message}" for e in _validator(self.document, schema).iter_errors(resp.json)]
-            assert not errors, f"{method.upper()} {template} {resp.status_code}: the answer is not the documented one: {errors[:5]}"
+            errors = [
+                f"{list(e.absolute_path)}: {e.message}"
+                for e in _validator(self.document, schema).iter_errors(resp.json)
+            ]
+            assert not errors, (
+                f"{method.upper()} {template} {resp.status_code}: the answer is not the documented one: {errors[:5]}"
+            )
         if resp.status_code < 300:
             self.seen.add((template, method))
         return resp.json if resp.is_json else None
@@ -124,11 +136,24 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("get", "/marriage/materials")
     day = next(d for d in days if d["open"] and d["slots"])
     pair = couple()
-    booking = {"openid": "web:contract", "office_code": office, "service": "结婚", "date": day["date"],
-               "start": day["slots"][0]["start"], "parties": [p.as_party() for p in pair], "phone": "13912345678"}
+    booking = {
+        "openid": "web:contract",
+        "office_code": office,
+        "service": "结婚",
+        "date": day["date"],
+        "start": day["slots"][0]["start"],
+        "parties": [p.as_party() for p in pair],
+        "phone": "13912345678",
+    }
     booked = call("post", "/marriage/appointments", booking, {"Idempotency-Key": "contract-1"}, expect=201)
     call("post", "/marriage/appointments", booking, {"Idempotency-Key": "contract-1"}, expect=201)
-    call("post", "/marriage/appointments", {**booking, "phone": "13900000000"}, {"Idempotency-Key": "contract-1"}, expect=422)
+    call(
+        "post",
+        "/marriage/appointments",
+        {**booking, "phone": "13900000000"},
+        {"Idempotency-Key": "contract-1"},
+        expect=422,
+    )
     call("post", "/marriage/appointments", booking, expect=409)
     call("get", "/marriage/appointments?openid=web:contract&all=true")
     call("get", "/marriage/appointments", expect=422)
@@ -136,28 +161,67 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("get", f"/marriage/appointments/{number}?openid=web:contract")
     call("get", f"/marriage/appointments/{number}?openid=web:someone", expect=404)
     later = next(d for d in days if d["open"] and d["slots"] and d["date"] > day["date"])
-    call("post", f"/marriage/appointments/{number}/reschedule",
-         {"openid": "web:contract", "date": later["date"], "start": later["slots"][0]["start"]})
-    call("post", f"/marriage/appointments/{number}/cancel", {"openid": "web:contract"}, {"Idempotency-Key": "contract-2"})
+    call(
+        "post",
+        f"/marriage/appointments/{number}/reschedule",
+        {"openid": "web:contract", "date": later["date"], "start": later["slots"][0]["start"]},
+    )
+    call(
+        "post", f"/marriage/appointments/{number}/cancel", {"openid": "web:contract"}, {"Idempotency-Key": "contract-2"}
+    )
     call("post", "/marriage/divorce-window", {"parties": [p.as_party() for p in pair]}, expect=422)
     call("post", "/marriage/legal-age", {"date": day["date"], "parties": [p.as_party() for p in pair]})
-    call("post", "/marriage/legal-age", {"date": day["date"], "parties": [person("女", 18, "小芳").as_party()]}, expect=422)
+    call(
+        "post",
+        "/marriage/legal-age",
+        {"date": day["date"], "parties": [person("女", 18, "小芳").as_party()]},
+        expect=422,
+    )
 
     # assistance
     call("get", "/assistance/standards?district=普陀区")
     call("get", "/assistance/standards?district=火星区", expect=404)
-    call("post", "/assistance/precheck", {"district": "普陀", "household_size": 2, "monthly_income": 2000, "savings": 0,
-                                          "vehicles": 0, "circumstances": ["elderly"], "medical_expenses_month": 0})
+    call(
+        "post",
+        "/assistance/precheck",
+        {
+            "district": "普陀",
+            "household_size": 2,
+            "monthly_income": 2000,
+            "savings": 0,
+            "vehicles": 0,
+            "circumstances": ["elderly"],
+            "medical_expenses_month": 0,
+        },
+    )
     call("post", "/assistance/precheck", {"district": "普陀", "household_size": 0}, expect=400)
     call("get", "/assistance/advisors?community=曹杨一村")
-    application = {"type": "低保", "applicant": {"id_number": pair[0].id_number, "relation": "本人", "phone": "13912345678"},
-                   "community": "曹杨一村", "hardship": "老伴去世，没有收入", "consent": {"economic_check": True},
-                   "submitted_by_openid": None, "channel": "web"}
+    application = {
+        "type": "低保",
+        "applicant": {"id_number": pair[0].id_number, "relation": "本人", "phone": "13912345678"},
+        "community": "曹杨一村",
+        "hardship": "老伴去世，没有收入",
+        "consent": {"economic_check": True},
+        "submitted_by_openid": None,
+        "channel": "web",
+    }
     case = call("post", "/assistance/applications", application, {"Idempotency-Key": "contract-a1"}, expect=201)
     call("post", "/assistance/applications", application, {"Idempotency-Key": "contract-a1"}, expect=200)
-    call("post", "/assistance/applications", {**application, "type": "临时救助"}, {"Idempotency-Key": "contract-a1"}, expect=409)
+    call(
+        "post",
+        "/assistance/applications",
+        {**application, "type": "临时救助"},
+        {"Idempotency-Key": "contract-a1"},
+        expect=409,
+    )
     call("post", "/assistance/applications", application, expect=400)
-    call("post", "/assistance/applications", {**application, "hardship": ""}, {"Idempotency-Key": "contract-a2"}, expect=422)
+    call(
+        "post",
+        "/assistance/applications",
+        {**application, "hardship": ""},
+        {"Idempotency-Key": "contract-a2"},
+        expect=422,
+    )
     call("get", f"/assistance/applications?id_number={pair[0].id_number}")
     call("get", "/assistance/applications", expect=400)
     call("get", f"/assistance/applications/{case['case_no']}")
@@ -167,12 +231,15 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
 
     # residents
     from backoffice.seed.load import DEMO_OPENIDS
+
     call("get", f"/residents/by-openid/{DEMO_OPENIDS[0]}")
     call("get", "/residents/by-openid/oNobody", expect=404)
 
     # identity: a resident signs in at the provider (OpenID Connect, not this contract), then is bound
     config = settings.load()
-    platform = Client(config.oidc_client_id, config.oidc_client_secret, (config.public_base_url + "/identity/callback",))
+    platform = Client(
+        config.oidc_client_id, config.oidc_client_secret, (config.public_base_url + "/identity/callback",)
+    )
     resident = residents_with_phones(backoffice_url, 1)[0]
     id_token = signed_in_token(client, backoffice_url, resident, platform)
     call("post", "/identity/bindings", {"sender": "oContract", "id_token": id_token}, expect=201)
@@ -202,7 +269,13 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     ltc = {"kind": "ltc_assessment", "openid": DEMO_OPENIDS[0]}
     made = call("post", "/eldercare/applications", ltc, {"Idempotency-Key": "contract-e1"}, expect=201)
     call("post", "/eldercare/applications", ltc, {"Idempotency-Key": "contract-e1"}, expect=200)
-    call("post", "/eldercare/applications", {**ltc, "kind": "home_retrofit"}, {"Idempotency-Key": "contract-e1"}, expect=409)
+    call(
+        "post",
+        "/eldercare/applications",
+        {**ltc, "kind": "home_retrofit"},
+        {"Idempotency-Key": "contract-e1"},
+        expect=409,
+    )
     call("post", "/eldercare/applications", ltc, {"Idempotency-Key": "contract-e2"}, expect=409)
     call("post", "/eldercare/applications", ltc, expect=400)
     call("get", f"/eldercare/applications?openid={DEMO_OPENIDS[0]}&kind=ltc_assessment")
@@ -214,8 +287,15 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     entries = call("get", "/handbook/entries?district=普陀区")["entries"]
     call("get", f"/handbook/entries/{entries[0]['id']}")
     call("get", "/handbook/entries/999999", expect=404)
-    entry = {"topic": "funeral", "title": "测试条目", "body": "正文", "source": "测试", "keywords": ["测试"],
-             "effective_date": "2026-01-01", "district": "普陀区"}
+    entry = {
+        "topic": "funeral",
+        "title": "测试条目",
+        "body": "正文",
+        "source": "测试",
+        "keywords": ["测试"],
+        "effective_date": "2026-01-01",
+        "district": "普陀区",
+    }
     created = call("post", "/handbook/entries", entry, {"X-Editor": "contract"}, expect=201)
     call("post", "/handbook/entries", {"topic": "funeral"}, expect=400)
     call("patch", f"/handbook/entries/{created['id']}", {"title": "测试条目（改）", "district": None})

@@ -3,6 +3,7 @@
 Rasa is stood in for by a local HTTP server speaking its REST-channel format: the
 subject here is the router, not Rasa (the live-stack tests cover the real one).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,10 @@ from common.migrate import upgrade
 from tests.serving import served
 from web.conversations.models import Conversation, Message
 from web.conversations.router import BOT_BUSY, Inbound
+from web.identity.links import BindingLinks
 from web.policy import schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.rasa_client import RasaClient
-from web.identity.links import BindingLinks
 from web.services import router as platform_router
 from web.services import side_effects as platform_side_effects
 
@@ -67,7 +68,13 @@ def test_a_bot_conversation_goes_to_rasa_and_both_sides_are_recorded(sessions, r
 
 
 def test_a_handoff_payload_queues_the_conversation_and_is_not_shown(sessions, rasa):
-    rasa.reply = [{"recipient_id": "x", "text": "我帮您转人工", "custom": {"handoff": {"reason": "sensitive", "priority": "urgent"}}}]
+    rasa.reply = [
+        {
+            "recipient_id": "x",
+            "text": "我帮您转人工",
+            "custom": {"handoff": {"reason": "sensitive", "priority": "urgent"}},
+        }
+    ]
     router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
     replies = router.handle(Inbound("web", "web:r2", "我要投诉窗口的工作人员"))
     assert [r.custom for r in replies] == [{}]
@@ -114,7 +121,9 @@ def test_an_answer_comes_before_its_transcript_lines_and_record_writes_them(sess
 
 
 def test_a_turn_with_side_effects_is_recorded_before_it_is_answered(sessions, rasa):
-    rasa.reply = [{"recipient_id": "x", "text": "好的，这就为您转人工。", "custom": {"handoff": {"reason": "resident_request"}}}]
+    rasa.reply = [
+        {"recipient_id": "x", "text": "好的，这就为您转人工。", "custom": {"handoff": {"reason": "resident_request"}}}
+    ]
     router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
     answer = router.answer(Inbound("wechat", "oEffects", "转人工"))
     with sessions() as sess:  # the answer carries the place in the queue: it was written first
@@ -127,13 +136,28 @@ def test_a_turn_with_side_effects_is_recorded_before_it_is_answered(sessions, ra
 def _pushed(sessions: sessionmaker, openid: str) -> int:
     """A campaign push this resident received an hour ago, as the campaign engine leaves it."""
     with sessions.begin() as sess:
-        campaign = PolicyCampaign(name="高龄津贴告知", benefit="高龄津贴", rule={}, template_id="TPL", apply_keyword="申请",
-                                  apply_payload='/assistance_apply{"assistance_type": "临时救助"}', state="completed",
-                                  counts={}, started_at=schedule.now_local())
+        campaign = PolicyCampaign(
+            name="高龄津贴告知",
+            benefit="高龄津贴",
+            rule={},
+            template_id="TPL",
+            apply_keyword="申请",
+            apply_payload='/assistance_apply{"assistance_type": "临时救助"}',
+            state="completed",
+            counts={},
+            started_at=schedule.now_local(),
+        )
         sess.add(campaign)
         sess.flush()
-        delivery = PolicyDelivery(campaign_id=campaign.id, resident_id=1, openid=openid, name="", status="sent",
-                                  sent_at=schedule.now_local() - timedelta(hours=1), channel="template")
+        delivery = PolicyDelivery(
+            campaign_id=campaign.id,
+            resident_id=1,
+            openid=openid,
+            name="",
+            status="sent",
+            sent_at=schedule.now_local() - timedelta(hours=1),
+            channel="template",
+        )
         sess.add(delivery)
         sess.flush()
         return delivery.id

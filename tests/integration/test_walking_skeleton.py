@@ -1,4 +1,5 @@
 """One conversation through the real parts: web → Rasa → Flask action server → back-office."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,15 +28,21 @@ def signed_query(token: str, timestamp: int | None = None, nonce: str = "nonce12
 
 
 def text_message(openid: str, content: str, msg_id: int) -> str:
-    return (f"<xml><ToUserName><![CDATA[gh_civic]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[gh_civic]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    )
 
 
 def test_wechat_text_gets_a_passive_reply_written_by_rasa(live_stack):
     token = live_stack.env["WECHAT_TOKEN"]
-    resp = requests.post(live_stack.url("web") + "/wechat", params=signed_query(token),
-                         data=text_message("oSkeleton01", "你好", 910001).encode(), timeout=15)
+    resp = requests.post(
+        live_stack.url("web") + "/wechat",
+        params=signed_query(token),
+        data=text_message("oSkeleton01", "你好", 910001).encode(),
+        timeout=15,
+    )
     assert resp.status_code == 200
     reply = SafeET.fromstring(resp.content)
     assert reply.findtext("MsgType") == "text"
@@ -46,8 +53,13 @@ def test_wechat_text_gets_a_passive_reply_written_by_rasa(live_stack):
     assert stored is not None and b"utter_greet" in stored
     # ... and the platform channel read the turn from the tracker the turn saved, not by retrieving it again;
     # Rasa's own /metrics (the platform channel's) counts the turn.
-    metrics = {(s.name, tuple(sorted(s.labels.items()))): s.value for family in text_string_to_metric_families(
-        requests.get(live_stack.url("rasa") + "/webhooks/platform/metrics", timeout=10).text) for s in family.samples}
+    metrics = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(
+            requests.get(live_stack.url("rasa") + "/webhooks/platform/metrics", timeout=10).text
+        )
+        for s in family.samples
+    }
     assert metrics[("rasa_turns_total", (("outcome", "ok"),))] >= 1
     assert metrics[("rasa_turn_duration_seconds_count", ())] >= 1
     assert metrics[("rasa_turns_uncaptured_total", ())] == 0
@@ -56,16 +68,25 @@ def test_wechat_text_gets_a_passive_reply_written_by_rasa(live_stack):
 
 def test_a_forged_signature_is_refused_and_reaches_nobody(live_stack):
     query = signed_query("not-the-token")
-    resp = requests.post(live_stack.url("web") + "/wechat", params=query,
-                         data=text_message("oForger", "你好", 910002).encode(), timeout=15)
+    resp = requests.post(
+        live_stack.url("web") + "/wechat",
+        params=query,
+        data=text_message("oForger", "你好", 910002).encode(),
+        timeout=15,
+    )
     assert resp.status_code == 403
-    tracker = requests.get(f"{live_stack.url('rasa')}/conversations/oForger/tracker",
-                           params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10).json()
+    tracker = requests.get(
+        f"{live_stack.url('rasa')}/conversations/oForger/tracker",
+        params={"token": live_stack.env["RASA_TOKEN"]},
+        timeout=10,
+    ).json()
     assert [e for e in tracker["events"] if e["event"] == "user"] == []
 
 
 def test_rest_channel_speaks_rasas_format(live_stack):
-    resp = requests.post(live_stack.url("web") + "/webhooks/rest/webhook", json={"sender": "widget-1", "message": "你好"}, timeout=15)
+    resp = requests.post(
+        live_stack.url("web") + "/webhooks/rest/webhook", json={"sender": "widget-1", "message": "你好"}, timeout=15
+    )
     assert resp.status_code == 200
     assert resp.json() == [{"recipient_id": "widget-1", "text": GREETING}]
 
@@ -73,12 +94,20 @@ def test_rest_channel_speaks_rasas_format(live_stack):
 def test_a_custom_action_reads_the_back_office_during_the_conversation(live_stack):
     # Rasa's intent syntax: the step under test is the action, not the NLU. The booking form's
     # validation action (on the action server) asks for the office with the list it read from the back-office.
-    resp = requests.post(live_stack.url("web") + "/webhooks/rest/webhook",
-                         json={"sender": "widget-2", "message": '/marriage_book{"marriage_type": "结婚"}'}, timeout=15)
+    resp = requests.post(
+        live_stack.url("web") + "/webhooks/rest/webhook",
+        json={"sender": "widget-2", "message": '/marriage_book{"marriage_type": "结婚"}'},
+        timeout=15,
+    )
     text = " ".join(m.get("text", "") for m in resp.json())
-    assert all(office["name"] in text and office["address"] in text for office in OFFICES if "结婚" in office["services"])
-    tracker = requests.get(f"{live_stack.url('rasa')}/conversations/web:widget-2/tracker",
-                           params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10).json()
+    assert all(
+        office["name"] in text and office["address"] in text for office in OFFICES if "结婚" in office["services"]
+    )
+    tracker = requests.get(
+        f"{live_stack.url('rasa')}/conversations/web:widget-2/tracker",
+        params={"token": live_stack.env["RASA_TOKEN"]},
+        timeout=10,
+    ).json()
     assert tracker["active_loop"]["name"] == "marriage_booking_form"
     assert tracker["slots"]["requested_slot"] == "marriage_office"
 

@@ -1,4 +1,5 @@
 """Fixtures for the marriage tests: a migrated, seeded back-office, once on SQLite and once on PostgreSQL."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """Made-up people with checksum-valid ID numbers, for the marriage tests."""
+
 from __future__ import annotations
 
 import itertools

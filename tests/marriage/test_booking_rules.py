@@ -1,4 +1,5 @@
 """The back-office booking rules through its HTTP API (Flask test client), on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -13,25 +14,52 @@ from tests.marriage.conftest import AUTH, Backoffice
 from tests.marriage.people import Person, couple, person
 
 
-def body(parties: tuple[Person, ...], day: str, openid: str, service: str = "结婚", office: str = "PT-MR-01",
-         start: str = "09:00", stage: str = "") -> dict:
-    return {"openid": openid, "office_code": office, "service": service, "stage": stage, "date": day, "start": start,
-            "parties": [p.as_party() for p in parties], "phone": "13912345678"}
+def body(
+    parties: tuple[Person, ...],
+    day: str,
+    openid: str,
+    service: str = "结婚",
+    office: str = "PT-MR-01",
+    start: str = "09:00",
+    stage: str = "",
+) -> dict:
+    return {
+        "openid": openid,
+        "office_code": office,
+        "service": service,
+        "stage": stage,
+        "date": day,
+        "start": start,
+        "parties": [p.as_party() for p in parties],
+        "phone": "13912345678",
+    }
 
 
 def past_divorce_application(bo: Backoffice, parties: tuple[Person, Person], days_ago: int, openid: str) -> None:
     """A divorce application handed in ``days_ago`` days ago (the back-office never books the past itself)."""
     day = calendar.today() - timedelta(days=days_ago)
     with Session(bo.engine) as sess, sess.begin():
-        appointment = MarriageAppointment(number=f"HYT{days_ago:03d}{parties[0].id_number[-6:]}", openid=openid,
-                                          office_code="PT-MR-01", service="离婚", stage="申请", day=day, start="09:00",
-                                          end="10:00", phone="13912345678", status="booked")
-        appointment.parties = [MarriageParty(position=i, name=p.name, id_number=p.id_number, service_key="离婚申请",
-                                             day=day, active=False) for i, p in enumerate(parties, 1)]
+        appointment = MarriageAppointment(
+            number=f"HYT{days_ago:03d}{parties[0].id_number[-6:]}",
+            openid=openid,
+            office_code="PT-MR-01",
+            service="离婚",
+            stage="申请",
+            day=day,
+            start="09:00",
+            end="10:00",
+            phone="13912345678",
+            status="booked",
+        )
+        appointment.parties = [
+            MarriageParty(position=i, name=p.name, id_number=p.id_number, service_key="离婚申请", day=day, active=False)
+            for i, p in enumerate(parties, 1)
+        ]
         sess.add(appointment)
 
 
 # --- the calendar --------------------------------------------------------------------------------------------------
+
 
 def test_public_holidays_weekends_adjusted_workdays_and_peak_days():
     assert calendar.day_status(date(2026, 10, 1), {}).reason == "法定节假日，登记处不上班"
@@ -58,6 +86,7 @@ def test_availability_shows_closed_days_with_a_reason_and_free_places(backoffice
 
 
 # --- booking -------------------------------------------------------------------------------------------------------
+
 
 def test_booking_is_idempotent_by_key_and_gives_number_address_time_and_materials(backoffice):
     day = backoffice.open_days()[0]["date"]
@@ -121,17 +150,27 @@ def test_closed_days_and_offices_without_the_service_are_refused(backoffice):
 def test_a_full_slot_is_refused_and_cancelling_frees_the_place(backoffice):
     day = backoffice.open_days(office="BS-MR-01")[1]["date"]
     with Session(backoffice.engine) as sess, sess.begin():
-        sess.add(MarriageSlot(office_code="BS-MR-01", day=date.fromisoformat(day), start="13:30", end="14:30", capacity=1, booked=0))
+        sess.add(
+            MarriageSlot(
+                office_code="BS-MR-01", day=date.fromisoformat(day), start="13:30", end="14:30", capacity=1, booked=0
+            )
+        )
     first = backoffice.book(body(couple(), day, "web:full1", office="BS-MR-01", start="13:30"))
     assert first.status_code == 201
     second = backoffice.book(body(couple(), day, "web:full2", office="BS-MR-01", start="13:30"))
     assert second.status_code == 409 and second.json["error"] == "slot_full" and "约满" in second.json["message"]
-    slots = backoffice.client.get(f"/offices/BS-MR-01/availability?from={day}&days=1", headers=AUTH).json["days"][0]["slots"]
+    slots = backoffice.client.get(f"/offices/BS-MR-01/availability?from={day}&days=1", headers=AUTH).json["days"][0][
+        "slots"
+    ]
     assert next(s for s in slots if s["start"] == "13:30")["free"] == 0
     number = first.json["number"]
-    cancelled = backoffice.client.post(f"/marriage/appointments/{number}/cancel", json={"openid": "web:full1"}, headers=AUTH)
+    cancelled = backoffice.client.post(
+        f"/marriage/appointments/{number}/cancel", json={"openid": "web:full1"}, headers=AUTH
+    )
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
-    twice = backoffice.client.post(f"/marriage/appointments/{number}/cancel", json={"openid": "web:full1"}, headers=AUTH)
+    twice = backoffice.client.post(
+        f"/marriage/appointments/{number}/cancel", json={"openid": "web:full1"}, headers=AUTH
+    )
     assert twice.status_code == 200
     assert backoffice.book(body(couple(), day, "web:full2", office="BS-MR-01", start="13:30")).status_code == 201
 
@@ -141,10 +180,13 @@ def test_only_the_residents_own_appointments_can_be_seen_cancelled_or_moved(back
     pair = couple()
     number = backoffice.book(body(pair, open_days[0]["date"], "web:owner", start="14:30")).json["number"]
     for path in (f"/marriage/appointments/{number}/cancel", f"/marriage/appointments/{number}/reschedule"):
-        resp = backoffice.client.post(path, json={"openid": "web:stranger", "date": open_days[1]["date"], "start": "09:00"},
-                                      headers=AUTH)
+        resp = backoffice.client.post(
+            path, json={"openid": "web:stranger", "date": open_days[1]["date"], "start": "09:00"}, headers=AUTH
+        )
         assert resp.status_code == 404 and resp.json["error"] == "appointment_not_found"
-    assert backoffice.client.get(f"/marriage/appointments/{number}?openid=web:stranger", headers=AUTH).status_code == 404
+    assert (
+        backoffice.client.get(f"/marriage/appointments/{number}?openid=web:stranger", headers=AUTH).status_code == 404
+    )
     assert backoffice.client.get("/marriage/appointments?openid=web:stranger", headers=AUTH).json["appointments"] == []
     # The openid is now bound to the first party's ID number: it cannot book for two strangers.
     resp = backoffice.book(body(couple(), open_days[1]["date"], "web:owner"))
@@ -156,22 +198,32 @@ def test_reschedule_moves_the_place_and_keeps_the_old_one_when_the_new_is_full(b
     day1, day2 = open_days[0]["date"], open_days[2]["date"]
     booked = backoffice.book(body(couple(), day1, "web:move", office="BS-MR-02", start="15:30")).json
     with Session(backoffice.engine) as sess, sess.begin():
-        sess.add(MarriageSlot(office_code="BS-MR-02", day=date.fromisoformat(day2), start="09:00", end="10:00", capacity=0, booked=0))
+        sess.add(
+            MarriageSlot(
+                office_code="BS-MR-02", day=date.fromisoformat(day2), start="09:00", end="10:00", capacity=0, booked=0
+            )
+        )
     path = f"/marriage/appointments/{booked['number']}/reschedule"
     full = backoffice.client.post(path, json={"openid": "web:move", "date": day2, "start": "09:00"}, headers=AUTH)
     assert full.status_code == 409 and full.json["error"] == "slot_full"
-    moved = backoffice.client.post(path, json={"openid": "web:move", "date": day2, "start": "10:00"},
-                                   headers={**AUTH, "Idempotency-Key": "move-1"})
+    moved = backoffice.client.post(
+        path, json={"openid": "web:move", "date": day2, "start": "10:00"}, headers={**AUTH, "Idempotency-Key": "move-1"}
+    )
     assert moved.status_code == 200 and (moved.json["date"], moved.json["start"]) == (day2, "10:00")
-    replay = backoffice.client.post(path, json={"openid": "web:move", "date": day2, "start": "10:00"},
-                                    headers={**AUTH, "Idempotency-Key": "move-1"})
+    replay = backoffice.client.post(
+        path, json={"openid": "web:move", "date": day2, "start": "10:00"}, headers={**AUTH, "Idempotency-Key": "move-1"}
+    )
     assert replay.json == moved.json
     with Session(backoffice.engine) as sess:
-        slots = {(s.day.isoformat(), s.start): s.booked for s in sess.scalars(select(MarriageSlot).where(MarriageSlot.office_code == "BS-MR-02"))}
+        slots = {
+            (s.day.isoformat(), s.start): s.booked
+            for s in sess.scalars(select(MarriageSlot).where(MarriageSlot.office_code == "BS-MR-02"))
+        }
     assert slots[(day1, "15:30")] == 0 and slots[(day2, "10:00")] == 1
 
 
 # --- divorce: the 30-day cooling-off period ------------------------------------------------------------------------
+
 
 def test_divorce_certificate_needs_an_application_and_waits_out_the_cooling_off_period(backoffice):
     open_days = backoffice.open_days(days=25)
@@ -186,7 +238,9 @@ def test_divorce_certificate_needs_an_application_and_waits_out_the_cooling_off_
     past_divorce_application(backoffice, recent, days_ago=10, openid="web:div2")
     early = backoffice.book(body(recent, open_days[0]["date"], "web:div2", service="离婚", stage="领证"))
     assert early.status_code == 422 and early.json["error"] == "cooling_off" and "冷静期" in early.json["message"]
-    window = backoffice.client.post("/marriage/divorce-window", json={"parties": [p.as_party() for p in recent]}, headers=AUTH).json
+    window = backoffice.client.post(
+        "/marriage/divorce-window", json={"parties": [p.as_party() for p in recent]}, headers=AUTH
+    ).json
     assert window["first_date"] == (calendar.today() + timedelta(days=21)).isoformat()
 
     ready = couple()
@@ -196,7 +250,9 @@ def test_divorce_certificate_needs_an_application_and_waits_out_the_cooling_off_
     booked = backoffice.book(body(ready, in_window, "web:div3", service="离婚", stage="领证"))
     assert booked.status_code == 201, booked.json
     assert booked.json["application_date"] == (calendar.today() - timedelta(days=40)).isoformat()
-    late = backoffice.book(body(ready, (last + timedelta(days=1)).isoformat(), "web:div3", service="离婚", stage="领证"))
+    late = backoffice.book(
+        body(ready, (last + timedelta(days=1)).isoformat(), "web:div3", service="离婚", stage="领证")
+    )
     assert late.json["error"] in ("cooling_off", "already_booked")
 
     expired = couple()
@@ -229,10 +285,19 @@ def test_past_appointments_no_longer_block_a_new_one(backoffice):
     day = backoffice.open_days()[0]["date"]
     first = backoffice.book(body(pair, day, "web:again", start="11:00")).json
     with Session(backoffice.engine) as sess, sess.begin():  # as if its day had passed
-        sess.execute(update(MarriageAppointment).where(MarriageAppointment.number == first["number"])
-                     .values(day=calendar.today() - timedelta(days=3)))
-        sess.execute(update(MarriageParty).where(MarriageParty.id_number == pair[0].id_number)
-                     .values(day=calendar.today() - timedelta(days=3)))
-        sess.execute(update(MarriageParty).where(MarriageParty.id_number == pair[1].id_number)
-                     .values(day=calendar.today() - timedelta(days=3)))
+        sess.execute(
+            update(MarriageAppointment)
+            .where(MarriageAppointment.number == first["number"])
+            .values(day=calendar.today() - timedelta(days=3))
+        )
+        sess.execute(
+            update(MarriageParty)
+            .where(MarriageParty.id_number == pair[0].id_number)
+            .values(day=calendar.today() - timedelta(days=3))
+        )
+        sess.execute(
+            update(MarriageParty)
+            .where(MarriageParty.id_number == pair[1].id_number)
+            .values(day=calendar.today() - timedelta(days=3))
+        )
     assert backoffice.book(body(pair, day, "web:again", start="11:00")).status_code == 201

@@ -3,6 +3,7 @@
 The server is the Procfile's gunicorn command (2 workers x 4 threads, each worker with its
 own connection pool); 200 threads fire at once at a slot with 10 places.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,16 @@ def server(request, tmp_path: Path) -> Iterator[tuple[str, str]]:
     upgrade("backoffice", url)
     seed(make_engine(url))
     port = stack.free_port()
-    env = stack.stack_env({**os.environ, "BACKOFFICE_DATABASE_URL": url, "BACKOFFICE_TOKEN": TOKEN, "REDIS_URL": os.environ["TEST_REDIS_URL"],
-                           "LOG_LEVEL": "WARNING"}, {"BACKOFFICE_PORT": port, "WEB_PORT": 0, "RASA_PORT": 0, "ACTIONS_PORT": 0})
+    env = stack.stack_env(
+        {
+            **os.environ,
+            "BACKOFFICE_DATABASE_URL": url,
+            "BACKOFFICE_TOKEN": TOKEN,
+            "REDIS_URL": os.environ["TEST_REDIS_URL"],
+            "LOG_LEVEL": "WARNING",
+        },
+        {"BACKOFFICE_PORT": port, "WEB_PORT": 0, "RASA_PORT": 0, "ACTIONS_PORT": 0},
+    )
     proc = stack.start_process("backoffice", env, tmp_path / "logs")
     try:
         stack.wait_http(f"http://127.0.0.1:{port}/readyz", 60, proc)
@@ -49,7 +58,9 @@ def server(request, tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 
 def first_open_day(base: str) -> str:
-    days = requests.get(f"{base}/offices/BS-MR-01/availability?days=30", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).json()["days"]
+    days = requests.get(
+        f"{base}/offices/BS-MR-01/availability?days=30", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    ).json()["days"]
     return next(d["date"] for d in days if d["open"] and not d["peak"])  # 10 places at 09:00 on an ordinary day
 
 
@@ -66,9 +77,15 @@ def fire(base: str, bodies: list[dict], keys: list[str | None]) -> list[requests
 
 
 def booking(day: str, i: int) -> dict:
-    return {"openid": f"web:crowd{i}", "office_code": "BS-MR-01", "service": "结婚", "date": day, "start": "09:00",
-            "parties": [person("男", 30, "甲" + str(i)).as_party(), person("女", 28, "乙" + str(i)).as_party()],
-            "phone": "13912345678"}
+    return {
+        "openid": f"web:crowd{i}",
+        "office_code": "BS-MR-01",
+        "service": "结婚",
+        "date": day,
+        "start": "09:00",
+        "parties": [person("男", 30, "甲" + str(i)).as_party(), person("女", 28, "乙" + str(i)).as_party()],
+        "phone": "13912345678",
+    }
 
 
 def test_200_concurrent_bookings_at_10_places_leave_exactly_10(server):
@@ -79,11 +96,22 @@ def test_200_concurrent_bookings_at_10_places_leave_exactly_10(server):
     outcomes = Counter((r.status_code, r.json().get("error")) for r in responses)
     assert outcomes == {(201, None): PLACES, (409, "slot_full"): count - PLACES}, outcomes
     with Session(make_engine(url)) as sess:
-        slot = sess.scalar(select(MarriageSlot).where(MarriageSlot.office_code == "BS-MR-01", MarriageSlot.day == date.fromisoformat(day),
-                                                      MarriageSlot.start == "09:00"))
+        slot = sess.scalar(
+            select(MarriageSlot).where(
+                MarriageSlot.office_code == "BS-MR-01",
+                MarriageSlot.day == date.fromisoformat(day),
+                MarriageSlot.start == "09:00",
+            )
+        )
         assert (slot.capacity, slot.booked) == (PLACES, PLACES)
-        assert sess.scalar(select(func.count()).select_from(MarriageAppointment)
-                           .where(MarriageAppointment.day == date.fromisoformat(day), MarriageAppointment.start == "09:00")) == PLACES
+        assert (
+            sess.scalar(
+                select(func.count())
+                .select_from(MarriageAppointment)
+                .where(MarriageAppointment.day == date.fromisoformat(day), MarriageAppointment.start == "09:00")
+            )
+            == PLACES
+        )
     numbers = {r.json()["number"] for r in responses if r.status_code == 201}
     assert len(numbers) == PLACES
 

@@ -4,6 +4,7 @@ Most turns use Rasa's intent syntax (``/marriage_book{...}``) where the NLU is n
 test is about; a few are free text. Test data (a full day, a past divorce application) is put
 straight into the stack's back-office database; everything else goes through the conversation.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -39,20 +40,32 @@ class Resident:
         return "web:" + self.sender
 
     def say(self, message: str, web: str | None = None) -> str:
-        resp = requests.post((web or self.stack.url("web")) + "/webhooks/rest/webhook",
-                             json={"sender": self.sender, "message": message}, timeout=60)
+        resp = requests.post(
+            (web or self.stack.url("web")) + "/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": message},
+            timeout=60,
+        )
         assert resp.status_code == 200, resp.text
         self.last = resp.json()
-        return "\n".join([m.get("text", "") for m in self.last] + [b["title"] for m in self.last for b in m.get("buttons", [])])
+        return "\n".join(
+            [m.get("text", "") for m in self.last] + [b["title"] for m in self.last for b in m.get("buttons", [])]
+        )
 
     def tracker(self) -> dict:
-        return requests.get(f"{self.stack.url('rasa')}/conversations/{self.openid}/tracker",
-                            params={"token": self.stack.env["RASA_TOKEN"]}, timeout=10).json()
+        return requests.get(
+            f"{self.stack.url('rasa')}/conversations/{self.openid}/tracker",
+            params={"token": self.stack.env["RASA_TOKEN"]},
+            timeout=10,
+        ).json()
 
 
 def backoffice(live_stack: Stack, path: str, **params) -> dict:
-    return requests.get(live_stack.url("backoffice") + path, params=params, timeout=10,
-                        headers={"Authorization": f"Bearer {live_stack.env['BACKOFFICE_TOKEN']}"}).json()
+    return requests.get(
+        live_stack.url("backoffice") + path,
+        params=params,
+        timeout=10,
+        headers={"Authorization": f"Bearer {live_stack.env['BACKOFFICE_TOKEN']}"},
+    ).json()
 
 
 def days(live_stack: Stack, office: str = "PT-MR-01", first: str | None = None, count: int = 40) -> list[dict]:
@@ -73,8 +86,9 @@ def zh(iso: str) -> str:
     return f"{d.month}月{d.day}日"
 
 
-def book_up_to_confirmation(r: Resident, live_stack: Stack, day: str, man: Person, woman: Person,
-                            office: str = "普陀区婚姻登记中心") -> str:
+def book_up_to_confirmation(
+    r: Resident, live_stack: Stack, day: str, man: Person, woman: Person, office: str = "普陀区婚姻登记中心"
+) -> str:
     r.say('/marriage_book{"marriage_type": "结婚"}')
     r.say(office)
     r.say(f'/marriage_book{{"date": "{day}", "time_of_day": "上午"}}')
@@ -93,6 +107,7 @@ def bo_engine(live_stack):
 
 
 # --- booking -------------------------------------------------------------------------------------------------------
+
 
 def test_happy_path_with_free_text_gives_number_address_time_and_materials(live_stack):
     r = Resident(live_stack, "happy")
@@ -133,27 +148,44 @@ def test_a_full_day_is_refused_and_the_next_free_days_are_offered(live_stack, bo
     timetable = next(o for o in office if o["code"] == "BS-MR-02")
     with Session(bo_engine) as sess, sess.begin():
         for s in days(live_stack, "BS-MR-02", full_day, 1)[0]["slots"]:
-            existing = sess.scalar(select(MarriageSlot).where(MarriageSlot.office_code == "BS-MR-02",
-                                                              MarriageSlot.day == date.fromisoformat(full_day),
-                                                              MarriageSlot.start == s["start"]))
+            existing = sess.scalar(
+                select(MarriageSlot).where(
+                    MarriageSlot.office_code == "BS-MR-02",
+                    MarriageSlot.day == date.fromisoformat(full_day),
+                    MarriageSlot.start == s["start"],
+                )
+            )
             if existing:
                 existing.capacity = existing.booked
             else:
-                sess.add(MarriageSlot(office_code="BS-MR-02", day=date.fromisoformat(full_day), start=s["start"], end=s["end"],
-                                      capacity=0, booked=0))
+                sess.add(
+                    MarriageSlot(
+                        office_code="BS-MR-02",
+                        day=date.fromisoformat(full_day),
+                        start=s["start"],
+                        end=s["end"],
+                        capacity=0,
+                        booked=0,
+                    )
+                )
     assert timetable["name"] in r.say('/marriage_book{"marriage_type": "结婚"}')
     r.say("宝山区婚姻登记中心南部服务点")
     reply = r.say(f'/marriage_book{{"date": "{full_day}"}}')
     assert "约满" in reply and "哪一天" in reply
     offered = reply.split("最近能约的日子有")[-1]
-    assert zh(full_day) not in offered and any(zh(d) in offered for d in open_days(live_stack, "BS-MR-02") if d > full_day)
+    assert zh(full_day) not in offered and any(
+        zh(d) in offered for d in open_days(live_stack, "BS-MR-02") if d > full_day
+    )
 
 
 def first_closed_day(live_stack: Stack) -> dict:
     """A public holiday in the booking window if there is one, else a weekend day."""
     window = [d for d in days(live_stack, first=(date.today() + timedelta(days=1)).isoformat(), count=60)]
-    holidays = [d for d in window if "法定节假日" in d["reason"]
-                and chinese_calendar.get_holiday_detail(date.fromisoformat(d["date"]))[1]]
+    holidays = [
+        d
+        for d in window
+        if "法定节假日" in d["reason"] and chinese_calendar.get_holiday_detail(date.fromisoformat(d["date"]))[1]
+    ]
     return (holidays or [d for d in window if "周末" in d["reason"]])[0]
 
 
@@ -194,11 +226,24 @@ def test_divorce_explains_the_cooling_off_period_and_offers_only_days_31_to_60(l
     man, woman = person("男", 40, "陈明"), person("女", 38, "周敏")
     applied = date.today() - timedelta(days=20)
     with Session(bo_engine) as sess, sess.begin():
-        appointment = MarriageAppointment(number=f"HYT{next(_n)}{uuid.uuid4().hex[:6]}", openid=r.openid, office_code="PT-MR-01",
-                                          service="离婚", stage="申请", day=applied, start="09:00", end="10:00",
-                                          phone="13912345678", status="booked")
-        appointment.parties = [MarriageParty(position=i, name=p.name, id_number=p.id_number, service_key="离婚申请", day=applied,
-                                             active=False) for i, p in enumerate((man, woman), 1)]
+        appointment = MarriageAppointment(
+            number=f"HYT{next(_n)}{uuid.uuid4().hex[:6]}",
+            openid=r.openid,
+            office_code="PT-MR-01",
+            service="离婚",
+            stage="申请",
+            day=applied,
+            start="09:00",
+            end="10:00",
+            phone="13912345678",
+            status="booked",
+        )
+        appointment.parties = [
+            MarriageParty(
+                position=i, name=p.name, id_number=p.id_number, service_key="离婚申请", day=applied, active=False
+            )
+            for i, p in enumerate((man, woman), 1)
+        ]
         sess.add(appointment)
     reply = r.say('/marriage_book{"marriage_type": "离婚"}')
     assert "30天的冷静期" in reply and "第31天到第60天" in reply
@@ -290,15 +335,25 @@ def test_reschedule_own_appointment(live_stack):
 
 # --- the back-office is down ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def without_backoffice(live_stack, tmp_path_factory) -> Iterator[dict[str, str]]:
     """A second actions server whose back-office URL is a dead port, with its own Rasa and web in front
     (same model, Redis and platform database as the live stack)."""
     dead = stack_tools.free_port()
-    ports = {"ACTIONS_PORT": stack_tools.free_port(), "RASA_PORT": stack_tools.free_port(), "WEB_PORT": stack_tools.free_port()}
+    ports = {
+        "ACTIONS_PORT": stack_tools.free_port(),
+        "RASA_PORT": stack_tools.free_port(),
+        "WEB_PORT": stack_tools.free_port(),
+    }
     urls = {name.split("_")[0].lower(): f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    env = {**live_stack.env, **{k: str(v) for k, v in ports.items()}, "BACKOFFICE_URL": f"http://127.0.0.1:{dead}",
-           "ACTIONS_URL": urls["actions"], "RASA_URL": urls["rasa"]}
+    env = {
+        **live_stack.env,
+        **{k: str(v) for k, v in ports.items()},
+        "BACKOFFICE_URL": f"http://127.0.0.1:{dead}",
+        "ACTIONS_URL": urls["actions"],
+        "RASA_URL": urls["rasa"],
+    }
     log_dir = tmp_path_factory.mktemp("down") / "logs"
     procs = {}
     try:
@@ -330,11 +385,23 @@ def test_a_booking_the_back_office_may_have_received_is_never_called_failed(with
     """The submit step on the actions server whose back-office is unreachable (Rasa's action protocol, real HTTP):
     the request may have reached the back-office, so the resident is not told it failed, and a person takes over."""
     man, woman = person("男", 30, "何军"), person("女", 29, "许静")
-    slots = {"marriage_type": "结婚", "marriage_office": "PT-MR-01", "marriage_date": "2026-12-09", "marriage_slot": "09:00",
-             "marriage_party1_name": man.name, "marriage_party1_id": man.id_number, "marriage_party2_name": woman.name,
-             "marriage_party2_id": woman.id_number, "marriage_phone": "13812345678", "marriage_confirmed": True}
-    payload = {"next_action": "action_marriage_submit", "domain": {},
-               "tracker": {"sender_id": "web:down-submit", "slots": slots, "latest_message": {"text": "确认"}, "events": []}}
+    slots = {
+        "marriage_type": "结婚",
+        "marriage_office": "PT-MR-01",
+        "marriage_date": "2026-12-09",
+        "marriage_slot": "09:00",
+        "marriage_party1_name": man.name,
+        "marriage_party1_id": man.id_number,
+        "marriage_party2_name": woman.name,
+        "marriage_party2_id": woman.id_number,
+        "marriage_phone": "13812345678",
+        "marriage_confirmed": True,
+    }
+    payload = {
+        "next_action": "action_marriage_submit",
+        "domain": {},
+        "tracker": {"sender_id": "web:down-submit", "slots": slots, "latest_message": {"text": "确认"}, "events": []},
+    }
     resp = requests.post(without_backoffice["actions"] + "/webhook", json=payload, timeout=60)
     assert resp.status_code == 200
     responses = resp.json()["responses"]
@@ -342,4 +409,10 @@ def test_a_booking_the_back_office_may_have_received_is_never_called_failed(with
     assert responses[-1]["custom"]["handoff"]["reason"] == "backoffice_down"
     # What the resident gave is kept (only the confirmation is asked again), so nothing is lost or half-told.
     assert [e for e in resp.json()["events"] if e["event"] == "slot"] == [
-        {"event": "slot", "name": "marriage_confirmed", "value": None, "timestamp": resp.json()["events"][0]["timestamp"]}]
+        {
+            "event": "slot",
+            "name": "marriage_confirmed",
+            "value": None,
+            "timestamp": resp.json()["events"][0]["timestamp"],
+        }
+    ]

@@ -4,6 +4,7 @@ The held-out utterances (bot/tests/nlu_eval.yml) are never used for training; th
 issue's target is 0.95, this guard fails below 0.90 so that ordinary run-to-run
 spread (about ±1 %) does not make it flaky while a real regression does.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,10 @@ def test_every_contract_intent_is_in_the_held_out_set():
 
     contract_doc = (Path(__file__).resolve().parents[2] / "docs" / "INTENTS.md").read_text()
     intent_table = contract_doc.split("## Entities")[0]
-    names = {line.split("|")[1].strip() for line in intent_table.splitlines() if line.startswith("| ")} - {"intent", "---"}
+    names = {line.split("|")[1].strip() for line in intent_table.splitlines() if line.startswith("| ")} - {
+        "intent",
+        "---",
+    }
     intents = {item["intent"] for item in yaml.safe_load(DEFAULT_EVAL.read_text())["nlu"] if "intent" in item}
     assert len(names) >= 34
     assert names - {"faq"} - intents == set()

@@ -1,4 +1,5 @@
 """`rasa test core` on the conversation stories in bot/tests/ with the model `make test` trained."""
+
 from __future__ import annotations
 
 import subprocess
@@ -19,8 +20,22 @@ def test_there_are_story_tests_for_the_flows():
 @pytest.mark.parametrize("stories", STORIES, ids=lambda p: p.stem)
 def test_the_dialogue_follows_every_test_story(stories, tmp_path):
     result = subprocess.run(
-        [str(train.RASA), "test", "core", "--model", str(train.train()), "--stories", str(stories),
-         "--out", str(tmp_path), "--fail-on-prediction-errors"],
-        cwd=ROOT, env=train.rasa_env(), capture_output=True, text=True, timeout=600,
+        [
+            str(train.RASA),
+            "test",
+            "core",
+            "--model",
+            str(train.train()),
+            "--stories",
+            str(stories),
+            "--out",
+            str(tmp_path),
+            "--fail-on-prediction-errors",
+        ],
+        cwd=ROOT,
+        env=train.rasa_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]

@@ -1,4 +1,5 @@
 """Building campaigns and serving the WeChat stand-in for the campaign tests."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -8,6 +9,8 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from tests.policy.conftest import AS_OF, STANDARDS
+from tests.serving import base_url, serve
 from tools.wechat_standin import Resident, WechatStandin
 from web.outbound.wechat_sender import EarlyReceipts
 from web.policy import campaigns
@@ -15,8 +18,6 @@ from web.policy.delivery import CampaignSender
 from web.policy.models import PolicyCampaign
 from web.policy.pacing import PushPacer
 from web.wechat_api import WechatApi
-from tests.policy.conftest import AS_OF, STANDARDS
-from tests.serving import base_url, serve
 
 APP_ID, APP_SECRET = "wx_policy_test", "policy-test-secret"
 
@@ -25,7 +26,9 @@ class ServedStandin:
     """The WeChat stand-in on a loopback port; by default its callbacks (receipts) reach nobody."""
 
     def __init__(self, callback: str = "http://127.0.0.1:9/wechat", token: str = "tok", app_id: str = APP_ID) -> None:
-        self.standin = WechatStandin(callback, token, app_id, APP_SECRET, receipt_delay=0.05, token_quota=10**6, retries=0)
+        self.standin = WechatStandin(
+            callback, token, app_id, APP_SECRET, receipt_delay=0.05, token_quota=10**6, retries=0
+        )
         self.server = serve(self.standin.app)
         self.url = base_url(self.server)
 
@@ -47,13 +50,25 @@ class ServedStandin:
 
 def sender_for(sessions: sessionmaker, client: redis.Redis, api_base: str) -> CampaignSender:
     api = WechatApi(client, api_base, APP_ID, APP_SECRET, retries=0)
-    return CampaignSender(sessions, api, PushPacer(client), EarlyReceipts(client), lambda d: f"http://web.test/policy/r/{d}")
+    return CampaignSender(
+        sessions, api, PushPacer(client), EarlyReceipts(client), lambda d: f"http://web.test/policy/r/{d}"
+    )
 
 
 def new_campaign(sessions: sessionmaker, **kw: Any) -> int:
-    values: dict[str, Any] = {"name": "测试活动", "benefit": "高龄津贴", "rule": {"age": {"gte": 80}}, "template_id": "TPL_policy_1",
-                              "template_fields": {"first": "{name}您好，您可能可以领{benefit}"}, "apply_payload": "/eldercare_allowance",
-                              "quiet_start": "21:00", "quiet_end": "08:00", "rate_per_second": 200.0, "state": "draft", "counts": {}}
+    values: dict[str, Any] = {
+        "name": "测试活动",
+        "benefit": "高龄津贴",
+        "rule": {"age": {"gte": 80}},
+        "template_id": "TPL_policy_1",
+        "template_fields": {"first": "{name}您好，您可能可以领{benefit}"},
+        "apply_payload": "/eldercare_allowance",
+        "quiet_start": "21:00",
+        "quiet_end": "08:00",
+        "rate_per_second": 200.0,
+        "state": "draft",
+        "counts": {},
+    }
     values.update(kw)
     with sessions.begin() as sess:
         c = PolicyCampaign(**values)

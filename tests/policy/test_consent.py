@@ -1,18 +1,21 @@
 """Consent: 退订 / TD through the routing point and the bot's side effect, on the platform's one consent record."""
+
 from __future__ import annotations
 
 import pytest
 
 from web.conversations.models import Conversation
 from web.conversations.router import Inbound
+from web.identity.links import BindingLinks
 from web.outbound import consent as channel_consent
 from web.outbound.models import ResidentConsent
 from web.policy import audience
 from web.policy.reply import rewrite
-from web.identity.links import BindingLinks
 from web.services import side_effects as platform_side_effects
 
-side_effects = platform_side_effects(BindingLinks("http://platform.test", "test-secret"))  # as web/services.py gives them
+side_effects = platform_side_effects(
+    BindingLinks("http://platform.test", "test-secret")
+)  # as web/services.py gives them
 
 
 def rewritten(platform, inbound: Inbound) -> Inbound:
@@ -29,7 +32,9 @@ def test_td_always_reaches_the_unsubscribe_intent(platform, said):
 
 
 def test_other_messages_pass_unchanged(platform):
-    seen = [rewritten(platform, Inbound("wechat", "oX", text)) for text in ("申请", '/eldercare_find{"latitude": 31.2}')]
+    seen = [
+        rewritten(platform, Inbound("wechat", "oX", text)) for text in ("申请", '/eldercare_find{"latitude": 31.2}')
+    ]
     assert [i.text for i in seen] == ["申请", '/eldercare_find{"latitude": 31.2}']
 
 
@@ -39,7 +44,9 @@ def test_the_bot_side_effect_and_the_unsubscribe_event_share_one_record(platform
         web = Conversation(sender_id="web:someone", channel="web", state="bot")
         sess.add_all([conv, web])
         sess.flush()
-        assert side_effects.apply(sess, conv, {"consent": {"withdrawn": True}}).custom == {}  # never shown to the resident
+        assert (
+            side_effects.apply(sess, conv, {"consent": {"withdrawn": True}}).custom == {}
+        )  # never shown to the resident
         side_effects.apply(sess, web, {"consent": {"withdrawn": True}})  # web chat residents are never pushed
         channel_consent.record_unsubscribe(sess, "oB")  # the WeChat unsubscribe event, as the channel records it
     with platform() as sess:

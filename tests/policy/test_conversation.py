@@ -1,19 +1,20 @@
 """Reply to apply and 退订 end to end: the real back-office, actions, Rasa and web (``live_stack``),
 residents speaking through the WeChat stand-in's resident side (signed callbacks to /wechat)."""
+
 from __future__ import annotations
 
-import requests
 import pytest
+import requests
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from common.db import make_engine
+from tests.waiting import wait_for
 from tools.wechat_standin import WechatStandin
 from web.conversations.models import Message
 from web.outbound.models import ResidentConsent
 from web.policy import schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
-from tests.waiting import wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -38,27 +39,50 @@ def bound_openid(live_stack) -> tuple[str, int]:
     from web.policy import registry
 
     with engine.connect() as conn:
-        openid, resident_id = conn.execute(select(registry.wechat_binding.c.openid, registry.wechat_binding.c.resident_id)
-                                           .order_by(registry.wechat_binding.c.openid)).first()
+        openid, resident_id = conn.execute(
+            select(registry.wechat_binding.c.openid, registry.wechat_binding.c.resident_id).order_by(
+                registry.wechat_binding.c.openid
+            )
+        ).first()
     return openid, resident_id
 
 
 def pushed(platform: sessionmaker, openid: str, resident_id: int, payload: str = APPLY) -> int:
     """What the campaign engine leaves behind once it has pushed to this resident."""
     with platform.begin() as sess:
-        c = PolicyCampaign(name="价格临时补贴告知", benefit="价格临时补贴", rule={"age": {"gte": 18}}, template_id="TPL",
-                           apply_keyword="申请", apply_payload=payload, state="completed", counts={},
-                           started_at=schedule.now_local())
+        c = PolicyCampaign(
+            name="价格临时补贴告知",
+            benefit="价格临时补贴",
+            rule={"age": {"gte": 18}},
+            template_id="TPL",
+            apply_keyword="申请",
+            apply_payload=payload,
+            state="completed",
+            counts={},
+            started_at=schedule.now_local(),
+        )
         sess.add(c)
         sess.flush()
-        sess.add(PolicyDelivery(campaign_id=c.id, resident_id=resident_id, openid=openid, name="", status="sent",
-                                sent_at=schedule.now_local(), channel="template"))
+        sess.add(
+            PolicyDelivery(
+                campaign_id=c.id,
+                resident_id=resident_id,
+                openid=openid,
+                name="",
+                status="sent",
+                sent_at=schedule.now_local(),
+                channel="template",
+            )
+        )
         return c.id
 
 
 def tracker(live_stack, sender: str) -> dict:
-    resp = requests.get(f"{live_stack.url('rasa')}/conversations/{sender}/tracker",
-                        params={"token": live_stack.env["RASA_TOKEN"]}, timeout=10)
+    resp = requests.get(
+        f"{live_stack.url('rasa')}/conversations/{sender}/tracker",
+        params={"token": live_stack.env["RASA_TOKEN"]},
+        timeout=10,
+    )
     resp.raise_for_status()
     return resp.json()
 

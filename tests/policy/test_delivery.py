@@ -1,4 +1,5 @@
 """Sending: quiet hours, the weekly cap across campaigns, consent, the 48-hour window, WeChat's errors."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -6,12 +7,12 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.policy.conftest import People, load_people, resident_row
+from tests.policy.helpers import ServedStandin, new_campaign, sender_for, start
 from web.conversations.models import Conversation
 from web.outbound.models import OutboundMessage, ResidentConsent
 from web.policy import campaigns, schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
-from tests.policy.conftest import People, load_people, resident_row
-from tests.policy.helpers import ServedStandin, new_campaign, sender_for, start
 
 NIGHT = datetime(2026, 11, 23, 22, 30)
 DAY = datetime(2026, 11, 23, 10, 0)
@@ -19,10 +20,18 @@ DAY = datetime(2026, 11, 23, 10, 0)
 
 # ---- quiet hours (pure) -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("at, quiet", [
-    (datetime(2026, 11, 23, 21, 0), True), (datetime(2026, 11, 23, 23, 59), True), (datetime(2026, 11, 24, 0, 0), True),
-    (datetime(2026, 11, 24, 7, 59), True), (datetime(2026, 11, 24, 8, 0), False), (datetime(2026, 11, 23, 20, 59), False),
-])
+
+@pytest.mark.parametrize(
+    "at, quiet",
+    [
+        (datetime(2026, 11, 23, 21, 0), True),
+        (datetime(2026, 11, 23, 23, 59), True),
+        (datetime(2026, 11, 24, 0, 0), True),
+        (datetime(2026, 11, 24, 7, 59), True),
+        (datetime(2026, 11, 24, 8, 0), False),
+        (datetime(2026, 11, 23, 20, 59), False),
+    ],
+)
 def test_quiet_hours_span_midnight(at, quiet):
     assert schedule.in_quiet_hours(at, time(21, 0), time(8, 0)) is quiet
 
@@ -41,6 +50,7 @@ def test_quiet_hours_end_and_start_time():
 
 # ---- sending ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def standin():
     served = ServedStandin()
@@ -51,7 +61,11 @@ def standin():
 @pytest.fixture
 def elders(registry_engine):
     """Five residents over 80 (ids 1–5, openids o1–o5; o5's resident already has 高龄津贴) and one unbound."""
-    people = People(households=[{"id": i, "community_code": "310107005001", "monthly_income": 1000, "savings": 0} for i in range(1, 7)])
+    people = People(
+        households=[
+            {"id": i, "community_code": "310107005001", "monthly_income": 1000, "savings": 0} for i in range(1, 7)
+        ]
+    )
     for i in range(1, 7):
         people.residents.append(resident_row(i, i, date(1940, 1, i), benefits=["高龄津贴"] if i == 5 else []))
         if i <= 5:
@@ -70,7 +84,9 @@ def clock(monkeypatch):
 
 def deliveries(sessions, campaign_id):
     with sessions() as sess:
-        return {d.openid: d for d in sess.scalars(select(PolicyDelivery).where(PolicyDelivery.campaign_id == campaign_id))}
+        return {
+            d.openid: d for d in sess.scalars(select(PolicyDelivery).where(PolicyDelivery.campaign_id == campaign_id))
+        }
 
 
 def run_all(sender, sessions, campaign_id):
@@ -127,7 +143,9 @@ def test_weekly_cap_counts_every_campaign(platform, elders, standin, redis_clien
     third = new_campaign(sessions, name="第三个", cap_per_week=2)
     start(sessions, elders, third)
     run_all(sender, sessions, third)
-    assert {d.status + ":" + (d.reason or "") for d in deliveries(sessions, third).values()} == {"skipped:frequency_cap"}
+    assert {d.status + ":" + (d.reason or "") for d in deliveries(sessions, third).values()} == {
+        "skipped:frequency_cap"
+    }
     clock["at"] += timedelta(days=6)  # the first two pushes are more than a week old now
     fourth = new_campaign(sessions, name="第四个")
     start(sessions, elders, fourth)

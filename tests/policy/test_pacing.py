@@ -1,8 +1,8 @@
 """The campaign send-rate limiter, shared by every worker through the real Redis."""
+
 from __future__ import annotations
 
 import threading
-import time
 
 from web.policy.pacing import PushPacer
 

@@ -7,6 +7,7 @@ every resident has at most one message; every resident the platform records as s
 has exactly one; the only ones without a recorded result are those a dying worker had
 claimed (at most one per worker process), and they are marked in doubt, never re-sent.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,12 +23,12 @@ from sqlalchemy import func, select
 
 from common.db import make_engine
 from common.migrate import upgrade
-from tools import stack
-from web.policy.delivery import STALE_CLAIM
-from web.policy.models import PolicyCampaign, PolicyDelivery
 from tests.policy.conftest import People, load_people, resident_row, seed_region
 from tests.policy.helpers import APP_ID, APP_SECRET, ServedStandin, new_campaign
 from tests.waiting import wait_for
+from tools import stack
+from web.policy.delivery import STALE_CLAIM
+from web.policy.models import PolicyCampaign, PolicyDelivery
 
 pytestmark = pytest.mark.timeout(400)
 
@@ -43,8 +44,12 @@ def test_killed_worker_sends_nothing_twice(postgres, redis_url, tmp_path):
     upgrade("platform", platform_url)
     registry = make_engine(registry_url)
     seed_region(registry)
-    people = People(households=[{"id": i, "community_code": "310107005001", "monthly_income": 900, "savings": 0}
-                                for i in range(1, RESIDENTS + 1)])
+    people = People(
+        households=[
+            {"id": i, "community_code": "310107005001", "monthly_income": 900, "savings": 0}
+            for i in range(1, RESIDENTS + 1)
+        ]
+    )
     for i in range(1, RESIDENTS + 1):
         people.residents.append(resident_row(i, i, date(1940, 5, 1)))
         people.bindings.append({"openid": f"oCrash{i:05d}", "resident_id": i})
@@ -58,11 +63,20 @@ def test_killed_worker_sends_nothing_twice(postgres, redis_url, tmp_path):
     sessions = sessionmaker(make_engine(platform_url), expire_on_commit=False)
     # No quiet hours: the workers run in real time, whatever the hour in Shanghai when the suite runs.
     cid = new_campaign(sessions, rate_per_second=40.0, state="running", quiet_start="00:00", quiet_end="00:00")
-    env = stack.stack_env({**os.environ, "DATABASE_URL": platform_url, "BACKOFFICE_DATABASE_URL": registry_url,
-                           "REDIS_URL": REDIS_URL, "WECHAT_API_BASE": served.url, "WECHAT_APP_ID": APP_ID,
-                           "WECHAT_APP_SECRET": APP_SECRET, "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY),
-                           "BACKOFFICE_URL": "http://127.0.0.1:9"}, {"WEB_PORT": 0, "RASA_PORT": 0, "ACTIONS_PORT": 0,
-                                                                      "BACKOFFICE_PORT": 0})
+    env = stack.stack_env(
+        {
+            **os.environ,
+            "DATABASE_URL": platform_url,
+            "BACKOFFICE_DATABASE_URL": registry_url,
+            "REDIS_URL": REDIS_URL,
+            "WECHAT_API_BASE": served.url,
+            "WECHAT_APP_ID": APP_ID,
+            "WECHAT_APP_SECRET": APP_SECRET,
+            "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY),
+            "BACKOFFICE_URL": "http://127.0.0.1:9",
+        },
+        {"WEB_PORT": 0, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0},
+    )
     log_dir = tmp_path / "logs"
     first = stack.start_process("worker", env, log_dir)
     second = None
@@ -88,7 +102,9 @@ def test_killed_worker_sends_nothing_twice(postgres, redis_url, tmp_path):
         served.close()
     per_openid = Counter(call["body"]["touser"] for call in served.sent())
     with sessions() as sess:
-        rows = sess.execute(select(PolicyDelivery.openid, PolicyDelivery.status).where(PolicyDelivery.campaign_id == cid)).all()
+        rows = sess.execute(
+            select(PolicyDelivery.openid, PolicyDelivery.status).where(PolicyDelivery.campaign_id == cid)
+        ).all()
         assert sess.scalar(select(func.count()).select_from(PolicyDelivery)) == RESIDENTS
     status = dict(rows)
     assert len(status) == RESIDENTS  # one row per (campaign, resident)
@@ -99,5 +115,7 @@ def test_killed_worker_sends_nothing_twice(postgres, redis_url, tmp_path):
     assert all(per_openid[o] == 1 for o in sent)
     assert len(in_doubt) <= CONCURRENCY
     assert len(per_openid) >= RESIDENTS - CONCURRENCY
-    print(f"killed after {at_kill} sends; sent {len(sent)}, in doubt {len(in_doubt)} "
-          f"(of which WeChat had received {sum(per_openid[o] for o in in_doubt)})")
+    print(
+        f"killed after {at_kill} sends; sent {len(sent)}, in doubt {len(in_doubt)} "
+        f"(of which WeChat had received {sum(per_openid[o] for o in in_doubt)})"
+    )

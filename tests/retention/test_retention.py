@@ -1,4 +1,5 @@
 """The retention task, run for real (eagerly, through Celery's task API) against a real database."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -44,41 +45,116 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
         new_msg = Message(conversation_id=kept.id, author="resident", text="低保怎么申请", created_at=recent)
         sess.add_all([old_msg, new_msg])
         sess.flush()
-        sess.add_all([ReviewItem(message_id=old_msg.id, text="我身份证310***********1234", reason="fallback", created_at=old),
-                      ReviewItem(message_id=new_msg.id, text="低保怎么申请", reason="low_confidence", created_at=recent),
-                      Rating(conversation_id=gone.id, task="question", level=1, comment="王大妈说太慢", created_at=old),
-                      Rating(conversation_id=kept.id, task="question", level=2, comment="太慢", created_at=recent)])
+        sess.add_all(
+            [
+                ReviewItem(message_id=old_msg.id, text="我身份证310***********1234", reason="fallback", created_at=old),
+                ReviewItem(message_id=new_msg.id, text="低保怎么申请", reason="low_confidence", created_at=recent),
+                Rating(conversation_id=gone.id, task="question", level=1, comment="王大妈说太慢", created_at=old),
+                Rating(conversation_id=kept.id, task="question", level=2, comment="太慢", created_at=recent),
+            ]
+        )
         record(sess, "message_in", gone.id, at=old, intent="greet")
-        sess.add_all([
-            OutboundMessage(channel="wechat", recipient="oOldResident", kind="text", reason="agent", status="sent",
-                            body={"text": "王大妈，您的申请已受理"}, created_at=old),
-            OutboundMessage(channel="wechat", recipient="oRecentResident", kind="text", reason="agent", status="sent",
-                            body={"text": "您好"}, created_at=recent),
-            OutboxEntry(id="old-sent", kind="assistance_application", body={"id_number": "310101199001011234"},
-                        conversation_id=gone.id, status="sent", created_at=old),
-            OutboxEntry(id="old-pending", kind="assistance_application", body={"id_number": "310101199001011234"},
-                        conversation_id=gone.id, status="pending", created_at=old)])
-        ticket = Ticket(conversation_id=gone.id, reason="resident_request", queued_at=old, sla_due_at=old,
-                        callback_phone="13812345678", status="closed")
+        sess.add_all(
+            [
+                OutboundMessage(
+                    channel="wechat",
+                    recipient="oOldResident",
+                    kind="text",
+                    reason="agent",
+                    status="sent",
+                    body={"text": "王大妈，您的申请已受理"},
+                    created_at=old,
+                ),
+                OutboundMessage(
+                    channel="wechat",
+                    recipient="oRecentResident",
+                    kind="text",
+                    reason="agent",
+                    status="sent",
+                    body={"text": "您好"},
+                    created_at=recent,
+                ),
+                OutboxEntry(
+                    id="old-sent",
+                    kind="assistance_application",
+                    body={"id_number": "310101199001011234"},
+                    conversation_id=gone.id,
+                    status="sent",
+                    created_at=old,
+                ),
+                OutboxEntry(
+                    id="old-pending",
+                    kind="assistance_application",
+                    body={"id_number": "310101199001011234"},
+                    conversation_id=gone.id,
+                    status="pending",
+                    created_at=old,
+                ),
+            ]
+        )
+        ticket = Ticket(
+            conversation_id=gone.id,
+            reason="resident_request",
+            queued_at=old,
+            sla_due_at=old,
+            callback_phone="13812345678",
+            status="closed",
+        )
         sess.add(ticket)
         sess.flush()
         agent = Agent(username="retention_agent", display_name="小王", password_hash="-")
         sess.add(agent)
         sess.flush()
         sess.add(Note(ticket_id=ticket.id, agent_id=agent.id, text="老人说住在普陀区某弄", created_at=old))
-        sess.add_all([AuditEntry(agent_id=agent.id, action="reveal_profile", conversation_id=gone.id, at=datetime.now() - timedelta(days=400)),
-                      AuditEntry(agent_id=agent.id, action="view_conversation", conversation_id=gone.id, at=old)])
+        sess.add_all(
+            [
+                AuditEntry(
+                    agent_id=agent.id,
+                    action="reveal_profile",
+                    conversation_id=gone.id,
+                    at=datetime.now() - timedelta(days=400),
+                ),
+                AuditEntry(agent_id=agent.id, action="view_conversation", conversation_id=gone.id, at=old),
+            ]
+        )
         finished = PolicyCampaign(name="旧活动", benefit="高龄津贴", state="completed", finished_at=old)
         running = PolicyCampaign(name="进行中", benefit="低保", state="running", started_at=old)
         sess.add_all([finished, running])
         sess.flush()
-        sess.add_all([PolicyDelivery(campaign_id=finished.id, resident_id=7, openid="oOldResident", name="王秀英", status="sent", sent_at=old),
-                      PolicyDelivery(campaign_id=running.id, resident_id=7, openid="oOldResident", name="王秀英", status="sent", sent_at=old)])
+        sess.add_all(
+            [
+                PolicyDelivery(
+                    campaign_id=finished.id,
+                    resident_id=7,
+                    openid="oOldResident",
+                    name="王秀英",
+                    status="sent",
+                    sent_at=old,
+                ),
+                PolicyDelivery(
+                    campaign_id=running.id,
+                    resident_id=7,
+                    openid="oOldResident",
+                    name="王秀英",
+                    status="sent",
+                    sent_at=old,
+                ),
+            ]
+        )
         gone_id, kept_id = gone.id, kept.id
     result = purge_expired.apply().get()  # the Celery task itself, executed eagerly
-    assert result == {"review_items": 1, "rating_comments": 1, "outbound_messages": 1, "outbox_entries": 1,
-                      "handoff_notes": 1, "callback_phones": 1, "policy_deliveries": 1, "audit_entries": 1,
-                      "messages": 1, "conversations": 1}
+    assert result == {
+        "review_items": 1,
+        "rating_comments": 1,
+        "outbound_messages": 1,
+        "outbox_entries": 1,
+        "handoff_notes": 1,
+        "callback_phones": 1,
+        "policy_deliveries": 1,
+        "audit_entries": 1,
+        "messages": 1,
+        "conversations": 1,
+    }
     with sessions() as sess:
         assert [m.text for m in sess.scalars(select(Message))] == ["低保怎么申请"]
         assert [i.text for i in sess.scalars(select(ReviewItem))] == ["低保怎么申请"]
@@ -87,12 +163,17 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
         assert sess.get(Conversation, kept_id).sender_id == "oRecentResident"
         assert sess.scalar(select(AnalyticsEvent.intent)) == "greet"  # statistics carry no personal data and stay
         assert sorted((o.recipient, o.body, o.status) for o in sess.scalars(select(OutboundMessage))) == [
-            ("expired", {}, "sent"), ("oRecentResident", {"text": "您好"}, "sent")]
+            ("expired", {}, "sent"),
+            ("oRecentResident", {"text": "您好"}, "sent"),
+        ]
         assert [e.id for e in sess.scalars(select(OutboxEntry))] == ["old-pending"]  # nothing unsent is lost
         assert sess.scalar(select(Ticket.callback_phone)) is None and sess.scalar(select(Note.id)) is None
         assert list(sess.scalars(select(AuditEntry.action))) == ["view_conversation"]  # the audit log keeps 365 days
         deliveries = sess.scalars(select(PolicyDelivery).order_by(PolicyDelivery.id)).all()
-        assert [(d.openid, d.name, d.status) for d in deliveries] == [("expired", "", "sent"), ("oOldResident", "王秀英", "sent")]
+        assert [(d.openid, d.name, d.status) for d in deliveries] == [
+            ("expired", "", "sent"),
+            ("oOldResident", "王秀英", "sent"),
+        ]
         assert deliveries[0].resident_id < 0 and deliveries[1].resident_id == 7  # a running campaign is never touched
     assert set(purge_expired.apply().get().values()) == {0}
 

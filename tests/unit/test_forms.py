@@ -1,4 +1,5 @@
 """actions/forms.py: a form's validation action reads the answer, checks the answers held in order, asks the next."""
+
 from __future__ import annotations
 
 from actions import executor
@@ -33,8 +34,14 @@ class PetForm(FormValidation):
 
 
 def run(slots: dict, text: str, events: list[dict] | None = None) -> dict:
-    tracker = Tracker.from_dict({"sender_id": "t", "slots": slots, "latest_message": {"text": text, "entities": []},
-                                 "events": events if events is not None else [{"event": "user"}]})
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "t",
+            "slots": slots,
+            "latest_message": {"text": text, "entities": []},
+            "events": events if events is not None else [{"event": "user"}],
+        }
+    )
     return executor.run("validate_test_pet_form", tracker, {})
 
 

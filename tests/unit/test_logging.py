@@ -19,8 +19,11 @@ def test_log_lines_are_json_with_service_and_level():
 
 
 def test_id_numbers_and_phones_are_masked_in_message_args_and_extras():
-    line = _capture(lambda log: log.warning("resident %s called from %s", "11010519491231002X", "13812345678",
-                                            extra={"detail": "回电 13912345678"}))
+    line = _capture(
+        lambda log: log.warning(
+            "resident %s called from %s", "11010519491231002X", "13812345678", extra={"detail": "回电 13912345678"}
+        )
+    )
     raw = json.dumps(line, ensure_ascii=False)
     assert "11010519491231002X" not in raw and "13812345678" not in raw and "13912345678" not in raw
     assert "110***********002X" in line["message"] and "139****5678" in line["detail"]

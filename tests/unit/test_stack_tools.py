@@ -6,13 +6,24 @@ from web.rasa_client import pick_instance
 
 def test_redis_url_is_split_for_rasas_endpoints_file():
     assert stack.redis_parts("redis://:s3cret@cache.internal:6380/2") == {
-        "REDIS_HOST": "cache.internal", "REDIS_PORT": "6380", "REDIS_DB": "2", "REDIS_PASSWORD": "s3cret"}
+        "REDIS_HOST": "cache.internal",
+        "REDIS_PORT": "6380",
+        "REDIS_DB": "2",
+        "REDIS_PASSWORD": "s3cret",
+    }
     assert stack.redis_parts("redis://127.0.0.1") == {
-        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0", "REDIS_PASSWORD": ""}
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
+        "REDIS_PASSWORD": "",
+    }
 
 
 def test_stack_env_derives_urls_from_ports_and_keeps_what_is_set():
-    env = stack.stack_env({"REDIS_URL": "redis://127.0.0.1:6379/3", "RASA_URL": "http://rasa:5005"}, {"WEB_PORT": 1, "RASA_PORT": 2, "ACTIONS_PORT": 3, "BACKOFFICE_PORT": 4})
+    env = stack.stack_env(
+        {"REDIS_URL": "redis://127.0.0.1:6379/3", "RASA_URL": "http://rasa:5005"},
+        {"WEB_PORT": 1, "RASA_PORT": 2, "ACTIONS_PORT": 3, "BACKOFFICE_PORT": 4},
+    )
     assert env["ACTIONS_URL"] == "http://127.0.0.1:3" and env["BACKOFFICE_URL"] == "http://127.0.0.1:4"
     assert env["RASA_URL"] == "http://rasa:5005" and env["REDIS_DB"] == "3"
 

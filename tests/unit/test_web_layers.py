@@ -5,6 +5,7 @@ Every import of every module under web/ counts, at module level or inside a func
 graph is between top-level subpackages (web/conversations, web/admin, web/policy …); an
 import inside one subpackage is its own business.
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,7 +31,7 @@ def _imported(source: str, module: list[str], is_package: bool = False) -> set[t
         if isinstance(node, ast.Import):
             names = [alias.name.split(".") for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = (package[:len(package) - node.level + 1] if node.level else []) + (node.module or "").split(".")
+            base = (package[: len(package) - node.level + 1] if node.level else []) + (node.module or "").split(".")
             base = [part for part in base if part]
             # `from web import admin` imports web.admin; `from web.admin import guard` at least web.admin
             names = [base + [alias.name] for alias in node.names] if base == ["web"] else [base]
@@ -65,7 +66,7 @@ def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
 
     def visit(node: str, path: list[str]) -> list[str] | None:
         if node in path:
-            return path[path.index(node):] + [node]
+            return path[path.index(node) :] + [node]
         if node in done:
             return None
         for target in sorted(edges.get(node, ())):
@@ -89,10 +90,17 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_imports_are_read_wherever_they_are():
-    source = ("import web.policy.models\nfrom web import admin, console\nfrom . import guard\nfrom ..handoff import queue\n"
-              "def later():\n    from web.review.models import ReviewItem\n")
+    source = (
+        "import web.policy.models\nfrom web import admin, console\nfrom . import guard\nfrom ..handoff import queue\n"
+        "def later():\n    from web.review.models import ReviewItem\n"
+    )
     assert _imported(source, ["web", "admin", "views"]) == {
-        ("policy", "models"), ("admin",), ("console",), ("handoff",), ("review", "models")}
+        ("policy", "models"),
+        ("admin",),
+        ("console",),
+        ("handoff",),
+        ("review", "models"),
+    }
 
 
 def test_web_subpackages_import_each_other_one_way_only():

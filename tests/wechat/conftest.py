@@ -3,6 +3,7 @@ commands), the WeChat stand-in (tools/wechat_standin.py) and a small Rasa stand-
 speed and answers each test sets — the subject here is the channel, so the bot can be
 made slow for real. Redis db 13 (nobody else's); PostgreSQL when reachable.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,11 +21,10 @@ from sqlalchemy.orm import sessionmaker
 
 from common.db import make_engine
 from common.migrate import upgrade
+from tests.serving import serve, served
 from tools import stack
 from tools.wechat_standin import WechatStandin
-
 from web.outbound import Outbound
-from tests.serving import serve, served
 
 from .rasa_standin import RasaStandIn
 
@@ -67,16 +67,33 @@ def wechat_stack(tmp_path_factory, redis_url, postgres, rasa_standin) -> Iterato
     client = redis.Redis.from_url(WECHAT_REDIS_URL)
     client.flushdb()  # db 13 is this suite's alone; leftovers of an earlier run would be redelivered
     web_port = stack.free_port()
-    standin = WechatStandin(f"http://127.0.0.1:{web_port}/wechat", TOKEN, APP_ID, APP_SECRET, AES_KEY, mode="safe",
-                            receipt_delay=0.3)
+    standin = WechatStandin(
+        f"http://127.0.0.1:{web_port}/wechat", TOKEN, APP_ID, APP_SECRET, AES_KEY, mode="safe", receipt_delay=0.3
+    )
     standin_server = serve(standin.app)
-    ports = {"WEB_PORT": web_port, "RASA_PORT": 0, "ACTIONS_PORT": 0, "BACKOFFICE_PORT": 0,
-             "WORKER_METRICS_PORT": stack.free_port()}
-    env = stack.stack_env({**os.environ, "DATABASE_URL": db_url, "REDIS_URL": WECHAT_REDIS_URL,
-                           "RASA_URL": rasa_standin.url, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": APP_ID,
-                           "WECHAT_APP_SECRET": APP_SECRET, "WECHAT_ENCODING_AES_KEY": AES_KEY,
-                           "WECHAT_API_BASE": f"http://127.0.0.1:{standin_server.server_port}",
-                           "WECHAT_REPLY_BUDGET": str(BUDGET), "RESIDENT_RATE_LIMIT": "20"}, ports)
+    ports = {
+        "WEB_PORT": web_port,
+        "RASA_PORT": 0,
+        "ACTIONS_PORT": 0,
+        "BACKOFFICE_PORT": 0,
+        "WORKER_METRICS_PORT": stack.free_port(),
+    }
+    env = stack.stack_env(
+        {
+            **os.environ,
+            "DATABASE_URL": db_url,
+            "REDIS_URL": WECHAT_REDIS_URL,
+            "RASA_URL": rasa_standin.url,
+            "WECHAT_TOKEN": TOKEN,
+            "WECHAT_APP_ID": APP_ID,
+            "WECHAT_APP_SECRET": APP_SECRET,
+            "WECHAT_ENCODING_AES_KEY": AES_KEY,
+            "WECHAT_API_BASE": f"http://127.0.0.1:{standin_server.server_port}",
+            "WECHAT_REPLY_BUDGET": str(BUDGET),
+            "RESIDENT_RATE_LIMIT": "20",
+        },
+        ports,
+    )
     log_dir = workdir / "logs"
     procs = {}
     try:
@@ -84,8 +101,16 @@ def wechat_stack(tmp_path_factory, redis_url, postgres, rasa_standin) -> Iterato
             procs[name] = stack.start_process(name, env, log_dir)
         stack.wait_http(f"http://127.0.0.1:{web_port}/readyz", 60, procs["web"])
         _wait_worker(log_dir / "worker.log", procs["worker"])
-        yield WechatStack(f"http://127.0.0.1:{web_port}", env, standin, rasa_standin,
-                          sessionmaker(make_engine(db_url), expire_on_commit=False), client, log_dir, procs)
+        yield WechatStack(
+            f"http://127.0.0.1:{web_port}",
+            env,
+            standin,
+            rasa_standin,
+            sessionmaker(make_engine(db_url), expire_on_commit=False),
+            client,
+            log_dir,
+            procs,
+        )
     except Exception:
         stack.print_log_tails(log_dir)
         raise

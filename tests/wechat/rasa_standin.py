@@ -1,5 +1,6 @@
 """A small Rasa stand-in speaking Rasa's REST channel: records what it receives and is as
 slow, and answers what, as each test asks. Used where the subject is the channel, not Rasa."""
+
 from __future__ import annotations
 
 import json
@@ -49,5 +50,6 @@ class RasaStandIn:
         how = self.behaviour.get(body["sender"], Behaviour())
         time.sleep(how.delay)
         replies = how.replies if how.replies is not None else [{"text": f"收到：{body['message']}"}]
-        return Response(json.dumps([{"recipient_id": body["sender"], **r} for r in replies]),
-                        content_type="application/json")
+        return Response(
+            json.dumps([{"recipient_id": body["sender"], **r} for r in replies]), content_type="application/json"
+        )

@@ -1,5 +1,6 @@
 """What the resident reads: the WeChat API client's bodies carry Chinese as UTF-8, not as
 ``\\uXXXX`` escapes (which WeChat shows literally; the stand-in reads them the same way)."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,9 @@ import uuid
 import redis
 import requests
 
-from tools.wechat_standin import Resident, Window, WechatStandin, read_api_json
-from web.wechat_api import WechatApi
-
 from tests.serving import serve
+from tools.wechat_standin import Resident, WechatStandin, Window, read_api_json
+from web.wechat_api import WechatApi
 
 from .conftest import WECHAT_REDIS_URL
 
@@ -39,11 +39,18 @@ def test_customer_service_and_template_messages_reach_the_resident_as_written():
         api.send_template(openid, "TPL_notice_1", {"first": "您可能可以领高龄津贴", "remark": "回复“申请”即可办理"})
         custom, template = standin.inbox(openid)
         assert custom["text"]["content"] == TEXT
-        assert template["data"] == {"first": {"value": "您可能可以领高龄津贴"}, "remark": {"value": "回复“申请”即可办理"}}
+        assert template["data"] == {
+            "first": {"value": "您可能可以领高龄津贴"},
+            "remark": {"value": "回复“申请”即可办理"},
+        }
         # The stand-in is no softer than WeChat: the same call with escaped Chinese arrives garbled.
         token = next(iter(standin.tokens))  # the one the client fetched
-        requests.post(api_base + "/cgi-bin/message/custom/send", params={"access_token": token}, timeout=5,
-                      json={"touser": openid, "msgtype": "text", "text": {"content": "您好"}})
+        requests.post(
+            api_base + "/cgi-bin/message/custom/send",
+            params={"access_token": token},
+            timeout=5,
+            json={"touser": openid, "msgtype": "text", "text": {"content": "您好"}},
+        )
         assert standin.inbox(openid)[-1]["text"]["content"] == "\\u60a8\\u597d"
     finally:
         server.shutdown()

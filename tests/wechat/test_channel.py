@@ -1,6 +1,7 @@
 """The WeChat channel end to end: the WeChat stand-in (safe mode) → real web + Celery worker
 processes → a Rasa stand-in whose speed each test sets → customer-service API on the stand-in.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,16 +17,16 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, text, update
 
+from tests.waiting import wait_for
 from tools import stack
 from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
-from web.texts import text as channel_text
 from web.conversations.models import Conversation
 from web.outbound import Outbound, Template, sweep
 from web.outbound.models import OutboundMessage, ResidentConsent
 from web.rasa_client import BotMessage
+from web.texts import text as channel_text
 
 from .conftest import AES_KEY, APP_ID, APP_SECRET, BUDGET, TOKEN
-from tests.waiting import wait_for
 
 
 def new_openid() -> str:
@@ -34,14 +35,23 @@ def new_openid() -> str:
 
 def outbound_rows(stack, openid: str) -> list[OutboundMessage]:
     with stack.sessions() as sess:
-        return list(sess.scalars(select(OutboundMessage).where(OutboundMessage.recipient == openid)
-                                 .order_by(OutboundMessage.id)))
+        return list(
+            sess.scalars(
+                select(OutboundMessage).where(OutboundMessage.recipient == openid).order_by(OutboundMessage.id)
+            )
+        )
 
 
 def settled_rows(stack, openid: str, count: int, timeout: float = 20.0) -> list[OutboundMessage]:
     """The resident's outbound rows once ``count`` of them are settled (neither queued nor being sent)."""
-    return wait_for(lambda: (rows := outbound_rows(stack, openid)) and
-                    len([r for r in rows if r.status not in ("queued", "sending")]) >= count and rows, timeout)
+    return wait_for(
+        lambda: (
+            (rows := outbound_rows(stack, openid))
+            and len([r for r in rows if r.status not in ("queued", "sending")]) >= count
+            and rows
+        ),
+        timeout,
+    )
 
 
 def resident_lines(stack, openid: str) -> list[str]:
@@ -53,7 +63,9 @@ def resident_lines(stack, openid: str) -> list[str]:
 def recorded(stack, openid: str, count: int) -> list[str]:
     """The resident's transcript lines once there are ``count``: the passive reply leaves
     before the worker thread records the turn."""
-    return wait_for(lambda: len(lines := resident_lines(stack, openid)) >= count and lines) or resident_lines(stack, openid)
+    return wait_for(lambda: len(lines := resident_lines(stack, openid)) >= count and lines) or resident_lines(
+        stack, openid
+    )
 
 
 def test_a_quick_answer_is_a_passive_reply_encrypted_both_ways(wechat_stack):
@@ -89,15 +101,22 @@ def test_a_turn_the_database_refuses_to_record_is_still_answered_counted_and_log
     openid, said = new_openid(), "这句话数据库不让记"
     engine = wechat_stack.sessions.kw["bind"]
     with engine.begin() as conn:
-        conn.execute(text(f"""CREATE FUNCTION refuse_line() RETURNS trigger AS $$ BEGIN
+        conn.execute(
+            text(f"""CREATE FUNCTION refuse_line() RETURNS trigger AS $$ BEGIN
             IF NEW.text = '{said}' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$
-            LANGUAGE plpgsql"""))
-        conn.execute(text("CREATE TRIGGER refuse_line BEFORE INSERT ON message FOR EACH ROW EXECUTE FUNCTION refuse_line()"))
+            LANGUAGE plpgsql""")
+        )
+        conn.execute(
+            text("CREATE TRIGGER refuse_line BEFORE INSERT ON message FOR EACH ROW EXECUTE FUNCTION refuse_line()")
+        )
     try:
         answer = wechat_stack.standin.send_text(openid, said)
         assert answer.reply and answer.error is None, answer
-        unrecorded = wait_for(lambda: _web_samples(wechat_stack).get(
-            ("transcript_unrecorded_turns_total", frozenset({("channel", "wechat")}))))
+        unrecorded = wait_for(
+            lambda: _web_samples(wechat_stack).get(
+                ("transcript_unrecorded_turns_total", frozenset({("channel", "wechat")}))
+            )
+        )
         assert unrecorded and unrecorded >= 1
         log = (wechat_stack.log_dir / "web.log").read_text(errors="replace")
         assert "bot turn answered but not recorded in the transcript" in log
@@ -114,13 +133,22 @@ def _web_samples(wechat_stack) -> dict[tuple[str, frozenset], float]:
     return _samples(wechat_stack.url + "/metrics")
 
 
-@pytest.mark.parametrize("case", ["forged_signature", "stale_timestamp", "wrong_appid", "entity_bomb", "oversized",
-                                  "malformed"])
+@pytest.mark.parametrize(
+    "case", ["forged_signature", "stale_timestamp", "wrong_appid", "entity_bomb", "oversized", "malformed"]
+)
 def test_rejected_requests_reach_nobody(wechat_stack, case):
     openid = new_openid()
     ts, nonce = str(int(time.time())), "abc123"
-    plain = message_xml({"ToUserName": "gh", "FromUserName": openid, "CreateTime": int(ts), "MsgType": "text",
-                         "Content": "你好", "MsgId": 990000 + len(case)})
+    plain = message_xml(
+        {
+            "ToUserName": "gh",
+            "FromUserName": openid,
+            "CreateTime": int(ts),
+            "MsgType": "text",
+            "Content": "你好",
+            "MsgId": 990000 + len(case),
+        }
+    )
     params = {"signature": wechat_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
     body = plain.encode()
     if case == "forged_signature":
@@ -133,8 +161,10 @@ def test_rejected_requests_reach_nobody(wechat_stack, case):
         params, text = other._sign(plain, openid)
         body = text.encode()
     elif case == "entity_bomb":
-        body = (f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "{"A" * 1000}"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-                f'<xml><FromUserName>{openid}</FromUserName><MsgType>text</MsgType><Content>&b;</Content></xml>').encode()
+        body = (
+            f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "{"A" * 1000}"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+            f"<xml><FromUserName>{openid}</FromUserName><MsgType>text</MsgType><Content>&b;</Content></xml>"
+        ).encode()
     elif case == "oversized":
         body = plain.replace("你好", "长" * 100_000).encode()
     else:
@@ -151,7 +181,9 @@ def test_duplicate_deliveries_are_processed_once_and_answered_alike(wechat_stack
     wechat_stack.rasa.behave(openid, delay=0.5)
     msg_id = int(time.time() * 1000)
     with ThreadPoolExecutor(4) as pool:
-        deliveries = list(pool.map(lambda _: wechat_stack.standin.send_text(openid, "低保标准多少", msg_id=msg_id), range(4)))
+        deliveries = list(
+            pool.map(lambda _: wechat_stack.standin.send_text(openid, "低保标准多少", msg_id=msg_id), range(4))
+        )
     assert wechat_stack.rasa.messages_from(openid) == ["低保标准多少"]
     assert {d.reply for d in deliveries} == {"收到：低保标准多少"}
     again = wechat_stack.standin.send_text(openid, "低保标准多少", msg_id=msg_id)  # a late retry
@@ -190,7 +222,10 @@ def test_messages_recorded_while_the_broker_is_down_go_out_once_when_it_is_back(
     assert sweep.requeue_unsent(wechat_stack.sessions, broker, stale_after=timedelta(0)) == 2
     broker("wechat.send_texts", [first + second, None])  # the same two again, as if the first task were only slow
     inbox = wechat_stack.standin.wait_inbox(openid, 2)
-    assert [m["text"]["content"] for m in inbox[:2]] == ["工作人员：您好，材料我看过了。", "工作人员：周三上午来办就行。"]
+    assert [m["text"]["content"] for m in inbox[:2]] == [
+        "工作人员：您好，材料我看过了。",
+        "工作人员：周三上午来办就行。",
+    ]
     rows = settled_rows(wechat_stack, openid, 2)
     assert [(r.id, r.status, r.attempts) for r in rows] == [(first[0], "sent", 1), (second[0], "sent", 1)]
     assert sweep.requeue_unsent(wechat_stack.sessions, broker, stale_after=timedelta(0)) == 0
@@ -199,8 +234,11 @@ def test_messages_recorded_while_the_broker_is_down_go_out_once_when_it_is_back(
     [third] = down.deliver(openid, [BotMessage(text="工作人员：还有问题随时找我。")], reason="agent")
     with wechat_stack.sessions.begin() as sess:
         long_ago = sess.scalar(select(func.now())).replace(tzinfo=None) - timedelta(minutes=11)
-        sess.execute(update(OutboundMessage).where(OutboundMessage.id == third)
-                     .values(status="sending", attempts=1, last_attempt_at=long_ago))
+        sess.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == third)
+            .values(status="sending", attempts=1, last_attempt_at=long_ago)
+        )
     assert sweep.requeue_unsent(wechat_stack.sessions, broker) == 1
     assert wechat_stack.standin.wait_inbox(openid, 3)[-1]["text"]["content"] == "工作人员：还有问题随时找我。"
     assert [(r.status, r.attempts) for r in settled_rows(wechat_stack, openid, 3)][-1] == ("sent", 2)
@@ -219,8 +257,12 @@ def test_messages_written_in_a_callers_transaction_leave_only_after_it_commits(w
         raise RuntimeError("the caller's claim failed")
     assert outbound_rows(wechat_stack, openid) == []
     with wechat_stack.sessions.begin() as sess:
-        recorded = outbound.record(sess, openid, [BotMessage(text="您的申请编号是 A1。")], reason="notification", ref="o-1")
-    assert [(r.status, r.ref) for r in outbound_rows(wechat_stack, openid)] == [("queued", "o-1")]  # not yet handed over
+        recorded = outbound.record(
+            sess, openid, [BotMessage(text="您的申请编号是 A1。")], reason="notification", ref="o-1"
+        )
+    assert [(r.status, r.ref) for r in outbound_rows(wechat_stack, openid)] == [
+        ("queued", "o-1")
+    ]  # not yet handed over
     assert outbound.dispatch(recorded) == recorded.ids
     assert wechat_stack.standin.wait_inbox(openid, 1)[0]["text"]["content"] == "您的申请编号是 A1。"
     assert [(r.status, r.attempts) for r in settled_rows(wechat_stack, openid, 1)] == [("sent", 1)]
@@ -238,8 +280,16 @@ def test_a_reply_longer_than_wechat_allows_is_split(wechat_stack):
 
 def test_wechat_retries_after_5s_get_success_and_the_bot_runs_once(wechat_stack):
     """WeChat's retry timing, scaled down: the stand-in gives up on an answer sooner than our budget."""
-    impatient = WechatStandin(wechat_stack.url + "/wechat", TOKEN, APP_ID, APP_SECRET, AES_KEY, mode="safe",
-                              reply_timeout=BUDGET * 2 / 3, retries=3)
+    impatient = WechatStandin(
+        wechat_stack.url + "/wechat",
+        TOKEN,
+        APP_ID,
+        APP_SECRET,
+        AES_KEY,
+        mode="safe",
+        reply_timeout=BUDGET * 2 / 3,
+        retries=3,
+    )
     openid = new_openid()
     wechat_stack.standin.send_event(openid, "subscribe")  # the API side is the main stand-in: open its window
     wechat_stack.rasa.behave(openid, delay=BUDGET + 1.0, replies=[{"text": "慢慢来的回答"}])
@@ -252,9 +302,18 @@ def test_wechat_retries_after_5s_get_success_and_the_bot_runs_once(wechat_stack)
 
 def test_buttons_are_numbered_and_a_number_picks_the_payload(wechat_stack):
     openid = new_openid()
-    wechat_stack.rasa.behave(openid, replies=[{"text": "您要办哪种登记？", "buttons": [
-        {"title": "结婚登记", "payload": '/marriage_book{"marriage_type": "结婚"}'},
-        {"title": "离婚登记", "payload": '/marriage_book{"marriage_type": "离婚"}'}]}])
+    wechat_stack.rasa.behave(
+        openid,
+        replies=[
+            {
+                "text": "您要办哪种登记？",
+                "buttons": [
+                    {"title": "结婚登记", "payload": '/marriage_book{"marriage_type": "结婚"}'},
+                    {"title": "离婚登记", "payload": '/marriage_book{"marriage_type": "离婚"}'},
+                ],
+            }
+        ],
+    )
     first = wechat_stack.standin.send_text(openid, "我要预约")
     assert "1. 结婚登记" in first.reply and "2. 离婚登记" in first.reply
     assert recorded(wechat_stack, openid, 1) == ["我要预约"]  # each line in before the next message: ids in order
@@ -267,7 +326,9 @@ def test_buttons_are_numbered_and_a_number_picks_the_payload(wechat_stack):
     assert recorded(wechat_stack, openid, 3)[-1] == "2"
     # Intent syntax only comes from the server (choices, menus): typed, it is words for the NLU.
     wechat_stack.standin.send_text(openid, '/marriage_book{"marriage_type": "离婚", "date": "2026-01-01"}')
-    assert wechat_stack.rasa.messages_from(openid)[-1] == '／marriage_book{"marriage_type": "离婚", "date": "2026-01-01"}'
+    assert (
+        wechat_stack.rasa.messages_from(openid)[-1] == '／marriage_book{"marriage_type": "离婚", "date": "2026-01-01"}'
+    )
     assert recorded(wechat_stack, openid, 4)[-1].startswith("/marriage_book")  # as typed
 
 
@@ -277,8 +338,9 @@ def test_the_web_chat_passes_button_payloads_but_never_an_intent_only_the_platfo
 
     def say(message: str) -> str:
         wechat_stack.rasa.behave(rasa_sender)
-        resp = requests.post(wechat_stack.url + "/webhooks/rest/webhook",
-                             json={"sender": sender, "message": message}, timeout=15)
+        resp = requests.post(
+            wechat_stack.url + "/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=15
+        )
         assert resp.status_code == 200, resp.text
         return wechat_stack.rasa.messages_from(rasa_sender)[-1]
 
@@ -339,8 +401,9 @@ def test_per_resident_rate_limit_answers_politely(wechat_stack):
 def test_template_messages_get_their_delivery_receipt(wechat_stack):
     openid = new_openid()
     wechat_stack.standin.send_event(openid, "subscribe")
-    row_id = wechat_stack.outbound().send_template(openid, Template("TPL_POLICY_NOTICE", {"first": "您可能符合高龄津贴条件"}),
-                                                      reason="campaign", ref="campaign-1")
+    row_id = wechat_stack.outbound().send_template(
+        openid, Template("TPL_POLICY_NOTICE", {"first": "您可能符合高龄津贴条件"}), reason="campaign", ref="campaign-1"
+    )
     row = wait_for(lambda: (rows := outbound_rows(wechat_stack, openid)) and rows[0].receipt_status and rows[0])
     assert row.id == row_id
     assert (row.status, row.receipt_status, row.ref) == ("sent", "success", "campaign-1")
@@ -351,8 +414,12 @@ def test_a_closed_window_is_recorded_and_the_fallback_template_sent(wechat_stack
     openid = new_openid()
     wechat_stack.standin.send_event(openid, "subscribe")
     wechat_stack.standin.close_window(openid)
-    wechat_stack.outbound().deliver(openid, [BotMessage(text="工作人员回复您：材料已收到。")], reason="agent",
-                                       fallback=Template("TPL_REPLY_WAITING", {"first": "工作人员回复了您，请进入公众号查看"}))
+    wechat_stack.outbound().deliver(
+        openid,
+        [BotMessage(text="工作人员回复您：材料已收到。")],
+        reason="agent",
+        fallback=Template("TPL_REPLY_WAITING", {"first": "工作人员回复了您，请进入公众号查看"}),
+    )
     rows = settled_rows(wechat_stack, openid, 2)
     assert [(r.kind, r.status, r.errcode) for r in rows] == [("text", "window_closed", 45015), ("template", "sent", 0)]
     assert rows[1].fallback_for == rows[0].id
@@ -366,8 +433,11 @@ def _worker_samples(wechat_stack) -> dict[tuple[str, frozenset], float]:
 def _samples(url: str) -> dict[tuple[str, frozenset], float]:
     """A ``GET /metrics``, parsed: (name, labels) -> value."""
     body = requests.get(url, timeout=5).text
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(body) for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+    }
 
 
 def test_the_worker_exposes_push_and_task_metrics(wechat_stack):
@@ -383,12 +453,24 @@ def test_the_worker_exposes_push_and_task_metrics(wechat_stack):
     wechat_stack.outbound().deliver(sent, [BotMessage(text=p) for p in parts], reason="notification")
     wechat_stack.outbound().deliver(closed, [BotMessage(text="您好")], reason="notification")  # no fallback template
     assert len(settled_rows(wechat_stack, sent, 2)) == 2 and len(settled_rows(wechat_stack, closed, 1)) == 1
-    after = wait_for(lambda: (s := _worker_samples(wechat_stack))
-                     and count(s, "celery_tasks_total", task="wechat.send_texts", outcome="success")
-                     >= count(before, "celery_tasks_total", task="wechat.send_texts", outcome="success") + 2 and s)
-    assert count(after, "outbound_pushes_total", kind="kf", outcome="ok") - count(before, "outbound_pushes_total", kind="kf", outcome="ok") == 2
-    assert count(after, "outbound_pushes_total", kind="kf", outcome="window_closed") - count(
-        before, "outbound_pushes_total", kind="kf", outcome="window_closed") == 1
+    after = wait_for(
+        lambda: (
+            (s := _worker_samples(wechat_stack))
+            and count(s, "celery_tasks_total", task="wechat.send_texts", outcome="success")
+            >= count(before, "celery_tasks_total", task="wechat.send_texts", outcome="success") + 2
+            and s
+        )
+    )
+    assert (
+        count(after, "outbound_pushes_total", kind="kf", outcome="ok")
+        - count(before, "outbound_pushes_total", kind="kf", outcome="ok")
+        == 2
+    )
+    assert (
+        count(after, "outbound_pushes_total", kind="kf", outcome="window_closed")
+        - count(before, "outbound_pushes_total", kind="kf", outcome="window_closed")
+        == 1
+    )
     assert count(after, "celery_task_duration_seconds_count", task="wechat.send_texts") >= 2
 
 
@@ -412,7 +494,9 @@ def test_a_web_process_dying_mid_turn_leaves_no_resident_in_silence(wechat_stack
     port = stack.free_port()
     env = {**wechat_stack.env, "WEB_PORT": str(port)}
     url = f"http://127.0.0.1:{port}"
-    one_try = WechatStandin(url + "/wechat", TOKEN, APP_ID, APP_SECRET, AES_KEY, mode="safe", reply_timeout=10, retries=0)
+    one_try = WechatStandin(
+        url + "/wechat", TOKEN, APP_ID, APP_SECRET, AES_KEY, mode="safe", reply_timeout=10, retries=0
+    )
     openid = new_openid()
     wechat_stack.rasa.behave(openid, delay=8, replies=[{"text": "永远到不了的回答"}])
     web = stack.start_process("web", env, tmp_path / "logs")

@@ -4,6 +4,7 @@ The app runs in-process (Flask's test client) against real Redis and a Rasa stan
 hypothesis can try many requests: random query strings, random bytes, random XML-ish
 bodies, and correctly signed messages with random fields.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,9 +29,19 @@ def client(tmp_path_factory, redis_url, rasa_standin):
     db_url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'platform.db'}"
     upgrade("platform", db_url)
     config = dataclasses.replace(
-        app_settings.load(), database_url=db_url, redis_url=WECHAT_REDIS_URL, rasa_urls=(rasa_standin.url,),
-        secret_key="fuzz", wechat_token=TOKEN, wechat_app_id="wx_fuzz", wechat_encoding_aes_key="",
-        wechat_api_base="http://127.0.0.1:9", reply_budget_seconds=2.0, log_level="CRITICAL", resident_rate_limit=1000)
+        app_settings.load(),
+        database_url=db_url,
+        redis_url=WECHAT_REDIS_URL,
+        rasa_urls=(rasa_standin.url,),
+        secret_key="fuzz",
+        wechat_token=TOKEN,
+        wechat_app_id="wx_fuzz",
+        wechat_encoding_aes_key="",
+        wechat_api_base="http://127.0.0.1:9",
+        reply_budget_seconds=2.0,
+        log_level="CRITICAL",
+        resident_rate_limit=1000,
+    )
     app = create_app(config)
     app.extensions["wechat_channel"].outbound.enqueue = lambda task, args: None  # delivery is not under test here
     return app.test_client()
@@ -42,14 +53,36 @@ def signed() -> dict[str, str]:
 
 
 texts = st.text(max_size=300)
-fields = st.dictionaries(st.sampled_from(["ToUserName", "FromUserName", "CreateTime", "MsgType", "Content", "MsgId",
-                                          "Event", "EventKey", "Recognition", "Location_X", "Location_Y", "MsgID",
-                                          "Status", "Encrypt"]),
-                         st.one_of(texts, st.integers(), st.floats(allow_nan=True)), max_size=10)
-queries = st.dictionaries(st.sampled_from(["signature", "timestamp", "nonce", "msg_signature", "encrypt_type",
-                                           "echostr", "openid"]), texts, max_size=7)
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                         HealthCheck.too_slow])
+fields = st.dictionaries(
+    st.sampled_from(
+        [
+            "ToUserName",
+            "FromUserName",
+            "CreateTime",
+            "MsgType",
+            "Content",
+            "MsgId",
+            "Event",
+            "EventKey",
+            "Recognition",
+            "Location_X",
+            "Location_Y",
+            "MsgID",
+            "Status",
+            "Encrypt",
+        ]
+    ),
+    st.one_of(texts, st.integers(), st.floats(allow_nan=True)),
+    max_size=10,
+)
+queries = st.dictionaries(
+    st.sampled_from(["signature", "timestamp", "nonce", "msg_signature", "encrypt_type", "echostr", "openid"]),
+    texts,
+    max_size=7,
+)
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @FUZZ
@@ -71,8 +104,19 @@ def test_signed_messages_with_random_fields_never_get_a_500(client, message, enc
 
 
 @FUZZ
-@given(payload=st.one_of(st.none(), st.integers(), texts, st.lists(texts, max_size=3),
-                         st.fixed_dictionaries({"sender": st.one_of(texts, st.integers(), st.none()),
-                                                "message": st.one_of(texts, st.integers(), st.none())})))
+@given(
+    payload=st.one_of(
+        st.none(),
+        st.integers(),
+        texts,
+        st.lists(texts, max_size=3),
+        st.fixed_dictionaries(
+            {
+                "sender": st.one_of(texts, st.integers(), st.none()),
+                "message": st.one_of(texts, st.integers(), st.none()),
+            }
+        ),
+    )
+)
 def test_the_rest_channel_never_answers_500(client, payload):
     assert client.post("/webhooks/rest/webhook", json=payload).status_code < 500

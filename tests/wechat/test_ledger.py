@@ -1,4 +1,5 @@
 """The reply ledger's claim leases on the real Redis: held while the turn runs, gone with the process."""
+
 from __future__ import annotations
 
 import time
@@ -36,8 +37,8 @@ def test_a_reply_owed_by_a_dead_process_becomes_a_please_send_again(redis_client
     from common.migrate import upgrade
     from web import tasks
     from web.outbound import Outbound
-    from web.texts import text as channel_text
     from web.outbound.models import OutboundMessage
+    from web.texts import text as channel_text
 
     upgrade("platform", db_url)
     sessions = sessionmaker(make_engine(db_url))
@@ -59,5 +60,6 @@ def test_a_reply_owed_by_a_dead_process_becomes_a_please_send_again(redis_client
     with sessions() as sess:
         rows = sess.scalars(select(OutboundMessage)).all()
     assert [(r.recipient, r.reason, r.body["content"], r.status) for r in rows] == [
-        ("oDead", "interrupted", channel_text("interrupted"), "queued")]
+        ("oDead", "interrupted", channel_text("interrupted"), "queued")
+    ]
     assert queued == [("wechat.send_texts", [[rows[0].id], None])]  # the customer-service send, for the worker

@@ -1,4 +1,5 @@
 """The custom menu: what is published to WeChat is the menu the channel maps taps from."""
+
 from __future__ import annotations
 
 import json
@@ -6,10 +7,9 @@ import uuid
 
 import yaml
 
+from tests.serving import serve
 from tools.wechat_standin import WechatStandin
 from web.channels import wechat_menu
-
-from tests.serving import serve
 
 from .conftest import WECHAT_REDIS_URL
 
@@ -28,8 +28,12 @@ def _standin(monkeypatch) -> tuple[WechatStandin, object]:
     app_id = "wx_menu_" + uuid.uuid4().hex[:8]
     standin = WechatStandin("http://127.0.0.1:9/unused", "t", app_id, "menu-secret")
     server = serve(standin.app)
-    for name, value in {"WECHAT_API_BASE": f"http://127.0.0.1:{server.server_port}", "WECHAT_APP_ID": app_id,
-                        "WECHAT_APP_SECRET": "menu-secret", "REDIS_URL": WECHAT_REDIS_URL}.items():
+    for name, value in {
+        "WECHAT_API_BASE": f"http://127.0.0.1:{server.server_port}",
+        "WECHAT_APP_ID": app_id,
+        "WECHAT_APP_SECRET": "menu-secret",
+        "REDIS_URL": WECHAT_REDIS_URL,
+    }.items():
         monkeypatch.setenv(name, value)
     return standin, server
 

@@ -1,16 +1,17 @@
 """The web app's Rasa client under concurrency: every thread that waits on Rasa keeps its connection."""
+
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 import pytest
 
-from web.rasa_client import RasaClient
 from tests.serving import served
+from web.rasa_client import RasaClient
 
 CONCURRENT = 24  # more than requests' default pool of 10, fewer than the WeChat channel's bot threads
 

@@ -1,5 +1,6 @@
 """Template delivery receipts (TEMPLATESENDJOBFINISH) against the sender's own bookkeeping,
 in every order they can meet, on SQLite and PostgreSQL with the real Redis."""
+
 from __future__ import annotations
 
 import secrets
@@ -23,8 +24,14 @@ def sessions(db_url) -> sessionmaker:
 
 def _template_queued(sessions: sessionmaker) -> int:
     with sessions.begin() as sess:
-        row = OutboundMessage(channel="wechat", recipient="oReceipt", kind="template", reason="notification",
-                              body={"template_id": "TPL_notice", "data": {}}, status="queued")
+        row = OutboundMessage(
+            channel="wechat",
+            recipient="oReceipt",
+            kind="template",
+            reason="notification",
+            body={"template_id": "TPL_notice", "data": {}},
+            status="queued",
+        )
         sess.add(row)
         sess.flush()
         return row.id

@@ -1,4 +1,5 @@
 """Bot turns as WeChat texts: WeChat's 2048-byte limit, order, numbered choices, the menu data."""
+
 from __future__ import annotations
 
 import yaml
@@ -35,9 +36,14 @@ def test_short_messages_of_a_turn_are_packed_in_order():
 
 
 def test_buttons_become_numbered_choices_and_url_buttons_links():
-    message = BotMessage(text="您要办哪一种？", buttons=(Button("结婚登记", "/marriage_book{\"marriage_type\":\"结婚\"}"),
-                                                   Button("离婚登记", "/marriage_book{\"marriage_type\":\"离婚\"}"),
-                                                   Button("看办事指南", "https://example.gov.cn/guide")))
+    message = BotMessage(
+        text="您要办哪一种？",
+        buttons=(
+            Button("结婚登记", '/marriage_book{"marriage_type":"结婚"}'),
+            Button("离婚登记", '/marriage_book{"marriage_type":"离婚"}'),
+            Button("看办事指南", "https://example.gov.cn/guide"),
+        ),
+    )
     text = wechat_text.message_text(message)
     assert "1. 结婚登记" in text and "2. 离婚登记" in text
     assert '<a href="https://example.gov.cn/guide">看办事指南</a>' in text

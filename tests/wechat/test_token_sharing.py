@@ -1,4 +1,5 @@
 """The access_token is fetched once and shared by separate worker processes through real Redis."""
+
 from __future__ import annotations
 
 import subprocess
@@ -6,9 +7,8 @@ import sys
 import time
 import uuid
 
-from tools.wechat_standin import WechatStandin
-
 from tests.serving import serve
+from tools.wechat_standin import WechatStandin
 
 from .conftest import WECHAT_REDIS_URL
 
@@ -28,8 +28,15 @@ print("ok")
 
 def run_workers(api_base: str, app_id: str, openid: str, count: int = 2) -> None:
     start = str(time.time() + 1.5)  # both processes fire at the same moment
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, WECHAT_REDIS_URL, api_base, app_id, start, openid],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, WECHAT_REDIS_URL, api_base, app_id, start, openid],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
     for proc in procs:
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0 and out.strip() == "ok", err
@@ -44,6 +51,7 @@ def test_two_worker_processes_share_one_token_and_refresh_it_once(redis_url):
     try:
         with standin.lock:  # the resident wrote to the account: a customer-service window is open
             from tools.wechat_standin import Resident, Window
+
             standin.residents[openid] = Resident(window=Window(time.time() + 3600, 1000))
         run_workers(api_base, app_id, openid)
         assert standin.token_fetches == 1

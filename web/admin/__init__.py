@@ -18,6 +18,7 @@ Templates live in ``web/templates/<package>/``. This package is below the featur
 imports none of them. Every admin page is registered in one place, :func:`init_app`'s list
 in ``create_app`` (web/app.py).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable

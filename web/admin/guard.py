@@ -11,6 +11,7 @@ CSRF is Flask-WTF's ``CSRFProtect``, checked here rather than app-wide: the chan
 session. The resident's campaign link page (``web/policy/views.py``) calls
 :func:`check_csrf` for its one form.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -45,8 +46,9 @@ def forbidden(roles: Iterable[str]) -> None:
     abort(403, description=f"只有{'和'.join(ROLE_NAMES.get(r, r) for r in roles)}可以打开这个页面。")
 
 
-def protect(bp: Blueprint, *, roles: tuple[str, ...] | None = None, public: Iterable[str] = (),
-            no_redirect: Iterable[str] = ()) -> None:
+def protect(
+    bp: Blueprint, *, roles: tuple[str, ...] | None = None, public: Iterable[str] = (), no_redirect: Iterable[str] = ()
+) -> None:
     """Guard every request to ``bp``: sign-in (except ``public`` endpoints), ``roles`` when given, CSRF.
 
     A visitor who is not signed in is sent to the login page when they open a page; a
@@ -76,6 +78,7 @@ def protect(bp: Blueprint, *, roles: tuple[str, ...] | None = None, public: Iter
 
 def requires(*roles: str) -> Callable:
     """A view of a guarded blueprint that fewer roles may open."""
+
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):

@@ -1,5 +1,6 @@
 """Chinese names for the bot's internal names (``labels.yml``): staff read 社会救助申请, not
 ``assistance_apply_form``. A name the file does not know is shown as it is."""
+
 from __future__ import annotations
 
 from functools import lru_cache, partial
@@ -8,8 +9,14 @@ from pathlib import Path
 import yaml
 from flask import Flask
 
-KINDS = {"flow": "flows", "step": "steps", "intent": "intents", "reason": "handoff_reasons", "task": "tasks",
-         "topic": "topics"}
+KINDS = {
+    "flow": "flows",
+    "step": "steps",
+    "intent": "intents",
+    "reason": "handoff_reasons",
+    "task": "tasks",
+    "topic": "topics",
+}
 RULE_PREFIX = "rule:"  # a handoff by an administrator's keyword rule: "rule:<rule name>"
 
 
@@ -24,7 +31,7 @@ def label(kind: str, name: str | None) -> str:
     if name is None:
         return ""
     if kind == "reason" and name.startswith(RULE_PREFIX):
-        return "规则：" + name[len(RULE_PREFIX):]
+        return "规则：" + name[len(RULE_PREFIX) :]
     return _table()[kind].get(name, name)
 
 

@@ -1,4 +1,5 @@
 """``/admin/``: the staff's landing page, and the one navigation every admin page shows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,15 +24,36 @@ class Section:
 
 
 SECTIONS = (
-    Section("analytics.page", "数据分析", "对话量、机器人独立办结率、转人工原因、各项业务办结情况、好差评和最常见的问题。",
-            "analytics."),
-    Section("policy_admin.index", "政策找人", "按条件从户籍库找出可能符合待遇、还没有领的居民，给他们推送告知。", "policy_admin."),
-    Section("handbook_admin.list_page", "政策工具书", "修改智能助手回答政策问题时用的条目，改完马上生效。", "handbook_admin."),
+    Section(
+        "analytics.page",
+        "数据分析",
+        "对话量、机器人独立办结率、转人工原因、各项业务办结情况、好差评和最常见的问题。",
+        "analytics.",
+    ),
+    Section(
+        "policy_admin.index",
+        "政策找人",
+        "按条件从户籍库找出可能符合待遇、还没有领的居民，给他们推送告知。",
+        "policy_admin.",
+    ),
+    Section(
+        "handbook_admin.list_page",
+        "政策工具书",
+        "修改智能助手回答政策问题时用的条目，改完马上生效。",
+        "handbook_admin.",
+    ),
     Section("review.inbox_page", "语料审核", "机器人没听懂或拿不准的话：标上意图，加进训练数据。", "review."),
-    Section("feedback.follow_ups", "差评回访", "居民打了“不满意”或“非常不满意”的服务，回访后在这里记一笔。", "feedback."),
+    Section(
+        "feedback.follow_ups", "差评回访", "居民打了“不满意”或“非常不满意”的服务，回访后在这里记一笔。", "feedback."
+    ),
     Section("console.canned_page", "快捷回复", "坐席回复居民时一键插入的常用语。", "console.canned"),
-    Section("console.admin_page", "转人工规则与工作时间", "哪些话直接转人工，热线几点到几点有人接。", "console.admin_page",
-            roles=("admin",)),
+    Section(
+        "console.admin_page",
+        "转人工规则与工作时间",
+        "哪些话直接转人工，热线几点到几点有人接。",
+        "console.admin_page",
+        roles=("admin",),
+    ),
 )
 
 

@@ -10,6 +10,7 @@ Two sources, so no code path can forget one:
   handoff_closed (``Conversation.state`` bot → queued → agent → back), agent_message
   (an agent's line in the transcript), whoever's code made the change.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,8 +31,18 @@ def record(sess: Session, kind: str, conversation_id: int, at: datetime | None =
 
 
 def _row(kind: str, conversation_id: int, at: datetime | None, fields: dict[str, Any]) -> dict[str, Any]:
-    row = {"channel": None, "district": None, "intent": None, "confidence": None, "fallback": False, "flow": None,
-           "step": None, "reason": None, "value": None, "detail": {}}
+    row = {
+        "channel": None,
+        "district": None,
+        "intent": None,
+        "confidence": None,
+        "fallback": False,
+        "flow": None,
+        "step": None,
+        "reason": None,
+        "value": None,
+        "detail": {},
+    }
     row.update(fields)
     row.update(kind=kind, conversation_id=conversation_id, at=at or datetime.now())
     return row
@@ -43,30 +54,52 @@ def record_turn(sess: Session, conversation_id: int, channel: str, understanding
         return
     common = {"channel": channel, "district": _short(understanding.get("district"))}
     guess = understanding.get("guess") or {}
-    rows = [_row("message_in", conversation_id, None, {
-        **common,
-        "intent": _short(guess.get("intent") or understanding.get("intent"), 80),
-        "confidence": guess.get("confidence", understanding.get("confidence")),
-        "fallback": bool(understanding.get("fallback")),
-        "flow": _short(understanding.get("active_loop"), 60),
-        "step": _short(understanding.get("requested_slot"), 60),
-        "detail": {"entities": sorted({e.get("entity") for e in understanding.get("entities") or [] if e.get("entity")})},
-    })]
-    sess.connection().execute(insert(AnalyticsEvent.__table__), rows + _flow_rows(conversation_id, common, understanding))
+    rows = [
+        _row(
+            "message_in",
+            conversation_id,
+            None,
+            {
+                **common,
+                "intent": _short(guess.get("intent") or understanding.get("intent"), 80),
+                "confidence": guess.get("confidence", understanding.get("confidence")),
+                "fallback": bool(understanding.get("fallback")),
+                "flow": _short(understanding.get("active_loop"), 60),
+                "step": _short(understanding.get("requested_slot"), 60),
+                "detail": {
+                    "entities": sorted(
+                        {e.get("entity") for e in understanding.get("entities") or [] if e.get("entity")}
+                    )
+                },
+            },
+        )
+    ]
+    sess.connection().execute(
+        insert(AnalyticsEvent.__table__), rows + _flow_rows(conversation_id, common, understanding)
+    )
 
 
 def record_flows(sess: Session, conversation_id: int, channel: str, understanding: dict[str, Any]) -> None:
     """The flows a turn the platform started (not a resident message, e.g. a rating after a
     handoff) began or ended."""
-    rows = _flow_rows(conversation_id, {"channel": channel, "district": _short(understanding.get("district"))}, understanding)
+    rows = _flow_rows(
+        conversation_id, {"channel": channel, "district": _short(understanding.get("district"))}, understanding
+    )
     if rows:
         sess.connection().execute(insert(AnalyticsEvent.__table__), rows)
 
 
 def _flow_rows(conversation_id: int, common: dict[str, Any], understanding: dict[str, Any]) -> list[dict[str, Any]]:
-    return [_row("flow_" + flow["event"], conversation_id, None,
-                 {**common, "flow": _short(flow.get("flow"), 60), "step": _short(flow.get("step"), 60)})
-            for flow in understanding.get("flows") or [] if flow.get("event") in ("started", "completed", "abandoned")]
+    return [
+        _row(
+            "flow_" + flow["event"],
+            conversation_id,
+            None,
+            {**common, "flow": _short(flow.get("flow"), 60), "step": _short(flow.get("step"), 60)},
+        )
+        for flow in understanding.get("flows") or []
+        if flow.get("event") in ("started", "completed", "abandoned")
+    ]
 
 
 def _short(value: Any, size: int = 40) -> str | None:
@@ -103,8 +136,18 @@ def _conversation_events(conv: Conversation, new: bool) -> list[dict[str, Any]]:
     if change:
         before, after = change
         if after == "queued" and before not in WITH_AGENT:
-            rows.append(_row("handoff_requested", conv.id, now, {"channel": conv.channel, "reason": conv.handoff_reason,
-                                                                 "detail": {"priority": conv.handoff_priority}}))
+            rows.append(
+                _row(
+                    "handoff_requested",
+                    conv.id,
+                    now,
+                    {
+                        "channel": conv.channel,
+                        "reason": conv.handoff_reason,
+                        "detail": {"priority": conv.handoff_priority},
+                    },
+                )
+            )
         elif after == "agent" and before != "agent":
             rows.append(_row("handoff_claimed", conv.id, now, {"channel": conv.channel}))
         elif before in WITH_AGENT and after not in WITH_AGENT:
@@ -116,4 +159,3 @@ def listen(sessions: sessionmaker) -> None:
     """Record transcript and state events for every session ``sessions`` makes (idempotent)."""
     if not event.contains(sessions, "after_flush", _after_flush):
         event.listen(sessions, "after_flush", _after_flush)
-

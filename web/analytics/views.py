@@ -5,6 +5,7 @@ handoff reasons; the CSV keeps the internal names), registered with the others b
 ``web.admin.init_app``; the events it counts are recorded by ``recording`` (its listener
 installed in web/app.py).
 """
+
 from __future__ import annotations
 
 import csv
@@ -52,8 +53,11 @@ def page():
         "reasons": charts.bars([(label("reason", r), n) for r, n in data["handoff_reasons"]], "转人工原因"),
         "ratings": charts.bars(data["ratings"], "好差评分布"),
         "intents": charts.bars([(label("intent", i), n) for i, n, _ in data["top_intents"]], "最常见的意图"),
-        "flows": charts.bars([(label("flow", fl["flow"]), round(100 * (fl["completion_rate"] or 0))) for fl in flows],
-                             "办结率", suffix="%"),
+        "flows": charts.bars(
+            [(label("flow", fl["flow"]), round(100 * (fl["completion_rate"] or 0))) for fl in flows],
+            "办结率",
+            suffix="%",
+        ),
     }
     return render_template("analytics/page.html", f=f, data=data, figures=figures, districts=districts)
 
@@ -84,6 +88,8 @@ def export_csv():
     median = data["median_first_agent_reply_seconds"]
     writer.writerow(["median_first_agent_reply_seconds", "", "" if median is None else median])
     name = f"analytics_{f.start:%Y%m%d}_{f.end:%Y%m%d}{'_' + f.district if f.district else ''}.csv"
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",  # BOM: Excel opens UTF-8 Chinese correctly
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
-
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",  # BOM: Excel opens UTF-8 Chinese correctly
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )

@@ -5,6 +5,7 @@ The row is written in the same transaction as the turn's transcript; once that c
 the resubmission task is queued. Should queuing fail, the worker picks up every pending
 entry when it starts (``web.assistance.tasks``).
 """
+
 from __future__ import annotations
 
 import logging

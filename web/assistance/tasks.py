@@ -4,6 +4,7 @@ The idempotency key is the outbox id, so a retry after a lost answer, a redelive
 or two workers racing all end with exactly one case. The resident is then told the
 case number through the outbound messenger and in the conversation's transcript.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,10 @@ from web.worker import celery_app, services
 log = logging.getLogger(__name__)
 
 BACKOFF_BASE, BACKOFF_CAP = 2, 300  # seconds: 2, 4, 8 … then every 5 minutes, for as long as it takes
-SUBMITTED = ("您之前保存的救助申请已经提交成功了，申请编号是 {case_no}，请记下来。"
-             "社区救助顾问{advisor}（电话 {phone}）会在5个工作日内联系您，查进度时说“查一下申请进度”就行。")
+SUBMITTED = (
+    "您之前保存的救助申请已经提交成功了，申请编号是 {case_no}，请记下来。"
+    "社区救助顾问{advisor}（电话 {phone}）会在5个工作日内联系您，查进度时说“查一下申请进度”就行。"
+)
 REFUSED = "您之前保存的救助申请没能提交：{message}。请说“申请救助”重新办一次，或者说“转人工”让工作人员帮您。"
 
 
@@ -32,7 +35,7 @@ def _sessions() -> sessionmaker:
 
 
 def backoff(retries: int) -> int:
-    return min(BACKOFF_BASE * 2 ** retries, BACKOFF_CAP)
+    return min(BACKOFF_BASE * 2**retries, BACKOFF_CAP)
 
 
 @celery_app.task(name="assistance.resubmit", bind=True, max_retries=None)
@@ -49,10 +52,18 @@ def resubmit(self, entry_id: str) -> None:
             _record_attempt(entry_id, str(exc))
             raise self.retry(countdown=backoff(self.request.retries)) from exc
         except BackofficeError as exc:
-            _finish(entry_id, "refused", {"error": exc.code, "message": exc.message}, REFUSED.format(message=exc.message))
+            _finish(
+                entry_id, "refused", {"error": exc.code, "message": exc.message}, REFUSED.format(message=exc.message)
+            )
         else:
-            _finish(entry_id, "sent", {"case_no": case["case_no"]},
-                    SUBMITTED.format(case_no=case["case_no"], advisor=case["advisor"]["name"], phone=case["advisor"]["phone"]))
+            _finish(
+                entry_id,
+                "sent",
+                {"case_no": case["case_no"]},
+                SUBMITTED.format(
+                    case_no=case["case_no"], advisor=case["advisor"]["name"], phone=case["advisor"]["phone"]
+                ),
+            )
     try:
         _notify(entry_id)
     except Exception as exc:  # e.g. the database went away between the two transactions: tell them later
@@ -69,9 +80,16 @@ def _record_attempt(entry_id: str, error: str) -> None:
 def _finish(entry_id: str, status: str, result: dict, notice: str) -> None:
     """Close the entry (only if still pending) and write the notice into the transcript, atomically."""
     with _sessions().begin() as sess:
-        closed = sess.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id, OutboxEntry.status == "pending")
-                              .values(status=status, result={**result, "notice": notice}, sent_at=datetime.now(),
-                                      attempts=OutboxEntry.attempts + 1)).rowcount
+        closed = sess.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == entry_id, OutboxEntry.status == "pending")
+            .values(
+                status=status,
+                result={**result, "notice": notice},
+                sent_at=datetime.now(),
+                attempts=OutboxEntry.attempts + 1,
+            )
+        ).rowcount
         if closed:
             conversation_id = sess.get(OutboxEntry, entry_id).conversation_id
             sess.add(Message(conversation_id=conversation_id, author="bot", text=notice, meta={"outbox": entry_id}))
@@ -81,14 +99,18 @@ def _finish(entry_id: str, status: str, result: dict, notice: str) -> None:
 def _notify(entry_id: str) -> None:
     """Deliver the notice to the resident's channel: claimed with the message written, so it goes out once."""
     with _sessions().begin() as sess:
-        claimed = sess.execute(update(OutboxEntry).where(OutboxEntry.id == entry_id, OutboxEntry.status != "pending",
-                                                         OutboxEntry.notified_at.is_(None))
-                               .values(notified_at=datetime.now())).rowcount
+        claimed = sess.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.id == entry_id, OutboxEntry.status != "pending", OutboxEntry.notified_at.is_(None))
+            .values(notified_at=datetime.now())
+        ).rowcount
         if not claimed:
             return
         entry = sess.get(OutboxEntry, entry_id)
         sender_id, notice = sess.get(Conversation, entry.conversation_id).sender_id, entry.result["notice"]
-        recorded = services().outbound.record(sess, sender_id, [BotMessage(text=notice)], reason="notification", ref=entry_id)
+        recorded = services().outbound.record(
+            sess, sender_id, [BotMessage(text=notice)], reason="notification", ref=entry_id
+        )
     services().outbound.dispatch(recorded)  # a worker dying here leaves the row queued: the outbound sweep sends it
 
 

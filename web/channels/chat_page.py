@@ -5,6 +5,7 @@ come later (an agent's answer, a notification) are in the conversation's mailbox
 the page polls `GET /chat/messages`. Each page gets a random sender id and a token
 signed with SECRET_KEY for it, so only that page can read that mailbox.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from web.channels.rest import sender_id
 from web.outbound.mailbox import Mailbox
 
-bp = Blueprint("chat_page", __name__, static_folder="static", static_url_path="/chat/static")  # template: web/templates/chat/
+bp = Blueprint(
+    "chat_page", __name__, static_folder="static", static_url_path="/chat/static"
+)  # template: web/templates/chat/
 
 _ENTRY_ID = re.compile(r"^\d{1,18}$")
 
@@ -40,5 +43,7 @@ def messages():
     after = request.args.get("after") or None
     if after is not None and not _ENTRY_ID.match(after):
         return jsonify(error="bad_request", message="after 参数不正确"), 400
-    entries = Mailbox(current_app.extensions["database"].sessions).after(sender_id(sender), int(after) if after else None)
+    entries = Mailbox(current_app.extensions["database"].sessions).after(
+        sender_id(sender), int(after) if after else None
+    )
     return jsonify(messages=[{"id": entry_id, **payload} for entry_id, payload in entries])

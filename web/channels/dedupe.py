@@ -25,6 +25,7 @@ notice: an ``async`` settlement is therefore also written down as *owed*
 (:meth:`ReplyLedger.release` with ``paid_to``); a periodic task (``wechat.owed_replies``) tells residents whose
 owed reply has no live process behind it to send their message again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -70,8 +71,13 @@ OWED_SEPARATOR = "\t"
 
 
 class ReplyLedger:
-    def __init__(self, client: redis.Redis, prefix: str = "wechat:seen:", lease_prefix: str = "wechat:lease:",
-                 owed_key: str = "wechat:owed") -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str = "wechat:seen:",
+        lease_prefix: str = "wechat:lease:",
+        owed_key: str = "wechat:owed",
+    ) -> None:
         self.redis, self.prefix, self.lease_prefix, self.owed_key = client, prefix, lease_prefix, owed_key
         self._cas = client.register_script(_CAS)
         self._settle_async = client.register_script(_SETTLE_ASYNC)
@@ -133,8 +139,9 @@ class ReplyLedger:
 
     def settle_async(self, key: str, openid: str) -> str | None:
         """Move ``pending`` to ``async`` and, if it moved, owe ``openid`` the reply until it is released as paid."""
-        found = self._settle_async(keys=[self.prefix + key, self.owed_key],
-                                   args=[PENDING, ASYNC, time.time(), key + OWED_SEPARATOR + openid])
+        found = self._settle_async(
+            keys=[self.prefix + key, self.owed_key], args=[PENDING, ASYNC, time.time(), key + OWED_SEPARATOR + openid]
+        )
         return found.decode("utf-8") if isinstance(found, bytes) else found
 
     def unpaid(self, older_than: float) -> list[tuple[str, str]]:
@@ -156,5 +163,5 @@ class ReplyLedger:
 def passive_text(state: str | None) -> str | None:
     """The passive reply a final state stands for; None means answer ``success``."""
     if state and state.startswith(DONE) and len(state) > len(DONE):
-        return state[len(DONE):]
+        return state[len(DONE) :]
     return None

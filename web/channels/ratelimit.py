@@ -2,6 +2,7 @@
 
 Without Redis nobody is limited: a resident is never turned away because the counter is down.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 Errors keep the platform's shape (``{"error", "message"}`` with a 4xx status), which
 Rasa widgets show as a failed request; the /chat page shows ``message``.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
@@ -41,5 +42,6 @@ def receive():
     said = message.strip()
     sent = as_sent_from_web(said)
     replies = current_app.extensions["router"].handle(
-        Inbound("web", sender_id(sender), sent, transcript=said if sent != said else None))
+        Inbound("web", sender_id(sender), sent, transcript=said if sent != said else None)
+    )
     return jsonify([r.to_rest(sender) for r in replies])

@@ -1,4 +1,5 @@
 """`GET/POST /wechat`: the Official Account callback (HTTP only; the work is in wechat_service)."""
+
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,13 @@ bp = Blueprint("wechat_channel", __name__)
 
 def _query() -> proto.Query:
     a = request.args
-    return proto.Query(a.get("signature", ""), a.get("timestamp", ""), a.get("nonce", ""),
-                       a.get("msg_signature"), a.get("encrypt_type"))
+    return proto.Query(
+        a.get("signature", ""),
+        a.get("timestamp", ""),
+        a.get("nonce", ""),
+        a.get("msg_signature"),
+        a.get("encrypt_type"),
+    )
 
 
 def _config() -> proto.WechatConfig:

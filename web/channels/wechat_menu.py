@@ -9,6 +9,7 @@ and the command that publishes it to the Official Account (WeChat's menu API)::
 (3 items, 5 sub-items each, names of 16 / 60 bytes …) and a refusal is printed with its
 errcode. Residents see a new menu after they next open the account (WeChat caches it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,17 +66,22 @@ def for_wechat(path: Path = MENU_FILE) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m web.channels.wechat_menu", description="The Official Account's menu")
+    parser = argparse.ArgumentParser(
+        prog="python -m web.channels.wechat_menu", description="The Official Account's menu"
+    )
     parser.add_argument("command", choices=("show", "publish"))
-    parser.add_argument("--file", type=Path, default=MENU_FILE, help="the menu file (default: the one the channel reads)")
+    parser.add_argument(
+        "--file", type=Path, default=MENU_FILE, help="the menu file (default: the one the channel reads)"
+    )
     args = parser.parse_args(argv)
     menu = for_wechat(args.file)
     if args.command == "show":
         print(json.dumps(menu, ensure_ascii=False, indent=2))
         return 0
     config = settings.load()
-    api = WechatApi(redis_client.connect(config.redis_url), config.wechat_api_base, config.wechat_app_id,
-                    config.wechat_app_secret)
+    api = WechatApi(
+        redis_client.connect(config.redis_url), config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret
+    )
     try:
         api.create_menu(menu)
     except WechatApiError as exc:

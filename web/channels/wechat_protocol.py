@@ -4,6 +4,7 @@ Untrusted XML is first parsed with defusedxml (no DTDs, no entities, size-limite
 only XML that passes is handed to wechatpy for crypto and typed parsing, and the
 result is turned at once into an :class:`Incoming` — nothing past this module sees XML.
 """
+
 from __future__ import annotations
 
 import base64
@@ -183,12 +184,22 @@ def _typed(xml: str) -> Incoming:
     if kind == "voice":
         return Incoming(**common, text=_s(data.get("Recognition")))
     if kind == "location":
-        return Incoming(**common, latitude=_float(data.get("Location_X")), longitude=_float(data.get("Location_Y")),
-                        label=_s(data.get("Label")))
+        return Incoming(
+            **common,
+            latitude=_float(data.get("Location_X")),
+            longitude=_float(data.get("Location_Y")),
+            label=_s(data.get("Label")),
+        )
     if kind == "event":
         event = _s(data.get("Event")).lower()
-        return Incoming(**common, event=event, event_key=_s(data.get("EventKey")), status=_s(data.get("Status")),
-                        latitude=_float(data.get("Latitude")), longitude=_float(data.get("Longitude")))
+        return Incoming(
+            **common,
+            event=event,
+            event_key=_s(data.get("EventKey")),
+            status=_s(data.get("Status")),
+            latitude=_float(data.get("Latitude")),
+            longitude=_float(data.get("Longitude")),
+        )
     return Incoming(**common)
 
 

@@ -13,6 +13,7 @@ Without Redis there is no ledger, and no bot either (Rasa keeps its conversation
 subscriptions and receipts are still recorded, and a message for the bot is kept in the
 transcript while the resident is told so and asked to send it again later.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,9 +53,18 @@ class Reply:
 
 
 class WechatChannel:
-    def __init__(self, router: Router, outbound: Outbound, sessions: sessionmaker, ledger: ReplyLedger,
-                 limiter: ResidentRateLimit, choices: Choices, receipts: EarlyReceipts, budget: float,
-                 pool: ThreadPoolExecutor) -> None:
+    def __init__(
+        self,
+        router: Router,
+        outbound: Outbound,
+        sessions: sessionmaker,
+        ledger: ReplyLedger,
+        limiter: ResidentRateLimit,
+        choices: Choices,
+        receipts: EarlyReceipts,
+        budget: float,
+        pool: ThreadPoolExecutor,
+    ) -> None:
         self.router, self.outbound, self.sessions = router, outbound, sessions
         self.ledger, self.limiter, self.choices, self.receipts = ledger, limiter, choices, receipts
         self.budget, self.pool = budget, pool
@@ -111,8 +121,13 @@ class WechatChannel:
                 return Reply(channel_text("bad_location"))
             where = {"latitude": msg.latitude, "longitude": msg.longitude}
             trigger = "/eldercare_find" + json.dumps(where)
-            return Inbound(CHANNEL, msg.openid, trigger, {"location": {**where, "label": msg.label}},
-                           transcript=f"[位置] {msg.label or ''} ({msg.latitude}, {msg.longitude})")
+            return Inbound(
+                CHANNEL,
+                msg.openid,
+                trigger,
+                {"location": {**where, "label": msg.label}},
+                transcript=f"[位置] {msg.label or ''} ({msg.latitude}, {msg.longitude})",
+            )
         return Reply(channel_text("non_text"))  # image, video, link, file …
 
     def _event(self, msg: Incoming, redis_up: bool) -> Inbound | Reply:
@@ -127,8 +142,13 @@ class WechatChannel:
         if msg.event == "templatesendjobfinish":
             record_receipt(self.sessions, msg.msg_id, msg.status, self.receipts if redis_up else None)
             return Reply()
-        item = (wechat_menu.for_click(msg.event_key) if msg.event == "click"
-                else wechat_menu.for_view(msg.event_key) if msg.event == "view" else None)
+        item = (
+            wechat_menu.for_click(msg.event_key)
+            if msg.event == "click"
+            else wechat_menu.for_view(msg.event_key)
+            if msg.event == "view"
+            else None
+        )
         if item is None:
             return Reply()  # location reports, scans, unknown menu keys: nothing to say
         if redis_up and not self.limiter.allow(msg.openid):
@@ -187,11 +207,16 @@ class WechatChannel:
         state = PENDING if self.ledger.orphaned(key) else self.ledger.wait_settled(key, self.budget)
         if state == PENDING:
             orphaned = self.ledger.orphaned(key)
-            found = (self.ledger.settle(key, DONE + channel_text("interrupted")) if orphaned
-                     else self.ledger.settle_async(key, openid))
+            found = (
+                self.ledger.settle(key, DONE + channel_text("interrupted"))
+                if orphaned
+                else self.ledger.settle_async(key, openid)
+            )
             if found == PENDING:
-                log.warning("wechat message orphaned by a dead process" if orphaned else "wechat retry answered success",
-                            extra={"key": key})
+                log.warning(
+                    "wechat message orphaned by a dead process" if orphaned else "wechat retry answered success",
+                    extra={"key": key},
+                )
                 return channel_text("interrupted") if orphaned else None
             state = found
         return passive_text(state)

@@ -8,6 +8,7 @@ also the command line that creates accounts. What the console talks to (Rasa's H
 the back-office, the desk's event publisher) is built by web/services.py and given to
 :func:`init_app`.
 """
+
 from __future__ import annotations
 
 from flask import Flask

@@ -4,6 +4,7 @@
 
 The password is asked for on the terminal (or read from ``--password-stdin``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,14 +48,25 @@ def group_named(sess: Session, name: str | None) -> AgentGroup | None:
     return group
 
 
-def create(sess: Session, username: str, password: str, role: str = "agent", display_name: str | None = None,
-           group: str | None = None) -> Agent:
+def create(
+    sess: Session,
+    username: str,
+    password: str,
+    role: str = "agent",
+    display_name: str | None = None,
+    group: str | None = None,
+) -> Agent:
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if sess.scalar(select(Agent.id).where(Agent.username == username)) is not None:
         raise AccountError(f"account {username!r} already exists")
-    agent = Agent(username=username, display_name=display_name or username, password_hash=hash_password(password),
-                  role=role, group=group_named(sess, group))
+    agent = Agent(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        role=role,
+        group=group_named(sess, group),
+    )
     sess.add(agent)
     sess.flush()
     return agent
@@ -94,7 +106,12 @@ def reset_demo_supervisor(sessions: sessionmaker) -> tuple[str, str]:
         if agent is None:
             create(sess, DEMO_SUPERVISOR, password, "supervisor", "演示主管")
         else:
-            agent.password_hash, agent.failed_logins, agent.locked_until, agent.active = hash_password(password), 0, None, True
+            agent.password_hash, agent.failed_logins, agent.locked_until, agent.active = (
+                hash_password(password),
+                0,
+                None,
+                True,
+            )
     return DEMO_SUPERVISOR, password
 
 

@@ -1,6 +1,7 @@
 """Signing in and out (the door to the console and to the admin pages), and the console's
 guard: the staff pages' one guard (``web/admin/guard.py``) on the whole blueprint, plus
 the desk's presence (who is online)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -47,7 +48,9 @@ def seen():
 
 def _safe_next(target: str | None) -> str:
     """Back to the staff page the visitor asked for (console or admin), never to another site."""
-    inside = target and target.startswith(("/console/", "/admin/")) and not target.startswith("//") and "\\" not in target
+    inside = (
+        target and target.startswith(("/console/", "/admin/")) and not target.startswith("//") and "\\" not in target
+    )
     return target if inside else url_for("console.queue_page")
 
 
@@ -59,8 +62,12 @@ def login():
     username = request.form.get("username", "").strip()[:40]
     result = accounts.authenticate(sess, username, request.form.get("password", ""), utcnow())
     agent = result.agent or sess.scalar(select(Agent).where(Agent.username == username))
-    audit(sess, "login" if result.agent else ("login_locked" if result.locked else "login_failed"),
-          agent=agent, username=username)
+    audit(
+        sess,
+        "login" if result.agent else ("login_locked" if result.locked else "login_failed"),
+        agent=agent,
+        username=username,
+    )
     sess.commit()
     if result.agent is None:
         flash("账号已被暂时锁定，请 15 分钟后再试，或联系管理员。" if result.locked else "用户名或密码不对。", "error")

@@ -1,5 +1,6 @@
 """What supervisors and administrators edit: canned replies (supervisor, admin), handoff
 rules and working hours (admin)."""
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,9 @@ HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 @bp.get("/canned")
 @requires("supervisor", "admin")
 def canned_page():
-    return render_template("console/canned.html", replies=db_session().scalars(select(CannedReply).order_by(CannedReply.title)).all())
+    return render_template(
+        "console/canned.html", replies=db_session().scalars(select(CannedReply).order_by(CannedReply.title)).all()
+    )
 
 
 @bp.post("/canned")
@@ -50,9 +53,14 @@ def canned_save():
 def admin_page():
     sess = db_session()
     hours = {row.day: row for row in sess.scalars(select(WorkingHours))}
-    return render_template("console/admin.html", rules=sess.scalars(select(HandoffRule).order_by(HandoffRule.name)).all(),
-                           groups=sess.scalars(select(AgentGroup).order_by(AgentGroup.name)).all(), hours=hours,
-                           days=DAYS + ("holiday",), day_names=DAY_NAMES)
+    return render_template(
+        "console/admin.html",
+        rules=sess.scalars(select(HandoffRule).order_by(HandoffRule.name)).all(),
+        groups=sess.scalars(select(AgentGroup).order_by(AgentGroup.name)).all(),
+        hours=hours,
+        days=DAYS + ("holiday",),
+        day_names=DAY_NAMES,
+    )
 
 
 @bp.post("/admin/rules")

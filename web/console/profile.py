@@ -1,4 +1,5 @@
 """The resident's bound profile (实名绑定) from the back-office, masked until an agent reveals it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ class Profile:
     def masked(self) -> dict[str, Any]:
         """What the console shows before "reveal": ID number and phone masked."""
         household = self.data.get("household") or {}
-        shown = {key: self.data.get(key) for key in ("name", "gender", "age", "id_number", "phone", "benefits",
-                                                      "living_alone", "disability_grade")}
+        shown = {
+            key: self.data.get(key)
+            for key in ("name", "gender", "age", "id_number", "phone", "benefits", "living_alone", "disability_grade")
+        }
         shown["address"] = household.get("address")
         shown["household_size"] = len(household.get("members") or [])
         if shown.get("id_number"):

@@ -1,4 +1,5 @@
 """What the console's views use besides the database, built once per process."""
+
 from __future__ import annotations
 
 import threading
@@ -25,7 +26,8 @@ class ConsoleServices:
     backoffice: BackofficeClient  # the staff pages' client (one retry: ``Services.staff_backoffice``)
     redis: redis.Redis
     stream_slots: threading.BoundedSemaphore = field(
-        default_factory=lambda: threading.BoundedSemaphore(STREAMS_PER_PROCESS))
+        default_factory=lambda: threading.BoundedSemaphore(STREAMS_PER_PROCESS)
+    )
 
 
 def services() -> ConsoleServices:

@@ -8,6 +8,7 @@ serves at most ``STREAMS_PER_PROCESS`` of them (more get 503 and the browser's
 EventSource retries), each ends after ``MAX_AGE`` seconds (the browser reconnects at
 once), and a heartbeat comment every ``HEARTBEAT`` seconds finds closed connections.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,11 @@ def stream():
         slots.release()
         raise
     sess.close()  # the stream may live for minutes: give the connection back to the pool now
-    response = Response(_events(pubsub, conversation_id), mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = Response(
+        _events(pubsub, conversation_id),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
     response.call_on_close(_once(pubsub.close, slots.release))  # the server closes the response, started or not
     return response
 

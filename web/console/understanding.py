@@ -1,4 +1,5 @@
 """What the bot understood, read from Rasa's tracker: intents, filled slots, numbers it created."""
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,16 @@ class Understanding:
 def from_tracker(tracker: dict[str, Any]) -> Understanding:
     events = tracker.get("events") or []
     intents = [((e.get("parse_data") or {}).get("intent") or {}) for e in events if e.get("event") == "user"]
-    slots = {name: value for name, value in (tracker.get("slots") or {}).items()
-             if value not in (None, "", [], False) and name not in ("requested_slot", "session_started_metadata")}
-    references = [(name, str(value)) for name, value in slots.items() if REFERENCE_SLOT.search(name) and name not in NOT_REFERENCES]
+    slots = {
+        name: value
+        for name, value in (tracker.get("slots") or {}).items()
+        if value not in (None, "", [], False) and name not in ("requested_slot", "session_started_metadata")
+    }
+    references = [
+        (name, str(value))
+        for name, value in slots.items()
+        if REFERENCE_SLOT.search(name) and name not in NOT_REFERENCES
+    ]
     for e in events:
         if e.get("event") == "bot":
             references += [(m.group(1), m.group(2)) for m in REFERENCE_TEXT.finditer(e.get("text") or "")]

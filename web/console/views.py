@@ -1,4 +1,5 @@
 """The queue page and the conversation view, and what an agent does from them."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -41,8 +42,12 @@ def _local_time(moment) -> str:
 
 def _queue_context() -> dict:
     sess = db_session()
-    return {"waiting": queue.waiting(sess, current_user), "mine": queue.active(sess, current_user), "now": config.utcnow(),
-            "is_open": config.is_open(sess, config.utcnow())}
+    return {
+        "waiting": queue.waiting(sess, current_user),
+        "mine": queue.active(sess, current_user),
+        "now": config.utcnow(),
+        "is_open": config.is_open(sess, config.utcnow()),
+    }
 
 
 @bp.get("/")
@@ -97,17 +102,31 @@ def conversation_page(conversation_id: int):
     understanding, understanding_error = _understanding(conv)
     shown_profile, profile_error = _profile(conv)
     return render_template(
-        "console/conversation.html", conv=conv, ticket=ticket, now=config.utcnow(),
-        messages=[(m, mask_text(m.text)) for m in sess.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.id))],
+        "console/conversation.html",
+        conv=conv,
+        ticket=ticket,
+        now=config.utcnow(),
+        messages=[
+            (m, mask_text(m.text))
+            for m in sess.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.id))
+        ],
         intents=review_export.known_intents(),
-        understanding=understanding, understanding_error=understanding_error, profile=shown_profile, profile_error=profile_error,
+        understanding=understanding,
+        understanding_error=understanding_error,
+        profile=shown_profile,
+        profile_error=profile_error,
         canned=sess.scalars(select(CannedReply).order_by(CannedReply.title)).all(),
-        agents=sess.scalars(select(Agent).where(Agent.active.is_(True), Agent.id != current_user.id).order_by(Agent.display_name)).all(),
+        agents=sess.scalars(
+            select(Agent).where(Agent.active.is_(True), Agent.id != current_user.id).order_by(Agent.display_name)
+        ).all(),
         groups=sess.scalars(select(AgentGroup).order_by(AgentGroup.name)).all(),
-        desk=config.desk(), handling=ticket is not None and ticket.status == "active" and
-        (ticket.agent_id == current_user.id or current_user.sees_everything),
+        desk=config.desk(),
+        handling=ticket is not None
+        and ticket.status == "active"
+        and (ticket.agent_id == current_user.id or current_user.sees_everything),
         position=queue.position(sess, ticket) if ticket is not None and ticket.status == "waiting" else None,
-        sla_breached=queue.sla_breached(ticket, config.utcnow()) if ticket else False)
+        sla_breached=queue.sla_breached(ticket, config.utcnow()) if ticket else False,
+    )
 
 
 @bp.post("/conversations/<int:conversation_id>/reveal")
@@ -122,15 +141,20 @@ def reveal(conversation_id: int):
     audit(sess, "reveal_profile", conv.id, fields=["id_number", "phone", "callback_phone"])
     sess.commit()
     data = found.data if found else {}
-    return jsonify(id_number=data.get("id_number"), phone=data.get("phone"),
-                   callback_phone=ticket.callback_phone if ticket else None)
+    return jsonify(
+        id_number=data.get("id_number"),
+        phone=data.get("phone"),
+        callback_phone=ticket.callback_phone if ticket else None,
+    )
 
 
 def _commit_and_deliver(sess: Session, conv: Conversation, ticket: Ticket, messages: list[BotMessage]) -> None:
     """Commit the desk's change with the messages to the resident (WeChat customer-service API
     or the web chat's mailbox) written in the same transaction, then hand them over."""
     outbound = current_app.extensions["outbound"]
-    recorded = outbound.record(sess, conv.sender_id, messages, "agent", ref=f"handoff:{ticket.id}") if messages else None
+    recorded = (
+        outbound.record(sess, conv.sender_id, messages, "agent", ref=f"handoff:{ticket.id}") if messages else None
+    )
     sess.commit()
     if recorded:
         outbound.dispatch(recorded)
@@ -200,8 +224,14 @@ def transfer(conversation_id: int):
     to_agent = sess.get(Agent, int(raw_id)) if kind == "agent" and raw_id.isdigit() else None
     to_group = sess.get(AgentGroup, int(raw_id)) if kind == "group" and raw_id.isdigit() else None
     try:
-        queue.transfer(sess, ticket, current_user, config.utcnow(), to_agent=to_agent,
-                       to_group_id=to_group.id if to_group else None)
+        queue.transfer(
+            sess,
+            ticket,
+            current_user,
+            config.utcnow(),
+            to_agent=to_agent,
+            to_group_id=to_group.id if to_group else None,
+        )
     except queue.QueueError as exc:
         sess.rollback()
         return _done(conv, str(exc), 409)
@@ -237,8 +267,18 @@ def close(conversation_id: int):
     flow = config.desk().flow(request.form.get("flow", "")) if outcome == "handed_back" else None
     values = {name: request.form.get(f"value_{name}", "") for name in (flow.entities if flow else ())}
     try:
-        conv, messages = handback.finish(sess, services().rasa, services().bot, ticket, current_user, outcome, config.utcnow(),
-                                         flow, values, side_effects=current_app.extensions["router"].side_effects)
+        conv, messages = handback.finish(
+            sess,
+            services().rasa,
+            services().bot,
+            ticket,
+            current_user,
+            outcome,
+            config.utcnow(),
+            flow,
+            values,
+            side_effects=current_app.extensions["router"].side_effects,
+        )
     except queue.QueueError as exc:
         sess.rollback()
         return _done(conv, str(exc), 409)

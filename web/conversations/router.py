@@ -7,6 +7,7 @@ side effects and whoever learns from what the bot understood (analytics, the rev
 inbox) only as the hooks it is built with (web/services.py): conversations is the floor
 the features stand on and imports none of them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,8 +50,12 @@ def resident_line(sess: Session, inbound: Inbound, meta: dict[str, Any] | None =
         sess.add(conv)
     conv.last_message_at = now
     sess.flush()
-    said = Message(conversation_id=conv.id, author="resident", text=inbound.transcript or inbound.text,
-                   meta={**(meta or {}), **({"sent_to_bot": inbound.text} if inbound.transcript else {})})
+    said = Message(
+        conversation_id=conv.id,
+        author="resident",
+        text=inbound.transcript or inbound.text,
+        meta={**(meta or {}), **({"sent_to_bot": inbound.text} if inbound.transcript else {})},
+    )
     sess.add(said)
     sess.flush()
     return conv, said
@@ -83,8 +88,10 @@ def transcript_meta(understanding: dict[str, Any]) -> dict[str, Any]:
         "intent": understanding.get("intent"),
         "confidence": understanding.get("confidence"),
         "fallback": bool(understanding.get("fallback")),
-        "entities": [{"entity": e.get("entity"), "value": mask_text(str(e.get("value")))}
-                     for e in understanding.get("entities") or []],
+        "entities": [
+            {"entity": e.get("entity"), "value": mask_text(str(e.get("value")))}
+            for e in understanding.get("entities") or []
+        ],
         "active_loop": understanding.get("active_loop"),
     }
 
@@ -119,8 +126,15 @@ class Router:
     commit, before anyone sees its answer, since the answer carries what they did (the place
     in the queue). docs/architecture.md, "The routing point", says what this costs and saves."""
 
-    def __init__(self, sessions: sessionmaker, rasa: RasaClient, rewrite: Rewrite | None = None, desk: Desk | None = None,
-                 side_effects: SideEffects | None = None, understood: tuple[Understood, ...] = ()) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        rasa: RasaClient,
+        rewrite: Rewrite | None = None,
+        desk: Desk | None = None,
+        side_effects: SideEffects | None = None,
+        understood: tuple[Understood, ...] = (),
+    ) -> None:
         """``desk``: none, the bot answers every message; ``side_effects``: none, a bot message's
         custom payload goes to the resident whole; ``understood``: called in this order."""
         self.sessions, self.rasa, self.rewrite, self.desk = sessions, rasa, rewrite, desk
@@ -141,7 +155,9 @@ class Router:
                 inbound, note = self.rewrite(conn, inbound)
             why = None
             if self.desk is not None:
-                state = conn.scalar(select(Conversation.state).where(Conversation.sender_id == inbound.sender_id)) or "bot"
+                state = (
+                    conn.scalar(select(Conversation.state).where(Conversation.sender_id == inbound.sender_id)) or "bot"
+                )
                 why = self.desk.decide(conn, state, inbound.transcript or inbound.text)
         if why is not None:
             with self.sessions.begin() as sess:
@@ -152,13 +168,16 @@ class Router:
                 log.info("message routed to the agent queue", extra={"conversation": conv.id, "state": state})
             return Answer([BotMessage(text=text) for text in desk_replies])
         try:
-            turn = self.rasa.exchange(inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout)
+            turn = self.rasa.exchange(
+                inbound.sender_id, inbound.text, {"channel": inbound.channel, **inbound.metadata}, timeout
+            )
         except RasaUnavailable:
             turn = BotTurn([BotMessage(text=BOT_BUSY)])
         if any(reply.custom for reply in turn.messages):
             return Answer(self._record(inbound, turn, note, durable=True))
-        return Answer([reply for reply in turn.messages if _visible(reply)],
-                      partial(self._record, inbound, turn, note, False))
+        return Answer(
+            [reply for reply in turn.messages if _visible(reply)], partial(self._record, inbound, turn, note, False)
+        )
 
     def _record(self, inbound: Inbound, turn: BotTurn, note: Note | None, durable: bool) -> list[BotMessage]:
         """The transaction after the bot's turn: the resident's line and what the bot understood
@@ -176,7 +195,9 @@ class Router:
                     learn(sess, conv, said, inbound, turn.understanding)
             return self._bot_lines(sess, conv, turn.messages)
 
-    def carry_on(self, sess: Session, conv: Conversation, preface: str, message: str, unreachable: str) -> list[BotMessage]:
+    def carry_on(
+        self, sess: Session, conv: Conversation, preface: str, message: str, unreachable: str
+    ) -> list[BotMessage]:
         """The platform, not the resident, moves the conversation on: ``preface`` is said, then, while
         the bot has the conversation, the bot is sent ``message`` (intent syntax) for this resident.
         Its replies go through their side effects and into the transcript in the caller's
@@ -211,8 +232,14 @@ class Router:
                     rows = []
                 reply = self.side_effects.applied_to(sess, conv, reply)
             if _visible(reply) or reply.custom:
-                rows.append({"conversation_id": conv.id, "author": "bot", "text": reply.text,
-                             "meta": {"custom": reply.custom} if reply.custom else {}})
+                rows.append(
+                    {
+                        "conversation_id": conv.id,
+                        "author": "bot",
+                        "text": reply.text,
+                        "meta": {"custom": reply.custom} if reply.custom else {},
+                    }
+                )
                 shown.append(reply)
         if rows:
             sess.execute(insert(Message), rows)

@@ -8,6 +8,7 @@ them to :class:`SideEffects` where it is wired (web/services.py), so this module
 none of them. A handler may return a notice: text the web side knows and the bot does
 not (e.g. the place in the queue), which is appended to that bot message.
 """
+
 from __future__ import annotations
 
 import logging

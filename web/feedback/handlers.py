@@ -5,6 +5,7 @@ Registered with the router's side effects in web/services.py, which also gives i
 record the analytics event (``record``: web.analytics.recording.record; analytics reads
 feedback's rating scale, so feedback does not import analytics).
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,6 +40,13 @@ def record_rating(sess: Session, conv: Conversation, payload: dict[str, Any], *,
         return  # once per conversation (a resident's day, as in analytics)
     task = str(payload.get("task") or "service")[:40]
     comment = str(payload.get("comment") or "").strip()[:1000] or None
-    sess.add(Rating(conversation_id=conv.id, task=task, level=level, comment=comment,
-                    follow_up="open" if level <= FOLLOW_UP_AT_OR_BELOW else None))
+    sess.add(
+        Rating(
+            conversation_id=conv.id,
+            task=task,
+            level=level,
+            comment=comment,
+            follow_up="open" if level <= FOLLOW_UP_AT_OR_BELOW else None,
+        )
+    )
     record(sess, "rating", conv.id, channel=conv.channel, flow=task, value=level)

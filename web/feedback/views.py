@@ -1,4 +1,5 @@
 """`/admin/feedback`: 不满意 and 非常不满意 ratings a supervisor follows up (an admin page, ``web/admin``)."""
+
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for

@@ -1,5 +1,6 @@
 """`/admin/handbook`: the handbook list and edit pages (admin pages, ``web/admin``); the
 entries live in the back-office, edited through its API."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for

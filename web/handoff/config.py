@@ -1,4 +1,5 @@
 """The desk's settings (desk.yml) and its working hours (the ``working_hours`` table)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,7 +17,16 @@ from web.handoff.models import WorkingHours
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = {"mon": "周一", "tue": "周二", "wed": "周三", "thu": "周四", "fri": "周五", "sat": "周六", "sun": "周日", "holiday": "法定节假日"}
+DAY_NAMES = {
+    "mon": "周一",
+    "tue": "周二",
+    "wed": "周三",
+    "thu": "周四",
+    "fri": "周五",
+    "sat": "周六",
+    "sun": "周日",
+    "holiday": "法定节假日",
+}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Queue code records an event on the SQLAlchemy session (:func:`record`); the
 the commit succeeded (and drops them on rollback), and pauses Rasa's tracker for a
 conversation that was just queued. The console's server-sent-event streams subscribe.
 """
+
 from __future__ import annotations
 
 import json

@@ -8,6 +8,7 @@ those values as entities, sent through the platform channel like a resident's me
 (so the flows it starts are recorded for analytics as any other's, but no resident line
 is); the bot's replies go into the transcript and, through :mod:`web.outbound`, to the resident.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,19 @@ from web.handoff.rasa_api import RasaApi, RasaApiError
 from web.rasa_client import BotMessage, RasaClient, RasaUnavailable
 
 
-def finish(sess: Session, rasa: RasaApi, bot: RasaClient, ticket: Ticket, actor: Agent, outcome: str, now: datetime,
-           flow: config.Flow | None = None, values: dict[str, str] | None = None, *,
-           side_effects: SideEffects) -> tuple[Conversation, list[BotMessage]]:
+def finish(
+    sess: Session,
+    rasa: RasaApi,
+    bot: RasaClient,
+    ticket: Ticket,
+    actor: Agent,
+    outcome: str,
+    now: datetime,
+    flow: config.Flow | None = None,
+    values: dict[str, str] | None = None,
+    *,
+    side_effects: SideEffects,
+) -> tuple[Conversation, list[BotMessage]]:
     """Close the ticket, resume the bot and, when handing back, start ``flow``; otherwise
     the bot offers the resident a rating of the agent's service. Returns the
     conversation and the messages the resident must receive. A Rasa failure raises
@@ -39,7 +50,9 @@ def finish(sess: Session, rasa: RasaApi, bot: RasaClient, ticket: Ticket, actor:
     elif flow is None:
         replies = [BotMessage(text=config.desk().texts["handed_back"])]
     else:
-        entities = {name: value.strip() for name, value in (values or {}).items() if name in flow.entities and value.strip()}
+        entities = {
+            name: value.strip() for name, value in (values or {}).items() if name in flow.entities and value.strip()
+        }
         replies = start(sess, bot, conv, flow.intent, entities)
     shown: list[BotMessage] = []
     for reply in replies:
@@ -50,10 +63,14 @@ def finish(sess: Session, rasa: RasaApi, bot: RasaClient, ticket: Ticket, actor:
     return conv, shown
 
 
-def start(sess: Session, bot: RasaClient, conv: Conversation, intent: str, entities: dict[str, str]) -> list[BotMessage]:
+def start(
+    sess: Session, bot: RasaClient, conv: Conversation, intent: str, entities: dict[str, str]
+) -> list[BotMessage]:
     """The platform starts ``intent`` in the bot for this resident; the bot's replies."""
     try:
-        turn = bot.exchange(conv.sender_id, "/" + intent + json.dumps(entities, ensure_ascii=False), {"channel": conv.channel})
+        turn = bot.exchange(
+            conv.sender_id, "/" + intent + json.dumps(entities, ensure_ascii=False), {"channel": conv.channel}
+        )
     except RasaUnavailable as exc:
         raise RasaApiError(str(exc)) from exc
     recording.record_flows(sess, conv.id, conv.channel, turn.understanding)

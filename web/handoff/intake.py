@@ -6,6 +6,7 @@ desk's part once the message is the desk's. :class:`Desk` is the two as the rout
 (``Router(desk=...)``), and :func:`queue_for_agent` the ``handoff`` side effect (both given
 to the router in web/services.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """The handoff desk's own tables: agents and groups, queue tickets, notes, canned replies,
 administrator-configured handoff rules and the audit log of views of resident data."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@
 Every function takes the caller's session and does not commit; the caller's
 transaction decides, and :mod:`web.handoff.events` publishes after the commit.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,17 +25,31 @@ class QueueError(Exception):
 
 
 def open_ticket(sess: Session, conversation_id: int) -> Ticket | None:
-    return sess.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id, Ticket.status != "closed")
-                       .order_by(Ticket.id.desc()).limit(1))
+    return sess.scalar(
+        select(Ticket)
+        .where(Ticket.conversation_id == conversation_id, Ticket.status != "closed")
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
 
 
 def latest_ticket(sess: Session, conversation_id: int) -> Ticket | None:
-    return sess.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id).order_by(Ticket.id.desc()).limit(1))
+    return sess.scalar(
+        select(Ticket).where(Ticket.conversation_id == conversation_id).order_by(Ticket.id.desc()).limit(1)
+    )
 
 
 def _announce(sess: Session, ticket: Ticket, **extra: object) -> None:
-    events.record(sess, "queue", ticket.conversation_id, ticket_id=ticket.id, status=ticket.status,
-                  group_id=ticket.group_id, agent_id=ticket.agent_id, **extra)
+    events.record(
+        sess,
+        "queue",
+        ticket.conversation_id,
+        ticket_id=ticket.id,
+        status=ticket.status,
+        group_id=ticket.group_id,
+        agent_id=ticket.agent_id,
+        **extra,
+    )
 
 
 def say(sess: Session, conv: Conversation, author: str, text: str, meta: dict | None = None) -> Message:
@@ -48,12 +63,17 @@ def say(sess: Session, conv: Conversation, author: str, text: str, meta: dict | 
 
 
 def announce_message(sess: Session, conv: Conversation, message: Message) -> None:
-    events.record(sess, "message", conv.id, message={"id": message.id, "author": message.author, "text": message.text,
-                                                     "typed": message.typed})
+    events.record(
+        sess,
+        "message",
+        conv.id,
+        message={"id": message.id, "author": message.author, "text": message.text, "typed": message.typed},
+    )
 
 
-def enqueue(sess: Session, conv: Conversation, reason: str, priority: str, now: datetime,
-            group_id: int | None = None) -> str:
+def enqueue(
+    sess: Session, conv: Conversation, reason: str, priority: str, now: datetime, group_id: int | None = None
+) -> str:
     """Put the conversation in the queue (or raise the priority of its open ticket) and
     return what the resident should be told: place in the queue and rough wait, or,
     outside working hours, to leave a message and a callback number."""
@@ -61,9 +81,17 @@ def enqueue(sess: Session, conv: Conversation, reason: str, priority: str, now: 
     ticket = open_ticket(sess, conv.id)
     new = ticket is None
     if ticket is None:
-        ticket = Ticket(conversation_id=conv.id, reason=reason[:40], priority=priority, rank=PRIORITY_RANK[priority],
-                        status="waiting", group_id=group_id, after_hours=not config.is_open(sess, now), queued_at=now,
-                        sla_due_at=now + timedelta(minutes=config.desk().sla_minutes[priority]))
+        ticket = Ticket(
+            conversation_id=conv.id,
+            reason=reason[:40],
+            priority=priority,
+            rank=PRIORITY_RANK[priority],
+            status="waiting",
+            group_id=group_id,
+            after_hours=not config.is_open(sess, now),
+            queued_at=now,
+            sla_due_at=now + timedelta(minutes=config.desk().sla_minutes[priority]),
+        )
         sess.add(ticket)
         conv.state = "queued"
     elif PRIORITY_RANK[priority] < ticket.rank:
@@ -81,17 +109,36 @@ def enqueue(sess: Session, conv: Conversation, reason: str, priority: str, now: 
 
 def position(sess: Session, ticket: Ticket) -> int:
     """1 = next in line (priority first, then waiting time)."""
-    ahead = sess.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.status == "waiting", Ticket.id != ticket.id,
-        or_(Ticket.rank < ticket.rank,
-            and_(Ticket.rank == ticket.rank, or_(Ticket.queued_at < ticket.queued_at,
-                                                 and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id))))))
+    ahead = sess.scalar(
+        select(func.count())
+        .select_from(Ticket)
+        .where(
+            Ticket.status == "waiting",
+            Ticket.id != ticket.id,
+            or_(
+                Ticket.rank < ticket.rank,
+                and_(
+                    Ticket.rank == ticket.rank,
+                    or_(
+                        Ticket.queued_at < ticket.queued_at,
+                        and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id),
+                    ),
+                ),
+            ),
+        )
+    )
     return int(ahead or 0) + 1
 
 
 def agents_online(sess: Session, now: datetime) -> int:
-    return int(sess.scalar(select(func.count()).select_from(Agent).where(
-        Agent.active == true(), Agent.last_seen_at >= now - ONLINE_WINDOW)) or 0)
+    return int(
+        sess.scalar(
+            select(func.count())
+            .select_from(Agent)
+            .where(Agent.active == true(), Agent.last_seen_at >= now - ONLINE_WINDOW)
+        )
+        or 0
+    )
 
 
 def resident_notice(sess: Session, ticket: Ticket, now: datetime) -> str:
@@ -141,12 +188,17 @@ def _reminder_due(ticket: Ticket, now: datetime) -> bool:
 
 # -- what an agent may see ------------------------------------------------------------
 
+
 def visible(agent: Agent) -> ColumnElement[bool]:
     """Tickets this agent may see: supervisors and admins all; an agent their own, and the
     waiting tickets of their group plus those routed to no group."""
     if agent.sees_everything:
         return true()
-    group_ok = Ticket.group_id.is_(None) if agent.group_id is None else or_(Ticket.group_id.is_(None), Ticket.group_id == agent.group_id)
+    group_ok = (
+        Ticket.group_id.is_(None)
+        if agent.group_id is None
+        else or_(Ticket.group_id.is_(None), Ticket.group_id == agent.group_id)
+    )
     return or_(Ticket.agent_id == agent.id, and_(Ticket.status == "waiting", group_ok))
 
 
@@ -158,8 +210,13 @@ def can_view(sess: Session, agent: Agent, conversation_id: int) -> bool:
 
 
 def waiting(sess: Session, agent: Agent) -> list[Ticket]:
-    return list(sess.scalars(select(Ticket).where(Ticket.status == "waiting", visible(agent))
-                             .order_by(Ticket.rank, Ticket.queued_at, Ticket.id)))
+    return list(
+        sess.scalars(
+            select(Ticket)
+            .where(Ticket.status == "waiting", visible(agent))
+            .order_by(Ticket.rank, Ticket.queued_at, Ticket.id)
+        )
+    )
 
 
 def active(sess: Session, agent: Agent) -> list[Ticket]:
@@ -169,11 +226,15 @@ def active(sess: Session, agent: Agent) -> list[Ticket]:
 
 # -- what an agent does ---------------------------------------------------------------
 
+
 def claim(sess: Session, ticket: Ticket, agent: Agent, now: datetime) -> None:
     """Take a waiting ticket; two agents clicking at once: exactly one wins."""
-    won = sess.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.status == "waiting")
-                       .values(status="active", agent_id=agent.id, claimed_at=now)
-                       .execution_options(synchronize_session=False)).rowcount
+    won = sess.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.status == "waiting")
+        .values(status="active", agent_id=agent.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if not won:
         raise QueueError("这位居民已经有同事接手了")
     sess.refresh(ticket)
@@ -189,8 +250,14 @@ def require_handler(ticket: Ticket, agent: Agent) -> None:
         raise QueueError("这个会话由其他同事处理中")
 
 
-def transfer(sess: Session, ticket: Ticket, actor: Agent, now: datetime, to_agent: Agent | None = None,
-             to_group_id: int | None = None) -> None:
+def transfer(
+    sess: Session,
+    ticket: Ticket,
+    actor: Agent,
+    now: datetime,
+    to_agent: Agent | None = None,
+    to_group_id: int | None = None,
+) -> None:
     """To an agent: it is theirs at once. To a group: back in the queue for that group."""
     if not ticket.open:
         raise QueueError("这个会话已经结束了")
@@ -237,4 +304,3 @@ def close(sess: Session, ticket: Ticket, actor: Agent, outcome: str, now: dateti
 def sla_breached(ticket: Ticket, now: datetime) -> bool:
     answered = ticket.claimed_at or (ticket.closed_at if ticket.status == "closed" else None)
     return (answered or now) > ticket.sla_due_at
-

@@ -2,6 +2,7 @@
 
 Calls go to the same Rasa instance as the conversation's messages (``pick_instance``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,13 @@ class RasaApi:
 
     def _call(self, method: str, sender_id: str, tail: str, **kwargs: Any) -> Any:
         try:
-            resp = self.http.request(method, self._url(sender_id, tail), params={"token": self.token, **kwargs.pop("params", {})},
-                                     timeout=self.timeout, **kwargs)
+            resp = self.http.request(
+                method,
+                self._url(sender_id, tail),
+                params={"token": self.token, **kwargs.pop("params", {})},
+                timeout=self.timeout,
+                **kwargs,
+            )
             resp.raise_for_status()
             return resp.json()
         except (requests.RequestException, ValueError) as exc:

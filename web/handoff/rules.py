@@ -6,6 +6,7 @@ in memory instead of reading them per message: a change committed in this proces
 applies to the next message at once, one committed in another process within ``TTL``
 seconds.
 """
+
 from __future__ import annotations
 
 import threading
@@ -56,10 +57,15 @@ def _active(conn: Connection) -> tuple[Rule, ...]:
     snapshot = _snapshots.get(engine)
     if snapshot is not None and snapshot.generation == generation and time.monotonic() - snapshot.loaded_at < TTL:
         return snapshot.rules
-    rows = conn.execute(select(HandoffRule.name, HandoffRule.keywords, HandoffRule.priority, HandoffRule.group_id)
-                      .where(HandoffRule.active == true()).order_by(HandoffRule.priority.desc(), HandoffRule.id))
-    rules = tuple(Rule(name, tuple(k.casefold() for k in split_keywords(keywords)), priority, group_id)
-                  for name, keywords, priority, group_id in rows)
+    rows = conn.execute(
+        select(HandoffRule.name, HandoffRule.keywords, HandoffRule.priority, HandoffRule.group_id)
+        .where(HandoffRule.active == true())
+        .order_by(HandoffRule.priority.desc(), HandoffRule.id)
+    )
+    rules = tuple(
+        Rule(name, tuple(k.casefold() for k in split_keywords(keywords)), priority, group_id)
+        for name, keywords, priority, group_id in rows
+    )
     with _lock:
         _snapshots[engine] = _Snapshot(rules, generation, time.monotonic())
     return rules

@@ -1,4 +1,5 @@
 """Figures for the supervisor: queue length, waiting times, handled per agent, SLA breaches."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -49,8 +50,11 @@ def figures(sess: Session, now: datetime, hours_back: int = 12) -> DeskFigures:
     waits = [_minutes(now - t.queued_at) for t in waiting]
     day_start = start_of_local_day(now)
     names = {a.id: a.display_name for a in sess.scalars(select(Agent))}
-    handled = Counter(names.get(t.agent_id or t.closed_by_id, "—") for t in tickets
-                      if t.status == "closed" and t.closed_at and t.closed_at >= day_start)
+    handled = Counter(
+        names.get(t.agent_id or t.closed_by_id, "—")
+        for t in tickets
+        if t.status == "closed" and t.closed_at and t.closed_at >= day_start
+    )
     today = [t for t in tickets if t.queued_at >= day_start]
     responses = [_minutes(t.claimed_at - t.queued_at) for t in today if t.claimed_at]
     first_hour = (now - timedelta(hours=hours_back - 1)).replace(minute=0, second=0, microsecond=0)
@@ -58,10 +62,17 @@ def figures(sess: Session, now: datetime, hours_back: int = 12) -> DeskFigures:
     for i in range(hours_back):
         start = first_hour + timedelta(hours=i)
         in_hour = [t for t in tickets if start <= t.queued_at < start + timedelta(hours=1)]
-        bars.append(HourBar(f"{config.to_local(start).hour}时", len(in_hour), sum(sla_breached(t, now) for t in in_hour)))
+        bars.append(
+            HourBar(f"{config.to_local(start).hour}时", len(in_hour), sum(sla_breached(t, now) for t in in_hour))
+        )
     return DeskFigures(
-        waiting=len(waiting), urgent_waiting=sum(t.priority == "urgent" for t in waiting),
-        longest_wait_minutes=max(waits, default=0), average_wait_minutes=sum(waits) // len(waits) if waits else 0,
-        active=sum(t.status == "active" for t in tickets), handled_today=dict(handled.most_common()),
+        waiting=len(waiting),
+        urgent_waiting=sum(t.priority == "urgent" for t in waiting),
+        longest_wait_minutes=max(waits, default=0),
+        average_wait_minutes=sum(waits) // len(waits) if waits else 0,
+        active=sum(t.status == "active" for t in tickets),
+        handled_today=dict(handled.most_common()),
         breaches_today=sum(sla_breached(t, now) for t in today),
-        average_first_response_minutes=sum(responses) // len(responses) if responses else 0, hours=bars)
+        average_first_response_minutes=sum(responses) // len(responses) if responses else 0,
+        hours=bars,
+    )

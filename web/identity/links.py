@@ -4,6 +4,7 @@ The link names the sender the request came from, the flow to carry on with after
 how to say it; it is signed with the app's secret and expires, so nobody can make one for
 another sender or change the flow it resumes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

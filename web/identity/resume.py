@@ -5,6 +5,7 @@ the bot again, now that the back-office knows who they are; its replies reach th
 like any message sent outside a request (web/outbound/). Only the sender the request came
 from is carried on: a link opened on another phone binds that phone's owner, and nothing else.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -7,6 +7,7 @@ From the menu: ``/identity/`` shows whether this WeChat is bound, and to whom (m
 解除绑定 and 重新认证. The openid only ever comes from WeChat, the resident only from the
 provider's ID token: nothing the page or the chat says is taken for an identity.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,13 +46,21 @@ def _to_wechat():
     """Ask WeChat which openid holds this phone (``snsapi_base``: no prompt, WeChat redirects back at once)."""
     config = _config()
     session[STATE] = secrets.token_urlsafe(16)
-    auth = WechatWebAuth(config.wechat_app_id, config.wechat_app_secret, f"{config.public_base_url}/identity/wechat",
-                         session[STATE], config.wechat_api_base, config.wechat_open_base)
+    auth = WechatWebAuth(
+        config.wechat_app_id,
+        config.wechat_app_secret,
+        f"{config.public_base_url}/identity/wechat",
+        session[STATE],
+        config.wechat_api_base,
+        config.wechat_open_base,
+    )
     return redirect(auth.authorize_url)
 
 
 def _to_provider():
-    return current_app.extensions["identity_rp"].city.authorize_redirect(f"{_config().public_base_url}/identity/callback")
+    return current_app.extensions["identity_rp"].city.authorize_redirect(
+        f"{_config().public_base_url}/identity/callback"
+    )
 
 
 @bp.get("/bind/<token>")
@@ -84,8 +93,9 @@ def after_wechat():
     if not request.args.get("state") or request.args.get("state") != session.pop(STATE, None):
         return _sorry("这个页面打开的方式不对。请在微信里重新点一下认证链接。")
     config = _config()
-    auth = WechatWebAuth(config.wechat_app_id, config.wechat_app_secret, "", "", config.wechat_api_base,
-                         config.wechat_open_base)
+    auth = WechatWebAuth(
+        config.wechat_app_id, config.wechat_app_secret, "", "", config.wechat_api_base, config.wechat_open_base
+    )
     openid = auth.openid(request.args.get("code", ""))
     if openid is None:
         return _sorry("没能确认您的微信身份。请回到对话里重新点一下认证链接。")
@@ -141,8 +151,11 @@ def callback():
     if carried.sender == openid:
         services = current_app.extensions["services"]
         resume.carry_on(services.database.sessions, services.router, services.outbound, carried)
-    return render_template("identity/message.html", title="认证成功",
-                           message=f"您好，{bound['masked_name']}，实名认证已经完成。请回到微信对话，我们接着办。")
+    return render_template(
+        "identity/message.html",
+        title="认证成功",
+        message=f"您好，{bound['masked_name']}，实名认证已经完成。请回到微信对话，我们接着办。",
+    )
 
 
 def init_app(app: Flask, links: BindingLinks, config: Settings) -> None:
@@ -152,9 +165,13 @@ def init_app(app: Flask, links: BindingLinks, config: Settings) -> None:
 
     guard.init_app(app)  # CSRF tokens for the status page's two buttons
     rp = OAuth(app)
-    rp.register("city", client_id=config.oidc_client_id, client_secret=config.oidc_client_secret,
-                server_metadata_url=f"{config.idp_issuer}/.well-known/openid-configuration",
-                client_kwargs={"scope": "openid", "code_challenge_method": "S256", "default_timeout": 10})
+    rp.register(
+        "city",
+        client_id=config.oidc_client_id,
+        client_secret=config.oidc_client_secret,
+        server_metadata_url=f"{config.idp_issuer}/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid", "code_challenge_method": "S256", "default_timeout": 10},
+    )
     app.extensions["identity_rp"] = rp
     app.extensions["identity_links"] = links
     app.register_blueprint(bp)

@@ -3,6 +3,7 @@
 It tells the verification pages which openid is holding the phone, without asking the
 resident anything: WeChat redirects back at once with a code that gives the openid.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Alembic environment for the platform database."""
+
 from alembic import context
 
 from common import settings

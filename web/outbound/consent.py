@@ -7,6 +7,7 @@ Two ways in: the WeChat ``subscribe`` / ``unsubscribe`` events, which the channe
 emits as the custom payload ``{"consent": {"withdrawn": true|false}}`` and the router's
 side effects hand to :func:`consent_side_effect` (registered in web/services.py).
 """
+
 from __future__ import annotations
 
 import logging

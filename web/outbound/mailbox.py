@@ -5,6 +5,7 @@ It is the conversation's ``outbound_message`` rows (channel ``web``) after the l
 has seen: the database's own record, so nothing is lost while Redis is down, and retention
 clears it with the rest (web/retention).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,6 +23,10 @@ class Mailbox:
     def after(self, sender_id: str, last_id: int | None, limit: int = 50) -> list[tuple[int, dict[str, Any]]]:
         m = OutboundMessage
         with self.sessions() as sess:
-            rows = sess.execute(select(m.id, m.body).where(m.channel == "web", m.recipient == sender_id, m.id > (last_id or 0))
-                                .order_by(m.id).limit(limit)).all()
+            rows = sess.execute(
+                select(m.id, m.body)
+                .where(m.channel == "web", m.recipient == sender_id, m.id > (last_id or 0))
+                .order_by(m.id)
+                .limit(limit)
+            ).all()
         return [(row_id, dict(body)) for row_id, body in rows]

@@ -1,4 +1,5 @@
 """What the platform sent to residents outside a request, and whether it may push to them."""
+
 from __future__ import annotations
 
 from datetime import datetime

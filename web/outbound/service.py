@@ -11,6 +11,7 @@ cannot take the task, the message stays ``queued`` and is sent by the sweep once
 must go with the messages (the outbox's "told" mark) uses ``record`` in its transaction
 and ``dispatch`` after the commit; ``deliver`` is the two in a row.
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,15 +61,28 @@ class Outbound:
         self.sessions, self.enqueue = sessions, enqueue
         self.choices = Choices(client)
 
-    def deliver(self, sender_id: str, messages: Sequence[BotMessage], reason: str,
-                fallback: Template | None = None, ref: str | None = None) -> list[int]:
+    def deliver(
+        self,
+        sender_id: str,
+        messages: Sequence[BotMessage],
+        reason: str,
+        fallback: Template | None = None,
+        ref: str | None = None,
+    ) -> list[int]:
         """Send ``messages`` to the resident, in order; returns the ``outbound_message`` ids."""
         with self.sessions.begin() as sess:
             recorded = self.record(sess, sender_id, messages, reason, fallback, ref)
         return self.dispatch(recorded)
 
-    def record(self, sess: Session, sender_id: str, messages: Sequence[BotMessage], reason: str,
-               fallback: Template | None = None, ref: str | None = None) -> Recorded:
+    def record(
+        self,
+        sess: Session,
+        sender_id: str,
+        messages: Sequence[BotMessage],
+        reason: str,
+        fallback: Template | None = None,
+        ref: str | None = None,
+    ) -> Recorded:
         """Write the messages in the caller's transaction; ``dispatch`` them once it has committed.
 
         A caller that marks something as told (a claim) writes the messages in the same
@@ -77,12 +91,33 @@ class Outbound:
         """
         web = sender_id.startswith(WEB_PREFIX)
         if web:
-            rows = [OutboundMessage(channel="web", recipient=sender_id, kind="text", reason=reason, ref=ref,
-                                    body=message.to_rest(sender_id[len(WEB_PREFIX):]), status="delivered",
-                                    attempts=1, sent_at=datetime.now()) for message in messages]
+            rows = [
+                OutboundMessage(
+                    channel="web",
+                    recipient=sender_id,
+                    kind="text",
+                    reason=reason,
+                    ref=ref,
+                    body=message.to_rest(sender_id[len(WEB_PREFIX) :]),
+                    status="delivered",
+                    attempts=1,
+                    sent_at=datetime.now(),
+                )
+                for message in messages
+            ]
         else:
-            rows = [OutboundMessage(channel="wechat", recipient=sender_id, kind="text", reason=reason, ref=ref,
-                                    body={"content": text}, status="queued") for text in wechat_text.render_turn(messages)]
+            rows = [
+                OutboundMessage(
+                    channel="wechat",
+                    recipient=sender_id,
+                    kind="text",
+                    reason=reason,
+                    ref=ref,
+                    body={"content": text},
+                    status="queued",
+                )
+                for text in wechat_text.render_turn(messages)
+            ]
         sess.add_all(rows)
         sess.flush()
         ids = [row.id for row in rows]
@@ -105,8 +140,15 @@ class Outbound:
     def send_template(self, openid: str, template: Template, reason: str, ref: str | None = None) -> int:
         """A template message through a Celery task; its receipt arrives later by TEMPLATESENDJOBFINISH."""
         with self.sessions.begin() as sess:
-            row = OutboundMessage(channel="wechat", recipient=openid, kind="template", reason=reason, ref=ref,
-                                  body=asdict(template), status="queued")
+            row = OutboundMessage(
+                channel="wechat",
+                recipient=openid,
+                kind="template",
+                reason=reason,
+                ref=ref,
+                body=asdict(template),
+                status="queued",
+            )
             sess.add(row)
             sess.flush()
             row_id = row.id
@@ -117,5 +159,7 @@ class Outbound:
         try:
             self.enqueue(task, args)
         except (OperationalError, redis.RedisError):
-            log.warning("outbound task not queued, broker unavailable: the sweep sends it later",
-                        extra={"task": task, "outbound_ids": ids})
+            log.warning(
+                "outbound task not queued, broker unavailable: the sweep sends it later",
+                extra={"task": task, "outbound_ids": ids},
+            )

@@ -12,6 +12,7 @@ The senders' claim (``web/outbound/wechat_sender.py``) keeps a message that was 
 from going out twice. Campaign messages are not this sweep's: their sender recovers its own
 claims, with the consent, cap and quiet-hour checks that go with them (web/policy/delivery.py).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -28,17 +29,31 @@ CAMPAIGN = "campaign"  # the reason web/policy/delivery.py records its messages 
 BATCH = 500  # rows per sweep; the next minute takes the rest
 
 
-def requeue_unsent(sessions: sessionmaker, enqueue: Enqueue, stale_after: timedelta = STALE_AFTER,
-                   stalled_after: timedelta = STALLED_AFTER) -> int:
+def requeue_unsent(
+    sessions: sessionmaker,
+    enqueue: Enqueue,
+    stale_after: timedelta = STALE_AFTER,
+    stalled_after: timedelta = STALLED_AFTER,
+) -> int:
     """Queue the send tasks again for WeChat messages nothing will send; returns how many messages."""
     m = OutboundMessage
     with sessions.begin() as sess:
         db_now: datetime = sess.scalar(select(func.now()))  # the rows' times are the database's clock, not ours
         now = db_now.replace(tzinfo=None)
         stalled = m.last_attempt_at < now - stalled_after
-        rows = sess.execute(select(m.id, m.recipient, m.kind).where(m.channel == "wechat", m.reason != CAMPAIGN, or_(
-            and_(m.status == "queued", m.attempts == 0, m.created_at < now - stale_after),
-            and_(m.status.in_(("queued", "sending")), m.attempts > 0, stalled))).order_by(m.id).limit(BATCH)).all()
+        rows = sess.execute(
+            select(m.id, m.recipient, m.kind)
+            .where(
+                m.channel == "wechat",
+                m.reason != CAMPAIGN,
+                or_(
+                    and_(m.status == "queued", m.attempts == 0, m.created_at < now - stale_after),
+                    and_(m.status.in_(("queued", "sending")), m.attempts > 0, stalled),
+                ),
+            )
+            .order_by(m.id)
+            .limit(BATCH)
+        ).all()
         ids = [row.id for row in rows]
         sess.execute(update(m).where(m.id.in_(ids), m.status == "sending", stalled).values(status="queued"))
     texts: dict[str, list[int]] = {}

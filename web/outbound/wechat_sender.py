@@ -8,6 +8,7 @@ dead worker left ``sending`` is the sweep's to queue again.
 When the 48-hour window is closed (45015) or a quota is hit, the rest of the turn is
 not attempted; a given fallback template is sent instead of the first closed message.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,13 +47,13 @@ class WechatSender:
                 return ids[position:]
             except WindowClosed as exc:
                 self._result(row_id, "window_closed", exc)
-                self._skip(ids[position + 1:], "window_closed", exc)
+                self._skip(ids[position + 1 :], "window_closed", exc)
                 if fallback:
                     self._fallback(row_id, openid, fallback)
                 return []
             except RateLimited as exc:
                 self._result(row_id, "rate_limited", exc)
-                self._skip(ids[position + 1:], "rate_limited", exc)
+                self._skip(ids[position + 1 :], "rate_limited", exc)
                 return []
             except WechatApiError as exc:
                 self._result(row_id, "failed", exc)
@@ -89,15 +90,26 @@ class WechatSender:
     def give_up(self, ids: list[int]) -> None:
         """WeChat stayed busy or unreachable through every retry: the messages failed."""
         with self.sessions.begin() as sess:
-            sess.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids), OutboundMessage.status == "queued")
-                         .values(status="failed"))
+            sess.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id.in_(ids), OutboundMessage.status == "queued")
+                .values(status="failed")
+            )
         log.warning("wechat messages given up", extra={"outbound_ids": ids})
 
     def _fallback(self, replaced: int, openid: str, template: dict[str, Any]) -> None:
         with self.sessions.begin() as sess:
             original = sess.get(OutboundMessage, replaced)
-            row = OutboundMessage(channel="wechat", recipient=openid, kind="template", reason=original.reason,
-                                  ref=original.ref, body=template, status="queued", fallback_for=replaced)
+            row = OutboundMessage(
+                channel="wechat",
+                recipient=openid,
+                kind="template",
+                reason=original.reason,
+                ref=original.ref,
+                body=template,
+                status="queued",
+                fallback_for=replaced,
+            )
             sess.add(row)
             sess.flush()
             row_id = row.id
@@ -106,9 +118,13 @@ class WechatSender:
     def _claim(self, row_id: int) -> bool:
         """This attempt is the row's: it was still queued, and is ``sending`` now."""
         with self.sessions.begin() as sess:
-            return bool(sess.execute(update(OutboundMessage).where(
-                OutboundMessage.id == row_id, OutboundMessage.status == "queued")
-                .values(status="sending", attempts=OutboundMessage.attempts + 1, last_attempt_at=func.now())).rowcount)
+            return bool(
+                sess.execute(
+                    update(OutboundMessage)
+                    .where(OutboundMessage.id == row_id, OutboundMessage.status == "queued")
+                    .values(status="sending", attempts=OutboundMessage.attempts + 1, last_attempt_at=func.now())
+                ).rowcount
+            )
 
     def _result(self, row_id: int, status: str, exc: WechatApiError | None, msgid: int | None = None) -> None:
         with self.sessions.begin() as sess:
@@ -119,14 +135,19 @@ class WechatSender:
                 row.sent_at = datetime.now()
                 row.wechat_msgid = msgid
         if exc:
-            log.warning("wechat message not sent", extra={"outbound_id": row_id, "status": status, "errcode": exc.errcode})
+            log.warning(
+                "wechat message not sent", extra={"outbound_id": row_id, "status": status, "errcode": exc.errcode}
+            )
 
     def _skip(self, ids: list[int], status: str, exc: WechatApiError) -> None:
         if not ids:
             return
         with self.sessions.begin() as sess:
-            sess.execute(update(OutboundMessage).where(OutboundMessage.id.in_(ids), OutboundMessage.status == "queued")
-                         .values(status=status, errcode=exc.errcode, errmsg="not attempted: " + exc.errmsg[:180]))
+            sess.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id.in_(ids), OutboundMessage.status == "queued")
+                .values(status=status, errcode=exc.errcode, errmsg="not attempted: " + exc.errmsg[:180])
+            )
 
 
 class EarlyReceipts:
@@ -156,8 +177,11 @@ def record_receipt(sessions: sessionmaker, msgid: int, status: str, early: Early
             log.warning("early receipt not kept, redis unavailable", extra={"msgid": msgid})
             early = None
     with sessions.begin() as sess:
-        result = sess.execute(update(OutboundMessage).where(OutboundMessage.wechat_msgid == msgid)
-                              .values(receipt_status=status[:40], receipt_at=datetime.now()))
+        result = sess.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.wechat_msgid == msgid)
+            .values(receipt_status=status[:40], receipt_at=datetime.now())
+        )
         matched = bool(result.rowcount)
     if matched and early is not None:
         with suppress(redis.RedisError):  # left, it expires; a sender finding it records it again, alike

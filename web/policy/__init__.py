@@ -5,6 +5,7 @@
 ``PolicyDeps``, from the process's services (web/app.py). ``reply.rewrite`` is the routing
 point's rewrite hook (see ``reply.py``), given to it in web/services.py.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,6 +3,7 @@
 An admin page (``web/admin``): the blueprint's guard lets in supervisors and
 administrators signed in to the console and checks the CSRF token of every POST.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,10 +25,21 @@ from web.policy.models import PolicyCampaign
 bp = admin.blueprint("policy_admin", __name__, url_prefix="/admin/campaigns")
 
 PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$")
-FORM_DEFAULTS = {"name": "", "benefit": "", "rule": '{"all": [\n  {"age": {"gte": 80}},\n  {"benefit": {"not_held": "高龄津贴"}}\n]}',
-                 "template_id": "", "template_fields": '{"first": "{name}您好，您可能符合{benefit}的申请条件", "remark": "回复“申请”即可办理"}',
-                 "window_text": "", "apply_keyword": "申请", "apply_payload": "", "starts_at": "", "quiet_start": "21:00",
-                 "quiet_end": "08:00", "cap_per_week": "2", "rate_per_second": "20"}
+FORM_DEFAULTS = {
+    "name": "",
+    "benefit": "",
+    "rule": '{"all": [\n  {"age": {"gte": 80}},\n  {"benefit": {"not_held": "高龄津贴"}}\n]}',
+    "template_id": "",
+    "template_fields": '{"first": "{name}您好，您可能符合{benefit}的申请条件", "remark": "回复“申请”即可办理"}',
+    "window_text": "",
+    "apply_keyword": "申请",
+    "apply_payload": "",
+    "starts_at": "",
+    "quiet_start": "21:00",
+    "quiet_end": "08:00",
+    "cap_per_week": "2",
+    "rate_per_second": "20",
+}
 STATE_LABELS = {"draft": "草稿", "running": "发送中", "paused": "已暂停", "completed": "已完成", "cancelled": "已取消"}
 REASON_LABELS = {"reachable": "可触达", **audience.REASONS}
 
@@ -44,8 +56,9 @@ def _deps() -> Any:
 
 
 def _render(name: str, **ctx: Any) -> str:
-    return render_template(f"policy/{name}", states=STATE_LABELS, reasons=REASON_LABELS,
-                           benefits=rules.vocabulary()["benefits"], **ctx)
+    return render_template(
+        f"policy/{name}", states=STATE_LABELS, reasons=REASON_LABELS, benefits=rules.vocabulary()["benefits"], **ctx
+    )
 
 
 @bp.get("/")
@@ -57,10 +70,14 @@ def index():
 def _parse_form(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """The form's fields as campaign values, and what is wrong with them (Chinese / English)."""
     errors: list[str] = []
-    values: dict[str, Any] = {"name": form["name"].strip()[:80], "benefit": form["benefit"].strip(),
-                              "template_id": form["template_id"].strip()[:64], "window_text": form["window_text"].strip(),
-                              "apply_keyword": form["apply_keyword"].strip()[:12] or "申请",
-                              "apply_payload": form["apply_payload"].strip()[:200]}
+    values: dict[str, Any] = {
+        "name": form["name"].strip()[:80],
+        "benefit": form["benefit"].strip(),
+        "template_id": form["template_id"].strip()[:64],
+        "window_text": form["window_text"].strip(),
+        "apply_keyword": form["apply_keyword"].strip()[:12] or "申请",
+        "apply_payload": form["apply_payload"].strip()[:200],
+    }
     if not values["name"]:
         errors.append("请填写活动名称 / name is required")
     if values["benefit"] not in rules.vocabulary()["benefits"]:
@@ -76,15 +93,19 @@ def _parse_form(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             raise ValueError
         values["template_fields"] = fields
     except ValueError:
-        errors.append('模板字段要写成 JSON 对象，例如 {"first": "…"} / template fields must be a JSON object of strings')
+        errors.append(
+            '模板字段要写成 JSON 对象，例如 {"first": "…"} / template fields must be a JSON object of strings'
+        )
     if values["apply_payload"]:
         m = PAYLOAD.match(values["apply_payload"])
         try:
             if not m or (m.group(1) and not isinstance(json.loads(m.group(1)), dict)):
                 raise ValueError
         except ValueError:
-            errors.append('回复后开始的对话要写成 /意图名{"槽位": "值"}，例如 /assistance_apply{"assistance_type": "临时救助"} '
-                          "/ the reply payload must look like /intent{\"slot\": \"value\"}")
+            errors.append(
+                '回复后开始的对话要写成 /意图名{"槽位": "值"}，例如 /assistance_apply{"assistance_type": "临时救助"} '
+                '/ the reply payload must look like /intent{"slot": "value"}'
+            )
     try:
         values["starts_at"] = datetime.fromisoformat(form["starts_at"]) if form["starts_at"].strip() else None
         for key in ("quiet_start", "quiet_end"):
@@ -99,7 +120,9 @@ def _parse_form(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         if not (1 <= values["cap_per_week"] <= 14 and 0.1 <= values["rate_per_second"] <= 1000):
             raise ValueError
     except ValueError:
-        errors.append("每周上限要在 1–14 之间，发送速度在 0.1–1000 条/秒之间 / cap 1–14 per week, rate 0.1–1000 per second")
+        errors.append(
+            "每周上限要在 1–14 之间，发送速度在 0.1–1000 条/秒之间 / cap 1–14 per week, rate 0.1–1000 per second"
+        )
     return values, errors
 
 
@@ -109,14 +132,17 @@ def yaml_or_json(text: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise rules.RuleInvalid([rules.RuleError("rule", "不是有效的 JSON/YAML", f"not valid JSON/YAML: {exc}"[:200])]) from exc
+        raise rules.RuleInvalid(
+            [rules.RuleError("rule", "不是有效的 JSON/YAML", f"not valid JSON/YAML: {exc}"[:200])]
+        ) from exc
 
 
 def _preview(rule_data: Any, benefit: str | None) -> dict[str, Any]:
     deps = _deps()
     with deps.registry.connect() as conn:
-        aud = audience.Audience(rules.parse(rule_data), benefit or None,
-                                audience.context(conn, date.today(), deps.standards(conn)))
+        aud = audience.Audience(
+            rules.parse(rule_data), benefit or None, audience.context(conn, date.today(), deps.standards(conn))
+        )
         return {"counts": audience.counts(conn, db_session(), aud), "sample": audience.sample(conn, aud)}
 
 
@@ -129,7 +155,9 @@ def new():
     preview = None
     if not any(e.startswith("规则") for e in errors):
         try:
-            preview = _preview(values["rule"], values["benefit"] if values["benefit"] in rules.vocabulary()["benefits"] else None)
+            preview = _preview(
+                values["rule"], values["benefit"] if values["benefit"] in rules.vocabulary()["benefits"] else None
+            )
         except rules.RuleInvalid as exc:  # e.g. a district name the registry does not know
             errors += [f"规则 {e}" for e in exc.errors]
     if errors or request.form.get("action") != "save":
@@ -154,8 +182,15 @@ def detail(campaign_id: int):
     stages = funnel.funnel(sess, c)
     statuses = campaigns.status_counts(sess, campaign_id)
     chart = charts.bars([(label, n) for _key, label, n in stages], "推送漏斗")
-    return _render("detail.html", c=c, stages=stages, chart=chart, statuses=statuses,
-                   rule_text=rules.dumps(c.rule), fields_text=rules.dumps(c.template_fields))
+    return _render(
+        "detail.html",
+        c=c,
+        stages=stages,
+        chart=chart,
+        statuses=statuses,
+        rule_text=rules.dumps(c.rule),
+        fields_text=rules.dumps(c.template_fields),
+    )
 
 
 @bp.post("/<int:campaign_id>/<any(start, pause, resume, cancel):action>")
@@ -179,8 +214,11 @@ def funnel_export(campaign_id: int):
     sess = db_session()
     c = sess.get(PolicyCampaign, campaign_id) or abort(404)
     body = funnel.funnel_csv(funnel.funnel(sess, c))
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-funnel.csv"})
+    return Response(
+        body,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-funnel.csv"},
+    )
 
 
 @bp.get("/<int:campaign_id>/advisors.csv")
@@ -192,8 +230,13 @@ def advisors_export(campaign_id: int):
 
     def rows():
         with deps.registry.connect() as conn:
-            aud = audience.Audience(rules.parse(rule_data), benefit or None, audience.context(conn, date.today(), deps.standards(conn)))
+            aud = audience.Audience(
+                rules.parse(rule_data), benefit or None, audience.context(conn, date.today(), deps.standards(conn))
+            )
             yield from audience.advisor_csv(conn, db_session(), aud)
 
-    return Response(stream_with_context(rows()), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-advisors.csv"})
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=campaign-{campaign_id}-advisors.csv"},
+    )

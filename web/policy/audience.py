@@ -5,6 +5,7 @@ The registry query is read with a server-side cursor (``stream_results`` +
 then checked against the platform database (consent), which lives elsewhere: one
 ``IN`` query per batch.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from common.masking import mask_id_number, mask_name, mask_phone
 from web.outbound.models import ResidentConsent
-from web.policy import compiler, registry, rules, standards as standards_mod
+from web.policy import compiler, registry, rules
+from web.policy import standards as standards_mod
 
 BATCH = 5000
 REACHABLE = "reachable"
@@ -51,9 +53,12 @@ def withdrawn(sess: Session, openids: list[str]) -> set[str]:
     """Of ``openids``, those that unsubscribed or withdrew push consent (the platform's one consent record)."""
     if not openids:
         return set()
-    rows = sess.scalars(select(ResidentConsent.openid).where(
-        ResidentConsent.openid.in_(openids),
-        or_(ResidentConsent.subscribed.is_(False), ResidentConsent.push_allowed.is_(False))))
+    rows = sess.scalars(
+        select(ResidentConsent.openid).where(
+            ResidentConsent.openid.in_(openids),
+            or_(ResidentConsent.subscribed.is_(False), ResidentConsent.push_allowed.is_(False)),
+        )
+    )
     return set(rows)
 
 
@@ -83,9 +88,16 @@ def sample(conn: Connection, audience: Audience, limit: int = 10) -> list[dict[s
     """A few matching residents for the preview, masked."""
     query = compiler.audience_query(audience.rule, audience.ctx, audience.benefit, detail=True).limit(limit)
     region = audience.ctx.region
-    return [{"name": mask_name(r.name), "id_number": mask_id_number(r.id_number),
-             "community": region.communities.get(r.hukou_community_code, ("", ""))[0],
-             "wechat": bool(r.openid), "already_held": bool(r.already_held)} for r in conn.execute(query)]
+    return [
+        {
+            "name": mask_name(r.name),
+            "id_number": mask_id_number(r.id_number),
+            "community": region.communities.get(r.hukou_community_code, ("", ""))[0],
+            "wechat": bool(r.openid),
+            "already_held": bool(r.already_held),
+        }
+        for r in conn.execute(query)
+    ]
 
 
 CSV_HEADER = ["原因", "区", "居委/村委", "姓名", "身份证号", "联系电话", "住址"]
@@ -104,9 +116,17 @@ def advisor_csv(conn: Connection, sess: Session, audience: Audience) -> Iterator
             if reason not in ("no_wechat", "consent_withdrawn"):
                 continue
             community, district_code = region.communities.get(r.hukou_community_code, ("", ""))
-            writer.writerow([REASONS[reason], region.district_names.get(district_code, ""), community, r.name,
-                             mask_id_number(r.id_number), mask_phone(r.phone) if r.phone else "", r.address])
+            writer.writerow(
+                [
+                    REASONS[reason],
+                    region.district_names.get(district_code, ""),
+                    community,
+                    r.name,
+                    mask_id_number(r.id_number),
+                    mask_phone(r.phone) if r.phone else "",
+                    r.address,
+                ]
+            )
         yield out.getvalue()
         out.seek(0)
         out.truncate()
-

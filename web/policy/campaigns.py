@@ -6,6 +6,7 @@ filtered per batch against consent in the platform database, inserted idempotent
 a prepare task retried after a crash inserts nothing twice); ``ranges`` cuts the pending
 rows into batches for the send tasks.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,7 +38,9 @@ class TransitionRefused(ValueError):
 
 
 def audience_for(conn, c: PolicyCampaign, stds: Standards, as_of: date | None = None) -> audience.Audience:
-    return audience.Audience(rules.parse(c.rule), c.benefit or None, audience.context(conn, as_of or date.today(), stds))
+    return audience.Audience(
+        rules.parse(c.rule), c.benefit or None, audience.context(conn, as_of or date.today(), stds)
+    )
 
 
 def transition(sess: Session, campaign_id: int, action: str) -> PolicyCampaign:
@@ -50,8 +53,11 @@ def transition(sess: Session, campaign_id: int, action: str) -> PolicyCampaign:
         c.started_at = schedule.now_local()
     if action == "cancel":
         c.finished_at = schedule.now_local()
-        sess.execute(update(PolicyDelivery).where(PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status == "pending")
-                     .values(status="cancelled"))
+        sess.execute(
+            update(PolicyDelivery)
+            .where(PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status == "pending")
+            .values(status="cancelled")
+        )
     return c
 
 
@@ -59,7 +65,9 @@ def _insert(sess: Session):
     return (postgresql.insert if sess.get_bind().dialect.name == "postgresql" else sqlite.insert)(PolicyDelivery)
 
 
-def prepare(sessions: sessionmaker, registry: Engine, stds: Standards, campaign_id: int, as_of: date | None = None) -> dict[str, int]:
+def prepare(
+    sessions: sessionmaker, registry: Engine, stds: Standards, campaign_id: int, as_of: date | None = None
+) -> dict[str, int]:
     """Compute the audience and create one pending delivery per reachable resident."""
     with sessions() as sess:
         c = sess.get(PolicyCampaign, campaign_id)
@@ -72,16 +80,31 @@ def prepare(sessions: sessionmaker, registry: Engine, stds: Standards, campaign_
                 for row, reason in audience.classify(sess, batch):
                     tally[reason] += 1
                     if reason == audience.REACHABLE:
-                        reachable.append({"campaign_id": campaign_id, "resident_id": row.id, "openid": row.openid,
-                                          "name": row.name or "", "status": "pending", "attempts": 0})
+                        reachable.append(
+                            {
+                                "campaign_id": campaign_id,
+                                "resident_id": row.id,
+                                "openid": row.openid,
+                                "name": row.name or "",
+                                "status": "pending",
+                                "attempts": 0,
+                            }
+                        )
                 if reachable:
-                    sess.execute(_insert(sess).values(reachable).on_conflict_do_nothing(
-                        index_elements=["campaign_id", "resident_id"]))
+                    sess.execute(
+                        _insert(sess)
+                        .values(reachable)
+                        .on_conflict_do_nothing(index_elements=["campaign_id", "resident_id"])
+                    )
                     sess.commit()
-        counts = {"matched": tally["matched"], audience.REACHABLE: tally[audience.REACHABLE],
-                  **{k: tally[k] for k in audience.REASONS}}
-        sess.execute(update(PolicyCampaign).where(PolicyCampaign.id == campaign_id)
-                     .values(counts=counts, as_of=aud.ctx.as_of))
+        counts = {
+            "matched": tally["matched"],
+            audience.REACHABLE: tally[audience.REACHABLE],
+            **{k: tally[k] for k in audience.REASONS},
+        }
+        sess.execute(
+            update(PolicyCampaign).where(PolicyCampaign.id == campaign_id).values(counts=counts, as_of=aud.ctx.as_of)
+        )
         sess.commit()
     log.info("campaign audience prepared", extra={"campaign": campaign_id, **counts})
     return counts
@@ -92,9 +115,16 @@ def ranges(sessions: sessionmaker, campaign_id: int, size: int = BATCH_SIZE) -> 
     last = 0
     while True:
         with sessions() as sess:
-            ids = sess.scalars(select(PolicyDelivery.id).where(
-                PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status == "pending", PolicyDelivery.id > last)
-                .order_by(PolicyDelivery.id).limit(size)).all()
+            ids = sess.scalars(
+                select(PolicyDelivery.id)
+                .where(
+                    PolicyDelivery.campaign_id == campaign_id,
+                    PolicyDelivery.status == "pending",
+                    PolicyDelivery.id > last,
+                )
+                .order_by(PolicyDelivery.id)
+                .limit(size)
+            ).all()
         if not ids:
             return
         yield ids[0], ids[-1]
@@ -104,24 +134,38 @@ def ranges(sessions: sessionmaker, campaign_id: int, size: int = BATCH_SIZE) -> 
 def mark_stale_claims(sessions: sessionmaker, campaign_id: int, older_than: datetime) -> int:
     """Claims whose worker never recorded a result: in doubt, never re-sent (see delivery.py)."""
     with sessions.begin() as sess:
-        return sess.execute(update(PolicyDelivery).where(
-            PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status == "sending",
-            PolicyDelivery.claimed_at < older_than).values(status="in_doubt", reason="no_result")).rowcount
+        return sess.execute(
+            update(PolicyDelivery)
+            .where(
+                PolicyDelivery.campaign_id == campaign_id,
+                PolicyDelivery.status == "sending",
+                PolicyDelivery.claimed_at < older_than,
+            )
+            .values(status="in_doubt", reason="no_result")
+        ).rowcount
 
 
 def maybe_complete(sessions: sessionmaker, campaign_id: int) -> bool:
     with sessions.begin() as sess:
-        left = sess.scalar(select(PolicyDelivery.id).where(
-            PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status.in_(("pending", "sending"))).limit(1))
+        left = sess.scalar(
+            select(PolicyDelivery.id)
+            .where(PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status.in_(("pending", "sending")))
+            .limit(1)
+        )
         if left is not None:
             return False
-        done = sess.execute(update(PolicyCampaign).where(PolicyCampaign.id == campaign_id, PolicyCampaign.state == "running")
-                            .values(state="completed", finished_at=schedule.now_local())).rowcount
+        done = sess.execute(
+            update(PolicyCampaign)
+            .where(PolicyCampaign.id == campaign_id, PolicyCampaign.state == "running")
+            .values(state="completed", finished_at=schedule.now_local())
+        ).rowcount
     return bool(done)
 
 
 def status_counts(sess: Session, campaign_id: int) -> dict[str, int]:
-    rows = sess.execute(select(PolicyDelivery.status, func.count()).where(PolicyDelivery.campaign_id == campaign_id)
-                        .group_by(PolicyDelivery.status))
+    rows = sess.execute(
+        select(PolicyDelivery.status, func.count())
+        .where(PolicyDelivery.campaign_id == campaign_id)
+        .group_by(PolicyDelivery.status)
+    )
     return {status: n for status, n in rows}
-

@@ -6,6 +6,7 @@ whose district has no published standard). Ages become birth-date bounds (an ind
 can serve them); per-capita income is compared in whole numbers
 (``income × 100 ≤ percent × standard × members``), so SQL and Python agree exactly.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +16,19 @@ from sqlalchemy import ColumnElement, Select, and_, cast, false, func, literal, 
 from sqlalchemy.dialects.postgresql import JSONB
 
 from web.policy import registry as reg
-from web.policy.rules import All, AnyOf, Benefit, Compare, Event, IncomeVsStandard, Node, Not, RuleError, RuleInvalid, fields_used
+from web.policy.rules import (
+    All,
+    AnyOf,
+    Benefit,
+    Compare,
+    Event,
+    IncomeVsStandard,
+    Node,
+    Not,
+    RuleError,
+    RuleInvalid,
+    fields_used,
+)
 
 R, H = reg.resident, reg.household
 
@@ -25,6 +38,7 @@ class Context:
     """What a compilation needs besides the rule: the day ages are counted on, the district
     standards (district code -> standard name -> yuan per person per month), the region
     for resolving names, and the SQL dialect of the registry."""
+
     as_of: date
     standards: dict[str, dict[str, int]]
     region: reg.Region
@@ -61,8 +75,14 @@ def _age(op: str, n: int, as_of: date) -> ColumnElement[bool]:
 
 
 def _cmp(col: ColumnElement, op: str, value: int | ColumnElement) -> ColumnElement[bool]:
-    return {"eq": col == value, "ne": col != value, "gt": col > value, "gte": col >= value,
-            "lt": col < value, "lte": col <= value}[op]
+    return {
+        "eq": col == value,
+        "ne": col != value,
+        "gt": col > value,
+        "gte": col >= value,
+        "lt": col < value,
+        "lte": col <= value,
+    }[op]
 
 
 def _benefit_any(names: tuple[str, ...], dialect: str) -> ColumnElement[bool]:
@@ -80,8 +100,13 @@ def _resolve(node: Compare, ctx: Context) -> set[str]:
         found = lookup(value)
         if not found:
             zh = "区" if node.field == "hukou_district" else "居委/村委"
-            ctx.unknown.append(RuleError(f"rule.{node.field}", f"找不到{zh}“{value}”（写名称或代码）",
-                                         f'no {node.field.removeprefix("hukou_")} named or coded "{value}"'))
+            ctx.unknown.append(
+                RuleError(
+                    f"rule.{node.field}",
+                    f"找不到{zh}“{value}”（写名称或代码）",
+                    f'no {node.field.removeprefix("hukou_")} named or coded "{value}"',
+                )
+            )
         codes |= found
     return codes
 
@@ -98,15 +123,27 @@ def condition(node: Node, ctx: Context, size: ColumnElement[int]) -> ColumnEleme
         return held if node.held else not_(held)
     if isinstance(node, Event):
         e = reg.resident_event
-        return (select(literal(1)).select_from(e)
-                .where(e.c.resident_id == R.c.id, e.c.kind == node.kind,
-                       e.c.occurred_on > ctx.as_of - timedelta(days=node.within_days), e.c.occurred_on <= ctx.as_of,
-                       e.c.amount >= node.min_amount)
-                .exists())
+        return (
+            select(literal(1))
+            .select_from(e)
+            .where(
+                e.c.resident_id == R.c.id,
+                e.c.kind == node.kind,
+                e.c.occurred_on > ctx.as_of - timedelta(days=node.within_days),
+                e.c.occurred_on <= ctx.as_of,
+                e.c.amount >= node.min_amount,
+            )
+            .exists()
+        )
     if isinstance(node, IncomeVsStandard):  # income / members op percent% × standard, in whole numbers
-        parts = [and_(R.c.hukou_district_code == code,
-                      _cmp(H.c.monthly_income * 100, node.op, node.percent * figures[node.standard] * size))
-                 for code, figures in sorted(ctx.standards.items()) if node.standard in figures]
+        parts = [
+            and_(
+                R.c.hukou_district_code == code,
+                _cmp(H.c.monthly_income * 100, node.op, node.percent * figures[node.standard] * size),
+            )
+            for code, figures in sorted(ctx.standards.items())
+            if node.standard in figures
+        ]
         return or_(*parts) if parts else false()
     assert isinstance(node, Compare)
     f, op, v = node.field, node.op, node.value
@@ -139,14 +176,20 @@ def audience_query(rule: Node, ctx: Context, target_benefit: str | None = None, 
     size: ColumnElement[int] = literal(1)
     if used & {"household_size", "per_capita_income"}:
         members = R.alias("members")
-        size_sq = (select(members.c.household_id, func.count().label("n"))
-                   .group_by(members.c.household_id).subquery("household_members"))
+        size_sq = (
+            select(members.c.household_id, func.count().label("n"))
+            .group_by(members.c.household_id)
+            .subquery("household_members")
+        )
         size = size_sq.c.n
     where = condition(rule, ctx, size)
     if ctx.unknown:
         raise RuleInvalid(list(ctx.unknown))
-    binding = (select(reg.wechat_binding.c.resident_id, func.min(reg.wechat_binding.c.openid).label("openid"))
-               .group_by(reg.wechat_binding.c.resident_id).subquery("binding"))
+    binding = (
+        select(reg.wechat_binding.c.resident_id, func.min(reg.wechat_binding.c.openid).label("openid"))
+        .group_by(reg.wechat_binding.c.resident_id)
+        .subquery("binding")
+    )
     held = _benefit_any((target_benefit,), ctx.dialect) if target_benefit else false()
     cols = [R.c.id, R.c.name, binding.c.openid, held.label("already_held"), R.c.hukou_community_code]
     if detail:

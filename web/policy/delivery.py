@@ -13,6 +13,7 @@ was never recorded (the worker died, or the network failed after the request lef
 becomes ``in_doubt`` after ``STALE_CLAIM`` seconds and is counted, not re-sent —
 WeChat has no idempotency key and no way to ask whether a message arrived.
 """
+
 from __future__ import annotations
 
 import logging
@@ -75,8 +76,9 @@ def message_body(c: PolicyCampaign, name: str, link: str | None) -> dict[str, An
 
 
 class CampaignSender:
-    def __init__(self, sessions: sessionmaker, api: WechatApi, limiter: PushPacer, receipts: EarlyReceipts,
-                 link_for: Any = None) -> None:
+    def __init__(
+        self, sessions: sessionmaker, api: WechatApi, limiter: PushPacer, receipts: EarlyReceipts, link_for: Any = None
+    ) -> None:
         self.sessions, self.api, self.limiter, self.receipts = sessions, api, limiter, receipts
         self.link_for = link_for or (lambda _delivery_id: None)
 
@@ -89,11 +91,16 @@ class CampaignSender:
             quiet = (schedule.parse_hhmm(c.quiet_start), schedule.parse_hhmm(c.quiet_end))
             rate, starts_at = c.rate_per_second, c.starts_at
             now = schedule.now_local()
-            ids = sess.scalars(select(PolicyDelivery.id).where(
-                PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.id.between(first_id, last_id),
-                PolicyDelivery.status == "pending",
-                (PolicyDelivery.next_attempt_at.is_(None)) | (PolicyDelivery.next_attempt_at <= now),
-            ).order_by(PolicyDelivery.id)).all()
+            ids = sess.scalars(
+                select(PolicyDelivery.id)
+                .where(
+                    PolicyDelivery.campaign_id == campaign_id,
+                    PolicyDelivery.id.between(first_id, last_id),
+                    PolicyDelivery.status == "pending",
+                    (PolicyDelivery.next_attempt_at.is_(None)) | (PolicyDelivery.next_attempt_at <= now),
+                )
+                .order_by(PolicyDelivery.id)
+            ).all()
         sent, checked = 0, 0.0
         for delivery_id in ids:
             if time.monotonic() - checked > STATE_CHECK_EVERY:
@@ -122,12 +129,23 @@ class CampaignSender:
         now = schedule.now_local()
         in_range = (PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.id.between(first_id, last_id))
         with self.sessions.begin() as sess:
-            sess.execute(update(PolicyDelivery).where(
-                *in_range, PolicyDelivery.status == "sending",
-                PolicyDelivery.claimed_at < now - timedelta(seconds=STALE_CLAIM)).values(status="in_doubt", reason="no_result"))
-            pending = sess.execute(select(func.count(), func.min(PolicyDelivery.next_attempt_at)).where(
-                *in_range, PolicyDelivery.status == "pending")).one()
-            claimed = sess.scalar(select(func.min(PolicyDelivery.claimed_at)).where(*in_range, PolicyDelivery.status == "sending"))
+            sess.execute(
+                update(PolicyDelivery)
+                .where(
+                    *in_range,
+                    PolicyDelivery.status == "sending",
+                    PolicyDelivery.claimed_at < now - timedelta(seconds=STALE_CLAIM),
+                )
+                .values(status="in_doubt", reason="no_result")
+            )
+            pending = sess.execute(
+                select(func.count(), func.min(PolicyDelivery.next_attempt_at)).where(
+                    *in_range, PolicyDelivery.status == "pending"
+                )
+            ).one()
+            claimed = sess.scalar(
+                select(func.min(PolicyDelivery.claimed_at)).where(*in_range, PolicyDelivery.status == "sending")
+            )
         waits = []
         if pending[0]:
             waits.append(max(1.0, ((pending[1] or now) - now).total_seconds()))
@@ -161,7 +179,9 @@ class CampaignSender:
         if claimed.channel == "text":
             self.api.send_text(claimed.openid, claimed.body["content"])
             return None
-        return self.api.send_template(claimed.openid, claimed.body["template_id"], claimed.body["data"], claimed.body.get("url"))
+        return self.api.send_template(
+            claimed.openid, claimed.body["template_id"], claimed.body["data"], claimed.body.get("url")
+        )
 
     def claim(self, campaign_id: int, delivery_id: int) -> Claimed | str:
         """Take the delivery for one send attempt (committed before WeChat is called), or say why not."""
@@ -176,17 +196,31 @@ class CampaignSender:
                 sess.execute(select(func.pg_advisory_xact_lock(PG_LOCK_SPACE, d.resident_id)))
             reason = self._skip_reason(sess, d, c, now)
             if reason:
-                sess.execute(update(PolicyDelivery).where(PolicyDelivery.id == delivery_id, PolicyDelivery.status == "pending")
-                             .values(status="skipped", reason=reason))
+                sess.execute(
+                    update(PolicyDelivery)
+                    .where(PolicyDelivery.id == delivery_id, PolicyDelivery.status == "pending")
+                    .values(status="skipped", reason=reason)
+                )
                 return "skipped"
             channel, body = self._message(sess, c, d)
-            won = sess.execute(update(PolicyDelivery).where(PolicyDelivery.id == delivery_id, PolicyDelivery.status == "pending")
-                               .values(status="sending", claim=token, claimed_at=now, attempts=PolicyDelivery.attempts + 1,
-                                       channel=channel)).rowcount
+            won = sess.execute(
+                update(PolicyDelivery)
+                .where(PolicyDelivery.id == delivery_id, PolicyDelivery.status == "pending")
+                .values(
+                    status="sending", claim=token, claimed_at=now, attempts=PolicyDelivery.attempts + 1, channel=channel
+                )
+            ).rowcount
             if won != 1:
                 return "taken"
-            out = OutboundMessage(channel="wechat", recipient=d.openid, kind=channel, reason="campaign",
-                                  ref=f"policy:{campaign_id}:{delivery_id}", body=body, status="queued")
+            out = OutboundMessage(
+                channel="wechat",
+                recipient=d.openid,
+                kind=channel,
+                reason="campaign",
+                ref=f"policy:{campaign_id}:{delivery_id}",
+                body=body,
+                status="queued",
+            )
             sess.add(out)
             sess.flush()
             sess.execute(update(PolicyDelivery).where(PolicyDelivery.id == delivery_id).values(outbound_id=out.id))
@@ -195,9 +229,15 @@ class CampaignSender:
     def _skip_reason(self, sess: Session, d: PolicyDelivery, c: PolicyCampaign, now: datetime) -> str | None:
         if audience.withdrawn(sess, [d.openid]):
             return "consent_withdrawn"
-        recent = sess.scalar(select(func.count()).select_from(PolicyDelivery).where(
-            PolicyDelivery.resident_id == d.resident_id, PolicyDelivery.status.in_(COUNTED),
-            PolicyDelivery.claimed_at >= now - CAP_WINDOW))
+        recent = sess.scalar(
+            select(func.count())
+            .select_from(PolicyDelivery)
+            .where(
+                PolicyDelivery.resident_id == d.resident_id,
+                PolicyDelivery.status.in_(COUNTED),
+                PolicyDelivery.claimed_at >= now - CAP_WINDOW,
+            )
+        )
         return "frequency_cap" if recent >= c.cap_per_week else None
 
     def _message(self, sess: Session, c: PolicyCampaign, d: PolicyDelivery) -> tuple[str, dict[str, Any]]:
@@ -216,8 +256,16 @@ class CampaignSender:
             d.channel = "template"
             out = sess.get(OutboundMessage, claimed.outbound_id)
             out.status, out.errcode, out.errmsg = "window_closed", 45015, "fell back to the template"
-            new = OutboundMessage(channel="wechat", recipient=d.openid, kind="template", reason="campaign", ref=out.ref,
-                                  body=body, status="queued", fallback_for=out.id)
+            new = OutboundMessage(
+                channel="wechat",
+                recipient=d.openid,
+                kind="template",
+                reason="campaign",
+                ref=out.ref,
+                body=body,
+                status="queued",
+                fallback_for=out.id,
+            )
             sess.add(new)
             sess.flush()
             d.outbound_id = new.id
@@ -230,7 +278,9 @@ class CampaignSender:
             return "network"
         if isinstance(exc, (Transient, RateLimited)):  # WeChat answered: nothing was sent, try again later
             with self.sessions() as sess:
-                attempts = sess.scalar(select(PolicyDelivery.attempts).where(PolicyDelivery.id == claimed.delivery_id)) or 1
+                attempts = (
+                    sess.scalar(select(PolicyDelivery.attempts).where(PolicyDelivery.id == claimed.delivery_id)) or 1
+                )
             if isinstance(exc, RateLimited):
                 self._record(claimed, "pending", exc=exc, retry_in=QUOTA_DELAY)
                 return "quota"
@@ -242,8 +292,11 @@ class CampaignSender:
         if exc.errcode in CAMPAIGN_FATAL:
             self._record(claimed, "pending", exc=exc, retry_in=0)
             with self.sessions.begin() as sess:
-                c = sess.scalar(select(PolicyCampaign).join(PolicyDelivery, PolicyDelivery.campaign_id == PolicyCampaign.id)
-                                .where(PolicyDelivery.id == claimed.delivery_id))
+                c = sess.scalar(
+                    select(PolicyCampaign)
+                    .join(PolicyDelivery, PolicyDelivery.campaign_id == PolicyCampaign.id)
+                    .where(PolicyDelivery.id == claimed.delivery_id)
+                )
                 c.state = "paused"
                 c.counts = {**(c.counts or {}), "error": f"{exc.errcode}: {exc.errmsg}"[:200]}
             log.error("campaign paused: WeChat refused its template", extra={"campaign": c.id, "errcode": exc.errcode})
@@ -251,8 +304,14 @@ class CampaignSender:
         self._record(claimed, "failed", exc=exc)
         return "failed"
 
-    def _record(self, claimed: Claimed, status: str, msgid: int | None = None, exc: WechatApiError | None = None,
-                retry_in: float | None = None) -> None:
+    def _record(
+        self,
+        claimed: Claimed,
+        status: str,
+        msgid: int | None = None,
+        exc: WechatApiError | None = None,
+        retry_in: float | None = None,
+    ) -> None:
         now = schedule.now_local()
         values: dict[str, Any] = {"status": status}
         if status == "sent":
@@ -262,8 +321,11 @@ class CampaignSender:
         if status == "pending":
             values.update(claim=None, claimed_at=None, next_attempt_at=now + timedelta(seconds=retry_in or 0))
         with self.sessions.begin() as sess:
-            sess.execute(update(PolicyDelivery).where(PolicyDelivery.id == claimed.delivery_id,
-                                                      PolicyDelivery.claim == claimed.token).values(**values))
+            sess.execute(
+                update(PolicyDelivery)
+                .where(PolicyDelivery.id == claimed.delivery_id, PolicyDelivery.claim == claimed.token)
+                .values(**values)
+            )
             out = sess.get(OutboundMessage, claimed.outbound_id)
             out.status = {"pending": "failed", "in_doubt": "failed"}.get(status, status)
             out.attempts += 1
@@ -271,4 +333,7 @@ class CampaignSender:
             if status == "sent":
                 out.sent_at, out.wechat_msgid = datetime.now(), msgid
         if exc is not None:
-            log.warning("campaign message not sent", extra={"delivery": claimed.delivery_id, "status": status, "errcode": exc.errcode})
+            log.warning(
+                "campaign message not sent",
+                extra={"delivery": claimed.delivery_id, "status": status, "errcode": exc.errcode},
+            )

@@ -6,6 +6,7 @@ when WeChat accepts them). ``applied`` is read from the back-office's applicatio
 tables in the registry database (``applications.yaml``): an application by the pushed
 resident's openid for the campaign's benefit, made after the push.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,22 +26,45 @@ from web.policy.models import PolicyCampaign, PolicyDelivery
 
 log = logging.getLogger(__name__)
 
-STAGES = (("matched", "符合条件"), ("reachable", "可触达"), ("sent", "已发送"), ("delivered", "已送达"),
-          ("engaged", "已打开/回复"), ("applied", "已申请"))
+STAGES = (
+    ("matched", "符合条件"),
+    ("reachable", "可触达"),
+    ("sent", "已发送"),
+    ("delivered", "已送达"),
+    ("engaged", "已打开/回复"),
+    ("applied", "已申请"),
+)
 
 
 def funnel(sess: Session, c: PolicyCampaign) -> list[tuple[str, str, int]]:
     d = PolicyDelivery
     of_campaign = d.campaign_id == c.id
     sent = sess.scalar(select(func.count()).where(of_campaign, d.status == "sent")) or 0
-    delivered = sess.scalar(select(func.count()).select_from(d).outerjoin(OutboundMessage, OutboundMessage.id == d.outbound_id)
-                            .where(of_campaign, d.status == "sent",
-                                   or_(d.channel == "text", OutboundMessage.receipt_status == "success"))) or 0
-    engaged = sess.scalar(select(func.count()).where(of_campaign, or_(d.opened_at.is_not(None), d.replied_at.is_not(None)))) or 0
+    delivered = (
+        sess.scalar(
+            select(func.count())
+            .select_from(d)
+            .outerjoin(OutboundMessage, OutboundMessage.id == d.outbound_id)
+            .where(
+                of_campaign, d.status == "sent", or_(d.channel == "text", OutboundMessage.receipt_status == "success")
+            )
+        )
+        or 0
+    )
+    engaged = (
+        sess.scalar(select(func.count()).where(of_campaign, or_(d.opened_at.is_not(None), d.replied_at.is_not(None))))
+        or 0
+    )
     applied = sess.scalar(select(func.count()).where(of_campaign, d.applied_at.is_not(None))) or 0
     counts = c.counts or {}
-    values = {"matched": counts.get("matched", 0), "reachable": counts.get("reachable", 0), "sent": sent,
-              "delivered": delivered, "engaged": engaged, "applied": applied}
+    values = {
+        "matched": counts.get("matched", 0),
+        "reachable": counts.get("reachable", 0),
+        "sent": sent,
+        "delivered": delivered,
+        "engaged": engaged,
+        "applied": applied,
+    }
     return [(key, label, int(values[key])) for key, label in STAGES]
 
 
@@ -69,19 +93,37 @@ def refresh_applied(sess: Session, registry: Engine, c: PolicyCampaign, batch: i
     if not inspect(registry).has_table(source["table"]):
         log.warning("application table not in the registry database", extra={"table": source["table"]})
         return 0
-    t = Table(source["table"], MetaData(), Column(source["openid"], String), Column(source["at"], DateTime),
-              Column(source["type_column"], String))
-    query = (select(t.c[source["openid"]], func.min(t.c[source["at"]]))
-             .where(t.c[source["type_column"]] == source["type"], t.c[source["at"]] >= schedule.to_server_time(c.started_at),
-                    t.c[source["openid"]].is_not(None))
-             .group_by(t.c[source["openid"]]))
+    t = Table(
+        source["table"],
+        MetaData(),
+        Column(source["openid"], String),
+        Column(source["at"], DateTime),
+        Column(source["type_column"], String),
+    )
+    query = (
+        select(t.c[source["openid"]], func.min(t.c[source["at"]]))
+        .where(
+            t.c[source["type_column"]] == source["type"],
+            t.c[source["at"]] >= schedule.to_server_time(c.started_at),
+            t.c[source["openid"]].is_not(None),
+        )
+        .group_by(t.c[source["openid"]])
+    )
     marked = 0
     with registry.connect() as conn:
         for part in conn.execution_options(stream_results=True, yield_per=batch).execute(query).partitions():
             for openid, server_at in part:
                 at = schedule.from_server_time(server_at)
-                marked += sess.execute(update(PolicyDelivery).where(
-                    PolicyDelivery.campaign_id == c.id, PolicyDelivery.openid == openid, PolicyDelivery.status == "sent",
-                    PolicyDelivery.applied_at.is_(None), PolicyDelivery.sent_at <= at).values(applied_at=at)).rowcount
+                marked += sess.execute(
+                    update(PolicyDelivery)
+                    .where(
+                        PolicyDelivery.campaign_id == c.id,
+                        PolicyDelivery.openid == openid,
+                        PolicyDelivery.status == "sent",
+                        PolicyDelivery.applied_at.is_(None),
+                        PolicyDelivery.sent_at <= at,
+                    )
+                    .values(applied_at=at)
+                ).rowcount
     sess.commit()
     return marked

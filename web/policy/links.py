@@ -3,6 +3,7 @@
 Signed with the app's secret key, so a resident cannot open another resident's link
 by changing a number.
 """
+
 from __future__ import annotations
 
 from itsdangerous import BadSignature, URLSafeSerializer

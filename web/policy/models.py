@@ -5,11 +5,24 @@ Consent is not here: the platform keeps one consent record per openid,
 bot's 退订 both write. What was sent is also recorded in ``outbound_message`` (whose
 row the TEMPLATESENDJOBFINISH receipt updates); ``PolicyDelivery.outbound_id`` links it.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from web.orm import Base
@@ -31,7 +44,9 @@ class PolicyCampaign(Base):
     template_fields: Mapped[dict] = mapped_column(default=dict)  # field -> text; {name} is the resident's name
     window_text: Mapped[str] = mapped_column(Text, default="")  # sent instead when the 48-hour window is open
     apply_keyword: Mapped[str] = mapped_column(String(12), default="申请")
-    apply_payload: Mapped[str] = mapped_column(String(200), default="")  # e.g. /assistance_apply{"assistance_type": "临时救助"}
+    apply_payload: Mapped[str] = mapped_column(
+        String(200), default=""
+    )  # e.g. /assistance_apply{"assistance_type": "临时救助"}
     starts_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")
     quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")

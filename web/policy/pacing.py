@@ -6,6 +6,7 @@ however many workers send, starts never exceed the rate. A slot further away tha
 ``horizon`` is not booked: the caller sleeps and asks again (paused campaigns stop
 booking at once).
 """
+
 from __future__ import annotations
 
 import time

@@ -5,6 +5,7 @@ registry, ``REGISTRY_DATABASE_URL``). The web and worker processes never import 
 back-office's models; these Core tables name only the columns the engine reads, so
 this module is the whole contract between the engine and the registry.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from common.db import make_engine
 metadata = MetaData()
 
 resident = Table(
-    "resident", metadata,
+    "resident",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("id_number", String(18)),
     Column("name", String(20)),
@@ -32,7 +34,8 @@ resident = Table(
     Column("benefits", JSON),
 )
 household = Table(
-    "household", metadata,
+    "household",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("community_code", String(16)),
     Column("address", String(120)),
@@ -40,12 +43,14 @@ household = Table(
     Column("savings", Integer),
 )
 wechat_binding = Table(
-    "wechat_binding", metadata,
+    "wechat_binding",
+    metadata,
     Column("openid", String(64), primary_key=True),
     Column("resident_id", Integer),
 )
 resident_event = Table(
-    "resident_event", metadata,
+    "resident_event",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("resident_id", Integer),
     Column("kind", String(32)),
@@ -54,7 +59,8 @@ resident_event = Table(
 )
 district = Table("district", metadata, Column("code", String(12), primary_key=True), Column("name", String(40)))
 street = Table(
-    "street", metadata,
+    "street",
+    metadata,
     Column("code", String(12), primary_key=True),
     Column("district_code", String(12)),
     Column("name", String(40)),
@@ -62,7 +68,8 @@ street = Table(
     Column("advisor_phone", String(20)),
 )
 community = Table(
-    "community", metadata,
+    "community",
+    metadata,
     Column("code", String(16), primary_key=True),
     Column("street_code", String(12)),
     Column("name", String(40)),
@@ -73,9 +80,11 @@ def read_only_engine(url: str) -> Engine:
     """An engine whose transactions are read-only where the database can enforce it."""
     engine = make_engine(url, pool_size=4, max_overflow=4) if not url.startswith("sqlite") else make_engine(url)
     if engine.dialect.name == "postgresql":
+
         @event.listens_for(engine, "begin")
         def _read_only(conn: Connection) -> None:
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
     return engine
 
 
@@ -87,6 +96,7 @@ def engine_for(url: str) -> Engine:
 @dataclass(frozen=True)
 class Region:
     """District and community names and codes, to resolve what an administrator writes."""
+
     district_names: dict[str, str]  # code -> name
     communities: dict[str, tuple[str, str]]  # code -> (name, district code)
 
@@ -99,6 +109,9 @@ class Region:
 
 def load_region(conn: Connection) -> Region:
     districts = {code: name for code, name in conn.execute(select(district.c.code, district.c.name))}
-    rows = conn.execute(select(community.c.code, community.c.name, street.c.district_code)
-                        .join(street, street.c.code == community.c.street_code))
+    rows = conn.execute(
+        select(community.c.code, community.c.name, street.c.district_code).join(
+            street, street.c.code == community.c.street_code
+        )
+    )
     return Region(districts, {code: (name, d) for code, name, d in rows})

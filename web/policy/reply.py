@@ -8,6 +8,7 @@ application with what the campaign already knows; and 退订 / TD always becomes
 ``/policy_unsubscribe``, whatever the NLU would have made of two letters. The
 transcript keeps what the resident actually wrote.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,22 +45,36 @@ def rewrite(conn: Connection, inbound: Inbound) -> tuple[Inbound, Note | None]:
         return inbound, None  # a menu tap or a location is not a reply to a push
     now = schedule.now_local()
     row = conn.execute(
-        select(PolicyDelivery.id, PolicyDelivery.replied_at, PolicyCampaign.id, PolicyCampaign.apply_payload,
-               PolicyCampaign.apply_keyword)
+        select(
+            PolicyDelivery.id,
+            PolicyDelivery.replied_at,
+            PolicyCampaign.id,
+            PolicyCampaign.apply_payload,
+            PolicyCampaign.apply_keyword,
+        )
         .join(PolicyCampaign, PolicyCampaign.id == PolicyDelivery.campaign_id)
-        .where(PolicyDelivery.openid == inbound.sender_id, PolicyDelivery.status == "sent",
-               PolicyDelivery.sent_at >= now - WINDOW)
-        .order_by(PolicyDelivery.sent_at.desc()).limit(1)).first()
+        .where(
+            PolicyDelivery.openid == inbound.sender_id,
+            PolicyDelivery.status == "sent",
+            PolicyDelivery.sent_at >= now - WINDOW,
+        )
+        .order_by(PolicyDelivery.sent_at.desc())
+        .limit(1)
+    ).first()
     if row is None:
         return inbound, None
     delivery_id, replied_at, campaign_id, apply_payload, apply_keyword = row
     note = partial(_replied, delivery_id, now) if replied_at is None else None
     if apply_payload and said == normalise(apply_keyword):
-        inbound = replace(inbound, text=apply_payload, transcript=inbound.text,
-                          metadata={**inbound.metadata, "campaign": campaign_id})
+        inbound = replace(
+            inbound, text=apply_payload, transcript=inbound.text, metadata={**inbound.metadata, "campaign": campaign_id}
+        )
     return inbound, note
 
 
 def _replied(delivery_id: int, at: datetime, sess: Session) -> None:
-    sess.execute(update(PolicyDelivery).where(PolicyDelivery.id == delivery_id, PolicyDelivery.replied_at.is_(None))
-                 .values(replied_at=at))
+    sess.execute(
+        update(PolicyDelivery)
+        .where(PolicyDelivery.id == delivery_id, PolicyDelivery.replied_at.is_(None))
+        .values(replied_at=at)
+    )

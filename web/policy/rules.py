@@ -7,6 +7,7 @@ in Chinese and English. The grammar is documented in docs/campaigns.md:
     node      := {"all": [node, ...]} | {"any": [node, ...]} | {"not": node} | condition
     condition := {field: {op: value, ...}} | {field: value}        (shorthand for eq / in)
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
@@ -32,6 +33,7 @@ def vocabulary() -> dict[str, Any]:
 
 
 # ---- the typed tree ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class All:
@@ -52,6 +54,7 @@ class Not:
 class Compare:
     """``field op value`` for a number (age, disability_grade, household_size, household_savings,
     per_capita_income in yuan) or ``field in values`` / ``field eq value`` for the rest."""
+
     field: str
     op: str  # eq ne gt gte lt lte in
     value: Any
@@ -60,6 +63,7 @@ class Compare:
 @dataclass(frozen=True)
 class IncomeVsStandard:
     """Household monthly income per member ``op`` ``percent``% of the hukou district's ``standard``."""
+
     op: str  # lt lte gt gte
     percent: int
     standard: str
@@ -78,10 +82,11 @@ class Event:
     min_amount: int
 
 
-Node = Union[All, AnyOf, Not, Compare, IncomeVsStandard, Benefit, Event]
+Node = All | AnyOf | Not | Compare | IncomeVsStandard | Benefit | Event
 
 
 # ---- errors --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RuleError:
@@ -122,8 +127,9 @@ def load(text: str) -> Node:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
         where_en = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise RuleInvalid([RuleError("rule", f"规则写法有误{where}，不是有效的 JSON/YAML",
-                                     f"not valid JSON/YAML{where_en}")]) from exc
+        raise RuleInvalid(
+            [RuleError("rule", f"规则写法有误{where}，不是有效的 JSON/YAML", f"not valid JSON/YAML{where_en}")]
+        ) from exc
     return parse(data)
 
 
@@ -133,8 +139,13 @@ def parse(data: Any) -> Node:
     counter = [0]
     node = _node(data, "rule", 1, errors, counter)
     if counter[0] > MAX_CONDITIONS:
-        errors.append(RuleError("rule", f"条件太多（{counter[0]} 个），最多 {MAX_CONDITIONS} 个",
-                                f"too many conditions ({counter[0]}), at most {MAX_CONDITIONS}"))
+        errors.append(
+            RuleError(
+                "rule",
+                f"条件太多（{counter[0]} 个），最多 {MAX_CONDITIONS} 个",
+                f"too many conditions ({counter[0]}), at most {MAX_CONDITIONS}",
+            )
+        )
     if errors:
         raise RuleInvalid(errors)
     assert node is not None
@@ -147,16 +158,29 @@ def dumps(data: Any) -> str:
 
 def _node(data: Any, path: str, depth: int, errors: list[RuleError], counter: list[int]) -> Node | None:
     if depth > MAX_DEPTH:
-        errors.append(RuleError(path, f"嵌套太深，最多 {MAX_DEPTH} 层", f"nested too deeply (at most {MAX_DEPTH} levels)"))
+        errors.append(
+            RuleError(path, f"嵌套太深，最多 {MAX_DEPTH} 层", f"nested too deeply (at most {MAX_DEPTH} levels)")
+        )
         return None
     if not isinstance(data, dict) or len(data) != 1:
-        errors.append(RuleError(path, "每个条件必须是只有一个键的对象，例如 {\"age\": {\"gte\": 80}} 或 {\"all\": [...]}",
-                                'each condition must be an object with exactly one key, e.g. {"age": {"gte": 80}} or {"all": [...]}'))
+        errors.append(
+            RuleError(
+                path,
+                '每个条件必须是只有一个键的对象，例如 {"age": {"gte": 80}} 或 {"all": [...]}',
+                'each condition must be an object with exactly one key, e.g. {"age": {"gte": 80}} or {"all": [...]}',
+            )
+        )
         return None
-    (key, value), = data.items()
+    ((key, value),) = data.items()
     if key in ("all", "any"):
         if not isinstance(value, list) or not value:
-            errors.append(RuleError(f"{path}.{key}", f"“{key}” 后面要跟一个非空的条件列表", f'"{key}" takes a non-empty list of conditions'))
+            errors.append(
+                RuleError(
+                    f"{path}.{key}",
+                    f"“{key}” 后面要跟一个非空的条件列表",
+                    f'"{key}" takes a non-empty list of conditions',
+                )
+            )
             return None
         children = [_node(v, f"{path}.{key}[{i}]", depth + 1, errors, counter) for i, v in enumerate(value)]
         if any(c is None for c in children):
@@ -173,15 +197,22 @@ def _node(data: Any, path: str, depth: int, errors: list[RuleError], counter: li
         return _text(key, value, where, errors)
     if key in BOOL_FIELDS:
         if not isinstance(value, bool):
-            errors.append(RuleError(where, f"“{BOOL_FIELDS[key]}”只能是 true 或 false", f'"{key}" must be true or false'))
+            errors.append(
+                RuleError(where, f"“{BOOL_FIELDS[key]}”只能是 true 或 false", f'"{key}" must be true or false')
+            )
             return None
         return Compare(key, "eq", value)
     if key == "benefit":
         return _benefit(value, where, errors)
     if key == "event":
         return _event(value, where, errors)
-    errors.append(RuleError(where, f"不认识的字段“{key}”，可用的字段：{', '.join(ALL_FIELDS)}，或 all / any / not",
-                            f'unknown field "{key}"; fields: {", ".join(ALL_FIELDS)}, or all / any / not'))
+    errors.append(
+        RuleError(
+            where,
+            f"不认识的字段“{key}”，可用的字段：{', '.join(ALL_FIELDS)}，或 all / any / not",
+            f'unknown field "{key}"; fields: {", ".join(ALL_FIELDS)}, or all / any / not',
+        )
+    )
     return None
 
 
@@ -194,39 +225,71 @@ def _number(field: str, value: Any, where: str, errors: list[RuleError]) -> Node
     if _is_int(value):
         value = {"eq": value}
     if not isinstance(value, dict) or not value:
-        errors.append(RuleError(where, f"“{zh_name}”要写成比较，例如 {{\"gte\": 80}}", f'"{field}" takes comparisons, e.g. {{"gte": 80}}'))
+        errors.append(
+            RuleError(
+                where, f'“{zh_name}”要写成比较，例如 {{"gte": 80}}', f'"{field}" takes comparisons, e.g. {{"gte": 80}}'
+            )
+        )
         return None
     ops_allowed = CMP_OPS + ("in", "between") + (STANDARD_OPS + ("standard",) if field == "per_capita_income" else ())
     standard = value.get("standard", "低保") if field == "per_capita_income" else None
     if standard is not None and standard not in vocabulary()["standards"]:
-        errors.append(RuleError(f"{where}.standard", f"不认识的标准“{standard}”，可用：{'、'.join(vocabulary()['standards'])}",
-                                f'unknown standard "{standard}"; known: {", ".join(vocabulary()["standards"])}'))
+        errors.append(
+            RuleError(
+                f"{where}.standard",
+                f"不认识的标准“{standard}”，可用：{'、'.join(vocabulary()['standards'])}",
+                f'unknown standard "{standard}"; known: {", ".join(vocabulary()["standards"])}',
+            )
+        )
         return None
     parts: list[Node] = []
     for op, arg in value.items():
         at = f"{where}.{op}"
         if op not in ops_allowed:
-            errors.append(RuleError(at, f"不认识的比较方式“{op}”，可用：{', '.join(o for o in ops_allowed if o != 'standard')}",
-                                    f'unknown operator "{op}"; use one of {", ".join(o for o in ops_allowed if o != "standard")}'))
+            errors.append(
+                RuleError(
+                    at,
+                    f"不认识的比较方式“{op}”，可用：{', '.join(o for o in ops_allowed if o != 'standard')}",
+                    f'unknown operator "{op}"; use one of {", ".join(o for o in ops_allowed if o != "standard")}',
+                )
+            )
             continue
         if op == "standard":
             continue
         if op in STANDARD_OPS:
             percent = _percent(arg)
             if percent is None:
-                errors.append(RuleError(at, "要写标准的倍数，大于 0、不超过 10、最多两位小数，例如 1.5",
-                                        "takes a multiple of the standard: > 0, at most 10, at most two decimals, e.g. 1.5"))
+                errors.append(
+                    RuleError(
+                        at,
+                        "要写标准的倍数，大于 0、不超过 10、最多两位小数，例如 1.5",
+                        "takes a multiple of the standard: > 0, at most 10, at most two decimals, e.g. 1.5",
+                    )
+                )
                 continue
             parts.append(IncomeVsStandard(op.removesuffix("_standard"), percent, standard))
             continue
         args = arg if op in ("in", "between") else [arg]
-        if not isinstance(args, list) or not args or len(args) > MAX_LIST or not all(_is_int(a) and lo <= a <= hi for a in args):
-            errors.append(RuleError(at, f"“{zh_name}”的值要是 {lo} 到 {hi} 之间的整数" + ("（列表）" if op in ("in", "between") else ""),
-                                    f'"{field}" values must be integers from {lo} to {hi}' + (" (a list)" if op in ("in", "between") else "")))
+        if (
+            not isinstance(args, list)
+            or not args
+            or len(args) > MAX_LIST
+            or not all(_is_int(a) and lo <= a <= hi for a in args)
+        ):
+            errors.append(
+                RuleError(
+                    at,
+                    f"“{zh_name}”的值要是 {lo} 到 {hi} 之间的整数" + ("（列表）" if op in ("in", "between") else ""),
+                    f'"{field}" values must be integers from {lo} to {hi}'
+                    + (" (a list)" if op in ("in", "between") else ""),
+                )
+            )
             continue
         if op == "between":
             if len(args) != 2 or args[0] > args[1]:
-                errors.append(RuleError(at, "between 要写成 [下限, 上限]，两头都包含", "between takes [low, high], both included"))
+                errors.append(
+                    RuleError(at, "between 要写成 [下限, 上限]，两头都包含", "between takes [low, high], both included")
+                )
                 continue
             parts += [Compare(field, "gte", args[0]), Compare(field, "lte", args[1])]
         elif op == "in":
@@ -235,7 +298,9 @@ def _number(field: str, value: Any, where: str, errors: list[RuleError]) -> Node
             parts.append(Compare(field, op, args[0]))
     if not parts:
         if not any(e.path.startswith(where) for e in errors):
-            errors.append(RuleError(where, "缺少比较，例如 {\"lte_standard\": 1}", 'no comparison given, e.g. {"lte_standard": 1}'))
+            errors.append(
+                RuleError(where, '缺少比较，例如 {"lte_standard": 1}', 'no comparison given, e.g. {"lte_standard": 1}')
+            )
         return None
     return parts[0] if len(parts) == 1 else All(tuple(parts))
 
@@ -258,17 +323,29 @@ def _text(field: str, value: Any, where: str, errors: list[RuleError]) -> Node |
     if isinstance(value, (str, list)):
         value = {"in": value if isinstance(value, list) else [value]}
     if not isinstance(value, dict) or len(value) != 1:
-        errors.append(RuleError(where, f"“{zh_name}”要写成一个值、一个列表，或 {{\"in\": [...]}} / {{\"not_in\": [...]}}",
-                                f'"{field}" takes a value, a list, or {{"in": [...]}} / {{"not_in": [...]}}'))
+        errors.append(
+            RuleError(
+                where,
+                f'“{zh_name}”要写成一个值、一个列表，或 {{"in": [...]}} / {{"not_in": [...]}}',
+                f'"{field}" takes a value, a list, or {{"in": [...]}} / {{"not_in": [...]}}',
+            )
+        )
         return None
-    (op, arg), = value.items()
+    ((op, arg),) = value.items()
     if op not in ("eq", "ne", "in", "not_in"):
-        errors.append(RuleError(f"{where}.{op}", f"不认识的比较方式“{op}”，可用：eq, ne, in, not_in",
-                                f'unknown operator "{op}"; use one of eq, ne, in, not_in'))
+        errors.append(
+            RuleError(
+                f"{where}.{op}",
+                f"不认识的比较方式“{op}”，可用：eq, ne, in, not_in",
+                f'unknown operator "{op}"; use one of eq, ne, in, not_in',
+            )
+        )
         return None
     args = arg if isinstance(arg, list) else [arg]
     if not args or len(args) > MAX_LIST or not all(isinstance(a, str) and a.strip() for a in args):
-        errors.append(RuleError(f"{where}.{op}", f"“{zh_name}”的值要是非空的文字", f'"{field}" values must be non-empty strings'))
+        errors.append(
+            RuleError(f"{where}.{op}", f"“{zh_name}”的值要是非空的文字", f'"{field}" values must be non-empty strings')
+        )
         return None
     args = [a.strip() for a in args]
     if field == "gender" and not set(args) <= {"男", "女"}:
@@ -288,14 +365,24 @@ def _names(value: Any, known: list[str]) -> tuple[str, ...] | None:
 def _benefit(value: Any, where: str, errors: list[RuleError]) -> Node | None:
     known = vocabulary()["benefits"]
     if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in ("held", "not_held"):
-        errors.append(RuleError(where, "“享受的待遇”要写成 {\"held\": \"低保\"} 或 {\"not_held\": [\"高龄津贴\"]}",
-                                'benefit takes {"held": "低保"} or {"not_held": ["高龄津贴"]}'))
+        errors.append(
+            RuleError(
+                where,
+                '“享受的待遇”要写成 {"held": "低保"} 或 {"not_held": ["高龄津贴"]}',
+                'benefit takes {"held": "低保"} or {"not_held": ["高龄津贴"]}',
+            )
+        )
         return None
-    (op, arg), = value.items()
+    ((op, arg),) = value.items()
     names = _names(arg, known)
     if names is None:
-        errors.append(RuleError(f"{where}.{op}", f"不认识的待遇名称 {arg!r}，可用：{'、'.join(known)}",
-                                f"unknown benefit {arg!r}; known: {', '.join(known)}"))
+        errors.append(
+            RuleError(
+                f"{where}.{op}",
+                f"不认识的待遇名称 {arg!r}，可用：{'、'.join(known)}",
+                f"unknown benefit {arg!r}; known: {', '.join(known)}",
+            )
+        )
         return None
     return Benefit(op == "held", names)
 
@@ -303,25 +390,52 @@ def _benefit(value: Any, where: str, errors: list[RuleError]) -> Node | None:
 def _event(value: Any, where: str, errors: list[RuleError]) -> Node | None:
     kinds = vocabulary()["event_kinds"]
     if not isinstance(value, dict):
-        errors.append(RuleError(where, "“近期发生的事”要写成 {\"kind\": \"serious_illness_expense\", \"within_days\": 90}",
-                                'event takes {"kind": "serious_illness_expense", "within_days": 90}'))
+        errors.append(
+            RuleError(
+                where,
+                '“近期发生的事”要写成 {"kind": "serious_illness_expense", "within_days": 90}',
+                'event takes {"kind": "serious_illness_expense", "within_days": 90}',
+            )
+        )
         return None
     unknown = set(value) - {"kind", "within_days", "min_amount"}
     if unknown:
-        errors.append(RuleError(where, f"不认识的键 {sorted(unknown)}，可用：kind, within_days, min_amount",
-                                f"unknown keys {sorted(unknown)}; use kind, within_days, min_amount"))
+        errors.append(
+            RuleError(
+                where,
+                f"不认识的键 {sorted(unknown)}，可用：kind, within_days, min_amount",
+                f"unknown keys {sorted(unknown)}; use kind, within_days, min_amount",
+            )
+        )
         return None
     kind, days, amount = value.get("kind"), value.get("within_days"), value.get("min_amount", 0)
     ok = True
     if kind not in kinds:
-        errors.append(RuleError(f"{where}.kind", f"不认识的事件类型 {kind!r}，可用：{', '.join(f'{k}（{v}）' for k, v in kinds.items())}",
-                                f"unknown event kind {kind!r}; known: {', '.join(kinds)}"))
+        errors.append(
+            RuleError(
+                f"{where}.kind",
+                f"不认识的事件类型 {kind!r}，可用：{', '.join(f'{k}（{v}）' for k, v in kinds.items())}",
+                f"unknown event kind {kind!r}; known: {', '.join(kinds)}",
+            )
+        )
         ok = False
     if not (_is_int(days) and 1 <= days <= 3650):
-        errors.append(RuleError(f"{where}.within_days", "within_days 要写 1 到 3650 之间的天数", "within_days must be a number of days from 1 to 3650"))
+        errors.append(
+            RuleError(
+                f"{where}.within_days",
+                "within_days 要写 1 到 3650 之间的天数",
+                "within_days must be a number of days from 1 to 3650",
+            )
+        )
         ok = False
     if not (_is_int(amount) and 0 <= amount <= 10**9):
-        errors.append(RuleError(f"{where}.min_amount", "min_amount 要写不小于 0 的整数（元）", "min_amount must be a whole number of yuan, 0 or more"))
+        errors.append(
+            RuleError(
+                f"{where}.min_amount",
+                "min_amount 要写不小于 0 的整数（元）",
+                "min_amount must be a whole number of yuan, 0 or more",
+            )
+        )
         ok = False
     return Event(kind, days, amount) if ok else None
 

@@ -3,6 +3,7 @@
 Campaign times (``starts_at``, ``claimed_at``, ``sent_at`` …) are Asia/Shanghai wall-clock
 times stored without a zone, whatever the server's own zone is.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta

@@ -5,6 +5,7 @@ They are the social-assistance domain's published data, served by the back-offic
 use ``standards_fallback.yaml`` — documented constants, logged loudly, so a preview
 is still possible while the back-office is down.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,6 +51,8 @@ def load(client: BackofficeClient | None, district_codes: list[str], on: date | 
                         raise
             return out
         except (BackofficeUnavailable, BackofficeError, KeyError, ValueError, TypeError) as exc:
-            log.warning("district standards not available from the back-office; using the fallback table",
-                        extra={"error": str(exc)[:200]})
+            log.warning(
+                "district standards not available from the back-office; using the fallback table",
+                extra={"error": str(exc)[:200]},
+            )
     return fallback()

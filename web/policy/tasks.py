@@ -6,6 +6,7 @@ books one ``policy.wake`` for the campaign (a Redis ``SET NX`` keeps it to one),
 re-enqueues every range with pending rows — as ``resume`` does. Every task may run twice
 (acks late: a dead worker's task is redelivered); the delivery claims make that harmless.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

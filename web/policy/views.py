@@ -4,6 +4,7 @@ Opening it counts as "opened"; its button starts the campaign's conversation for
 resident through the routing point (the same conversation as their WeChat chat, keyed
 by openid) and shows the bot's first answer; they carry on in the chat.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
@@ -52,5 +53,6 @@ def apply(token: str):
     if not payload:
         abort(404)
     replies = current_app.extensions["router"].handle(
-        Inbound("wechat", openid, payload, {"campaign": campaign_id}, transcript=f"[推送链接] {c.apply_keyword}"))
+        Inbound("wechat", openid, payload, {"campaign": campaign_id}, transcript=f"[推送链接] {c.apply_keyword}")
+    )
     return render_template("policy/landing.html", c=c, token=token, replies=replies)

@@ -6,6 +6,7 @@ registration order, in one transaction, from the daily Celery beat task
 log has its own, longer period (``AUDIT_RETENTION_DAYS``, default 365, never under the
 180 days the Cybersecurity Law asks for): it is the record of who looked at residents' data.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,13 @@ def cutoff_for(days: int, now: datetime | None = None) -> datetime:
 def purge(sess: Session, cutoffs: dict[str, datetime]) -> dict[str, int]:
     """Run every purger with its period's cutoff (``cutoffs``: ``PERSONAL`` and ``AUDIT``)."""
     done = {name: fn(sess, cutoffs[period]) for name, (period, fn) in _PURGERS.items()}
-    log.info("retention purge", extra={**{f"cutoff_{k}": v.isoformat() for k, v in cutoffs.items()},
-                                       **{f"purged_{k}": v for k, v in done.items()}})
+    log.info(
+        "retention purge",
+        extra={
+            **{f"cutoff_{k}": v.isoformat() for k, v in cutoffs.items()},
+            **{f"purged_{k}": v for k, v in done.items()},
+        },
+    )
     return done
 
 
@@ -58,23 +64,29 @@ def _review_items(sess: Session, cutoff: datetime) -> int:
 @purger("rating_comments")
 def _rating_comments(sess: Session, cutoff: datetime) -> int:
     """Ratings stay (levels are statistics); what the resident wrote goes."""
-    return sess.execute(update(Rating).where(Rating.created_at < cutoff,
-                                             (Rating.comment.is_not(None)) | (Rating.follow_up_note.is_not(None)))
-                        .values(comment=None, follow_up_note=None)).rowcount
+    return sess.execute(
+        update(Rating)
+        .where(Rating.created_at < cutoff, (Rating.comment.is_not(None)) | (Rating.follow_up_note.is_not(None)))
+        .values(comment=None, follow_up_note=None)
+    ).rowcount
 
 
 @purger("outbound_messages")
 def _outbound_messages(sess: Session, cutoff: datetime) -> int:
     """What was sent and to whom goes; the status and receipt stay for the delivery statistics."""
-    return sess.execute(update(OutboundMessage)
-                        .where(OutboundMessage.created_at < cutoff, OutboundMessage.recipient != "expired")
-                        .values(body={}, recipient="expired")).rowcount
+    return sess.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.created_at < cutoff, OutboundMessage.recipient != "expired")
+        .values(body={}, recipient="expired")
+    ).rowcount
 
 
 @purger("outbox_entries")
 def _outbox_entries(sess: Session, cutoff: datetime) -> int:
     """Submitted applications' copies (ID numbers, hardship) go; one still pending is never dropped."""
-    return sess.execute(delete(OutboxEntry).where(OutboxEntry.created_at < cutoff, OutboxEntry.status != "pending")).rowcount
+    return sess.execute(
+        delete(OutboxEntry).where(OutboxEntry.created_at < cutoff, OutboxEntry.status != "pending")
+    ).rowcount
 
 
 @purger("handoff_notes")
@@ -84,8 +96,9 @@ def _handoff_notes(sess: Session, cutoff: datetime) -> int:
 
 @purger("callback_phones")
 def _callback_phones(sess: Session, cutoff: datetime) -> int:
-    return sess.execute(update(Ticket).where(Ticket.queued_at < cutoff, Ticket.callback_phone.is_not(None))
-                        .values(callback_phone=None)).rowcount
+    return sess.execute(
+        update(Ticket).where(Ticket.queued_at < cutoff, Ticket.callback_phone.is_not(None)).values(callback_phone=None)
+    ).rowcount
 
 
 @purger("policy_deliveries")
@@ -93,11 +106,14 @@ def _policy_deliveries(sess: Session, cutoff: datetime) -> int:
     """Campaigns finished before the cutoff: who was pushed goes (name, openid, registry id);
     statuses and timestamps stay for the funnel. A running campaign's rows are never touched,
     so nobody is pushed twice."""
-    finished = select(PolicyCampaign.id).where(PolicyCampaign.state.in_(("completed", "cancelled")),
-                                               PolicyCampaign.finished_at < cutoff)
-    return sess.execute(update(PolicyDelivery)
-                        .where(PolicyDelivery.campaign_id.in_(finished), PolicyDelivery.openid != "expired")
-                        .values(name="", openid="expired", resident_id=-PolicyDelivery.id)).rowcount
+    finished = select(PolicyCampaign.id).where(
+        PolicyCampaign.state.in_(("completed", "cancelled")), PolicyCampaign.finished_at < cutoff
+    )
+    return sess.execute(
+        update(PolicyDelivery)
+        .where(PolicyDelivery.campaign_id.in_(finished), PolicyDelivery.openid != "expired")
+        .values(name="", openid="expired", resident_id=-PolicyDelivery.id)
+    ).rowcount
 
 
 @purger("audit_entries", period=AUDIT)
@@ -113,6 +129,8 @@ def _messages(sess: Session, cutoff: datetime) -> int:
 @purger("conversations")
 def _conversations(sess: Session, cutoff: datetime) -> int:
     """The resident's id (WeChat openid) is replaced; a resident who comes back starts a new conversation."""
-    return sess.execute(update(Conversation)
-                        .where(Conversation.last_message_at < cutoff, ~Conversation.sender_id.startswith("expired:"))
-                        .values(sender_id=literal("expired:", String) + cast(Conversation.id, String))).rowcount
+    return sess.execute(
+        update(Conversation)
+        .where(Conversation.last_message_at < cutoff, ~Conversation.sender_id.startswith("expired:"))
+        .values(sender_id=literal("expired:", String) + cast(Conversation.id, String))
+    ).rowcount

@@ -1,4 +1,5 @@
 """The daily retention task (scheduled by Celery beat, see web/worker.py)."""
+
 from __future__ import annotations
 
 from web.retention.purge import AUDIT, PERSONAL, cutoff_for, purge
@@ -9,5 +10,6 @@ from web.worker import celery_app, services
 def purge_expired() -> dict[str, int]:
     config = services().config
     with services().database.sessions.begin() as sess:
-        return purge(sess, {PERSONAL: cutoff_for(config.retention_days),
-                            AUDIT: cutoff_for(config.audit_retention_days)})
+        return purge(
+            sess, {PERSONAL: cutoff_for(config.retention_days), AUDIT: cutoff_for(config.audit_retention_days)}
+        )

@@ -4,6 +4,7 @@
 not exported before to ``nlu_data/review_<date>.yml`` and marks it exported; commit
 the file, then ``make train`` and ``make nlu-eval`` show the effect.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,9 +92,10 @@ def export(sess: Session, out: Path, folder: Path = NLU_DATA) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sqlalchemy.orm import sessionmaker
+
     from common import settings
     from common.db import make_engine
-    from sqlalchemy.orm import sessionmaker
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=NLU_DATA / f"review_{date.today():%Y%m%d}.yml")

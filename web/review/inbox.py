@@ -1,4 +1,5 @@
 """Filling and working the review inbox."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,8 +29,13 @@ def consider(sess: Session, message_id: int, said: str, sent: str, understanding
         reason = "low_confidence"
     else:
         return None
-    item = ReviewItem(message_id=message_id, text=mask_text(said), reason=reason,
-                      guess=guess.get("intent") or understanding.get("intent"), confidence=confidence)
+    item = ReviewItem(
+        message_id=message_id,
+        text=mask_text(said),
+        reason=reason,
+        guess=guess.get("intent") or understanding.get("intent"),
+        confidence=confidence,
+    )
     sess.add(item)
     return item
 
@@ -42,8 +48,12 @@ def add_correction(sess: Session, message_id: int, intent: str, reviewer: str) -
     item = sess.scalar(select(ReviewItem).where(ReviewItem.message_id == message_id))
     if item is None:
         meta = message.meta or {}
-        item = ReviewItem(message_id=message_id, text=mask_text(message.text), guess=meta.get("intent"),
-                          confidence=meta.get("confidence"))
+        item = ReviewItem(
+            message_id=message_id,
+            text=mask_text(message.text),
+            guess=meta.get("intent"),
+            confidence=meta.get("confidence"),
+        )
         sess.add(item)
     item.reason = "agent_corrected"
     label(item, intent, reviewer)

@@ -18,7 +18,9 @@ class ReviewItem(Base):
 
     __tablename__ = "review_item"
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"), default=None, index=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("message.id", ondelete="SET NULL"), default=None, index=True
+    )
     text: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(16))
     guess: Mapped[str | None] = mapped_column(String(80), default=None)  # the bot's best intent

@@ -3,6 +3,7 @@
 Chinese has no spaces and residents' messages are short and full of typos, so
 character uni- and bi-grams compare them better than word tokens do.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,7 @@ _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 def ngrams(text: str, sizes: tuple[int, ...] = (1, 2)) -> Counter[str]:
     text = _NOISE.sub("", text.lower())
-    return Counter(text[i:i + n] for n in sizes for i in range(len(text) - n + 1))
+    return Counter(text[i : i + n] for n in sizes for i in range(len(text) - n + 1))
 
 
 def tfidf(texts: Sequence[str]) -> list[dict[str, float]]:

@@ -1,4 +1,5 @@
 """`/admin/review`: the NLU review inbox, similar messages grouped, labelled a group at a time (an admin page, ``web/admin``)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,7 +28,9 @@ WAITING = admin.Waiting("review.inbox_page", open_items, "条待审核")  # on t
 @bp.get("/")
 def inbox_page():
     sess = db_session()
-    items = sess.scalars(select(ReviewItem).where(ReviewItem.status == "open").order_by(ReviewItem.id.desc()).limit(PAGE)).all()
+    items = sess.scalars(
+        select(ReviewItem).where(ReviewItem.status == "open").order_by(ReviewItem.id.desc()).limit(PAGE)
+    ).all()
     labelled = sess.scalar(select(ReviewItem.id).where(ReviewItem.status == "labelled").limit(1)) is not None
     groups = [[items[i] for i in g] for g in similarity.group([item.text for item in items])]
     return render_template("review/inbox.html", groups=groups, intents=export.known_intents(), labelled=labelled)
@@ -55,7 +58,12 @@ def label():
 @bp.get("/export.yml")
 def download():
     """The labelled examples as Rasa NLU YAML (a preview: `make nlu-review-export` writes and marks them)."""
-    items = db_session().scalars(select(ReviewItem).where(ReviewItem.status == "labelled").order_by(ReviewItem.id)).all()
+    items = (
+        db_session().scalars(select(ReviewItem).where(ReviewItem.status == "labelled").order_by(ReviewItem.id)).all()
+    )
     examples, _ = export.collect(items, export.existing_examples())
-    return Response(export.nlu_yaml(examples), mimetype="application/x-yaml",
-                    headers={"Content-Disposition": f"attachment; filename=review_{date.today():%Y%m%d}.yml"})
+    return Response(
+        export.nlu_yaml(examples),
+        mimetype="application/x-yaml",
+        headers={"Content-Disposition": f"attachment; filename=review_{date.today():%Y%m%d}.yml"},
+    )

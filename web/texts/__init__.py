@@ -6,6 +6,7 @@ buttons as numbered choices and a resident's number mapped back. The channels' r
 (web/channels/) and the messages sent outside a request (web/outbound/) both use them, so
 they sit below both.
 """
+
 from __future__ import annotations
 
 from functools import cache

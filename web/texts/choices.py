@@ -14,6 +14,7 @@ The web chat (Rasa's REST-channel format) sends a tapped button's payload as the
 as Rasa's widgets do, so intent syntax passes there (:func:`as_sent_from_web`), except the
 intents only the platform may send (``PLATFORM_INTENTS``): those are read as words too.
 """
+
 from __future__ import annotations
 
 import html

@@ -7,6 +7,7 @@ customer-service messages per resident interaction (5 within 48 h after a messag
 packed into as few texts as fit, in order, and a message longer than the limit is
 split at a paragraph, line or sentence end.
 """
+
 from __future__ import annotations
 
 import html

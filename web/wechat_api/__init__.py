@@ -1,4 +1,5 @@
 """The outbound WeChat API client: a shared access_token and the message-sending calls."""
+
 from web.wechat_api.client import WechatApi
 from web.wechat_api.errors import RateLimited, Transient, WechatApiError, WindowClosed
 

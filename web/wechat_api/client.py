@@ -7,6 +7,7 @@ among them, sends them unescaped for this reason). System busy (-1) and network 
 are retried with exponential backoff; quota errors and 45015 are raised at once as
 typed errors for the caller to record.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ _OUTCOMES = {WindowClosed: "window_closed", RateLimited: "rate_limited", Transie
 
 
 class WechatApi:
-    def __init__(self, client: redis.Redis, api_base: str, app_id: str, app_secret: str,
-                 retries: int = 3, backoff: float = 0.5) -> None:
+    def __init__(
+        self, client: redis.Redis, api_base: str, app_id: str, app_secret: str, retries: int = 3, backoff: float = 0.5
+    ) -> None:
         self.api_base = api_base.rstrip("/")
         self.http = requests.Session()
         self.tokens = AccessTokenStore(client, self.http, self.api_base, app_id, app_secret)
@@ -36,12 +38,17 @@ class WechatApi:
 
     def send_text(self, openid: str, content: str) -> None:
         """A customer-service text message (the 48-hour window must be open)."""
-        self._push("kf", "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": content}})
+        self._push(
+            "kf", "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": content}}
+        )
 
     def send_template(self, openid: str, template_id: str, data: dict[str, Any], url: str | None = None) -> int:
         """A template message; returns WeChat's msgid (TEMPLATESENDJOBFINISH reports on it later)."""
-        body: dict[str, Any] = {"touser": openid, "template_id": template_id,
-                                "data": {k: v if isinstance(v, dict) else {"value": str(v)} for k, v in data.items()}}
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {k: v if isinstance(v, dict) else {"value": str(v)} for k, v in data.items()},
+        }
         if url:
             body["url"] = url
         return int(self._push("template", "/cgi-bin/message/template/send", body).get("msgid", 0))
@@ -67,8 +74,13 @@ class WechatApi:
         while True:
             token = self.tokens.get()
             try:
-                resp = self.http.post(self.api_base + path, params={"access_token": token}, data=payload,
-                                      headers=JSON_UTF8, timeout=TIMEOUT)
+                resp = self.http.post(
+                    self.api_base + path,
+                    params={"access_token": token},
+                    data=payload,
+                    headers=JSON_UTF8,
+                    timeout=TIMEOUT,
+                )
                 answer = resp.json()
                 errcode, errmsg = int(answer.get("errcode", 0) or 0), str(answer.get("errmsg", ""))
             except (requests.RequestException, ValueError) as exc:

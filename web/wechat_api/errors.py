@@ -1,4 +1,5 @@
 """WeChat API error codes as typed exceptions (the codes are WeChat's global return codes)."""
+
 from __future__ import annotations
 
 SYSTEM_BUSY = -1

@@ -9,6 +9,7 @@ token is renewed early. A token WeChat reports invalid (40001/42001) is dropped
 only if it is still the stored one — a process holding a stale token never throws
 away the fresh token another process just fetched.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,7 +33,9 @@ return 0
 
 
 class AccessTokenStore:
-    def __init__(self, client: redis.Redis, http: requests.Session, api_base: str, app_id: str, app_secret: str) -> None:
+    def __init__(
+        self, client: redis.Redis, http: requests.Session, api_base: str, app_id: str, app_secret: str
+    ) -> None:
         self.redis, self.http, self.api_base = client, http, api_base
         self.app_id, self.app_secret = app_id, app_secret
         self.key = f"wechat:access_token:{app_id}"
@@ -57,8 +60,11 @@ class AccessTokenStore:
 
     def _fetch(self) -> tuple[str, int]:
         try:
-            resp = self.http.get(self.api_base + "/cgi-bin/token", timeout=TIMEOUT,
-                                 params={"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret})
+            resp = self.http.get(
+                self.api_base + "/cgi-bin/token",
+                timeout=TIMEOUT,
+                params={"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret},
+            )
             body = resp.json()
         except (requests.RequestException, ValueError) as exc:
             raise Transient(-1, f"token endpoint unreachable: {type(exc).__name__}") from exc

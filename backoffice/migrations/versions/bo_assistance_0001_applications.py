@@ -3,6 +3,7 @@
 Revision ID: bo_assistance_0001
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -34,12 +35,19 @@ def upgrade() -> None:
         sa.Column("status_reason", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
         sa.Column("updated_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
-        sa.ForeignKeyConstraint(["applicant_resident_id"], ["resident.id"],
-                                name=op.f("fk_assistance_application_applicant_resident_id_resident")),
-        sa.ForeignKeyConstraint(["community_code"], ["community.code"],
-                                name=op.f("fk_assistance_application_community_code_community")),
-        sa.ForeignKeyConstraint(["submitted_by_resident_id"], ["resident.id"],
-                                name=op.f("fk_assistance_application_submitted_by_resident_id_resident")),
+        sa.ForeignKeyConstraint(
+            ["applicant_resident_id"],
+            ["resident.id"],
+            name=op.f("fk_assistance_application_applicant_resident_id_resident"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["community_code"], ["community.code"], name=op.f("fk_assistance_application_community_code_community")
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitted_by_resident_id"],
+            ["resident.id"],
+            name=op.f("fk_assistance_application_submitted_by_resident_id_resident"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assistance_application")),
         sa.UniqueConstraint("case_no", name=op.f("uq_assistance_application_case_no")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_assistance_application_idempotency_key")),
@@ -48,7 +56,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_assistance_application_applicant_id_number"), ["applicant_id_number"])
         batch_op.create_index(batch_op.f("ix_assistance_application_applicant_resident_id"), ["applicant_resident_id"])
         batch_op.create_index(batch_op.f("ix_assistance_application_community_code"), ["community_code"])
-        batch_op.create_index(batch_op.f("ix_assistance_application_submitted_by_resident_id"), ["submitted_by_resident_id"])
+        batch_op.create_index(
+            batch_op.f("ix_assistance_application_submitted_by_resident_id"), ["submitted_by_resident_id"]
+        )
     op.create_table(
         "assistance_status_event",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,8 +66,11 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
-        sa.ForeignKeyConstraint(["application_id"], ["assistance_application.id"],
-                                name=op.f("fk_assistance_status_event_application_id_assistance_application")),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["assistance_application.id"],
+            name=op.f("fk_assistance_status_event_application_id_assistance_application"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assistance_status_event")),
     )
     with op.batch_alter_table("assistance_status_event") as batch_op:

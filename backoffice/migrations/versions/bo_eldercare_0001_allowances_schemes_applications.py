@@ -3,6 +3,7 @@
 Revision ID: bo_eldercare_0001
 Revises: 0001
 """
+
 import json
 
 import sqlalchemy as sa
@@ -18,7 +19,9 @@ def upgrade() -> None:
     with op.batch_alter_table("facility") as batch:
         batch.add_column(sa.Column("free_beds", sa.Integer(), server_default="0", nullable=False))
         batch.create_index("ix_facility_type_lat_lng", ["type", "lat", "lng"])
-    facility = sa.table("facility", sa.column("code", sa.String), sa.column("beds", sa.JSON), sa.column("free_beds", sa.Integer))
+    facility = sa.table(
+        "facility", sa.column("code", sa.String), sa.column("beds", sa.JSON), sa.column("free_beds", sa.Integer)
+    )
     conn = op.get_bind()
     for code, beds in conn.execute(sa.select(facility.c.code, facility.c.beds)).all():
         beds = json.loads(beds) if isinstance(beds, str) else beds or []
@@ -39,7 +42,9 @@ def upgrade() -> None:
         sa.Column("documents", sa.JSON(), nullable=False),
         sa.Column("how_to_apply", sa.Text(), nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(["district_code"], ["district.code"], name="fk_eldercare_allowance_district_code_district"),
+        sa.ForeignKeyConstraint(
+            ["district_code"], ["district.code"], name="fk_eldercare_allowance_district_code_district"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_eldercare_allowance"),
         sa.UniqueConstraint("district_code", "kind", "age_min", name="uq_eldercare_allowance_band"),
     )
@@ -75,9 +80,13 @@ def upgrade() -> None:
         sa.Column("history", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["applicant_id"], ["resident.id"], name="fk_eldercare_application_applicant_id_resident"),
+        sa.ForeignKeyConstraint(
+            ["applicant_id"], ["resident.id"], name="fk_eldercare_application_applicant_id_resident"
+        ),
         sa.ForeignKeyConstraint(["subject_id"], ["resident.id"], name="fk_eldercare_application_subject_id_resident"),
-        sa.ForeignKeyConstraint(["district_code"], ["district.code"], name="fk_eldercare_application_district_code_district"),
+        sa.ForeignKeyConstraint(
+            ["district_code"], ["district.code"], name="fk_eldercare_application_district_code_district"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_eldercare_application"),
         sa.UniqueConstraint("reference", name="uq_eldercare_application_reference"),
         sa.UniqueConstraint("idempotency_key", name="uq_eldercare_application_idempotency_key"),

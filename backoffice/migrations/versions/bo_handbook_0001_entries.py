@@ -3,6 +3,7 @@
 Revision ID: bo_handbook_0001
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -10,6 +10,7 @@ not cover the path): the key alone decides for them, and a replay shows the appl
 Revision ID: bo_idempotency_0001
 Revises: bo_marriage_0001, bo_assistance_0001, bo_eldercare_0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,13 +32,19 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_idempotency_record")),
     )
-    op.execute("INSERT INTO idempotency_record (scope, key, request_hash, status_code, response, resource, created_at) "
-               "SELECT 'marriage', key, request_hash, status_code, response, NULL, created_at FROM marriage_idempotency")
-    op.execute("INSERT INTO idempotency_record (scope, key, request_hash, status_code, response, resource, created_at) "
-               "SELECT 'assistance', idempotency_key, NULL, 201, NULL, case_no, created_at FROM assistance_application "
-               "WHERE case_no IS NOT NULL")
-    op.execute("INSERT INTO idempotency_record (scope, key, request_hash, status_code, response, resource, created_at) "
-               "SELECT 'eldercare', idempotency_key, NULL, 201, NULL, reference, created_at FROM eldercare_application")
+    op.execute(
+        "INSERT INTO idempotency_record (scope, key, request_hash, status_code, response, resource, created_at) "
+        "SELECT 'marriage', key, request_hash, status_code, response, NULL, created_at FROM marriage_idempotency"
+    )
+    op.execute(
+        "INSERT INTO idempotency_record (scope, key, request_hash, status_code, response, resource, created_at) "
+        "SELECT 'assistance', idempotency_key, NULL, 201, NULL, case_no, created_at FROM assistance_application "
+        "WHERE case_no IS NOT NULL"
+    )
+    op.execute(
+        "INSERT INTO idempotency_record (scope, key, request_hash, status_code, response, resource, created_at) "
+        "SELECT 'eldercare', idempotency_key, NULL, 201, NULL, reference, created_at FROM eldercare_application"
+    )
     op.drop_table("marriage_idempotency")
     with op.batch_alter_table("assistance_application") as batch:
         batch.drop_column("request_hash")
@@ -55,7 +62,9 @@ def downgrade() -> None:
         sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_marriage_idempotency")),
     )
-    op.execute("INSERT INTO marriage_idempotency (key, request_hash, status_code, response, created_at) "
-               "SELECT key, request_hash, status_code, response, created_at FROM idempotency_record "
-               "WHERE scope = 'marriage' AND request_hash IS NOT NULL AND response IS NOT NULL")
+    op.execute(
+        "INSERT INTO marriage_idempotency (key, request_hash, status_code, response, created_at) "
+        "SELECT key, request_hash, status_code, response, created_at FROM idempotency_record "
+        "WHERE scope = 'marriage' AND request_hash IS NOT NULL AND response IS NOT NULL"
+    )
     op.drop_table("idempotency_record")

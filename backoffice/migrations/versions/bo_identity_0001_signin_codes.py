@@ -3,6 +3,7 @@
 Revision ID: bo_identity_0001
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -39,8 +40,9 @@ def upgrade() -> None:
         sa.Column("code_challenge_method", sa.String(length=10), nullable=False),
         sa.Column("auth_time", sa.Integer(), nullable=False),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["resident_id"], ["resident.id"],
-                                name=op.f("fk_idp_authorization_code_resident_id_resident")),
+        sa.ForeignKeyConstraint(
+            ["resident_id"], ["resident.id"], name=op.f("fk_idp_authorization_code_resident_id_resident")
+        ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_idp_authorization_code")),
     )
     op.create_index(op.f("ix_idp_authorization_code_expires_at"), "idp_authorization_code", ["expires_at"])
@@ -62,8 +64,9 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=10), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.Column("note", sa.String(length=60), nullable=False),
-        sa.ForeignKeyConstraint(["resident_id"], ["resident.id"],
-                                name=op.f("fk_identity_binding_event_resident_id_resident")),
+        sa.ForeignKeyConstraint(
+            ["resident_id"], ["resident.id"], name=op.f("fk_identity_binding_event_resident_id_resident")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_binding_event")),
     )
     op.create_index(op.f("ix_identity_binding_event_sender"), "identity_binding_event", ["sender"])

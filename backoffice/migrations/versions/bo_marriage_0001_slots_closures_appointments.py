@@ -3,6 +3,7 @@
 Revision ID: bo_marriage_0001
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -53,7 +54,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("application_day", sa.Date(), nullable=True),
         sa.Column("created_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
-        sa.ForeignKeyConstraint(["office_code"], ["office.code"], name=op.f("fk_marriage_appointment_office_code_office")),
+        sa.ForeignKeyConstraint(
+            ["office_code"], ["office.code"], name=op.f("fk_marriage_appointment_office_code_office")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_marriage_appointment")),
         sa.UniqueConstraint("number", name=op.f("uq_marriage_appointment_number")),
     )
@@ -69,14 +72,23 @@ def upgrade() -> None:
         sa.Column("service_key", sa.String(length=8), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["appointment_id"], ["marriage_appointment.id"],
-                                name=op.f("fk_marriage_party_appointment_id_marriage_appointment")),
+        sa.ForeignKeyConstraint(
+            ["appointment_id"],
+            ["marriage_appointment.id"],
+            name=op.f("fk_marriage_party_appointment_id_marriage_appointment"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_marriage_party")),
     )
     op.create_index(op.f("ix_marriage_party_appointment_id"), "marriage_party", ["appointment_id"])
     op.create_index(op.f("ix_marriage_party_id_number"), "marriage_party", ["id_number"])
-    op.create_index("ix_marriage_party_one_active_per_person", "marriage_party", ["id_number", "service_key"], unique=True,
-                    postgresql_where=sa.text("active"), sqlite_where=sa.text("active"))
+    op.create_index(
+        "ix_marriage_party_one_active_per_person",
+        "marriage_party",
+        ["id_number", "service_key"],
+        unique=True,
+        postgresql_where=sa.text("active"),
+        sqlite_where=sa.text("active"),
+    )
     op.create_table(
         "marriage_binding",
         sa.Column("openid", sa.String(length=80), nullable=False),

@@ -3,8 +3,9 @@
 Revision ID: bo_residents_events_0001
 Revises: 0001
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "bo_residents_events_0001"
 down_revision = "0001"

@@ -1,4 +1,5 @@
 """Make ``components`` importable the way Rasa does (PYTHONPATH=bot)."""
+
 import sys
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Longest-match lookup extraction with synonym normalisation."""
+
 from components.gazetteer import build_table, compile_table, extract
 
 LOOKUPS = {
@@ -7,8 +8,17 @@ LOOKUPS = {
     "marriage_type": ["结婚", "领证", "离婚", "补领", "补办结婚证", "结婚证丢了"],
     "assistance_type": ["低保", "滴保", "吃低保"],
 }
-SYNONYMS = {"曹杨新村": "曹杨新村街道", "曹杨": "曹杨新村街道", "曹杨一村": "曹杨一村居委会", "普陀": "普陀区",
-            "领证": "结婚", "补办结婚证": "补领", "结婚证丢了": "补领", "滴保": "低保", "吃低保": "低保"}
+SYNONYMS = {
+    "曹杨新村": "曹杨新村街道",
+    "曹杨": "曹杨新村街道",
+    "曹杨一村": "曹杨一村居委会",
+    "普陀": "普陀区",
+    "领证": "结婚",
+    "补办结婚证": "补领",
+    "结婚证丢了": "补领",
+    "滴保": "低保",
+    "吃低保": "低保",
+}
 TABLE = build_table(LOOKUPS, SYNONYMS, ignore=["结婚证"])
 PATTERN = compile_table(TABLE)
 
@@ -34,4 +44,4 @@ def test_ignored_words_consume_their_span():
 
 def test_offsets():
     text = "普陀区的低保"
-    assert [(text[e["start"]:e["end"]]) for e in extract(text, TABLE, PATTERN)] == ["普陀区", "低保"]
+    assert [(text[e["start"] : e["end"]]) for e in extract(text, TABLE, PATTERN)] == ["普陀区", "低保"]

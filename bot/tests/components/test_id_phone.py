@@ -1,6 +1,6 @@
 """ID numbers are checksum-validated; phones are 11-digit mobiles."""
-import pytest
 
+import pytest
 from components.id_phone import extract, id_checksum_ok
 
 VALID = ["310107194503122044", "310113193807214522", "31010719880214003X"]
@@ -20,12 +20,15 @@ def test_id_with_lowercase_x_is_normalised():
     assert extract("我的身份证是31010719880214003x")[0]["value"] == "31010719880214003X"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("电话13812345678", "13812345678"),
-    ("手机 138 1234 5678 谢谢", "13812345678"),
-    ("+86 13912345678", "13912345678"),
-    ("号码是幺三八一二三四五六七八", "13812345678"),  # voice text with spoken digits
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("电话13812345678", "13812345678"),
+        ("手机 138 1234 5678 谢谢", "13812345678"),
+        ("+86 13912345678", "13912345678"),
+        ("号码是幺三八一二三四五六七八", "13812345678"),  # voice text with spoken digits
+    ],
+)
 def test_phones(text, expected):
     assert [e["value"] for e in extract(text) if e["entity"] == "phone"] == [expected]
 
@@ -38,5 +41,7 @@ def test_not_phones(text):
 def test_id_and_phone_together_with_offsets():
     text = "身份证310107194503122044 电话13812345678"
     ents = extract(text)
-    assert [(e["entity"], text[e["start"]:e["end"]]) for e in ents] == [
-        ("id_number", "310107194503122044"), ("phone", "13812345678")]
+    assert [(e["entity"], text[e["start"] : e["end"]]) for e in ents] == [
+        ("id_number", "310107194503122044"),
+        ("phone", "13812345678"),
+    ]

@@ -1,12 +1,14 @@
 """channels/platform_store.py against Rasa's own RedisTrackerStore (the independent peer) and a real Redis."""
+
 import asyncio
 import os
-from datetime import datetime
 import uuid
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from channels.platform_store import PlatformTrackerStore
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -26,12 +28,10 @@ from rasa.shared.core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
-
-from channels.platform_store import PlatformTrackerStore
 
 DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain"))
 _REDIS = urlparse(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
@@ -43,16 +43,30 @@ def session_start() -> list:
 
 
 def every_kind_of_event() -> list:
-    parse = {"intent": {"name": "marriage_book", "confidence": 0.93},
-             "entities": [{"entity": "district", "value": "普陀区", "start": 0, "end": 3}], "text": "普陀区结婚登记"}
+    parse = {
+        "intent": {"name": "marriage_book", "confidence": 0.93},
+        "entities": [{"entity": "district", "value": "普陀区", "start": 0, "end": 3}],
+        "text": "普陀区结婚登记",
+    }
     return session_start() + [
-        UserUttered("普陀区结婚登记", parse["intent"], parse["entities"], parse, message_id="m1",
-                    input_channel="platform", metadata={"channel": "wechat"}),
+        UserUttered(
+            "普陀区结婚登记",
+            parse["intent"],
+            parse["entities"],
+            parse,
+            message_id="m1",
+            input_channel="platform",
+            metadata={"channel": "wechat"},
+        ),
         EntitiesAdded([{"entity": "district", "value": "普陀区"}]),
         ActionExecuted("marriage_booking_form", policy="RulePolicy", confidence=1.0),
         ActiveLoop("marriage_booking_form"),
         SlotSet("requested_slot", "district"),
-        BotUttered("您想在哪一天登记？", {"buttons": [{"title": "明天", "payload": "/inform"}]}, {"utter_action": "utter_ask_date"}),
+        BotUttered(
+            "您想在哪一天登记？",
+            {"buttons": [{"title": "明天", "payload": "/inform"}]},
+            {"utter_action": "utter_ask_date"},
+        ),
         ActionExecuted("action_listen"),
         UserUttered("算了", {"name": "stop", "confidence": 0.8}, message_id="m2"),
         ActionExecutionRejected("marriage_booking_form"),
@@ -101,14 +115,20 @@ def test_unknown_event_names_fail_as_in_rasa(store: PlatformTrackerStore) -> Non
 
 def test_redis_holds_the_current_session_and_each_turn_reads_only_it(store: PlatformTrackerStore) -> None:
     async def conversation() -> None:
-        first = session_start() + [UserUttered("你好", {"name": "greet", "confidence": 0.99}, message_id="a"),
-                                   BotUttered("您好！"), ActionExecuted("action_listen")]
+        first = session_start() + [
+            UserUttered("你好", {"name": "greet", "confidence": 0.99}, message_id="a"),
+            BotUttered("您好！"),
+            ActionExecuted("action_listen"),
+        ]
         await store.save(DialogueStateTracker.from_events("oLong", first, DOMAIN.slots))
         # two hours later: the processor retrieves the last session and starts a new one on it
         tracker = await store.retrieve("oLong")
         assert [e.as_dict() for e in tracker.events] == [e.as_dict() for e in first]
-        second = session_start() + [UserUttered("结婚登记", {"name": "marriage_book", "confidence": 0.9}, message_id="b"),
-                                    BotUttered("好的"), ActionExecuted("action_listen")]
+        second = session_start() + [
+            UserUttered("结婚登记", {"name": "marriage_book", "confidence": 0.9}, message_id="b"),
+            BotUttered("好的"),
+            ActionExecuted("action_listen"),
+        ]
         for event in second:
             tracker.update(event)
         await store.save(tracker)

@@ -3,6 +3,7 @@
 Revision ID: 0003_outbox
 Revises: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,7 +27,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
         sa.Column("notified_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversation.id"], name=op.f("fk_outbox_conversation_id_conversation")),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"], ["conversation.id"], name=op.f("fk_outbox_conversation_id_conversation")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     with op.batch_alter_table("outbox") as batch_op:

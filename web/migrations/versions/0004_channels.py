@@ -3,8 +3,9 @@
 Revision ID: 0004_channels
 Revises: 0001
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_channels"
 down_revision = "0001"

@@ -3,8 +3,9 @@
 Revision ID: 0005_policy
 Revises: 0001
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_policy"
 down_revision = "0001"
@@ -60,7 +61,9 @@ def upgrade() -> None:
         sa.Column("opened_at", sa.DateTime(), nullable=True),
         sa.Column("replied_at", sa.DateTime(), nullable=True),
         sa.Column("applied_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["campaign_id"], ["policy_campaign.id"], name=op.f("fk_policy_delivery_campaign_id_policy_campaign")),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["policy_campaign.id"], name=op.f("fk_policy_delivery_campaign_id_policy_campaign")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_policy_delivery")),
         sa.UniqueConstraint("campaign_id", "resident_id", name="uq_policy_delivery_campaign_resident"),
     )

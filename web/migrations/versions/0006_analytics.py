@@ -3,9 +3,9 @@
 Revision ID: 0006_analytics
 Revises: 0001
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0006_analytics"
 down_revision = "0001"
@@ -46,7 +46,9 @@ def upgrade() -> None:
         sa.Column("follow_up", sa.String(length=8), nullable=True),
         sa.Column("follow_up_note", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversation.id"], name=op.f("fk_feedback_rating_conversation_id_conversation")),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"], ["conversation.id"], name=op.f("fk_feedback_rating_conversation_id_conversation")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_rating")),
     )
     with op.batch_alter_table("feedback_rating") as batch_op:
@@ -66,7 +68,9 @@ def upgrade() -> None:
         sa.Column("reviewed_by", sa.String(length=80), nullable=True),
         sa.Column("reviewed_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["message_id"], ["message.id"], name=op.f("fk_review_item_message_id_message"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["message_id"], ["message.id"], name=op.f("fk_review_item_message_id_message"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_item")),
     )
     with op.batch_alter_table("review_item") as batch_op:

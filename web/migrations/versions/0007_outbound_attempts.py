@@ -3,8 +3,9 @@
 Revision ID: 0007_outbound_attempts
 Revises: 0004_channels
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0007_outbound_attempts"
 down_revision = "0004_channels"

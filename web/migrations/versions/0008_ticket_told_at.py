@@ -3,8 +3,9 @@
 Revision ID: 0008_ticket_told_at
 Revises: 0004_handoff
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0008_ticket_told_at"
 down_revision = "0004_handoff"
