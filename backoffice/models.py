@@ -7,7 +7,6 @@ from backoffice.idempotency import IdempotencyRecord  # noqa: F401
 from backoffice.identity.models import AuthorizationCode, BindingEvent, SigninCode, SmsMessage  # noqa: F401
 from backoffice.marriage.models import (  # noqa: F401
     MarriageAppointment,
-    MarriageBinding,
     MarriageClosure,
     MarriageParty,
     MarriageSlot,

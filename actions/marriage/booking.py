@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from actions import services
+from actions import identity, services
 from actions.dispatcher import Dispatcher
 from actions.events import active_loop, followup, slot_set
 from actions.executor import action
@@ -17,12 +17,14 @@ from actions.marriage.common import numbered, valid_id
 from actions.marriage.schedule import Where, ask_date, ask_slot, check_date, check_slot, day_of, read_answer
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
-from common.masking import is_valid_phone, mask_id_number, mask_phone
+from common.masking import is_valid_phone, mask_id_number, mask_name, mask_phone
 
 FORM = "marriage_booking_form"
 TYPES = ("结婚", "离婚", "补领")
 TYPE_LABELS = {"结婚": "结婚登记", "离婚": "离婚登记", "补领": "补领结婚证/离婚证"}
-PEOPLE = ("marriage_party1_name", "marriage_party1_id", "marriage_party2_name", "marriage_party2_id")
+SELF = ("marriage_party1_name", "marriage_party1_id")  # the verified resident, from the registry
+OTHER = ("marriage_party2_name", "marriage_party2_id")  # the other party (结婚, 离婚; optional for 补领)
+PEOPLE = (*SELF, *OTHER)
 PLACE = ("marriage_office", "marriage_date", "marriage_slot")
 SLOTS = (
     "marriage_type",
@@ -36,6 +38,7 @@ SLOTS = (
     "marriage_appointment",
 )
 NOBODY = "无"  # a re-issue booked by one party alone
+NOT_SELF = "not_self"  # call notes: the resident said the verified identity read back is not theirs
 DATE_CHECKED = "date_checked"  # call notes: the day held was checked (a new question about it announces nothing)
 CHANGES = (  # words in "改日期" / "电话不对" → what to ask again
     (r"日期|哪天|日子|号数", ("marriage_date", "marriage_slot")),
@@ -70,11 +73,25 @@ class BookingForm(FormValidation):
         if kind == "离婚":
             out.append("marriage_divorce_stage")
         certificate = kind == "离婚" and call.get("marriage_divorce_stage") == "领证"
-        out += [*PEOPLE, *PLACE] if certificate else [*PLACE, *PEOPLE]
+        out += SELF  # the verified resident, read back for a yes before anything else is asked
+        out += [*OTHER, *PLACE] if certificate else [*PLACE, *OTHER]
         return out + ["marriage_phone", "marriage_confirmed"]
 
     def slots_to_validate(self, call: FormCall) -> set[str]:
         return set(SLOTS)  # every answer held, every time: a day or a slot can fill up between two messages
+
+    def interrupt(self, call: FormCall) -> list[dict] | None:
+        """Only a verified resident books (the back-office refuses anyone else): asked as the form starts, before
+        the resident has typed anything."""
+        if call.requested is None and common.verified_resident(call.tracker.sender_id) is None:
+            return self.verify_first(call)
+        return None
+
+    def verify_first(self, call: FormCall) -> list[dict]:
+        kind = call.get("marriage_type") or call.entity("marriage_type")
+        kind = kind if kind in TYPES else None
+        common.ask_to_verify(call.dispatcher, "marriage_book", "预约" + TYPE_LABELS.get(kind, "婚姻登记"), kind)
+        return call.events + reset(SLOTS, end_form=True)
 
     def backoffice_down(self, call: FormCall, exc: BackofficeUnavailable) -> list[dict]:
         return backoffice_down(call)
@@ -128,9 +145,20 @@ class BookingForm(FormValidation):
         elif call.entity("date"):
             call.set("marriage_date", str(call.entity("date")))
 
+    def extract_marriage_party1_name(self, call: FormCall) -> None:
+        """The resident is party 1, as verified: their name and ID number come from the registry, read back masked
+        for a yes (nothing typed is taken for them)."""
+        if call.intent == "affirm" or common.YES.match(call.text):
+            record = common.verified_resident(call.tracker.sender_id)
+            if record is not None:
+                call.set("marriage_party1_name", record["name"])
+                call.set("marriage_party1_id", record["id_number"])
+        elif call.intent == "deny" or common.NO.match(call.text) or call.text.startswith("不"):
+            call.notes[NOT_SELF] = True
+
     def _extract_person(self, call: FormCall) -> None:
         asked, text = call.requested, call.text
-        if asked in ("marriage_party1_name", "marriage_party2_name"):
+        if asked == "marriage_party2_name":
             if (
                 asked == "marriage_party2_name"
                 and call.get("marriage_type") == "补领"
@@ -151,7 +179,6 @@ class BookingForm(FormValidation):
             elif number or (text and call.intent not in common.SIDE_INTENTS):
                 call.say("utter_marriage_bad_id", masked=mask_id_number(str(number or text)))
 
-    extract_marriage_party1_name = extract_marriage_party1_id = _extract_person
     extract_marriage_party2_name = extract_marriage_party2_id = _extract_person
 
     def extract_marriage_phone(self, call: FormCall) -> None:
@@ -178,6 +205,9 @@ class BookingForm(FormValidation):
                 call.question_open = True
 
     def after_extraction(self, call: FormCall) -> list[dict] | None:
+        if call.notes.get(NOT_SELF):  # the booking is the verified resident's own, or none
+            call.say("utter_marriage_not_self")
+            return call.events + reset(SLOTS, end_form=True)
         if call.fresh and not call.events and not call.dispatcher.messages and call.intent in common.SIDE_INTENTS:
             return call.finish(call.requested, consumed=False)  # the rules answer the side question
         return None
@@ -254,6 +284,9 @@ class BookingForm(FormValidation):
         position = step[len("marriage_party")]
         if value == NOBODY and position == "2" and call.get("marriage_type") == "补领":
             return {}
+        if position == "1" and call.get("marriage_type") == "结婚" and call.get("marriage_date"):
+            # the resident's own age: the day is what can change (the under-age message says until when)
+            return {"marriage_date": None, "marriage_slot": None} if _under_age(call, position) else {}
         if not valid_id(value):
             call.say("utter_marriage_bad_id", masked=mask_id_number(value))
         elif position == "2" and value == call.get("marriage_party1_id"):
@@ -263,17 +296,22 @@ class BookingForm(FormValidation):
         return {step: None}
 
     def ask_marriage_party1_name(self, call: FormCall) -> list[dict]:
-        return call.ask("marriage_party1_name", "utter_marriage_ask_party1_name")
+        record = common.verified_resident(call.tracker.sender_id)
+        if record is None:  # unbound since the form started
+            return self.verify_first(call)
+        return call.ask(
+            "marriage_party1_name",
+            "utter_marriage_ask_self",
+            name=mask_name(record["name"]),
+            id_number=mask_id_number(record["id_number"]),
+        )
+
+    ask_marriage_party1_id = ask_marriage_party1_name  # both are read from the registry at the one yes
 
     def ask_marriage_party2_name(self, call: FormCall) -> list[dict]:
         if call.get("marriage_type") == "补领":
             return call.ask("marriage_party2_name", "utter_marriage_ask_reissue_party2")
         return call.ask("marriage_party2_name", "utter_marriage_ask_party2_name")
-
-    def ask_marriage_party1_id(self, call: FormCall) -> list[dict]:
-        return call.ask(
-            "marriage_party1_id", "utter_marriage_ask_party1_id", name=call.get("marriage_party1_name") or "当事人"
-        )
 
     def ask_marriage_party2_id(self, call: FormCall) -> list[dict]:
         return call.ask(
@@ -347,10 +385,11 @@ def _certificate_window(call: FormCall, announce: bool = False) -> dict | None:
     if not all(ids):
         return None
     body = {
+        "openid": call.tracker.sender_id,
         "parties": [
             {"name": call.get("marriage_party1_name") or "当事人", "id_number": ids[0]},
             {"name": call.get("marriage_party2_name") or "当事人", "id_number": ids[1]},
-        ]
+        ],
     }
     try:
         window = services.backoffice().post("/marriage/divorce-window", body)
@@ -389,7 +428,8 @@ def _under_age(call: FormCall, position: str) -> bool:
         refusal = check([position])
     if refusal is None:
         return False
-    call.say("utter_marriage_under_age", message=refusal.message + "如果身份证号发错了，请重新发一次。")
+    typed = "如果身份证号发错了，请重新发一次。" if position == "2" else ""  # party 1's number is the registry's
+    call.say("utter_marriage_under_age", message=refusal.message + typed)
     return True
 
 
@@ -469,6 +509,10 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
         request_handoff(dispatcher, "backoffice_down", priority="urgent")
         return [slot_set("marriage_confirmed", None)]
     except BackofficeError as exc:
+        if exc.code == identity.NOT_BOUND:  # unbound since the form started
+            kind = body["service"]
+            common.ask_to_verify(dispatcher, "marriage_book", "预约" + TYPE_LABELS.get(kind, "婚姻登记"), kind)
+            return reset(SLOTS)
         dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
         if exc.code in REASK:
             return [slot_set(name, None) for name in (*REASK[exc.code], "marriage_confirmed")] + [followup(FORM)]

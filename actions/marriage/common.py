@@ -7,13 +7,16 @@ the back-office owns the calendar and its wording.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import date, timedelta
 from typing import Any
 
-from actions import services
+from actions import identity, services
+from actions.dispatcher import Dispatcher
 from actions.forms import CN_DIGITS, FormCall
 from actions.tracker import Tracker
+from common.backoffice_client import BackofficeError
 from common.masking import find_phone, is_valid_id_number
 
 FORMS = ("marriage_booking_form", "marriage_cancel_form", "marriage_reschedule_form")
@@ -131,6 +134,23 @@ def valid_id(value: str | None) -> bool:
 
 
 # --- the back-office -----------------------------------------------------------------------------------------------
+
+
+def verified_resident(sender_id: str) -> dict | None:
+    """The registry record of the resident this sender is bound to by a verified sign-in (实名绑定), None when it
+    is not: one read per action run. Only this, never an ID number typed in chat, says who the resident is."""
+    try:
+        return services.backoffice().get(f"/residents/by-openid/{sender_id}")
+    except BackofficeError as exc:
+        if exc.code == identity.NOT_BOUND:
+            return None
+        raise
+
+
+def ask_to_verify(dispatcher: Dispatcher, intent: str, what: str, marriage_type: str | None = None) -> None:
+    """The resident must verify first; once verified, the conversation carries on with ``/<intent>``."""
+    resume = "/" + intent + (json.dumps({"marriage_type": marriage_type}, ensure_ascii=False) if marriage_type else "")
+    identity.ask_to_verify(dispatcher, resume, what)
 
 
 def offices(service: str | None = None) -> list[dict]:

@@ -1,14 +1,15 @@
 """The resident's own appointments: look up, cancel, reschedule.
 
-"Own" is decided by the back-office from the conversation's sender id (the WeChat openid),
-which is bound to the ID number used when booking; the actions never pass an ID number.
+"Own" is decided by the back-office from the conversation's sender id (the WeChat openid): the
+appointments in which the resident it is bound to by a verified sign-in (实名绑定) is a party. The
+actions never pass an ID number; an unverified sender is asked to verify (``not_bound``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from actions import services
+from actions import identity, services
 from actions.dispatcher import Dispatcher
 from actions.events import active_loop, followup, slot_set
 from actions.executor import action
@@ -53,6 +54,11 @@ def my_bookings(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     except BackofficeUnavailable:
         dispatcher.utter(response="utter_backoffice_down")
         return []
+    except BackofficeError as exc:
+        if exc.code != identity.NOT_BOUND:
+            raise
+        common.ask_to_verify(dispatcher, "marriage_my_booking", "查您的预约")
+        return []
     if not appointments:
         dispatcher.utter(response="utter_marriage_no_appointments")
     else:
@@ -69,6 +75,18 @@ class _ManageForm(FormValidation):
     asks_itself = True
     own_actions = common.FORMS
     verb: str
+    resume: tuple[str, str]  # the intent that carries on once the resident is verified, and the errand in words
+
+    def interrupt(self, call: FormCall) -> list[dict] | None:
+        """Only a verified resident's own appointments (the back-office answers ``not_bound`` to anyone else)."""
+        try:
+            mine(call.tracker)  # read once per run: every step after this one uses the same answer
+        except BackofficeError as exc:
+            if exc.code != identity.NOT_BOUND:
+                raise
+            common.ask_to_verify(call.dispatcher, *self.resume)
+            return call.events + reset(SLOTS, end_form=True)
+        return None
 
     def backoffice_down(self, call: FormCall, exc: BackofficeUnavailable) -> list[dict]:
         return backoffice_down(call)
@@ -117,6 +135,7 @@ class _ManageForm(FormValidation):
 class CancelForm(_ManageForm):
     form = CANCEL_FORM
     verb = "取消"
+    resume = ("marriage_cancel", "取消您的婚姻登记预约")
 
     def required_slots(self, call: FormCall) -> list[str]:
         return ["marriage_appointment", "marriage_confirmed"]
@@ -149,7 +168,10 @@ def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, A
         request_handoff(dispatcher, "backoffice_down")
         return reset(SLOTS)
     except BackofficeError as exc:
-        dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
+        if exc.code == identity.NOT_BOUND:  # unbound since the form started
+            common.ask_to_verify(dispatcher, "marriage_cancel", "取消您的婚姻登记预约")
+        else:
+            dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
         return reset(SLOTS)
     dispatcher.utter(response="utter_marriage_cancelled", number=number)
     return reset(SLOTS)
@@ -158,6 +180,7 @@ def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, A
 class RescheduleForm(_ManageForm):
     form = RESCHEDULE_FORM
     verb = "改时间"
+    resume = ("marriage_reschedule", "改您的婚姻登记预约时间")
 
     def required_slots(self, call: FormCall) -> list[str]:
         return ["marriage_appointment", "marriage_date", "marriage_slot", "marriage_confirmed"]
@@ -169,6 +192,9 @@ class RescheduleForm(_ManageForm):
         return {"marriage_appointment", "marriage_date", "marriage_slot"}  # a day can fill up between two messages
 
     def interrupt(self, call: FormCall) -> list[dict] | None:
+        refused = super().interrupt(call)
+        if refused is not None:
+            return refused
         if call.fresh and call.intent == "stop" and (picked := self.picked(call)):
             call.set("marriage_appointment", picked["number"])
             return call.finish(call.requested, consumed=False)  # the stop rule ends the form
@@ -247,6 +273,9 @@ def reschedule_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[st
         request_handoff(dispatcher, "backoffice_down")
         return reset(SLOTS)
     except BackofficeError as exc:
+        if exc.code == identity.NOT_BOUND:  # unbound since the form started
+            common.ask_to_verify(dispatcher, "marriage_reschedule", "改您的婚姻登记预约时间")
+            return reset(SLOTS)
         dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
         if exc.code in ("slot_full", "office_closed", "cooling_off", "date_out_of_range"):
             return [slot_set(n, None) for n in ("marriage_date", "marriage_slot", "marriage_confirmed")] + [

@@ -22,13 +22,13 @@ from backoffice.marriage.models import (
     DIVORCE_STAGES,
     SERVICES,
     MarriageAppointment,
-    MarriageBinding,
     MarriageClosure,
     MarriageParty,
     MarriageSlot,
     Office,
 )
-from backoffice.residents.models import Resident, WechatBinding
+from backoffice.residents.models import Resident
+from backoffice.residents.registry import resident_for_openid
 from common.masking import is_valid_id_number, is_valid_phone, mask_id_number, mask_phone
 
 LEGAL_AGE = {"男": 22, "女": 20}
@@ -131,25 +131,29 @@ def availability(sess: Session, office: Office, first: date, days: int, until: d
     return out
 
 
-def bound_id_numbers(sess: Session, openid: str) -> set[str]:
-    """The ID numbers this openid stands for: its marriage binding and its real-name binding (实名绑定)."""
-    ids = set(sess.scalars(select(MarriageBinding.id_number).where(MarriageBinding.openid == openid)))
-    ids |= set(
-        sess.scalars(
-            select(Resident.id_number)
-            .join(WechatBinding, WechatBinding.resident_id == Resident.id)
-            .where(WechatBinding.openid == openid)
-        )
-    )
-    return ids
+NOT_BOUND = ApiError(
+    403,
+    "not_bound",
+    "预约、查询、取消和改约婚姻登记，要先确认是您本人：请在微信公众号里完成实名认证（我的 → 实名认证），"
+    "认证好了就可以接着办。",
+)
+
+
+def verified_resident(sess: Session, openid: str) -> Resident:
+    """The resident this sender is bound to by a verified sign-in (实名绑定); nothing typed in chat counts."""
+    resident = resident_for_openid(sess, openid)
+    if resident is None:
+        raise NOT_BOUND
+    return resident
 
 
 def appointments_of(sess: Session, openid: str, include_past: bool = False) -> list[MarriageAppointment]:
-    ids = bound_id_numbers(sess, openid)
-    theirs = select(MarriageParty.appointment_id).where(MarriageParty.id_number.in_(ids))
+    """The appointments in which the verified resident behind ``openid`` is a party (whoever booked them)."""
+    resident = verified_resident(sess, openid)
+    theirs = select(MarriageParty.appointment_id).where(MarriageParty.id_number == resident.id_number)
     query = (
         select(MarriageAppointment)
-        .where(or_(MarriageAppointment.openid == openid, MarriageAppointment.id.in_(theirs)))
+        .where(MarriageAppointment.id.in_(theirs))
         .order_by(MarriageAppointment.day, MarriageAppointment.start)
     )
     if not include_past:
@@ -158,7 +162,7 @@ def appointments_of(sess: Session, openid: str, include_past: bool = False) -> l
 
 
 def own_appointment(sess: Session, openid: str, number: str) -> MarriageAppointment:
-    """The resident's own appointment; someone else's answers exactly like a missing one."""
+    """One of the resident's own appointments; someone else's answers exactly like a missing one."""
     appointment = next((a for a in appointments_of(sess, openid, include_past=True) if a.number == number), None)
     if appointment is None:
         raise ApiError(404, "appointment_not_found", "没有查到这个预约号对应的、您本人的预约")
@@ -308,7 +312,11 @@ def divorce_application_day(sess: Session, parties: tuple[Party, ...]) -> date:
     for appointment in rows:
         if {p.id_number for p in appointment.parties} == set(ids):
             return appointment.day
-    raise ApiError(
+    raise no_divorce_application()
+
+
+def no_divorce_application() -> ApiError:
+    return ApiError(
         422,
         "no_divorce_application",
         "离婚要来两次：第一次两人一起到登记处提交离婚申请，之后有30天冷静期；冷静期满后第31天到第60天之间，"
@@ -415,19 +423,14 @@ def _retire_past_parties(sess: Session, id_numbers: list[str]) -> None:
 
 
 def _check_identity(sess: Session, openid: str, parties: tuple[Party, ...]) -> None:
-    bound = bound_id_numbers(sess, openid)
-    if bound and not bound & {p.id_number for p in parties}:
-        shown = "、".join(mask_id_number(i) for i in sorted(bound))
+    """Only a verified resident books, and only an appointment in which they are a party."""
+    resident = verified_resident(sess, openid)
+    if resident.id_number not in {p.id_number for p in parties}:
         raise ApiError(
             403,
             "identity_mismatch",
-            f"这个微信已经绑定了身份证 {shown}，只能预约本人的婚姻登记。请用当事人自己的微信预约。",
-        )
-    if not bound:
-        sess.execute(
-            _insert(sess, MarriageBinding)
-            .values(openid=openid, id_number=parties[0].id_number)
-            .on_conflict_do_nothing(index_elements=["openid"])
+            f"这个微信实名认证的是身份证 {mask_id_number(resident.id_number)}，只能预约您本人的婚姻登记。"
+            "请让当事人用自己的微信预约。",
         )
 
 
@@ -436,7 +439,9 @@ def _kind(service: str, stage: str) -> str:
 
 
 def create(sess: Session, req: BookingRequest) -> MarriageAppointment:
-    """Runs inside :func:`backoffice.idempotency.writing`; the caller commits."""
+    """Runs inside :func:`backoffice.idempotency.writing`; the caller commits. Who asks is checked first, so
+    an unverified sender or one who is not a party learns nothing (not even whether a couple applied to divorce)."""
+    _check_identity(sess, req.openid, req.parties)
     office = get_office(sess, req.office_code)
     window = calendar.booking_window()
     application_day = None
@@ -448,7 +453,6 @@ def create(sess: Session, req: BookingRequest) -> MarriageAppointment:
     timetable_slot, status = check_bookable_day(sess, office, req.service, req.day, req.start, window)
     if req.service == "结婚":
         check_legal_age(req.parties, req.day)
-    _check_identity(sess, req.openid, req.parties)
     _retire_past_parties(sess, [p.id_number for p in req.parties])
     _take_place(sess, office, req.day, timetable_slot, status)
     appointment = MarriageAppointment(
@@ -519,7 +523,13 @@ def reschedule(sess: Session, openid: str, number: str, day: date, start: str) -
     return appointment
 
 
-def divorce_window(sess: Session, parties: tuple[Party, ...]) -> dict:
+def divorce_window(sess: Session, openid: str, parties: tuple[Party, ...]) -> dict:
+    """Only for a verified resident who is one of the two. Anyone else gets the refusal a couple with no
+    application gets (422 ``no_divorce_application``, the same message), so the answer never tells whether, or
+    when, two people applied to divorce (marital status is sensitive personal information, PIPL art. 28)."""
+    resident = resident_for_openid(sess, openid)
+    if resident is None or resident.id_number not in {p.id_number for p in parties}:
+        raise no_divorce_application()
     application, first, last = certificate_window(sess, parties)
     return {
         "application_date": application.isoformat(),

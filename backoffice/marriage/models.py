@@ -119,12 +119,3 @@ class MarriageParty(Base):
     day: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     appointment: Mapped[MarriageAppointment] = relationship(back_populates="parties")
-
-
-class MarriageBinding(Base):
-    """The WeChat openid (conversation sender id) bound to the ID number it first booked with."""
-
-    __tablename__ = "marriage_binding"
-    openid: Mapped[str] = mapped_column(String(80), primary_key=True)
-    id_number: Mapped[str] = mapped_column(String(18), index=True)
-    bound_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())

@@ -136,7 +136,8 @@ def materials():
     },
     errors={
         400: "not JSON (`bad_request`)",
-        403: "`identity_mismatch`: the openid is bound to an ID number that is not a party",
+        403: "`not_bound`: the openid has no real-name binding (a verified sign-in), or `identity_mismatch`: the "
+        "resident it is bound to is not a party",
         404: "`office_not_found`",
         409: "`slot_full` (no place left) or `already_booked` (a party already holds a live appointment of this kind)",
         422: "refused by a booking rule; `error` is one of invalid_request, invalid_service, invalid_stage, "
@@ -153,10 +154,10 @@ def create_appointment():
 
 @bp.get("/marriage/appointments")
 @contract.operation(
-    "The resident's own upcoming appointments (booked with this openid, or naming an ID number bound to it)",
+    "The resident's own upcoming appointments: those in which the resident the openid is bound to is a party",
     query=schemas.AppointmentsQuery,
     responses={200: ("appointments", schemas.AppointmentList)},
-    errors={422: "`invalid_openid`"},
+    errors={403: "`not_bound` (no real-name binding)", 422: "`invalid_openid`"},
 )
 def list_appointments():
     openid = _openid(request.args.get("openid"))
@@ -170,7 +171,7 @@ def list_appointments():
     path=NUMBER,
     query=schemas.OpenidQuery,
     responses={200: ("the appointment", schemas.MarriageAppointment)},
-    errors={404: "`appointment_not_found`", 422: "`invalid_openid`"},
+    errors={403: "`not_bound` (no real-name binding)", 404: "`appointment_not_found`", 422: "`invalid_openid`"},
 )
 def get_appointment(number: str):
     return jsonify(
@@ -187,6 +188,7 @@ def get_appointment(number: str):
     responses={200: ("cancelled", schemas.MarriageAppointment)},
     errors={
         400: "not JSON (`bad_request`)",
+        403: "`not_bound` (no real-name binding)",
         404: "`appointment_not_found`",
         422: "`appointment_past`, `invalid_openid`, `idempotency_key_reused`",
     },
@@ -206,6 +208,7 @@ def cancel_appointment(number: str):
     responses={200: ("moved (or already there)", schemas.MarriageAppointment)},
     errors={
         400: "not JSON (`bad_request`)",
+        403: "`not_bound` (no real-name binding)",
         404: "`appointment_not_found`",
         409: "`slot_full`",
         422: "`appointment_not_active`, `office_closed`, `date_out_of_range`, `invalid_slot`, `cooling_off`, "
@@ -221,21 +224,26 @@ def reschedule_appointment(number: str):
 
 @bp.post("/marriage/divorce-window")
 @contract.operation(
-    "When a couple can collect their divorce certificate: day 31 to day 60 after their application (POST: ID numbers "
-    "stay out of URLs and logs)",
+    "When a couple can collect their divorce certificate: day 31 to day 60 after their application. Answered only to "
+    "a verified resident (the openid's real-name binding) who is one of the two; anyone else gets exactly the "
+    "refusal a couple with no application gets (422 `no_divorce_application`), so it tells no one else whether or "
+    "when two people applied (POST: ID numbers stay out of URLs and logs)",
     body=schemas.Couple,
     responses={200: ("the window", schemas.DivorceWindow)},
     errors={
         400: "not JSON (`bad_request`)",
-        422: "`no_divorce_application`, `application_expired`, `invalid_id_number`, `invalid_parties`, `invalid_name`",
+        422: "`no_divorce_application` (also: the asking openid is not verified, or not a party), "
+        "`application_expired`, `invalid_id_number`, `invalid_parties`, `invalid_name`, `invalid_openid`",
     },
 )
 def divorce_window():
-    raw = _body().get("parties")
+    body = _body()
+    openid = _openid(body.get("openid"))
+    raw = body.get("parties")
     if not isinstance(raw, list) or len(raw) != 2:
         raise ApiError(422, "invalid_parties", "需要双方的姓名和身份证号")
     parties = tuple(booking.parse_party(p) for p in raw)
-    return jsonify(booking.divorce_window(session(), parties))
+    return jsonify(booking.divorce_window(session(), openid, parties))
 
 
 @bp.post("/marriage/legal-age")

@@ -89,7 +89,8 @@ class MarriageBooking(Request):
     openid = fields.String(
         required=True,
         metadata={
-            "description": "the booking resident's openid; it is bound to the first party's ID number on the first booking"
+            "description": "the booking resident's openid: it must have a real-name binding (a verified sign-in) to a "
+            "resident who is one of the parties"
         },
     )
     office_code = fields.String(required=True)
@@ -181,6 +182,10 @@ class Reschedule(Request):
 
 
 class Couple(Request):
+    openid = fields.String(
+        required=True,
+        metadata={"description": "the asking resident's openid: answered only when it is bound to one of the two"},
+    )
     parties = fields.List(fields.Nested(MarriageParty), required=True, validate=validate.Length(min=2, max=2))
 
 

@@ -16,10 +16,11 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from backoffice import contract
 from backoffice.identity.provider import Client
+from backoffice.seed.load import DEMO_OPENIDS
 from common import settings
 from tests.conftest import backoffice_test_client, seeded_backoffice
 from tests.identity.provider import residents_with_phones, signed_in_token
-from tests.marriage.people import couple, person
+from tests.marriage.people import Person, couple, person
 
 TOKEN = "contract-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -135,16 +136,31 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("get", f"/offices/{office}/availability?days=x", expect=422)
     call("get", "/marriage/materials")
     day = next(d for d in days if d["open"] and d["slots"])
-    pair = couple()
+    # Booking, looking up, cancelling and moving need a verified resident who is a party: a registry resident
+    # signs in at the provider (OpenID Connect, not this contract) and is bound (the identity section below).
+    config = settings.load()
+    platform = Client(
+        config.oidc_client_id, config.oidc_client_secret, (config.public_base_url + "/identity/callback",)
+    )
+    spouse = couple()[1]
+    groom = residents_with_phones(backoffice_url, 2)[1]
+    call(
+        "post",
+        "/identity/bindings",
+        {"sender": "oMarrying", "id_token": signed_in_token(client, backoffice_url, groom, platform)},
+        expect=201,
+    )
+    parties = [Person(groom.name, groom.id_number).as_party(), spouse.as_party()]
     booking = {
-        "openid": "web:contract",
+        "openid": "oMarrying",
         "office_code": office,
-        "service": "结婚",
+        "service": "补领",
         "date": day["date"],
         "start": day["slots"][0]["start"],
-        "parties": [p.as_party() for p in pair],
+        "parties": parties,
         "phone": "13912345678",
     }
+    call("post", "/marriage/appointments", {**booking, "openid": "web:contract"}, expect=403)  # not verified
     booked = call("post", "/marriage/appointments", booking, {"Idempotency-Key": "contract-1"}, expect=201)
     call("post", "/marriage/appointments", booking, {"Idempotency-Key": "contract-1"}, expect=201)
     call(
@@ -155,21 +171,28 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
         expect=422,
     )
     call("post", "/marriage/appointments", booking, expect=409)
-    call("get", "/marriage/appointments?openid=web:contract&all=true")
+    call("get", "/marriage/appointments?openid=oMarrying&all=true")
+    call("get", "/marriage/appointments?openid=web:contract", expect=403)
     call("get", "/marriage/appointments", expect=422)
     number = booked["number"]
-    call("get", f"/marriage/appointments/{number}?openid=web:contract")
-    call("get", f"/marriage/appointments/{number}?openid=web:someone", expect=404)
+    call("get", f"/marriage/appointments/{number}?openid=oMarrying")
+    call("get", f"/marriage/appointments/{number}?openid=web:someone", expect=403)
+    call("get", f"/marriage/appointments/{number}?openid={DEMO_OPENIDS[0]}", expect=404)  # verified, not a party
     later = next(d for d in days if d["open"] and d["slots"] and d["date"] > day["date"])
     call(
         "post",
         f"/marriage/appointments/{number}/reschedule",
-        {"openid": "web:contract", "date": later["date"], "start": later["slots"][0]["start"]},
+        {"openid": "oMarrying", "date": later["date"], "start": later["slots"][0]["start"]},
     )
+    call("post", f"/marriage/appointments/{number}/cancel", {"openid": "oMarrying"}, {"Idempotency-Key": "contract-2"})
+    call("post", f"/marriage/appointments/{number}/cancel", {"openid": "web:someone"}, expect=403)
     call(
-        "post", f"/marriage/appointments/{number}/cancel", {"openid": "web:contract"}, {"Idempotency-Key": "contract-2"}
+        "post",
+        "/marriage/divorce-window",
+        {"openid": "oMarrying", "parties": parties},
+        expect=422,
     )
-    call("post", "/marriage/divorce-window", {"parties": [p.as_party() for p in pair]}, expect=422)
+    pair = couple()
     call("post", "/marriage/legal-age", {"date": day["date"], "parties": [p.as_party() for p in pair]})
     call(
         "post",
@@ -230,16 +253,10 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("post", f"/assistance/applications/{case['case_no']}/status", {"status": "发放"}, expect=409)
 
     # residents
-    from backoffice.seed.load import DEMO_OPENIDS
-
     call("get", f"/residents/by-openid/{DEMO_OPENIDS[0]}")
     call("get", "/residents/by-openid/oNobody", expect=404)
 
     # identity: a resident signs in at the provider (OpenID Connect, not this contract), then is bound
-    config = settings.load()
-    platform = Client(
-        config.oidc_client_id, config.oidc_client_secret, (config.public_base_url + "/identity/callback",)
-    )
     resident = residents_with_phones(backoffice_url, 1)[0]
     id_token = signed_in_token(client, backoffice_url, resident, platform)
     call("post", "/identity/bindings", {"sender": "oContract", "id_token": id_token}, expect=201)

@@ -13,7 +13,9 @@ from backoffice.app import create_app
 from backoffice.seed.load import seed
 from common import settings
 from common.db import make_engine
+from common.masking import is_valid_id_number
 from common.migrate import upgrade
+from tests.marriage.people import Person, verified
 
 TOKEN = "marriage-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -30,7 +32,14 @@ class Backoffice:
         assert resp.status_code == 200, resp.json
         return [d for d in resp.json["days"] if d["open"]]
 
-    def book(self, body: dict, key: str | None = None):
+    def verify(self, openid: str, someone: Person) -> None:
+        verified(self.engine, openid, someone)
+
+    def book(self, body: dict, key: str | None = None, as_party: bool = True):
+        """``as_party``: the sender books as a verified resident who is the first party (bound to them first)."""
+        first = (body.get("parties") or [{}])[0]
+        if as_party and body.get("openid") and is_valid_id_number(first.get("id_number", "")):
+            self.verify(body["openid"], Person(first["name"], first["id_number"]))
         headers = {**AUTH, **({"Idempotency-Key": key} if key else {})}
         return self.client.post("/marriage/appointments", json=body, headers=headers)
 

@@ -1,4 +1,5 @@
-"""Made-up people with checksum-valid ID numbers, for the marriage tests."""
+"""Made-up people with checksum-valid ID numbers, for the marriage tests; ``verified`` makes one a verified
+resident for the back-office rule tests (the conversation tests verify through the provider instead)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
 from backoffice.marriage import calendar
+from backoffice.residents.models import Resident, WechatBinding
 from backoffice.seed.people import make_id_number
 
 _seq = itertools.count(100)
@@ -31,3 +36,28 @@ def person(gender: str, age: int, name: str | None = None, born_days_later: int 
 
 def couple() -> tuple[Person, Person]:
     return person("男", 30, "王建国"), person("女", 28, "李秀英")
+
+
+def verified(engine: Engine, openid: str, someone: Person) -> None:
+    """``openid`` bound to ``someone`` as a verified sign-in would leave it (``someone`` entered in the registry,
+    in an existing household, when not there yet); binding again replaces, as a new sign-in does."""
+    with Session(engine) as sess, sess.begin():
+        resident = sess.scalar(select(Resident).where(Resident.id_number == someone.id_number))
+        if resident is None:
+            template = sess.scalar(select(Resident).order_by(Resident.id).limit(1))
+            resident = Resident(
+                id_number=someone.id_number,
+                name=someone.name,
+                gender="男" if int(someone.id_number[16]) % 2 else "女",
+                birth_date=date(
+                    int(someone.id_number[6:10]), int(someone.id_number[10:12]), int(someone.id_number[12:14])
+                ),
+                phone="",
+                household_id=template.household_id,
+                relation="其他",
+                hukou_district_code=template.hukou_district_code,
+                hukou_community_code=template.hukou_community_code,
+            )
+            sess.add(resident)
+            sess.flush()
+        sess.merge(WechatBinding(openid=openid, resident_id=resident.id))

@@ -99,6 +99,7 @@ def test_confirming_a_marriage_booking_reads_each_resource_once(backoffice, coun
 def test_confirming_a_divorce_certificate_asks_for_the_window_once(backoffice, counting):
     pair = couple()
     past_divorce_application(backoffice, pair, days_ago=40, openid="web:calls-div")
+    backoffice.verify("web:calls", pair[0])  # the window is told only to a verified party
     first = (calendar.today() - timedelta(days=40) + timedelta(days=31)).isoformat()
     day = next(d for d in backoffice.open_days(days=40) if d["date"] >= first)
     result = confirm(
@@ -123,6 +124,7 @@ def test_confirming_a_divorce_certificate_asks_for_the_window_once(backoffice, c
 def test_a_run_forgets_its_reads_after_a_write(backoffice, counting):
     pair = couple()
     day = backoffice.open_days()[1]
+    backoffice.verify("web:calls-write", pair[0])
     cache = services.RunCache(lambda: counting)
     cache.get("/offices")
     cache.get("/offices")

@@ -177,20 +177,78 @@ def test_a_full_slot_is_refused_and_cancelling_frees_the_place(backoffice):
 
 def test_only_the_residents_own_appointments_can_be_seen_cancelled_or_moved(backoffice):
     open_days = backoffice.open_days()
-    pair = couple()
-    number = backoffice.book(body(pair, open_days[0]["date"], "web:owner", start="14:30")).json["number"]
+    man, woman = couple()
+    number = backoffice.book(body((man, woman), open_days[0]["date"], "oOwner", start="14:30")).json["number"]
+    backoffice.verify("oStranger", person("男", 40, "路人"))
     for path in (f"/marriage/appointments/{number}/cancel", f"/marriage/appointments/{number}/reschedule"):
         resp = backoffice.client.post(
-            path, json={"openid": "web:stranger", "date": open_days[1]["date"], "start": "09:00"}, headers=AUTH
+            path, json={"openid": "oStranger", "date": open_days[1]["date"], "start": "09:00"}, headers=AUTH
         )
         assert resp.status_code == 404 and resp.json["error"] == "appointment_not_found"
+    assert backoffice.client.get(f"/marriage/appointments/{number}?openid=oStranger", headers=AUTH).status_code == 404
+    assert backoffice.client.get("/marriage/appointments?openid=oStranger", headers=AUTH).json["appointments"] == []
+    # The other party, verified on their own WeChat, sees it too: a party, not the one who booked.
+    backoffice.verify("oOtherParty", woman)
+    theirs = backoffice.client.get("/marriage/appointments?openid=oOtherParty", headers=AUTH).json["appointments"]
+    assert [a["number"] for a in theirs] == [number]
+    # A verified resident books only appointments in which they are a party.
+    resp = backoffice.book(body(couple(), open_days[1]["date"], "oOwner"), as_party=False)
+    assert resp.status_code == 403 and resp.json["error"] == "identity_mismatch" and "本人" in resp.json["message"]
+
+
+def test_an_unverified_sender_books_sees_cancels_and_moves_nothing(backoffice):
+    """The takeover of issue 19: a sender with no real-name binding names a verified resident's ID number in a 补领;
+    before, that bound the sender to the number and the resident's appointments became 'its own'."""
+    day = backoffice.open_days()[2]["date"]
+    resident, spouse = couple()
+    number = backoffice.book(body((resident, spouse), day, "oRealResident", start="15:30")).json["number"]
+    takeover = backoffice.book(body((resident,), day, "web:thief", service="补领", start="10:00"), as_party=False)
     assert (
-        backoffice.client.get(f"/marriage/appointments/{number}?openid=web:stranger", headers=AUTH).status_code == 404
+        takeover.status_code == 403 and takeover.json["error"] == "not_bound" and "实名认证" in takeover.json["message"]
     )
-    assert backoffice.client.get("/marriage/appointments?openid=web:stranger", headers=AUTH).json["appointments"] == []
-    # The openid is now bound to the first party's ID number: it cannot book for two strangers.
-    resp = backoffice.book(body(couple(), open_days[1]["date"], "web:owner"))
-    assert resp.status_code == 403 and resp.json["error"] == "identity_mismatch"
+    refused = [
+        backoffice.client.get("/marriage/appointments?openid=web:thief", headers=AUTH),
+        backoffice.client.get(f"/marriage/appointments/{number}?openid=web:thief", headers=AUTH),
+        backoffice.client.post(f"/marriage/appointments/{number}/cancel", json={"openid": "web:thief"}, headers=AUTH),
+        backoffice.client.post(
+            f"/marriage/appointments/{number}/reschedule",
+            json={"openid": "web:thief", "date": day, "start": "09:00"},
+            headers=AUTH,
+        ),
+    ]
+    for resp in refused:
+        assert resp.status_code == 403 and resp.json["error"] == "not_bound", resp.json
+        assert resident.name not in str(resp.json) and number not in str(resp.json)
+    mine = backoffice.client.get("/marriage/appointments?openid=oRealResident", headers=AUTH).json["appointments"]
+    assert [(a["number"], a["status"]) for a in mine] == [(number, "booked")]
+
+
+def test_the_divorce_window_is_told_only_to_a_verified_party(backoffice):
+    """The leak of issue 19: two ID numbers told anyone whether and when that couple applied to divorce."""
+    applied, never = couple(), couple()
+    past_divorce_application(backoffice, applied, days_ago=40, openid="oDivorcing")
+    backoffice.verify("oDivorcing", applied[1])
+
+    def ask(openid: str, pair) -> object:
+        body = {"openid": openid, "parties": [p.as_party() for p in pair]}
+        return backoffice.client.post("/marriage/divorce-window", json=body, headers=AUTH)
+
+    told = ask("oDivorcing", applied)
+    assert (
+        told.status_code == 200 and told.json["application_date"] == (calendar.today() - timedelta(days=40)).isoformat()
+    )
+    nothing = ask("oDivorcing", never)  # a party of a couple that never applied: the reference refusal
+    assert nothing.status_code == 422 and nothing.json["error"] == "no_divorce_application"
+    backoffice.verify("oNeighbour", person("女", 50, "邻居"))
+    for openid in ("web:nosy", "oNeighbour"):  # unverified; verified but not a party
+        resp = ask(openid, applied)
+        assert (resp.status_code, resp.json) == (nothing.status_code, nothing.json)
+    # A booking of the certificate by someone else learns nothing either: who asks is checked first.
+    day = backoffice.open_days()[0]["date"]
+    for openid in ("web:nosy", "oNeighbour"):
+        resp = backoffice.book(body(applied, day, openid, service="离婚", stage="领证"), as_party=False)
+        assert resp.status_code == 403 and resp.json["error"] in ("not_bound", "identity_mismatch")
+        assert "申请" not in resp.json["message"]
 
 
 def test_reschedule_moves_the_place_and_keeps_the_old_one_when_the_new_is_full(backoffice):
@@ -239,7 +297,7 @@ def test_divorce_certificate_needs_an_application_and_waits_out_the_cooling_off_
     early = backoffice.book(body(recent, open_days[0]["date"], "web:div2", service="离婚", stage="领证"))
     assert early.status_code == 422 and early.json["error"] == "cooling_off" and "冷静期" in early.json["message"]
     window = backoffice.client.post(
-        "/marriage/divorce-window", json={"parties": [p.as_party() for p in recent]}, headers=AUTH
+        "/marriage/divorce-window", json={"openid": "web:div2", "parties": [p.as_party() for p in recent]}, headers=AUTH
     ).json
     assert window["first_date"] == (calendar.today() + timedelta(days=21)).isoformat()
 

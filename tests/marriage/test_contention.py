@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from backoffice.marriage.models import MarriageAppointment, MarriageSlot
 from backoffice.seed.load import seed
 from common.db import make_engine
 from common.migrate import upgrade
-from tests.marriage.people import person
+from tests.marriage.people import person, verified
 from tools import stack
 
 TOKEN = "contention-token"
@@ -76,14 +76,17 @@ def fire(base: str, bodies: list[dict], keys: list[str | None]) -> list[requests
         return list(pool.map(one, range(len(bodies))))
 
 
-def booking(day: str, i: int) -> dict:
+def booking(engine: Engine, day: str, i: int) -> dict:
+    """Resident i (verified on WeChat, as only a verified resident may book) books with their partner."""
+    man, woman = person("男", 30, "甲" + str(i)), person("女", 28, "乙" + str(i))
+    verified(engine, f"oCrowd{i}", man)
     return {
-        "openid": f"web:crowd{i}",
+        "openid": f"oCrowd{i}",
         "office_code": "BS-MR-01",
         "service": "结婚",
         "date": day,
         "start": "09:00",
-        "parties": [person("男", 30, "甲" + str(i)).as_party(), person("女", 28, "乙" + str(i)).as_party()],
+        "parties": [man.as_party(), woman.as_party()],
         "phone": "13912345678",
     }
 
@@ -92,7 +95,10 @@ def test_200_concurrent_bookings_at_10_places_leave_exactly_10(server):
     base, url = server
     day = first_open_day(base)
     count = 200 if url.startswith("postgresql") else 60  # SQLite serialises writers; fewer keep the run short
-    responses = fire(base, [booking(day, i) for i in range(count)], [f"crowd-{i}" for i in range(count)])
+    engine = make_engine(url)
+    bodies = [booking(engine, day, i) for i in range(count)]
+    engine.dispose()
+    responses = fire(base, bodies, [f"crowd-{i}" for i in range(count)])
     outcomes = Counter((r.status_code, r.json().get("error")) for r in responses)
     assert outcomes == {(201, None): PLACES, (409, "slot_full"): count - PLACES}, outcomes
     with Session(make_engine(url)) as sess:
@@ -119,7 +125,9 @@ def test_200_concurrent_bookings_at_10_places_leave_exactly_10(server):
 def test_the_same_request_retried_concurrently_creates_one_appointment(server):
     base, url = server
     day = first_open_day(base)
-    body = booking(day, 9999)
+    engine = make_engine(url)
+    body = booking(engine, day, 9999)
+    engine.dispose()
     responses = fire(base, [body] * 20, ["same-key"] * 20)
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["number"] for r in responses}) == 1
