@@ -40,7 +40,7 @@ RESIDENT = {
 
 class StandIn:
     """Answers like Rasa (webhook, tracker, tracker/events) and the back-office's
-    resident look-up, and records every call."""
+    resident look-up and binding status, and records every call."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict]] = []
@@ -57,6 +57,18 @@ class StandIn:
         if request.path.startswith("/residents/by-openid/"):
             if request.path.endswith(BOUND_OPENID):
                 return self._json(RESIDENT)
+            return self._json({"error": "not_bound", "message": "这个微信号还没有实名绑定"}, 404)
+        if request.path.startswith("/identity/bindings/"):
+            if request.method == "GET" and request.path.endswith(BOUND_OPENID):
+                return self._json(
+                    {
+                        "sender": BOUND_OPENID,
+                        "resident_id": RESIDENT["id"],
+                        "masked_name": "王**",
+                        "bound_at": "2026-12-01T10:00:00",
+                        "method": "sms_otp",
+                    }
+                )
             return self._json({"error": "not_bound", "message": "这个微信号还没有实名绑定"}, 404)
         if request.path.endswith("/tracker/events"):
             return self._json({"events": []})

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -201,11 +202,47 @@ def test_the_conversation_view_shows_transcript_understanding_and_a_masked_profi
     assert "王秀英" in page and "宜川路" in page
     assert RESIDENT["id_number"] not in page and RESIDENT["phone"] not in page  # masked until revealed
     assert "310***********1234" in page and "138****5678" in page
-    assert audit_actions(app, conv_id) == ["view_conversation"]
+    assert audit_actions(app, conv_id) == ["view_conversation", "view_verification"]
     revealed = client.post(f"/console/conversations/{conv_id}/reveal", headers={"X-CSRFToken": token}).get_json()
     assert revealed["id_number"] == RESIDENT["id_number"] and revealed["phone"] == RESIDENT["phone"]
-    assert audit_actions(app, conv_id) == ["view_conversation", "reveal_profile"]
+    assert audit_actions(app, conv_id) == ["view_conversation", "view_verification", "reveal_profile"]
     assert client.post(f"/console/conversations/{conv_id}/reveal").status_code == 400  # no CSRF token
+
+
+def test_the_conversation_view_shows_whether_and_how_the_resident_is_verified(app, stand_in, signed_in):
+    client, _ = signed_in("agent_free")
+    verified = ask_for_a_person(app, stand_in, BOUND_OPENID)
+    page = client.get(f"/console/conversations/{verified}").get_data(as_text=True)
+    assert "已实名（短信验证码）" in page and "王**" in page and "2026-12-01 绑定" in page
+    assert ("GET", f"/identity/bindings/{BOUND_OPENID}") in [(m, p) for m, p, _ in stand_in.calls]
+    audited = audit_actions(app, verified)
+    assert audited.count("view_verification") == 1
+
+    unbound = ask_for_a_person(app, stand_in, "oNotVerified01")
+    page = client.get(f"/console/conversations/{unbound}").get_data(as_text=True)
+    assert "实名认证：<strong>未实名</strong>" in page
+
+    web = ask_for_a_person(app, stand_in, "web:visitor-1", channel="web")
+    asked_before = len(stand_in.paths())
+    page = client.get(f"/console/conversations/{web}").get_data(as_text=True)
+    assert "网页对话（未实名）" in page
+    assert not [p for p in stand_in.paths()[asked_before:] if p.startswith("/identity/")]  # nothing to ask about
+
+
+def test_agents_cannot_bind_a_resident(app, stand_in, signed_in):
+    """No console route creates or removes a binding: none is named for it, none calls the back-office's binding
+    endpoint other than to read it, and a whole desk session reads it only."""
+    console_rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("console.")]
+    assert console_rules and not [r.rule for r in console_rules if "bind" in r.rule or "identity" in r.rule]
+    for source in (Path(__file__).parents[2] / "web" / "console").glob("*.py"):
+        for line in source.read_text().splitlines():
+            if "identity/bindings" in line:
+                assert ".get(" in line, f"{source.name}: {line.strip()}"
+    conv_id = ask_for_a_person(app, stand_in, BOUND_OPENID)
+    client, token = signed_in("agent_free")
+    client.get(f"/console/conversations/{conv_id}")
+    client.post(f"/console/conversations/{conv_id}/reveal", headers={"X-CSRFToken": token})
+    assert [m for m, p, _ in stand_in.calls if p.startswith("/identity/")] == ["GET"]
 
 
 def _sent_to(app, recipient: str, queued: list[tuple[str, list]]) -> list[str]:

@@ -35,6 +35,38 @@ class Profile:
         return shown
 
 
+METHODS = {"sms_otp": "短信验证码"}  # how the back-office says the resident proved who they are
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether the resident is verified (实名认证) and how, as the console shows it: masked name only."""
+
+    verified: bool
+    text: str  # 已实名（短信验证码） / 未实名 / 网页对话（未实名）
+    masked_name: str = ""
+    bound_at: str = ""
+
+
+def verification(backoffice: BackofficeClient, conv: Conversation) -> Verification:
+    """Read-only (a GET of the back-office binding): agents see whether a resident is verified, never bind one.
+    A web chat's sender is chosen by the page, so it is never verified."""
+    if conv.channel != "wechat":
+        return Verification(False, "网页对话（未实名）")
+    try:
+        found = backoffice.get(f"/identity/bindings/{quote(conv.sender_id, safe='')}")
+    except BackofficeError as exc:
+        if exc.status == 404:
+            return Verification(False, "未实名")
+        raise ProfileUnavailable(exc.message) from exc
+    except BackofficeUnavailable as exc:
+        raise ProfileUnavailable("业务系统暂时连不上") from exc
+    how = METHODS.get(found.get("method", ""), found.get("method") or "")
+    return Verification(
+        True, f"已实名（{how}）" if how else "已实名", found.get("masked_name", ""), found.get("bound_at", "")[:10]
+    )
+
+
 def lookup(backoffice: BackofficeClient, conv: Conversation) -> Profile | None:
     """None when the resident is not bound (web chat residents never are)."""
     if conv.channel != "wechat":

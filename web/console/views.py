@@ -92,11 +92,21 @@ def _profile(conv: Conversation) -> tuple[dict | None, str | None]:
     return (found.masked(), None) if found else (None, None)
 
 
+def _verification(conv: Conversation) -> tuple[profiles.Verification | None, str | None]:
+    try:
+        return profiles.verification(services().backoffice, conv), None
+    except profiles.ProfileUnavailable as exc:
+        return None, str(exc)
+
+
 @bp.get("/conversations/<int:conversation_id>")
 def conversation_page(conversation_id: int):
     conv = _viewable(conversation_id)
     sess = db_session()
+    verified, verified_error = _verification(conv)
     audit(sess, "view_conversation", conv.id)
+    if conv.channel == "wechat":  # the resident's verification read from the back-office: audited like the profile
+        audit(sess, "view_verification", conv.id, verified=verified.verified if verified else None)
     sess.commit()
     ticket = queue.latest_ticket(sess, conv.id)
     understanding, understanding_error = _understanding(conv)
@@ -115,6 +125,8 @@ def conversation_page(conversation_id: int):
         understanding_error=understanding_error,
         profile=shown_profile,
         profile_error=profile_error,
+        verification=verified,
+        verification_error=verified_error,
         canned=sess.scalars(select(CannedReply).order_by(CannedReply.title)).all(),
         agents=sess.scalars(
             select(Agent).where(Agent.active.is_(True), Agent.id != current_user.id).order_by(Agent.display_name)
