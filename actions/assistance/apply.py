@@ -1,13 +1,19 @@
 """Applying: type, who for, ID, phone, community, the hardship, consent to the economic-status
-check (经济状况核对), read-back, then submission — or the outbox when the back-office is down."""
+check (经济状况核对), read-back, then submission — or the outbox when the back-office is down.
+
+Only a verified resident applies (the triage asks an unverified one to verify before the first
+question), for themselves or a member of their registry household: their name, ID number, phone
+and community come from the registry and are read back masked, not typed
+(actions/assistance/household.py). While the back-office cannot be reached at the start, the form
+asks for them as before and the back-office checks the application when it is submitted."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
-from actions import services
-from actions.assistance import parsing
+from actions import identity, services
+from actions.assistance import household, parsing
 from actions.assistance.flow import APPLY_SLOTS, AssistanceForm, entity
 from actions.dispatcher import Dispatcher
 from actions.executor import action
@@ -40,14 +46,57 @@ class ApplyForm(AssistanceForm):
             call.say("utter_assistance_type_inferred", kind=kind)
         return out
 
+    def after_extraction(self, call: FormCall) -> list[dict] | None:
+        if call.notes.get("end"):
+            return self.end_form()
+        return super().after_extraction(call)
+
+    def _registry(self, call: FormCall) -> dict[str, Any] | None:
+        """The verified resident's registry entry (None: not verified, or the back-office is down)."""
+        if call.get(household.IDENTITY_SLOT) != household.VERIFIED:
+            return None
+        if "me" not in call.notes:
+            call.notes["me"] = household.registry_entry(call.tracker.sender_id)[1]
+        return call.notes["me"]
+
+    def _who(self, call: FormCall, relation: str | None) -> dict:
+        """The slots known once it is clear who the application is for (all of them for the resident)."""
+        me = self._registry(call)
+        if me is None:
+            return {"assistance_member": ""} if relation else {}  # typed, as before: the back-office checks
+        if relation == "本人":
+            return household.filled_for(me, None)
+        if relation is None:
+            return {}
+        if not household.others(me):
+            call.say("utter_assistance_only_household")
+            call.notes["end"] = True
+            return {}
+        found = household.matching(me, call.tracker.latest_text, relation)
+        return household.filled_for(me, found[0]) if len(found) == 1 else {"assistance_member": None}
+
     def extract_assistance_applicant(self, call: FormCall) -> dict:
         who, relation = parsing.applicant(call.tracker.latest_text)
+        me = self._registry(call)
+        if who in (None, "本人") and me and household.matching(me, call.tracker.latest_text, None):
+            who, relation = "家人", "家人"  # a household member named (给王建国申请)
         if who is None:
             call.say("utter_assistance_not_understood_applicant")
-        return {"assistance_applicant": who, "assistance_relation": relation}
+        return {"assistance_applicant": who, "assistance_relation": relation, **self._who(call, relation)}
 
     def extract_assistance_relation(self, call: FormCall) -> dict:
-        return {"assistance_relation": parsing.relation(call.tracker.latest_text)}
+        relation = parsing.relation(call.tracker.latest_text)
+        return {"assistance_relation": relation, **self._who(call, relation)}
+
+    def extract_assistance_member(self, call: FormCall) -> dict:
+        me = self._registry(call)
+        if me is None:
+            return {"assistance_member": ""}
+        member = household.picked(me, call.tracker.latest_text)
+        if member is None:
+            call.say("utter_assistance_not_in_household")
+            return {"assistance_member": None}
+        return household.filled_for(me, member)
 
     def extract_assistance_id_number(self, call: FormCall) -> dict:
         t = call.tracker
@@ -89,20 +138,36 @@ class ApplyForm(AssistanceForm):
         return {"assistance_consent": True}
 
     def extract_assistance_confirmed(self, call: FormCall) -> dict:
+        if phone := find_phone(call.tracker.latest_text):  # another phone to call: read back again
+            return {"assistance_phone": phone, "assistance_confirmed": None}
         answer = parsing.yes_no(call.tracker.latest_text, call.tracker.latest_intent)
         if answer is None:
             call.say("utter_assistance_not_understood_yes_no")
         return {"assistance_confirmed": answer}
 
 
+@action("action_ask_assistance_member")
+def ask_member(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    """Which member of the household: the list, names masked, to pick by number or name."""
+    _, me = household.registry_entry(tracker.sender_id)
+    if me is None:
+        dispatcher.utter(response="utter_ask_assistance_relation")
+        return []
+    dispatcher.utter(response="utter_ask_assistance_member", members=household.listing(me))
+    return []
+
+
 @action("action_ask_assistance_confirmed")
 def read_back(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     s = tracker.slots
     relation = s.get("assistance_relation") or "本人"
+    applicant = "您本人" if relation == "本人" else f"您的{relation}"
+    if s.get("assistance_member"):
+        applicant += f"（{s['assistance_member']}）"
     dispatcher.utter(
         response="utter_assistance_read_back",
         kind=s.get("assistance_type"),
-        applicant="您本人" if relation == "本人" else f"您的{relation}",
+        applicant=applicant,
         id_number=mask_id_number(s.get("assistance_id_number") or ""),
         phone=mask_phone(s.get("assistance_phone") or ""),
         community=s.get("assistance_community"),
@@ -157,7 +222,10 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
         )
         return reset(APPLY_SLOTS, requested=False)
     except BackofficeError as exc:
-        dispatcher.utter(response="utter_assistance_refused", message=exc.message)
+        if exc.code == identity.NOT_BOUND:
+            identity.ask_to_verify(dispatcher, *household.resume(s.get("assistance_type")))
+        else:  # not for themselves or their household, or a field the back-office refuses
+            dispatcher.utter(response="utter_assistance_refused", message=exc.message)
         return reset(APPLY_SLOTS, requested=False)
     dispatcher.utter(
         response="utter_assistance_submitted",

@@ -22,6 +22,7 @@ APPLY_SLOTS = (
     "assistance_type",
     "assistance_applicant",
     "assistance_relation",
+    "assistance_member",
     "assistance_id_number",
     "assistance_phone",
     "assistance_community",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions import events, services
-from actions.assistance import parsing, registry, sensitive
+from actions import events, identity, services
+from actions.assistance import household, parsing, registry, sensitive
 from actions.assistance.flow import APPLY_SLOTS, CHECK_SLOTS, SENSITIVE_SLOT, entity
 from actions.dispatcher import Dispatcher
 from actions.executor import action
@@ -61,3 +61,13 @@ def _prefill_application(tracker: Tracker) -> list[dict]:
     if kind and (told := parsing.story(text, kind)):
         out.append(events.slot_set("assistance_hardship", told))
     return out
+
+
+@action("action_assistance_identity")
+def who_applies(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    """Before the application form: who the sender is (``assistance_identity``). An unverified sender is asked to
+    verify first and the form does not start: nobody types a whole form to be refused at the end."""
+    status, _ = household.registry_entry(tracker.sender_id)
+    if status == household.UNVERIFIED:
+        identity.ask_to_verify(dispatcher, *household.resume(tracker.get_slot("assistance_type")))
+    return [events.slot_set(household.IDENTITY_SLOT, status)]

@@ -89,25 +89,44 @@ def _check(new: NewApplication, sess: Session) -> Community:
     return community
 
 
+NOT_BOUND = "办理救助申请要先实名认证，确认是您本人。认证以后可以为您本人或户籍登记在同一户的家人申请。"
+NOT_HOUSEHOLD = (
+    "只能为您本人或户籍登记在同一户的家人申请。为其他人申请，请他本人实名认证后申请，"
+    "或者带上身份证件到社区事务受理服务中心办理"
+)
+
+
+def applicant_for(sess: Session, new: NewApplication) -> tuple[Resident, Resident]:
+    """(who applies, who it is for): a verified sender, for themselves or a member of their registry household.
+
+    A stranger's ID number is refused exactly like an ID number the registry does not know."""
+    submitter = resident_for_openid(sess, new.submitted_by_openid) if new.submitted_by_openid else None
+    if submitter is None:
+        raise ApiError(403, "not_bound", NOT_BOUND)
+    applicant = sess.scalar(select(Resident).where(Resident.id_number == new.applicant_id_number))
+    if applicant is None or applicant.household_id != submitter.household_id:
+        raise ApiError(403, "not_household", NOT_HOUSEHOLD)
+    return submitter, applicant
+
+
 def create(sess: Session, body: dict[str, Any], idempotency_key: str) -> Application:
     """A new application, made by the request with this key (:mod:`backoffice.idempotency` runs it once)."""
     new = NewApplication.from_json(body)
     community = _check(new, sess)
+    submitter, applicant = applicant_for(sess, new)
     now = datetime.now()
-    applicant = sess.scalar(select(Resident).where(Resident.id_number == new.applicant_id_number))
-    submitter = resident_for_openid(sess, new.submitted_by_openid) if new.submitted_by_openid else None
     app = Application(
         idempotency_key=idempotency_key,
         type=new.type,
         applicant_id_number=new.applicant_id_number,
-        applicant_resident_id=applicant.id if applicant else None,
-        relation=new.relation,
+        applicant_resident_id=applicant.id,
+        relation="本人" if applicant.id == submitter.id else new.relation,
         phone=new.phone,
         community_code=community.code,
         hardship=new.hardship[:500],
         consent_at=now,
         submitted_by_openid=new.submitted_by_openid,
-        submitted_by_resident_id=submitter.id if submitter else None,
+        submitted_by_resident_id=submitter.id,
         channel=new.channel,
         status="受理",
         created_at=now,

@@ -113,7 +113,8 @@ IDEMPOTENCY = idempotency.Policy(
 
 @bp.post("/applications")
 @contract.operation(
-    "Apply for social assistance (idempotent)",
+    "Apply for social assistance (idempotent): a verified sender, for themselves or a member of their registry "
+    "household",
     body=schemas.AssistanceApplicationRequest,
     headers=[
         contract.idempotency_key(
@@ -126,6 +127,8 @@ IDEMPOTENCY = idempotency.Policy(
     },
     errors={
         400: "no Idempotency-Key (`idempotency_key_required`)",
+        403: "`not_bound`: the submitting sender (`submitted_by_openid`) is not verified (实名认证); `not_household`: "
+        "the applicant is neither that resident nor a member of their registry household",
         409: "`idempotency_key_reused`: the key was used for another application",
         422: "consent_required, invalid_id_number, invalid_phone, unknown_type, unknown_community, hardship_required",
     },

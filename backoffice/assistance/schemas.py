@@ -124,7 +124,10 @@ class AssistanceApplicationRequest(Request):
     consent = fields.Nested(Consent, required=True)
     submitted_by_openid = fields.String(
         allow_none=True,
-        metadata={"description": "the sender who applied (links a family member's application to them)"},
+        metadata={
+            "description": "the sender who applies: must be verified (实名绑定); the applicant is that resident or a "
+            "member of their registry household"
+        },
     )
     channel = fields.String()
 

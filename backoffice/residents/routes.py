@@ -48,7 +48,9 @@ def resident_json(r: Resident) -> dict:
             "members": [
                 {
                     "id": m.id,
+                    "id_number": m.id_number,
                     "name": m.name,
+                    "gender": m.gender,
                     "relation": m.relation,
                     "age": _age(m.birth_date, today),
                     "disability_grade": m.disability_grade,

@@ -7,8 +7,10 @@ from marshmallow import Schema, fields
 
 class Member(Schema):
     id = fields.Integer()
+    id_number = fields.String()
     name = fields.String()
-    relation = fields.String()
+    gender = fields.String()
+    relation = fields.String(metadata={"description": "to the head of household"})
     age = fields.Integer()
     disability_grade = fields.Integer()
 

@@ -1,4 +1,4 @@
-"""Fixtures for the assistance conversation tests: residents bound to test senders, and a
+"""Fixtures for the assistance conversation tests: WeChat residents verified through the real sign-in, and a
 back-office the outbox test can take down and bring back."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.residents.models import Resident, WechatBinding
 from common.db import make_engine
+from tests.identity.wechat_signin import verify
 from tools import stack
 
 
@@ -36,23 +38,25 @@ def platform_db(live_stack) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def bind(backoffice_db):
-    """Bind a REST-channel sender (``web:<sender>``) to an adult resident nobody else is bound to."""
+def verified(live_stack, backoffice_db):
+    """A new WeChat openid verified, through the real sign-in pages (tests/identity/wechat_signin.py), as an adult
+    resident nobody is bound to yet; ``spouse=True``: a head of household whose household has a 配偶."""
 
-    def _bind(sender: str) -> Resident:
-        with Session(backoffice_db) as sess, sess.begin():
-            taken = select(WechatBinding.resident_id)
-            resident = sess.scalars(
-                select(Resident)
-                .where(Resident.phone != "", Resident.id.not_in(taken))
-                .order_by(Resident.id.desc())
-                .limit(1)
-            ).one()
-            sess.add(WechatBinding(openid=f"web:{sender}", resident_id=resident.id))
+    def _verified(prefix: str, spouse: bool = False) -> tuple[str, Resident]:
+        with Session(backoffice_db) as sess:
+            query = select(Resident).where(Resident.phone != "", Resident.id.not_in(select(WechatBinding.resident_id)))
+            if spouse:
+                query = query.where(
+                    Resident.relation == "户主",
+                    Resident.household_id.in_(select(Resident.household_id).where(Resident.relation == "配偶")),
+                )
+            resident = sess.scalars(query.order_by(Resident.id.desc()).limit(1)).one()
             sess.expunge(resident)
-        return resident
+        openid = f"o{prefix}{uuid.uuid4().hex[:10]}"
+        verify(live_stack, openid, resident)
+        return openid, resident
 
-    return _bind
+    return _verified
 
 
 def _children_serving(port: str, marker: str) -> list[int]:

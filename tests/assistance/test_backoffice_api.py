@@ -43,8 +43,8 @@ def application(id_number: str, **overrides) -> dict:
         "community": "曹杨一村",
         "hardship": "老伴去世，没有收入",
         "consent": {"economic_check": True},
-        "submitted_by_openid": None,
-        "channel": "web",
+        "submitted_by_openid": DEMO_OPENIDS[0],
+        "channel": "wechat",
     }
     body.update(overrides)
     return body
@@ -54,10 +54,42 @@ def post(client, body: dict, key: str):
     return client.post("/assistance/applications", json=body, headers={**AUTH, "Idempotency-Key": key})
 
 
-def bound_resident(engine) -> tuple[str, Resident]:
+def bound_resident(engine, openid: str = DEMO_OPENIDS[0]) -> tuple[str, Resident]:
     with Session(engine) as sess:
-        binding = sess.get(WechatBinding, DEMO_OPENIDS[0])
-        return binding.openid, sess.get(Resident, binding.resident_id)
+        binding = sess.get(WechatBinding, openid)
+        resident = sess.get(Resident, binding.resident_id)
+        sess.expunge(resident)
+        return binding.openid, resident
+
+
+def my_id(engine) -> str:
+    return bound_resident(engine)[1].id_number
+
+
+def bind_outside(engine, resident: Resident, openid: str) -> Resident:
+    """Bind ``openid`` to an adult of another household than ``resident``'s."""
+    with Session(engine) as sess:
+        other = sess.scalar(
+            select(Resident)
+            .where(Resident.household_id != resident.household_id, Resident.phone != "")
+            .order_by(Resident.id)
+            .limit(1)
+        )
+        sess.add(WechatBinding(openid=openid, resident_id=other.id))
+        sess.commit()
+        sess.refresh(other)
+        sess.expunge(other)
+        return other
+
+
+def household_member(engine, resident: Resident) -> Resident | None:
+    with Session(engine) as sess:
+        found = sess.scalar(
+            select(Resident).where(Resident.household_id == resident.household_id, Resident.id != resident.id)
+        )
+        if found is not None:
+            sess.expunge(found)
+        return found
 
 
 def test_standards_and_precheck_cite_the_district_figure(backoffice):
@@ -96,7 +128,7 @@ def test_the_advisor_for_a_community_by_name_alias_or_within_a_sentence(backoffi
 
 def test_create_is_idempotent_and_returns_documents_and_advisor(backoffice):
     client, engine = backoffice
-    body = application(valid_id())
+    body = application(my_id(engine))
     first = post(client, body, "key-1")
     again = post(client, body, "key-1")
     assert first.status_code == 201 and again.status_code == 200
@@ -105,7 +137,7 @@ def test_create_is_idempotent_and_returns_documents_and_advisor(backoffice):
     assert first.json["applicant"]["id_number_masked"].count("*") == 11
     with Session(engine) as sess:
         assert sess.scalar(select(func.count()).select_from(Application)) == 1
-    reused = post(client, application(valid_id(), type="临时救助"), "key-1")
+    reused = post(client, application(my_id(engine), type="临时救助"), "key-1")
     assert reused.status_code == 409 and reused.json["error"] == "idempotency_key_reused"
     assert post(client, body, "").status_code == 400
 
@@ -126,7 +158,7 @@ def test_create_is_idempotent_and_returns_documents_and_advisor(backoffice):
 )
 def test_an_incomplete_application_is_refused_with_a_readable_reason(backoffice, change, code):
     client, engine = backoffice
-    resp = post(client, application(valid_id(), **change), f"bad-{code}")
+    resp = post(client, application(my_id(engine), **change), f"bad-{code}")
     assert resp.status_code == 422 and resp.json["error"] == code and resp.json["message"]
     with Session(engine) as sess:
         assert sess.scalar(select(func.count()).select_from(Application)) == 0
@@ -135,19 +167,25 @@ def test_an_incomplete_application_is_refused_with_a_readable_reason(backoffice,
 def test_a_resident_sees_own_and_family_applications_only(backoffice):
     client, engine = backoffice
     openid, me = bound_resident(engine)
+    other_openid = "oOther"
+    other = bind_outside(engine, me, other_openid)
     mine = post(client, application(me.id_number), "mine").json
-    for_mother = post(
-        client,
-        application(
-            valid_id("31010719400202224"),
-            applicant={"id_number": valid_id("31010719400202224"), "relation": "母亲", "phone": "13912345678"},
-            submitted_by_openid=openid,
-        ),
-        "mother",
-    ).json
-    stranger = post(client, application(valid_id("31010719600303336")), "stranger").json
+    member = household_member(engine, me)
+    for_member = (
+        post(
+            client,
+            application(
+                member.id_number,
+                applicant={"id_number": member.id_number, "relation": "配偶", "phone": "13912345678"},
+            ),
+            "member",
+        ).json
+        if member
+        else None
+    )
+    stranger = post(client, application(other.id_number, submitted_by_openid=other_openid), "stranger").json
     listed = client.get("/assistance/applications", query_string={"openid": openid}, headers=AUTH).json["applications"]
-    assert {a["case_no"] for a in listed} == {mine["case_no"], for_mother["case_no"]}
+    assert {a["case_no"] for a in listed} == {mine["case_no"]} | ({for_member["case_no"]} if for_member else set())
     own = client.get(f"/assistance/applications/{mine['case_no']}", query_string={"openid": openid}, headers=AUTH)
     assert own.status_code == 200 and own.json["status_text"]
     hidden = client.get(
@@ -159,9 +197,50 @@ def test_a_resident_sees_own_and_family_applications_only(backoffice):
     assert unbound.status_code == 404 and unbound.json["error"] == "not_bound"
 
 
+def test_only_a_verified_sender_applies_for_themselves_or_their_household(backoffice):
+    client, engine = backoffice
+    openid, me = bound_resident(engine)
+    stranger = bind_outside(engine, me, "oStranger")
+    with Session(engine) as sess:  # a resident with a household of more than one, bound to a test sender
+        household = sess.scalar(
+            select(Resident.household_id).group_by(Resident.household_id).having(func.count() > 1).limit(1)
+        )
+        head, member = sess.scalars(select(Resident).where(Resident.household_id == household).limit(2)).all()
+        sess.add(WechatBinding(openid="oHousehold", resident_id=head.id))
+        sess.commit()
+        head_id, member_id = head.id, member.id_number
+
+    unbound = post(client, application(me.id_number, submitted_by_openid=None), "unbound")
+    assert unbound.status_code == 403 and unbound.json["error"] == "not_bound" and "实名认证" in unbound.json["message"]
+    web = post(client, application(me.id_number, submitted_by_openid="web:abc"), "web")
+    assert web.status_code == 403 and web.json["error"] == "not_bound"
+
+    theirs = post(client, application(stranger.id_number), "stranger")  # a real resident of another household
+    unknown = post(client, application(valid_id("31010719600303336")), "unknown")  # an ID the registry does not hold
+    assert theirs.status_code == unknown.status_code == 403
+    assert (
+        theirs.json == unknown.json and theirs.json["error"] == "not_household" and "同一户" in theirs.json["message"]
+    )
+
+    for_member = post(
+        client,
+        application(
+            member_id,
+            applicant={"id_number": member_id, "relation": "家人", "phone": "13912345678"},
+            submitted_by_openid="oHousehold",
+        ),
+        "member",
+    )
+    assert for_member.status_code == 201, for_member.json
+    with Session(engine) as sess:
+        case = sess.scalar(select(Application).where(Application.case_no == for_member.json["case_no"]))
+        assert case.submitted_by_resident_id == head_id and case.applicant_id_number == member_id
+        assert sess.scalar(select(func.count()).select_from(Application)) == 1
+
+
 def test_status_history_follows_the_review_steps(backoffice):
-    client, _ = backoffice
-    case = post(client, application(valid_id()), "steps").json["case_no"]
+    client, engine = backoffice
+    case = post(client, application(my_id(engine)), "steps").json["case_no"]
     url = f"/assistance/applications/{case}/status"
     for status in ("入户调查", "经济状况核对", "审核公示", "审批", "发放"):
         resp = client.post(url, json={"status": status}, headers=AUTH)
@@ -172,8 +251,8 @@ def test_status_history_follows_the_review_steps(backoffice):
 
 
 def test_returning_or_refusing_needs_a_reason(backoffice):
-    client, _ = backoffice
-    case = post(client, application(valid_id()), "refuse").json["case_no"]
+    client, engine = backoffice
+    case = post(client, application(my_id(engine)), "refuse").json["case_no"]
     url = f"/assistance/applications/{case}/status"
     assert client.post(url, json={"status": "退回"}, headers=AUTH).json["error"] == "reason_required"
     resp = client.post(url, json={"status": "退回", "reason": "缺少收入证明"}, headers=AUTH).json
@@ -183,7 +262,7 @@ def test_returning_or_refusing_needs_a_reason(backoffice):
 def test_concurrent_creates_with_one_key_make_one_case(backoffice):
     client, engine = backoffice
     app = client.application
-    body, results = application(valid_id()), []
+    body, results = application(my_id(engine)), []
 
     def create() -> None:
         with app.test_client() as c:

@@ -1,7 +1,9 @@
 """Social assistance through the real stack: web → Rasa → actions → back-office.
 
-Where the NLU is not the point, a turn uses Rasa's intent syntax (``/assistance_apply``);
-the answers inside the forms are free text, read by the forms' validation actions.
+Where the NLU is not the point, a web-chat turn uses Rasa's intent syntax (``/assistance_apply``);
+the answers inside the forms are free text, read by the forms' validation actions. Applying and
+progress are a verified resident's: those tests talk over WeChat (signed XML) as residents who
+signed in through the identity provider's pages (the ``verified`` fixture), not as inserted rows.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.assistance.models import Application
-from common.masking import id_check_char, mask_id_number
+from backoffice.region.models import Community
+from backoffice.residents.models import Household, Resident
+from common.masking import id_check_char, mask_id_number, mask_name
+from tests.eldercare.chat import wechat
 from tests.waiting import wait_for
 from tools import stack
 from web.assistance.models import OutboxEntry
@@ -60,7 +65,7 @@ def backoffice_api(live_stack, method: str, path: str, **kwargs) -> dict:
     return resp.json()
 
 
-def file_application(live_stack, id_number: str, openid: str | None = None) -> str:
+def file_application(live_stack, id_number: str, openid: str) -> str:
     body = {
         "type": "低保",
         "applicant": {"id_number": id_number, "relation": "本人", "phone": PHONE},
@@ -68,7 +73,7 @@ def file_application(live_stack, id_number: str, openid: str | None = None) -> s
         "hardship": "失业在家，没有收入",
         "consent": {"economic_check": True},
         "submitted_by_openid": openid,
-        "channel": "web",
+        "channel": "wechat",
     }
     return backoffice_api(
         live_stack, "POST", "/assistance/applications", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
@@ -117,65 +122,107 @@ def test_precheck_needs_assessment_for_serious_illness_expenses(live_stack):
 # --- applying ----------------------------------------------------------------------------
 
 
-def fill_application(live_stack, sender: str, id_number: str, *, who: str = "我自己") -> str:
-    say(live_stack, sender, intent("assistance_apply", assistance_type="低保"))
-    assert "身份证" in say(live_stack, sender, who)
-    assert "手机" in say(live_stack, sender, f"身份证号是{id_number}")
-    assert "居委会" in say(live_stack, sender, PHONE)
-    assert "困难" in say(live_stack, sender, "曹杨一村")
-    return say(live_stack, sender, "我下岗好几年了，一直没有收入，身体也不好")
+def fill_application(live_stack, openid: str) -> str:
+    """A verified resident applies for themselves: nothing the registry knows is asked."""
+    assert "给您本人办，还是替家里人办" in wechat(live_stack, openid, "我想申请低保")
+    hardship = wechat(live_stack, openid, "给我自己办")
+    assert "困难" in hardship and "身份证" not in hardship and "手机" not in hardship
+    return wechat(live_stack, openid, "我下岗好几年了，一直没有收入，身体也不好")
 
 
-def test_without_consent_nothing_is_submitted(live_stack, backoffice_db):
-    sender, id_number = new_sender("no-consent"), make_id()
-    assert "经济状况核对" in fill_application(live_stack, sender, id_number)
-    refusal = say(live_stack, sender, "不同意")
+def test_an_unverified_resident_is_asked_to_verify_before_any_question(live_stack):
+    openid = "oUnverified" + uuid.uuid4().hex[:8]
+    asked = wechat(live_stack, openid, "我想申请低保")
+    assert "先确认是您本人" in asked and "/identity/bind/" in asked
+    assert (
+        "还是替家里人办" not in asked and "哪一种" not in asked
+    )  # no form question: nobody types a form to be refused
+    web = say(live_stack, new_sender("web-apply"), intent("assistance_apply", assistance_type="低保"))
+    assert "先确认是您本人" in web and "微信公众号" in web  # the web chat's sender is the page's: never verified
+
+
+def test_without_consent_nothing_is_submitted(live_stack, backoffice_db, verified):
+    openid, me = verified("NoConsent")
+    assert "经济状况核对" in fill_application(live_stack, openid)
+    refusal = wechat(live_stack, openid, "不同意")
     assert "没法提交" in refusal and "同意" in refusal
-    assert "好的，先不办了" in say(live_stack, sender, intent("stop"))
-    assert applications_for(backoffice_db, id_number) == []
+    assert "好的，先不办了" in wechat(live_stack, openid, "不办了")
+    assert applications_for(backoffice_db, me.id_number) == []
 
 
-def test_a_family_member_application_gets_a_case_number_documents_and_the_advisor(live_stack, backoffice_db, bind):
-    sender = new_sender("family")
-    me = bind(sender)
-    mother_id = make_id("19400202")
-    assert "哪一种" in say(live_stack, sender, intent("assistance_apply"))
-    inferred = say(live_stack, sender, "我妈生病住院花了好多钱，家里快过不下去了")
+def test_applying_for_oneself_reads_the_registry_back_masked(live_stack, backoffice_db, verified):
+    openid, me = verified("Self")
+    fill_application(live_stack, openid)
+    read_back = wechat(live_stack, openid, "同意")
+    assert f"您本人（{mask_name(me.name)}）" in read_back and mask_id_number(me.id_number) in read_back
+    assert me.id_number not in read_back and me.phone not in read_back and me.phone[-4:] in read_back
+    done = wechat(live_stack, openid, "对")
+    [case] = applications_for(backoffice_db, me.id_number)
+    assert case.case_no in done and case.relation == "本人" and case.phone == me.phone
+    assert case.submitted_by_openid == openid and case.applicant_resident_id == me.id
+
+
+def test_a_household_member_application_gets_a_case_number_documents_and_the_advisor(
+    live_stack, backoffice_db, verified
+):
+    openid, me = verified("Family", spouse=True)
+    with Session(backoffice_db) as sess:
+        spouse = sess.scalars(
+            select(Resident).where(Resident.household_id == me.household_id, Resident.relation == "配偶")
+        ).first()
+        community = sess.get(Community, sess.get(Household, me.household_id).community_code)
+        advisor = community.street.advisor_name
+    assert "哪一种" in wechat(live_stack, openid, "我想申请救助")
+    inferred = wechat(live_stack, openid, "我老伴生病住院花了好多钱，家里快过不下去了")
     assert "医疗救助" in inferred and "本人" in inferred
-    assert "身份证" in say(live_stack, sender, "帮我妈申请")
-    say(live_stack, sender, mother_id)
-    say(live_stack, sender, f"电话{PHONE}")
-    consent = say(live_stack, sender, "曹杨一村居委会")  # the hardship was already told: straight to consent
-    assert "经济状况核对" in consent
-    read_back = say(live_stack, sender, "同意")
-    assert mask_id_number(mother_id) in read_back and mother_id not in read_back
-    assert "您的母亲" in read_back and "医疗救助" in read_back and PHONE not in read_back
-    done = say(live_stack, sender, "对")
-    [case] = applications_for(backoffice_db, mother_id)
-    assert case.case_no in done and case.relation == "母亲" and case.type == "医疗救助"
+    consent = wechat(live_stack, openid, "帮我老伴申请")  # from the household: no ID number, phone or community asked
+    assert "经济状况核对" in consent and "身份证" not in consent
+    read_back = wechat(live_stack, openid, "同意")
+    assert f"您的配偶（{mask_name(spouse.name)}）" in read_back and mask_id_number(spouse.id_number) in read_back
+    assert spouse.id_number not in read_back and "医疗救助" in read_back and me.phone not in read_back
+    done = wechat(live_stack, openid, "对")
+    [case] = applications_for(backoffice_db, spouse.id_number)
+    assert case.case_no in done and case.relation == "配偶" and case.type == "医疗救助"
     assert case.submitted_by_resident_id == me.id and case.consent_at is not None
-    assert "沈丽华" in done and "021-62540132" in done and "医保卡" in done
+    assert case.community_code == community.code and advisor in done and "医保卡" in done
     assert "民政部门决定" in done
-    progress = say(live_stack, sender, intent("assistance_progress"))
+    progress = wechat(live_stack, openid, "我的救助申请到哪一步了")
     assert case.case_no in progress and "收下您的申请" in progress
+
+
+def test_someone_outside_the_household_cannot_be_chosen(live_stack, backoffice_db, verified):
+    openid, me = verified("Stranger")
+    assert "给您本人办，还是替家里人办" in wechat(live_stack, openid, "我想申请临时救助")
+    relation = wechat(live_stack, openid, "帮别人申请")
+    assert "什么人" in relation
+    listed = wechat(live_stack, openid, "朋友")
+    stranger = make_id("19550505")
+    if "只有您一位" in listed:  # alone in the household: the form ends there
+        assert "本人实名认证" in listed
+    else:
+        assert "回复序号" in listed and "不在这里面的亲属" in listed
+        refused = wechat(live_stack, openid, f"他的身份证号是{stranger}")
+        assert "没有在您家的户籍登记里找到" in refused
+        wechat(live_stack, openid, "不办了")
+    assert applications_for(backoffice_db, stranger) == []
 
 
 # --- progress ----------------------------------------------------------------------------
 
 
-def test_progress_shows_own_cases_and_reveals_nothing_about_others(live_stack, bind):
-    sender = new_sender("progress")
-    me = bind(sender)
-    own = file_application(live_stack, me.id_number)
+def test_progress_shows_own_cases_and_reveals_nothing_about_others(live_stack, verified):
+    openid, me = verified("Progress")
+    own = file_application(live_stack, me.id_number, openid)
     backoffice_api(live_stack, "POST", f"/assistance/applications/{own}/status", json={"status": "入户调查"})
-    other = file_application(live_stack, make_id("19550505"))
-    listed = say(live_stack, sender, intent("assistance_progress"))
+    other_openid, other = verified("Other")
+    theirs_case = file_application(live_stack, other.id_number, other_openid)
+    listed = wechat(live_stack, openid, "我的低保申请到哪一步了")
     assert own in listed and "上门了解" in listed and "下一步" in listed
-    assert other not in listed
-    theirs = say(live_stack, sender, intent("assistance_progress", case_no=other))
-    nobody = say(live_stack, sender, intent("assistance_progress", case_no="JZ2099010199999"))
+    assert theirs_case not in listed
+    theirs = wechat(live_stack, openid, f"我的低保申请 {theirs_case} 到哪一步了")
+    nobody = wechat(live_stack, openid, "我的低保申请 JZ2099010199999 到哪一步了")
     assert "没有查到" in theirs and "低保" not in theirs and "曹杨" not in theirs
-    assert theirs.replace(other, "X") == nobody.replace("JZ2099010199999", "X")
+    assert theirs.replace(theirs_case, "X") == nobody.replace("JZ2099010199999", "X")
 
 
 def test_progress_needs_a_bound_identity(live_stack):
@@ -223,34 +270,37 @@ def test_a_sensitive_first_message_is_never_a_form(live_stack):
     assert message["custom"]["handoff"] == {"reason": "sensitive", "priority": "urgent"} and "110" in message["text"]
 
 
-def test_asking_again_how_to_apply_keeps_the_application_going_kindly(live_stack):
-    sender = new_sender("again")
-    first = say(live_stack, sender, "低保怎么申请")
+def test_asking_again_how_to_apply_keeps_the_application_going_kindly(live_stack, verified):
+    openid, _ = verified("Again")
+    first = wechat(live_stack, openid, "低保怎么申请")
     assert "给您本人办，还是替家里人办" in first
-    again = say(live_stack, sender, "低保怎么申请")
+    again = wechat(live_stack, openid, "低保怎么申请")
     assert "已经在办了" in again and "没听明白" not in again
     assert "给您本人办，还是替家里人办" in again  # the question, once more
-    assert "请告诉我申请人的身份证号码" in say(live_stack, sender, "给我自己办")
+    assert "困难" in wechat(live_stack, openid, "给我自己办")
+    wechat(live_stack, openid, "不办了")
 
 
 # --- nothing lost ------------------------------------------------------------------------
 
 
 def test_an_application_confirmed_while_the_back_office_is_down_is_submitted_later(
-    live_stack, backoffice_process, backoffice_db, platform_db
+    live_stack, backoffice_process, backoffice_db, platform_db, verified
 ):
-    sender, id_number = new_sender("outbox"), make_id("19520708")
-    fill_application(live_stack, sender, id_number)
-    say(live_stack, sender, "同意")
+    openid, me = verified("Outbox")
+    id_number = me.id_number
+    fill_application(live_stack, openid)
+    wechat(live_stack, openid, "同意")
     worker = None
     backoffice_process.stop()
     try:
-        saved = say(live_stack, sender, "对")
+        saved = wechat(live_stack, openid, "对")
         assert "保存好了" in saved and "自动帮您提交" in saved
         with Session(platform_db) as sess:
-            conv = sess.scalar(select(Conversation).where(Conversation.sender_id == f"web:{sender}"))
+            conv = sess.scalar(select(Conversation).where(Conversation.sender_id == openid))
             [entry] = sess.scalars(select(OutboxEntry).where(OutboxEntry.conversation_id == conv.id)).all()
             assert entry.status == "pending" and entry.body["applicant"]["id_number"] == id_number
+            assert entry.body["submitted_by_openid"] == openid  # what the back-office checks when it is back
             conv_id, entry_id = conv.id, entry.id
             transcript = [m.text for m in sess.scalars(select(Message).where(Message.conversation_id == conv_id))]
             assert not any("outbox" in t for t in transcript)  # the payload itself is not shown or stored

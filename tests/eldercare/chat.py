@@ -1,5 +1,5 @@
-"""Talking to the live stack like a resident: the web chat (REST) and WeChat (signed XML), plus binding
-a test openid to a resident in the stack's back-office database."""
+"""Talking to the live stack like a resident: the web chat (REST) and WeChat (signed XML), plus verifying
+a test openid as a resident through the real sign-in pages (tests/identity/wechat_signin.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.residents.models import Resident, WechatBinding
 from common.db import make_engine
+from tests.identity.wechat_signin import verify
 
 _msg_ids = itertools.count(int(time.time()) * 1000)
 
@@ -92,12 +93,17 @@ def backoffice(stack, method: str, path: str, **kwargs) -> requests.Response:
 
 
 def bind(stack, openid: str, where) -> int:
-    """Bind ``openid`` to the first resident matching the SQLAlchemy condition ``where``; the resident's id."""
+    """Verify ``openid`` as the first resident matching the SQLAlchemy condition ``where`` who has a phone and is
+    not bound yet, through the identity provider's pages (no rows inserted); the resident's id."""
     engine = make_engine(stack.env["BACKOFFICE_DATABASE_URL"])
     try:
-        with Session(engine) as sess, sess.begin():
-            resident = sess.scalar(select(Resident).where(where).order_by(Resident.id))
-            sess.merge(WechatBinding(openid=openid, resident_id=resident.id))
-            return resident.id
+        with Session(engine) as sess:
+            taken = select(WechatBinding.resident_id)
+            resident = sess.scalar(
+                select(Resident).where(where, Resident.phone != "", Resident.id.not_in(taken)).order_by(Resident.id)
+            )
+            sess.expunge(resident)
     finally:
         engine.dispose()
+    verify(stack, openid, resident)
+    return resident.id

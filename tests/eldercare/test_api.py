@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.eldercare.models import EldercareApplication
 from backoffice.residents.models import Household, Resident, WechatBinding
 from common.db import make_engine
 from tests.eldercare.conftest import AUTH
@@ -183,3 +184,32 @@ def test_every_eldercare_and_handbook_route_is_documented(client):
         if r.rule.startswith(("/eldercare", "/handbook"))
     }
     assert mine and mine <= documented
+
+
+def test_a_younger_resident_applies_for_the_elder_of_their_own_household_only(client, backoffice_url):
+    """The household rule of issue 19: the application is for the verified resident or a member of their registry
+    household (the oldest one of 60 or more), never for anyone named in the request."""
+    engine = make_engine(backoffice_url)
+    with Session(engine) as sess, sess.begin():
+        applied = set(sess.scalars(select(EldercareApplication.subject_id)))
+        households = sess.scalars(select(Household).order_by(Household.id.desc())).all()
+        household = next(
+            h
+            for h in households
+            if not applied & {m.id for m in h.members}
+            and any(date.today().year - m.birth_date.year < 55 and m.phone for m in h.members)
+            and any(date.today().year - m.birth_date.year > 61 for m in h.members)
+        )
+        young = next(m for m in household.members if date.today().year - m.birth_date.year < 55 and m.phone)
+        elder_ids = {m.id for m in household.members if date.today().year - m.birth_date.year > 61}
+        sess.merge(WechatBinding(openid="oTEST_younger", resident_id=young.id))
+        young_id = young.id
+    resp = client.post(
+        "/eldercare/applications",
+        json={"kind": "ltc_assessment", "openid": "oTEST_younger"},
+        headers={**AUTH, "Idempotency-Key": "k-younger"},
+    )
+    assert resp.status_code == 201 and resp.json["subject"]["self"] is False
+    with Session(engine) as sess:
+        app = sess.scalar(select(EldercareApplication).where(EldercareApplication.reference == resp.json["reference"]))
+        assert app.applicant_id == young_id and app.subject_id in elder_ids

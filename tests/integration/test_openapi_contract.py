@@ -219,14 +219,15 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     )
     call("post", "/assistance/precheck", {"district": "普陀", "household_size": 0}, expect=400)
     call("get", "/assistance/advisors?community=曹杨一村")
+    verified = call("get", f"/residents/by-openid/{DEMO_OPENIDS[0]}")
     application = {
         "type": "低保",
-        "applicant": {"id_number": pair[0].id_number, "relation": "本人", "phone": "13912345678"},
+        "applicant": {"id_number": verified["id_number"], "relation": "本人", "phone": "13912345678"},
         "community": "曹杨一村",
         "hardship": "老伴去世，没有收入",
         "consent": {"economic_check": True},
-        "submitted_by_openid": None,
-        "channel": "web",
+        "submitted_by_openid": DEMO_OPENIDS[0],
+        "channel": "wechat",
     }
     case = call("post", "/assistance/applications", application, {"Idempotency-Key": "contract-a1"}, expect=201)
     call("post", "/assistance/applications", application, {"Idempotency-Key": "contract-a1"}, expect=200)
@@ -241,11 +242,18 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call(
         "post",
         "/assistance/applications",
+        {**application, "submitted_by_openid": None},
+        {"Idempotency-Key": "contract-a3"},
+        expect=403,
+    )
+    call(
+        "post",
+        "/assistance/applications",
         {**application, "hardship": ""},
         {"Idempotency-Key": "contract-a2"},
         expect=422,
     )
-    call("get", f"/assistance/applications?id_number={pair[0].id_number}")
+    call("get", f"/assistance/applications?id_number={verified['id_number']}")
     call("get", "/assistance/applications", expect=400)
     call("get", f"/assistance/applications/{case['case_no']}")
     call("get", "/assistance/applications/JZ0", expect=404)
