@@ -19,8 +19,11 @@ import requests
 from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
+from backoffice.residents.models import Resident, WechatBinding
 from common.db import make_engine
+from common.masking import mask_name
 from tests.handoff.conftest import open_all_day
+from tests.identity.wechat_signin import verify
 from tests.serving import base_url, serve
 from tools import stack
 from tools.wechat_standin import WechatStandin
@@ -107,6 +110,14 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
 
     web = live_stack.url("web")
     openid = f"oConsole{int(time.time())}"
+    with make_engine(live_stack.env["BACKOFFICE_DATABASE_URL"]).connect() as conn:  # an adult nobody is bound to
+        resident = conn.execute(
+            select(Resident.name, Resident.id_number, Resident.phone)
+            .where(Resident.phone != "", Resident.id.not_in(select(WechatBinding.resident_id)))
+            .order_by(Resident.id.desc())
+            .limit(1)
+        ).one()
+    verify(live_stack, openid, resident)  # through the real sign-in pages: the booking handed back needs it
     page = browser.new_page()
     page.goto(web + "/console/")
     assert "/console/login" in page.url  # nothing without signing in
@@ -132,6 +143,10 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
     expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
     expect(page.locator("#transcript")).to_contain_text("转人工")
     expect(page.locator("#understanding")).to_contain_text("human_handoff")
+    verified = f"实名认证：已实名（短信验证码），{mask_name(resident.name)}"  # read from the back-office
+    expect(page.locator("#verification")).to_contain_text(verified)
+    assert resident.id_number not in page.content()
+    assert page.locator("#profile form, #profile [id*=bind]").count() == 0  # agents cannot bind
     wait_said(wechat, openid, "小王")
 
     # The agent replies; the resident receives it through WeChat's customer-service API.
