@@ -8,7 +8,7 @@ from typing import Any
 from actions import identity, services
 from actions.dispatcher import Dispatcher
 from actions.events import active_loop, followup, slot_set
-from actions.executor import action
+from actions.executor import ActionRejected, action
 from actions.feedback import offer_rating
 from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import request_handoff
@@ -183,6 +183,11 @@ class BookingForm(FormValidation):
 
     def extract_marriage_phone(self, call: FormCall) -> None:
         asked, text = call.requested, call.text
+        if asked == "marriage_phone" and (call.intent == "affirm" or common.YES.match(text)):
+            known = _registry_phone(call)  # the yes to the phone in the registry, read back masked
+            if known:
+                call.set("marriage_phone", known)
+                return
         phone = call.entity("phone") or (
             common.phone_in(text) if asked == "marriage_phone" or "电话" in text or "手机" in text else None
         )
@@ -209,7 +214,10 @@ class BookingForm(FormValidation):
             call.say("utter_marriage_not_self")
             return call.events + reset(SLOTS, end_form=True)
         if call.fresh and not call.events and not call.dispatcher.messages and call.intent in common.SIDE_INTENTS:
-            return call.finish(call.requested, consumed=False)  # the rules answer the side question
+            # The rules answer the side question. Rejected rather than left unconsumed: a side question that names
+            # the kind ("领证要带什么") has had marriage_type set by Rasa's slot mapping, which Rasa would otherwise
+            # take for an answer to the form.
+            raise ActionRejected(f"validate_{FORM}", "a side question: the rules answer it")
         return None
 
     # --- checking the answers held, and asking the next question ------------------------------------------------
@@ -322,6 +330,9 @@ class BookingForm(FormValidation):
         return {} if is_valid_phone(value) else {"marriage_phone": None}
 
     def ask_marriage_phone(self, call: FormCall) -> list[dict]:
+        known = _registry_phone(call)
+        if known:
+            return call.ask("marriage_phone", "utter_marriage_ask_registry_phone", phone=mask_phone(known))
         return call.ask("marriage_phone", "utter_marriage_ask_phone")
 
     def validate_marriage_confirmed(self, call: FormCall, value: Any) -> dict:
@@ -350,6 +361,12 @@ def match_office(offices: list[dict], words: str, district: str | None) -> str |
         if o["name"][:2] in area:
             return o["code"]
     return None
+
+
+def _registry_phone(call: FormCall) -> str | None:
+    """The verified resident's phone in the registry, when it has a valid one."""
+    record = common.verified_resident(call.tracker.sender_id) or {}
+    return record.get("phone") if is_valid_phone(record.get("phone") or "") else None
 
 
 def _read_change_request(call: FormCall, text: str) -> bool:
