@@ -7,6 +7,7 @@ import uuid
 
 import yaml
 
+from common import settings
 from tests.serving import serve
 from tools.wechat_standin import WechatStandin
 from web.channels import wechat_menu
@@ -19,9 +20,13 @@ def test_show_prints_the_menu_without_our_triggers_and_every_key_starts_a_flow(c
     shown = json.loads(capsys.readouterr().out)
     items = [sub for top in shown["button"] for sub in top.get("sub_button", [top])]
     assert items and all("trigger" not in item for item in items)
+    pages = [item for item in items if item["type"] == "view"]
+    base = settings.load().public_base_url
+    assert [item["url"] for item in pages] == [base + "/identity/"]  # 我的 → 实名认证: the platform's own page
     for item in items:
-        found = wechat_menu.for_click(item["key"]) if item["type"] == "click" else wechat_menu.for_view(item["url"])
-        assert found is not None and found.name == item["name"] and found.trigger.startswith("/")
+        if item["type"] == "click":
+            found = wechat_menu.for_click(item["key"])
+            assert found is not None and found.name == item["name"] and found.trigger.startswith("/")
 
 
 def _standin(monkeypatch) -> tuple[WechatStandin, object]:
@@ -42,7 +47,7 @@ def test_publish_replaces_the_accounts_menu_as_written(monkeypatch, capsys):
     standin, server = _standin(monkeypatch)
     try:
         assert wechat_menu.main(["publish"]) == 0
-        assert standin.menu == wechat_menu.for_wechat()
+        assert standin.menu == wechat_menu.for_wechat(settings.load().public_base_url)
         assert standin.menu["button"][0]["name"] == "婚姻登记"  # Chinese as written, not \u escapes
         assert "menu published" in capsys.readouterr().out
     finally:

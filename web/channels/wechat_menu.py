@@ -28,6 +28,7 @@ from common import redis_client, settings
 from web.wechat_api import WechatApi, WechatApiError
 
 MENU_FILE = Path(__file__).with_name("wechat_menu.yml")
+BASE_PLACEHOLDER = "{PUBLIC_BASE_URL}"
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,14 @@ def _load(path: Path = MENU_FILE) -> tuple[dict[str, MenuItem], dict[str, MenuIt
     return clicks, views
 
 
-def for_wechat(path: Path = MENU_FILE) -> dict[str, Any]:
-    """The menu as WeChat's ``/cgi-bin/menu/create`` takes it: ours without the ``trigger`` fields."""
+def for_wechat(public_base_url: str, path: Path = MENU_FILE) -> dict[str, Any]:
+    """The menu as WeChat's ``/cgi-bin/menu/create`` takes it: ours without the ``trigger`` fields,
+    the platform's pages (``{PUBLIC_BASE_URL}/…``) at ``public_base_url``."""
     menu = copy.deepcopy(yaml.safe_load(path.read_text(encoding="utf-8")))
     for item in _items(menu["button"]):
         item.pop("trigger", None)
+        if "url" in item:
+            item["url"] = str(item["url"]).replace(BASE_PLACEHOLDER, public_base_url.rstrip("/"))
     return {"button": menu["button"]}
 
 
@@ -74,11 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         "--file", type=Path, default=MENU_FILE, help="the menu file (default: the one the channel reads)"
     )
     args = parser.parse_args(argv)
-    menu = for_wechat(args.file)
+    config = settings.load()
+    menu = for_wechat(config.public_base_url, args.file)
     if args.command == "show":
         print(json.dumps(menu, ensure_ascii=False, indent=2))
         return 0
-    config = settings.load()
     api = WechatApi(
         redis_client.connect(config.redis_url), config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret
     )
