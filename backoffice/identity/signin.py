@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backoffice.identity import retention
 from backoffice.identity.clock import utcnow
 from backoffice.identity.models import SigninCode
 from backoffice.identity.sms import SmsGateway
@@ -57,6 +58,7 @@ def send_code(sess: Session, sms: SmsGateway, name: str, id_number: str) -> Code
     if not resident.phone:
         raise SigninRefused("户籍登记里没有您的手机号码，请带身份证到社区事务受理服务中心登记后再认证。")
     now = utcnow()
+    retention.purge(sess, now)
     recent = sess.scalar(
         select(func.count())
         .select_from(SigninCode)

@@ -170,3 +170,44 @@ def test_a_code_entered_in_another_browser_signs_nobody_in(provider):
         "/idp/authorize", query_string=query, data={"step": "verify", "code": last_code(url, resident.phone)}
     )
     assert other.status_code == 400 and "Location" not in other.headers
+
+
+def test_what_a_sign_in_leaves_behind_is_deleted_after_a_day(provider):
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from backoffice.identity.clock import utcnow
+    from backoffice.identity.models import AuthorizationCode
+
+    app, url, resident = provider
+    old = utcnow() - timedelta(days=1, minutes=1)
+    with Session(make_engine(url)) as sess:
+        sess.add(SigninCode(id="old-code", resident_id=resident.id, code_hash="x", created_at=old, expires_at=old))
+        sess.add(
+            AuthorizationCode(
+                code="old-auth",
+                client_id="c",
+                redirect_uri="r",
+                scope="openid",
+                nonce="n",
+                resident_id=resident.id,
+                code_challenge="c",
+                code_challenge_method="S256",
+                auth_time=0,
+                expires_at=old,
+            )
+        )
+        sess.add(SmsMessage(phone=resident.phone, text="旧短信", sent_at=old))
+        sess.commit()
+    client = app.test_client()
+    client.post(
+        "/idp/authorize",
+        query_string=authorize_query("v" * 50, "n", "s"),
+        data={"step": "identify", "name": resident.name, "id_number": resident.id_number},
+    )
+    with Session(make_engine(url)) as sess:
+        assert sess.get(SigninCode, "old-code") is None and sess.get(AuthorizationCode, "old-auth") is None
+        texts = sess.scalars(select(SmsMessage.text)).all()
+        assert len(texts) == 1 and "旧短信" not in texts[0]  # only the code just sent
+        assert sess.scalar(select(func.count()).select_from(SigninCode)) == 1  # the new one
