@@ -1,11 +1,11 @@
 """Real-name verification end to end in Chromium, through the live stack.
 
-A WeChat resident asks for the progress of their 低保 application without being verified;
-the bot answers with a link. Opened in WeChat (the stand-in's in-app browser), the link goes
+A WeChat resident taps 我能领什么 (the benefits their registry record gives) without being
+verified; the bot answers with a link. Opened in WeChat (the stand-in's in-app browser), the link goes
 through WeChat's web authorisation (网页授权, the stand-in) to the identity provider stand-in,
 where the resident gives name and ID number and the code texted to the registry's phone (read
 from the SMS stand-in's demo page). The back-office binds the openid, and the conversation
-carries on by itself: the resident receives the progress without asking again.
+carries on by itself: the resident receives their benefits without asking again.
 """
 
 from __future__ import annotations
@@ -58,27 +58,11 @@ def worker(live_stack, tmp_path):
 
 def test_a_resident_verifies_in_wechat_and_the_interrupted_flow_carries_on(live_stack, worker, browser: Browser):
     resident = _unbound_resident(live_stack)
-    filed = requests.post(
-        live_stack.url("backoffice") + "/assistance/applications",
-        timeout=30,
-        json={
-            "type": "低保",
-            "applicant": {"id_number": resident.id_number, "relation": "本人", "phone": resident.phone},
-            "community": "曹杨一村",
-            "hardship": "失业在家，没有收入",
-            "consent": {"economic_check": True},
-            "submitted_by_openid": None,
-            "channel": "web",
-        },
-        headers={"Authorization": f"Bearer {live_stack.env['BACKOFFICE_TOKEN']}", "Idempotency-Key": uuid.uuid4().hex},
-    )
-    assert filed.status_code == 201, filed.text
-    case = filed.json()["case_no"]
     openid = "oBind" + uuid.uuid4().hex[:10]
     wechat = live_stack.wechat
 
-    asked = wechat.send_text(openid, "我那个低保申请到哪一步了")
-    assert asked.reply and "先确认是您本人" in asked.reply and case not in asked.reply
+    asked = wechat.send_event(openid, "CLICK", key="POLICY_MY_BENEFITS")  # 我的 → 我能领什么
+    assert asked.reply and "先确认是您本人" in asked.reply and "您现在享受" not in asked.reply
     link = re.search(r'href="([^"]+/identity/bind/[^"]+)"', asked.reply).group(1)
 
     page = browser.new_page()
@@ -100,11 +84,13 @@ def test_a_resident_verifies_in_wechat_and_the_interrupted_flow_carries_on(live_
     binding = _backoffice(live_stack, "GET", f"/identity/bindings/{openid}")
     assert binding.status_code == 200 and binding.json()["resident_id"] == resident.id
 
-    text = _inbox_until(wechat, openid, case)
-    assert "认证好了" in text and "查申请进度" in text and case in text
+    held = _backoffice(live_stack, "GET", f"/residents/by-openid/{openid}").json()["benefits"]
+    theirs = f"您现在享受的有：{'、'.join(held)}。" if held else "登记里您现在还没有领取的补贴。"
+    text = _inbox_until(wechat, openid, theirs)
+    assert "认证好了" in text and "查您能领哪些补贴" in text and theirs in text  # carried on, from their record
 
-    again = wechat.send_text(openid, "我的低保申请到哪一步了")
-    assert case in (again.reply or "")  # verified now: answered at once
+    again = wechat.send_event(openid, "CLICK", key="POLICY_MY_BENEFITS")
+    assert theirs in (again.reply or "")  # verified now: answered at once
 
 
 def wechat_base(live_stack) -> str:
