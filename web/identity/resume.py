@@ -24,7 +24,7 @@ def carry_on(sessions: sessionmaker, router: Router, outbound: Outbound, request
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == request.sender))
         if conv is None:
             return []
-        if request.resume and request.what:
+        if request.resume and request.what and conv.state == "bot":  # with an agent, the bot does not go on
             preface = text("identity_resumed").format(what=request.what)
         else:
             preface = text("identity_resumed_nothing")
