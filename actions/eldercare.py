@@ -342,7 +342,7 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
         return reset
     except BackofficeError as exc:
         if exc.code == identity.NOT_BOUND:
-            identity.ask_to_verify(dispatcher, "/" + OFFER_INTENTS[kind], "申请" + KIND_NAMES[kind])
+            identity.ask_to_verify(dispatcher, "/" + OFFER_INTENTS[kind], KIND_NAMES[kind] + "申请")
         else:
             dispatcher.utter(exc.message)
         return reset

@@ -45,7 +45,7 @@ def _applies(when: dict[str, Any], r: dict[str, Any]) -> bool:
 def my_benefits(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     resident = bound_resident(tracker.sender_id)
     if resident is None:
-        identity.ask_to_verify(dispatcher, "/policy_my_benefits", "查您能领哪些补贴")
+        identity.ask_to_verify(dispatcher, "/policy_my_benefits", "补贴查询")
         return []
     held = [b for b in resident.get("benefits") or []]
     lines = [f"您现在享受的有：{'、'.join(held)}。" if held else "登记里您现在还没有领取的补贴。"]

@@ -39,7 +39,7 @@ def progress(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) 
         return []
     except BackofficeError as exc:
         if exc.code == identity.NOT_BOUND:
-            identity.ask_to_verify(dispatcher, "/assistance_progress", "查申请进度")
+            identity.ask_to_verify(dispatcher, "/assistance_progress", "申请进度查询")
         else:  # not found, or not theirs: the same answer either way
             dispatcher.utter(response="utter_assistance_progress_not_found", case_no=case_no or "")
         return []

@@ -57,7 +57,7 @@ def my_bookings(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     except BackofficeError as exc:
         if exc.code != identity.NOT_BOUND:
             raise
-        common.ask_to_verify(dispatcher, "marriage_my_booking", "查您的预约")
+        common.ask_to_verify(dispatcher, "marriage_my_booking", "预约查询")
         return []
     if not appointments:
         dispatcher.utter(response="utter_marriage_no_appointments")
@@ -135,7 +135,7 @@ class _ManageForm(FormValidation):
 class CancelForm(_ManageForm):
     form = CANCEL_FORM
     verb = "取消"
-    resume = ("marriage_cancel", "取消您的婚姻登记预约")
+    resume = ("marriage_cancel", "取消预约")
 
     def required_slots(self, call: FormCall) -> list[str]:
         return ["marriage_appointment", "marriage_confirmed"]
@@ -169,7 +169,7 @@ def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, A
         return reset(SLOTS)
     except BackofficeError as exc:
         if exc.code == identity.NOT_BOUND:  # unbound since the form started
-            common.ask_to_verify(dispatcher, "marriage_cancel", "取消您的婚姻登记预约")
+            common.ask_to_verify(dispatcher, "marriage_cancel", "取消预约")
         else:
             dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
         return reset(SLOTS)
@@ -180,7 +180,7 @@ def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, A
 class RescheduleForm(_ManageForm):
     form = RESCHEDULE_FORM
     verb = "改时间"
-    resume = ("marriage_reschedule", "改您的婚姻登记预约时间")
+    resume = ("marriage_reschedule", "改约")
 
     def required_slots(self, call: FormCall) -> list[str]:
         return ["marriage_appointment", "marriage_date", "marriage_slot", "marriage_confirmed"]
@@ -274,7 +274,7 @@ def reschedule_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[st
         return reset(SLOTS)
     except BackofficeError as exc:
         if exc.code == identity.NOT_BOUND:  # unbound since the form started
-            common.ask_to_verify(dispatcher, "marriage_reschedule", "改您的婚姻登记预约时间")
+            common.ask_to_verify(dispatcher, "marriage_reschedule", "改约")
             return reset(SLOTS)
         dispatcher.utter(response="utter_marriage_backoffice_refused", message=exc.message)
         if exc.code in ("slot_full", "office_closed", "cooling_off", "date_out_of_range"):

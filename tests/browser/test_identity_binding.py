@@ -87,7 +87,7 @@ def test_a_resident_verifies_in_wechat_and_the_interrupted_flow_carries_on(live_
     held = _backoffice(live_stack, "GET", f"/residents/by-openid/{openid}").json()["benefits"]
     theirs = f"您现在享受的有：{'、'.join(held)}。" if held else "登记里您现在还没有领取的补贴。"
     text = _inbox_until(wechat, openid, theirs)
-    assert "认证好了" in text and "查您能领哪些补贴" in text and theirs in text  # carried on, from their record
+    assert "认证好了" in text and "补贴查询" in text and theirs in text  # carried on, from their record
 
     again = wechat.send_event(openid, "CLICK", key="POLICY_MY_BENEFITS")
     assert theirs in (again.reply or "")  # verified now: answered at once
