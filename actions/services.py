@@ -69,7 +69,7 @@ _run: ContextVar[RunCache | None] = ContextVar("backoffice_run_cache", default=N
 @contextmanager
 def action_run() -> Iterator[None]:
     """The scope of one action run: its back-office reads are shared by all its steps."""
-    token = _run.set(RunCache(lambda: client()))
+    token = _run.set(RunCache(client))
     try:
         yield
     finally:

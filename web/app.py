@@ -76,7 +76,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
     console.init_app(app, services.console, services.desk_events, database.sessions)
-    identity.init_app(app, services.binding_links, config)  # /identity/: real-name verification pages
+    identity.init_app(app, config)  # /identity/: real-name verification pages
     admin.init_app(  # /admin/: the landing page, navigation and labels, and every admin page (one list)
         app,
         pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp),

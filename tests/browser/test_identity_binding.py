@@ -79,7 +79,7 @@ def test_a_resident_verifies_in_wechat_and_the_interrupted_flow_carries_on(live_
     page.fill("#code", code)
     page.click("#verify")
     page.wait_for_selector("#title")
-    assert page.inner_text("#title") == "认证成功"
+    assert page.inner_text("#title") == "认证成功" and "我们接着办" in page.inner_text("#message")
 
     binding = _backoffice(live_stack, "GET", f"/identity/bindings/{openid}")
     assert binding.status_code == 200 and binding.json()["resident_id"] == resident.id

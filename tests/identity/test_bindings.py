@@ -61,7 +61,6 @@ def test_a_token_not_issued_for_this_platform_binds_nothing(provider, case):
         "expired": lambda: _forged(provider, exp=int(time.time()) - 10),
         "garbage": lambda: "not.a.token",
     }[case]()
-    assert _forged(provider)  # the same construction with the right claims is a valid token
     with Session(make_engine(provider.url)) as sess:
         bindings.bind(sess, _verifier(provider), "oControl", _forged(provider))
         with pytest.raises(ApiError) as refused:

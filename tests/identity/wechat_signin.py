@@ -36,3 +36,4 @@ def verify(live_stack, openid: str, resident) -> None:
     code = re.search(re.escape(masked) + r"</td><td class=\"sms-text\">[^<]*?验证码是(\d{6})", texts).group(1)
     done = browser.post(authorize, data={"step": "verify", "code": code}, timeout=30)
     assert done.status_code == 200 and "认证成功" in done.text, done.text[:500]
+    assert "接着说您想办的事" in done.text  # from the menu: nothing to carry on

@@ -15,14 +15,16 @@ import secrets
 from dataclasses import asdict
 
 from authlib.integrations.base_client import OAuthError
+from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session
 
 from common.backoffice_client import BackofficeClient, BackofficeError, BackofficeUnavailable
 from common.masking import mask_text
 from common.settings import Settings
+from web.admin import guard
 from web.admin.guard import check_csrf
 from web.identity import resume
-from web.identity.links import BindingLinks, VerifyRequest
+from web.identity.links import VerifyRequest
 from web.identity.wechat_oauth import WechatWebAuth
 
 log = logging.getLogger(__name__)
@@ -42,19 +44,22 @@ def _sorry(message: str, status: int = 400):
     return render_template("identity/message.html", title="没能完成认证", message=message), status
 
 
-def _to_wechat():
-    """Ask WeChat which openid holds this phone (``snsapi_base``: no prompt, WeChat redirects back at once)."""
+def _wechat(state: str = "") -> WechatWebAuth:
     config = _config()
-    session[STATE] = secrets.token_urlsafe(16)
-    auth = WechatWebAuth(
+    return WechatWebAuth(
         config.wechat_app_id,
         config.wechat_app_secret,
         f"{config.public_base_url}/identity/wechat",
-        session[STATE],
+        state,
         config.wechat_api_base,
         config.wechat_open_base,
     )
-    return redirect(auth.authorize_url)
+
+
+def _to_wechat():
+    """Ask WeChat which openid holds this phone (``snsapi_base``: no prompt, WeChat redirects back at once)."""
+    session[STATE] = secrets.token_urlsafe(16)
+    return redirect(_wechat(session[STATE]).authorize_url)
 
 
 def _to_provider():
@@ -65,7 +70,7 @@ def _to_provider():
 
 @bp.get("/bind/<token>")
 def bind_from_chat(token: str):
-    asked = current_app.extensions["identity_links"].request(token)
+    asked = current_app.extensions["services"].binding_links.request(token)
     if asked is None:
         return _sorry("这个认证链接已经过期了。请回到对话里，再说一次您要办的事，我会给您一个新链接。")
     session[REQUEST] = asdict(asked)
@@ -92,11 +97,7 @@ def status():
 def after_wechat():
     if not request.args.get("state") or request.args.get("state") != session.pop(STATE, None):
         return _sorry("这个页面打开的方式不对。请在微信里重新点一下认证链接。")
-    config = _config()
-    auth = WechatWebAuth(
-        config.wechat_app_id, config.wechat_app_secret, "", "", config.wechat_api_base, config.wechat_open_base
-    )
-    openid = auth.openid(request.args.get("code", ""))
+    openid = _wechat().openid(request.args.get("code", ""))
     if openid is None:
         return _sorry("没能确认您的微信身份。请回到对话里重新点一下认证链接。")
     session[OPENID] = openid
@@ -148,21 +149,18 @@ def callback():
         log.warning("binding refused or not reachable", extra={"error": type(exc).__name__})
         return _sorry("认证信息没能保存，请过几分钟回到对话里再试一次。", 503)
     carried = VerifyRequest(**asked)
+    goes_on = carried.sender == openid and bool(carried.resume)
     if carried.sender == openid:
         services = current_app.extensions["services"]
         resume.carry_on(services.database.sessions, services.router, services.outbound, carried)
+    after = "请回到微信对话，我们接着办。" if goes_on else "请回到微信对话，接着说您想办的事就行。"
     return render_template(
-        "identity/message.html",
-        title="认证成功",
-        message=f"您好，{bound['masked_name']}，实名认证已经完成。请回到微信对话，我们接着办。",
+        "identity/message.html", title="认证成功", message=f"您好，{bound['masked_name']}，实名认证已经完成。{after}"
     )
 
 
-def init_app(app: Flask, links: BindingLinks, config: Settings) -> None:
-    from authlib.integrations.flask_client import OAuth
-
-    from web.admin import guard
-
+def init_app(app: Flask, config: Settings) -> None:
+    """The verification pages, and the platform registered as the identity provider's relying party."""
     guard.init_app(app)  # CSRF tokens for the status page's two buttons
     rp = OAuth(app)
     rp.register(
@@ -173,5 +171,4 @@ def init_app(app: Flask, links: BindingLinks, config: Settings) -> None:
         client_kwargs={"scope": "openid", "code_challenge_method": "S256", "default_timeout": 10},
     )
     app.extensions["identity_rp"] = rp
-    app.extensions["identity_links"] = links
     app.register_blueprint(bp)
