@@ -6,6 +6,7 @@ from flask import Flask, jsonify
 
 from backoffice import auth, contract, errors, identity
 from backoffice.assistance.routes import bp as assistance_bp
+from backoffice.child_protection.routes import bp as child_protection_bp
 from backoffice.eldercare.routes import bp as eldercare_bp
 from backoffice.handbook.routes import bp as handbook_bp
 from backoffice.marriage.routes import bp as marriage_bp
@@ -34,6 +35,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(marriage_bp)
     app.register_blueprint(eldercare_bp)
     app.register_blueprint(handbook_bp)
+    app.register_blueprint(child_protection_bp)
     identity.init_app(app, config)
 
     @app.get("/openapi.json")

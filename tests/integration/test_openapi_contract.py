@@ -308,6 +308,35 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("post", f"/eldercare/applications/{made['reference']}/status", {"status": "scheduled", "note": "周三上午"})
     call("post", f"/eldercare/applications/{made['reference']}/status", {"status": "assessed"}, expect=400)
 
+    # child protection: a verified resident's report goes to their community, anyone else's to a district station
+    report = {
+        "sender": DEMO_OPENIDS[0],
+        "kind": "neglect",
+        "account": "邻居家的孩子一个人在家好几天了",
+        "conversation_url": "http://127.0.0.1:8000/console/conversations/1",
+        "reported_at": "2026-12-04T09:30:00+08:00",
+    }
+    reported = call("post", "/child-protection/cases", report, {"Idempotency-Key": "contract-c1"}, expect=201)
+    call("post", "/child-protection/cases", report, {"Idempotency-Key": "contract-c1"}, expect=201)
+    call(
+        "post",
+        "/child-protection/cases",
+        {**report, "kind": "violence"},
+        {"Idempotency-Key": "contract-c1"},
+        expect=409,
+    )
+    call(
+        "post",
+        "/child-protection/cases",
+        {**report, "sender": "web:someone"},
+        {"Idempotency-Key": "contract-c2"},
+        expect=201,
+    )
+    call("post", "/child-protection/cases", {**report, "kind": "other"}, {"Idempotency-Key": "contract-c3"}, expect=400)
+    call("post", "/child-protection/cases", report, expect=400)
+    call("get", f"/child-protection/cases/{reported['reference']}")
+    call("get", "/child-protection/cases/WB0", expect=404)
+
     # handbook
     entries = call("get", "/handbook/entries?district=普陀区")["entries"]
     call("get", f"/handbook/entries/{entries[0]['id']}")
