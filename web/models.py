@@ -4,6 +4,7 @@ from web.analytics.models import AnalyticsEvent
 from web.assistance.models import OutboxEntry  # noqa: F401
 from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
+from web.handoff.child_protection.models import ChildProtectionReferral
 from web.handoff.models import Agent, AgentGroup, AuditEntry, CannedReply, HandoffRule, Note, Ticket, WorkingHours
 from web.orm import Base
 from web.outbound.models import OutboundMessage, ResidentConsent
@@ -21,6 +22,7 @@ __all__ = [
     "Note",
     "Ticket",
     "WorkingHours",
+    "ChildProtectionReferral",
     "OutboundMessage",
     "ResidentConsent",
     "AnalyticsEvent",

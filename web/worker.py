@@ -31,6 +31,7 @@ celery_app.conf.update(
         "retention": {"task": "retention.purge", "schedule": crontab(hour=3, minute=30)},
         "owed_replies": {"task": "wechat.owed_replies", "schedule": 60.0},
         "requeue_unsent": {"task": "wechat.requeue_unsent", "schedule": 60.0},
+        "child_protection_sweep": {"task": "child_protection.sweep", "schedule": 60.0},
     },
 )
 
@@ -63,5 +64,7 @@ def services() -> Services:
 from web import worker_metrics  # noqa: E402,F401  (connects the task and metrics signals)
 
 celery_app.autodiscover_tasks(
-    ["web", "web.retention", "web.assistance", "web.policy"], related_name="tasks", force=True
+    ["web", "web.retention", "web.assistance", "web.policy", "web.handoff.child_protection"],
+    related_name="tasks",
+    force=True,
 )

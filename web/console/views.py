@@ -16,6 +16,7 @@ from web.console.services import services
 from web.console.understanding import Understanding, from_tracker
 from web.conversations.models import Conversation, Message
 from web.handoff import config, handback, queue
+from web.handoff.child_protection import referral as child_protection
 from web.handoff.models import Agent, AgentGroup, CannedReply, Ticket
 from web.handoff.rasa_api import RasaApiError
 from web.rasa_client import BotMessage
@@ -127,6 +128,7 @@ def conversation_page(conversation_id: int):
         profile_error=profile_error,
         verification=verified,
         verification_error=verified_error,
+        child_protection=child_protection.for_conversation(sess, conv.id),
         canned=sess.scalars(select(CannedReply).order_by(CannedReply.title)).all(),
         agents=sess.scalars(
             select(Agent).where(Agent.active.is_(True), Agent.id != current_user.id).order_by(Agent.display_name)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
+from web.handoff.child_protection.models import ChildProtectionReferral
 from web.handoff.models import AuditEntry, Note, Ticket
 from web.outbound.models import OutboundMessage
 from web.policy.models import PolicyCampaign, PolicyDelivery
@@ -86,6 +87,16 @@ def _outbox_entries(sess: Session, cutoff: datetime) -> int:
     """Submitted applications' copies (ID numbers, hardship) go; one still pending is never dropped."""
     return sess.execute(
         delete(OutboxEntry).where(OutboxEntry.created_at < cutoff, OutboxEntry.status != "pending")
+    ).rowcount
+
+
+@purger("child_protection_accounts")
+def _child_protection_accounts(sess: Session, cutoff: datetime) -> int:
+    """What the resident said goes from referrals the back-office has answered (it keeps the case); the reference
+    and assignee stay. One still pending is never emptied: it has yet to be sent."""
+    r = ChildProtectionReferral
+    return sess.execute(
+        update(r).where(r.created_at < cutoff, r.status != "pending", r.account != "").values(account="")
     ).rowcount
 
 
