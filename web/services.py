@@ -36,6 +36,9 @@ from web.handoff.events import Publisher
 from web.handoff.rasa_api import RasaApi
 from web.identity import requests
 from web.identity.links import BindingLinks
+from web.oncall import AlertQueue
+from web.oncall.delivery import Delivery
+from web.oncall.gateway import AlertGateway
 from web.outbound import Outbound, consent
 from web.outbound.wechat_sender import EarlyReceipts, WechatSender
 from web.policy import registry
@@ -176,6 +179,21 @@ class Services:
         """Publishes the desk's changes once their transaction commits (the console's live
         streams); pauses Rasa's tracker of a conversation just queued."""
         return Publisher(self.redis, self.rasa_api)
+
+    @cached_property
+    def alert_queue(self) -> AlertQueue:
+        """Queues the sending of each on-call alert once the desk's transaction commits (installed on
+        the web process's sessions by create_app)."""
+        return AlertQueue(celery_enqueue)
+
+    @cached_property
+    def oncall_delivery(self) -> Delivery:
+        """Sends on-call alerts through the SMS/voice gateway (the worker's ``oncall.deliver``) and
+        tells the console what became of them."""
+        gateway = AlertGateway(self.config.alert_gateway_url, self.config.alert_gateway_token)
+        return Delivery(
+            self.database.sessions, gateway, self.config.public_base_url, announce=self.desk_events.announce
+        )
 
     @cached_property
     def console(self) -> ConsoleServices:

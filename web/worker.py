@@ -32,6 +32,7 @@ celery_app.conf.update(
         "owed_replies": {"task": "wechat.owed_replies", "schedule": 60.0},
         "requeue_unsent": {"task": "wechat.requeue_unsent", "schedule": 60.0},
         "child_protection_sweep": {"task": "child_protection.sweep", "schedule": 60.0},
+        "oncall_sweep": {"task": "oncall.sweep", "schedule": 30.0},  # on-call alerts whose task was lost
     },
 )
 
@@ -64,7 +65,7 @@ def services() -> Services:
 from web import worker_metrics  # noqa: E402,F401  (connects the task and metrics signals)
 
 celery_app.autodiscover_tasks(
-    ["web", "web.retention", "web.assistance", "web.policy", "web.handoff.child_protection"],
+    ["web", "web.retention", "web.assistance", "web.policy", "web.handoff.child_protection", "web.oncall"],
     related_name="tasks",
     force=True,
 )

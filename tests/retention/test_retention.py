@@ -16,6 +16,7 @@ from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
 from web.handoff.models import Agent, AuditEntry, Note, Ticket
+from web.oncall.models import OncallAlert
 from web.outbound.models import OutboundMessage
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.review.models import ReviewItem
@@ -106,6 +107,17 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
         sess.add(agent)
         sess.flush()
         sess.add(Note(ticket_id=ticket.id, agent_id=agent.id, text="老人说住在普陀区某弄", created_at=old))
+        sess.add(
+            OncallAlert(
+                ticket_id=ticket.id,
+                conversation_id=gone.id,
+                kind="violence",
+                summary="他又打我了，我在宜川路",
+                targets=[{"name": "王芳", "phone": "13800000001", "role": "值班社工"}],
+                status="sent",
+                created_at=old,
+            )
+        )
         sess.add_all(
             [
                 AuditEntry(
@@ -151,6 +163,7 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
         "child_protection_accounts": 0,  # tests/child_protection/test_referral.py
         "handoff_notes": 1,
         "callback_phones": 1,
+        "oncall_summaries": 1,
         "policy_deliveries": 1,
         "audit_entries": 1,
         "messages": 1,
@@ -169,6 +182,7 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
         ]
         assert [e.id for e in sess.scalars(select(OutboxEntry))] == ["old-pending"]  # nothing unsent is lost
         assert sess.scalar(select(Ticket.callback_phone)) is None and sess.scalar(select(Note.id)) is None
+        assert sess.scalar(select(OncallAlert.summary)) == ""  # whom the alert reached stays, what was said goes
         assert list(sess.scalars(select(AuditEntry.action))) == ["view_conversation"]  # the audit log keeps 365 days
         deliveries = sess.scalars(select(PolicyDelivery).order_by(PolicyDelivery.id)).all()
         assert [(d.openid, d.name, d.status) for d in deliveries] == [

@@ -48,6 +48,12 @@ SECTIONS = (
     ),
     Section("console.canned_page", "快捷回复", "坐席回复居民时一键插入的常用语。", "console.canned"),
     Section(
+        "oncall.rota_page",
+        "下班值班",
+        "下班后有人遇到危险时马上通知谁：值班表、升级名单和最近的值班通知。",
+        "oncall.",
+    ),
+    Section(
         "console.admin_page",
         "转人工规则与工作时间",
         "哪些话直接转人工，热线几点到几点有人接。",

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import chinese_calendar
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from web.handoff.models import WorkingHours
-
-LOCAL = ZoneInfo("Asia/Shanghai")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = {
-    "mon": "周一",
-    "tue": "周二",
-    "wed": "周三",
-    "thu": "周四",
-    "fri": "周五",
-    "sat": "周六",
-    "sun": "周日",
-    "holiday": "法定节假日",
-}
+from web.workdays import DAY_NAMES, DAYS, LOCAL, day_kind, to_local  # one calendar with the on-call rota
+from web.workdays import utcnow as utcnow  # the desk's clock, as its callers know it
 
 
 @dataclass(frozen=True)
@@ -62,27 +49,6 @@ def desk() -> DeskConfig:
     )
 
 
-def utcnow() -> datetime:
-    """Naive UTC, as every handoff timestamp is stored."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def to_local(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL)
-
-
-def _day_kind(day: date) -> str:
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:  # a year the calendar package does not know yet: plain weekdays
-        return DAYS[day.weekday()]
-    if on_holiday and name:
-        return "holiday"
-    if not on_holiday and day.weekday() >= 5:  # 调休: a weekend day worked instead of a holiday
-        return "mon"
-    return DAYS[day.weekday()]
-
-
 def _parse(hhmm: str) -> timedelta:
     hours, minutes = hhmm.split(":")
     return timedelta(hours=int(hours), minutes=int(minutes))
@@ -94,7 +60,7 @@ def hours_table(sess: Session) -> dict[str, WorkingHours]:
 
 def is_open(sess: Session, now_utc: datetime) -> bool:
     local = to_local(now_utc)
-    row = hours_table(sess).get(_day_kind(local.date()))
+    row = hours_table(sess).get(day_kind(local.date()))
     if row is None:
         return False
     since_midnight = local - datetime.combine(local.date(), time(), LOCAL)

@@ -37,6 +37,17 @@ class Publisher:
         event.listen(sessions, "after_commit", self._after_commit)
         event.listen(sessions, "after_rollback", lambda sess: sess.info.pop(_PENDING, None))
 
+    def announce(self, conversation_id: int, **data: Any) -> None:
+        """A queue event now, for a change another process has already committed (the on-call
+        alert's worker, web/oncall/delivery.py): no resident data in ``data``."""
+        try:
+            self.redis.publish(
+                CONSOLE_CHANNEL,
+                json.dumps({"type": "queue", "conversation_id": conversation_id, **data}, ensure_ascii=False),
+            )
+        except redis.RedisError as exc:
+            log.warning("could not publish a desk event", extra={"error": type(exc).__name__})
+
     def _after_commit(self, sess: Session) -> None:
         for item in sess.info.pop(_PENDING, []):
             sender = item.pop("pause_sender", None)

@@ -21,6 +21,7 @@ from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
 from web.handoff.child_protection.models import ChildProtectionReferral
 from web.handoff.models import AuditEntry, Note, Ticket
+from web.oncall.models import OncallAlert
 from web.outbound.models import OutboundMessage
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.review.models import ReviewItem
@@ -109,6 +110,14 @@ def _handoff_notes(sess: Session, cutoff: datetime) -> int:
 def _callback_phones(sess: Session, cutoff: datetime) -> int:
     return sess.execute(
         update(Ticket).where(Ticket.queued_at < cutoff, Ticket.callback_phone.is_not(None)).values(callback_phone=None)
+    ).rowcount
+
+
+@purger("oncall_summaries")
+def _oncall_summaries(sess: Session, cutoff: datetime) -> int:
+    """What the resident said goes from the on-call alert; whom it reached, and when, stays."""
+    return sess.execute(
+        update(OncallAlert).where(OncallAlert.created_at < cutoff, OncallAlert.summary != "").values(summary="")
     ).rowcount
 
 

@@ -85,6 +85,21 @@
         if (e.conversation_id === id && status && e.status) {
           status.textContent = { waiting: "等待接手", active: "处理中", closed: "已结束" }[e.status] || e.status;
         }
+        if (e.conversation_id === id && e.oncall) {  // the on-call alert's state changed (web/oncall/delivery.py)
+          var box = document.getElementById("oncall-state");
+          var panel = document.getElementById("ticket-panel");
+          if (!box && panel) {
+            box = document.createElement("div");
+            box.id = "oncall-state";
+            box.setAttribute("role", "status");
+            box.innerHTML = '<p>下班值班：<strong id="oncall-text"></strong></p>';
+            panel.insertBefore(box, panel.children[1] || null);
+          }
+          if (box) {
+            document.getElementById("oncall-text").textContent = e.oncall;
+            box.className = "oncall " + (e.oncall_tone || "");
+          }
+        }
       }
     });
     var form = document.getElementById("reply-form");
