@@ -99,28 +99,20 @@ class FormCall:
     def drop_replies(self) -> None:
         self.dispatcher.messages.clear()
 
-    def choice(self, text: str | None = None) -> str | None:
-        """The offered value the resident picked by its number ("2", "第二个")."""
-        m = CHOICE.match(text if text is not None else self.text)
-        choices = (self.get(self.form.choices_slot) if self.form.choices_slot else None) or []
-        if not m:
-            return None
-        index = int(m.group(1)) if m.group(1).isdigit() else CN_DIGITS[m.group(1)]
-        return choices[index - 1] if 0 < index <= len(choices) else None
-
-    def ask(self, slot: str, response: str, offered: list[str] | None = None, **kwargs: Any) -> list[dict]:
-        """Ask for ``slot``; ``offered`` are the values a numbered answer picks from."""
-        if self.form.choices_slot:
-            self.set(self.form.choices_slot, offered or [])
+    def ask(self, slot: str, response: str, **kwargs: Any) -> list[dict]:
+        """Ask for ``slot`` with ``response`` (its variables, and ``buttons`` for the choices offered: the
+        channel shows them, and maps a resident's "2" to the second one's payload)."""
         self.say(response, **kwargs)
         return self.finish(slot)
 
     def finish(self, requested: str | None, consumed: bool = True) -> list[dict]:
-        """The events to return, asking for ``requested`` next (None: the form is complete). A message
-        the form has used must come back with at least one slot event, or Rasa takes it as unanswered
-        and lets other policies reply to it; ``consumed=False`` leaves it to them."""
-        marker_slot = self.form.choices_slot  # requested_slot would not count: Rasa looks for another slot
-        marker = [slot_set(marker_slot, self.get(marker_slot))] if marker_slot and consumed and not self.events else []
+        """The events to return, asking for ``requested`` next (None: the form is complete). A new message
+        the form has used must come back with a slot event other than requested_slot, or Rasa takes it
+        as no answer to the slot it asked for and lets other policies reply to it; so when nothing was
+        set, the slot asked for is set again to the value it holds. ``consumed=False`` leaves the
+        message to the other policies."""
+        asked = self.requested
+        marker = [slot_set(asked, self.get(asked))] if asked and self.fresh and consumed and not self.events else []
         return self.events + marker + [slot_set(REQUESTED_SLOT, requested)]
 
 
@@ -128,7 +120,6 @@ class FormValidation:
     """The validation action of one Rasa form (see the module's docstring for the steps)."""
 
     form: ClassVar[str]
-    choices_slot: ClassVar[str | None] = None  # where the values offered by number are kept
     asks_itself: ClassVar[bool] = False  # asks its questions (``ask_<slot>``) instead of Rasa
     own_actions: ClassVar[tuple[str, ...]] = ()  # actions besides the form after which a message is still unread
 

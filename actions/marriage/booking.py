@@ -13,7 +13,7 @@ from actions.feedback import offer_rating
 from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import request_handoff
 from actions.marriage import common
-from actions.marriage.common import numbered, valid_id
+from actions.marriage.common import button, numbered, valid_id
 from actions.marriage.schedule import Where, ask_date, ask_slot, check_date, check_slot, day_of, read_answer
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
@@ -34,7 +34,6 @@ SLOTS = (
     "marriage_time_of_day",
     "marriage_phone",
     "marriage_confirmed",
-    "marriage_choices",
     "marriage_appointment",
 )
 NOBODY = "无"  # a re-issue booked by one party alone
@@ -58,12 +57,11 @@ def backoffice_down(call: FormCall) -> list[dict]:
 
 
 class BookingForm(FormValidation):
-    """``validate_marriage_booking_form``: reads every answer a message gives (an NLU entity, a number from
-    the list offered, free text), checks every answer held against the back-office in the order asked,
-    and asks the next question itself with the free choices."""
+    """``validate_marriage_booking_form``: reads every answer a message gives (an NLU entity, free text, or a
+    choice's payload, which is that choice written out), checks every answer held against the back-office in the
+    order asked, and asks the next question itself with the free choices as buttons."""
 
     form = FORM
-    choices_slot = "marriage_choices"
     asks_itself = True
     own_actions = common.FORMS
 
@@ -106,19 +104,15 @@ class BookingForm(FormValidation):
     def extract_marriage_type(self, call: FormCall) -> None:
         asked, text = call.requested, call.text
         if asked == "marriage_type" and not call.entity("marriage_type"):
-            kind = call.choice() or next(
-                (t for t, word in (("离婚", "离婚"), ("补领", "补"), ("结婚", "结婚")) if word in text), None
-            )
+            kind = next((t for t, word in (("离婚", "离婚"), ("补领", "补"), ("结婚", "结婚")) if word in text), None)
             if kind in TYPES:
                 call.set("marriage_type", kind)
         if call.entity("marriage_type") and call.get("marriage_type") != "离婚":
             call.clear("marriage_divorce_stage")
         stage = None
-        if asked == "marriage_divorce_stage":
-            stage = call.choice()
-        if not stage and re.search(r"领证|领离婚证|拿证|拿离婚证|冷静期(满|过|到)|第二次", text):
+        if re.search(r"领证|领离婚证|拿证|拿离婚证|冷静期(满|过|到)|第二次", text):
             stage = "领证"
-        elif not stage and asked == "marriage_divorce_stage" and re.search(r"申请|第一次|提交|递交", text):
+        elif asked == "marriage_divorce_stage" and re.search(r"申请|第一次|提交|递交", text):
             stage = "申请"
         if stage and (call.get("marriage_type") == "离婚" or asked == "marriage_divorce_stage"):
             call.set("marriage_divorce_stage", stage)
@@ -127,9 +121,7 @@ class BookingForm(FormValidation):
         asked, named = call.requested, call.entity("office")
         if asked != "marriage_office" and not named:
             return
-        code = call.choice() if asked == "marriage_office" else None
-        if not code:
-            code = match_office(common.offices(), str(named or call.text), call.entity("district"))
+        code = match_office(common.offices(), str(named or call.text), call.entity("district"))
         if code and code != call.get("marriage_office"):
             call.set("marriage_office", code)
             if call.get("marriage_slot"):
@@ -226,13 +218,13 @@ class BookingForm(FormValidation):
         return {} if value in TYPES else {"marriage_type": None}
 
     def ask_marriage_type(self, call: FormCall) -> list[dict]:
-        return call.ask("marriage_type", "utter_marriage_ask_type", list(TYPES))
+        return call.ask("marriage_type", "utter_marriage_ask_type")
 
     def validate_marriage_divorce_stage(self, call: FormCall, value: str) -> dict:
         return {} if value in ("申请", "领证") else {"marriage_divorce_stage": None}
 
     def ask_marriage_divorce_stage(self, call: FormCall) -> list[dict]:
-        return call.ask("marriage_divorce_stage", "utter_marriage_ask_divorce_stage", ["申请", "领证"])
+        return call.ask("marriage_divorce_stage", "utter_marriage_ask_divorce_stage")
 
     def validate_marriage_office(self, call: FormCall, value: str) -> dict:
         _certificate_window(call)  # no application on record: say so before asking anything more
@@ -251,12 +243,10 @@ class BookingForm(FormValidation):
         if district:
             offices.sort(key=lambda o: o["name"][:2] not in str(district))
         hint = f"离{district}近的排在前面。" if district else ""
-        lines = [f"{o['name']}（{o['address']}）" for o in offices]
         return call.ask(
             "marriage_office",
             "utter_marriage_ask_office",
-            [o["code"] for o in offices],
-            choices=numbered(lines),
+            buttons=[button(f"{o['name']}（{o['address']}）", o["name"]) for o in offices],
             hint=hint,
         )
 

@@ -86,18 +86,17 @@ def name_in(text: str) -> str | None:
 
 
 def date_in(call: FormCall) -> str | None:
-    """A date the resident gave: the NLU's ISO ``date`` entity, a date written out, or a number from the offered list."""
+    """A date the resident gave: the NLU's ISO ``date`` entity, or a date written out (an offered day's payload)."""
     value = call.entity("date")
     if value:
         return str(value)
     m = ISO_IN_TEXT.search(call.text)
-    if m:
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-        except ValueError:
-            return None
-    picked = call.choice()
-    return picked if picked and re.fullmatch(r"\d{4}-\d{2}-\d{2}", picked) else None
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
 
 
 def wants_earliest(text: str) -> bool:
@@ -179,6 +178,13 @@ def free_days(days: list[dict], last: str | None = None, limit: int = 6) -> list
 
 def numbered(lines: list[str]) -> str:
     return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
+
+
+def button(title: str, payload: str) -> dict[str, str]:
+    """A choice offered with a question: ``title`` is what the resident reads, ``payload`` what the form reads back
+    when it is picked (tapped on the web, its number replied on WeChat): the value written out, as a resident could
+    type it, so a picked choice and a typed answer are read the same way."""
+    return {"title": title, "payload": payload}
 
 
 def day_label(iso: str, days: list[dict]) -> str:

@@ -17,7 +17,7 @@ from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import request_handoff
 from actions.marriage import common
 from actions.marriage.booking import backoffice_down, kind_label
-from actions.marriage.common import numbered
+from actions.marriage.common import button
 from actions.marriage.schedule import Where, ask_date, ask_slot, check_date, check_slot, day_of, read_answer
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
@@ -29,7 +29,6 @@ SLOTS = (
     "marriage_slot",
     "marriage_time_of_day",
     "marriage_confirmed",
-    "marriage_choices",
 )
 READ_A_DAY = "read_a_day"  # call notes: the message gave a day or a time slot (so it is not a yes or a no)
 
@@ -71,7 +70,6 @@ def my_bookings(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
 class _ManageForm(FormValidation):
     """What cancelling and rescheduling share: which of the resident's own appointments, and a yes or no."""
 
-    choices_slot = "marriage_choices"
     asks_itself = True
     own_actions = common.FORMS
     verb: str
@@ -99,9 +97,7 @@ class _ManageForm(FormValidation):
 
     def extract_marriage_appointment(self, call: FormCall) -> None:
         if not call.get("marriage_appointment"):
-            chosen = call.choice() or next(
-                (a["number"] for a in mine(call.tracker) if a["number"] in call.text.upper()), None
-            )
+            chosen = next((a["number"] for a in mine(call.tracker) if a["number"] in call.text.upper()), None)
             if chosen:
                 call.set("marriage_appointment", chosen)
 
@@ -126,9 +122,8 @@ class _ManageForm(FormValidation):
         return call.ask(
             "marriage_appointment",
             "utter_marriage_ask_which_appointment",
-            [a["number"] for a in appointments],
+            buttons=[button(describe(a), a["number"]) for a in appointments],
             verb=self.verb,
-            choices=numbered([describe(a) for a in appointments]),
         )
 
 

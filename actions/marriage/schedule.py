@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from actions.forms import FormCall
 from actions.marriage.common import (
+    button,
     date_in,
     day_label,
     days_from,
     free_days,
     half_of,
     next_day,
-    numbered,
     start_in,
     wants_earliest,
 )
@@ -50,15 +50,11 @@ def read_answer(call: FormCall, where: Where) -> None:
         call.set("marriage_time_of_day", half)
         if call.get("marriage_slot") and half_of(call.get("marriage_slot")) != half:
             call.clear("marriage_slot")
-    if call.requested == "marriage_slot" and call.get("marriage_date"):
-        picked = call.choice()
-        if picked and ":" in picked:
-            call.set("marriage_slot", picked)
-        elif call.text and not half:
-            starts = [s["start"] for s in day_of(where, call.get("marriage_date"))["slots"]]
-            found = start_in(call.text, starts)
-            if found:
-                call.set("marriage_slot", found)
+    if call.requested == "marriage_slot" and call.get("marriage_date") and call.text and not half:
+        starts = [s["start"] for s in day_of(where, call.get("marriage_date"))["slots"]]
+        found = start_in(call.text, starts)
+        if found:
+            call.set("marriage_slot", found)
 
 
 def day_of(where: Where, iso: str) -> dict:
@@ -96,13 +92,13 @@ def check_date(call: FormCall, where: Where) -> None:
 def ask_date(call: FormCall, where: Where) -> list[dict]:
     days = _offered_days(where, call.notes.get(OFFER_FROM, where.first))
     options = free_days(days, where.last)
-    listing = (
-        numbered([day_label(d, days) for d in options])
-        if options
-        else "最近几周都已经约满了，您可以说一个更晚的日子试试。"
-    )
+    if not options:
+        return call.ask("marriage_date", "utter_marriage_ask_later_date", office_name=where.office["name"])
     return call.ask(
-        "marriage_date", "utter_marriage_ask_date", options, choices=listing, office_name=where.office["name"]
+        "marriage_date",
+        "utter_marriage_ask_date",
+        buttons=[button(day_label(d, days), d) for d in options],
+        office_name=where.office["name"],
     )
 
 
@@ -130,12 +126,10 @@ def ask_slot(call: FormCall, where: Where) -> list[dict] | None:
         call.set("marriage_slot", chosen["start"])
         call.say("utter_marriage_slot_auto", day=day["label"], half=half, start=chosen["start"], end=chosen["end"])
         return None
-    lines = [f"{s['start']}-{s['end']}（还剩{s['free']}个）" for s in wanted]
     return call.ask(
         "marriage_slot",
         "utter_marriage_ask_slot",
-        [s["start"] for s in wanted],
-        choices=numbered(lines),
+        buttons=[button(f"{s['start']}-{s['end']}（还剩{s['free']}个）", s["start"]) for s in wanted],
         day=day["label"],
         office_name=where.office["name"],
         half=half or "",

@@ -4,7 +4,8 @@ back-office.
 Residents are people of the registry who verified on WeChat through the real pages (tests/identity/wechat_signin:
 the stand-in's web authorisation, the identity provider, the SMS demo page), never rows a test inserts; they type
 what a resident types (intent syntax cannot be typed on WeChat). Test data (a full day, a past divorce
-application) is put straight into the stack's back-office database. The takeover and the divorce-status leak of
+application, and the binding of the one web chat resident who books: the subject there is the choices, not the
+sign-in) is put straight into the stack's back-office database. The takeover and the divorce-status leak of
 issue 19 are reproduced and now get nothing.
 """
 
@@ -29,7 +30,7 @@ from common.db import make_engine
 from common.masking import mask_id_number, mask_name, mask_phone
 from tests.conftest import Stack
 from tests.identity.wechat_signin import verify
-from tests.marriage.people import Person, person
+from tests.marriage.people import Person, person, verified
 from tools import stack as stack_tools
 
 pytestmark = pytest.mark.stack
@@ -111,6 +112,14 @@ class Resident:
         said += [b["title"] for e in bot for b in (e.get("data") or {}).get("buttons") or []]
         return "\n".join([delivery.reply or "", *said])
 
+    def choices(self) -> list[dict]:
+        """The buttons of the bot's latest message that has any: the numbered choices WeChat showed."""
+        for event in reversed(self.events()):
+            buttons = (event.get("data") or {}).get("buttons") if event["event"] == "bot" else None
+            if buttons:
+                return buttons
+        return []
+
     def confirm_self(self, first_message: str) -> str:
         """Start booking: the bot reads the resident's own name and ID number back masked; they say yes."""
         reply = self.say(first_message)
@@ -125,7 +134,7 @@ class Resident:
 
 
 class WebResident:
-    """One resident on the web chat (REST): its sender is the page's, so never verified."""
+    """One resident on the web chat (REST): its sender is the page's, so never verified through the pages."""
 
     def __init__(self, live_stack: Stack, name: str = "") -> None:
         self.stack = live_stack
@@ -135,16 +144,28 @@ class WebResident:
     def openid(self) -> str:
         return "web:" + self.sender
 
-    def say(self, message: str, web: str | None = None) -> str:
+    def turn(self, message: str, web: str | None = None) -> list[dict]:
+        """The bot's messages in Rasa's REST format, as the chat page gets them (buttons with their payloads)."""
         resp = requests.post(
             (web or self.stack.url("web")) + "/webhooks/rest/webhook",
             json={"sender": self.sender, "message": message},
             timeout=60,
         )
         assert resp.status_code == 200, resp.text
-        return "\n".join(
-            [m.get("text", "") for m in resp.json()] + [b["title"] for m in resp.json() for b in m.get("buttons", [])]
-        )
+        return resp.json()
+
+    def say(self, message: str, web: str | None = None) -> str:
+        messages = self.turn(message, web)
+        return "\n".join([m.get("text", "") for m in messages] + [b["title"] for b in buttons(messages)])
+
+
+def buttons(messages: list[dict]) -> list[dict]:
+    return [b for m in messages for b in m.get("buttons", [])]
+
+
+def tap(resident: WebResident, messages: list[dict], title: str) -> list[dict]:
+    """The resident taps the button ``title`` on the chat page: its payload is the message sent."""
+    return resident.turn(next(b["payload"] for b in buttons(messages) if b["title"] == title))
 
 
 def backoffice(live_stack: Stack, path: str, body: dict | None = None, **params) -> requests.Response:
@@ -258,6 +279,61 @@ def test_happy_path_a_verified_resident_confirms_who_they_are_and_gives_only_the
     assert appointment["number"] in r.say("我的预约还有效吗")
     stranger = Resident.verified(live_stack, "stranger", "女")
     assert "没有查到" in stranger.say("我的预约还有效吗")
+
+
+def test_offices_days_and_time_slots_are_picked_by_number_on_wechat(live_stack):
+    """The choices come as buttons: WeChat numbers them, and "2" / "第二个" is sent to the form as that button's
+    payload (the office's name, the ISO day, the slot's start), which the form reads like a typed answer."""
+    r = Resident.verified(live_stack, "bynumber", "男")
+    woman = person("女", 26, "郑洁")
+    r.confirm_self("你好，我想预约结婚登记")
+    offices = r.choices()
+    served = [o for o in backoffice(live_stack, "/offices").json()["offices"] if "结婚" in o["services"]]
+    assert [(b["title"], b["payload"]) for b in offices] == [
+        (f"{o['name']}（{o['address']}）", o["name"]) for o in served
+    ]
+    assert "哪一天" in r.say("2")
+    offered_days = r.choices()
+    assert len(offered_days) > 1 and all(date.fromisoformat(b["payload"]) for b in offered_days)
+    assert "还能约的时段" in r.say("第二个")
+    offered_slots = r.choices()
+    assert "另一方" in r.say("2")
+    r.say(woman.name)
+    r.say(woman.id_number)
+    summary = r.say("好")
+    assert "请核对" in summary and offices[1]["payload"] in summary and offered_slots[1]["payload"] in summary
+    assert "预约成功" in r.say("确认")
+    (appointment,) = mine(live_stack, r)
+    picked = (offices[1]["payload"], offered_days[1]["payload"], offered_slots[1]["payload"])
+    assert (appointment["office"]["name"], appointment["date"], appointment["start"]) == picked
+
+
+def test_a_web_chat_resident_taps_the_choices(live_stack, bo_engine):
+    record = registry_resident(live_stack, "女")
+    w = WebResident(live_stack, "tap")
+    verified(bo_engine, w.openid, Person(record.name, record.id_number))  # the subject is the choices, not the sign-in
+    asked = w.turn("我想预约结婚登记")
+    assert mask_name(record.name) in asked[-1]["text"]
+    asked = tap(w, asked, "对，是我本人")
+    assert "登记处" in asked[-1]["text"]
+    office = next(b for b in buttons(asked) if b["title"].startswith("普陀区婚姻登记中心（"))
+    asked = tap(w, asked, office["title"])
+    days_offered = buttons(asked)
+    assert "哪一天" in asked[-1]["text"] and len(days_offered) > 1
+    asked = tap(w, asked, days_offered[1]["title"])
+    slots_offered = buttons(asked)
+    assert "还能约的时段" in asked[-1]["text"] and len(slots_offered) > 1
+    assert "另一方" in tap(w, asked, slots_offered[1]["title"])[-1]["text"]
+    man = person("男", 31, "冯涛")
+    w.say(man.name)
+    asked = w.turn(man.id_number)
+    asked = tap(w, asked, "用这个号码")
+    assert "请核对" in asked[-1]["text"]
+    assert any("预约成功" in m.get("text", "") for m in tap(w, asked, "确认预约"))
+    (appointment,) = mine(live_stack, w)
+    picked = ("普陀区婚姻登记中心", days_offered[1]["payload"], slots_offered[1]["payload"])
+    assert (appointment["office"]["name"], appointment["date"], appointment["start"]) == picked
+    assert [p["name"] for p in appointment["parties"]] == [record.name, man.name]
 
 
 def test_a_resident_who_is_not_who_the_wechat_was_verified_as_books_nothing(live_stack):

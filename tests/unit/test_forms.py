@@ -33,7 +33,20 @@ class PetForm(FormValidation):
         return call.ask("pet_name", "utter_ask_pet_name")
 
 
-def run(slots: dict, text: str, events: list[dict] | None = None) -> dict:
+class QuietForm(FormValidation):
+    """Reads nothing from a message, and offers its choices as buttons."""
+
+    form = "test_quiet_form"
+    asks_itself = True
+
+    def required_slots(self, call: FormCall) -> list[str]:
+        return ["pet"]
+
+    def ask_pet(self, call: FormCall) -> list[dict]:
+        return call.ask("pet", "utter_ask_pet", buttons=[{"title": "猫", "payload": "猫"}])
+
+
+def run(slots: dict, text: str, events: list[dict] | None = None, form: str = "test_pet_form") -> dict:
     tracker = Tracker.from_dict(
         {
             "sender_id": "t",
@@ -42,7 +55,7 @@ def run(slots: dict, text: str, events: list[dict] | None = None) -> dict:
             "events": events if events is not None else [{"event": "user"}],
         }
     )
-    return executor.run("validate_test_pet_form", tracker, {})
+    return executor.run(f"validate_{form}", tracker, {})
 
 
 def slot_events(result: dict) -> list[tuple[str, object]]:
@@ -69,6 +82,16 @@ def test_a_message_already_answered_by_another_action_is_not_read_again():
 def test_the_complete_form_requests_nothing_more():
     result = run({"requested_slot": "pet_name", "pet": "狗"}, "旺财")
     assert slot_events(result) == [("pet_name", "旺财"), ("requested_slot", None)]
+
+
+def test_a_message_read_without_setting_a_slot_still_comes_back_with_a_slot_event():
+    """Rasa takes a turn of the form without a slot event (requested_slot aside) for no answer to the slot it asked
+    for, and lets other policies reply: the slot asked for is set again to the value it holds."""
+    result = run({"requested_slot": "pet", "pet": None}, "嗯", form="test_quiet_form")
+    assert slot_events(result) == [("pet", None), ("requested_slot", "pet")]
+    assert [m["buttons"] for m in result["responses"]] == [[{"title": "猫", "payload": "猫"}]]
+    started = run({}, "我想养宠物", form="test_quiet_form")  # nothing was asked yet: nothing to answer
+    assert slot_events(started) == [("requested_slot", "pet")]
 
 
 def test_one_reset_helper():
