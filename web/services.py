@@ -26,6 +26,7 @@ from common.settings import Settings
 from web.analytics import recording
 from web.assistance import outbox
 from web.channels.dedupe import ReplyLedger
+from web.channels.web_senders import PageTokens
 from web.console.services import ConsoleServices
 from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound, Rewrite, Router
@@ -131,6 +132,11 @@ class Services:
     @cached_property
     def router(self) -> Router:
         return router(self.database.sessions, self.rasa, effects=self.side_effects)
+
+    @cached_property
+    def page_tokens(self) -> PageTokens:
+        """The signed tokens of the /chat pages: the only way a web chat sender can be trusted."""
+        return PageTokens(self.config.secret_key)
 
     @cached_property
     def reply_ledger(self) -> ReplyLedger:

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.eldercare.models import EldercareApplication, EldercareScheme
-from backoffice.eldercare.places import age_on, bound_resident
+from backoffice.eldercare.places import age_on
 from backoffice.errors import ApiError
 from backoffice.residents.models import Household, Resident
+from backoffice.residents.registry import resident_for_openid
 from common.masking import mask_name
 
 MIN_AGE = 60
@@ -62,7 +63,7 @@ def retrofit_subsidy(sess: Session, resident: Resident) -> dict:
 
 def create(sess: Session, kind: str, openid: str, key: str, now: datetime) -> EldercareApplication:
     """A new application, made by the request with this key (:mod:`backoffice.idempotency` runs it once)."""
-    applicant = bound_resident(sess, openid)
+    applicant = resident_for_openid(sess, openid)
     if applicant is None:
         raise ApiError(
             403,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.region.models import Community, District, Landmark, Street
-from backoffice.residents.models import Household, Resident, WechatBinding
+from backoffice.residents.models import Household, Resident
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,6 @@ def resolve_place(sess: Session, text: str) -> Origin | None:
             return origin
     inside = [(len(name), -i, origin) for i, (name, origin) in enumerate(candidates) if len(name) >= 2 and name in text]
     return max(inside, key=lambda t: (t[0], t[1]))[2] if inside else None
-
-
-def bound_resident(sess: Session, openid: str) -> Resident | None:
-    binding = sess.get(WechatBinding, openid) if openid else None
-    return sess.get(Resident, binding.resident_id) if binding else None
 
 
 def home_of(sess: Session, resident: Resident) -> Origin:

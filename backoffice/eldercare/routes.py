@@ -17,11 +17,12 @@ from backoffice.eldercare.models import (
     EldercareScheme,
     Facility,
 )
-from backoffice.eldercare.places import Origin, age_on, bound_resident, district_code, home_of, resolve_place
+from backoffice.eldercare.places import Origin, age_on, district_code, home_of, resolve_place
 from backoffice.eldercare.search import nearest
 from backoffice.errors import ApiError
 from backoffice.region.models import District
 from backoffice.residents.models import Household
+from backoffice.residents.registry import resident_for_openid
 from common.db import session
 from common.masking import mask_name
 
@@ -78,7 +79,7 @@ def _origin() -> Origin:
             )
         return origin
     if args.get("openid"):
-        resident = bound_resident(sess, args["openid"])
+        resident = resident_for_openid(sess, args["openid"])
         if resident is None:
             raise ApiError(404, "not_bound", "还不知道您住在哪里。发一个微信位置，或者告诉我街道、小区的名字就行。")
         return home_of(sess, resident)
@@ -168,7 +169,7 @@ def find_place():
 
 def _district_and_resident():
     sess, args = session(), request.args
-    resident = bound_resident(sess, args.get("openid", ""))
+    resident = resident_for_openid(sess, args.get("openid", ""))
     code = district_code(sess, args["district"]) if args.get("district") else None
     if args.get("district") and code is None:
         raise ApiError(404, "district_not_found", "没有找到这个区。")

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backoffice import contract
-from backoffice.eldercare.places import bound_resident, district_code
+from backoffice.eldercare.places import district_code
 from backoffice.errors import ApiError
 from backoffice.handbook import schemas
 from backoffice.handbook import search as bm25
 from backoffice.handbook.models import HandbookEntry
+from backoffice.residents.registry import resident_for_openid
 from common.db import session
 
 bp = Blueprint("handbook", __name__, url_prefix="/handbook")
@@ -237,7 +238,7 @@ def search_entries():
         raise ApiError(400, "bad_request", "需要问题文字 q。")
     code = district_code(sess, args["district"]) if args.get("district") else None
     if code is None and args.get("openid"):
-        resident = bound_resident(sess, args["openid"])
+        resident = resident_for_openid(sess, args["openid"])
         code = resident.hukou_district_code if resident else None
     try:
         limit = max(1, min(10, int(args.get("limit", 3))))

@@ -11,11 +11,12 @@ holds one resident (binding again replaces the old one); every bind and unbind i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import ApiError
@@ -48,7 +49,8 @@ class Verifier:
             raise INVALID_TOKEN from exc
 
 
-def bind(sess: Session, verifier: Verifier, sender: str, id_token: str) -> Resident:
+def bind(sess: Session, verifier: Verifier, sender: str, id_token: str, lifetime: timedelta | None = None) -> Resident:
+    """Bind ``sender`` to the token's resident; ``lifetime`` ends the binding by itself (a web chat sign-in)."""
     resident = sess.get(Resident, verifier.resident_id(id_token))
     if resident is None:
         raise INVALID_TOKEN
@@ -66,10 +68,23 @@ def bind(sess: Session, verifier: Verifier, sender: str, id_token: str) -> Resid
         )
         binding.resident_id, binding.bound_at = resident.id, func.now()
     elif binding is None:
-        sess.add(WechatBinding(openid=sender, resident_id=resident.id))
+        binding = WechatBinding(openid=sender, resident_id=resident.id)
+        sess.add(binding)
+    binding.expires_at = now + lifetime if lifetime else None
     sess.add(BindingEvent(sender=sender, resident_id=resident.id, action="bound", at=now, note="signed in"))
     sess.commit()
     return resident
+
+
+def expire(sess: Session, now: datetime) -> None:
+    """Delete the bindings whose lifetime is over, each with its audit event (in the caller's transaction)."""
+    for binding in sess.scalars(select(WechatBinding).where(WechatBinding.expires_at <= now).with_for_update()):
+        sess.add(
+            BindingEvent(
+                sender=binding.openid, resident_id=binding.resident_id, action="unbound", at=now, note="sign-in expired"
+            )
+        )
+        sess.delete(binding)
 
 
 def unbind(sess: Session, sender: str) -> bool:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, jsonify, request
 
 from backoffice import contract
 from backoffice.errors import ApiError
 from backoffice.identity import bindings, schemas
+from backoffice.identity.clock import utcnow
 from backoffice.residents.models import Resident, WechatBinding
+from backoffice.residents.registry import current_binding
 from common.db import session
 from common.masking import mask_name
 
@@ -25,6 +29,7 @@ def _binding_json(binding: WechatBinding, resident: Resident) -> dict:
         "resident_id": resident.id,
         "masked_name": mask_name(resident.name),
         "bound_at": binding.bound_at.isoformat(),
+        "expires_at": binding.expires_at.isoformat() if binding.expires_at else None,
         "method": "sms_otp",
     }
 
@@ -39,11 +44,17 @@ def _binding_json(binding: WechatBinding, resident: Resident) -> dict:
 )
 def bind():
     body = request.get_json(silent=True) or {}
-    sender, id_token = body.get("sender"), body.get("id_token")
+    sender, id_token, lifetime = body.get("sender"), body.get("id_token"), body.get("lifetime_seconds")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > 64 or not isinstance(id_token, str):
         raise ApiError(400, "invalid_request", "缺少发送者或认证凭证")
+    if lifetime is not None and (
+        type(lifetime) is not int or not schemas.MIN_LIFETIME <= lifetime <= schemas.MAX_LIFETIME
+    ):
+        raise ApiError(400, "invalid_request", "认证的有效时长不正确")
     sess = session()
-    resident = bindings.bind(sess, _verifier(), sender, id_token)
+    resident = bindings.bind(
+        sess, _verifier(), sender, id_token, timedelta(seconds=lifetime) if lifetime is not None else None
+    )
     return jsonify(_binding_json(sess.get(WechatBinding, sender), resident)), 201
 
 
@@ -56,7 +67,7 @@ def bind():
 )
 def binding(sender: str):
     sess = session()
-    found = sess.get(WechatBinding, sender)
+    found = current_binding(sess, sender, utcnow())
     if found is None:
         raise NOT_BOUND
     return jsonify(_binding_json(found, sess.get(Resident, found.resident_id)))

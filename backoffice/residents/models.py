@@ -41,9 +41,11 @@ class Resident(Base):
 
 
 class WechatBinding(Base):
-    """A WeChat openid verified as belonging to a resident (实名绑定)."""
+    """A channel sender (a WeChat openid, a signed-in web chat page) verified as belonging to a resident
+    (实名绑定). A WeChat binding lasts until it is unbound; a web page's ends at ``expires_at``."""
 
     __tablename__ = "wechat_binding"
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
     bound_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, index=True, default=None)

@@ -52,6 +52,63 @@ def test_binding_needs_the_service_token_and_a_real_id_token(backoffice):
     assert empty.status_code == 400 and empty.get_json()["error"] == "invalid_request"
 
 
+def test_a_web_chat_sign_in_binds_for_its_lifetime_only_and_is_then_deleted_with_an_audit_event(backoffice):
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select, update
+    from sqlalchemy.orm import Session
+
+    from backoffice.identity import retention
+    from backoffice.identity.models import BindingEvent
+    from backoffice.residents.models import WechatBinding
+    from common.db import make_engine
+
+    client, url = backoffice
+    resident = residents_with_phones(url, 1)[0]
+    id_token = signed_in_token(client, url, resident, PLATFORM)
+    for wrong in (0, 59, 24 * 3600 + 1, "7200", 7200.5, True):
+        refused = client.post(
+            "/identity/bindings",
+            json={"sender": "web:page-x", "id_token": id_token, "lifetime_seconds": wrong},
+            headers=AUTH,
+        )
+        assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_request", wrong
+    bound = client.post(
+        "/identity/bindings",
+        json={"sender": "web:page-x", "id_token": id_token, "lifetime_seconds": 7200},
+        headers=AUTH,
+    )
+    assert bound.status_code == 201, bound.text
+    ends = datetime.fromisoformat(bound.get_json()["expires_at"])
+    assert (
+        timedelta(minutes=119)
+        < ends - datetime.fromisoformat(bound.get_json()["bound_at"])
+        <= timedelta(hours=2, seconds=5)
+    )
+    assert client.get("/residents/by-openid/web:page-x", headers=AUTH).get_json()["id"] == resident.id
+
+    engine = make_engine(url)
+    with engine.begin() as conn:  # two hours go by
+        conn.execute(
+            update(WechatBinding)
+            .where(WechatBinding.openid == "web:page-x")
+            .values(expires_at=ends - timedelta(hours=3))
+        )
+    assert client.get("/identity/bindings/web:page-x", headers=AUTH).get_json()["error"] == "not_bound"
+    assert client.get("/residents/by-openid/web:page-x", headers=AUTH).status_code == 404
+
+    with Session(engine) as sess, sess.begin():
+        retention.purge(sess, datetime.now())
+    with engine.connect() as conn:
+        assert conn.scalar(select(WechatBinding.openid).where(WechatBinding.openid == "web:page-x")) is None
+        events = conn.execute(
+            select(BindingEvent.action, BindingEvent.note)
+            .where(BindingEvent.sender == "web:page-x")
+            .order_by(BindingEvent.id)
+        ).all()
+    assert [tuple(e) for e in events] == [("bound", "signed in"), ("unbound", "sign-in expired")]
+
+
 def test_the_provider_publishes_its_discovery_without_the_service_token(backoffice):
     client, _ = backoffice
     doc = client.get("/idp/.well-known/openid-configuration").get_json()

@@ -31,10 +31,11 @@ def test_a_changed_foreign_or_old_link_carries_nothing(monkeypatch):
     assert LINKS.request(token) is None
 
 
-def test_a_wechat_resident_gets_a_link_and_a_web_resident_is_sent_to_the_official_account():
+def test_wechat_and_chat_page_residents_get_a_link_and_a_bare_rest_sender_is_sent_to_the_chat_page():
     request = {"resume": "/assistance_progress", "what": "查申请进度"}
-    wechat = ask_to_verify(LINKS, None, Conversation(sender_id="oAbc", channel="wechat", state="bot"), request)
-    url = wechat.split('href="')[1].split('"')[0]
-    assert LINKS.request(_token(url)) == VerifyRequest("oAbc", "/assistance_progress", "查申请进度")
+    for sender, channel in (("oAbc", "wechat"), ("web:page-0123abcd", "web")):
+        said = ask_to_verify(LINKS, None, Conversation(sender_id=sender, channel=channel, state="bot"), request)
+        url = said.split('href="')[1].split('"')[0]
+        assert LINKS.request(_token(url)) == VerifyRequest(sender, "/assistance_progress", "查申请进度")
     web = ask_to_verify(LINKS, None, Conversation(sender_id="web:x", channel="web", state="bot"), request)
-    assert "href" not in web and "微信公众号" in web
+    assert "href" not in web and "https://civic.test/chat" in web and "微信公众号" in web

@@ -1,20 +1,32 @@
-"""`/chat`: the web chat page for residents without WeChat, and its mailbox for later messages.
+"""`/chat`: the web chat page for residents without WeChat, its mailbox, and its sign-in state.
 
-The page talks to `POST /webhooks/rest/webhook` like any Rasa widget. Messages that
-come later (an agent's answer, a notification) are in the conversation's mailbox;
-the page polls `GET /chat/messages`. Each page gets a random sender id and a token
-signed with SECRET_KEY for it, so only that page can read that mailbox.
+The page talks to `POST /webhooks/rest/webhook` like any Rasa widget, with its signed token
+(``X-Chat-Token``; web/channels/web_senders.py). This browser's page sender is kept in Flask's
+signed session cookie, so a reload or a trip to the identity provider comes back to the same
+conversation. Messages that come later (an agent's answer, the conversation carried on after
+实名认证) are in the conversation's mailbox; the page polls `GET /chat/messages`.
+
+A page signed in at the identity provider (web/identity/views.py) shows whose it is (masked) and
+offers 退出登录: the binding is removed and the browser gets a new, anonymous conversation, so the
+next person at a shared computer starts afresh.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
+import time
 
-from flask import Blueprint, current_app, jsonify, render_template, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 
-from web.channels.rest import sender_id
+from common.backoffice_client import BackofficeError, BackofficeUnavailable
+from web.admin import guard
+from web.channels.web_senders import (
+    SESSION_PAGE,
+    SESSION_SIGNED_IN,
+    is_page_sender,
+    new_page_sender,
+    sender_id,
+)
 from web.outbound.mailbox import Mailbox
 
 bp = Blueprint(
@@ -24,21 +36,57 @@ bp = Blueprint(
 _ENTRY_ID = re.compile(r"^\d{1,18}$")
 
 
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="web-chat")
+def _page_sender() -> str:
+    """This browser's page sender, made on its first visit."""
+    sender = session.get(SESSION_PAGE)
+    if not isinstance(sender, str) or not is_page_sender(sender):
+        sender = session[SESSION_PAGE] = new_page_sender()
+        session.pop(SESSION_SIGNED_IN, None)
+    session.permanent = True  # the conversation outlives a browser restart, as an agent's answer may come later
+    return sender
+
+
+def _signed_in_as() -> str | None:
+    """The masked name this page is signed in as, while its sign-in lasts."""
+    signed = session.get(SESSION_SIGNED_IN)
+    if isinstance(signed, dict) and signed.get("until", 0) > time.time():
+        return str(signed.get("name") or "")
+    return None
 
 
 @bp.get("/chat")
 def page():
-    sender = uuid.uuid4().hex
-    return render_template("chat/chat.html", sender=sender, token=_signer().dumps(sender))
+    sender = _page_sender()
+    return render_template(
+        "chat/chat.html",
+        sender=sender,
+        token=current_app.extensions["services"].page_tokens.issue(sender),
+        signed_in_as=_signed_in_as(),
+    )
+
+
+@bp.post("/chat/signout")
+def sign_out():
+    guard.check_csrf()
+    sender = session.get(SESSION_PAGE)
+    if isinstance(sender, str) and is_page_sender(sender):
+        try:
+            current_app.extensions["services"].backoffice.delete(f"/identity/bindings/{sender_id(sender)}")
+        except BackofficeError:
+            pass  # not bound (any more)
+        except BackofficeUnavailable:
+            return render_template(
+                "identity/message.html", title="没能退出", message="系统暂时有点忙，请过几分钟再点一次“退出登录”。"
+            ), 503
+    session.pop(SESSION_PAGE, None)
+    session.pop(SESSION_SIGNED_IN, None)
+    return redirect("/chat")
 
 
 @bp.get("/chat/messages")
 def messages():
-    try:
-        sender = _signer().loads(request.headers.get("X-Chat-Token", ""))
-    except BadSignature:
+    sender = current_app.extensions["services"].page_tokens.sender(request.headers.get("X-Chat-Token", ""))
+    if sender is None:
         return jsonify(error="forbidden", message="会话已失效，请刷新页面"), 403
     after = request.args.get("after") or None
     if after is not None and not _ENTRY_ID.match(after):

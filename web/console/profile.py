@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from common.backoffice_client import BackofficeClient, BackofficeError, BackofficeUnavailable
 from common.masking import mask_id_number, mask_phone
+from web.channels.web_senders import verifiable
 from web.conversations.models import Conversation
 
 
@@ -50,8 +51,8 @@ class Verification:
 
 def verification(backoffice: BackofficeClient, conv: Conversation) -> Verification:
     """Read-only (a GET of the back-office binding): agents see whether a resident is verified, never bind one.
-    A web chat's sender is chosen by the page, so it is never verified."""
-    if conv.channel != "wechat":
+    A bare REST client names its own sender, so it is never verified (web/channels/web_senders.py)."""
+    if not verifiable(conv.channel, conv.sender_id):
         return Verification(False, "网页对话（未实名）")
     try:
         found = backoffice.get(f"/identity/bindings/{quote(conv.sender_id, safe='')}")
@@ -68,8 +69,8 @@ def verification(backoffice: BackofficeClient, conv: Conversation) -> Verificati
 
 
 def lookup(backoffice: BackofficeClient, conv: Conversation) -> Profile | None:
-    """None when the resident is not bound (web chat residents never are)."""
-    if conv.channel != "wechat":
+    """None when the resident is not bound (bare REST senders never are)."""
+    if not verifiable(conv.channel, conv.sender_id):
         return None
     try:
         return Profile(backoffice.get(f"/residents/by-openid/{quote(conv.sender_id, safe='')}"))

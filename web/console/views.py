@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from common.db import session as db_session
 from common.masking import mask_phone, mask_text
+from web.channels.web_senders import verifiable
 from web.console import profile as profiles
 from web.console.audit import audit
 from web.console.blueprint import bp
@@ -106,7 +107,7 @@ def conversation_page(conversation_id: int):
     sess = db_session()
     verified, verified_error = _verification(conv)
     audit(sess, "view_conversation", conv.id)
-    if conv.channel == "wechat":  # the resident's verification read from the back-office: audited like the profile
+    if verifiable(conv.channel, conv.sender_id):  # the verification read from the back-office: audited like the profile
         audit(sess, "view_verification", conv.id, verified=verified.verified if verified else None)
     sess.commit()
     ticket = queue.latest_ticket(sess, conv.id)

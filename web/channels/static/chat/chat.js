@@ -1,4 +1,6 @@
-// The resident web chat: Rasa's REST channel for each message, polling the mailbox for later ones.
+// The resident web chat: Rasa's REST channel for each message (with the page's signed token),
+// polling the mailbox for later ones. The conversation is the server's (this browser's session
+// cookie); this tab keeps what it showed, so a reload or a trip to 实名认证 comes back to it.
 (function () {
   "use strict";
   var root = document.getElementById("chat");
@@ -7,12 +9,22 @@
   var input = document.getElementById("message");
   var fontToggle = document.getElementById("font-toggle");
   var POLL_MS = 3000;
+  var KEPT = 200; // messages this tab keeps to show again after a reload
+  var sender = root.dataset.sender;
+  var token = root.dataset.token;
 
-  var stored = null;
-  try { stored = JSON.parse(localStorage.getItem("civic-chat") || "null"); } catch (e) { stored = null; }
-  var session = stored && stored.sender && stored.token ? stored : { sender: root.dataset.sender, token: root.dataset.token, after: null };
-  function save() { try { localStorage.setItem("civic-chat", JSON.stringify(session)); } catch (e) { /* private mode */ } }
-  save();
+  function load(storage, key) {
+    try { return JSON.parse(storage.getItem(key) || "null"); } catch (e) { return null; }
+  }
+  function store(storage, key, value) {
+    try { storage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ }
+  }
+  // The last mailbox entry seen, per conversation: a reload does not show a later message twice.
+  var stored = load(localStorage, "civic-chat");
+  var after = stored && stored.sender === sender ? stored.after : null;
+  function saveAfter() { store(localStorage, "civic-chat", { sender: sender, after: after }); }
+  saveAfter();
+  var shown = load(sessionStorage, "civic-chat-log:" + sender) || [];
 
   function setLarge(on) {
     document.body.classList.toggle("large", on);
@@ -22,10 +34,38 @@
   fontToggle.addEventListener("click", function () { setLarge(!document.body.classList.contains("large")); });
   setLarge(localStorage.getItem("civic-chat-large") === "1");
 
+  function remember(kind, message) {
+    shown.push({ kind: kind, message: message });
+    shown = shown.slice(-KEPT);
+    store(sessionStorage, "civic-chat-log:" + sender, shown);
+  }
+
+  function sameSite(url) {
+    try { return new URL(url, location.href).origin === location.origin; } catch (e) { return false; }
+  }
+
+  // Bot text is plain text, except links written as <a href="https://...">title</a> (as WeChat shows them).
+  var LINK = /<a href="(https?:\/\/[^"<>]+)">([^<]*)<\/a>/g;
+  function unescape(s) { return s.replace(/&quot;/g, "\"").replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&"); }
+  function fill(div, text) {
+    var at = 0, match;
+    LINK.lastIndex = 0;
+    while ((match = LINK.exec(text)) !== null) {
+      div.appendChild(document.createTextNode(text.slice(at, match.index)));
+      var a = document.createElement("a");
+      a.href = unescape(match[1]);
+      a.textContent = unescape(match[2]);
+      if (!sameSite(a.href)) { a.target = "_blank"; a.rel = "noopener"; }
+      div.appendChild(a);
+      at = match.index + match[0].length;
+    }
+    div.appendChild(document.createTextNode(text.slice(at)));
+  }
+
   function add(kind, text) {
     var div = document.createElement("div");
     div.className = "msg " + kind;
-    div.textContent = text;
+    if (kind === "bot") { fill(div, text); } else { div.textContent = text; }
     log.appendChild(div);
     log.scrollTop = log.scrollHeight;
     return div;
@@ -48,7 +88,10 @@
         btn.type = "button";
         btn.textContent = b.title;
         btn.addEventListener("click", function () {
-          if (/^https?:\/\//.test(b.payload)) { window.open(b.payload, "_blank", "noopener"); return; }
+          if (/^https?:\/\//.test(b.payload)) {
+            if (sameSite(b.payload)) { location.href = b.payload; } else { window.open(b.payload, "_blank", "noopener"); }
+            return;
+          }
           send(b.payload, b.title);
         });
         group.appendChild(btn);
@@ -57,16 +100,21 @@
     }
   }
 
-  function send(payload, shown) {
-    add("me", shown);
+  function said(text) { add("me", text); remember("me", text); }
+  function answered(message) { showBot(message); remember("bot", message); }
+
+  shown.forEach(function (entry) { if (entry.kind === "bot") { showBot(entry.message); } else { add(entry.kind, entry.message); } });
+
+  function send(payload, title) {
+    said(title);
     return fetch(root.dataset.webhook, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: session.sender, message: payload })
+      headers: { "Content-Type": "application/json", "X-Chat-Token": token },
+      body: JSON.stringify({ sender: sender, message: payload })
     }).then(function (resp) {
       return resp.json().then(function (body) {
         if (!resp.ok) { add("error", body.message || "发送没有成功，请再试一次。"); return; }
-        body.forEach(showBot);
+        body.forEach(answered);
       });
     }).catch(function () { add("error", "网络好像断了，请检查网络后再发一次。"); });
   }
@@ -81,12 +129,12 @@
   });
 
   function poll() {
-    var url = root.dataset.poll + (session.after ? "?after=" + encodeURIComponent(session.after) : "");
-    fetch(url, { headers: { "X-Chat-Token": session.token } })
+    var url = root.dataset.poll + (after ? "?after=" + encodeURIComponent(after) : "");
+    fetch(url, { headers: { "X-Chat-Token": token } })
       .then(function (resp) { return resp.ok ? resp.json() : { messages: [] }; })
       .then(function (body) {
-        body.messages.forEach(function (m) { showBot(m); session.after = m.id; });
-        if (body.messages.length) { save(); }
+        body.messages.forEach(function (m) { answered(m); after = m.id; });
+        if (body.messages.length) { saveAfter(); }
       })
       .catch(function () { /* offline: try again at the next tick */ })
       .then(function () { setTimeout(poll, POLL_MS); });
