@@ -2,6 +2,7 @@
 
 The model is named after a hash of everything that shapes it, so an unchanged
 project reuses ``models/<hash>.tar.gz`` and a changed one trains exactly once.
+The danger classifier (common/danger/, beside Rasa) is trained here too, the same way.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def rasa_env() -> dict[str, str]:
 
 
 def train() -> Path:
+    danger_model()
     target = model_path()
     if target.exists():
         print(f"Rasa model is up to date: {target.relative_to(ROOT)}")
@@ -80,6 +82,19 @@ def train() -> Path:
         check=True,
     )
     print(f"Trained in {time.monotonic() - started:.0f} s", flush=True)
+    return target
+
+
+def danger_model() -> Path:
+    from common.danger import classifier
+
+    target = classifier.model_path()
+    if target.exists():
+        print(f"Danger classifier is up to date: {target.relative_to(ROOT)}")
+    else:
+        started = time.monotonic()
+        classifier.trained()
+        print(f"Danger classifier trained in {time.monotonic() - started:.0f} s -> {target.relative_to(ROOT)}")
     return target
 
 

@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common import logging_setup, settings
+from common.danger import classifier as danger_classifier
 from common.health import health_blueprint
 from web import admin, console, metrics, oncall, policy
 from web.analytics import recording
@@ -84,4 +85,5 @@ def create_app(config: settings.Settings | None = None) -> Flask:
         pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp, oncall_admin.bp),
         waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING, oncall_admin.WAITING),
     )
+    danger_classifier.trained()  # the danger check reads every message before the bot: loaded now, not on the first
     return app

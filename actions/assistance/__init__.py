@@ -1,4 +1,4 @@
-"""Social assistance (社会救助): the eligibility pre-check, applying, progress, sensitive stories.
+"""Social assistance (社会救助): the eligibility pre-check, applying, progress.
 
 Importing the package registers its actions with the executor.
 """

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from actions.assistance import sensitive
-from actions.events import slot_set
 from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import REASONS, request_handoff
 from actions.tracker import Tracker
@@ -30,7 +28,6 @@ APPLY_SLOTS = (
     "assistance_consent",
     "assistance_confirmed",
 )
-SENSITIVE_SLOT = "assistance_sensitive"
 ASKS_FOR_A_PERSON = ("human_handoff", "complain")  # answers the NLU did not understand are not among them
 
 
@@ -38,7 +35,8 @@ class AssistanceForm(FormValidation):
     """An assistance form reads the answer to the question it asked (``extract_<slot>``: the slots read, None for
     an answer it could not read, after saying so); Rasa asks the questions (``utter_ask_<slot>``).
 
-    A sensitive story ends the form and goes to a person. "stop" or asking for a person ends it too —
+    (A resident in danger never reaches the form: the web router hands that message to a person first,
+    web/handoff/intake.py.) "stop" or asking for a person ends it —
     unless the message reads as a clear answer to a structured question (the NLU can take 两口人 for a
     request for a person; a number is still a number). A resident who says again what started the form
     (``started_by``: "低保怎么申请" while being asked who it is for) is told it is under way, not that
@@ -56,8 +54,6 @@ class AssistanceForm(FormValidation):
     def interrupt(self, call: FormCall) -> list[dict] | None:
         if not self.slots_to_extract(call):
             return []  # the form is just starting with slots the triage already filled
-        if sensitive.respond(call.dispatcher, call.tracker.latest_text):
-            return self.end_form() + [slot_set(SENSITIVE_SLOT, True)]
         return None
 
     def message_is_new(self, tracker: Tracker) -> bool:

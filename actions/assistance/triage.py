@@ -1,13 +1,14 @@
-"""The first step of every assistance request: a sensitive story goes to a person at once;
-otherwise the form about to start gets a clean slate and what the message already told us."""
+"""The first step of every assistance request: the form about to start gets a clean slate and what
+the message already told us. (A resident in danger was handed to a person by the web router before
+the bot saw the message: web/handoff/intake.py.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from actions import events, identity, services
-from actions.assistance import household, parsing, registry, sensitive
-from actions.assistance.flow import APPLY_SLOTS, CHECK_SLOTS, SENSITIVE_SLOT, entity
+from actions.assistance import household, parsing, registry
+from actions.assistance.flow import APPLY_SLOTS, CHECK_SLOTS, entity
 from actions.dispatcher import Dispatcher
 from actions.executor import action
 from actions.forms import reset
@@ -17,12 +18,9 @@ from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
 @action("action_assistance_triage")
 def triage(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    if sensitive.respond(dispatcher, tracker.latest_text):
-        return [events.slot_set(SENSITIVE_SLOT, True)]
-    out = [events.slot_set(SENSITIVE_SLOT, False)]
     if tracker.latest_intent == "assistance_eligibility":
-        return out + reset(CHECK_SLOTS, requested=False) + _tell_standard(dispatcher, tracker)
-    return out + _prefill_application(tracker)
+        return reset(CHECK_SLOTS, requested=False) + _tell_standard(dispatcher, tracker)
+    return _prefill_application(tracker)
 
 
 def _tell_standard(dispatcher: Dispatcher, tracker: Tracker) -> list[dict]:

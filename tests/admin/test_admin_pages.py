@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from common import danger as dangers
 from tests.admin.conftest import CSRF, PASSWORD, csrf_token
 from tests.analytics.conftest import D1, D3, at
 from web.admin import labels
@@ -235,10 +236,13 @@ def test_every_intent_form_and_handoff_reason_of_the_bot_has_a_chinese_name():
         for m in pair
         if m
     }
-    assert "sensitive" in reasons and "backoffice_down" in reasons
+    assert "backoffice_down" in reasons
+    kinds = yaml.safe_load(dangers.RESPONSES_FILE.read_text(encoding="utf-8"))["kinds"]
+    reasons |= {f"danger:{kind}/{who}" for kind in kinds for who in ("self", "elderly", "child", "other")}
     for kind, names in (("intent", intents), ("flow", forms), ("step", slots), ("reason", reasons)):
         missing = sorted(n for n in names if labels.label(kind, n) == n)
         assert not missing, f"labels.yml has no Chinese name for these {kind}s: {missing}"
+    assert labels.label("reason", "danger:violence/child") == "危险·暴力伤害（孩子）"
 
 
 def test_section_endpoints_exist(app):

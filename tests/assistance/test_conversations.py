@@ -230,44 +230,19 @@ def test_progress_needs_a_bound_identity(live_stack):
     assert "先确认是您本人" in answer and "微信公众号" in answer  # the web chat's sender is the page's: never verified
 
 
-# --- sensitive stories -------------------------------------------------------------------
+# --- a resident in danger ----------------------------------------------------------------
 
 
-def test_a_sensitive_story_gets_care_a_hotline_and_an_urgent_person(live_stack, platform_db):
-    sender = new_sender("sensitive")
+def test_a_resident_in_danger_inside_the_form_gets_care_a_hotline_and_an_urgent_person(live_stack, platform_db):
+    sender = new_sender("danger")
     say(live_stack, sender, intent("assistance_apply", assistance_type="临时救助"))
     answer = say(live_stack, sender, "我老公天天打我，我真的不想活了")
     assert "110" in answer and "962525" in answer and "工作人员" in answer
     assert "身份证" not in answer  # no form question after it
     with Session(platform_db) as sess:
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == f"web:{sender}"))
-        assert (conv.state, conv.handoff_priority, conv.handoff_reason) == ("queued", "urgent", "sensitive")
+        assert (conv.state, conv.handoff_priority) == ("queued", "urgent") and conv.handoff_reason.startswith("danger:")
     assert "身份证" not in say(live_stack, sender, "你在吗")  # now a person answers, not the form
-
-
-def test_a_sensitive_first_message_is_never_a_form(live_stack):
-    """The action server itself, with the tracker Rasa would send for such a first message."""
-    tracker = {
-        "sender_id": "web:x",
-        "slots": {},
-        "latest_message": {
-            "text": "我想申请救助，我现在无家可归睡在地铁站",
-            "intent": {"name": "assistance_apply"},
-            "entities": [],
-        },
-        "events": [],
-        "active_loop": {},
-    }
-    resp = requests.post(
-        live_stack.url("actions") + "/webhook",
-        timeout=10,
-        json={"next_action": "action_assistance_triage", "tracker": tracker, "domain": {}},
-    ).json()
-    assert {"event": "slot", "name": "assistance_sensitive", "value": True} in [
-        {k: e[k] for k in ("event", "name", "value")} for e in resp["events"]
-    ]
-    [message] = resp["responses"]
-    assert message["custom"]["handoff"] == {"reason": "sensitive", "priority": "urgent"} and "110" in message["text"]
 
 
 def test_asking_again_how_to_apply_keeps_the_application_going_kindly(live_stack, verified):

@@ -1,4 +1,4 @@
-"""The forms' validation actions, in-process: answers, interruptions, sensitive stories."""
+"""The forms' validation actions, in-process: answers and interruptions."""
 
 from __future__ import annotations
 
@@ -47,13 +47,6 @@ def test_an_unreadable_answer_is_asked_again():
     result = validate("assistance_apply_form", "assistance_id_number", "310107195001011230")
     assert slots(result) == {"assistance_id_number": None}
     assert result["responses"][0]["response"] == "utter_assistance_bad_id_number"
-
-
-def test_a_sensitive_story_inside_a_form_goes_to_a_person_urgently():
-    result = validate("assistance_apply_form", "assistance_phone", "他喝醉了就打我，我不敢回家")
-    [message] = result["responses"]
-    assert message["custom"]["handoff"] == {"reason": "sensitive", "priority": "urgent"}
-    assert "110" in message["text"] and slots(result)["assistance_sensitive"] is True
 
 
 def test_saying_the_request_again_is_told_it_is_under_way_not_misunderstood():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from actions.assistance import parsing
-from common.sensitive import recognise
 
 
 @pytest.mark.parametrize(
@@ -78,33 +77,3 @@ def test_yes_and_no_including_the_negations_that_contain_yes():
     assert parsing.yes_no("同意", None) is True and parsing.yes_no("不同意", None) is False
     assert parsing.yes_no("不对", None) is False and parsing.yes_no("随便", "affirm") is True
     assert parsing.yes_no("嗯……", None) is True and parsing.yes_no("什么意思", None) is None
-
-
-@pytest.mark.parametrize(
-    "story, kind",
-    [
-        ("我真的不想活了", "self_harm"),
-        ("老公天天打我", "violence"),
-        ("他喝醉了就打我，我不敢回家", "violence"),
-        ("邻居家孩子一个人在家好几天了", "child_danger"),
-        ("楼上老人摔倒了没人管", "elder_danger"),
-        ("我现在 无家可归 睡在地铁站", "rough_sleeping"),
-    ],
-)
-def test_sensitive_stories_are_recognised(story, kind):
-    found = recognise(story)
-    assert found is not None and found.category == kind and ("110" in found.reply or "120" in found.reply)
-
-
-@pytest.mark.parametrize(
-    "ordinary",
-    [
-        "家里收入低，想申请低保",
-        "流浪乞讨人员救助站电话是多少",
-        "有事请打我电话13812345678",
-        "老人去世了，去死亡证明在哪里开",
-        "我想给老头子弄长护险",
-    ],
-)
-def test_ordinary_questions_are_not_sensitive_stories(ordinary):
-    assert recognise(ordinary) is None  # every resident message is checked: no false alarms

@@ -96,7 +96,7 @@ def test_when_rasa_is_down_the_resident_is_told_and_the_message_is_kept(sessions
         assert [m.text for m in sess.scalars(select(Message))] == ["低保怎么申请", BOT_BUSY]
 
 
-def test_a_sensitive_story_goes_to_a_person_urgently_whatever_the_bot_would_make_of_it(sessions, rasa):
+def test_a_resident_in_danger_goes_to_a_person_urgently_whatever_the_bot_would_make_of_it(sessions, rasa):
     router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
     replies = router.handle(Inbound("wechat", "oResident4", "我想问下结婚登记 唉 其实我不想活了"))
     assert rasa.received == []  # the bot never sees it
@@ -104,7 +104,24 @@ def test_a_sensitive_story_goes_to_a_person_urgently_whatever_the_bot_would_make
     assert "962525" in reply.text and "110" in reply.text and "工作人员" in reply.text
     with sessions() as sess:
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oResident4"))
-        assert (conv.state, conv.handoff_reason, conv.handoff_priority) == ("queued", "sensitive", "urgent")
+        assert (conv.state, conv.handoff_reason, conv.handoff_priority) == ("queued", "danger:suicidal/self", "urgent")
+
+
+def test_a_short_message_after_the_bot_answered_is_read_with_the_one_before_it(sessions, rasa):
+    with sessions.begin() as sess:  # the bot answered a message (say the resident wrote it more calmly)
+        conv = Conversation(sender_id="oResident5", channel="wechat", state="bot")
+        sess.add(conv)
+        sess.flush()
+        sess.add(Message(conversation_id=conv.id, author="resident", text="我老公喝醉了在砸门 说要打我"))
+        sess.add(Message(conversation_id=conv.id, author="bot", text="您可以说说是什么情况吗？"))
+    router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
+    [reply] = router.handle(Inbound("wechat", "oResident5", "怎么办"))
+    assert rasa.received == [] and "110" in reply.text  # read with the message before it: a person now
+    with sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oResident5"))
+        assert conv.handoff_reason.startswith("danger:violence") and conv.handoff_priority == "urgent"
+    router.handle(Inbound("wechat", "oResident6", "怎么办"))  # with nothing before it: the bot's
+    assert len(rasa.received) == 1
 
 
 def test_an_answer_comes_before_its_transcript_lines_and_record_writes_them(sessions, rasa):

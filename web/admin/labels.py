@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 from flask import Flask
 
+from common import danger as dangers
+
 KINDS = {
     "flow": "flows",
     "step": "steps",
@@ -18,6 +20,7 @@ KINDS = {
     "topic": "topics",
 }
 RULE_PREFIX = "rule:"  # a handoff by an administrator's keyword rule: "rule:<rule name>"
+DANGER_PREFIX = "danger:"  # a resident in danger: "danger:<kind>/<who>" (common/danger)
 
 
 @lru_cache(maxsize=1)
@@ -32,6 +35,9 @@ def label(kind: str, name: str | None) -> str:
         return ""
     if kind == "reason" and name.startswith(RULE_PREFIX):
         return "规则：" + name[len(RULE_PREFIX) :]
+    if kind == "reason" and name.startswith(DANGER_PREFIX):
+        what, _, who = name[len(DANGER_PREFIX) :].partition("/")
+        return f"危险·{dangers.label(what)}（{dangers.who_label(who)}）" if who else f"危险·{dangers.label(what)}"
     return _table()[kind].get(name, name)
 
 

@@ -72,7 +72,7 @@ Understood = Callable[[Session, Conversation, Message, Inbound, dict[str, Any]],
 class Desk(Protocol):
     """Where messages the bot must not answer go (web/handoff/intake.Desk)."""
 
-    def decide(self, conn: Connection, state: str, text: str) -> Any | None:
+    def decide(self, conn: Connection, sender_id: str, state: str, text: str) -> Any | None:
         """Why the desk takes this message (the conversation's ``state``, its ``text``), or
         ``None``: the bot answers. Only reads, on the router's autocommit connection."""
 
@@ -158,7 +158,7 @@ class Router:
                 state = (
                     conn.scalar(select(Conversation.state).where(Conversation.sender_id == inbound.sender_id)) or "bot"
                 )
-                why = self.desk.decide(conn, state, inbound.transcript or inbound.text)
+                why = self.desk.decide(conn, inbound.sender_id, state, inbound.transcript or inbound.text)
         if why is not None:
             with self.sessions.begin() as sess:
                 conv, said = resident_line(sess, inbound)

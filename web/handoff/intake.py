@@ -13,32 +13,50 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from common import sensitive
-from common.sensitive import Story
+from common import danger as dangers
+from common.danger import Danger
 from web.conversations.models import Conversation, Message
 from web.handoff import config, queue, rules
+from web.handoff.child_protection import report_child_at_risk
+from web.oncall import alerting as oncall
 
 
 @dataclass(frozen=True)
 class ForDesk:
     """Why a message is the desk's: its conversation is already there (neither field set),
-    it tells a sensitive story, or an administrator's rule matched it."""
+    someone is in danger, or an administrator's rule matched it."""
 
-    story: Story | None = None
+    danger: Danger | None = None
     rule: rules.Rule | None = None
 
 
-def decide(conn: Connection, state: str, text: str) -> ForDesk | None:
-    """``None``: the bot answers. ``conn``: where the handoff rules are read when this
-    process's copy of them is stale (web/handoff/rules.py)."""
+def _previous(conn: Connection, sender_id: str) -> str | None:
+    """The resident's message before this one, when the bot answered it (the context a short
+    message is read in); None after a handoff, so a "谢谢" after an agent is not read with it."""
+    last = conn.execute(
+        select(Message.author, Message.text)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Conversation.sender_id == sender_id)
+        .order_by(Message.id.desc())
+        .limit(2)
+    ).all()
+    if len(last) == 2 and last[0].author == "bot" and last[1].author == "resident":
+        return last[1].text
+    return None
+
+
+def decide(conn: Connection, sender_id: str, state: str, text: str) -> ForDesk | None:
+    """``None``: the bot answers. ``conn``: where the conversation's previous message and the
+    handoff rules (when this process's copy is stale, web/handoff/rules.py) are read."""
     if state != "bot":
         return ForDesk()
-    story = sensitive.recognise(text)
-    if story is not None:  # whatever the NLU would make of it: care, the number to call, a person now
-        return ForDesk(story=story)
+    found = dangers.assess(text, lambda: _previous(conn, sender_id))
+    if found is not None:  # whatever the NLU would make of it: safety first, a person now
+        return ForDesk(danger=found)
     rule = rules.matching(conn, text)
     return ForDesk(rule=rule) if rule is not None else None
 
@@ -46,10 +64,15 @@ def decide(conn: Connection, state: str, text: str) -> ForDesk | None:
 def take(sess: Session, conv: Conversation, message: Message, why: ForDesk, now: datetime) -> list[str]:
     """The desk takes ``message`` (already in the transcript); the texts, recorded too,
     answer the resident at once."""
-    if why.story is not None:
-        notice = queue.enqueue(sess, conv, "sensitive", "urgent", now)
-        text = why.story.reply + "\n\n" + notice
-        queue.say(sess, conv, "bot", text, {"sensitive": why.story.category})
+    if why.danger is not None:
+        found = why.danger
+        notice = queue.enqueue(sess, conv, found.reason, "urgent", now)
+        ticket = queue.open_ticket(sess, conv.id)
+        promised = oncall.alert(sess, conv, ticket, found.kind, message.text, now)  # after hours: never "tomorrow"
+        if found.child_at_risk:  # a case for the community's 未成年人保护 worker, with what the resident said
+            report_child_at_risk(sess, conv, found.kind, message.text, now)
+        text = found.reply + "\n\n" + (promised or notice)
+        queue.say(sess, conv, "bot", text, {"danger": {"kind": found.kind, "who": found.who, "score": found.score}})
         return [text]
     if why.rule is not None:
         notice = queue.enqueue(sess, conv, f"rule:{why.rule.name}", why.rule.priority, now, why.rule.group_id)
@@ -62,8 +85,8 @@ def take(sess: Session, conv: Conversation, message: Message, why: ForDesk, now:
 class Desk:
     """The router's way to the desk (web/conversations/router.Desk)."""
 
-    def decide(self, conn: Connection, state: str, text: str) -> ForDesk | None:
-        return decide(conn, state, text)
+    def decide(self, conn: Connection, sender_id: str, state: str, text: str) -> ForDesk | None:
+        return decide(conn, sender_id, state, text)
 
     def take(self, sess: Session, conv: Conversation, message: Message, why: ForDesk) -> list[str]:
         return take(sess, conv, message, why, config.utcnow())

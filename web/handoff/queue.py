@@ -16,6 +16,7 @@ from common.masking import PHONE_RE, mask_phone
 from web.conversations.models import Conversation, Message
 from web.handoff import config, events
 from web.handoff.models import PRIORITY_RANK, Agent, Note, Ticket
+from web.oncall import alerting as oncall
 
 ONLINE_WINDOW = timedelta(minutes=10)
 
@@ -165,15 +166,17 @@ def resident_message(sess: Session, conv: Conversation, message: Message, now: d
         say(sess, conv, "system", text)
         return [text]
     phone = PHONE_RE.search(message.text)
+    on_call = oncall.promised(sess, ticket.id) if ticket.after_hours else None  # a person in danger: never "上班后"
     if ticket.after_hours and ticket.callback_phone is None and phone:
         ticket.callback_phone = phone.group(0)
         _announce(sess, ticket)
-        text = config.desk().texts["callback_noted"].format(phone=mask_phone(ticket.callback_phone))
+        noted = "callback_noted_oncall" if on_call else "callback_noted"
+        text = config.desk().texts[noted].format(phone=mask_phone(ticket.callback_phone))
         say(sess, conv, "system", text)
         return [text]
     if _reminder_due(ticket, now):
         ticket.told_at = now  # a burst of lines gets one reminder, not one each
-        notice = resident_notice(sess, ticket, now)  # after hours: how to leave a number, again
+        notice = on_call or resident_notice(sess, ticket, now)  # after hours: how to leave a number, again
         text = notice if ticket.after_hours else config.desk().texts["still_waiting"] + notice
         say(sess, conv, "system", text)
         return [text]

@@ -52,14 +52,9 @@ def alert(sess: Session, conv: Conversation, ticket: Ticket, kind: str, summary:
     """
     if not ticket.after_hours:
         return None
-    under_way = sess.scalar(
-        select(OncallAlert)
-        .where(OncallAlert.ticket_id == ticket.id, OncallAlert.status != "failed")
-        .order_by(OncallAlert.id.desc())
-        .limit(1)
-    )
-    if under_way is not None:
-        return promise(under_way.target.get("name", ""))
+    told = promised(sess, ticket.id)
+    if told is not None:
+        return told
     targets = rota.chain(sess, now)
     if not targets:
         return None
@@ -78,6 +73,17 @@ def alert(sess: Session, conv: Conversation, ticket: Ticket, kind: str, summary:
     sess.info.setdefault(_PENDING, []).append(row.id)
     log.info("on-call alert raised", extra={"alert": row.id, "ticket": ticket.id, "kind": row.kind})
     return promise(targets[0].name)
+
+
+def promised(sess: Session, ticket_id: int) -> str | None:
+    """What the resident was promised by an alert under way for the ticket (None: no such alert)."""
+    under_way = sess.scalar(
+        select(OncallAlert)
+        .where(OncallAlert.ticket_id == ticket_id, OncallAlert.status != "failed")
+        .order_by(OncallAlert.id.desc())
+        .limit(1)
+    )
+    return promise(under_way.target.get("name", "")) if under_way is not None else None
 
 
 def promise(name: str) -> str:

@@ -1,0 +1,91 @@
+"""Recognising a resident in danger, from what the message means, and what to tell them.
+
+The one place this is decided (the web router asks it about every resident message before the
+bot sees it, web/handoff/intake.py). :func:`assess` reads a message with the classifier
+(common/danger/classifier.py: whether someone is in danger, what is happening, who is at risk),
+and with the conversation's previous message when this one is too short to stand alone
+("他又来了" after "我老公喝醉了要打人"). A short list of unmistakable phrases
+(``floor`` in responses.yml) is a floor under the model, never the main check.
+
+Measured on a held-out set (tests/danger/heldout.yml): docs/handoff.md has the figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from common.danger.classifier import normalise, trained
+
+RESPONSES_FILE = Path(__file__).with_name("responses.yml")
+THRESHOLD = (
+    0.35  # probability of danger from which a message goes to a person (chosen by cross-validation: docs/handoff.md)
+)
+SHORT = 8  # characters (without spaces and punctuation): a message this short is read with the one before it
+
+
+@dataclass(frozen=True)
+class Danger:
+    kind: str  # suicidal, violence, fall_or_collapse, no_food_or_money, neglect, abandonment, rough_sleeping
+    who: str  # self, elderly, child, other
+    score: float  # the model's probability (1.0 for a floor phrase)
+    reply: str  # what the resident is told at once
+
+    @property
+    def reason(self) -> str:
+        """The handoff reason the desk records and the console shows (web/admin/labels.py)."""
+        return f"danger:{self.kind}/{self.who}"
+
+    @property
+    def child_at_risk(self) -> bool:
+        return self.who == "child"
+
+
+@cache
+def _responses() -> dict:
+    return yaml.safe_load(RESPONSES_FILE.read_text(encoding="utf-8"))
+
+
+def label(kind: str) -> str:
+    """The kind in Chinese (暴力伤害), as staff read it."""
+    found = _responses()["kinds"].get(kind)
+    return found["label"] if found else kind
+
+
+def who_label(who: str) -> str:
+    return _responses()["who"].get(who, who)
+
+
+def _reply(kind: str, who: str) -> str:
+    texts = _responses()["kinds"][kind]
+    chosen = texts.get("child") if who == "child" else None
+    return " ".join((chosen or texts["text"]).split())
+
+
+def _floor(compact: str) -> str | None:
+    for phrase, kind in _responses()["floor"].items():
+        if phrase in compact:
+            return kind
+    return None
+
+
+def assess(text: str, previous: Callable[[], str | None] = lambda: None) -> Danger | None:
+    """Whether ``text`` tells of a person in danger, and which kind; None for an ordinary message.
+    ``previous`` gives the resident's message before it (asked only when ``text`` is short)."""
+    model, compact = trained(), normalise(text)
+    reading = model.read(text)
+    floor = _floor(compact)
+    if floor is not None:
+        return Danger(floor, reading.who, 1.0, _reply(floor, reading.who))
+    if reading.danger >= THRESHOLD:
+        return Danger(reading.kind, reading.who, reading.danger, _reply(reading.kind, reading.who))
+    before = previous() if len(compact) <= SHORT else None
+    if before:
+        together = model.read(before + "，" + text)
+        if together.danger >= THRESHOLD:
+            return Danger(together.kind, together.who, together.danger, _reply(together.kind, together.who))
+    return None

@@ -1,0 +1,138 @@
+"""The danger classifier: what a message is about, learnt from labelled messages.
+
+Three small models, each a logistic regression over TF-IDF features of the message: character
+1–4-grams (which survive typos, dialect spellings and missing punctuation) and Jieba's words and
+word pairs (which tell 打折 from 打我 and 摔倒过 from 摔倒了 more surely):
+
+- ``danger``: the probability that the message reports a person in danger;
+- ``kind``: what is happening (violence, a fall or collapse, no food or money, neglect,
+  abandonment, suicidal intent, sleeping rough);
+- ``who``: who is at risk (the writer, an elderly person, a child, another adult).
+
+Trained on ``common/danger/training/*.yml`` only (the held-out set, tests/danger/heldout.yml, is
+never read here; the folder is not Rasa's, so changing it never retrains the bot). Training takes
+seconds; the fitted classifier is kept in ``models/danger-<hash>.joblib`` (the hash of the training
+files, this module and scikit-learn's version), so a process loads it rather than training again.
+``python -m tools.train`` trains it with the Rasa model; a process that finds no file trains and
+writes it (or only keeps it in memory where models/ is read-only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jieba
+import joblib
+import sklearn
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, make_union
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN_DIR = Path(__file__).with_name("training")
+MODELS = ROOT / "models"
+_NOT_TEXT = re.compile(r"[^\w]+")
+_DIGITS = re.compile(r"\d+")
+_LOCK = threading.Lock()
+log = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case, without spaces and punctuation (voice text has none), every
+    number one sign (an ID number or a phone says nothing of danger, and is not kept in the features)."""
+    return _DIGITS.sub("#", _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text).lower()))
+
+
+@dataclass(frozen=True)
+class Reading:
+    danger: float  # probability that a person is in danger
+    kind: str
+    who: str
+
+
+def _words(text: str) -> list[str]:
+    return jieba.lcut(text)
+
+
+def _features() -> FeatureUnion:
+    return make_union(
+        TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True),
+        TfidfVectorizer(analyzer=_words, ngram_range=(1, 2), sublinear_tf=True),
+    )
+
+
+def _regression() -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
+
+
+def training_data(folder: Path = TRAIN_DIR) -> tuple[list[dict], list[str]]:
+    """Every labelled file of the folder: the danger reports and the ordinary messages."""
+    danger: list[dict] = []
+    ordinary: list[str] = []
+    for path in sorted(folder.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        danger += data.get("danger") or []
+        ordinary += data.get("ordinary") or []
+    return danger, ordinary
+
+
+C = 10.0  # inverse regularisation, chosen by cross-validation on the training data (docs/handoff.md)
+
+
+class Classifier:
+    """One set of features (fitted on every message), read by the three regressions."""
+
+    def __init__(self, danger: list[dict], ordinary: list[str]) -> None:
+        reports = [normalise(row["text"]) for row in danger]
+        self.features = _features()
+        seen = self.features.fit_transform(reports + [normalise(text) for text in ordinary])
+        self.danger = _regression().fit(seen, [1] * len(reports) + [0] * len(ordinary))
+        self.kind = _regression().fit(seen[: len(reports)], [row["kind"] for row in danger])
+        self.who = _regression().fit(seen[: len(reports)], [row["who"] for row in danger])
+
+    def read(self, text: str) -> Reading:
+        seen = self.features.transform([normalise(text)])
+        return Reading(
+            float(self.danger.predict_proba(seen)[0][1]),
+            str(self.kind.predict(seen)[0]),
+            str(self.who.predict(seen)[0]),
+        )
+
+
+def model_path(folder: Path = TRAIN_DIR) -> Path:
+    digest = hashlib.sha256(f"{sklearn.__version__}\n".encode() + Path(__file__).read_bytes())
+    for path in sorted(folder.glob("*.yml")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return MODELS / f"danger-{digest.hexdigest()[:16]}.joblib"
+
+
+@cache
+def _trained() -> Classifier:
+    path = model_path()
+    if path.exists():
+        return joblib.load(path)
+    model = Classifier(*training_data())
+    try:
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        joblib.dump(model, partial)
+        os.replace(partial, path)
+    except OSError as exc:  # a read-only image: keep it in memory
+        log.warning("danger classifier not saved", extra={"path": str(path), "error": str(exc)})
+    return model
+
+
+def trained() -> Classifier:
+    """The process's classifier, loaded or trained once (threads of a web worker wait for the first)."""
+    with _LOCK:
+        return _trained()

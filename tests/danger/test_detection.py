@@ -1,0 +1,177 @@
+"""Danger detection measured on two held-out sets, never trained on: tests/danger/heldout.yml, and
+tests/danger/fresh.yml, written after the model was built by someone who saw neither its data nor
+the first set (the unbiased figure: docs/handoff.md says how the first set was used).
+
+Prints recall on the danger reports and the false-alarm rate on the ordinary messages (most of
+which hold trigger words or their neighbours), with the kind and who-at-risk accuracy, against
+the goals of issue 20 (recall ≥ 0.98, false alarms ≤ 2 %). Fails when the figures fall below
+what was last measured and recorded in docs/handoff.md (``FLOOR``), and on a miss nobody has
+read and listed there.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from common import danger as dangers
+from common.danger.classifier import normalise, training_data
+
+ROOT = Path(__file__).resolve().parents[2]
+SETS = {
+    name: yaml.safe_load(Path(__file__).with_name(f"{name}.yml").read_text(encoding="utf-8"))
+    for name in ("heldout", "fresh")
+}
+KINDS = set(yaml.safe_load(dangers.RESPONSES_FILE.read_text(encoding="utf-8"))["kinds"])
+WHO = {"self", "elderly", "child", "other"}
+GOAL = {"recall": 0.98, "false_alarms": 0.02}  # issue 20
+FLOOR = {  # as measured and recorded in docs/handoff.md: never worse
+    "heldout": {"recall": 0.975, "false_alarms": 0.04},
+    "fresh": {"recall": 0.97, "false_alarms": 0.04},
+}
+
+
+def _reviewed_misses() -> set[str]:
+    """The misses docs/handoff.md lists under "Reviewed misses" (one `message` per line)."""
+    doc = (ROOT / "docs" / "handoff.md").read_text(encoding="utf-8")
+    section = doc.split("#### Reviewed misses", 1)[1].split("\n#", 1)[0]
+    return set(re.findall(r"^- `([^`]+)`", section, re.M))
+
+
+def _pairs(text: str) -> set[str]:
+    compact = normalise(text)
+    return {compact[i : i + 2] for i in range(len(compact) - 1)} or {compact}
+
+
+@pytest.mark.parametrize(("name", "size"), [("heldout", (300, 600)), ("fresh", (200, 400))])
+def test_the_held_out_sets_are_large_labelled_and_apart_from_the_training_data(name, size):
+    danger, ordinary = SETS[name]["danger"], SETS[name]["ordinary"]
+    assert len(danger) >= size[0] and len(ordinary) >= size[1]
+    assert all(row["kind"] in KINDS and row["who"] in WHO for row in danger)
+    reports, ordinary_trained = training_data()
+    trained = [_pairs(row["text"]) for row in reports] + [_pairs(text) for text in ordinary_trained]
+    near = []  # not the same line, nor one that shares most of its character pairs with it
+    for text in [row["text"] for row in danger] + ordinary:
+        pairs = _pairs(text)
+        if any(len(pairs & seen) >= 0.6 * len(pairs | seen) for seen in trained):
+            near.append(text)
+    assert near == []
+
+
+@pytest.mark.parametrize("name", ["heldout", "fresh"])
+def test_recall_and_false_alarms_on_the_held_out_sets(name, capsys):
+    danger, ordinary = SETS[name]["danger"], SETS[name]["ordinary"]
+    found = [(row, dangers.assess(row["text"])) for row in danger]
+    misses = [row["text"] for row, got in found if got is None]
+    alarms = [text for text in ordinary if dangers.assess(text) is not None]
+    caught = [(row, got) for row, got in found if got is not None]
+    recall = 1 - len(misses) / len(danger)
+    false_alarms = len(alarms) / len(ordinary)
+    kind_ok = sum(got.kind == row["kind"] for row, got in caught) / len(caught)
+    who_ok = sum(got.who == row["who"] for row, got in caught) / len(caught)
+    with capsys.disabled():
+        print(
+            f"\ndanger detection, {name}: recall {recall:.3f} ({len(danger) - len(misses)}/{len(danger)}), "
+            f"false alarms {false_alarms:.3%} ({len(alarms)}/{len(ordinary)}), "
+            f"kind right {kind_ok:.3f}, who right {who_ok:.3f} "
+            f"(goal: recall ≥ {GOAL['recall']}, false alarms ≤ {GOAL['false_alarms']:.0%})"
+        )
+        for text in misses:
+            print("  missed:", text)
+        for text in alarms:
+            print("  false alarm:", text)
+    assert recall >= FLOOR[name]["recall"] and false_alarms <= FLOOR[name]["false_alarms"]
+    assert set(misses) <= _reviewed_misses(), "a new miss: read it and list it in docs/handoff.md"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "who"),
+    [
+        ("我老伴倒在地上叫不醒 怎么办", "fall_or_collapse", "elderly"),
+        ("他喝醉了又要打我 我躲在厕所里", "violence", "self"),
+        ("隔壁家小孩天天被他爸用皮带抽 身上都是伤", "violence", "child"),
+        ("我撑不下去了", "suicidal", "self"),
+        ("家里就我和妹妹 没有吃的", "no_food_or_money", "child"),
+    ],
+)
+def test_the_reported_messages_in_danger_are_recognised_for_what_they_are(text, kind, who):
+    found = dangers.assess(text)
+    assert found is not None and (found.kind, found.who) == (kind, who)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["孩子不想活动 老是在家 社区有没有托管", "我妈老人摔倒过 想问适老化改造", "想死你了 哈哈 问下高龄津贴"],
+)
+def test_the_reported_ordinary_questions_are_not_alarms(text):
+    assert dangers.assess(text) is None
+
+
+def test_a_short_message_is_read_with_the_one_before_it():
+    assert dangers.assess("怎么办") is None
+    found = dangers.assess("怎么办", lambda: "我老公喝醉了在砸门 说要打我")
+    assert found is not None and found.kind == "violence"
+    assert dangers.assess("好的谢谢", lambda: "我老伴以前摔倒过 想问问补贴") is None
+
+
+def test_the_reply_fits_the_kind_and_a_child_gets_child_protection():
+    violence = dangers.assess("他喝醉了又要打我 我躲在厕所里")
+    assert "110" in violence.reply and "962525" not in violence.reply
+    hungry = dangers.assess("家里就我和妹妹 没有吃的")
+    assert "未成年人保护" in hungry.reply and hungry.child_at_risk
+    fall = dangers.assess("我老伴倒在地上叫不醒 怎么办")
+    assert "120" in fall.reply and "12338" not in fall.reply
+    assert fall.reason == "danger:fall_or_collapse/elderly"
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "我真的不想活了",
+        "老公天天打我",
+        "他喝醉了就打我，我不敢回家",
+        "邻居家孩子一个人在家好几天了 没人管",
+        "楼上老人摔倒了起不来 没人管",
+        "我现在 无家可归 睡在地铁站",
+    ],
+)
+def test_the_old_phrase_lists_stories_are_still_recognised(story):
+    found = dangers.assess(story)
+    assert found is not None and ("110" in found.reply or "120" in found.reply)
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        "家里收入低，想申请低保",
+        "流浪乞讨人员救助站电话是多少",
+        "有事请打我电话13812345678",
+        "老人去世了，去死亡证明在哪里开",
+    ],
+)
+def test_the_old_phrase_lists_ordinary_questions_are_still_no_alarm(ordinary):
+    assert dangers.assess(ordinary) is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "我们家三口人",
+        "一个月一共三千块",
+        "都没有",
+        "没车",
+        "我下岗好几年了，一直没有收入，身体也不好",
+        "我老伴生病住院花了好多钱，家里快过不下去了",
+        "老伴住院了，每个月自己付的药费一千",
+        "他的身份证号是310107198801011234",
+        "帮我老伴申请",
+        "给我自己办",
+        "不同意",
+    ],
+)
+def test_the_answers_the_forms_ask_for_are_no_alarm(answer):
+    """Every message is checked, form answers too: a hardship told to apply for 低保 is not danger."""
+    assert dangers.assess(answer) is None
