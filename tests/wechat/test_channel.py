@@ -23,7 +23,7 @@ from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
 from web.conversations.models import Conversation
 from web.outbound import Outbound, Template, sweep
 from web.outbound.models import OutboundMessage, ResidentConsent
-from web.rasa_client import BotMessage
+from web.rasa_client import BotMessage, Button
 from web.texts import text as channel_text
 
 from .conftest import AES_KEY, APP_ID, APP_SECRET, BUDGET, TOKEN
@@ -352,6 +352,55 @@ def test_the_web_chat_passes_button_payloads_but_never_an_intent_only_the_platfo
     with wechat_stack.sessions() as sess:
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == rasa_sender))
         assert [m.text for m in conv.messages if m.author == "resident"] == [tapped, forged, "/feedback_request @0.99"]
+
+
+def test_the_web_chat_maps_a_typed_number_to_a_button_of_the_last_turn(wechat_stack):
+    """As on WeChat: a bare number picks that button of the turn before (the transcript keeps the number); with no
+    buttons offered a number is just text. Buttons delivered later through the mailbox (an agent's, a handback's)
+    count as well."""
+    sender = "web-" + uuid.uuid4().hex[:8]
+    rasa_sender = "web:" + sender
+
+    def say(message: str, replies: list[dict] | None = None) -> str:
+        wechat_stack.rasa.behave(rasa_sender, replies=replies)
+        resp = requests.post(
+            wechat_stack.url + "/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=15
+        )
+        assert resp.status_code == 200, resp.text
+        return wechat_stack.rasa.messages_from(rasa_sender)[-1]
+
+    offices = {
+        "text": "请问您想去哪个婚姻登记处办理？",
+        "buttons": [
+            {"title": "普陀区婚姻登记中心（曹杨路1040弄2号）", "payload": "普陀区婚姻登记中心"},
+            {"title": "宝山区婚姻登记中心（友谊路1号）", "payload": "宝山区婚姻登记中心"},
+        ],
+    }
+    assert say("2") == "2"  # nothing offered yet
+    say("我想预约", replies=[offices])
+    assert say("２", replies=[{"text": "好的"}]) == "宝山区婚姻登记中心"
+    assert say("第二个") == "第二个"  # the last turn had no buttons
+    say("我想预约", replies=[offices, {"text": "也可以直接说名字"}])  # the choices on screen are the last buttons
+    assert say("第一个") == "普陀区婚姻登记中心"
+    assert say("3") == "3"  # answered with the stand-in's echo, no buttons: nothing to pick from
+    wechat_stack.outbound().deliver(
+        rasa_sender,
+        [BotMessage(text="请选一个时段", buttons=(Button("09:00-10:00", "09:00"), Button("10:00-11:00", "10:00")))],
+        reason="agent",
+    )
+    assert say("2") == "10:00"
+    with wechat_stack.sessions() as sess:
+        conv = sess.scalar(select(Conversation).where(Conversation.sender_id == rasa_sender))
+        assert [m.text for m in conv.messages if m.author == "resident"] == [
+            "2",
+            "我想预约",
+            "２",
+            "第二个",
+            "我想预约",
+            "第一个",
+            "3",
+            "2",
+        ]
 
 
 def test_voice_location_and_other_message_types(wechat_stack):

@@ -121,19 +121,22 @@ class Outbound:
         sess.add_all(rows)
         sess.flush()
         ids = [row.id for row in rows]
-        if web or not ids:
+        if not ids:
             return Recorded(sender_id, ids)
         return Recorded(sender_id, ids, wechat_text.last_buttons(messages), asdict(fallback) if fallback else None)
 
     def dispatch(self, recorded: Recorded) -> list[int]:
-        """Hand committed WeChat rows to the sender task (web chat rows are already in the mailbox)."""
-        if recorded.sender_id.startswith(WEB_PREFIX) or not recorded.ids:
+        """Hand committed WeChat rows to the sender task (web chat rows are already in the mailbox); in
+        both channels a number typed next picks one of the buttons sent."""
+        if not recorded.ids:
             return recorded.ids
         try:
             if recorded.buttons:
                 self.choices.remember(recorded.sender_id, recorded.buttons)
-        except redis.RedisError:  # the numbers still show; a reply of "2" is read as words until Redis is back
+        except redis.RedisError:  # the choices still show; a reply of "2" is read as words until Redis is back
             log.warning("choices not remembered, redis unavailable", extra={"outbound_ids": recorded.ids})
+        if recorded.sender_id.startswith(WEB_PREFIX):
+            return recorded.ids
         self._queue("wechat.send_texts", [recorded.ids, recorded.fallback], recorded.ids)
         return recorded.ids
 
