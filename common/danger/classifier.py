@@ -120,7 +120,9 @@ def model_path(folder: Path = TRAIN_DIR) -> Path:
 def _trained() -> Classifier:
     path = model_path()
     if path.exists():
-        return joblib.load(path)
+        model: Classifier = joblib.load(path)
+        model.read("你好")  # Jieba loads its dictionary on first use: here, not on a resident's first message
+        return model
     model = Classifier(*training_data())
     try:
         path.parent.mkdir(exist_ok=True)

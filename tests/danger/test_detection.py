@@ -29,7 +29,7 @@ KINDS = set(yaml.safe_load(dangers.RESPONSES_FILE.read_text(encoding="utf-8"))["
 WHO = {"self", "elderly", "child", "other"}
 GOAL = {"recall": 0.98, "false_alarms": 0.02}  # issue 20
 FLOOR = {  # as measured and recorded in docs/handoff.md: never worse
-    "heldout": {"recall": 0.975, "false_alarms": 0.04},
+    "heldout": {"recall": 0.98, "false_alarms": 0.04},
     "fresh": {"recall": 0.97, "false_alarms": 0.04},
 }
 
@@ -170,6 +170,7 @@ def test_the_old_phrase_lists_ordinary_questions_are_still_no_alarm(ordinary):
         "帮我老伴申请",
         "给我自己办",
         "不同意",
+        "我爸躺在床上动不了了那个长护险要怎么弄啊",
     ],
 )
 def test_the_answers_the_forms_ask_for_are_no_alarm(answer):
