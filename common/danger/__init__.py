@@ -19,13 +19,14 @@ from pathlib import Path
 
 import yaml
 
-from common.danger.classifier import normalise, trained
+from common.danger.classifier import Reading, normalise, trained
 
 RESPONSES_FILE = Path(__file__).with_name("responses.yml")
 THRESHOLD = (
     0.35  # probability of danger from which a message goes to a person (chosen by cross-validation: docs/handoff.md)
 )
 SHORT = 8  # characters (without spaces and punctuation): a message this short is read with the one before it
+SURE = 0.6  # below this probability of its kind (0.9 for a short message: 救命), the reply does not guess the kind
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,15 @@ def who_label(who: str) -> str:
     return _responses()["who"].get(who, who)
 
 
-def _reply(kind: str, who: str) -> str:
-    texts = _responses()["kinds"][kind]
+def _reply(kind: str, who: str, sure: bool = True) -> str:
+    texts = _responses()["kinds"][kind] if sure else _responses()["unsure"]
     chosen = texts.get("child") if who == "child" else None
     return " ".join((chosen or texts["text"]).split())
+
+
+def _found(reading: Reading, short: bool) -> Danger:
+    sure = reading.kind_sure >= (0.9 if short else SURE)
+    return Danger(reading.kind, reading.who, reading.danger, _reply(reading.kind, reading.who, sure))
 
 
 def _floor(compact: str) -> str | None:
@@ -81,11 +87,12 @@ def assess(text: str, previous: Callable[[], str | None] = lambda: None) -> Dang
     floor = _floor(compact)
     if floor is not None:
         return Danger(floor, reading.who, 1.0, _reply(floor, reading.who))
+    short = len(compact) <= SHORT
     if reading.danger >= THRESHOLD:
-        return Danger(reading.kind, reading.who, reading.danger, _reply(reading.kind, reading.who))
-    before = previous() if len(compact) <= SHORT else None
+        return _found(reading, short)
+    before = previous() if short else None
     if before:
         together = model.read(before + "，" + text)
         if together.danger >= THRESHOLD:
-            return Danger(together.kind, together.who, together.danger, _reply(together.kind, together.who))
+            return _found(together, False)
     return None

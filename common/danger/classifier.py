@@ -58,6 +58,7 @@ class Reading:
     danger: float  # probability that a person is in danger
     kind: str
     who: str
+    kind_sure: float  # the probability of ``kind`` among the kinds
 
 
 def _words(text: str) -> list[str]:
@@ -102,10 +103,12 @@ class Classifier:
 
     def read(self, text: str) -> Reading:
         seen = self.features.transform([normalise(text)])
+        kinds = self.kind.predict_proba(seen)[0]
         return Reading(
             float(self.danger.predict_proba(seen)[0][1]),
-            str(self.kind.predict(seen)[0]),
+            str(self.kind.classes_[kinds.argmax()]),
             str(self.who.predict(seen)[0]),
+            float(kinds.max()),
         )
 
 

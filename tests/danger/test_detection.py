@@ -176,3 +176,9 @@ def test_the_old_phrase_lists_ordinary_questions_are_still_no_alarm(ordinary):
 def test_the_answers_the_forms_ask_for_are_no_alarm(answer):
     """Every message is checked, form answers too: a hardship told to apply for 低保 is not danger."""
     assert dangers.assess(answer) is None
+
+
+def test_a_message_that_does_not_say_what_is_happening_gets_a_reply_that_does_not_guess():
+    found = dangers.assess("救命")
+    assert found is not None and "110" in found.reply and "120" in found.reply
+    assert "家庭暴力" not in found.reply and "不是您的错" not in found.reply
