@@ -13,5 +13,7 @@ COPY bot/domain ./bot/domain
 COPY nlu_data ./nlu_data
 COPY alembic.ini Procfile gunicorn.conf.py ./
 RUN python -m venv /app/.venv && /app/.venv/bin/pip install .
+# The danger classifier (common/danger) is trained into the image, so a web process only loads it.
+RUN /app/.venv/bin/python -c "from common.danger import classifier; classifier.trained()"
 RUN useradd --system --home /app civic && chown -R civic /app
 USER civic
