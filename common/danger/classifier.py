@@ -1,8 +1,8 @@
 """The danger classifier: what a message is about, learnt from labelled messages.
 
 Three small models, each a logistic regression over TF-IDF features of the message: character
-1–4-grams (which survive typos, dialect spellings and missing punctuation) and Jieba's words and
-word pairs (which tell 打折 from 打我 and 摔倒过 from 摔倒了 more surely):
+1–4-grams (which survive typos, dialect spellings and missing punctuation) and Jieba's words
+(which tell 打折 from 打我 and 摔倒过 from 摔倒了 more surely):
 
 - ``danger``: the probability that the message reports a person in danger;
 - ``kind``: what is happening (violence, a fall or collapse, no food or money, neglect,
@@ -68,7 +68,7 @@ def _words(text: str) -> list[str]:
 def _features() -> FeatureUnion:
     return make_union(
         TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True),
-        TfidfVectorizer(analyzer=_words, ngram_range=(1, 2), sublinear_tf=True),
+        TfidfVectorizer(analyzer=_words, sublinear_tf=True),  # Jieba's words, one at a time
     )
 
 
