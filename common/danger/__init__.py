@@ -22,11 +22,9 @@ import yaml
 from common.danger.classifier import Reading, normalise, trained
 
 RESPONSES_FILE = Path(__file__).with_name("responses.yml")
-THRESHOLD = (
-    0.35  # probability of danger from which a message goes to a person (chosen by cross-validation: docs/handoff.md)
-)
+THRESHOLD = 0.35  # probability of danger from which a person takes over (cross-validated: docs/handoff.md)
 SHORT = 8  # characters (without spaces and punctuation): a message this short is read with the one before it
-SURE = 0.6  # below this probability of its kind (0.9 for a short message: 救命), the reply does not guess the kind
+SURE, SURE_SHORT = 0.6, 0.9  # below this probability of its kind (救命: short), the reply does not guess the kind
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ def _reply(kind: str, who: str, sure: bool = True) -> str:
 
 
 def _found(reading: Reading, short: bool) -> Danger:
-    sure = reading.kind_sure >= (0.9 if short else SURE)
+    sure = reading.kind_sure >= (SURE_SHORT if short else SURE)
     return Danger(reading.kind, reading.who, reading.danger, _reply(reading.kind, reading.who, sure))
 
 

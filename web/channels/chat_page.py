@@ -2,8 +2,9 @@
 
 The page talks to `POST /webhooks/rest/webhook` like any Rasa widget, with its signed token
 (``X-Chat-Token``; web/channels/web_senders.py). This browser's page sender is kept in Flask's
-signed session cookie, so a reload or a trip to the identity provider comes back to the same
-conversation. Messages that come later (an agent's answer, the conversation carried on after
+signed session cookie (until the browser closes: the cookie is the console's too, and a staff login
+must not be stretched by a visit to /chat), so a reload or a trip to the identity provider comes
+back to the same conversation. Messages that come later (an agent's answer, the conversation carried on after
 实名认证) are in the conversation's mailbox; the page polls `GET /chat/messages`.
 
 A page signed in at the identity provider (web/identity/views.py) shows whose it is (masked) and
@@ -42,7 +43,6 @@ def _page_sender() -> str:
     if not isinstance(sender, str) or not is_page_sender(sender):
         sender = session[SESSION_PAGE] = new_page_sender()
         session.pop(SESSION_SIGNED_IN, None)
-    session.permanent = True  # the conversation outlives a browser restart, as an agent's answer may come later
     return sender
 
 
