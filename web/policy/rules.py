@@ -22,6 +22,8 @@ import yaml
 MAX_DEPTH = 8
 MAX_CONDITIONS = 100
 MAX_LIST = 500
+MAX_TEXT = 20_000  # characters of a rule as typed (a long real one is a few hundred)
+MAX_YAML_DEPTH = 3 * MAX_DEPTH + 4  # YAML's levels: a rule level is a mapping and a list; a condition 3 more
 
 CMP_OPS = ("eq", "ne", "gt", "gte", "lt", "lte")
 STANDARD_OPS = ("lt_standard", "lte_standard", "gt_standard", "gte_standard")
@@ -119,10 +121,61 @@ SPECIAL_FIELDS = {"benefit": "享受的待遇", "event": "近期发生的事"}
 ALL_FIELDS = sorted([*NUMBER_FIELDS, *TEXT_FIELDS, *BOOL_FIELDS, *SPECIAL_FIELDS])
 
 
-def load(text: str) -> Node:
-    """Parse a rule written as JSON or YAML (JSON is YAML) and validate it."""
+class _AliasFound(yaml.YAMLError):
+    pass
+
+
+class _TooDeep(yaml.YAMLError):
+    pass
+
+
+class _Reader(yaml.SafeLoader):
+    """YAML's safe reader without anchors and aliases (``&a`` / ``*a``): a rule never needs them,
+    and nested aliases ("billion laughs") make a 1 KB text hundreds of millions of nodes for
+    whatever walks it. The event is refused before its node is built."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _AliasFound(event.start_mark)
+        if self.depth >= MAX_YAML_DEPTH:
+            raise _TooDeep(event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def decode(text: str) -> Any:
+    """A rule's text (JSON or YAML: JSON is YAML) as data, bounded before it is read: at most
+    :data:`MAX_TEXT` characters, no anchors or aliases, no nesting deeper than YAML's reader copes with."""
+    if len(text) > MAX_TEXT:
+        raise RuleInvalid(
+            [
+                RuleError(
+                    "rule", f"规则太长（{len(text)} 个字），最多 {MAX_TEXT} 个字", f"longer than {MAX_TEXT} characters"
+                )
+            ]
+        )
     try:
-        data = yaml.safe_load(text)
+        return yaml.load(text, Loader=_Reader)  # noqa: S506 - _Reader is yaml.SafeLoader, narrowed
+    except _AliasFound as exc:
+        raise RuleInvalid(
+            [
+                RuleError(
+                    "rule",
+                    "规则里不能用 YAML 的锚点和别名（& 和 *），请把每个条件直接写出来",
+                    "YAML anchors and aliases (& and *) are not allowed in a rule: write each condition out",
+                )
+            ]
+        ) from exc
+    except _TooDeep as exc:
+        raise RuleInvalid(
+            [RuleError("rule", f"嵌套太深，最多 {MAX_DEPTH} 层", f"nested too deeply (at most {MAX_DEPTH} levels)")]
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
@@ -130,7 +183,13 @@ def load(text: str) -> Node:
         raise RuleInvalid(
             [RuleError("rule", f"规则写法有误{where}，不是有效的 JSON/YAML", f"not valid JSON/YAML{where_en}")]
         ) from exc
-    return parse(data)
+    except ValueError as exc:  # a number of thousands of digits
+        raise RuleInvalid([RuleError("rule", "规则里的数字太长", "a number in the rule is too long")]) from exc
+
+
+def load(text: str) -> Node:
+    """Parse a rule written as JSON or YAML and validate it."""
+    return parse(decode(text))
 
 
 def parse(data: Any) -> Node:
