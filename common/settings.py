@@ -48,6 +48,7 @@ class Settings:
     oidc_client_secret: str = "change-me-oidc-secret"
     idp_signing_key: str = ""  # the stand-in provider's RSA key (PEM); "" in development: var/idp_signing_key.pem
     wechat_open_base: str = "https://open.weixin.qq.com"  # WeChat's web authorisation pages (网页授权)
+    wechat_safe_mode: str = ""  # strict (the default with an AES key: plaintext refused) or compatible (兼容模式)
     demo_mode: bool = False  # make run's demo region: the SMS stand-in's page shows the codes it "sent"
     alert_gateway_url: str = "http://127.0.0.1:8400"  # the SMS/voice gateway of the on-call route (docs/handoff.md)
     alert_gateway_token: str = "change-me-alert-token"
@@ -88,6 +89,7 @@ def load() -> Settings:
         oidc_client_secret=_env("OIDC_CLIENT_SECRET", "change-me-oidc-secret"),
         idp_signing_key=_env("IDP_SIGNING_KEY", ""),
         wechat_open_base=_env("WECHAT_OPEN_BASE", "https://open.weixin.qq.com").rstrip("/"),
+        wechat_safe_mode=_env("WECHAT_SAFE_MODE", "").lower(),
         demo_mode=_env("DEMO_MODE", "0") in ("1", "true", "yes"),
         alert_gateway_url=_env("ALERT_GATEWAY_URL", "http://127.0.0.1:8400").rstrip("/"),
         alert_gateway_token=_env("ALERT_GATEWAY_TOKEN", "change-me-alert-token"),

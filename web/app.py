@@ -19,6 +19,7 @@ from web.analytics import recording
 from web.analytics import views as analytics
 from web.channels import chat_page, rest, wechat
 from web.channels.ratelimit import ResidentRateLimit
+from web.channels.wechat_nonces import UsedNonces
 from web.channels.wechat_protocol import WechatConfig
 from web.channels.wechat_service import WechatChannel
 from web.feedback import views as feedback
@@ -53,8 +54,9 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.extensions["outbound"] = services.outbound
     app.extensions["rate_limiter"] = limiter
     app.extensions["wechat_config"] = WechatConfig(
-        config.wechat_token, config.wechat_app_id, config.wechat_encoding_aes_key
+        config.wechat_token, config.wechat_app_id, config.wechat_encoding_aes_key, config.wechat_safe_mode
     )
+    app.extensions["wechat_nonces"] = UsedNonces(redis_client)
     app.extensions["wechat_channel"] = WechatChannel(
         services.router,
         services.outbound,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from pathlib import Path
 
@@ -20,8 +21,9 @@ MATERIALS = yaml.safe_load((ROOT / "backoffice/seed/marriage_materials.yaml").re
 pytestmark = pytest.mark.stack
 
 
-def signed_query(token: str, timestamp: int | None = None, nonce: str = "nonce123") -> dict[str, str]:
-    """Sign like WeChat does: sha1 of the sorted token, timestamp and nonce."""
+def signed_query(token: str, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+    """Sign like WeChat does: sha1 of the sorted token, timestamp and nonce (fresh: a used one is refused)."""
+    nonce = nonce or secrets.token_hex(5)
     ts = str(timestamp or int(time.time()))
     signature = hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest()
     return {"signature": signature, "timestamp": ts, "nonce": nonce}

@@ -5,6 +5,7 @@ processes → a Rasa stand-in whose speed each test sets → customer-service AP
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import time
 import uuid
@@ -138,7 +139,7 @@ def _web_samples(wechat_stack) -> dict[tuple[str, frozenset], float]:
 )
 def test_rejected_requests_reach_nobody(wechat_stack, case):
     openid = new_openid()
-    ts, nonce = str(int(time.time())), "abc123"
+    ts, nonce = str(int(time.time())), secrets.token_hex(5)  # a fresh nonce: a used one is refused
     plain = message_xml(
         {
             "ToUserName": "gh",

@@ -8,6 +8,7 @@ bodies, and correctly signed messages with random fields.
 from __future__ import annotations
 
 import dataclasses
+import secrets
 import time
 
 import pytest
@@ -48,7 +49,7 @@ def client(tmp_path_factory, redis_url, rasa_standin):
 
 
 def signed() -> dict[str, str]:
-    ts, nonce = str(int(time.time())), "fz"
+    ts, nonce = str(int(time.time())), secrets.token_hex(5)  # a fresh nonce: a used one is refused
     return {"signature": wechat_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
 
 

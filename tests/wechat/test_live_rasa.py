@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import defusedxml.ElementTree as SafeET
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.stack
 
 
 def post_wechat(stack, openid: str, content: str, msg_id: int) -> requests.Response:
-    ts, nonce = str(int(time.time())), "live01"
+    ts, nonce = str(int(time.time())), secrets.token_hex(5)  # a fresh nonce: a used one is refused
     params = {"signature": wechat_signature(stack.env["WECHAT_TOKEN"], ts, nonce), "timestamp": ts, "nonce": nonce}
     body = message_xml(
         {

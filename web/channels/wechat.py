@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 
 from web.channels import wechat_protocol as proto
+from web.channels.wechat_nonces import VERIFY, UsedNonces
 from web.channels.wechat_service import WechatChannel
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ def _config() -> proto.WechatConfig:
     return current_app.extensions["wechat_config"]
 
 
+def _nonces() -> UsedNonces:
+    return current_app.extensions["wechat_nonces"]
+
+
 def _rejected(exc: proto.Rejected) -> Response:
     log.warning("wechat request rejected", extra={"reason": exc.reason, "status": exc.status})
     return Response(exc.reason, status=exc.status, mimetype="text/plain")
@@ -35,8 +40,11 @@ def _rejected(exc: proto.Rejected) -> Response:
 
 @bp.get("/wechat")
 def verify():
+    q = _query()
     try:
-        return Response(proto.verify_url(_config(), _query(), request.args.get("echostr", "")), mimetype="text/plain")
+        echostr = proto.verify_url(_config(), q, request.args.get("echostr", ""))
+        _nonces().check(q, VERIFY)
+        return Response(echostr, mimetype="text/plain")
     except proto.Rejected as exc:
         return _rejected(exc)
 
@@ -46,10 +54,11 @@ def receive():
     q = _query()
     try:
         incoming = proto.open_message(_config(), q, request.get_data(cache=False))
+        redis_up = _nonces().check(q, incoming.dedupe_key)
     except proto.Rejected as exc:
         return _rejected(exc)
     channel: WechatChannel = current_app.extensions["wechat_channel"]
-    text = channel.answer(incoming)
+    text = channel.answer(incoming, redis_up)
     if not text:
         return Response("success", mimetype="text/plain")
     return Response(proto.render_text_reply(_config(), q, incoming, text), mimetype="application/xml")

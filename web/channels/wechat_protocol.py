@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import time
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
@@ -19,11 +20,12 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
-from wechatpy.utils import check_signature
+from wechatpy.utils import WeChatSigner
 
 MAX_BODY = 64 * 1024  # WeChat's own messages are a few KB at most
 TIMESTAMP_WINDOW = 300  # seconds either side of now
 MAX_FIELD = 8 * 1024  # longest text field kept from a message
+SAFE_MODES = ("strict", "compatible")  # WECHAT_SAFE_MODE; "" means strict whenever a key is set
 
 
 class Rejected(Exception):
@@ -49,11 +51,25 @@ class Query:
 
 @dataclass(frozen=True)
 class WechatConfig:
+    """``safe_mode`` (WECHAT_SAFE_MODE) says what an account with an EncodingAESKey accepts:
+    ``strict`` (the default) only encrypted messages, as WeChat sends in 安全模式;
+    ``compatible`` (兼容模式, while switching over) plaintext ones too."""
+
     token: str
     app_id: str
     encoding_aes_key: str  # "" means plaintext mode
+    safe_mode: str = ""
+
+    @property
+    def strict(self) -> bool:
+        """Plaintext messages are refused."""
+        return bool(self.encoding_aes_key) and self.safe_mode != "compatible"
 
     def __post_init__(self) -> None:
+        if self.safe_mode not in ("", *SAFE_MODES):
+            raise ValueError("WECHAT_SAFE_MODE is strict or compatible")
+        if self.safe_mode and not self.encoding_aes_key:
+            raise ValueError("WECHAT_SAFE_MODE needs WECHAT_ENCODING_AES_KEY")
         if self.encoding_aes_key:
             try:
                 key = base64.b64decode(self.encoding_aes_key + "=", validate=True)
@@ -100,6 +116,19 @@ def _check_fresh(timestamp: str, now: float | None = None) -> None:
         raise Rejected(403, "stale timestamp")
 
 
+def _signed(expected: str, *parts: str) -> bool:
+    """``expected`` is WeChat's signature (sha1 of the sorted parts, computed by wechatpy) of
+    ``parts``, compared in constant time: wechatpy's own checks compare with ``!=``."""
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return hmac.compare_digest(signer.signature.encode("ascii"), expected.encode("utf-8", "replace"))
+
+
+def _check_signature(cfg: WechatConfig, q: Query) -> None:
+    if not _signed(q.signature, cfg.token, q.timestamp, q.nonce):
+        raise Rejected(403, "bad signature")
+
+
 def _safe_xml(body: bytes | str) -> str:
     raw = body.encode("utf-8") if isinstance(body, str) else body
     if len(raw) > MAX_BODY:
@@ -121,37 +150,42 @@ def verify_url(cfg: WechatConfig, q: Query, echostr: str) -> str:
     echostr is not encrypted, unlike WeCom's), so the plain signature decides.
     """
     _check_fresh(q.timestamp)
-    try:
-        check_signature(cfg.token, q.signature, q.timestamp, q.nonce)
-    except InvalidSignatureException as exc:
-        raise Rejected(403, "bad signature") from exc
+    _check_signature(cfg, q)
     return echostr
 
 
 def open_message(cfg: WechatConfig, q: Query, body: bytes) -> Incoming:
-    """Check, decrypt if needed and parse a POSTed message."""
+    """Check, decrypt if needed and parse a POSTed message.
+
+    In strict safe mode a plaintext message is refused: the plain signature covers the
+    token, timestamp and nonce only, never the body, so only ``msg_signature`` (over the
+    ciphertext) and the AppID inside it tie a message to WeChat.
+    """
     _check_fresh(q.timestamp)
     outer = _safe_xml(body)
-    try:
-        check_signature(cfg.token, q.signature, q.timestamp, q.nonce)
-    except InvalidSignatureException as exc:
-        raise Rejected(403, "bad signature") from exc
-    xml = outer
-    if q.encrypted:
-        if not cfg.encoding_aes_key or not q.msg_signature:
-            raise Rejected(400, "encrypted message without key or msg_signature")
-        try:
-            xml = cfg.crypto().decrypt_message(outer, q.msg_signature, q.timestamp, q.nonce)
-        except InvalidSignatureException as exc:
-            raise Rejected(403, "bad msg_signature") from exc
-        except InvalidAppIdException as exc:
-            raise Rejected(403, "wrong appid") from exc
-        except Exception as exc:  # corrupt ciphertext: base64, padding, struct or decode errors alike
-            raise Rejected(400, "undecryptable message") from exc
-        xml = _safe_xml(xml)
-    elif q.encrypt_type not in (None, "", "raw"):
+    _check_signature(cfg, q)
+    if q.encrypt_type not in (None, "", "raw", "aes"):
         raise Rejected(400, "unknown encrypt_type")
-    return _typed(xml)
+    if not q.encrypted:
+        if cfg.strict:
+            raise Rejected(403, "plaintext message refused in safe mode")
+        return _typed(outer)
+    if not cfg.encoding_aes_key or not q.msg_signature:
+        raise Rejected(400, "encrypted message without key or msg_signature")
+    encrypt = SafeET.fromstring(outer).findtext("Encrypt")
+    if not encrypt:
+        raise Rejected(400, "encrypted message without Encrypt")
+    if not _signed(q.msg_signature, cfg.token, q.timestamp, q.nonce, encrypt):
+        raise Rejected(403, "bad msg_signature")
+    try:  # wechatpy checks msg_signature again (with ``!=``, harmless once it is known right) and the AppID
+        xml = cfg.crypto().decrypt_message(outer, q.msg_signature, q.timestamp, q.nonce)
+    except InvalidSignatureException as exc:
+        raise Rejected(403, "bad msg_signature") from exc
+    except InvalidAppIdException as exc:
+        raise Rejected(403, "wrong appid") from exc
+    except Exception as exc:  # corrupt ciphertext: base64, padding, struct or decode errors alike
+        raise Rejected(400, "undecryptable message") from exc
+    return _typed(_safe_xml(xml))
 
 
 def _s(value: object) -> str:

@@ -69,7 +69,11 @@ class WechatChannel:
         self.ledger, self.limiter, self.choices, self.receipts = ledger, limiter, choices, receipts
         self.budget, self.pool = budget, pool
 
-    def answer(self, incoming: Incoming) -> str | None:
+    def answer(self, incoming: Incoming, redis_up: bool = True) -> str | None:
+        """``redis_up`` False: Redis already failed to answer during this request (its
+        nonce check), so the message is answered without it at once."""
+        if not redis_up:
+            return self._without_redis(incoming)
         key = incoming.dedupe_key
         try:
             fresh = self.ledger.claim(key)
