@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any
 
 from actions import events, identity, services
@@ -35,10 +36,12 @@ def _latest(tracker: Tracker, entity: str) -> Any:
 
 
 def _float(value: Any) -> float | None:
+    """A coordinate (latitude or longitude), or None: ``1e999``, NaN or 400 digits are none."""
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) and -180.0 <= number <= 180.0 else None
 
 
 def _distance(metres: int) -> str:

@@ -6,7 +6,9 @@ raw text when the NLU did not extract an entity. Keyword lists are data (words.y
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?\s*[万千]?|[零〇一幺二两俩三仨
 _COUNTED_RE = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*(?:口|个人|人|辆|台)")
 STORY_MIN_LENGTH = 10  # characters besides the type's name that make a message a story
 CASE_NO_RE = re.compile(r"JZ\d{13}", re.IGNORECASE)
+MAX_NUMBER = 10**12  # larger is no amount or count a resident means (and 400 digits must not overflow a float)
 
 
 @cache
@@ -46,7 +49,7 @@ def words() -> dict[str, Any]:
 def _chinese_number(text: str) -> int | None:
     """一千五 → 1500, 两万三 → 23000, 十二 → 12, 三 → 3, 一五零零 → 1500."""
     if all(c in DIGITS for c in text):
-        return int("".join(str(DIGITS[c]) for c in text)) if text else None
+        return int("".join(str(DIGITS[c]) for c in text)) if text and len(text) <= 13 else None
     total, section, digit, last_unit = 0, 0, None, 1
     for char in text:
         if char in DIGITS:
@@ -66,15 +69,31 @@ def _chinese_number(text: str) -> int | None:
     return total + section
 
 
+def _plausible(value: Any) -> bool:
+    """A finite number no larger than :data:`MAX_NUMBER` (an entity's value may be anything)."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(value) <= MAX_NUMBER
+    )
+
+
 def numbers(text: str) -> list[int]:
-    """Every amount or count in the text, as integers (1.5万 → 15000, 一千五 → 1500)."""
+    """Every amount or count in the text, as integers (1.5万 → 15000, 一千五 → 1500); a number
+    too large to be meant (:data:`MAX_NUMBER`) is not one."""
     found = []
     for match in _NUMBER_RE.finditer(text):
         token = match.group(0).replace(" ", "")
         if token[0].isdigit():
+            digits = token.rstrip("万千")
+            if len(digits.partition(".")[0]) > 13:  # read exactly below, never as an overflowing float
+                continue
             scale = 10000 if token.endswith("万") else 1000 if token.endswith("千") else 1
-            found.append(round(float(token.rstrip("万千")) * scale))
-        elif (value := _chinese_number(token)) is not None:
+            value: int | None = round(Decimal(digits) * scale)
+        else:
+            value = _chinese_number(token)
+        if value is not None and value <= MAX_NUMBER:
             found.append(value)
     return found
 
@@ -91,7 +110,7 @@ def says_none(text: str) -> bool:
 def amount(text: str, entity_values: list[Any] | tuple[Any, ...] = ()) -> int | None:
     """A yuan amount: the largest of the NLU's ``amount`` entities and the numbers in the text
     (so 一个月一共三千 is 3000, not the 1 of 一个月); 没有 → 0."""
-    candidates = [int(v) for v in entity_values if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0]
+    candidates = [int(v) for v in entity_values if _plausible(v) and v >= 0]
     candidates += numbers(text)
     if candidates:
         return max(candidates)
@@ -100,14 +119,14 @@ def amount(text: str, entity_values: list[Any] | tuple[Any, ...] = ()) -> int | 
 
 def count(text: str, entity_value: Any = None) -> int | None:
     """A small count (people, cars): the entity, else the number before 口/人/辆/个, else the only number."""
-    if isinstance(entity_value, (int, float)) and not isinstance(entity_value, bool):
+    if _plausible(entity_value):
         value: int | None = int(entity_value)
     elif counted := _COUNTED_RE.search(text):
         value = numbers(counted.group(1))[0] if numbers(counted.group(1)) else None
     else:
         found = numbers(text)
         value = found[0] if len(found) == 1 else 0 if not found and says_none(text) else None
-    return value if value is not None and value < 100 else None
+    return value if value is not None and 0 <= value < 100 else None
 
 
 def vehicles(text: str, entity_value: Any = None) -> int | None:

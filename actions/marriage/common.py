@@ -89,7 +89,7 @@ def date_in(call: FormCall) -> str | None:
     """A date the resident gave: the NLU's ISO ``date`` entity, or a date written out (an offered day's payload)."""
     value = call.entity("date")
     if value:
-        return str(value)
+        return _calendar_day(str(value))
     m = ISO_IN_TEXT.search(call.text)
     if not m:
         return None
@@ -97,6 +97,16 @@ def date_in(call: FormCall) -> str | None:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
     except ValueError:
         return None
+
+
+def _calendar_day(value: str) -> str | None:
+    """``value`` if it is an ISO day of this century or the next (the NLU's entity may hold anything; a day
+    near the calendar's end would overflow :func:`next_day`)."""
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+    return day.isoformat() if 2000 <= day.year < 2200 else None
 
 
 def wants_earliest(text: str) -> bool:
