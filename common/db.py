@@ -19,6 +19,8 @@ NAMING = {
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine with sane defaults: SQLite in WAL mode with foreign keys, pooled PostgreSQL."""
     url = normalise_url(url)
+    # Bound parameters are residents' phones and ID numbers: never in an exception's text (logged).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from common.db import make_engine, normalise_url
 from common.migrate import upgrade
-from tests import backing_services
+from tests import backing_services, log_check
 from tests.serving import base_url, serve
 from tools import stack, train
 from tools.wechat_standin import WechatStandin
@@ -33,6 +33,8 @@ _services: backing_services.BackingServices | None = None
 def pytest_configure(config) -> None:
     """Settle the servers before any test module reads TEST_REDIS_URL / TEST_DATABASE_URL."""
     global _services
+    config.pluginmanager.register(log_check.CHECK, "log_check")  # no log line shows personal data
+    log_check.CHECK.install()
     _services = backing_services.start()
     # The identity provider stand-in's key, for every back-office the suite starts (in-process or
     # as a process), so that none writes the development key into var/.
@@ -211,4 +213,5 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
             stack.stop_process(proc)
         wechat_server.shutdown()
         pg.drop_all()
+        log_check.CHECK.scan(log_dir)  # before the logs go
         shutil.rmtree(workdir, ignore_errors=True)

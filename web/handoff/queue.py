@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from common.masking import PHONE_RE, mask_phone
+from common.masking import find_phone, mask_phone
 from web.conversations.models import Conversation, Message
 from web.handoff import config, events
 from web.handoff.models import PRIORITY_RANK, Agent, Note, Ticket
@@ -165,10 +165,10 @@ def resident_message(sess: Session, conv: Conversation, message: Message, now: d
         text = enqueue(sess, conv, conv.handoff_reason or "resident_request", conv.handoff_priority or "normal", now)
         say(sess, conv, "system", text)
         return [text]
-    phone = PHONE_RE.search(message.text)
+    phone = find_phone(message.text)  # 138 1234 5678, spoken digits, +86: as the bot understands them
     on_call = oncall.promised(sess, ticket.id) if ticket.after_hours else None  # a person in danger: never "上班后"
     if ticket.after_hours and ticket.callback_phone is None and phone:
-        ticket.callback_phone = phone.group(0)
+        ticket.callback_phone = phone
         _announce(sess, ticket)
         noted = "callback_noted_oncall" if on_call else "callback_noted"
         text = config.desk().texts[noted].format(phone=mask_phone(ticket.callback_phone))

@@ -1,6 +1,9 @@
 """The parts of Rasa's HTTP API the desk uses: read the tracker, pause and resume it.
 
 Calls go to the same Rasa instance as the conversation's messages (``pick_instance``).
+Rasa 3.6's HTTP API takes its token only as the ``token`` query parameter (``requires_auth`` in
+rasa/server.py; a header is read only for JWTs, with ``--jwt-secret``), so the URL carries it and
+no error text raised from here does (``common.masking.mask_credentials``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from urllib.parse import quote
 
 import requests
 
+from common.masking import mask_credentials
 from web.rasa_client import pick_instance
 
 log = logging.getLogger(__name__)
@@ -41,7 +45,8 @@ class RasaApi:
             return resp.json()
         except (requests.RequestException, ValueError) as exc:
             log.warning("rasa api call failed", extra={"call": tail, "error": type(exc).__name__})
-            raise RasaApiError(f"{tail}: {exc}") from exc
+            # `requests` writes the URL, `?token=` included, into its errors: never into ours
+            raise RasaApiError(f"{tail}: {type(exc).__name__}: {mask_credentials(str(exc))}") from None
 
     def tracker(self, sender_id: str) -> dict[str, Any]:
         return self._call("GET", sender_id, "tracker", params={"include_events": "ALL"})

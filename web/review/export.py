@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.masking import ID_NUMBER_RE, PHONE_RE
+from common.masking import remove_personal_numbers
 from common.settings import ROOT
 from web.review.models import ReviewItem
 
@@ -33,8 +33,7 @@ def strip_personal(text: str) -> str:
     """The text without ID numbers, phones (masked or not) and personal names."""
     import jieba.posseg
 
-    text = ID_NUMBER_RE.sub("", text)
-    text = PHONE_RE.sub("", text)
+    text = remove_personal_numbers(text)  # every written, spoken, spaced or +86 form
     text = _MASKED.sub("", text)
     text = _INTRODUCED_NAME.sub(lambda m: m.group(1), text)
     text = "".join(word for word, flag in jieba.posseg.cut(text) if flag != "nr")
