@@ -41,6 +41,8 @@ class Settings:
     celery_visibility_timeout: int = 3600  # seconds before a dead worker's unacknowledged task is redelivered
     public_base_url: str = "http://127.0.0.1:8000"  # how residents' browsers reach web (links in template messages)
     trusted_proxies: int = 0  # reverse proxies in front of web whose X-Forwarded-* headers are believed
+    web_chat_address_limit: str = "60/minute"  # web chat requests per client address (0: none; ratelimit.py)
+    web_chat_slots: int = 4  # web chat turns at a time per web process, below gunicorn's --threads (admission.py)
     retention_days: int = 180  # transcripts and residents' personal data are deleted or anonymised after this
     audit_retention_days: int = 365  # the audit log; the Cybersecurity Law (art. 21) asks for at least six months
     idp_issuer: str = "http://127.0.0.1:8100/idp"  # the identity provider (OpenID Connect issuer) residents sign in at
@@ -84,6 +86,8 @@ def load() -> Settings:
         public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:" + _env("WEB_PORT", "8000")).rstrip("/"),
         resident_rate_limit=int(_env("RESIDENT_RATE_LIMIT", "20")),
         trusted_proxies=int(_env("TRUSTED_PROXIES", "0")),
+        web_chat_address_limit=_env("WEB_CHAT_ADDRESS_LIMIT", "60/minute"),
+        web_chat_slots=max(1, int(_env("WEB_CHAT_SLOTS", "4"))),
         idp_issuer=_env("IDP_ISSUER", "http://127.0.0.1:" + _env("BACKOFFICE_PORT", "8100") + "/idp").rstrip("/"),
         oidc_client_id=_env("OIDC_CLIENT_ID", "civic-platform"),
         oidc_client_secret=_env("OIDC_CLIENT_SECRET", "change-me-oidc-secret"),

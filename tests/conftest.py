@@ -36,6 +36,9 @@ def pytest_configure(config) -> None:
     config.pluginmanager.register(log_check.CHECK, "log_check")  # no log line shows personal data
     log_check.CHECK.install()
     _services = backing_services.start()
+    # Every test client is 127.0.0.1: the web chat's per-address limit (web/channels/ratelimit.py)
+    # would count the whole suite as one resident. Its own tests set it (tests/wechat/test_web_chat_limits.py).
+    os.environ.setdefault("WEB_CHAT_ADDRESS_LIMIT", "0")
     # The identity provider stand-in's key, for every back-office the suite starts (in-process or
     # as a process), so that none writes the development key into var/.
     from joserfc.jwk import RSAKey

@@ -17,8 +17,8 @@ from common.health import health_blueprint
 from web import admin, console, metrics, oncall, policy
 from web.analytics import recording
 from web.analytics import views as analytics
-from web.channels import chat_page, rest, wechat
-from web.channels.ratelimit import ResidentRateLimit
+from web.channels import admission, chat_page, rest, wechat
+from web.channels.ratelimit import Counted, ResidentRateLimit, as_json, as_page, limit_web_chat_by_address
 from web.channels.wechat_nonces import UsedNonces
 from web.channels.wechat_protocol import WechatConfig
 from web.channels.wechat_service import WechatChannel
@@ -76,7 +76,14 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     policy.init_app(
         app, policy.PolicyDeps(services.registry, services.backoffice, services.links, services.outbound.enqueue)
     )
+    limit_web_chat_by_address(  # the web chat's endpoints, per client address (not /wechat: WeChat's servers)
+        app,
+        config.redis_url,
+        config.web_chat_address_limit,
+        (Counted(rest.bp, as_json), Counted(chat_page.bp, as_page, ("POST",)), Counted(identity.bp, as_page)),
+    )
     app.register_blueprint(rest.bp)
+    admission.admit(app, "rest_channel.receive", config.web_chat_slots)  # threads stay free for /wechat
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
     console.init_app(app, services.console, services.desk_events, database.sessions)
