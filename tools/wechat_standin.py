@@ -18,6 +18,8 @@ It plays both halves of WeChat that the platform talks to:
   the callback for every template sent; the menu checked as WeChat checks it (40016–40027:
   1–3 items, 1–5 sub-items, names of 16 / 60 bytes, keys of 128, urls of 1024). Like WeChat's API it reads a ``\\uXXXX`` escape
   in a body as those six characters, which the resident would see (SDKs send UTF-8);
+* test controls: ``inject`` (the next sends answer these error codes), ``delay_answers`` (the
+  next sends are delivered and answered late), ``revoke_tokens``, ``close_window``;
 * **web authorisation** (网页授权: ``/connect/oauth2/authorize``, ``/sns/oauth2/access_token``),
   in ``tools/wechat_oauth_standin.py``.
 
@@ -177,6 +179,7 @@ class WechatStandin:
         self.token_fetches = 0
         self.residents: dict[str, Resident] = {}
         self.faults: list[int] = []
+        self.late: list[float] = []  # seconds by which the next sends' answers are held back (delay_answers)
         self.blocked: set[str] = set()  # residents whose template receipts say "failed:user block"
         self.api_calls: list[dict[str, Any]] = []
         self.menu: dict[str, Any] | None = None  # the custom menu last published
@@ -338,6 +341,14 @@ class WechatStandin:
         with self.lock:
             self.faults.extend(errcodes)
 
+    def delay_answers(self, seconds: float, count: int = 1) -> None:
+        """Test control: the next ``count`` message sends (customer-service or template) are handled
+        at once (delivered, recorded in the inbox) and their answer leaves ``seconds`` later, as when
+        WeChat took a message and its answer was lost or slow: a client whose read timeout is
+        shorter cannot know the message arrived."""
+        with self.lock:
+            self.late.extend([seconds] * count)
+
     def revoke_tokens(self) -> None:
         """Every issued token becomes invalid at once (as when the AppSecret is reset)."""
         with self.lock:
@@ -408,6 +419,14 @@ class WechatStandin:
         return app
 
     def _api_send(self, kind: str):
+        with self.lock:
+            late = self.late.pop(0) if self.late else 0.0
+        answer = self._api_send_now(kind)
+        if late:
+            time.sleep(late)
+        return answer
+
+    def _api_send_now(self, kind: str):
         access_token = request.args.get("access_token", "")
         with self.lock:
             problem = self._check_token(access_token)

@@ -36,6 +36,7 @@ def test_only_wechat_messages_nothing_will_send_are_queued_again(db_url):
         row("oLost", 3)
         row("oFresh", 0.5)  # its task may still be on its way
         row("oRetrying", 3, attempts=1, last_attempt_at=now - timedelta(minutes=1))  # waiting for its retry
+        row("oStalled", 30, attempts=1, last_attempt_at=now - timedelta(minutes=11))  # its retry task was lost
         row("oDead", 30, status="sending", attempts=1, last_attempt_at=now - timedelta(minutes=11))  # worker died
         row("oBusy", 30, status="sending", attempts=1, last_attempt_at=now - timedelta(seconds=5))  # being sent now
         row("oSent", 30, status="sent", attempts=1, last_attempt_at=now - timedelta(minutes=29))
@@ -50,6 +51,8 @@ def test_only_wechat_messages_nothing_will_send_are_queued_again(db_url):
     assert queued == [
         ("wechat.send_template", [ids[("oLost", "template", "queued")]]),
         ("wechat.send_texts", [lost, None]),
-        ("wechat.send_texts", [[ids[("oDead", "text", "queued")]], None]),
-    ]  # back to queued first
+        ("wechat.send_texts", [[ids[("oStalled", "text", "queued")]], None]),
+    ]
+    # a worker that died mid-call may have delivered it: in doubt, never sent again (docs/security.md, 6)
+    assert ("oDead", "text", "in_doubt") in ids
     assert ("oBusy", "text", "sending") in ids

@@ -20,6 +20,7 @@ from web.handoff import config, handback, queue
 from web.handoff.child_protection import referral as child_protection
 from web.handoff.models import Agent, AgentGroup, CannedReply, Ticket
 from web.handoff.rasa_api import RasaApiError
+from web.outbound import doubt
 from web.rasa_client import BotMessage
 from web.review import export as review_export
 from web.review import inbox as review_inbox
@@ -130,6 +131,7 @@ def conversation_page(conversation_id: int):
         verification=verified,
         verification_error=verified_error,
         child_protection=child_protection.for_conversation(sess, conv.id),
+        in_doubt=[(m, mask_text(str(m.body.get("content", "")))) for m in doubt.for_resident(sess, conv.sender_id)],
         canned=sess.scalars(select(CannedReply).order_by(CannedReply.title)).all(),
         agents=sess.scalars(
             select(Agent).where(Agent.active.is_(True), Agent.id != current_user.id).order_by(Agent.display_name)

@@ -9,13 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from web.orm import Base
 
+IN_DOUBT = "in_doubt"  # sent, perhaps: WeChat took the request and its answer was lost (web/outbound/doubt.py)
+
 
 class OutboundMessage(Base):
     """One message to one resident and its result.
 
     ``status``: queued → sending (an attempt in flight, since ``last_attempt_at``) → sent |
-    failed | window_closed | rate_limited | skipped, or back to queued for a retry (web chat:
-    delivered). ``errcode``/``errmsg`` are WeChat's answer; a template message's
+    failed | window_closed | rate_limited | skipped | in_doubt (may have reached WeChat: never
+    re-sent, shown to the agents), or back to queued for a retry (web chat: delivered). ``errcode``/``errmsg`` are WeChat's answer; a template message's
     ``wechat_msgid`` is matched by the TEMPLATESENDJOBFINISH event, which fills
     ``receipt_status`` (success, failed:user block, failed:system failed).
     """

@@ -4,9 +4,10 @@ minute (``wechat.requeue_unsent``) and queues their tasks again, texts per resid
 * never attempted and older than a task normally waits (``STALE_AFTER``): Redis was down
   when the message was recorded, or lost the task;
 * stalled (``STALLED_AFTER``, longer than every retry of a task together): still ``queued``
-  for a retry whose task was lost, or left ``sending`` by a worker that died mid-call —
-  those go back to ``queued`` first. A message that may have reached WeChat before its
-  worker died can thus arrive twice; never none.
+  for a retry whose task was lost.
+
+A message left ``sending`` that long had a worker die mid-call: WeChat may have delivered it,
+so it becomes ``in_doubt`` and is not sent again (web/outbound/doubt.py: a person decides).
 
 The senders' claim (``web/outbound/wechat_sender.py``) keeps a message that was only slow
 from going out twice. Campaign messages are not this sweep's: their sender recovers its own
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
-from web.outbound.models import OutboundMessage
+from web.outbound.models import IN_DOUBT, OutboundMessage
 from web.outbound.service import Enqueue
 
 STALE_AFTER = timedelta(minutes=2)
@@ -48,14 +49,17 @@ def requeue_unsent(
                 m.reason != CAMPAIGN,
                 or_(
                     and_(m.status == "queued", m.attempts == 0, m.created_at < now - stale_after),
-                    and_(m.status.in_(("queued", "sending")), m.attempts > 0, stalled),
+                    and_(m.status == "queued", m.attempts > 0, stalled),
                 ),
             )
             .order_by(m.id)
             .limit(BATCH)
         ).all()
-        ids = [row.id for row in rows]
-        sess.execute(update(m).where(m.id.in_(ids), m.status == "sending", stalled).values(status="queued"))
+        sess.execute(
+            update(m)
+            .where(m.channel == "wechat", m.reason != CAMPAIGN, m.status == "sending", stalled)
+            .values(status=IN_DOUBT, errmsg="in doubt: the sending worker stopped mid-call")
+        )
     texts: dict[str, list[int]] = {}
     for row_id, recipient, kind in rows:
         if kind == "template":

@@ -7,6 +7,11 @@ for a message it thought lost (``web/outbound/sweep.py``) — never both send it
 dead worker left ``sending`` is the sweep's to queue again.
 When the 48-hour window is closed (45015) or a quota is hit, the rest of the turn is
 not attempted; a given fallback template is sent instead of the first closed message.
+
+Only a message that surely did not reach WeChat goes back to ``queued`` for the task to retry
+(``Transient``). One that may have reached it (``InDoubt``: a read timeout, a dropped connection)
+becomes ``in_doubt`` and is never sent again by the platform: the agent console shows it on the
+resident's conversation, and a person decides (web/outbound/doubt.py).
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ import redis
 from sqlalchemy import func, update
 from sqlalchemy.orm import sessionmaker
 
-from web.outbound.models import OutboundMessage
-from web.wechat_api import RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
+from web.outbound.models import IN_DOUBT, OutboundMessage
+from web.wechat_api import InDoubt, RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,9 @@ class WechatSender:
             except Transient as exc:
                 self._result(row_id, "queued", exc)
                 return ids[position:]
+            except InDoubt as exc:  # the rest of the turn still goes: each message is its own call
+                self._result(row_id, IN_DOUBT, exc)
+                continue
             except WindowClosed as exc:
                 self._result(row_id, "window_closed", exc)
                 self._skip(ids[position + 1 :], "window_closed", exc)
@@ -75,6 +83,9 @@ class WechatSender:
         except Transient as exc:
             self._result(row_id, "queued", exc)
             return False
+        except InDoubt as exc:
+            self._result(row_id, IN_DOUBT, exc)
+            return True
         except RateLimited as exc:
             self._result(row_id, "rate_limited", exc)
             return True

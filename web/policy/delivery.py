@@ -32,7 +32,7 @@ from web.outbound.wechat_sender import EarlyReceipts, record_receipt
 from web.policy import audience, schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.policy.pacing import PushPacer
-from web.wechat_api import RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
+from web.wechat_api import InDoubt, RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
 
 log = logging.getLogger(__name__)
 
@@ -272,11 +272,10 @@ class CampaignSender:
             return Claimed(claimed.delivery_id, claimed.token, claimed.openid, "template", new.id, body)
 
     def _failed(self, claimed: Claimed, exc: WechatApiError) -> str:
-        if isinstance(exc, Transient) and exc.errmsg.startswith("network"):
-            # The request may have reached WeChat: never send it again.
+        if isinstance(exc, InDoubt):  # the request may have reached WeChat: never send it again
             self._record(claimed, "in_doubt", exc=exc)
             return "network"
-        if isinstance(exc, (Transient, RateLimited)):  # WeChat answered: nothing was sent, try again later
+        if isinstance(exc, (Transient, RateLimited)):  # WeChat said busy, or was never reached: try again later
             with self.sessions() as sess:
                 attempts = (
                     sess.scalar(select(PolicyDelivery.attempts).where(PolicyDelivery.id == claimed.delivery_id)) or 1
@@ -288,7 +287,7 @@ class CampaignSender:
                 self._record(claimed, "failed", exc=exc)
                 return "failed"
             self._record(claimed, "pending", exc=exc, retry_in=RETRY_DELAYS[attempts - 1])
-            return "retry"
+            return "network" if exc.errmsg.startswith("network") else "retry"  # unreachable: stop the batch
         if exc.errcode in CAMPAIGN_FATAL:
             self._record(claimed, "pending", exc=exc, retry_in=0)
             with self.sessions.begin() as sess:

@@ -3,9 +3,16 @@
 Every call uses the shared access_token; a 40001/42001 answer drops that token and
 the call is made once more with a fresh one. Bodies are UTF-8 JSON with Chinese as it is:
 WeChat shows a ``\\uXXXX`` escape to the resident literally (every WeChat SDK, wechatpy
-among them, sends them unescaped for this reason). System busy (-1) and network errors
-are retried with exponential backoff; quota errors and 45015 are raised at once as
+among them, sends them unescaped for this reason). Quota errors and 45015 are raised at once as
 typed errors for the caller to record.
+
+A call is repeated (exponential backoff) only when the message surely did not arrive: WeChat
+answered system busy (-1: "系统繁忙，此时请开发者稍候再试", its global return codes tell the caller
+to try again), or the request never reached it (connection refused, DNS failure, connect timeout).
+When the request may have reached WeChat and no answer came back (a read timeout, a connection
+dropped mid-call, an answer that is not WeChat's JSON) the call raises :class:`InDoubt` at once:
+WeChat may have delivered the message, and has no idempotency key, so sending it again could
+give the resident the same message twice. The caller records it in doubt for a person to decide.
 """
 
 from __future__ import annotations
@@ -17,24 +24,50 @@ from typing import Any
 
 import redis
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from common import metrics
-from web.wechat_api.errors import TOKEN_INVALID, RateLimited, Transient, WechatApiError, WindowClosed, raise_for
+from web.wechat_api.errors import (
+    TOKEN_INVALID,
+    InDoubt,
+    RateLimited,
+    Transient,
+    WechatApiError,
+    WindowClosed,
+    raise_for,
+)
 from web.wechat_api.token import TIMEOUT, AccessTokenStore
 
 log = logging.getLogger(__name__)
 JSON_UTF8 = {"Content-Type": "application/json; charset=utf-8"}
-_OUTCOMES = {WindowClosed: "window_closed", RateLimited: "rate_limited", Transient: "busy"}
+_OUTCOMES = {WindowClosed: "window_closed", RateLimited: "rate_limited", Transient: "busy", InDoubt: "in_doubt"}
+
+
+def never_sent(exc: requests.RequestException) -> bool:
+    """The request never left: no connection was made (refused, DNS failure, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.exceptions.SSLError):
+        return False
+    cause = exc.args[0] if exc.args else None
+    return isinstance(getattr(cause, "reason", cause), NewConnectionError)  # urllib3's MaxRetryError wraps it
 
 
 class WechatApi:
     def __init__(
-        self, client: redis.Redis, api_base: str, app_id: str, app_secret: str, retries: int = 3, backoff: float = 0.5
+        self,
+        client: redis.Redis,
+        api_base: str,
+        app_id: str,
+        app_secret: str,
+        retries: int = 3,
+        backoff: float = 0.5,
+        timeout: tuple[float, float] = TIMEOUT,
     ) -> None:
         self.api_base = api_base.rstrip("/")
         self.http = requests.Session()
         self.tokens = AccessTokenStore(client, self.http, self.api_base, app_id, app_secret)
-        self.retries, self.backoff = retries, backoff
+        self.retries, self.backoff, self.timeout = retries, backoff, timeout
 
     def send_text(self, openid: str, content: str) -> None:
         """A customer-service text message (the 48-hour window must be open)."""
@@ -72,19 +105,12 @@ class WechatApi:
         refreshed = False
         attempt = 0
         while True:
-            token = self.tokens.get()
             try:
-                resp = self.http.post(
-                    self.api_base + path,
-                    params={"access_token": token},
-                    data=payload,
-                    headers=JSON_UTF8,
-                    timeout=TIMEOUT,
-                )
-                answer = resp.json()
+                token = self.tokens.get()  # a token endpoint that fails sends nothing to the resident
+                answer = self._call(path, token, payload)
                 errcode, errmsg = int(answer.get("errcode", 0) or 0), str(answer.get("errmsg", ""))
-            except (requests.RequestException, ValueError) as exc:
-                errcode, errmsg, answer = -1, f"network: {type(exc).__name__}", {}
+            except Transient as exc:
+                errcode, errmsg, answer = exc.errcode, exc.errmsg, {}
             if errcode in TOKEN_INVALID and not refreshed:
                 log.info("wechat access_token refused, refreshing", extra={"errcode": errcode})
                 self.tokens.invalidate(token)
@@ -100,3 +126,26 @@ class WechatApi:
                 log.warning("wechat api busy after retries", extra={"path": path, "attempts": attempt + 1})
                 raise
             return answer
+
+    def _call(self, path: str, token: str, payload: bytes) -> dict[str, Any]:
+        """One request: WeChat's JSON answer; :class:`Transient` when it surely never arrived,
+        :class:`InDoubt` when it may have."""
+        try:
+            resp = self.http.post(
+                self.api_base + path,
+                params={"access_token": token},
+                data=payload,
+                headers=JSON_UTF8,
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            if never_sent(exc):
+                raise Transient(-1, f"network: {type(exc).__name__}") from exc
+            raise InDoubt(-1, f"in doubt: {type(exc).__name__}") from exc
+        try:
+            answer = resp.json()
+            if not isinstance(answer, dict):
+                raise ValueError("not an object")
+            return answer
+        except (requests.RequestException, ValueError) as exc:  # an answer, but not WeChat's (a proxy's error page)
+            raise InDoubt(-1, f"in doubt: HTTP {resp.status_code}, {type(exc).__name__}") from exc

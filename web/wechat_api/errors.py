@@ -15,7 +15,14 @@ class WechatApiError(Exception):
 
 
 class Transient(WechatApiError):
-    """System busy (-1) or the network failed, still after the retries."""
+    """Surely not delivered, still after the retries: WeChat answered system busy (-1), or the
+    request never reached it (connection refused, DNS failure, connect timeout). Safe to send again."""
+
+
+class InDoubt(WechatApiError):
+    """The request may have reached WeChat, and no answer came back (a read timeout, a connection
+    dropped after the request left, an answer that is not WeChat's JSON). WeChat has no idempotency
+    key and no way to ask whether a message arrived: never sent again automatically."""
 
 
 class WindowClosed(WechatApiError):
