@@ -17,8 +17,10 @@ def _backoffice_ready() -> None:
 
 def create_app(config: settings.Settings | None = None) -> Flask:
     config = config or settings.load()
+    settings.require_secrets(config, "ACTIONS_TOKEN", "BACKOFFICE_TOKEN")
     logging_setup.configure("actions", config.log_level)
     app = Flask(__name__)
+    app.config["ACTIONS_TOKEN"] = config.actions_token  # what Rasa sends (actions/endpoint.py)
     app.register_blueprint(health_blueprint({"backoffice": _backoffice_ready}))
     app.register_blueprint(endpoint.bp)
     metrics.init_app(app, "actions")

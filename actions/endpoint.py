@@ -1,16 +1,35 @@
-"""HTTP only: Rasa's action-server protocol on Flask. Action code never sees a request."""
+"""HTTP only: Rasa's action-server protocol on Flask. Action code never sees a request.
+
+Only Rasa may call it: a forged tracker would run any action as any resident, with the
+back-office token behind it. Rasa sends ``Authorization: Bearer <ACTIONS_TOKEN>`` (the
+``headers`` of ``action_endpoint`` in bot/endpoints.yml: a header, because a query string
+ends up in access logs); everything but ``/health`` answers 401 without it.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from actions import executor
 from actions.tracker import Tracker
 
 log = logging.getLogger(__name__)
 bp = Blueprint("actions", __name__)
+OPEN_ENDPOINTS = frozenset({"actions.health"})
+
+
+@bp.before_request
+def _require_token():
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(supplied.encode(), current_app.config["ACTIONS_TOKEN"].encode()):
+        log.warning("action call refused: no or wrong token")
+        return jsonify(action_name=None, error="缺少或错误的动作服务器令牌"), 401
+    return None
 
 
 @bp.get("/health")

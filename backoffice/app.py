@@ -19,6 +19,8 @@ from common.health import health_blueprint
 
 def create_app(config: settings.Settings | None = None) -> Flask:
     config = config or settings.load()
+    # IDP_SIGNING_KEY, OIDC_CLIENT_SECRET and SECRET_KEY: the identity provider stand-in's
+    settings.require_secrets(config, "BACKOFFICE_TOKEN", "SECRET_KEY", "OIDC_CLIENT_SECRET", "IDP_SIGNING_KEY")
     logging_setup.configure("backoffice", config.log_level)
     app = Flask(__name__)
     app.config["SECRET_KEY"] = config.secret_key  # the identity provider's sign-in pages keep their step in a cookie

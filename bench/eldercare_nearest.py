@@ -96,6 +96,7 @@ def _stats(samples: list[float]) -> str:
 
 def measure(url: str, queries: int, label: str) -> list[str]:
     os.environ["BACKOFFICE_DATABASE_URL"], os.environ["BACKOFFICE_TOKEN"] = url, "bench"
+    os.environ.setdefault("CIVIC_DEV", "1")  # the identity provider stand-in's development secrets
     from backoffice.app import create_app
 
     client = create_app().test_client()

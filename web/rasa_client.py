@@ -5,7 +5,8 @@ instances (RasaHQ/rasa#9213), so the instance is chosen by a stable hash of the
 sender id over the configured ``RASA_URL`` list.
 
 Messages go to the project's ``platform`` channel (bot/channels/platform.py), which
-answers like Rasa's REST channel and adds what the bot understood (docs/analytics.md).
+answers like Rasa's REST channel and adds what the bot understood (docs/analytics.md). The
+channel takes only posts that carry the Rasa token in an ``Authorization`` header.
 
 Every resident message crosses this hop, so it is made with urllib3 (the transport
 ``requests`` is built on) directly: py-spy saw ``requests``' own layer around it take about
@@ -101,7 +102,7 @@ class RasaClient:
                 url,
                 body=payload.encode("utf-8"),
                 timeout=timeout or self.timeout,
-                headers={"Content-Type": "application/json; charset=utf-8"},
+                headers={"Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {self.token}"},
             )
             if resp.status >= 400:
                 raise RasaUnavailable(f"Rasa answered {resp.status}")

@@ -19,6 +19,7 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from common import settings
 from common.backoffice_client import BackofficeClient
 from common.db import Database
 from common.redis_client import connect as connect_redis
@@ -50,6 +51,17 @@ from web.policy.pacing import PushPacer
 from web.rasa_client import RasaClient
 from web.review import inbox
 from web.wechat_api import WechatApi
+
+# The secrets the web app, the worker and beat use (common/settings.py, DEV_SECRETS).
+SECRETS = (
+    "SECRET_KEY",
+    "RASA_TOKEN",
+    "BACKOFFICE_TOKEN",
+    "WECHAT_TOKEN",
+    "WECHAT_APP_SECRET",
+    "OIDC_CLIENT_SECRET",
+    "ALERT_GATEWAY_TOKEN",
+)
 
 
 def celery_enqueue(task: str, args: list[Any]) -> None:
@@ -112,7 +124,9 @@ class Services:
 
     @classmethod
     def build(cls, config: Settings) -> Services:
-        """Nothing here connects yet: engines and Redis connect on first use."""
+        """Nothing here connects yet: engines and Redis connect on first use. Refuses a
+        development secret outside development (the web app, the worker and beat)."""
+        settings.require_secrets(config, *SECRETS)
         database = Database(config.database_url)
         client = connect_redis(config.redis_url)
         links = BindingLinks(config.public_base_url, config.secret_key)

@@ -12,7 +12,13 @@ The web app (web/rasa_client.py) posts ``{"sender", "message", "metadata"}`` to
 read from the tracker the turn saved (channels/platform_store.py keeps it, so the whole
 conversation is not retrieved again, and only the turn's events are read), so analytics, the NLU review
 inbox and the agent console know what the bot made of every resident message
-without a second call. The stock ``rest:`` channel stays enabled beside it.
+without a second call.
+
+Only the web app may post here: it sends ``Authorization: Bearer <RASA_TOKEN>`` (the token of
+Rasa's HTTP API, which the web app holds already; credentials.yml hands it to this channel),
+and a post without it gets 403. Rasa's ``--auth-token`` covers its HTTP API, not its channels,
+and the stock ``rest:`` channel is not enabled (the web app serves that format itself). The
+channel refuses to start without a token, or with the development one unless CIVIC_DEV=1.
 
 ``GET /webhooks/platform/metrics`` is Rasa's Prometheus endpoint (Rasa has none of its
 own): turns by outcome, turn latency inside Rasa, fallbacks, the length of the session a
@@ -22,7 +28,9 @@ again (a misconfigured tracker store).
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -55,6 +63,7 @@ SESSION_EVENTS = Histogram(
     buckets=(10, 25, 50, 100, 200, 400, 800, 1600),
 )
 
+DEV_TOKEN = "change-me-rasa-token"  # RASA_TOKEN's development value (common/settings.py, DEV_SECRETS)
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback", "utter_default"})
 
@@ -150,10 +159,32 @@ def understanding(
     }
 
 
+def channel_token(credentials: dict[str, Any] | None) -> str:
+    """The token the web app must send, from credentials.yml; refuses none, and the
+    development one unless CIVIC_DEV=1."""
+    token = str((credentials or {}).get("token") or "")
+    if not token:
+        raise ValueError("channels.platform.PlatformInput needs `token:` in credentials.yml (RASA_TOKEN)")
+    if token == DEV_TOKEN and os.environ.get("CIVIC_DEV") != "1":
+        raise ValueError("RASA_TOKEN is the development value: set a long random one, or CIVIC_DEV=1 when developing")
+    return token
+
+
 class PlatformInput(RestInput):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
     @classmethod
     def name(cls) -> str:
         return "platform"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> PlatformInput:
+        return cls(channel_token(credentials))
+
+    def authorised(self, request: Request) -> bool:
+        supplied = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(supplied.encode(), self.token.encode())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("platform_webhook", __name__)
@@ -168,6 +199,9 @@ class PlatformInput(RestInput):
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not self.authorised(request):
+                TURNS.labels("refused").inc()
+                return response.json({"error": "forbidden", "message": "只接受平台的请求"}, status=403)
             sender_id = await self._extract_sender(request)
             text = self._extract_message(request)
             if not isinstance(sender_id, str) or not isinstance(text, str):

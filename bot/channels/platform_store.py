@@ -22,12 +22,17 @@ compared every new event with every stored one. Measured in docs/performance.md
   Only the most recent turns are kept, per sender, and each is taken once.
 
 Configured in endpoints.yml as ``type: channels.platform_store.PlatformTrackerStore``.
+
+A stored conversation lives ``RETENTION_DAYS`` after its last turn (the platform's retention
+period, read here from the same variable as the web app's, default 180; common/settings.py), so
+it is never set apart from the transcripts in endpoints.yml: a ``record_exp`` there is refused.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 from collections import OrderedDict
 from typing import Any
 
@@ -37,6 +42,15 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 KEEP = 1000  # saved trackers held for the channel to take; more only if that many turns end at once
+DEFAULT_RETENTION_DAYS = 180  # as common/settings.py's RETENTION_DAYS
+
+
+def retention_seconds() -> int:
+    """How long Redis keeps a conversation after its last turn: RETENTION_DAYS, in seconds."""
+    days = int(os.environ.get("RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
+    if days < 1:
+        raise ValueError(f"RETENTION_DAYS must be at least 1, not {days}")
+    return days * 86400
 
 
 @functools.cache
@@ -58,7 +72,9 @@ def deserialise_events(stored: list[dict]) -> list[Event]:
 
 class PlatformTrackerStore(RedisTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        if kwargs.get("record_exp") is not None:
+            raise ValueError("record_exp follows RETENTION_DAYS: remove it from endpoints.yml")
+        super().__init__(*args, **{**kwargs, "record_exp": retention_seconds()})
         self._saved: OrderedDict[str, DialogueStateTracker] = OrderedDict()
 
     def deserialise_tracker(self, sender_id: str, serialised_tracker: str | bytes) -> DialogueStateTracker | None:

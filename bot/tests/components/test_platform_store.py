@@ -89,8 +89,9 @@ def rasa_store() -> RedisTrackerStore:
 
 
 @pytest.fixture()
-def store():
-    store = PlatformTrackerStore(DOMAIN, **REDIS, key_prefix="test" + uuid.uuid4().hex[:8], record_exp=600)
+def store(monkeypatch):
+    monkeypatch.setenv("RETENTION_DAYS", "2")
+    store = PlatformTrackerStore(DOMAIN, **REDIS, key_prefix="test" + uuid.uuid4().hex[:8])
     yield store
     for key in store.red.keys(store.key_prefix + "*"):
         store.red.delete(key)
@@ -141,6 +142,44 @@ def test_redis_holds_the_current_session_and_each_turn_reads_only_it(store: Plat
         # what Redis keeps: that session, not the resident's whole history
         kept = await store.retrieve_full_tracker("oLong")
         assert [e.get("message_id") for e in (e.as_dict() for e in kept.events) if e["event"] == "user"] == ["b", "c"]
-        assert 0 < store.red.ttl(store.key_prefix + "oLong") <= 600
+        assert 86400 < store.red.ttl(store.key_prefix + "oLong") <= 2 * 86400
 
     asyncio.run(conversation())
+
+
+@pytest.mark.parametrize("days, seconds", [(None, 180 * 86400), ("30", 30 * 86400), ("365", 365 * 86400)])
+def test_a_conversation_lives_retention_days_after_its_last_turn(monkeypatch, days, seconds) -> None:
+    if days is None:
+        monkeypatch.delenv("RETENTION_DAYS", raising=False)
+    else:
+        monkeypatch.setenv("RETENTION_DAYS", days)
+    store = PlatformTrackerStore(DOMAIN, **REDIS, key_prefix="test" + uuid.uuid4().hex[:8])
+    try:
+        tracker = DialogueStateTracker.from_events("oKept", session_start(), DOMAIN.slots)
+        asyncio.run(store.save(tracker))
+        assert seconds - 60 < store.red.ttl(store.key_prefix + "oKept") <= seconds
+    finally:
+        store.red.delete(store.key_prefix + "oKept")
+
+
+def test_the_lifetime_is_not_set_apart_from_retention_days(monkeypatch) -> None:
+    with pytest.raises(ValueError, match="RETENTION_DAYS"):
+        PlatformTrackerStore(DOMAIN, **REDIS, record_exp=15552000)
+    monkeypatch.setenv("RETENTION_DAYS", "0")
+    with pytest.raises(ValueError, match="RETENTION_DAYS"):
+        PlatformTrackerStore(DOMAIN, **REDIS)
+
+
+def test_rasas_endpoints_file_builds_the_store_with_the_retention_period(monkeypatch) -> None:
+    """bot/endpoints.yml as Rasa reads it (its ${VAR}s from the environment) makes this store."""
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import read_endpoint_config
+
+    redis = {f"REDIS_{k.upper()}": str(v) for k, v in REDIS.items()}
+    others = {"REDIS_PASSWORD": "", "ACTIONS_URL": "http://127.0.0.1:5055", "ACTIONS_TOKEN": "t"}
+    for var, value in {**redis, **others}.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.setenv("RETENTION_DAYS", "45")
+    config = read_endpoint_config(str(Path(__file__).resolve().parents[2] / "endpoints.yml"), "tracker_store")
+    store = TrackerStore.create(config, DOMAIN)
+    assert isinstance(store, PlatformTrackerStore) and store.record_exp == 45 * 86400
