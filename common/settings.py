@@ -61,6 +61,8 @@ class Settings:
     celery_visibility_timeout: int = 3600  # seconds before a dead worker's unacknowledged task is redelivered
     public_base_url: str = "http://127.0.0.1:8000"  # how residents' browsers reach web (links in template messages)
     trusted_proxies: int = 0  # reverse proxies in front of web whose X-Forwarded-* headers are believed
+    web_chat_address_limit: str = "60/minute"  # web chat requests per client address (0: none; ratelimit.py)
+    web_chat_slots: int = 4  # web chat turns at a time per web process, below gunicorn's --threads (admission.py)
     retention_days: int = 180  # transcripts and residents' personal data are deleted or anonymised after this
     audit_retention_days: int = 365  # the audit log; the Cybersecurity Law (art. 21) asks for at least six months
     idp_issuer: str = "http://127.0.0.1:8100/idp"  # the identity provider (OpenID Connect issuer) residents sign in at
@@ -68,6 +70,7 @@ class Settings:
     oidc_client_secret: str = DEV_SECRETS["OIDC_CLIENT_SECRET"]
     idp_signing_key: str = ""  # the stand-in provider's RSA key (PEM); "" in development: var/idp_signing_key.pem
     wechat_open_base: str = "https://open.weixin.qq.com"  # WeChat's web authorisation pages (网页授权)
+    wechat_safe_mode: str = ""  # strict (the default with an AES key: plaintext refused) or compatible (兼容模式)
     demo_mode: bool = False  # make run's demo region: the SMS stand-in's page shows the codes it "sent"
     alert_gateway_url: str = "http://127.0.0.1:8400"  # the SMS/voice gateway of the on-call route (docs/handoff.md)
     alert_gateway_token: str = DEV_SECRETS["ALERT_GATEWAY_TOKEN"]
@@ -105,11 +108,14 @@ def load() -> Settings:
         public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:" + _env("WEB_PORT", "8000")).rstrip("/"),
         resident_rate_limit=int(_env("RESIDENT_RATE_LIMIT", "20")),
         trusted_proxies=int(_env("TRUSTED_PROXIES", "0")),
+        web_chat_address_limit=_env("WEB_CHAT_ADDRESS_LIMIT", "60/minute"),
+        web_chat_slots=max(1, int(_env("WEB_CHAT_SLOTS", "4"))),
         idp_issuer=_env("IDP_ISSUER", "http://127.0.0.1:" + _env("BACKOFFICE_PORT", "8100") + "/idp").rstrip("/"),
         oidc_client_id=_env("OIDC_CLIENT_ID", "civic-platform"),
         oidc_client_secret=_env("OIDC_CLIENT_SECRET", DEV_SECRETS["OIDC_CLIENT_SECRET"]),
         idp_signing_key=_env("IDP_SIGNING_KEY", DEV_SECRETS["IDP_SIGNING_KEY"]),
         wechat_open_base=_env("WECHAT_OPEN_BASE", "https://open.weixin.qq.com").rstrip("/"),
+        wechat_safe_mode=_env("WECHAT_SAFE_MODE", "").lower(),
         demo_mode=_env("DEMO_MODE", "0") in ("1", "true", "yes"),
         alert_gateway_url=_env("ALERT_GATEWAY_URL", "http://127.0.0.1:8400").rstrip("/"),
         alert_gateway_token=_env("ALERT_GATEWAY_TOKEN", DEV_SECRETS["ALERT_GATEWAY_TOKEN"]),

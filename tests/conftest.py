@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from common.db import make_engine, normalise_url
 from common.migrate import upgrade
-from tests import backing_services
+from tests import backing_services, log_check
 from tests.serving import base_url, serve
 from tools import stack, train
 from tools.wechat_standin import WechatStandin
@@ -33,7 +33,12 @@ _services: backing_services.BackingServices | None = None
 def pytest_configure(config) -> None:
     """Settle the servers before any test module reads TEST_REDIS_URL / TEST_DATABASE_URL."""
     global _services
+    config.pluginmanager.register(log_check.CHECK, "log_check")  # no log line shows personal data
+    log_check.CHECK.install()
     _services = backing_services.start()
+    # Every test client is 127.0.0.1: the web chat's per-address limit (web/channels/ratelimit.py)
+    # would count the whole suite as one resident. Its own tests set it (tests/wechat/test_web_chat_limits.py).
+    os.environ.setdefault("WEB_CHAT_ADDRESS_LIMIT", "0")
     # The suite's apps and processes run with the development secrets (common/settings.py);
     # tests/test_deployment.py checks that they refuse them without this flag.
     os.environ.setdefault("CIVIC_DEV", "1")
@@ -215,4 +220,5 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
             stack.stop_process(proc)
         wechat_server.shutdown()
         pg.drop_all()
+        log_check.CHECK.scan(log_dir)  # before the logs go
         shutil.rmtree(workdir, ignore_errors=True)
