@@ -192,3 +192,12 @@ def test_a_process_starts_with_the_development_secrets_under_the_development_fla
     production_env.setenv(settings.DEV_FLAG, "1")
     production_env.setenv("IDP_SIGNING_KEY", IDP_KEY)
     assert _factories()[process]().name
+
+
+def test_the_worker_and_beat_refuse_a_development_secret_when_they_start(production_env):
+    from web.worker import _configure, celery_app  # the receiver of Celery's on_configure (their start)
+
+    with pytest.raises(settings.DevelopmentSecret, match="SECRET_KEY"):
+        _configure(celery_app)
+    production_env.setenv(settings.DEV_FLAG, "1")
+    _configure(celery_app)

@@ -16,7 +16,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from common import settings
-from web.services import Services
+from web.services import SECRETS, Services
 
 celery_app = Celery("civic")
 celery_app.conf.update(
@@ -40,6 +40,7 @@ celery_app.conf.update(
 @celery_app.on_configure.connect
 def _configure(sender: Celery, **_: Any) -> None:
     config = settings.load()
+    settings.require_secrets(config, *SECRETS)  # at the worker's and beat's start, not at a first task
     sender.conf.update(
         broker_url=config.redis_url,
         result_backend=config.redis_url,
