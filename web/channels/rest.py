@@ -14,6 +14,7 @@ from typing import NoReturn
 import redis
 from flask import Blueprint, abort, current_app, jsonify, make_response, request
 
+from common.plain_text import is_name, plain
 from web.channels import web_senders
 from web.channels.web_senders import sender_id
 from web.conversations.router import Inbound
@@ -41,6 +42,8 @@ def _sender(payload: dict) -> str:
     sender = payload.get("sender")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER:
         _refuse(400, "bad_request", "需要 sender 和 message 两个字段")
+    if not is_name(sender):  # it names a conversation: refused, never changed
+        _refuse(400, "bad_request", "sender 里不能有控制字符（如 \\u0000）")
     if web_senders.is_page_sender(sender.strip()):
         _refuse(403, "forbidden", "这个会话要在聊天页面里继续，请刷新页面")
     return sender.strip()
@@ -55,6 +58,7 @@ def receive():
     message = payload.get("message")
     if not isinstance(message, str):
         return jsonify(error="bad_request", message="需要 sender 和 message 两个字段"), 400
+    message = plain(message)  # control characters nobody typed are dropped before anything runs
     if len(message) > MAX_TEXT:
         return jsonify(error="too_long", message=f"一条消息最多 {MAX_TEXT} 个字，请分几次发送"), 413
     if not message.strip():

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, func
+from sqlalchemy import DateTime, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from web.orm import Base
+from web.orm import Base, PlainJSON, PlainText
 
 
 class Conversation(Base):
@@ -35,8 +35,8 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
     author: Mapped[str] = mapped_column(String(10))
-    text: Mapped[str] = mapped_column(Text)
-    meta: Mapped[dict] = mapped_column(default=dict)
+    text: Mapped[str] = mapped_column(PlainText)  # a line can always be written, whatever it holds
+    meta: Mapped[dict] = mapped_column(PlainJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), index=True)
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 

@@ -18,10 +18,12 @@ from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.masking import mask_text
+from common.plain_text import is_name, plain
 from web.conversations.models import Conversation, Message
 from web.conversations.side_effects import SideEffects
 from web.rasa_client import BotMessage, BotTurn, RasaClient, RasaUnavailable
@@ -31,23 +33,56 @@ log = logging.getLogger(__name__)
 BOT_BUSY = "不好意思，系统现在有点忙，您的话我们已经记下了。请稍等一两分钟再发一次，或者拨打民政服务热线 12345。"
 
 
+class BadSender(ValueError):
+    """A sender id that cannot name a conversation (control characters): its channel refuses it."""
+
+
 @dataclass(frozen=True)
 class Inbound:
+    """A message for the routing point. Its text is made plain here, once for every channel, before
+    anything runs (common/plain_text.py); a sender with a control character is refused (:class:`BadSender`),
+    never changed, since it names whose conversation this is."""
+
     channel: str  # "wechat" or "web"
     sender_id: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
     transcript: str | None = None  # what the transcript shows when ``text`` is a trigger (a location, a menu tap)
 
+    def __post_init__(self) -> None:
+        if not is_name(self.sender_id):
+            raise BadSender("a sender id with control characters")
+        object.__setattr__(self, "text", plain(self.text))
+        if self.transcript is not None:
+            object.__setattr__(self, "transcript", plain(self.transcript))
+
+
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def conversation(sess: Session, sender_id: str, channel: str) -> Conversation:
+    """The sender's conversation, made if it is the first message. Two first messages at once
+    (a double tap, a widget's retry) both find the one conversation: the row is inserted with
+    ``ON CONFLICT DO NOTHING`` on its unique ``sender_id``, so the second insert waits for the
+    first transaction and then does nothing, and the read after it sees the row either way."""
+    found = select(Conversation).where(Conversation.sender_id == sender_id)
+    conv = sess.scalar(found)
+    if conv is None:
+        insert_into = _INSERT[sess.get_bind().dialect.name](Conversation)
+        sess.execute(
+            insert_into.values(sender_id=sender_id, channel=channel, state="bot").on_conflict_do_nothing(
+                index_elements=["sender_id"]
+            )
+        )
+        conv = sess.scalars(found).one()
+    return conv
+
 
 def resident_line(sess: Session, inbound: Inbound, meta: dict[str, Any] | None = None) -> tuple[Conversation, Message]:
     """The resident's message in the transcript (what they wrote; what the bot was sent, if
     that differs, in ``meta.sent_to_bot``), flushed so it has its id."""
     now = datetime.now()
-    conv = sess.scalar(select(Conversation).where(Conversation.sender_id == inbound.sender_id))
-    if conv is None:
-        conv = Conversation(sender_id=inbound.sender_id, channel=inbound.channel, state="bot")
-        sess.add(conv)
+    conv = conversation(sess, inbound.sender_id, inbound.channel)
     conv.last_message_at = now
     sess.flush()
     said = Message(
