@@ -199,14 +199,18 @@ def remove_personal_numbers(text: str) -> str:
 
 # Credentials in URLs and headers: `?token=…`, `access_token=…`, `Bearer …`, `scheme://user:pw@`.
 _CREDENTIAL_RES = (
-    re.compile(r"(?i)(\b[a-z_]*(?:token|secret|password|passwd|api_?key)=)[^&\s\"'<>;,)]+"),
-    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"(://[^/\s:@]*:)[^@\s/]+(?=@)"),
+    re.compile(r"(?i)(\b[a-z_]*(?:token|secret|password|passwd|api_?key)=)([^&\s\"'<>;,)]+)"),
+    re.compile(r"(?i)(\bbearer\s+)([A-Za-z0-9._~+/=*-]+)"),
+    re.compile(r"(://[^/\s:@]*:)([^@\s/]+)(?=@)"),
 )
+
+
+def _hide(m: re.Match[str]) -> str:
+    return m.group(0) if set(m.group(2)) == {"*"} else m.group(1) + "***"  # masked already (Celery: **)
 
 
 def mask_credentials(text: str) -> str:
     """Hide the value of every token, secret or password written into ``text`` (URLs, headers)."""
     for pattern in _CREDENTIAL_RES:
-        text = pattern.sub(r"\1***", text)
+        text = pattern.sub(_hide, text)
     return text

@@ -118,6 +118,7 @@ def test_credentials_in_urls_and_headers_are_masked():
         "GET http://rasa:5005/conversations/x/tracker?token=***&include_events=ALL Bearer ***"
     )
     assert mask_credentials("redis://:pw@127.0.0.1:6379/0") == "redis://:***@127.0.0.1:6379/0"
+    assert mask_credentials("redis://:**@127.0.0.1:6379/0") == "redis://:**@127.0.0.1:6379/0"  # Celery's own mask
 
 
 def _id(first17: str) -> str:
