@@ -43,6 +43,11 @@ def create_app(config: settings.Settings | None = None) -> Flask:
         n = config.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.config["SECRET_KEY"] = config.secret_key
+    # The session cookie (the console's sign-in, the web chat's page, the real-name pages): never sent with a
+    # cross-site POST or sub-request (a top-level link still opens a page signed in), never read by scripts,
+    # only over TLS when the public address is https. Flask defines these keys, so they are set, not defaulted.
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SECURE"] = config.public_base_url.startswith("https://")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     database, redis_client = services.database, services.redis

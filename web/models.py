@@ -1,11 +1,12 @@
 """Every platform model, imported in one place so the metadata (and Alembic) sees them all."""
 
+from web.admin.audit import AuditEntry
 from web.analytics.models import AnalyticsEvent
 from web.assistance.models import OutboxEntry  # noqa: F401
 from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
 from web.handoff.child_protection.models import ChildProtectionReferral
-from web.handoff.models import Agent, AgentGroup, AuditEntry, CannedReply, HandoffRule, Note, Ticket, WorkingHours
+from web.handoff.models import Agent, AgentGroup, CannedReply, HandoffRule, Note, Ticket, WorkingHours
 from web.oncall.models import OncallAlert, OncallCall, OncallShift, OncallWorker
 from web.orm import Base
 from web.outbound.models import OutboundMessage, ResidentConsent

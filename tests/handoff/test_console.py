@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from common import settings
 from tests.handoff.conftest import BOUND_OPENID, CSRF, PASSWORD, RESIDENT, login
+from web.admin.audit import AuditEntry
 from web.analytics.models import AnalyticsEvent
 from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound
 from web.handoff import config
-from web.handoff.models import Agent, AgentGroup, AuditEntry, CannedReply, Ticket
+from web.handoff.models import Agent, AgentGroup, CannedReply, Ticket
 from web.outbound.models import OutboundMessage
 
 pytestmark = pytest.mark.usefixtures("redis_client")

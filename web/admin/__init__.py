@@ -5,8 +5,8 @@ The pages stay in their domain packages (``web/analytics``, ``web/policy/admin.p
 working hours in ``web/console/manage.py``) and share what this package gives them:
 
 - :func:`blueprint` makes every admin blueprint, guarded as a whole (``guard.py``: signed
-  in to the console, supervisor or administrator, CSRF token on every POST), with Chinese
-  pages for a refused role and an expired form;
+  in to the console, supervisor or administrator, CSRF token on every POST), with a Chinese
+  page for a refused role (an expired form has one answer for every page: ``expired.py``);
 - one navigation: every page extends ``admin/base.html``; its menu is ``views.SECTIONS``,
   and ``/admin/`` (``views.py``) is the landing page listing them, with what waits for
   staff in each section as the features tell it (:class:`Waiting`, given at wiring time);
@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, render_template
-from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Forbidden
 
@@ -46,16 +45,11 @@ def blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     bp = Blueprint(name, import_name, url_prefix=url_prefix)
     guard.protect(bp, roles=guard.STAFF)
     bp.register_error_handler(Forbidden, _forbidden)
-    bp.register_error_handler(CSRFError, _expired)
     return bp
 
 
 def _forbidden(exc: Forbidden):
     return render_template("admin/message.html", title="没有权限", message=exc.description), 403
-
-
-def _expired(_exc: CSRFError):
-    return render_template("admin/message.html", title="页面已过期", message="页面已过期，请刷新后再提交。"), 400
 
 
 def init_app(app: Flask, pages: Iterable[Blueprint], waiting: Iterable[Waiting] = ()) -> None:

@@ -8,8 +8,10 @@ view to fewer roles (the console's administrator pages).
 
 CSRF is Flask-WTF's ``CSRFProtect``, checked here rather than app-wide: the channels
 (``/wechat``, ``/webhooks/rest/webhook``) are posted to by machines, not by a browser
-session. The resident's campaign link page (``web/policy/views.py``) calls
-:func:`check_csrf` for its one form.
+session. The resident's pages with a form (the campaign link, the web chat's sign-out, the
+real-name pages) call :func:`check_csrf`. Whatever is wrong with the token (missing, garbled,
+older than ``WTF_CSRF_TIME_LIMIT``, from another session) is one answer, :class:`FormExpired`:
+400 with a page that says "页面已过期，请重新打开" (``web/admin/expired.py``), never a 500.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from functools import wraps
 
 from flask import Blueprint, Flask, abort, redirect, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import BadRequest
+from wtforms import ValidationError
 
 csrf = CSRFProtect()
 
@@ -27,19 +31,41 @@ LOGIN_ENDPOINT = "console.login"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STAFF = ("supervisor", "admin")  # who may open the admin pages
 ROLE_NAMES = {"agent": "坐席", "supervisor": "主管", "admin": "管理员"}
+STAFF_BLUEPRINTS: set[str] = set()  # every blueprint :func:`protect` guards: staff pages, not residents'
 
 
 def init_app(app: Flask) -> None:
     """CSRF tokens for every form (``csrf_token()`` in templates), checked only where the guard asks."""
     if "csrf" in app.extensions:  # the console and the admin pages both ask for it
         return
+    from web.admin import expired
+
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
+    app.register_error_handler(FormExpired, expired.answer)
 
 
-def check_csrf() -> None:
-    """The request's CSRF token (form field ``csrf_token`` or header ``X-CSRFToken``), or 400 (``CSRFError``)."""
-    csrf.protect()
+class FormExpired(BadRequest):
+    """A form came back without a valid CSRF token: the page is to be opened again (400).
+
+    ``again``: what the resident should do, e.g. open the link in the message again."""
+
+    def __init__(self, reason: str, again: str = "") -> None:
+        super().__init__(reason)
+        self.again = again
+
+
+def check_csrf(again: str = "") -> None:
+    """The request's CSRF token (form field ``csrf_token`` or header ``X-CSRFToken``), or :class:`FormExpired`.
+
+    ``again``: what to tell a resident who has to open the page again (staff pages keep their own words).
+    Flask-WTF raises ``CSRFError`` from ``protect`` and ``wtforms.ValidationError`` from ``validate_csrf``:
+    both are the same answer here.
+    """
+    try:
+        csrf.protect()
+    except (CSRFError, ValidationError) as exc:
+        raise FormExpired(str(exc.description if isinstance(exc, CSRFError) else exc), again) from exc
 
 
 def forbidden(roles: Iterable[str]) -> None:
@@ -57,6 +83,7 @@ def protect(
     request without a valid CSRF token gets 400.
     """
     public, no_redirect = frozenset(public), frozenset(no_redirect)
+    STAFF_BLUEPRINTS.add(bp.name)
 
     @bp.before_request
     def guard():

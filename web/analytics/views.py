@@ -17,6 +17,7 @@ from flask import Response, render_template, request
 
 from common.db import session as db_session
 from web import admin
+from web.admin.audit import audit
 from web.admin.labels import label
 from web.analytics import charts, queries
 
@@ -87,6 +88,16 @@ def export_csv():
         writer.writerow(["intent_mean_confidence", intent, confidence])
     median = data["median_first_agent_reply_seconds"]
     writer.writerow(["median_first_agent_reply_seconds", "", "" if median is None else median])
+    rows = out.getvalue().count("\n") - 1  # figures only, no resident; audited as every download is
+    audit(
+        db_session(),
+        "export_analytics",
+        start=f.start.isoformat(),
+        end=f.end.isoformat(),
+        district=f.district,
+        rows=rows,
+    )
+    db_session().commit()
     name = f"analytics_{f.start:%Y%m%d}_{f.end:%Y%m%d}{'_' + f.district if f.district else ''}.csv"
     return Response(
         "\ufeff" + out.getvalue(),

@@ -67,7 +67,7 @@ def page():
 
 @bp.post("/chat/signout")
 def sign_out():
-    guard.check_csrf()
+    guard.check_csrf(again="请刷新聊天页面后再点一次“退出登录”。")
     sender = session.get(SESSION_PAGE)
     if isinstance(sender, str) and is_page_sender(sender):
         try:

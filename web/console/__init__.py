@@ -24,8 +24,6 @@ def init_app(app: Flask, services: ConsoleServices, desk_events: Publisher, sess
     """The console's routes; ``desk_events`` publishes what the desk's commits on ``sessions`` changed."""
     from web.console import auth, manage, stream, supervisor, views  # noqa: F401  (routes register on import)
 
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     guard.init_app(app)  # CSRF tokens, checked by the staff pages' guard (web/admin/guard.py), not app-wide
     labels.init_app(app)  # the handoff reasons' Chinese names (reason_label), as on the admin pages
     auth.login_manager.init_app(app)

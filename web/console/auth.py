@@ -11,9 +11,9 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 
 from common.db import session as db_session
+from web.admin.audit import audit
 from web.admin.guard import protect
 from web.console import accounts
-from web.console.audit import audit
 from web.console.blueprint import bp
 from web.handoff.config import utcnow
 from web.handoff.models import Agent

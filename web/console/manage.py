@@ -9,8 +9,8 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from common.db import session as db_session
+from web.admin.audit import audit
 from web.admin.guard import requires
-from web.console.audit import audit
 from web.console.blueprint import bp
 from web.handoff.config import DAY_NAMES, DAYS
 from web.handoff.models import PRIORITY_RANK, AgentGroup, CannedReply, HandoffRule, WorkingHours

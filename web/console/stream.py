@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from common.db import session as db_session
 from common.masking import mask_text
-from web.console.audit import audit
+from web.admin.audit import audit
 from web.console.blueprint import bp
 from web.console.services import services
 from web.conversations.models import Conversation

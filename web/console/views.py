@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from common.db import session as db_session
 from common.masking import mask_phone, mask_text
+from web.admin.audit import audit
 from web.channels.web_senders import verifiable
 from web.console import profile as profiles
-from web.console.audit import audit
 from web.console.blueprint import bp
 from web.console.services import services
 from web.console.understanding import Understanding, from_tracker

@@ -1,5 +1,5 @@
 """The handoff desk's own tables: agents and groups, queue tickets, notes, canned replies,
-administrator-configured handoff rules and the audit log of views of resident data."""
+administrator-configured handoff rules (the audit log is every staff page's: web/admin/audit.py)."""
 
 from __future__ import annotations
 
@@ -129,20 +129,6 @@ class HandoffRule(Base):
 def split_keywords(keywords: str) -> list[str]:
     """A rule's comma-separated keywords (full-width commas too), blanks dropped."""
     return [k.strip() for k in keywords.replace("，", ",").split(",") if k.strip()]
-
-
-class AuditEntry(Base):
-    """Who looked at which resident's data, or did what to a conversation or account, and when."""
-
-    __tablename__ = "audit_entry"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), default=None, index=True)
-    action: Mapped[str] = mapped_column(String(32))
-    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"), default=None, index=True)
-    detail: Mapped[dict] = mapped_column(default=dict)
-    remote_addr: Mapped[str] = mapped_column(String(45), default="")
-    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), index=True)
-    agent: Mapped[Agent | None] = relationship()
 
 
 class WorkingHours(Base):

@@ -146,7 +146,7 @@ def after_wechat():
 @bp.post("/verify")
 def verify():
     """重新认证 / 去认证 from the status page: a sign-in for this WeChat, with nothing to carry on."""
-    check_csrf()
+    check_csrf(again="请在微信里重新打开“我的 → 实名认证”。")
     openid = session.get(OPENID)
     if openid is None:
         return _to_wechat()
@@ -156,7 +156,7 @@ def verify():
 
 @bp.post("/unbind")
 def unbind():
-    check_csrf()
+    check_csrf(again="请在微信里重新打开“我的 → 实名认证”。")
     openid = session.get(OPENID)
     if openid is None:
         return _to_wechat()

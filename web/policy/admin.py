@@ -2,6 +2,8 @@
 
 An admin page (``web/admin``): the blueprint's guard lets in supervisors and
 administrators signed in to the console and checks the CSRF token of every POST.
+Creating a campaign, every change of its state and every download are in the audit log
+(``web/admin/audit.py``): who, which campaign and rule, how many rows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from sqlalchemy.orm import Session
 
 from common.db import session as db_session
 from web import admin
+from web.admin import expired
+from web.admin.audit import AuditEntry, audit
+from web.admin.guard import FormExpired
 from web.analytics import charts
 from web.policy import audience, campaigns, funnel, rules
 from web.policy.models import PolicyCampaign
@@ -59,6 +64,15 @@ def _render(name: str, **ctx: Any) -> str:
     return render_template(
         f"policy/{name}", states=STATE_LABELS, reasons=REASON_LABELS, benefits=rules.vocabulary()["benefits"], **ctx
     )
+
+
+@bp.errorhandler(FormExpired)
+def _expired(exc: FormExpired):
+    """The campaign form comes back as it was typed (a rule can be long), to be saved again."""
+    if request.endpoint != "policy_admin.new" or expired.wants_data():
+        return expired.answer(exc)
+    form = {k: request.form.get(k, "") for k in FORM_DEFAULTS}
+    return _render("edit.html", form=form, errors=[expired.STAFF], preview=None), 400
 
 
 @bp.get("/")
@@ -158,6 +172,8 @@ def new():
     sess = db_session()
     c = PolicyCampaign(**values, created_by=current_user.username[:40], counts=preview["counts"] if preview else {})
     sess.add(c)
+    sess.flush()
+    audit(sess, "create_campaign", campaign=c.id, benefit=c.benefit, rule=c.rule, counts=c.counts)
     sess.commit()
     return redirect(url_for("policy_admin.detail", campaign_id=c.id))
 
@@ -190,10 +206,11 @@ def detail(campaign_id: int):
 def act(campaign_id: int, action: str):
     sess = db_session()
     try:
-        campaigns.transition(sess, campaign_id, action)
+        c = campaigns.transition(sess, campaign_id, action)
     except campaigns.TransitionRefused:
         sess.rollback()
         abort(409, "当前状态下不能这样操作。")
+    audit(sess, f"{action}_campaign", campaign=campaign_id, benefit=c.benefit, rule=c.rule, counts=c.counts)
     sess.commit()
     if action == "start":
         _deps().enqueue("policy.prepare", [campaign_id])
@@ -206,7 +223,10 @@ def act(campaign_id: int, action: str):
 def funnel_export(campaign_id: int):
     sess = db_session()
     c = sess.get(PolicyCampaign, campaign_id) or abort(404)
-    body = funnel.funnel_csv(funnel.funnel(sess, c))
+    stages = funnel.funnel(sess, c)
+    audit(sess, "export_funnel", campaign=campaign_id, rows=len(stages))
+    sess.commit()
+    body = funnel.funnel_csv(stages)
     return Response(
         body,
         mimetype="text/csv; charset=utf-8",
@@ -216,17 +236,34 @@ def funnel_export(campaign_id: int):
 
 @bp.get("/<int:campaign_id>/advisors.csv")
 def advisors_export(campaign_id: int):
-    """Matched residents a push cannot reach, for the community assistance advisors (streamed, in the request's context)."""
+    """Matched residents a push cannot reach, for the community assistance advisors (streamed, in the request's context).
+
+    Names and home addresses: audited before the first row (who, which campaign and rule), and the
+    entry completed with the number of residents once the last row is out (``complete`` stays false
+    when the download broke off)."""
     deps = _deps()
-    c = db_session().get(PolicyCampaign, campaign_id) or abort(404)
+    sess = db_session()
+    c = sess.get(PolicyCampaign, campaign_id) or abort(404)
     rule_data, benefit = c.rule, c.benefit
+    detail = {"campaign": campaign_id, "benefit": benefit, "rule": rule_data}
+    entry = audit(sess, "export_advisors", **detail, rows=None, complete=False)
+    sess.commit()
+    entry_id, sessions = entry.id, current_app.extensions["database"].sessions
 
     def rows():
-        with deps.registry.connect() as conn:
-            aud = audience.Audience(
-                rules.parse(rule_data), benefit or None, audience.context(conn, date.today(), deps.standards(conn))
-            )
-            yield from audience.advisor_csv(conn, db_session(), aud)
+        residents, complete = 0, False
+        try:
+            with deps.registry.connect() as conn:
+                aud = audience.Audience(
+                    rules.parse(rule_data), benefit or None, audience.context(conn, date.today(), deps.standards(conn))
+                )
+                for chunk, n in audience.advisor_csv(conn, db_session(), aud):
+                    residents += n
+                    yield chunk
+            complete = True
+        finally:  # in a session of its own: the request's may be closed or broken by now
+            with sessions.begin() as done:
+                done.get(AuditEntry, entry_id).detail = {**detail, "rows": residents, "complete": complete}
 
     return Response(
         stream_with_context(rows()),

@@ -103,18 +103,21 @@ def sample(conn: Connection, audience: Audience, limit: int = 10) -> list[dict[s
 CSV_HEADER = ["原因", "区", "居委/村委", "姓名", "身份证号", "联系电话", "住址"]
 
 
-def advisor_csv(conn: Connection, sess: Session, audience: Audience) -> Iterator[str]:
+def advisor_csv(conn: Connection, sess: Session, audience: Audience) -> Iterator[tuple[str, int]]:
     """The matched residents a push cannot reach (no WeChat, or consent withdrawn), for the
-    community assistance advisors to visit — streamed as CSV, personal numbers masked."""
+    community assistance advisors to visit — streamed as CSV, personal numbers masked: each
+    chunk of text with the number of residents in it (the export is audited with the total)."""
     region = audience.ctx.region
     out = io.StringIO()
     writer = csv.writer(out)
     out.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
     writer.writerow(CSV_HEADER)
     for batch in stream(conn, audience, detail=True):
+        residents = 0
         for r, reason in classify(sess, batch):
             if reason not in ("no_wechat", "consent_withdrawn"):
                 continue
+            residents += 1
             community, district_code = region.communities.get(r.hukou_community_code, ("", ""))
             writer.writerow(
                 [
@@ -127,6 +130,8 @@ def advisor_csv(conn: Connection, sess: Session, audience: Audience) -> Iterator
                     r.address,
                 ]
             )
-        yield out.getvalue()
+        yield out.getvalue(), residents
         out.seek(0)
         out.truncate()
+    if out.tell():  # nobody matched: the header alone
+        yield out.getvalue(), 0

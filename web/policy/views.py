@@ -8,7 +8,6 @@ by openid) and shows the bot's first answer; they carry on in the chat.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
-from flask_wtf.csrf import CSRFError
 
 from web.admin.guard import check_csrf
 from web.conversations.router import Inbound
@@ -39,10 +38,7 @@ def opened(token: str):
 
 @bp.post("/r/<token>")
 def apply(token: str):
-    try:
-        check_csrf()  # the staff pages' CSRF check (a resident's page has no sign-in)
-    except CSRFError:
-        abort(400, "页面已过期，请重新打开消息里的链接。")
+    check_csrf(again="请重新打开消息里的链接，再点一次按钮。")  # the staff pages' CSRF check: an expired page is 400
     delivery_id, campaign_id = _delivery(token)
     sessions = current_app.extensions["database"].sessions
     with sessions.begin() as sess:

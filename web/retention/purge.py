@@ -13,14 +13,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, delete, literal, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from web.admin.audit import AuditEntry
 from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
 from web.handoff.child_protection.models import ChildProtectionReferral
-from web.handoff.models import AuditEntry, Note, Ticket
+from web.handoff.models import Note, Ticket
 from web.oncall.models import OncallAlert
 from web.outbound.models import OutboundMessage
 from web.policy.models import PolicyCampaign, PolicyDelivery
@@ -121,17 +122,39 @@ def _oncall_summaries(sess: Session, cutoff: datetime) -> int:
     ).rowcount
 
 
-@purger("policy_deliveries")
-def _policy_deliveries(sess: Session, cutoff: datetime) -> int:
-    """Campaigns finished before the cutoff: who was pushed goes (name, openid, registry id);
-    statuses and timestamps stay for the funnel. A running campaign's rows are never touched,
-    so nobody is pushed twice."""
-    finished = select(PolicyCampaign.id).where(
-        PolicyCampaign.state.in_(("completed", "cancelled")), PolicyCampaign.finished_at < cutoff
+def _idle_deliveries(cutoff: datetime) -> ColumnElement[bool]:
+    """Deliveries of a campaign started (or finished, or created) before ``cutoff`` that nothing has
+    happened to since (no claim, send, open, reply, application, retry after it), whatever the campaign's
+    state: a paused, draft or never-finishing campaign keeps nobody longer than a finished one."""
+    d = PolicyDelivery
+    old_campaigns = select(PolicyCampaign.id).where(
+        func.coalesce(PolicyCampaign.started_at, PolicyCampaign.finished_at, PolicyCampaign.created_at) < cutoff
     )
+    quiet = [
+        or_(at.is_(None), at < cutoff)
+        for at in (d.claimed_at, d.sent_at, d.opened_at, d.replied_at, d.applied_at, d.next_attempt_at)
+    ]
+    return and_(d.campaign_id.in_(old_campaigns), *quiet)
+
+
+@purger("policy_deliveries_unsent")
+def _policy_deliveries_unsent(sess: Session, cutoff: datetime) -> int:
+    """A push still waiting after the retention period is not sent any more: its audience was computed
+    that long ago, and its name and openid go next (``policy_deliveries``). Cancelled, with the reason."""
     return sess.execute(
         update(PolicyDelivery)
-        .where(PolicyDelivery.campaign_id.in_(finished), PolicyDelivery.openid != "expired")
+        .where(_idle_deliveries(cutoff), PolicyDelivery.status == "pending")
+        .values(status="cancelled", reason="retention")
+    ).rowcount
+
+
+@purger("policy_deliveries")
+def _policy_deliveries(sess: Session, cutoff: datetime) -> int:
+    """Who was pushed goes (name, openid, registry id); statuses and timestamps stay for the funnel and the
+    campaign's counts. Nothing is pushed twice: the audience is computed once, when the campaign starts."""
+    return sess.execute(
+        update(PolicyDelivery)
+        .where(_idle_deliveries(cutoff), PolicyDelivery.openid != "expired")
         .values(name="", openid="expired", resident_id=-PolicyDelivery.id)
     ).rowcount
 

@@ -8,6 +8,7 @@ the file, then ``make train`` and ``make nlu-eval`` show the effect.
 from __future__ import annotations
 
 import argparse
+import getpass
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from common.masking import remove_personal_numbers
 from common.settings import ROOT
+from web.admin.audit import audit
 from web.review.models import ReviewItem
 
 NLU_DATA = ROOT / "nlu_data"
@@ -78,7 +80,7 @@ def collect(items: Iterable[ReviewItem], known: set[str]) -> tuple[dict[str, lis
 
 
 def export(sess: Session, out: Path, folder: Path = NLU_DATA) -> int:
-    """Write the labelled, not yet exported items to ``out``; mark them exported. The number written."""
+    """Write the labelled, not yet exported items to ``out``; mark them exported (audited). The number written."""
     items = sess.scalars(select(ReviewItem).where(ReviewItem.status == "labelled").order_by(ReviewItem.id)).all()
     examples, used = collect(items, existing_examples(folder))
     if not used:
@@ -87,6 +89,7 @@ def export(sess: Session, out: Path, folder: Path = NLU_DATA) -> int:
     out.write_text(nlu_yaml(examples), encoding="utf-8")
     for item in items:
         item.status = "exported"
+    audit(sess, "export_nlu_review", rows=len(used), via="command line", by=getpass.getuser(), file=out.name)
     return len(used)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from common.db import session as db_session
 from web import admin
+from web.admin.audit import audit
 from web.review import export, inbox, similarity
 from web.review.models import ReviewItem
 
@@ -61,7 +62,9 @@ def download():
     items = (
         db_session().scalars(select(ReviewItem).where(ReviewItem.status == "labelled").order_by(ReviewItem.id)).all()
     )
-    examples, _ = export.collect(items, export.existing_examples())
+    examples, used = export.collect(items, export.existing_examples())
+    audit(db_session(), "export_nlu_review", rows=len(used), via="download")
+    db_session().commit()
     return Response(
         export.nlu_yaml(examples),
         mimetype="application/x-yaml",
