@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
     """CSRF tokens for every form (``csrf_token()`` in templates), checked only where the guard asks."""
     if "csrf" in app.extensions:  # the console and the admin pages both ask for it
         return
-    from web.admin import expired
+    from web.admin import expired  # here: expired.py reads FormExpired and STAFF_BLUEPRINTS from this module
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
