@@ -101,6 +101,8 @@ def limit_web_chat_by_address(app: Flask, redis_url: str, limit: str, counted: t
     if limit.strip() in ("", "0"):
         return None
     parse_many(limit)  # a mistyped WEB_CHAT_ADDRESS_LIMIT stops the start, not the first resident
+    # Its INFO line per refusal names the address; refusals are counted in http_requests_total (429)
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     limiter = Limiter(
         client_address,
         app=app,
