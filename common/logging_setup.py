@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import IO, Any
+from urllib.parse import unquote
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -18,8 +20,15 @@ _NOT_CONTENT = frozenset(
 )
 
 
+_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
 def mask_log_text(text: str) -> str:
-    """What a log line may show of ``text``: ID numbers, phones and credentials masked."""
+    """What a log line may show of ``text``: ID numbers, phones and credentials masked. URL-encoded
+    text (an access log's query string: ``138%201234%205678``) is decoded first, so that its numbers
+    are seen."""
+    if _ENCODED.search(text):
+        text = unquote(text)
     return mask_credentials(mask_text(text))
 
 
@@ -88,3 +97,16 @@ def configure(service: str, level: str = "INFO", stream=None) -> None:
         h for h in root.handlers if getattr(h, "kept_by_configure", False)
     ]
     root.setLevel(level)
+
+
+GUNICORN_LOGGERS = ("gunicorn.error", "gunicorn.access")
+
+
+def mask_gunicorn_logs() -> None:
+    """Gunicorn's own loggers (its errors, and the access log with each request's query string, where a
+    back-office lookup can carry an ID number) write through their own handlers, not the root's: the
+    same filter goes on the loggers themselves. Called by gunicorn.conf.py's hooks."""
+    for name in GUNICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, PersonalDataFilter) for f in logger.filters):
+            logger.addFilter(PersonalDataFilter())

@@ -133,3 +133,48 @@ def test_the_suites_log_check_finds_every_form_in_a_process_log_and_lists_it_mas
     check = LogCheck()
     check.scan(tmp_path)
     assert check.offending == ["web.log: GET /api?phone=138 **** 5678 200"]
+
+
+def test_gunicorn_access_and_error_lines_are_masked(tmp_path):
+    """A real gunicorn with the project's gunicorn.conf.py: the access log holds each query string
+    (a back-office lookup can carry an ID number), and gunicorn writes it through its own handlers."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import requests
+
+    from tools import stack
+
+    root = Path(__file__).resolve().parents[2]
+    port = stack.free_port()
+    access = tmp_path / "access.log"
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-c",
+            str(root / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--access-logfile",
+            str(access),
+            "wsgiref.simple_server:demo_app",
+        ],
+        cwd=root,  # as the Procfile runs it: the project's packages importable
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        stack.wait_http(f"http://127.0.0.1:{port}/", 30, proc)
+        requests.get(f"http://127.0.0.1:{port}/lookup?id_number=11010519491231002X&phone=138%201234%205678", timeout=5)
+    finally:
+        proc.terminate()
+        errors = proc.communicate(timeout=10)[1]
+    lines = access.read_text()
+    assert "/lookup?" in lines
+    assert "11010519491231002X" not in lines and "1234%205678" not in lines and "1234 5678" not in lines
+    assert "110***********002X" in lines
+    assert "11010519491231002X" not in errors
