@@ -20,7 +20,7 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from web.analytics.models import AnalyticsEvent
-from web.conversations.models import Conversation, Message
+from web.conversations.models import Conversation, Message, take_made
 
 WITH_AGENT = ("queued", "agent")
 
@@ -117,7 +117,7 @@ def _after_flush(sess: Session, _context: Any) -> None:
     rows: list[dict[str, Any]] = []
     for obj in list(sess.new) + list(sess.dirty):
         if isinstance(obj, Conversation):
-            rows += _conversation_events(obj, obj in sess.new)
+            rows += _conversation_events(obj, obj in sess.new or take_made(sess, obj))
     for obj in sess.new:  # after the state changes: a claim comes before the agent's first line
         if isinstance(obj, Message) and obj.author == "agent":
             rows.append(_row("agent_message", obj.conversation_id, None, {}))

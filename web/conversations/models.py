@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, String, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from web.orm import Base, PlainJSON, PlainText
 
@@ -21,6 +21,24 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     last_message_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.id")
+
+
+_MADE = "conversations_made"  # ids of the conversations this session's transaction inserted
+
+
+def mark_made(sess: Session, conv: Conversation) -> None:
+    """``conv`` was inserted in this transaction (by a statement, so ``sess.new`` does not show it)."""
+    sess.info.setdefault(_MADE, set()).add(conv.id)
+
+
+def take_made(sess: Session, conv: Conversation) -> bool:
+    """Whether ``conv`` was inserted in this transaction and nobody asked before (asked once per
+    conversation: the analytics event ``conversation_started`` is recorded once)."""
+    made = sess.info.get(_MADE, set())
+    if conv.id in made:
+        made.discard(conv.id)
+        return True
+    return False
 
 
 def typed(sent_to_bot: str) -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from common.masking import mask_text
 from common.plain_text import is_name, plain
-from web.conversations.models import Conversation, Message
+from web.conversations.models import Conversation, Message, mark_made
 from web.conversations.side_effects import SideEffects
 from web.rasa_client import BotMessage, BotTurn, RasaClient, RasaUnavailable
 
@@ -69,12 +69,14 @@ def conversation(sess: Session, sender_id: str, channel: str) -> Conversation:
     conv = sess.scalar(found)
     if conv is None:
         insert_into = _INSERT[sess.get_bind().dialect.name](Conversation)
-        sess.execute(
-            insert_into.values(sender_id=sender_id, channel=channel, state="bot").on_conflict_do_nothing(
-                index_elements=["sender_id"]
-            )
+        made = sess.scalar(
+            insert_into.values(sender_id=sender_id, channel=channel, state="bot")
+            .on_conflict_do_nothing(index_elements=["sender_id"])
+            .returning(Conversation.id)
         )
         conv = sess.scalars(found).one()
+        if made is not None:  # this transaction's insert, not the other first message's
+            mark_made(sess, conv)
     return conv
 
 
