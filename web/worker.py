@@ -33,6 +33,7 @@ celery_app.conf.update(
         "requeue_unsent": {"task": "wechat.requeue_unsent", "schedule": 60.0},
         "child_protection_sweep": {"task": "child_protection.sweep", "schedule": 60.0},
         "oncall_sweep": {"task": "oncall.sweep", "schedule": 30.0},  # on-call alerts whose task was lost
+        "handoff_closing": {"task": "handoff.closing", "schedule": 60.0},  # danger still waiting at closing time
     },
 )
 
@@ -59,14 +60,27 @@ def services() -> Services:
     global _services
     with _building:
         if _services is None or _services[0] != os.getpid():
-            _services = (os.getpid(), Services.build(settings.load()))
+            built = Services.build(settings.load())
+            # What a task changes at the desk (the closing check, web/handoff/tasks.py) is announced to
+            # the console and its on-call alerts are queued once it commits, as create_app does in web.
+            built.desk_events.install(built.database.sessions)
+            built.alert_queue.install(built.database.sessions)
+            _services = (os.getpid(), built)
         return _services[1]
 
 
 from web import worker_metrics  # noqa: E402,F401  (connects the task and metrics signals)
 
 celery_app.autodiscover_tasks(
-    ["web", "web.retention", "web.assistance", "web.policy", "web.handoff.child_protection", "web.oncall"],
+    [
+        "web",
+        "web.retention",
+        "web.assistance",
+        "web.policy",
+        "web.handoff",
+        "web.handoff.child_protection",
+        "web.oncall",
+    ],
     related_name="tasks",
     force=True,
 )

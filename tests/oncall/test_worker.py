@@ -28,6 +28,7 @@ from tools.alert_gateway_standin import AlertGatewayStandin
 from web import oncall
 from web.handoff.events import CONSOLE_CHANNEL
 from web.oncall.models import OncallAlert
+from web.outbound.models import OutboundMessage
 from web.workdays import utcnow
 
 pytestmark = pytest.mark.timeout(300)
@@ -157,3 +158,23 @@ def test_a_number_that_keeps_failing_escalates_to_the_next_person_and_the_consol
         ("queue", alert.conversation_id, events[-1]["oncall"], "warn"),
     ]
     assert events[-1]["oncall"].startswith("通知失败，已转给 陈* ")
+
+
+def test_a_danger_ticket_still_waiting_when_the_desk_closed_reaches_the_person_on_call_from_beats_check(live):
+    """The closing check as beat runs it (``handoff.closing``, web/handoff/closing.py), in the worker:
+    its alert is queued once its transaction commits, and the resident hears who will call."""
+    live.standin.reset()
+    with live.sessions.begin() as sess:  # opened while the desk was open; nobody took it; the desk is closed now
+        conv, ticket = urgent_after_hours(sess, "web:closingLive", utcnow())
+        ticket.after_hours = False
+    broker = Celery("civic", broker=REDIS_URL)
+    try:
+        broker.send_task("handoff.closing")
+        committed = time.monotonic()
+    finally:
+        broker.close()
+    assert reached(live, "13800000001", committed) < A_MINUTE
+    with live.sessions() as sess:
+        [alert] = sess.scalars(select(OncallAlert).where(OncallAlert.conversation_id == conv.id)).all()
+        [told] = sess.scalars(select(OutboundMessage).where(OutboundMessage.recipient == "web:closingLive")).all()
+    assert alert.kind == "violence" and "值班的工作人员王*" in told.body["text"]

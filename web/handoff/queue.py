@@ -40,7 +40,8 @@ def latest_ticket(sess: Session, conversation_id: int) -> Ticket | None:
     )
 
 
-def _announce(sess: Session, ticket: Ticket, **extra: object) -> None:
+def announce_ticket(sess: Session, ticket: Ticket, **extra: object) -> None:
+    """A queue event for the console once the transaction commits: the ticket changed (no resident data)."""
     events.record(
         sess,
         "queue",
@@ -102,9 +103,9 @@ def enqueue(
     ticket.told_at = now
     sess.flush()
     if new:
-        _announce(sess, ticket, pause_sender=conv.sender_id)  # Rasa's tracker is paused once the queueing commits
+        announce_ticket(sess, ticket, pause_sender=conv.sender_id)  # Rasa's tracker is paused once the queueing commits
     else:
-        _announce(sess, ticket)
+        announce_ticket(sess, ticket)
     return resident_notice(sess, ticket, now)
 
 
@@ -169,7 +170,7 @@ def resident_message(sess: Session, conv: Conversation, message: Message, now: d
     on_call = oncall.promised(sess, ticket.id) if ticket.after_hours else None  # a person in danger: never "上班后"
     if ticket.after_hours and ticket.callback_phone is None and phone:
         ticket.callback_phone = phone
-        _announce(sess, ticket)
+        announce_ticket(sess, ticket)
         noted = "callback_noted_oncall" if on_call else "callback_noted"
         text = config.desk().texts[noted].format(phone=mask_phone(ticket.callback_phone))
         say(sess, conv, "system", text)
@@ -243,7 +244,7 @@ def claim(sess: Session, ticket: Ticket, agent: Agent, now: datetime) -> None:
     sess.refresh(ticket)
     conv = sess.get(Conversation, ticket.conversation_id)
     conv.state = "agent"
-    _announce(sess, ticket)
+    announce_ticket(sess, ticket)
 
 
 def require_handler(ticket: Ticket, agent: Agent) -> None:
@@ -276,14 +277,14 @@ def transfer(
         conv.state = "queued"
     else:
         raise QueueError("请选择要转给的同事或小组")
-    _announce(sess, ticket)
+    announce_ticket(sess, ticket)
 
 
 def add_note(sess: Session, ticket: Ticket, agent: Agent, text: str) -> Note:
     note = Note(ticket_id=ticket.id, agent_id=agent.id, text=text)
     sess.add(note)
     sess.flush()
-    _announce(sess, ticket, note=True)
+    announce_ticket(sess, ticket, note=True)
     return note
 
 
@@ -300,7 +301,7 @@ def close(sess: Session, ticket: Ticket, actor: Agent, outcome: str, now: dateti
     ticket.status, ticket.outcome, ticket.closed_at, ticket.closed_by_id = "closed", outcome, now, actor.id
     conv = sess.get(Conversation, ticket.conversation_id)
     conv.state = "bot"  # handoff_reason/priority stay: the conversation's last handoff (feedback skips urgent ones)
-    _announce(sess, ticket)
+    announce_ticket(sess, ticket)
     return conv
 
 
