@@ -3,12 +3,15 @@ what the agent console shows of an alert on the queue and the conversation page.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.oncall.conftest import ALL_DAYS, NIGHT, desk_closed, round_the_clock_rota, urgent_after_hours
+from web.admin.audit import AuditEntry
+from web.handoff.models import Agent
 from web.oncall.models import OncallAlert, OncallCall, OncallShift, OncallWorker
 from web.workdays import utcnow
 
@@ -57,6 +60,48 @@ def test_staff_add_and_remove_workers_and_shifts_with_the_pages_token(app, sessi
     assert boss.post(f"/admin/oncall/workers/{added.id}/delete", data={"csrf_token": token}).status_code == 302
     with sessions() as sess:
         assert sess.scalars(select(OncallWorker)).all() == [] and sess.scalars(select(OncallShift)).all() == []
+
+
+def test_every_change_of_the_rota_is_audited_with_who_made_it_and_the_phone_masked(app, sessions, signed_in):
+    boss, token = signed_in("boss")
+    worker = {"name": "陈静", "role": "值班科长", "phone": "13800000005", "escalation_rank": "1", "csrf_token": token}
+    boss.post("/admin/oncall/workers", data=worker)
+    boss.post("/admin/oncall/workers", data={**worker, "phone": "12345"})  # refused: nothing changed, no entry
+    with sessions() as sess:
+        added = sess.scalar(select(OncallWorker))
+    shift = {"worker_id": str(added.id), "days": ["sat", "sun"], "starts": "09:00", "ends": "09:00"}
+    boss.post("/admin/oncall/shifts", data={**shift, "csrf_token": token})
+    with sessions() as sess:
+        first = sess.scalar(select(OncallShift))
+    boss.post(f"/admin/oncall/shifts/{first.id}/delete", data={"csrf_token": token})
+    boss.post("/admin/oncall/shifts", data={**shift, "days": ["holiday"], "csrf_token": token})
+    boss.post(f"/admin/oncall/workers/{added.id}/delete", data={"csrf_token": token})
+    with sessions() as sess:
+        entries = sess.scalars(
+            select(AuditEntry).where(AuditEntry.action.startswith("oncall_")).order_by(AuditEntry.id)
+        ).all()
+        boss_id = sess.scalar(select(Agent.id).where(Agent.username == "boss"))
+    assert [e.action for e in entries] == [
+        "oncall_add_worker",
+        "oncall_add_shift",
+        "oncall_remove_shift",
+        "oncall_add_shift",
+        "oncall_remove_worker",
+    ]
+    assert {e.agent_id for e in entries} == {boss_id} and all(e.remote_addr for e in entries)
+    person = {"worker": added.id, "name": "陈静", "role": "值班科长", "phone": "138****0005", "escalation_rank": 1}
+    assert entries[0].detail == person
+    assert entries[2].detail == {
+        "shift": first.id,
+        "worker": added.id,
+        "days": "sat,sun",
+        "starts": "09:00",
+        "ends": "09:00",
+        "name": "陈静",
+    }
+    holiday = {k: v for k, v in entries[3].detail.items() if k != "name"}  # the shift removed with its worker
+    assert holiday["days"] == "holiday" and entries[4].detail == {**person, "shifts": [holiday]}
+    assert all("13800000005" not in json.dumps(e.detail, ensure_ascii=False) for e in entries)
 
 
 def test_an_agent_may_not_open_or_change_the_rota(app, signed_in):

@@ -1,25 +1,24 @@
 """``/admin/oncall``: the on-call rota (who, their phone, their weekly shifts, the escalation list)
 and the latest alerts. An admin page (``web/admin``: signed in, supervisor or administrator,
-CSRF on every POST)."""
+CSRF on every POST). Every change of the rota is an audit entry (``oncall_*``: who, what, the phone
+masked), written in the transaction that makes it."""
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from common.db import session as db_session
-from common.masking import is_valid_phone
+from common.masking import is_valid_phone, mask_phone
 from web import admin
+from web.admin.audit import audit
 from web.oncall import rota, status
 from web.oncall.config import oncall
 from web.oncall.models import OncallAlert, OncallShift, OncallWorker
 from web.workdays import DAY_NAMES, utcnow
-
-log = logging.getLogger(__name__)
 
 bp = admin.blueprint("oncall", __name__, url_prefix="/admin/oncall")
 WAITING = admin.Waiting("oncall.rota_page", status.failed_open, "次通知值班失败，请电话联系居民")
@@ -30,8 +29,30 @@ def _back():
     return redirect(url_for("oncall.rota_page"))
 
 
-def _changed(what: str, **detail: object) -> None:
-    log.info("on-call rota changed", extra={"change": what, "by": current_user.username, **detail})
+def _changed(sess: Session, what: str, **detail: Any) -> None:
+    """The audit entry of a change of the rota (the signed-in account is who made it); the caller commits."""
+    audit(sess, f"oncall_{what}", **detail)
+
+
+def _worker(worker: OncallWorker) -> dict[str, Any]:
+    """A worker as the audit log keeps them: never their number in full."""
+    return {
+        "worker": worker.id,
+        "name": worker.name,
+        "role": worker.role,
+        "phone": mask_phone(worker.phone),
+        "escalation_rank": worker.escalation_rank,
+    }
+
+
+def _shift(shift: OncallShift) -> dict[str, Any]:
+    return {
+        "shift": shift.id,
+        "worker": shift.worker_id,
+        "days": shift.days,
+        "starts": shift.starts,
+        "ends": shift.ends,
+    }
 
 
 @bp.get("/")
@@ -72,8 +93,9 @@ def add_worker():
     sess = db_session()
     worker = OncallWorker(name=name, phone=phone, role=role, escalation_rank=int(rank_text) if rank_text else None)
     sess.add(worker)
+    sess.flush()
+    _changed(sess, "add_worker", **_worker(worker))
     sess.commit()
-    _changed("add_worker", worker=worker.id)
     flash(f"已添加值班人员 {name}。", "info")
     return _back()
 
@@ -84,9 +106,9 @@ def remove_worker(worker_id: int):
     worker = sess.get(OncallWorker, worker_id)
     if worker is not None:
         name = worker.name
+        _changed(sess, "remove_worker", **_worker(worker), shifts=[_shift(s) for s in worker.shifts])
         sess.delete(worker)  # their shifts with them; alerts keep their own copy of the name and number
         sess.commit()
-        _changed("remove_worker", worker=worker_id)
         flash(f"已删除 {name} 和 TA 的班次。", "info")
     return _back()
 
@@ -106,8 +128,9 @@ def add_shift():
         return _back()
     shift = OncallShift(worker_id=worker.id, days=",".join(days), starts=starts, ends=ends)
     sess.add(shift)
+    sess.flush()
+    _changed(sess, "add_shift", **_shift(shift), name=worker.name)
     sess.commit()
-    _changed("add_shift", shift=shift.id, worker=worker.id)
     flash(f"已添加 {worker.name} 的班次：{rota.describe(shift)}。", "info")
     return _back()
 
@@ -117,8 +140,8 @@ def remove_shift(shift_id: int):
     sess = db_session()
     shift = sess.get(OncallShift, shift_id)
     if shift is not None:
+        _changed(sess, "remove_shift", **_shift(shift), name=shift.worker.name)
         sess.delete(shift)
         sess.commit()
-        _changed("remove_shift", shift=shift_id)
         flash("已删除这个班次。", "info")
     return _back()
