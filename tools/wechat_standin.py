@@ -7,7 +7,11 @@ It plays both halves of WeChat that the platform talks to:
   crypto), POSTs it to the callback URL, waits 5 s for an answer and re-sends the
   same message up to 3 more times when none comes, then checks and decrypts the
   passive reply like WeChat would;
-* the **API side**: ``/cgi-bin/token``, ``/cgi-bin/message/custom/send``,
+* the **API side**: ``/cgi-bin/token``, ``/cgi-bin/stable_token`` (normal mode: the same token
+  until its last 5 minutes, then a new one while the old one lives out its time; force_refresh:
+  a new one at once, the old one valid 5 more minutes, a second one within 30 s refreshes
+  nothing, 45009 past 20 a day; 40002/40013/40125 for a bad grant_type/appid/secret),
+  ``/cgi-bin/message/custom/send``,
   ``/cgi-bin/message/template/send`` and ``/cgi-bin/menu/create`` with WeChat's error codes and quotas — a new
   token leaves the old one 5 more minutes; 40001/41001/42001 for bad tokens; 45015
   when the resident has not interacted (or unsubscribed); 45047 past the
@@ -41,8 +45,10 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import defusedxml.ElementTree as SafeET
 import requests
@@ -52,13 +58,16 @@ from wechatpy.crypto import WeChatCrypto
 from tools.wechat_oauth_standin import OAuthStandin
 
 ACCOUNT = "gh_civic_standin"
+BEIJING = ZoneInfo("Asia/Shanghai")
 TEXT_LIMIT = 2048
 OLD_TOKEN_GRACE = 300
+FORCE_PER_DAY, FORCE_INTERVAL = 20, 30.0  # stable_token's force_refresh: 20 a day, 30 s apart
 WINDOWS = {"message": (48 * 3600, 5), "click": (60, 3), "subscribe": (60, 3)}
 ERRMSG = {
     0: "ok",
     -1: "system error",
     40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
     40003: "invalid openid",
     40013: "invalid appid",
     40037: "invalid template_id",
@@ -176,7 +185,12 @@ class WechatStandin:
         self.receipt_delay, self.token_quota = receipt_delay, token_quota
         self.lock = threading.Lock()
         self.tokens: dict[str, float] = {}  # access_token -> expires at
-        self.token_fetches = 0
+        self.token_fetches = 0  # calls to a token endpoint (/cgi-bin/token or /cgi-bin/stable_token) that succeeded
+        self.stable_token: str | None = None  # the stable token in force (normal mode hands it out)
+        self.stable_issued: set[str] = set()  # stable tokens, apart from /cgi-bin/token's
+        self.force_refreshes: list[float] = []  # times of the force refreshes that issued a token
+        self.force_per_day, self.force_interval = FORCE_PER_DAY, FORCE_INTERVAL
+        self.spoiled: set[str] = set()  # tokens WeChat hands out but refuses (spoil_stable_token)
         self.residents: dict[str, Resident] = {}
         self.faults: list[int] = []
         self.late: list[float] = []  # seconds by which the next sends' answers are held back (delay_answers)
@@ -354,6 +368,13 @@ class WechatStandin:
         with self.lock:
             self.tokens.clear()
 
+    def spoil_stable_token(self) -> None:
+        """Test control: the stable token in force is refused (40001) by every API call, yet normal-mode
+        stable_token keeps handing it out — only force_refresh gets past it."""
+        with self.lock:
+            if self.stable_token:
+                self.spoiled.add(self.stable_token)
+
     def close_window(self, openid: str) -> None:
         with self.lock:
             self.residents.setdefault(openid, Resident()).window = None
@@ -375,10 +396,15 @@ class WechatStandin:
                 self.token_fetches += 1
                 now = time.time()
                 for old, expires in list(self.tokens.items()):
-                    self.tokens[old] = min(expires, now + OLD_TOKEN_GRACE)
+                    if old not in self.stable_issued:  # the two endpoints' tokens are kept apart
+                        self.tokens[old] = min(expires, now + OLD_TOKEN_GRACE)
                 issued = secrets.token_urlsafe(48)
                 self.tokens[issued] = now + self.token_ttl
             return jsonify(access_token=issued, expires_in=self.token_ttl)
+
+        @app.post("/cgi-bin/stable_token")
+        def stable_token():
+            return self._stable_token()
 
         @app.post("/cgi-bin/message/custom/send")
         def custom_send():
@@ -417,6 +443,50 @@ class WechatStandin:
             return jsonify(messages=self.inbox(openid))
 
         return app
+
+    def _stable_token(self):
+        """getStableAccessToken as WeChat documents it (docs/wechat.md, "Access token")."""
+        try:
+            body = read_api_json(request.get_data() or b"null")
+        except ValueError:
+            return _error(47001)
+        if not isinstance(body, dict):
+            return _error(44002 if body is None else 47001)
+        if body.get("grant_type") != "client_credential":
+            return _error(40002)
+        if body.get("appid") != self.app_id:
+            return _error(40013)
+        if body.get("secret") != self.app_secret:
+            return _error(40125)
+        force = body.get("force_refresh") is True
+        with self.lock:
+            now = time.time()
+            current = self.stable_token
+            expires = self.tokens.get(current, 0.0) if current else 0.0
+            if force:
+                today = [t for t in self.force_refreshes if _beijing_day(t) == _beijing_day(now)]
+                if len(today) >= self.force_per_day:
+                    return _error(45009)
+                if self.force_refreshes and now - self.force_refreshes[-1] < self.force_interval and expires > now:
+                    return jsonify(access_token=current, expires_in=int(expires - now))  # "否则不会刷新"
+            elif expires - now > OLD_TOKEN_GRACE:
+                self.token_fetches += 1
+                return jsonify(access_token=current, expires_in=int(expires - now))
+            if self.token_fetches >= self.token_quota:
+                return _error(45009)
+            self.token_fetches += 1
+            for old in self.stable_issued:  # a token already in its last minutes ends now on a force refresh
+                if old != current and force:
+                    self.tokens.pop(old, None)
+            if current in self.tokens:
+                self.tokens[current] = min(expires, now + OLD_TOKEN_GRACE)
+            issued = secrets.token_urlsafe(48)
+            self.tokens[issued] = now + self.token_ttl
+            self.stable_issued.add(issued)
+            self.stable_token = issued
+            if force:
+                self.force_refreshes.append(now)
+        return jsonify(access_token=issued, expires_in=self.token_ttl)
 
     def _api_send(self, kind: str):
         with self.lock:
@@ -467,7 +537,7 @@ class WechatStandin:
         if not access_token:
             return 41001
         expires = self.tokens.get(access_token)
-        if expires is None:
+        if expires is None or access_token in self.spoiled:
             return 40001
         return 42001 if expires < time.time() else 0
 
@@ -539,6 +609,11 @@ def _check_item(item: dict[str, Any], name_bytes: int) -> int:
     if kind == "view" and len(str(item.get("url", "")).encode()) not in range(1, 1025):
         return 40020
     return 0
+
+
+def _beijing_day(at: float) -> str:
+    """The day WeChat counts a daily limit in (Beijing time)."""
+    return datetime.fromtimestamp(at, BEIJING).strftime("%Y%m%d")
 
 
 def _error(code: int):

@@ -1,7 +1,8 @@
 """Calls to the WeChat API: customer-service text and template messages, and the custom menu.
 
-Every call uses the shared access_token; a 40001/42001 answer drops that token and
-the call is made once more with a fresh one. Bodies are UTF-8 JSON with Chinese as it is:
+Every call uses the shared access_token; after a 40001/42001 answer the call is made once
+more with the shared token as ``AccessTokenStore.refresh`` leaves it (re-read when another
+process already replaced it, fetched anew otherwise: web/wechat_api/token.py). Bodies are UTF-8 JSON with Chinese as it is:
 WeChat shows a ``\\uXXXX`` escape to the resident literally (every WeChat SDK, wechatpy
 among them, sends them unescaped for this reason). Quota errors and 45015 are raised at once as
 typed errors for the caller to record.
@@ -113,9 +114,13 @@ class WechatApi:
                 errcode, errmsg, answer = exc.errcode, exc.errmsg, {}
             if errcode in TOKEN_INVALID and not refreshed:
                 log.info("wechat access_token refused, refreshing", extra={"errcode": errcode})
-                self.tokens.invalidate(token)
-                refreshed = True
-                continue
+                try:
+                    self.tokens.refresh(token)  # a no-op when another process already replaced it
+                except Transient as exc:
+                    errcode, errmsg = exc.errcode, exc.errmsg
+                else:
+                    refreshed = True
+                    continue
             if errcode == -1 and attempt < self.retries:
                 attempt += 1
                 time.sleep(self.backoff * 2 ** (attempt - 1))
