@@ -22,6 +22,15 @@ It plays both halves of WeChat that the platform talks to:
   the callback for every template sent; the menu checked as WeChat checks it (40016–40027:
   1–3 items, 1–5 sub-items, names of 16 / 60 bytes, keys of 128, urls of 1024). Like WeChat's API it reads a ``\\uXXXX`` escape
   in a body as those six characters, which the resident would see (SDKs send UTF-8);
+* **subscription notices** (订阅通知): ``/cgi-bin/message/subscribe/bizsend`` — 40037 for a template id
+  that is not the account's, 43101 when the resident has not accepted the template (or refused it
+  since, or unfollowed), 47003 when a value breaks its type's rule (thing ≤ 20 characters, phrase ≤ 5
+  汉字, number, time …), then a ``subscribe_msg_sent_event`` back; the resident's side sends
+  ``subscribe_msg_popup_event`` (``accept_notices``: the resident's choice in the pop-up of an H5 page
+  or an article) and ``subscribe_msg_change_event`` (``refuse_notices``: turned off in WeChat's
+  settings). Template messages keep the rules of 2023-05-04: ``first``/``remark``, a colour, a field
+  over 20 characters or with a line break answer 47003 here (WeChat itself drops or cuts such
+  content without an error; the stand-in refuses it so that a test sees it);
 * test controls: ``inject`` (the next sends answer these error codes), ``delay_answers`` (the
   next sends are delivered and answered late), ``revoke_tokens``, ``close_window``;
 * **web authorisation** (网页授权: ``/connect/oauth2/authorize``, ``/sns/oauth2/access_token``),
@@ -81,6 +90,8 @@ ERRMSG = {
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
     47001: "data format error",
+    43101: "user refuse to accept the msg",
+    47003: "argument invalid!",
     40016: "invalid button size",
     40017: "invalid button type",
     40018: "invalid button name size",
@@ -122,11 +133,22 @@ def wechat_signature(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
 
 
+class RawXml(str):
+    """A field value that is already XML (nested elements), put in as it is by :func:`message_xml`."""
+
+
+def notice_list_xml(items: list[dict[str, Any]]) -> RawXml:
+    """The ``<List>`` elements of a subscription-notice event."""
+    return RawXml("".join("<List>" + message_xml(item)[len("<xml>") : -len("</xml>")] + "</List>" for item in items))
+
+
 def message_xml(fields: dict[str, Any]) -> str:
     """Fields as WeChat's XML: strings in CDATA, numbers bare."""
     nodes = []
     for name, value in fields.items():
-        if isinstance(value, (int, float)):
+        if isinstance(value, RawXml):  # nested elements (the subscription-notice events' List)
+            nodes.append(f"<{name}>{value}</{name}>")
+        elif isinstance(value, (int, float)):
             nodes.append(f"<{name}>{value}</{name}>")
         else:
             nodes.append(f"<{name}><![CDATA[{value}]]></{name}>")
@@ -156,6 +178,7 @@ class Resident:
     subscribed: bool = True
     window: Window | None = None
     inbox: list[dict[str, Any]] = field(default_factory=list)
+    notices: dict[str, str] = field(default_factory=dict)  # subscription template id -> accept / reject
 
 
 class WechatStandin:
@@ -197,6 +220,8 @@ class WechatStandin:
         self.blocked: set[str] = set()  # residents whose template receipts say "failed:user block"
         self.api_calls: list[dict[str, Any]] = []
         self.menu: dict[str, Any] | None = None  # the custom menu last published
+        # The account's subscription templates; empty: any well-formed template id is one of them.
+        self.notice_templates: set[str] = set()
         self._msg_ids = itertools.count(int(time.time() * 1000) * 1000)
         self.http = requests.Session()
         self.oauth = OAuthStandin(app_id, app_secret, oauth_domain or urlsplit(callback_url).netloc)
@@ -336,6 +361,26 @@ class WechatStandin:
             return None, "passive reply longer than 2048 bytes"
         return content, None
 
+    def accept_notices(self, openid: str, choices: dict[str, str], scene: int = 1) -> Delivery:
+        """The resident answers the subscribe pop-up (``choices``: template id -> accept / reject;
+        ``scene`` 1: an H5 page, 2: an article); WeChat sends subscribe_msg_popup_event."""
+        with self.lock:
+            self.residents.setdefault(openid, Resident()).notices.update(choices)
+        items = [{"TemplateId": t, "SubscribeStatusString": s, "PopupScene": scene} for t, s in choices.items()]
+        return self.send_event(openid, "subscribe_msg_popup_event", SubscribeMsgPopupEvent=notice_list_xml(items))
+
+    def refuse_notices(self, openid: str, *template_ids: str) -> Delivery:
+        """The resident turns templates off in WeChat's settings: subscribe_msg_change_event."""
+        with self.lock:
+            resident = self.residents.setdefault(openid, Resident())
+            for template_id in template_ids:
+                resident.notices[template_id] = "reject"
+        items = [{"TemplateId": t, "SubscribeStatusString": "reject"} for t in template_ids]
+        return self.send_event(openid, "subscribe_msg_change_event", SubscribeMsgChangeEvent=notice_list_xml(items))
+
+    def notices_to(self, openid: str) -> list[dict[str, Any]]:
+        return [m for m in self.inbox(openid) if m["kind"] == "notice"]
+
     # ---------------------------------------------------------------- what tests look at
     def inbox(self, openid: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -413,6 +458,10 @@ class WechatStandin:
         @app.post("/cgi-bin/message/template/send")
         def template_send():
             return self._api_send("template")
+
+        @app.post("/cgi-bin/message/subscribe/bizsend")
+        def bizsend():
+            return self._bizsend()
 
         @app.post("/cgi-bin/menu/create")
         def menu_create():
@@ -533,6 +582,48 @@ class WechatStandin:
             return jsonify(errcode=0, errmsg="ok", msgid=msgid)
         return jsonify(errcode=0, errmsg="ok")
 
+    def _bizsend(self):
+        """``/cgi-bin/message/subscribe/bizsend``: a subscription notice to a resident who accepted its template."""
+        with self.lock:
+            problem = self._check_token(request.args.get("access_token", ""))
+            try:
+                body = read_api_json(request.get_data() or b"null")
+            except ValueError:
+                body = None
+            self.api_calls.append({"kind": "notice", "errcode": problem, "body": body, "at": time.time()})
+            if not problem and self.faults:
+                problem = self.faults.pop(0)
+            if not problem and not isinstance(body, dict):
+                problem = 44002 if body is None else 47001
+            if not problem:
+                openid, template_id = body.get("touser"), str(body.get("template_id", ""))
+                resident = self.residents.get(openid) if isinstance(openid, str) else None
+                if not isinstance(openid, str) or not openid or len(openid) > 64:
+                    problem = 40003
+                elif not _TEMPLATE_ID.match(template_id) or (
+                    self.notice_templates and template_id not in self.notice_templates
+                ):
+                    problem = 40037
+                else:
+                    problem = _check_notice_data(body.get("data"))
+                if not problem and (
+                    resident is None or not resident.subscribed or resident.notices.get(template_id) != "accept"
+                ):
+                    problem = 43101
+            self.api_calls[-1]["errcode"] = problem
+            if problem:
+                return _error(problem)
+            msgid = next(self._msg_ids)
+            resident.inbox.append({"kind": "notice", "msgid": msgid, "at": time.time(), **body})
+        sent = notice_list_xml([{"TemplateId": template_id, "MsgID": msgid, "ErrorCode": 0, "ErrorStatus": "success"}])
+        threading.Timer(
+            self.receipt_delay,
+            self.send_event,
+            args=(openid, "subscribe_msg_sent_event"),
+            kwargs={"SubscribeMsgSentEvent": sent},
+        ).start()
+        return jsonify(errcode=0, errmsg="ok", msgid=msgid)
+
     def _check_token(self, access_token: str) -> int:
         if not access_token:
             return 41001
@@ -568,6 +659,8 @@ class WechatStandin:
             return 40037
         if not isinstance(body.get("data"), dict):
             return 47001
+        if _check_template_rules(body["data"]):
+            return 47003
         if resident is None or not resident.subscribed:
             return 43004
         return 0
@@ -614,6 +707,49 @@ def _check_item(item: dict[str, Any], name_bytes: int) -> int:
 def _beijing_day(at: float) -> str:
     """The day WeChat counts a daily limit in (Beijing time)."""
     return datetime.fromtimestamp(at, BEIJING).strftime("%Y%m%d")
+
+
+# Subscription-notice value rules by data type (the key's letters: thing1 -> thing), as WeChat
+# documents them for bizsend; enum is the template's own list and is not checked here.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+NOTICE_RULES: dict[str, re.Pattern[str]] = {
+    "thing": re.compile(r"^[^\r\n]{1,20}$"),
+    "number": re.compile(r"^\d{1,32}(\.\d+)?$"),
+    "letter": re.compile(r"^[A-Za-z]{1,32}$"),
+    "symbol": re.compile(rf"^[^0-9A-Za-z{_HAN}\s]{{1,5}}$"),
+    "character_string": re.compile(rf"^[^{_HAN}\s]{{1,32}}$"),
+    "time": re.compile(r"^[0-9年月日:\-./ ~]{4,40}$"),
+    "date": re.compile(r"^[0-9年月日:\-./ ~]{6,40}$"),
+    "amount": re.compile(r"^[¥￥$€£]?\d{1,10}(\.\d{1,2})?元?$"),
+    "phone_number": re.compile(r"^[0-9+\-() ]{1,17}$"),
+    "car_number": re.compile(rf"^[{_HAN}A-Za-z0-9][A-Za-z0-9]{{0,6}}[{_HAN}A-Za-z0-9]?$"),
+    "name": re.compile(rf"^([{_HAN}·]{{1,10}}|[A-Za-z .'-]{{1,20}})$"),
+    "phrase": re.compile(rf"^[{_HAN}]{{1,5}}$"),
+}
+
+
+def _check_notice_data(data: Any) -> int:
+    """47001 for data that is not WeChat's shape, 47003 for a value that breaks its type's rule."""
+    if not isinstance(data, dict) or not data:
+        return 47001
+    for key, item in data.items():
+        if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+            return 47001
+        rule = NOTICE_RULES.get(re.sub(r"\d+$", "", str(key)))
+        if rule is None or not rule.match(item["value"]):
+            return 47003
+    return 0
+
+
+def _check_template_rules(data: dict[str, Any]) -> int:
+    """47003 for what template messages no longer show as written (since 2023-05-04)."""
+    for key, item in data.items():
+        value = str(item.get("value", "")) if isinstance(item, dict) else str(item)
+        if key in ("first", "remark") or (isinstance(item, dict) and "color" in item):
+            return 47003
+        if len(value) > 20 or "\n" in value or "\r" in value:
+            return 47003
+    return 0
 
 
 def _error(code: int):

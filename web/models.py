@@ -11,6 +11,7 @@ from web.oncall.models import OncallAlert, OncallCall, OncallShift, OncallWorker
 from web.orm import Base
 from web.outbound.models import OutboundMessage, ResidentConsent
 from web.review.models import ReviewItem
+from web.subscriptions.models import NoticeConsent
 
 __all__ = [
     "Base",
@@ -34,4 +35,5 @@ __all__ = [
     "AnalyticsEvent",
     "Rating",
     "ReviewItem",
+    "NoticeConsent",
 ]

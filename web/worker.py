@@ -80,6 +80,7 @@ celery_app.autodiscover_tasks(
         "web.handoff",
         "web.handoff.child_protection",
         "web.oncall",
+        "web.subscriptions",
     ],
     related_name="tasks",
     force=True,

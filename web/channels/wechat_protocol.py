@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import time
 from dataclasses import dataclass
@@ -83,6 +84,25 @@ class WechatConfig:
 
 
 @dataclass(frozen=True)
+class NoticeItem:
+    """One template of a subscription-notice event (the ``List`` elements of
+    subscribe_msg_popup_event / subscribe_msg_change_event / subscribe_msg_sent_event)."""
+
+    template_id: str
+    status: str = ""  # SubscribeStatusString (accept / reject), or ErrorStatus for a sent event
+    scene: str = ""  # PopupScene: 1 an H5 page, 2 an article
+    msg_id: int = 0  # MsgID of a sent event
+    error_code: int = 0  # ErrorCode of a sent event
+
+
+NOTICE_EVENTS = {
+    "subscribe_msg_popup_event": "SubscribeMsgPopupEvent",
+    "subscribe_msg_change_event": "SubscribeMsgChangeEvent",
+    "subscribe_msg_sent_event": "SubscribeMsgSentEvent",
+}
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One message or event from a resident, typed. ``kind`` is WeChat's MsgType, lower case."""
 
@@ -98,13 +118,17 @@ class Incoming:
     longitude: float | None = None
     label: str = ""
     status: str = ""  # TEMPLATESENDJOBFINISH's Status
+    notices: tuple[NoticeItem, ...] = ()  # the subscription-notice events' templates
 
     @property
     def dedupe_key(self) -> str:
         """MsgId for messages; FromUserName + CreateTime (+ event, + MsgID) for events."""
         if self.kind != "event" and self.msg_id:
             return f"msg:{self.msg_id}"
-        return f"ev:{self.openid}:{self.create_time}:{self.kind}:{self.event}:{self.msg_id}"
+        key = f"ev:{self.openid}:{self.create_time}:{self.kind}:{self.event}:{self.msg_id}"
+        if self.notices:  # two notices' sent events in one second differ by their MsgIDs
+            key += ":" + hashlib.sha1(repr(self.notices).encode()).hexdigest()[:12]
+        return key
 
 
 def _check_fresh(timestamp: str, now: float | None = None) -> None:
@@ -200,6 +224,31 @@ def _float(value: object) -> float | None:
     return number if -180.0 <= number <= 180.0 else None
 
 
+def _int(value: object) -> int:
+    try:
+        return int(_s(value) or 0)
+    except ValueError:
+        return 0
+
+
+def _notice_items(data: dict, event: str) -> tuple[NoticeItem, ...]:
+    """The ``List`` elements of a subscription-notice event: one element is a dict, several a list."""
+    container = data.get(NOTICE_EVENTS.get(event, ""))
+    items = container.get("List") if isinstance(container, dict) else None
+    items = [items] if isinstance(items, dict) else items if isinstance(items, list) else []
+    return tuple(
+        NoticeItem(
+            template_id=_s(item.get("TemplateId"))[:64],
+            status=_s(item.get("SubscribeStatusString") or item.get("ErrorStatus")).lower()[:40],
+            scene=_s(item.get("PopupScene"))[:4],
+            msg_id=_int(item.get("MsgID")),
+            error_code=_int(item.get("ErrorCode")),
+        )
+        for item in items[:20]
+        if isinstance(item, dict) and _s(item.get("TemplateId"))
+    )
+
+
 def _typed(xml: str) -> Incoming:
     try:
         message = parse_message(xml)
@@ -233,6 +282,7 @@ def _typed(xml: str) -> Incoming:
             status=_s(data.get("Status")),
             latitude=_float(data.get("Latitude")),
             longitude=_float(data.get("Longitude")),
+            notices=_notice_items(data, event),
         )
     return Incoming(**common)
 

@@ -34,6 +34,7 @@ from web.conversations.router import Answer, Inbound, Router
 from web.outbound import Outbound, consent
 from web.outbound.wechat_sender import EarlyReceipts, record_receipt
 from web.rasa_client import BotMessage
+from web.subscriptions import events as notice_events
 from web.texts import text as channel_text
 from web.texts import wechat_text
 from web.texts.choices import Choices, as_words
@@ -142,6 +143,10 @@ class WechatChannel:
         if msg.event == "unsubscribe":
             with self.sessions.begin() as sess:
                 consent.record_unsubscribe(sess, msg.openid)
+            return Reply()
+        if msg.event in notice_events.EVENTS:  # subscription notices: consent per template, receipts
+            with self.sessions.begin() as sess:
+                notice_events.record(sess, msg.event, msg.openid, msg.notices)
             return Reply()
         if msg.event == "templatesendjobfinish":
             record_receipt(self.sessions, msg.msg_id, msg.status, self.receipts if redis_up else None)

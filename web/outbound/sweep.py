@@ -64,6 +64,8 @@ def requeue_unsent(
     for row_id, recipient, kind in rows:
         if kind == "template":
             enqueue("wechat.send_template", [row_id])
+        elif kind == "notice":  # a subscription notice (web/subscriptions/send.py)
+            enqueue("wechat.send_notice", [row_id])
         else:
             texts.setdefault(recipient, []).append(row_id)
     for resident_ids in texts.values():

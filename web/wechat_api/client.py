@@ -32,11 +32,13 @@ from web.wechat_api.errors import (
     TOKEN_INVALID,
     InDoubt,
     RateLimited,
+    RuleBroken,
     Transient,
     WechatApiError,
     WindowClosed,
     raise_for,
 )
+from web.wechat_api.rules import notice_problems, template_problems
 from web.wechat_api.token import TIMEOUT, AccessTokenStore
 
 log = logging.getLogger(__name__)
@@ -77,7 +79,13 @@ class WechatApi:
         )
 
     def send_template(self, openid: str, template_id: str, data: dict[str, Any], url: str | None = None) -> int:
-        """A template message; returns WeChat's msgid (TEMPLATESENDJOBFINISH reports on it later)."""
+        """A template message; returns WeChat's msgid (TEMPLATESENDJOBFINISH reports on it later).
+
+        Content WeChat no longer shows as written (``first``/``remark``, colours, fields over 20
+        characters or with line breaks: web/wechat_api/rules.py) raises :class:`RuleBroken` unsent."""
+        problems = template_problems(data)
+        if problems:
+            raise RuleBroken(problems)
         body: dict[str, Any] = {
             "touser": openid,
             "template_id": template_id,
@@ -86,6 +94,24 @@ class WechatApi:
         if url:
             body["url"] = url
         return int(self._push("template", "/cgi-bin/message/template/send", body).get("msgid", 0))
+
+    def send_notice(self, openid: str, template_id: str, data: dict[str, Any], page: str | None = None) -> int | None:
+        """A subscription notice (``/cgi-bin/message/subscribe/bizsend``) to a resident who accepted
+        ``template_id``; returns WeChat's msgid when it gives one (subscribe_msg_sent_event reports on
+        it). Values that break their type's rule raise :class:`RuleBroken` unsent (WeChat: 47003);
+        a resident who has not accepted: 43101 from WeChat."""
+        problems = notice_problems(data)
+        if problems:
+            raise RuleBroken(problems)
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {k: {"value": v["value"] if isinstance(v, dict) else str(v)} for k, v in data.items()},
+        }
+        if page:
+            body["page"] = page
+        msgid = self._push("notice", "/cgi-bin/message/subscribe/bizsend", body).get("msgid")
+        return int(msgid) if msgid else None
 
     def create_menu(self, menu: dict[str, Any]) -> None:
         """Replace the Official Account's custom menu (``{"button": [...]}``)."""

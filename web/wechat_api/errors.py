@@ -6,6 +6,8 @@ SYSTEM_BUSY = -1
 TOKEN_INVALID = frozenset({40001, 40014, 42001})  # invalid credential, invalid token, token expired
 WINDOW_CLOSED = 45015  # the resident has not written within 48 h, or unsubscribed
 RATE_LIMITS = frozenset({45009, 45011, 45047})  # daily quota, API frequency, customer-service count per interaction
+NOT_SUBSCRIBED = 43101  # bizsend: the resident has not accepted (or has since refused) this subscription template
+ARGUMENT_INVALID = 47003  # a value breaks its field's rule (bizsend's data types)
 
 
 class WechatApiError(Exception):
@@ -31,6 +33,15 @@ class WindowClosed(WechatApiError):
 
 class RateLimited(WechatApiError):
     """A quota or frequency limit: do not retry now."""
+
+
+class RuleBroken(WechatApiError):
+    """Refused by the platform before sending: the content breaks WeChat's rules for this kind of
+    message (web/wechat_api/rules.py). ``problems`` are Chinese sentences for the staff."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(ARGUMENT_INVALID, "refused before sending: " + "；".join(problems))
+        self.problems = problems
 
 
 def raise_for(errcode: int, errmsg: str) -> None:
