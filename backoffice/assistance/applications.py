@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.assistance import standards
 from backoffice.assistance.models import NEEDS_REASON, TRANSITIONS, TYPES, Application, StatusEvent
+from backoffice.changes import feed
 from backoffice.errors import ApiError
 from backoffice.region.models import Community, Street
 from backoffice.residents.models import Resident
@@ -148,6 +149,23 @@ def transition(sess: Session, app: Application, status: str, reason: str) -> Non
     now = datetime.now()
     app.status, app.status_reason, app.updated_at = status, reason.strip(), now
     app.history.append(StatusEvent(status=status, reason=reason.strip(), at=now))
+    if feed.still_bound(sess, app.submitted_by_openid, app.submitted_by_resident_id):  # tell whoever applied
+        step = standards.process_step(status)
+        feed.publish(
+            sess,
+            domain="assistance",
+            kind="status",
+            ref=app.case_no or "",
+            recipient=app.submitted_by_openid or "",
+            status=status,
+            data={
+                "what": f"{app.type}申请",
+                "status_text": step["plain"],
+                "next_step": step["next"],
+                "reason": app.status_reason,
+            },
+            at=now,
+        )
 
 
 def owned_by(resident: Resident):

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.changes import feed
 from backoffice.eldercare.models import EldercareApplication, EldercareScheme
 from backoffice.eldercare.places import age_on
 from backoffice.errors import ApiError
@@ -107,7 +108,10 @@ def create(sess: Session, kind: str, openid: str, key: str, now: datetime) -> El
     return app
 
 
-def advance(app: EldercareApplication, status: str, note: str, level: int | None, now: datetime) -> None:
+WHAT = {"ltc_assessment": "长护险评估申请", "home_retrofit": "适老化改造申请"}
+
+
+def advance(sess: Session, app: EldercareApplication, status: str, note: str, level: int | None, now: datetime) -> None:
     if status not in STEPS[app.kind]:
         raise ApiError(400, "bad_status", f"状态只能是：{'、'.join(STEPS[app.kind])}")
     if app.status in FINAL:
@@ -118,6 +122,17 @@ def advance(app: EldercareApplication, status: str, note: str, level: int | None
     if status == "assessed":
         app.level = level
     app.history = [*app.history, {"status": status, "at": now.isoformat(timespec="seconds"), "note": note}]
+    if feed.still_bound(sess, app.openid, app.applicant_id):  # tell whoever applied
+        feed.publish(
+            sess,
+            domain="eldercare",
+            kind="status",
+            ref=app.reference,
+            recipient=app.openid,
+            status=status,
+            data={"what": WHAT[app.kind], "status_text": STEPS[app.kind][status], "next_step": "", "reason": note},
+            at=now,
+        )
 
 
 def as_json(sess: Session, app: EldercareApplication) -> dict:

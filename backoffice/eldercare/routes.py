@@ -394,6 +394,8 @@ def set_status(reference: str):
     if app is None:
         raise ApiError(404, "not_found", "没有找到这个申请编号。")
     body = request.get_json(silent=True) or {}
-    applications.advance(app, str(body.get("status", "")), str(body.get("note", "")), body.get("level"), datetime.now())
+    applications.advance(
+        sess, app, str(body.get("status", "")), str(body.get("note", "")), body.get("level"), datetime.now()
+    )
     sess.commit()
     return jsonify(applications.as_json(sess, app))

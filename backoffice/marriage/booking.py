@@ -9,13 +9,14 @@ conditional UPDATE, so concurrent requests can never leave more appointments tha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backoffice.changes import feed
 from backoffice.errors import ApiError
 from backoffice.marriage import calendar
 from backoffice.marriage.models import (
@@ -496,6 +497,36 @@ def cancel(sess: Session, openid: str, number: str) -> MarriageAppointment:
     appointment.status = "cancelled"
     for party in appointment.parties:
         party.active = False
+    return appointment
+
+
+def cancel_by_office(sess: Session, number: str, reason: str, now: datetime) -> MarriageAppointment:
+    """The office cancels an appointment (a closure, an emergency): the place is freed and the resident who
+    booked is told through the change feed (backoffice/changes/), with the reason and the office's phone."""
+    if not reason.strip():
+        raise ApiError(422, "reason_required", "取消预约需要写明原因，我们会转告预约的人")
+    appointment = sess.scalar(select(MarriageAppointment).where(MarriageAppointment.number == number))
+    if appointment is None:
+        raise ApiError(404, "appointment_not_found", "没有查到这个预约号")
+    if appointment.status == "cancelled":
+        return appointment  # cancelling twice is the same as once
+    if appointment.day < calendar.today():
+        raise ApiError(422, "appointment_past", "这个预约的日子已经过了，不用取消")
+    _free_place(sess, appointment)
+    appointment.status = "cancelled"
+    for party in appointment.parties:
+        party.active = False
+    if feed.booked_by_a_party(sess, appointment):
+        feed.publish(
+            sess,
+            domain="marriage",
+            kind="cancelled",
+            ref=appointment.number or "",
+            recipient=appointment.openid,
+            status="cancelled",
+            data={**feed.appointment_data(appointment), "reason": reason.strip()[:60]},
+            at=now,
+        )
     return appointment
 
 

@@ -8,7 +8,7 @@ HTTP only: requests become plain values for :mod:`backoffice.marriage.booking`, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
@@ -196,6 +196,24 @@ def get_appointment(number: str):
 def cancel_appointment(number: str):
     openid = _openid(_body().get("openid"))
     return _write(lambda sess: booking.cancel(sess, openid, number), 200)
+
+
+@bp.post("/marriage/appointments/<number>/office-cancel")
+@contract.operation(
+    "Staff cancel an appointment for the office (a closure, an emergency): the place is freed and the resident who "
+    "booked is told, with the reason, through the change feed (`GET /changes`)",
+    path=NUMBER,
+    body=schemas.OfficeCancel,
+    responses={200: ("cancelled", schemas.MarriageAppointment)},
+    errors={
+        400: "not JSON (`bad_request`)",
+        404: "`appointment_not_found`",
+        422: "`reason_required`, `appointment_past`",
+    },
+)
+def office_cancel(number: str):
+    reason = str(_body().get("reason", ""))
+    return _write(lambda sess: booking.cancel_by_office(sess, number, reason, datetime.now()), 200)
 
 
 @bp.post("/marriage/appointments/<number>/reschedule")

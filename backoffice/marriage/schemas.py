@@ -175,6 +175,12 @@ class Cancel(Request):
     openid = fields.String(required=True)
 
 
+class OfficeCancel(Request):
+    reason = fields.String(
+        required=True, metadata={"description": "told to the resident who booked, e.g. 系统升级停办"}
+    )
+
+
 class Reschedule(Request):
     openid = fields.String(required=True)
     date = fields.Date(required=True)

@@ -260,6 +260,14 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("post", f"/assistance/applications/{case['case_no']}/status", {"status": "入户调查", "reason": ""})
     call("post", f"/assistance/applications/{case['case_no']}/status", {"status": "发放"}, expect=409)
 
+    # the change feed (the review step just made is in it) and an office's cancellation
+    changes = call("get", "/changes?after=0&limit=50")
+    call("get", f"/changes?after={changes['last']}")
+    call("get", "/changes?after=x", expect=400)
+    call("post", "/marriage/appointments/HY0/office-cancel", {"reason": "系统升级停办"}, expect=404)
+    call("post", "/marriage/appointments/HY0/office-cancel", {"reason": ""}, expect=422)
+    call("post", f"/marriage/appointments/{number}/office-cancel", {"reason": "系统升级停办"})  # cancelled already
+
     # residents
     call("get", f"/residents/by-openid/{DEMO_OPENIDS[0]}")
     call("get", "/residents/by-openid/oNobody", expect=404)
