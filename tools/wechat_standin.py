@@ -16,7 +16,7 @@ It plays both halves of WeChat that the platform talks to:
   token leaves the old one 5 more minutes; 40001/41001/42001 for bad tokens; 45015
   when the resident has not interacted (or unsubscribed); 45047 past the
   customer-service allowance (5 messages within 48 h after a resident's message, 3
-  within a minute after a menu tap or a subscription); 45002 past 2048 bytes of text;
+  within a minute after a menu tap, a follow or a QR scan, each scene a grant of its own); 45002 past 2048 bytes of text;
   45009 past the daily token quota; 40037 for a malformed template id; 43004 for
   templates to residents who unsubscribed; and a TEMPLATESENDJOBFINISH event back to
   the callback for every template sent; the menu checked as WeChat checks it (40016–40027:
@@ -71,7 +71,10 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 TEXT_LIMIT = 2048
 OLD_TOKEN_GRACE = 300
 FORCE_PER_DAY, FORCE_INTERVAL = 20, 30.0  # stable_token's force_refresh: 20 a day, 30 s apart
-WINDOWS = {"message": (48 * 3600, 5), "click": (60, 3), "subscribe": (60, 3)}
+# Customer-service grants (服务号 发送客服消息 sendCustomMessage): a message gives 5 for 48 hours; a
+# menu tap (click / scancode_*), a follow or a QR scan gives 3 within a minute, a grant of its own.
+GRANTS = {"message": (48 * 3600, 5), "event": (60, 3)}
+GRANT_EVENTS = {"click", "scancode_push", "scancode_waitmsg", "subscribe", "scan"}
 ERRMSG = {
     0: "ok",
     -1: "system error",
@@ -176,7 +179,7 @@ class Window:
 @dataclass
 class Resident:
     subscribed: bool = True
-    window: Window | None = None
+    grants: dict[str, Window] = field(default_factory=dict)  # scene -> its customer-service grant
     inbox: list[dict[str, Any]] = field(default_factory=list)
     notices: dict[str, str] = field(default_factory=dict)  # subscription template id -> accept / reject
 
@@ -312,14 +315,15 @@ class WechatStandin:
         with self.lock:
             resident = self.residents.setdefault(openid, Resident())
             if event == "unsubscribe":
-                resident.subscribed, resident.window = False, None
+                resident.subscribed = False
+                resident.grants.clear()
                 return
             if event == "subscribe":
                 resident.subscribed = True
-            kind = "message" if fields.get("MsgType") != "event" else event if event in WINDOWS else None
-            if kind:
-                seconds, count = WINDOWS[kind]
-                resident.window = Window(time.time() + seconds, count)
+            scene = "message" if fields.get("MsgType") != "event" else "event" if event in GRANT_EVENTS else None
+            if scene:
+                seconds, count = GRANTS[scene]
+                resident.grants[scene] = Window(time.time() + seconds, count)
 
     def _sign(self, plain: str, openid: str) -> tuple[dict[str, str], str]:
         timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
@@ -422,7 +426,7 @@ class WechatStandin:
 
     def close_window(self, openid: str) -> None:
         with self.lock:
-            self.residents.setdefault(openid, Resident()).window = None
+            self.residents.setdefault(openid, Resident()).grants.clear()
 
     # ---------------------------------------------------------------- API side
     def _wsgi(self) -> Flask:
@@ -641,16 +645,15 @@ class WechatStandin:
             return 47001
         if len(content.encode("utf-8")) > TEXT_LIMIT:
             return 45002
-        if (
-            resident is None
-            or not resident.subscribed
-            or resident.window is None
-            or resident.window.expires < time.time()
-        ):
-            return 45015
-        if resident.window.left <= 0:
-            return 45047
-        resident.window.left -= 1
+        now = time.time()
+        granted = resident.grants.values() if resident is not None and resident.subscribed else ()
+        open_grants = sorted((g for g in granted if g.expires >= now), key=lambda g: g.expires)
+        if not open_grants:
+            return 45015  # 回复时间超过限制: nothing the resident did is recent enough
+        usable = [g for g in open_grants if g.left > 0]
+        if not usable:
+            return 45047  # 客服接口下行条数超过上限
+        usable[0].left -= 1  # the grant ending first is spent first
         return 0
 
     @staticmethod

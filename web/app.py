@@ -72,6 +72,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
         services.receipts,
         config.reply_budget_seconds,
         ThreadPoolExecutor(max_workers=BOT_THREADS, thread_name_prefix="wechat-bot"),
+        windows=redis_client,
     )
     app.register_blueprint(
         health_blueprint({"database": database.ping, "redis": redis_client.ping, "rasa": services.rasa.ready})

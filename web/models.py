@@ -9,7 +9,7 @@ from web.handoff.child_protection.models import ChildProtectionReferral
 from web.handoff.models import Agent, AgentGroup, CannedReply, HandoffRule, Note, Ticket, WorkingHours
 from web.oncall.models import OncallAlert, OncallCall, OncallShift, OncallWorker
 from web.orm import Base
-from web.outbound.models import OutboundMessage, ResidentConsent
+from web.outbound.models import CallbackTask, OutboundMessage, ResidentConsent
 from web.review.models import ReviewItem
 from web.subscriptions.models import NoticeConsent
 
@@ -30,6 +30,7 @@ __all__ = [
     "OncallAlert",
     "OncallCall",
     "ChildProtectionReferral",
+    "CallbackTask",
     "OutboundMessage",
     "ResidentConsent",
     "AnalyticsEvent",

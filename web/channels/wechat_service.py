@@ -31,13 +31,14 @@ from web.channels.dedupe import DONE, PENDING, ReplyLedger, passive_text
 from web.channels.ratelimit import ResidentRateLimit
 from web.channels.wechat_protocol import Incoming
 from web.conversations.router import Answer, Inbound, Router
-from web.outbound import Outbound, consent
+from web.outbound import Outbound, consent, cs_window
 from web.outbound.wechat_sender import EarlyReceipts, record_receipt
 from web.rasa_client import BotMessage
 from web.subscriptions import events as notice_events
 from web.texts import text as channel_text
 from web.texts import wechat_text
 from web.texts.choices import Choices, as_words
+from web.workdays import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,12 @@ class WechatChannel:
         receipts: EarlyReceipts,
         budget: float,
         pool: ThreadPoolExecutor,
+        windows: redis.Redis | None = None,
     ) -> None:
         self.router, self.outbound, self.sessions = router, outbound, sessions
         self.ledger, self.limiter, self.choices, self.receipts = ledger, limiter, choices, receipts
         self.budget, self.pool = budget, pool
+        self.windows = windows  # the customer-service window and quota (web/outbound/cs_window.py)
 
     def answer(self, incoming: Incoming, redis_up: bool = True) -> str | None:
         """``redis_up`` False: Redis already failed to answer during this request (its
@@ -82,6 +85,7 @@ class WechatChannel:
             return self._without_redis(incoming)
         if not fresh:
             return self._answer_retry(key, incoming.openid)
+        self._opens_window(incoming)
         try:
             action = self._dispatch(incoming)
         except Exception:  # a broken dependency must not leave WeChat retrying into the same failure
@@ -105,6 +109,19 @@ class WechatChannel:
             log.exception("wechat message could not be recorded", extra={"kind": msg.kind})
             action = Reply(channel_text("failure"))
         return action.text or None
+
+    def _opens_window(self, msg: Incoming) -> None:
+        """A fresh message or event as WeChat counts it: the customer-service grant it opens (or
+        closes, unfollowing), whatever the platform answers (a rate-limited message counts too)."""
+        if self.windows is None:
+            return
+        try:
+            if msg.kind == "event" and msg.event == "unsubscribe":
+                cs_window.record_closed(self.windows, msg.openid)
+            elif scene := cs_window.scene_of(msg.kind, msg.event):
+                cs_window.record_inbound(self.windows, msg.openid, scene, utcnow())
+        except redis.RedisError:  # the console shows the window as unknown; WeChat's answer still decides
+            log.warning("customer-service window not recorded, redis unavailable", extra={"kind": msg.kind})
 
     # -- what a message means -------------------------------------------------------------
     def _dispatch(self, msg: Incoming, redis_up: bool = True) -> Inbound | Reply:

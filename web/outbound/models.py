@@ -57,3 +57,18 @@ class ResidentConsent(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     reason: Mapped[str | None] = mapped_column(String(32), default=None)
     updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
+
+
+class CallbackTask(Base):
+    """An agent's message WeChat would not take (the 48-hour window closed, or its quota used up):
+    kept, shown in the console as undelivered, until someone has reached the resident another way
+    (a phone call) and says so (web/outbound/undelivered.py)."""
+
+    __tablename__ = "callback_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbound_id: Mapped[int] = mapped_column(unique=True)  # the undelivered outbound_message
+    recipient: Mapped[str] = mapped_column(String(80), index=True)  # the resident's openid
+    reason: Mapped[str] = mapped_column(String(16))  # window_closed | rate_limited
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    done_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    done_by: Mapped[str | None] = mapped_column(String(64), default=None)  # the agent's username

@@ -6,7 +6,10 @@ conditional UPDATE), so two tasks holding the same row — a redelivered one, or
 for a message it thought lost (``web/outbound/sweep.py``) — never both send it. A row a
 dead worker left ``sending`` is the sweep's to queue again.
 When the 48-hour window is closed (45015) or a quota is hit, the rest of the turn is
-not attempted; a given fallback template is sent instead of the first closed message.
+not attempted; a given fallback template is sent instead of the first closed message, and an
+agent's messages refused so become call-back tasks shown in the console (web/outbound/undelivered.py).
+Every customer-service message WeChat takes or refuses updates the resident's window and quota
+(web/outbound/cs_window.py).
 
 Only a message that surely did not reach WeChat goes back to ``queued`` for the task to retry
 (``Transient``). One that may have reached it (``InDoubt``: a read timeout, a dropped connection)
@@ -18,13 +21,14 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import redis
 from sqlalchemy import func, update
 from sqlalchemy.orm import sessionmaker
 
+from web.outbound import cs_window, undelivered
 from web.outbound.models import IN_DOUBT, OutboundMessage
 from web.wechat_api import InDoubt, RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
 
@@ -32,8 +36,15 @@ log = logging.getLogger(__name__)
 
 
 class WechatSender:
-    def __init__(self, sessions: sessionmaker, api: WechatApi, receipts: EarlyReceipts | None = None) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        api: WechatApi,
+        receipts: EarlyReceipts | None = None,
+        windows: redis.Redis | None = None,
+    ) -> None:
         self.sessions, self.api, self.receipts = sessions, api, receipts
+        self.windows = windows  # each customer-service message's count (web/outbound/cs_window.py)
 
     def send_texts(self, ids: list[int], fallback: dict[str, Any] | None = None) -> list[int]:
         """Send the queued texts; returns the ids still queued after a transient failure (to retry)."""
@@ -52,22 +63,49 @@ class WechatSender:
                 return ids[position:]
             except InDoubt as exc:  # the rest of the turn still goes: each message is its own call
                 self._result(row_id, IN_DOUBT, exc)
+                self._counted(openid, None)  # WeChat may have taken (and counted) it
                 continue
             except WindowClosed as exc:
+                self._counted(openid, exc)
                 self._result(row_id, "window_closed", exc)
                 self._skip(ids[position + 1 :], "window_closed", exc)
+                self._keep(ids[position:])
                 if fallback:
                     self._fallback(row_id, openid, fallback)
                 return []
             except RateLimited as exc:
+                self._counted(openid, exc)
                 self._result(row_id, "rate_limited", exc)
                 self._skip(ids[position + 1 :], "rate_limited", exc)
+                self._keep(ids[position:])
                 return []
             except WechatApiError as exc:
                 self._result(row_id, "failed", exc)
                 continue
+            self._counted(openid, None)
             self._result(row_id, "sent", None)
         return []
+
+    def _keep(self, ids: list[int]) -> None:
+        """The agents' messages WeChat refused become call-back tasks the console shows at once."""
+        with self.sessions.begin() as sess:
+            kept = undelivered.keep(sess, ids)
+        if kept:
+            log.warning("agent messages undelivered, kept for a call-back", extra={"outbound_ids": kept})
+
+    def _counted(self, openid: str, refused: WechatApiError | None) -> None:
+        """The resident's customer-service record: one message fewer, or WeChat's refusal (45015 /
+        45047) taken as the truth. Recorded before the row's result: the console may count a message
+        twice for a moment (spent and still ``sending``), never not at all."""
+        if self.windows is None:
+            return
+        try:
+            if refused is None:
+                cs_window.record_sent(self.windows, openid, datetime.now(timezone.utc))
+            else:
+                cs_window.record_refused(self.windows, openid, refused.errcode)
+        except redis.RedisError:
+            log.warning("customer-service quota not recorded, redis unavailable")
 
     def send_template(self, row_id: int) -> bool:
         """Send one queued template message; False when it should be retried later."""
