@@ -12,6 +12,7 @@ from common.masking import mask_phone, mask_text
 from web.admin.audit import audit
 from web.channels.web_senders import verifiable
 from web.console import profile as profiles
+from web.console import reach
 from web.console.blueprint import bp
 from web.console.services import services
 from web.console.understanding import Understanding, from_tracker
@@ -132,6 +133,7 @@ def conversation_page(conversation_id: int):
         verification_error=verified_error,
         child_protection=child_protection.for_conversation(sess, conv.id),
         in_doubt=[(m, mask_text(str(m.body.get("content", "")))) for m in doubt.for_resident(sess, conv.sender_id)],
+        reach=reach.for_page(sess, conv),
         canned=sess.scalars(select(CannedReply).order_by(CannedReply.title)).all(),
         agents=sess.scalars(
             select(Agent).where(Agent.active.is_(True), Agent.id != current_user.id).order_by(Agent.display_name)
@@ -213,8 +215,17 @@ def reply(conversation_id: int):
         queue.require_handler(ticket, current_user)
     except queue.QueueError as exc:
         return _done(conv, str(exc), 409)
+    before = reach.for_page(sess, conv)  # what the agent was shown: can this reply reach the resident?
     queue.say(sess, conv, "agent", text, {"agent": current_user.username})
     _commit_and_deliver(sess, conv, ticket, [BotMessage(text=text)])
+    if before is not None and before["window"].state in ("closed", "used_up"):
+        return _done(
+            conv,
+            (
+                "已保存。客服消息窗口已关闭或本轮条数已用完，这条回复居民很可能收不到："
+                "微信拒收时会列在“未送达，待回电”里，请打电话告诉居民。"
+            ),
+        )
     return _done(conv)
 
 

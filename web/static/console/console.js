@@ -75,11 +75,57 @@
     li.scrollIntoView({ block: "nearest" });
   }
 
+  // Whether a reply can reach a WeChat resident (web/console/reach.py): the window and quota line
+  // above the reply box, and the replies WeChat refused, kept as call-back tasks.
+  function reachPanel(id) {
+    var line = document.getElementById("cs-window");
+    var box = document.getElementById("undelivered");
+    if (!line || !box) { return function () {}; }
+    var items = document.getElementById("undelivered-list");
+    function render(body) {
+      if (body.window) { line.textContent = body.window.text; line.className = "cs-window " + body.window.state; }
+      items.textContent = "";
+      (body.callbacks || []).forEach(function (c) {
+        var li = document.createElement("li");
+        li.className = "undelivered-message";
+        li.dataset.task = c.task_id;
+        var when = document.createElement("time");
+        when.textContent = c.written_at;
+        var text = document.createElement("span");
+        text.className = "text";
+        text.textContent = c.text;
+        var why = document.createElement("small");
+        why.textContent = "（" + c.reason + "）";
+        var done = document.createElement("button");
+        done.type = "button";
+        done.className = "callback-done";
+        done.textContent = "已联系居民";
+        done.addEventListener("click", function () {
+          fetch(box.dataset.done.replace(/\/callbacks\/0\/done$/, "/callbacks/" + c.task_id + "/done"), {
+            method: "POST", credentials: "same-origin",
+            headers: { "Accept": "application/json", "X-CSRFToken": token }
+          }).then(refresh);
+        });
+        [when, document.createTextNode(" "), text, document.createTextNode(" "), why, document.createTextNode(" "), done]
+          .forEach(function (node) { li.appendChild(node); });
+        items.appendChild(li);
+      });
+      box.hidden = !(body.callbacks || []).length;
+    }
+    function refresh() {
+      return fetch(line.dataset.reach, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); }).then(render).catch(function () {});
+    }
+    return refresh;
+  }
+
   function conversationPage(root) {
     var list = document.getElementById("transcript");
     var id = Number(root.dataset.conversation);
+    var refreshReach = reachPanel(id);
     live(root.dataset.stream, {
-      message: function (line) { appendLine(list, line); },
+      message: function (line) { appendLine(list, line); if (line.author === "resident") { refreshReach(); } },
+      undelivered: function (e) { if (e.conversation_id === id) { refreshReach(); } },
       queue: function (e) {
         var status = document.getElementById("ticket-status");
         if (e.conversation_id === id && status && e.status) {
@@ -119,7 +165,11 @@
           headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
           body: JSON.stringify({ text: text })
         }).then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
-          .then(function (res) { if (res.ok) { box.value = ""; } else { alert(res.body.message || "没有发出去，请再试一次"); } })
+          .then(function (res) {
+            var notice = document.getElementById("reply-notice");
+            if (notice) { notice.hidden = !res.body.message || !res.ok; notice.textContent = res.ok ? (res.body.message || "") : ""; }
+            if (res.ok) { box.value = ""; refreshReach(); } else { alert(res.body.message || "没有发出去，请再试一次"); }
+          })
           .catch(function () { alert("网络不通，没有发出去，请再试一次"); })
           .finally(function () { button.disabled = false; box.focus(); });
       });
