@@ -11,6 +11,7 @@ from web.oncall.models import OncallAlert, OncallCall, OncallShift, OncallWorker
 from web.orm import Base
 from web.outbound.models import CallbackTask, OutboundMessage, ResidentConsent
 from web.review.models import ReviewItem
+from web.status_updates.models import FeedCursor, StatusUpdate
 from web.subscriptions.models import NoticeConsent
 
 __all__ = [
@@ -36,5 +37,7 @@ __all__ = [
     "AnalyticsEvent",
     "Rating",
     "ReviewItem",
+    "FeedCursor",
+    "StatusUpdate",
     "NoticeConsent",
 ]

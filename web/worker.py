@@ -34,6 +34,7 @@ celery_app.conf.update(
         "child_protection_sweep": {"task": "child_protection.sweep", "schedule": 60.0},
         "oncall_sweep": {"task": "oncall.sweep", "schedule": 30.0},  # on-call alerts whose task was lost
         "handoff_closing": {"task": "handoff.closing", "schedule": 60.0},  # danger still waiting at closing time
+        "status_updates": {"task": "status_updates.read", "schedule": 20.0},  # the back-office's change feed
     },
 )
 
@@ -80,6 +81,7 @@ celery_app.autodiscover_tasks(
         "web.handoff",
         "web.handoff.child_protection",
         "web.oncall",
+        "web.status_updates",
         "web.subscriptions",
     ],
     related_name="tasks",

@@ -119,6 +119,7 @@ def appointment_data(appointment: MarriageAppointment) -> dict[str, str]:
     kind = f"离婚{appointment.stage}" if appointment.service == "离婚" else appointment.service
     return {
         "what": f"{kind}登记",
+        "date": appointment.day.isoformat(),
         "date_label": calendar.chinese_date(appointment.day),
         "start": appointment.start,
         "end": appointment.end,
