@@ -70,6 +70,7 @@ class Settings:
     oidc_client_secret: str = DEV_SECRETS["OIDC_CLIENT_SECRET"]
     idp_signing_key: str = ""  # the stand-in provider's RSA key (PEM); "" in development: var/idp_signing_key.pem
     wechat_open_base: str = "https://open.weixin.qq.com"  # WeChat's web authorisation pages (网页授权)
+    wechat_daily_quota: str = "template=100000,subscribe=100000"  # messages a day per kind (daily_quota.py)
     wechat_safe_mode: str = ""  # strict (the default with an AES key: plaintext refused) or compatible (兼容模式)
     demo_mode: bool = False  # make run's demo region: the SMS stand-in's page shows the codes it "sent"
     alert_gateway_url: str = "http://127.0.0.1:8400"  # the SMS/voice gateway of the on-call route (docs/handoff.md)
@@ -116,6 +117,7 @@ def load() -> Settings:
         idp_signing_key=_env("IDP_SIGNING_KEY", DEV_SECRETS["IDP_SIGNING_KEY"]),
         wechat_open_base=_env("WECHAT_OPEN_BASE", "https://open.weixin.qq.com").rstrip("/"),
         wechat_safe_mode=_env("WECHAT_SAFE_MODE", "").lower(),
+        wechat_daily_quota=_env("WECHAT_DAILY_QUOTA", "template=100000,subscribe=100000"),
         demo_mode=_env("DEMO_MODE", "0") in ("1", "true", "yes"),
         alert_gateway_url=_env("ALERT_GATEWAY_URL", "http://127.0.0.1:8400").rstrip("/"),
         alert_gateway_token=_env("ALERT_GATEWAY_TOKEN", DEV_SECRETS["ALERT_GATEWAY_TOKEN"]),

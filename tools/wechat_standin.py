@@ -17,7 +17,7 @@ It plays both halves of WeChat that the platform talks to:
   when the resident has not interacted (or unsubscribed); 45047 past the
   customer-service allowance (5 messages within 48 h after a resident's message, 3
   within a minute after a menu tap, a follow or a QR scan, each scene a grant of its own); 45002 past 2048 bytes of text;
-  45009 past the daily token quota; 40037 for a malformed template id; 43004 for
+  45009 past the daily token quota or a kind's daily send quota (``daily_quota``); 40037 for a malformed template id; 43004 for
   templates to residents who unsubscribed; and a TEMPLATESENDJOBFINISH event back to
   the callback for every template sent; the menu checked as WeChat checks it (40016–40027:
   1–3 items, 1–5 sub-items, names of 16 / 60 bytes, keys of 128, urls of 1024). Like WeChat's API it reads a ``\\uXXXX`` escape
@@ -217,6 +217,8 @@ class WechatStandin:
         self.force_refreshes: list[float] = []  # times of the force refreshes that issued a token
         self.force_per_day, self.force_interval = FORCE_PER_DAY, FORCE_INTERVAL
         self.spoiled: set[str] = set()  # tokens WeChat hands out but refuses (spoil_stable_token)
+        self.daily_quota: dict[str, int] = {}  # send kind (custom, template) -> calls a day; none: no limit
+        self.daily_calls: dict[tuple[str, str], int] = {}  # (kind, Beijing day) -> calls counted
         self.residents: dict[str, Resident] = {}
         self.faults: list[int] = []
         self.late: list[float] = []  # seconds by which the next sends' answers are held back (delay_answers)
@@ -564,6 +566,9 @@ class WechatStandin:
                 code = self.faults.pop(0)
                 self.api_calls[-1]["errcode"] = code
                 return _error(code)
+            if self._over_daily_quota(kind):
+                self.api_calls[-1]["errcode"] = 45009
+                return _error(45009)
             if not isinstance(body, dict):
                 return _error(44002 if body is None else 47001)
             openid = body.get("touser")
@@ -627,6 +632,18 @@ class WechatStandin:
             kwargs={"SubscribeMsgSentEvent": sent},
         ).start()
         return jsonify(errcode=0, errmsg="ok", msgid=msgid)
+
+    def _over_daily_quota(self, kind: str) -> bool:
+        """The account's daily quota of ``kind`` (``daily_quota``: kind -> calls a Beijing day) is used:
+        WeChat answers 45009. Every call that reaches this check counts, as WeChat counts calls."""
+        limit = self.daily_quota.get(kind)
+        if limit is None:
+            return False
+        key = (kind, _beijing_day(time.time()))
+        if self.daily_calls.get(key, 0) >= limit:
+            return True
+        self.daily_calls[key] = self.daily_calls.get(key, 0) + 1
+        return False
 
     def _check_token(self, access_token: str) -> int:
         if not access_token:

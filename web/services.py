@@ -51,6 +51,7 @@ from web.policy.pacing import PushPacer
 from web.rasa_client import RasaClient
 from web.review import inbox
 from web.wechat_api import WechatApi
+from web.wechat_api.daily_quota import DailyQuota, parse_limits
 
 # The secrets the web app, the worker and beat use (common/settings.py, DEV_SECRETS).
 SECRETS = (
@@ -179,8 +180,9 @@ class Services:
         web/policy/delivery.py) and sharing the access_token through Redis."""
         config = self.config
         api = WechatApi(self.redis, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret, retries=0)
+        quota = DailyQuota(self.redis, config.wechat_app_id, parse_limits(config.wechat_daily_quota))
         return CampaignSender(
-            self.database.sessions, api, PushPacer(self.redis), self.receipts, self.links.for_delivery
+            self.database.sessions, api, PushPacer(self.redis), self.receipts, self.links.for_delivery, quota=quota
         )
 
     @cached_property

@@ -197,6 +197,7 @@ def detail(campaign_id: int):
         stages=stages,
         chart=chart,
         statuses=statuses,
+        waiting_for_quota=campaigns.waiting_for_quota(sess, campaign_id),
         rule_text=rules.dumps(c.rule),
         fields_text=rules.dumps(c.template_fields),
     )

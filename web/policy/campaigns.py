@@ -162,6 +162,36 @@ def maybe_complete(sessions: sessionmaker, campaign_id: int) -> bool:
     return bool(done)
 
 
+def next_due(sessions: sessionmaker, campaign_id: int) -> datetime | None:
+    """When the campaign's earliest pending row may be sent (now if any is due; None: nothing pending)."""
+    with sessions() as sess:
+        count, earliest_wait, any_due = sess.execute(
+            select(
+                func.count(),
+                func.min(PolicyDelivery.next_attempt_at),
+                func.count().filter(PolicyDelivery.next_attempt_at.is_(None)),
+            ).where(PolicyDelivery.campaign_id == campaign_id, PolicyDelivery.status == "pending")
+        ).one()
+    if not count:
+        return None
+    return schedule.now_local() if any_due or earliest_wait is None else earliest_wait
+
+
+def waiting_for_quota(sess: Session, campaign_id: int) -> int:
+    """Residents the campaign will reach on a later day because WeChat's quota of today is used."""
+    return (
+        sess.scalar(
+            select(func.count()).where(
+                PolicyDelivery.campaign_id == campaign_id,
+                PolicyDelivery.status == "pending",
+                PolicyDelivery.reason == "daily_quota",
+                PolicyDelivery.next_attempt_at > schedule.now_local(),
+            )
+        )
+        or 0
+    )
+
+
 def status_counts(sess: Session, campaign_id: int) -> dict[str, int]:
     rows = sess.execute(
         select(PolicyDelivery.status, func.count())

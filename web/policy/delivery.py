@@ -12,6 +12,10 @@ claimed and does not send it again. A row WeChat may have received but whose res
 was never recorded (the worker died, or the network failed after the request left)
 becomes ``in_doubt`` after ``STALE_CLAIM`` seconds and is counted, not re-sent —
 WeChat has no idempotency key and no way to ask whether a message arrived.
+
+WeChat's daily quota per message kind (web/wechat_api/daily_quota.py) is taken inside the
+claim: when today's is used, or WeChat answers 45009, the campaign's pending rows wait for the
+next day's sending hours (``reason = 'daily_quota'``) instead of failing.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from web.policy import audience, schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.policy.pacing import PushPacer
 from web.wechat_api import InDoubt, RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
+from web.wechat_api.daily_quota import DailyQuota
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,8 @@ CAMPAIGN_FATAL = frozenset({40037, 47001, 47003, 41028, 40165})
 COUNTED = ("sending", "sent", "in_doubt")  # what counts towards a resident's weekly cap
 STATE_CHECK_EVERY = 1.0  # seconds between re-reads of the campaign's state inside a batch
 PG_LOCK_SPACE = 90_210  # pg_advisory_xact_lock(space, resident): one resident's caps are checked in turn
+DAILY_QUOTA_REACHED = 45009  # WeChat: reach max api daily quota limit
+QUOTA_WAIT = "daily_quota"  # the reason of a row waiting for the next day's quota
 
 
 @dataclass(frozen=True)
@@ -77,10 +84,17 @@ def message_body(c: PolicyCampaign, name: str, link: str | None) -> dict[str, An
 
 class CampaignSender:
     def __init__(
-        self, sessions: sessionmaker, api: WechatApi, limiter: PushPacer, receipts: EarlyReceipts, link_for: Any = None
+        self,
+        sessions: sessionmaker,
+        api: WechatApi,
+        limiter: PushPacer,
+        receipts: EarlyReceipts,
+        link_for: Any = None,
+        quota: DailyQuota | None = None,
     ) -> None:
         self.sessions, self.api, self.limiter, self.receipts = sessions, api, limiter, receipts
         self.link_for = link_for or (lambda _delivery_id: None)
+        self.quota = quota  # None: WeChat's 45009 alone tells when today's quota is used
 
     # -- one batch -----------------------------------------------------------------------------
     def run_batch(self, campaign_id: int, first_id: int, last_id: int) -> BatchResult:
@@ -116,6 +130,8 @@ class CampaignSender:
             outcome = self.send_one(campaign_id, delivery_id)
             if outcome == "sent":
                 sent += 1
+            elif outcome == QUOTA_WAIT:  # today's quota is used: the campaign sleeps until the next day
+                return BatchResult(sent, wake_at=schedule.next_day_send_time(schedule.now_local(), starts_at, *quiet))
             elif outcome in ("quota", "network", "fatal"):
                 break  # WeChat is refusing or unreachable: stop this batch, come back later
         return BatchResult(sent, again_in=self._leftovers(campaign_id, first_id, last_id))
@@ -160,7 +176,9 @@ class CampaignSender:
             return claimed
         try:
             msgid = self._call(claimed)
-        except WindowClosed:  # the window closed since we looked: send the template instead (nothing left)
+        except WindowClosed as closed:  # the window closed since we looked: send the template instead (nothing left)
+            if self.quota is not None and not self.quota.take("template"):
+                return self._wait_for_tomorrow(claimed, closed)
             try:
                 claimed = self._switch_to_template(claimed)
                 msgid = self._call(claimed)
@@ -203,6 +221,9 @@ class CampaignSender:
                 )
                 return "skipped"
             channel, body = self._message(sess, c, d)
+            if self.quota is not None and not self.quota.take(channel):
+                postpone_for_quota(sess, campaign_id, resume_at(c, now))
+                return QUOTA_WAIT
             won = sess.execute(
                 update(PolicyDelivery)
                 .where(PolicyDelivery.id == delivery_id, PolicyDelivery.status == "pending")
@@ -211,6 +232,8 @@ class CampaignSender:
                 )
             ).rowcount
             if won != 1:
+                if self.quota is not None:
+                    self.quota.give_back(channel)
                 return "taken"
             out = OutboundMessage(
                 channel="wechat",
@@ -271,7 +294,28 @@ class CampaignSender:
             d.outbound_id = new.id
             return Claimed(claimed.delivery_id, claimed.token, claimed.openid, "template", new.id, body)
 
+    def _wait_for_tomorrow(self, claimed: Claimed, exc: WechatApiError) -> str:
+        """Today's quota is used: this row and the campaign's other pending rows wait for the next day."""
+        with self.sessions() as sess:
+            c = sess.scalar(
+                select(PolicyCampaign)
+                .join(PolicyDelivery, PolicyDelivery.campaign_id == PolicyCampaign.id)
+                .where(PolicyDelivery.id == claimed.delivery_id)
+            )
+            campaign_id, resume = c.id, resume_at(c, schedule.now_local())
+        self._record(claimed, "pending", exc=exc, retry_at=resume)
+        with self.sessions.begin() as sess:
+            postpone_for_quota(sess, campaign_id, resume)
+        log.warning(
+            "campaign waits for tomorrow's WeChat quota", extra={"campaign": campaign_id, "kind": claimed.channel}
+        )
+        return QUOTA_WAIT
+
     def _failed(self, claimed: Claimed, exc: WechatApiError) -> str:
+        if isinstance(exc, RateLimited) and exc.errcode == DAILY_QUOTA_REACHED:  # WeChat counts what we cannot see
+            if self.quota is not None:
+                self.quota.exhaust(claimed.channel)
+            return self._wait_for_tomorrow(claimed, exc)
         if isinstance(exc, InDoubt):  # the request may have reached WeChat: never send it again
             self._record(claimed, "in_doubt", exc=exc)
             return "network"
@@ -310,6 +354,7 @@ class CampaignSender:
         msgid: int | None = None,
         exc: WechatApiError | None = None,
         retry_in: float | None = None,
+        retry_at: datetime | None = None,
     ) -> None:
         now = schedule.now_local()
         values: dict[str, Any] = {"status": status}
@@ -318,7 +363,9 @@ class CampaignSender:
         if exc is not None:
             values.update(errcode=exc.errcode, reason=exc.errmsg[:40])
         if status == "pending":
-            values.update(claim=None, claimed_at=None, next_attempt_at=now + timedelta(seconds=retry_in or 0))
+            values.update(
+                claim=None, claimed_at=None, next_attempt_at=retry_at or now + timedelta(seconds=retry_in or 0)
+            )
         with self.sessions.begin() as sess:
             sess.execute(
                 update(PolicyDelivery)
@@ -336,3 +383,22 @@ class CampaignSender:
                 "campaign message not sent",
                 extra={"delivery": claimed.delivery_id, "status": status, "errcode": exc.errcode},
             )
+
+
+def resume_at(c: PolicyCampaign, now: datetime) -> datetime:
+    """When a campaign whose quota is used today sends again: the next day, in its sending hours."""
+    quiet = (schedule.parse_hhmm(c.quiet_start), schedule.parse_hhmm(c.quiet_end))
+    return schedule.next_day_send_time(now, c.starts_at, *quiet)
+
+
+def postpone_for_quota(sess: Session, campaign_id: int, resume: datetime) -> int:
+    """Every pending row of the campaign due before ``resume`` waits for it (marked ``daily_quota``)."""
+    return sess.execute(
+        update(PolicyDelivery)
+        .where(
+            PolicyDelivery.campaign_id == campaign_id,
+            PolicyDelivery.status == "pending",
+            (PolicyDelivery.next_attempt_at.is_(None)) | (PolicyDelivery.next_attempt_at <= resume),
+        )
+        .values(next_attempt_at=resume, reason=QUOTA_WAIT)
+    ).rowcount

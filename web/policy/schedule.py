@@ -53,3 +53,10 @@ def next_send_time(at: datetime, starts_at: datetime | None, start: time, end: t
     """The earliest moment at or after ``at`` when the campaign may push."""
     at = max(at, starts_at) if starts_at else at
     return quiet_ends_at(at, start, end)
+
+
+def next_day_send_time(at: datetime, starts_at: datetime | None, start: time, end: time) -> datetime:
+    """The earliest moment of a later day when the campaign may push: where it resumes once
+    today's WeChat quota is used (WeChat's days are Beijing days, as campaign times are)."""
+    tomorrow = (at + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return next_send_time(tomorrow, starts_at, start, end)

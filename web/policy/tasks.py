@@ -3,7 +3,9 @@
 ``policy.prepare`` computes the audience and fans out ``policy.send_batch`` tasks, one per
 range of delivery ids. A batch that meets quiet hours or an unstarted campaign stops and
 books one ``policy.wake`` for the campaign (a Redis ``SET NX`` keeps it to one), which
-re-enqueues every range with pending rows — as ``resume`` does. Every task may run twice
+re-enqueues every range with pending rows — as ``resume`` does. Rows that wait longer than
+``MAX_SLEEP`` (the next day, once WeChat's daily quota is used) are waited for by that one
+wake-up, booked again every 30 minutes until they are due, not by every range. Every task may run twice
 (acks late: a dead worker's task is redelivered); the delivery claims make that harmless.
 """
 
@@ -60,8 +62,10 @@ def send_batch(campaign_id: int, first_id: int, last_id: int) -> int:
     result = sender.run_batch(campaign_id, first_id, last_id)
     if result.wake_at is not None:
         book_wake(client, campaign_id, result.wake_at)
+    elif result.again_in is not None and result.again_in > MAX_SLEEP:  # e.g. waiting for tomorrow's quota
+        book_wake(client, campaign_id, schedule.now_local() + timedelta(seconds=result.again_in))
     elif result.again_in is not None:
-        send_batch.apply_async((campaign_id, first_id, last_id), countdown=min(result.again_in, MAX_SLEEP))
+        send_batch.apply_async((campaign_id, first_id, last_id), countdown=result.again_in)
     elif not result.stopped:
         campaigns.maybe_complete(sessions, campaign_id)
     return result.sent
@@ -77,5 +81,11 @@ def book_wake(client: redis.Redis, campaign_id: int, at: datetime) -> bool:
 
 @celery_app.task(name="policy.wake", acks_late=True)
 def wake(campaign_id: int) -> int:
-    """Quiet hours are over (or the start time came): send what is pending."""
+    """Quiet hours are over (or the start time came, or a new day's quota): send what is pending —
+    or, when nothing pending is due yet, book the next wake-up."""
+    sessions, _engine, client, _sender = _deps()
+    due = campaigns.next_due(sessions, campaign_id)
+    if due is not None and due > schedule.now_local() + timedelta(seconds=1):
+        book_wake(client, campaign_id, due)
+        return 0
     return fan_out(campaign_id)

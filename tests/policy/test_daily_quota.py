@@ -1,0 +1,119 @@
+"""WeChat's daily quota per message kind: a campaign larger than today's quota is spread over days
+(the rest waits for the next day's sending hours) instead of failing half-way; a 45009 from WeChat
+postpones too. Real Redis, PostgreSQL and SQLite, the WeChat stand-in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import pytest
+
+from tests.policy.helpers import APP_ID, ServedStandin, new_campaign, sender_for, start
+from tests.policy.test_delivery import DAY, clock, deliveries, elders, run_all  # noqa: F401 (fixtures)
+from web.policy import campaigns, schedule
+from web.policy.models import PolicyCampaign
+from web.wechat_api.daily_quota import DailyQuota, parse_limits
+
+TOMORROW_8 = datetime(2026, 11, 24, 8, 0)
+FIELDS = {"thing1": "{name}", "thing2": "{benefit}"}  # within the template rules of 2023-05-04
+
+
+@pytest.fixture
+def standin():
+    served = ServedStandin()
+    yield served
+    served.close()
+
+
+def quota_sender(sessions, redis_client, standin, clock, limits):  # noqa: F811
+    sender = sender_for(sessions, redis_client, standin.url)
+    sender.quota = DailyQuota(redis_client, APP_ID + uuid.uuid4().hex[:6], limits, clock=lambda: clock["at"])
+    return sender
+
+
+def waiting(sessions, campaign_id):
+    with sessions() as sess:
+        return campaigns.waiting_for_quota(sess, campaign_id)
+
+
+def test_parse_limits():
+    assert parse_limits("template=100000, subscribe=5000") == {"template": 100000, "subscribe": 5000}
+    assert parse_limits("") == {}
+    with pytest.raises(ValueError):
+        parse_limits("template=-1")
+
+
+def test_next_day_send_time_respects_sending_hours():
+    q = (schedule.parse_hhmm("21:00"), schedule.parse_hhmm("09:30"))
+    assert schedule.next_day_send_time(DAY, None, *q) == datetime(2026, 11, 24, 9, 30)
+    assert schedule.next_day_send_time(DAY, None, *q[:1], q[0]) == datetime(2026, 11, 24, 0, 0)  # never quiet
+    assert schedule.next_day_send_time(DAY, datetime(2026, 11, 26, 14, 0), *q) == datetime(2026, 11, 26, 14, 0)
+
+
+def test_an_audience_larger_than_todays_quota_continues_tomorrow(platform, elders, standin, redis_client, clock):  # noqa: F811
+    sessions = platform
+    standin.subscribe("o1", "o2", "o3", "o4")
+    cid = new_campaign(sessions, template_fields=FIELDS)
+    start(sessions, elders, cid)
+    sender = quota_sender(sessions, redis_client, standin, clock, {"template": 2, "subscribe": 1000})
+    results = run_all(sender, sessions, cid)
+    assert results[0].sent == 2 and results[0].wake_at == TOMORROW_8  # next day, after the quiet hours
+    got = deliveries(sessions, cid)
+    assert sorted(d.status for d in got.values()) == ["pending", "pending", "sent", "sent"]
+    waiting_rows = [d for d in got.values() if d.status == "pending"]
+    assert {(d.reason, d.next_attempt_at, d.errcode) for d in waiting_rows} == {("daily_quota", TOMORROW_8, None)}
+    assert len(standin.sent()) == 2  # nothing was sent past the quota, nothing refused by WeChat
+    assert waiting(sessions, cid) == 2
+    with sessions() as sess:
+        assert sess.get(PolicyCampaign, cid).state == "running"  # not failed, not completed
+
+    clock["at"] = datetime(2026, 11, 24, 7, 0)  # the new day, still in quiet hours: nothing goes
+    run_all(sender, sessions, cid)
+    assert len(standin.sent()) == 2
+    clock["at"] = datetime(2026, 11, 24, 8, 0, 5)
+    assert waiting(sessions, cid) == 0
+    run_all(sender, sessions, cid)
+    got = deliveries(sessions, cid)
+    assert {d.status for d in got.values()} == {"sent"} and len(standin.sent()) == 4
+    assert [len(standin.templates_to(f"o{i}")) for i in range(1, 5)] == [1, 1, 1, 1]  # once each
+    with sessions() as sess:
+        assert sess.get(PolicyCampaign, cid).state == "completed"
+
+
+def test_customer_service_texts_are_not_held_by_the_template_quota(platform, elders, standin, redis_client, clock):  # noqa: F811
+    sessions = platform
+    standin.subscribe("o1", "o2", "o3", "o4")
+    cid = new_campaign(sessions, template_fields=FIELDS)
+    start(sessions, elders, cid)
+    sender = quota_sender(sessions, redis_client, standin, clock, {"template": 0})
+    assert sender.quota.take("text") and sender.quota.take("kf")  # kinds without a daily limit
+    run_all(sender, sessions, cid)
+    assert standin.sent() == [] and waiting(sessions, cid) == 4
+
+
+def test_a_45009_from_wechat_postpones_to_the_next_day(platform, elders, standin, redis_client, clock):  # noqa: F811
+    """WeChat's own count ran out first (e.g. other systems share the account): the deliveries wait."""
+    sessions = platform
+    standin.subscribe("o1", "o2", "o3", "o4")
+    standin.standin.daily_quota = {"template": 1}
+    cid = new_campaign(sessions, template_fields=FIELDS, quiet_end="09:30")
+    start(sessions, elders, cid)
+    sender = quota_sender(sessions, redis_client, standin, clock, {"template": 100})
+    results = run_all(sender, sessions, cid)
+    resume = datetime(2026, 11, 24, 9, 30)
+    assert results[0].sent == 1 and results[0].wake_at == resume
+    got = deliveries(sessions, cid)
+    assert sorted(d.status for d in got.values()) == ["pending", "pending", "pending", "sent"]
+    refused = [d for d in got.values() if d.errcode == 45009]
+    assert len(refused) == 1 and refused[0].status == "pending"  # not failed
+    assert {d.next_attempt_at for d in got.values() if d.status == "pending"} == {resume}
+    assert sender.quota.used("template") == 100  # nothing more of the kind is tried today
+    assert waiting(sessions, cid) == 3
+
+    clock["at"] = datetime(2026, 11, 24, 9, 30, 1)
+    standin.standin.daily_calls.clear()  # WeChat's new day
+    standin.standin.daily_quota = {"template": 10}
+    run_all(sender, sessions, cid)
+    assert {d.status for d in deliveries(sessions, cid).values()} == {"sent"}
+    assert [len(standin.templates_to(f"o{i}")) for i in range(1, 5)] == [1, 1, 1, 1]
