@@ -65,6 +65,7 @@ def test_an_audience_larger_than_todays_quota_continues_tomorrow(platform, elder
     assert {(d.reason, d.next_attempt_at, d.errcode) for d in waiting_rows} == {("daily_quota", TOMORROW_8, None)}
     assert len(standin.sent()) == 2  # nothing was sent past the quota, nothing refused by WeChat
     assert waiting(sessions, cid) == 2
+    assert campaigns.next_due(sessions, cid) == TOMORROW_8  # policy.wake waits for it, the ranges do not
     with sessions() as sess:
         assert sess.get(PolicyCampaign, cid).state == "running"  # not failed, not completed
 
@@ -77,6 +78,7 @@ def test_an_audience_larger_than_todays_quota_continues_tomorrow(platform, elder
     got = deliveries(sessions, cid)
     assert {d.status for d in got.values()} == {"sent"} and len(standin.sent()) == 4
     assert [len(standin.templates_to(f"o{i}")) for i in range(1, 5)] == [1, 1, 1, 1]  # once each
+    assert campaigns.next_due(sessions, cid) is None
     with sessions() as sess:
         assert sess.get(PolicyCampaign, cid).state == "completed"
 

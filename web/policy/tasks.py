@@ -14,11 +14,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
 from web.policy import campaigns, registry, schedule, standards
 from web.policy.delivery import STALE_CLAIM, CampaignSender
+from web.policy.models import PolicyCampaign
 from web.worker import celery_app, services
 
 MAX_SLEEP = 1800  # a wake-up is never booked further ahead than this (below Redis's visibility timeout)
@@ -85,7 +86,12 @@ def wake(campaign_id: int) -> int:
     or, when nothing pending is due yet, book the next wake-up."""
     sessions, _engine, client, _sender = _deps()
     due = campaigns.next_due(sessions, campaign_id)
-    if due is not None and due > schedule.now_local() + timedelta(seconds=1):
-        book_wake(client, campaign_id, due)
+    if due is not None and due > schedule.now_local() + timedelta(seconds=1) and _running(sessions, campaign_id):
+        book_wake(client, campaign_id, due)  # a paused campaign's chain ends here; resume wakes it
         return 0
     return fan_out(campaign_id)
+
+
+def _running(sessions: sessionmaker, campaign_id: int) -> bool:
+    with sessions() as sess:
+        return sess.scalar(select(PolicyCampaign.state).where(PolicyCampaign.id == campaign_id)) == "running"
