@@ -79,6 +79,8 @@ def test_refused_replies_are_listed_until_the_agent_called_the_resident(app, sta
     assert "未送达，待回电" in page and "低保已经批下来了" in page and "13812345678" not in page  # masked
     callbacks = client.get(f"/console/conversations/{conv_id}/reach").get_json()["callbacks"]
     assert len(callbacks) == 2 and callbacks[1]["reason"] == "居民超过48小时没发消息"
+    queue_page = client.get("/console/").get_data(as_text=True)  # the reminder, wherever the agent is
+    assert 'id="callbacks"' in queue_page and f"会话 #{conv_id}</a>：2 条未送达" in queue_page
     for c in callbacks:
         done = client.post(
             f"/console/conversations/{conv_id}/callbacks/{c['task_id']}/done",
@@ -86,6 +88,7 @@ def test_refused_replies_are_listed_until_the_agent_called_the_resident(app, sta
         )
         assert done.status_code == 200
     assert client.get(f"/console/conversations/{conv_id}/reach").get_json()["callbacks"] == []
+    assert 'id="callbacks"' not in client.get("/console/queue/rows").get_data(as_text=True)
     assert audit_actions(app, conv_id).count("callback_done") == 2
     again = client.post(
         f"/console/conversations/{conv_id}/callbacks/{callbacks[0]['task_id']}/done",
@@ -110,4 +113,11 @@ def test_the_live_stream_tells_the_watching_page_of_an_undelivered_reply(app):
     for conversation_id in (40, 41):
         client.publish(CONSOLE_CHANNEL, json.dumps({"type": "undelivered", "conversation_id": conversation_id}))
     assert next(events) == 'event: undelivered\ndata: {"conversation_id": 41}\n\n'  # not another conversation's
+    pubsub.close()
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(CONSOLE_CHANNEL)
+    queue_events = _events(pubsub, None)  # the queue page: told of any, reloads its rows (filtered for the agent)
+    next(queue_events)
+    client.publish(CONSOLE_CHANNEL, json.dumps({"type": "undelivered", "conversation_id": 40}))
+    assert next(queue_events) == 'event: undelivered\ndata: {"conversation_id": 40}\n\n'
     pubsub.close()

@@ -21,7 +21,7 @@ from web.handoff import config, handback, queue
 from web.handoff.child_protection import referral as child_protection
 from web.handoff.models import Agent, AgentGroup, CannedReply, Ticket
 from web.handoff.rasa_api import RasaApiError
-from web.outbound import doubt
+from web.outbound import doubt, undelivered
 from web.rasa_client import BotMessage
 from web.review import export as review_export
 from web.review import inbox as review_inbox
@@ -49,6 +49,11 @@ def _queue_context() -> dict:
     return {
         "waiting": queue.waiting(sess, current_user),
         "mine": queue.active(sess, current_user),
+        "callbacks": [  # replies WeChat refused, until an agent reached the resident (web/outbound/undelivered.py)
+            (conversation_id, count)
+            for conversation_id, count in undelivered.open_by_conversation(sess)
+            if queue.can_view(sess, current_user, conversation_id)
+        ],
         "now": config.utcnow(),
         "is_open": config.is_open(sess, config.utcnow()),
     }

@@ -75,9 +75,20 @@ def for_resident(sess: Session, recipient: str) -> list[Undelivered]:
     ]
 
 
-def open_count(sess: Session) -> int:
-    """Open call-back tasks over all residents (the queue page's reminder)."""
-    return int(sess.scalar(select(func.count()).select_from(CallbackTask).where(CallbackTask.done_at.is_(None))) or 0)
+def open_by_conversation(sess: Session) -> list[tuple[int, int]]:
+    """(conversation id, open call-back tasks) for every resident who has some, oldest first (the
+    queue page's reminder)."""
+    t = CallbackTask
+    return [
+        (conversation_id, count)
+        for conversation_id, count in sess.execute(
+            select(Conversation.id, func.count(t.id))
+            .join(Conversation, Conversation.sender_id == t.recipient)
+            .where(t.done_at.is_(None))
+            .group_by(Conversation.id)
+            .order_by(func.min(t.id))
+        )
+    ]
 
 
 def done(sess: Session, task_id: int, recipient: str, username: str, now: datetime) -> bool:

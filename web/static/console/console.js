@@ -45,7 +45,7 @@
         .then(function (html) { if (html !== null) { rows.innerHTML = html; tick(); } })
         .finally(function () { pending = null; });
     }
-    live(root.dataset.stream, { queue: refresh });
+    live(root.dataset.stream, { queue: refresh, undelivered: refresh });
   }
 
   var AUTHORS = { resident: "居民", bot: "智能助手", agent: "坐席", system: "系统" };
