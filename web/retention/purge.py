@@ -23,7 +23,7 @@ from web.feedback.models import Rating
 from web.handoff.child_protection.models import ChildProtectionReferral
 from web.handoff.models import Note, Ticket
 from web.oncall.models import OncallAlert
-from web.outbound.models import OutboundMessage
+from web.outbound.models import CallbackTask, OutboundMessage
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.review.models import ReviewItem
 
@@ -81,6 +81,14 @@ def _outbound_messages(sess: Session, cutoff: datetime) -> int:
         update(OutboundMessage)
         .where(OutboundMessage.created_at < cutoff, OutboundMessage.recipient != "expired")
         .values(body={}, recipient="expired")
+    ).rowcount
+
+
+@purger("callback_tasks")
+def _callback_tasks(sess: Session, cutoff: datetime) -> int:
+    """Replies WeChat refused, once an agent reached the resident; one still open stays (web/outbound/undelivered.py)."""
+    return sess.execute(
+        delete(CallbackTask).where(CallbackTask.created_at < cutoff, CallbackTask.done_at.is_not(None))
     ).rowcount
 
 
