@@ -217,7 +217,7 @@ class WechatStandin:
         self.force_refreshes: list[float] = []  # times of the force refreshes that issued a token
         self.force_per_day, self.force_interval = FORCE_PER_DAY, FORCE_INTERVAL
         self.spoiled: set[str] = set()  # tokens WeChat hands out but refuses (spoil_stable_token)
-        self.daily_quota: dict[str, int] = {}  # send kind (custom, template) -> calls a day; none: no limit
+        self.daily_quota: dict[str, int] = {}  # send kind (custom, template, notice) -> calls a day; none: no limit
         self.daily_calls: dict[tuple[str, str], int] = {}  # (kind, Beijing day) -> calls counted
         self.residents: dict[str, Resident] = {}
         self.faults: list[int] = []
@@ -602,6 +602,8 @@ class WechatStandin:
             self.api_calls.append({"kind": "notice", "errcode": problem, "body": body, "at": time.time()})
             if not problem and self.faults:
                 problem = self.faults.pop(0)
+            if not problem and self._over_daily_quota("notice"):
+                problem = 45009
             if not problem and not isinstance(body, dict):
                 problem = 44002 if body is None else 47001
             if not problem:

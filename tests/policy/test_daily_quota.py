@@ -4,10 +4,12 @@ postpones too. Real Redis, PostgreSQL and SQLite, the WeChat stand-in."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 
 import pytest
+import requests
 
 from tests.policy.helpers import APP_ID, ServedStandin, new_campaign, sender_for, start
 from tests.policy.test_delivery import DAY, clock, deliveries, elders, run_all  # noqa: F401 (fixtures)
@@ -119,3 +121,27 @@ def test_a_45009_from_wechat_postpones_to_the_next_day(platform, elders, standin
     run_all(sender, sessions, cid)
     assert {d.status for d in deliveries(sessions, cid).values()} == {"sent"}
     assert [len(standin.templates_to(f"o{i}")) for i in range(1, 5)] == [1, 1, 1, 1]
+
+
+def test_the_standin_answers_45009_past_a_kinds_daily_quota(standin):
+    standin.standin.daily_quota = {"template": 1, "notice": 1}
+    standin.subscribe("oQ")
+    token = requests.post(
+        standin.url + "/cgi-bin/stable_token",
+        json={"grant_type": "client_credential", "appid": APP_ID, "secret": standin.standin.app_secret},
+        timeout=5,
+    ).json()["access_token"]
+
+    def send(path: str, body: dict) -> int:
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")  # as WechatApi sends it
+        answer = requests.post(standin.url + path, params={"access_token": token}, data=payload, timeout=5)
+        return answer.json()["errcode"]
+
+    template = {"touser": "oQ", "template_id": "TPL_a", "data": {"thing1": {"value": "高龄津贴"}}}
+    assert send("/cgi-bin/message/template/send", template) == 0
+    assert send("/cgi-bin/message/template/send", template) == 45009
+    notice = {"touser": "oQ", "template_id": "TPL_b", "data": {"thing1": {"value": "高龄津贴"}}}
+    assert send("/cgi-bin/message/subscribe/bizsend", notice) != 45009  # counted (WeChat counts calls)
+    assert send("/cgi-bin/message/subscribe/bizsend", notice) == 45009
+    standin.standin.daily_calls.clear()  # the next day
+    assert send("/cgi-bin/message/template/send", template) == 0
