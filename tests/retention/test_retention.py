@@ -161,6 +161,7 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
         "rating_comments": 1,
         "outbound_messages": 1,
         "callback_tasks": 0,  # tests/retention/test_callbacks.py
+        "status_updates": 0,  # tests/status_updates/test_retention.py
         "outbox_entries": 1,
         "child_protection_accounts": 0,  # tests/child_protection/test_referral.py
         "handoff_notes": 1,

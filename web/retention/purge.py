@@ -26,6 +26,7 @@ from web.oncall.models import OncallAlert
 from web.outbound.models import CallbackTask, OutboundMessage
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.review.models import ReviewItem
+from web.status_updates.models import StatusUpdate
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,16 @@ def _outbound_messages(sess: Session, cutoff: datetime) -> int:
         update(OutboundMessage)
         .where(OutboundMessage.created_at < cutoff, OutboundMessage.recipient != "expired")
         .values(body={}, recipient="expired")
+    ).rowcount
+
+
+@purger("status_updates")
+def _status_updates(sess: Session, cutoff: datetime) -> int:
+    """Whom a change was told to, and its case number, go; the change's id stays, so it is never told again."""
+    return sess.execute(
+        update(StatusUpdate)
+        .where(StatusUpdate.told_at < cutoff, StatusUpdate.recipient != "expired")
+        .values(recipient="expired", ref="")
     ).rowcount
 
 
