@@ -158,7 +158,7 @@ def _campaign() -> dict[str, str]:
         "benefit": "高龄津贴",
         "rule": '{"age": {"gte": 80}}',
         "template_id": "TPL",
-        "template_fields": '{"first": "{name}您好"}',
+        "template_fields": '{"thing1": "{name}您好"}',
         "window_text": "",
         "apply_keyword": "申请",
         "apply_payload": "",

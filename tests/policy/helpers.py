@@ -17,9 +17,25 @@ from web.policy import campaigns
 from web.policy.delivery import CampaignSender
 from web.policy.models import PolicyCampaign
 from web.policy.pacing import PushPacer
+from web.subscriptions import consent as notice_consent
 from web.wechat_api import WechatApi
 
 APP_ID, APP_SECRET = "wx_policy_test", "policy-test-secret"
+NOTICE_TEMPLATE = "TPL_policy_1"  # the campaigns' subscription-notice template
+
+
+def opt_in(sessions: sessionmaker, *openids: str, template_id: str = NOTICE_TEMPLATE) -> None:
+    """The platform's record of the residents' consent, as subscribe_msg_popup_event leaves it
+    (the event itself: tests/subscriptions/test_notices.py)."""
+    with sessions.begin() as sess:
+        for openid in openids:
+            notice_consent.record(sess, openid, template_id, "accept", "popup_h5")
+
+
+def subscribe(sessions: sessionmaker, served: ServedStandin, *openids: str) -> None:
+    """Opted in on both sides: WeChat's and the platform's record."""
+    served.subscribe(*openids)
+    opt_in(sessions, *openids)
 
 
 class ServedStandin:
@@ -32,13 +48,17 @@ class ServedStandin:
         self.server = serve(self.standin.app)
         self.url = base_url(self.server)
 
-    def subscribe(self, *openids: str) -> None:
+    def subscribe(self, *openids: str, template_id: str = NOTICE_TEMPLATE) -> None:
+        """The residents follow the account and accepted the campaigns' subscription template (at WeChat)."""
         with self.standin.lock:
             for openid in openids:
-                self.standin.residents.setdefault(openid, Resident())
+                self.standin.residents.setdefault(openid, Resident()).notices[template_id] = "accept"
 
     def templates_to(self, openid: str) -> list[dict[str, Any]]:
         return [m for m in self.standin.inbox(openid) if m["kind"] == "template"]
+
+    def notices_to(self, openid: str) -> list[dict[str, Any]]:
+        return self.standin.notices_to(openid)
 
     def sent(self) -> list[dict[str, Any]]:
         with self.standin.lock:
@@ -60,8 +80,8 @@ def new_campaign(sessions: sessionmaker, **kw: Any) -> int:
         "name": "测试活动",
         "benefit": "高龄津贴",
         "rule": {"age": {"gte": 80}},
-        "template_id": "TPL_policy_1",
-        "template_fields": {"first": "{name}您好，您可能可以领{benefit}"},
+        "template_id": NOTICE_TEMPLATE,
+        "template_fields": {"thing1": "{benefit}", "thing2": "{name}您好，您可能可以领取"},
         "apply_payload": "/eldercare_allowance",
         "quiet_start": "21:00",
         "quiet_end": "08:00",

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.policy.conftest import People, load_people, resident_row
-from tests.policy.helpers import ServedStandin, new_campaign, sender_for, start
+from tests.policy.helpers import NOTICE_TEMPLATE, ServedStandin, new_campaign, opt_in, sender_for, start, subscribe
 from web.conversations.models import Conversation
 from web.outbound.models import OutboundMessage, ResidentConsent
 from web.policy import campaigns, schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
+from web.subscriptions import consent as notice_consent
 
 NIGHT = datetime(2026, 11, 23, 22, 30)
 DAY = datetime(2026, 11, 23, 10, 0)
@@ -97,19 +98,27 @@ def run_all(sender, sessions, campaign_id):
 
 def test_audience_counts_and_sends_once_each(platform, elders, standin, redis_client, clock):
     sessions = platform
-    standin.subscribe("o1", "o2", "o3", "o4", "o5")
+    subscribe(sessions, standin, "o1", "o2", "o3", "o4", "o5")
     cid = new_campaign(sessions)
     counts = start(sessions, elders, cid)
-    assert counts == {"matched": 6, "reachable": 4, "already_held": 1, "no_wechat": 1, "consent_withdrawn": 0}
+    assert counts == {
+        "matched": 6,
+        "reachable": 4,
+        "already_held": 1,
+        "no_wechat": 1,
+        "consent_withdrawn": 0,
+        "not_opted_in": 0,
+    }
     sender = sender_for(sessions, redis_client, standin.url)
     run_all(sender, sessions, cid)
     run_all(sender, sessions, cid)  # a second pass (a redelivered task) sends nothing again
     got = deliveries(sessions, cid)
     assert {o: d.status for o, d in got.items()} == {f"o{i}": "sent" for i in range(1, 5)}
-    assert [len(standin.templates_to(f"o{i}")) for i in range(1, 6)] == [1, 1, 1, 1, 0]
-    message = standin.templates_to("o1")[0]
-    assert message["data"]["first"]["value"] == "居民1您好，您可能可以领高龄津贴"
-    assert message["url"].startswith("http://web.test/policy/r/")
+    assert [len(standin.notices_to(f"o{i}")) for i in range(1, 6)] == [1, 1, 1, 1, 0]
+    message = standin.notices_to("o1")[0]
+    assert message["data"] == {"thing1": {"value": "高龄津贴"}, "thing2": {"value": "居民1您好，您可能可以领取"}}
+    assert message["page"].startswith("http://web.test/policy/r/")
+    assert [c for c in standin.standin.api_calls if c["kind"] == "template"] == []
     with sessions() as sess:
         assert sess.get(PolicyCampaign, cid).state == "completed"
         out = sess.get(OutboundMessage, got["o1"].outbound_id)
@@ -118,7 +127,7 @@ def test_audience_counts_and_sends_once_each(platform, elders, standin, redis_cl
 
 def test_quiet_hours_hold_pushes_until_morning(platform, elders, standin, redis_client, clock):
     sessions = platform
-    standin.subscribe("o1", "o2", "o3", "o4")
+    subscribe(sessions, standin, "o1", "o2", "o3", "o4")
     cid = new_campaign(sessions)
     clock["at"] = NIGHT
     start(sessions, elders, cid)
@@ -133,7 +142,7 @@ def test_quiet_hours_hold_pushes_until_morning(platform, elders, standin, redis_
 
 def test_weekly_cap_counts_every_campaign(platform, elders, standin, redis_client, clock):
     sessions = platform
-    standin.subscribe("o1", "o2", "o3", "o4")
+    subscribe(sessions, standin, "o1", "o2", "o3", "o4")
     sender = sender_for(sessions, redis_client, standin.url)
     for n in range(2):  # two campaigns this week reach o1..o4
         cid = new_campaign(sessions, name=f"活动{n}")
@@ -151,12 +160,12 @@ def test_weekly_cap_counts_every_campaign(platform, elders, standin, redis_clien
     start(sessions, elders, fourth)
     run_all(sender, sessions, fourth)
     assert {d.status for d in deliveries(sessions, fourth).values()} == {"sent"}
-    assert len(standin.templates_to("o1")) == 3
+    assert len(standin.notices_to("o1")) == 3
 
 
 def test_withdrawn_consent_is_counted_and_never_pushed(platform, elders, standin, redis_client, clock):
     sessions = platform
-    standin.subscribe("o1", "o2", "o3", "o4")
+    subscribe(sessions, standin, "o1", "o2", "o3", "o4")
     with sessions.begin() as sess:
         sess.add(ResidentConsent(openid="o2", subscribed=True, push_allowed=False, reason="退订"))
         sess.add(ResidentConsent(openid="o3", subscribed=False, push_allowed=False, reason="unsubscribe"))
@@ -168,12 +177,12 @@ def test_withdrawn_consent_is_counted_and_never_pushed(platform, elders, standin
     run_all(sender_for(sessions, redis_client, standin.url), sessions, cid)
     got = deliveries(sessions, cid)
     assert (got["o1"].status, got["o4"].status, got["o4"].reason) == ("sent", "skipped", "consent_withdrawn")
-    assert standin.templates_to("o2") == standin.templates_to("o3") == standin.templates_to("o4") == []
+    assert standin.notices_to("o2") == standin.notices_to("o3") == standin.notices_to("o4") == []
 
 
 def test_window_text_when_the_resident_wrote_recently(platform, elders, standin, redis_client, clock):
     sessions = platform
-    standin.subscribe("o2", "o3", "o4")
+    subscribe(sessions, standin, "o1", "o2", "o3", "o4")
     standin.standin.send_text("o1", "你好")  # o1 writes: WeChat opens its 48-hour window
     with sessions.begin() as sess:
         sess.add(Conversation(sender_id="o1", channel="wechat", state="bot", last_message_at=datetime.now()))
@@ -181,13 +190,14 @@ def test_window_text_when_the_resident_wrote_recently(platform, elders, standin,
     start(sessions, elders, cid)
     run_all(sender_for(sessions, redis_client, standin.url), sessions, cid)
     got = deliveries(sessions, cid)
-    assert (got["o1"].channel, got["o2"].channel) == ("text", "template")
+    assert (got["o1"].channel, got["o2"].channel) == ("text", "notice")
     assert standin.standin.inbox("o1")[-1]["text"]["content"] == "居民1您好，您可以申请高龄津贴了，回复“申请”就能办。"
 
 
 def test_wechat_errors_transient_retried_permanent_recorded(platform, elders, standin, redis_client, clock):
     sessions = platform
-    standin.subscribe("o1", "o2", "o3")  # o4 never subscribed: 43004
+    subscribe(sessions, standin, "o1", "o2", "o3")
+    opt_in(sessions, "o4")  # the platform thinks o4 accepted; WeChat says 43101 (turned off since)
     cid = new_campaign(sessions)
     start(sessions, elders, cid)
     standin.standin.inject(-1)  # WeChat busy once
@@ -195,19 +205,23 @@ def test_wechat_errors_transient_retried_permanent_recorded(platform, elders, st
     results = run_all(sender, sessions, cid)
     got = deliveries(sessions, cid)
     assert got["o1"].status == "pending" and got["o1"].errcode == -1 and got["o1"].next_attempt_at > clock["at"]
-    assert (got["o4"].status, got["o4"].errcode) == ("failed", 43004)
+    assert (got["o4"].status, got["o4"].errcode) == ("failed", 43101)
+    with sessions() as sess:
+        assert not notice_consent.accepted(sess, "o4", NOTICE_TEMPLATE)  # no more notices until o4 opts in again
     assert results[0].again_in is not None
     clock["at"] += timedelta(seconds=results[0].again_in + 1)
     run_all(sender, sessions, cid)
     got = deliveries(sessions, cid)
     assert (got["o1"].status, got["o1"].attempts) == ("sent", 2)
-    assert len(standin.templates_to("o1")) == 1
+    assert len(standin.notices_to("o1")) == 1
 
 
 def test_a_refused_template_pauses_the_campaign(platform, elders, standin, redis_client, clock):
     sessions = platform
-    standin.subscribe("o1", "o2", "o3", "o4")
-    cid = new_campaign(sessions, template_id="bad template id!")
+    standin.standin.notice_templates = {NOTICE_TEMPLATE}  # TPL_retired was deleted from the account
+    standin.subscribe("o1", "o2", "o3", "o4", template_id="TPL_retired")
+    opt_in(sessions, "o1", "o2", "o3", "o4", template_id="TPL_retired")
+    cid = new_campaign(sessions, template_id="TPL_retired")
     start(sessions, elders, cid)
     run_all(sender_for(sessions, redis_client, standin.url), sessions, cid)
     with sessions() as sess:
@@ -218,7 +232,7 @@ def test_a_refused_template_pauses_the_campaign(platform, elders, standin, redis
 
 def test_pause_resume_cancel(platform, elders, standin, redis_client, clock):
     sessions = platform
-    standin.subscribe("o1", "o2", "o3", "o4")
+    subscribe(sessions, standin, "o1", "o2", "o3", "o4")
     cid = new_campaign(sessions)
     start(sessions, elders, cid)
     with sessions.begin() as sess:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from common.db import make_engine
 from common.migrate import upgrade
 from tests.policy.conftest import People, load_people, resident_row, seed_region
-from tests.policy.helpers import APP_ID, APP_SECRET, ServedStandin, new_campaign
+from tests.policy.helpers import APP_ID, APP_SECRET, ServedStandin, new_campaign, subscribe
 from tests.waiting import wait_for
 from tools import stack
 from web.policy.delivery import STALE_CLAIM
@@ -55,12 +55,12 @@ def test_killed_worker_sends_nothing_twice(postgres, redis_url, tmp_path):
         people.bindings.append({"openid": f"oCrash{i:05d}", "resident_id": i})
     load_people(registry, people)
     served = ServedStandin()
-    served.subscribe(*(b["openid"] for b in people.bindings))
     broker = redis.Redis.from_url(REDIS_URL)
     broker.flushdb()
     from sqlalchemy.orm import sessionmaker
 
     sessions = sessionmaker(make_engine(platform_url), expire_on_commit=False)
+    subscribe(sessions, served, *(b["openid"] for b in people.bindings))  # opted in to the campaigns' notices
     # No quiet hours: the workers run in real time, whatever the hour in Shanghai when the suite runs.
     cid = new_campaign(sessions, rate_per_second=40.0, state="running", quiet_start="00:00", quiet_end="00:00")
     env = stack.stack_env(

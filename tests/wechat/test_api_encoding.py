@@ -36,12 +36,12 @@ def test_customer_service_and_template_messages_reach_the_resident_as_written():
     try:
         api = WechatApi(redis.Redis.from_url(WECHAT_REDIS_URL), api_base, app_id, "secret", retries=0)
         api.send_text(openid, TEXT)
-        api.send_template(openid, "TPL_notice_1", {"first": "您可能可以领高龄津贴", "remark": "回复“申请”即可办理"})
+        api.send_template(openid, "TPL_notice_1", {"thing1": "您可能可以领高龄津贴", "thing2": "回复“申请”即可办理"})
         custom, template = standin.inbox(openid)
         assert custom["text"]["content"] == TEXT
         assert template["data"] == {
-            "first": {"value": "您可能可以领高龄津贴"},
-            "remark": {"value": "回复“申请”即可办理"},
+            "thing1": {"value": "您可能可以领高龄津贴"},
+            "thing2": {"value": "回复“申请”即可办理"},
         }
         # The stand-in is no softer than WeChat: the same call with escaped Chinese arrives garbled.
         token = next(iter(standin.tokens))  # the one the client fetched

@@ -28,15 +28,29 @@ from web.outbound.models import OutboundMessage
 from web.rasa_client import BotMessage, Button
 from web.texts import wechat_text
 from web.texts.choices import Choices
+from web.wechat_api import RuleBroken
+from web.wechat_api.rules import template_problems
 
 log = logging.getLogger(__name__)
 
 WEB_PREFIX = "web:"
 
 
+# Reasons of messages the resident did not ask for: never a template message (WeChat's rules of
+# 2023-05-04 keep templates for services the resident triggered; cold pushes go as subscription
+# notices to residents who opted in, web/subscriptions/).
+COLD_PUSH_REASONS = frozenset({"campaign"})
+
+
+class TemplateRefused(RuleBroken):
+    """A template message the platform does not send (a cold push, or content WeChat no longer shows)."""
+
+
 @dataclass(frozen=True)
 class Template:
-    """A WeChat template message (used when the 48-hour window is closed, and by campaigns)."""
+    """A WeChat template message: only for a service the resident triggered (a reply they are owed
+    when the 48-hour window is closed, their own application's progress), with WeChat's field rules
+    (web/wechat_api/rules.py). Cold pushes are subscription notices (web/subscriptions/)."""
 
     template_id: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -51,6 +65,15 @@ class Recorded:
     ids: list[int]
     buttons: tuple[Button, ...] = ()
     fallback: dict[str, Any] | None = None
+
+
+def check_template(template: Template, reason: str) -> None:
+    """Refuse a template message WeChat's rules forbid, before anything is written."""
+    problems = template_problems(template.data)
+    if reason in COLD_PUSH_REASONS:
+        problems.insert(0, "模板消息只能用于居民自己办理的事项；政策推送请用订阅通知，发给已订阅的居民")
+    if problems:
+        raise TemplateRefused(problems)
 
 
 Enqueue = Callable[[str, list[Any]], None]  # task name, arguments (web/services.py gives the Celery app's)
@@ -70,6 +93,8 @@ class Outbound:
         ref: str | None = None,
     ) -> list[int]:
         """Send ``messages`` to the resident, in order; returns the ``outbound_message`` ids."""
+        if fallback is not None:
+            check_template(fallback, reason)
         with self.sessions.begin() as sess:
             recorded = self.record(sess, sender_id, messages, reason, fallback, ref)
         return self.dispatch(recorded)
@@ -141,7 +166,9 @@ class Outbound:
         return recorded.ids
 
     def send_template(self, openid: str, template: Template, reason: str, ref: str | None = None) -> int:
-        """A template message through a Celery task; its receipt arrives later by TEMPLATESENDJOBFINISH."""
+        """A template message through a Celery task; its receipt arrives later by TEMPLATESENDJOBFINISH.
+        A cold push or content against WeChat's template rules raises :class:`TemplateRefused`, unrecorded."""
+        check_template(template, reason)
         with self.sessions.begin() as sess:
             row = OutboundMessage(
                 channel="wechat",

@@ -25,7 +25,9 @@ from web.admin.audit import AuditEntry, audit
 from web.admin.guard import FormExpired
 from web.analytics import charts
 from web.policy import audience, campaigns, funnel, rules
+from web.policy.delivery import field_problems
 from web.policy.models import PolicyCampaign
+from web.subscriptions import templates
 
 bp = admin.blueprint("policy_admin", __name__, url_prefix="/admin/campaigns")
 
@@ -34,8 +36,8 @@ FORM_DEFAULTS = {
     "name": "",
     "benefit": "",
     "rule": '{"all": [\n  {"age": {"gte": 80}},\n  {"benefit": {"not_held": "高龄津贴"}}\n]}',
-    "template_id": "",
-    "template_fields": '{"first": "{name}您好，您可能符合{benefit}的申请条件", "remark": "回复“申请”即可办理"}',
+    "template_id": templates.get("policy").template_id,
+    "template_fields": '{"thing1": "{benefit}", "thing2": "{name}您好，您可能符合申请条件", "thing3": "回复“申请”即可办理"}',
     "window_text": "",
     "apply_keyword": "申请",
     "apply_payload": "",
@@ -106,10 +108,10 @@ def _parse_form(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
             raise ValueError
         values["template_fields"] = fields
+        draft = PolicyCampaign(template_id=values["template_id"], template_fields=fields, benefit=values["benefit"])
+        errors += [f"订阅通知 {problem}" for problem in field_problems(draft)]
     except ValueError:
-        errors.append(
-            '模板字段要写成 JSON 对象，例如 {"first": "…"} / template fields must be a JSON object of strings'
-        )
+        errors.append('通知字段要写成 JSON 对象，例如 {"thing1": "…"} / notice fields must be a JSON object of strings')
     if values["apply_payload"]:
         m = PAYLOAD.match(values["apply_payload"])
         try:
@@ -144,13 +146,16 @@ def yaml_or_json(text: str) -> Any:
     return rules.decode(text)  # bounded, without YAML aliases: web/policy/rules.py
 
 
-def _preview(rule_data: Any, benefit: str | None) -> dict[str, Any]:
+def _preview(rule_data: Any, benefit: str | None, template_id: str | None = None) -> dict[str, Any]:
     deps = _deps()
     with deps.registry.connect() as conn:
         aud = audience.Audience(
             rules.parse(rule_data), benefit or None, audience.context(conn, date.today(), deps.standards(conn))
         )
-        return {"counts": audience.counts(conn, db_session(), aud), "sample": audience.sample(conn, aud)}
+        return {
+            "counts": audience.counts(conn, db_session(), aud, template_id),
+            "sample": audience.sample(conn, aud),
+        }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -163,7 +168,9 @@ def new():
     if not any(e.startswith("规则") for e in errors):
         try:
             preview = _preview(
-                values["rule"], values["benefit"] if values["benefit"] in rules.vocabulary()["benefits"] else None
+                values["rule"],
+                values["benefit"] if values["benefit"] in rules.vocabulary()["benefits"] else None,
+                values["template_id"],
             )
         except rules.RuleInvalid as exc:  # e.g. a district name the registry does not know
             errors += [f"规则 {e}" for e in exc.errors]
@@ -179,7 +186,8 @@ def new():
 
 
 @bp.get("/<int:campaign_id>")
-def detail(campaign_id: int):
+def detail(campaign_id: int, refused: str = ""):
+    """The campaign's page; ``refused``: why an action was refused (shown at the top, in Chinese)."""
     sess = db_session()
     c = sess.get(PolicyCampaign, campaign_id) or abort(404)
     if c.started_at is not None:
@@ -197,6 +205,7 @@ def detail(campaign_id: int):
         stages=stages,
         chart=chart,
         statuses=statuses,
+        refused=refused,
         waiting_for_quota=campaigns.waiting_for_quota(sess, campaign_id),
         rule_text=rules.dumps(c.rule),
         fields_text=rules.dumps(c.template_fields),
@@ -208,9 +217,9 @@ def act(campaign_id: int, action: str):
     sess = db_session()
     try:
         c = campaigns.transition(sess, campaign_id, action)
-    except campaigns.TransitionRefused:
+    except campaigns.TransitionRefused as exc:  # the page says why: a wrong state, or the notice's text
         sess.rollback()
-        abort(409, "当前状态下不能这样操作。")
+        return detail(campaign_id, refused=exc.message), 409
     audit(sess, f"{action}_campaign", campaign=campaign_id, benefit=c.benefit, rule=c.rule, counts=c.counts)
     sess.commit()
     if action == "start":
@@ -245,7 +254,7 @@ def advisors_export(campaign_id: int):
     deps = _deps()
     sess = db_session()
     c = sess.get(PolicyCampaign, campaign_id) or abort(404)
-    rule_data, benefit = c.rule, c.benefit
+    rule_data, benefit, template_id = c.rule, c.benefit, c.template_id
     detail = {"campaign": campaign_id, "benefit": benefit, "rule": rule_data}
     entry = audit(sess, "export_advisors", **detail, rows=None, complete=False)
     sess.commit()
@@ -258,7 +267,7 @@ def advisors_export(campaign_id: int):
                 aud = audience.Audience(
                     rules.parse(rule_data), benefit or None, audience.context(conn, date.today(), deps.standards(conn))
                 )
-                for chunk, n in audience.advisor_csv(conn, db_session(), aud):
+                for chunk, n in audience.advisor_csv(conn, db_session(), aud, template_id):
                     residents += n
                     yield chunk
             complete = True

@@ -23,11 +23,19 @@ from common.masking import mask_id_number, mask_name, mask_phone
 from web.outbound.models import ResidentConsent
 from web.policy import compiler, registry, rules
 from web.policy import standards as standards_mod
+from web.subscriptions import consent as notice_consent
 
 BATCH = 5000
 REACHABLE = "reachable"
 # Why a matched resident is not pushed, in the order they are checked.
-REASONS = {"already_held": "已享受该待遇", "no_wechat": "未绑定微信", "consent_withdrawn": "已退订推送"}
+NOT_OPTED_IN = "not_opted_in"
+REASONS = {
+    "already_held": "已享受该待遇",
+    "no_wechat": "未绑定微信",
+    "consent_withdrawn": "已退订推送",
+    NOT_OPTED_IN: "未订阅通知",  # has not accepted the campaign's subscription template: not pushed
+}
+UNREACHED = ("no_wechat", "consent_withdrawn", NOT_OPTED_IN)  # for the community advisors' list
 
 
 @dataclass(frozen=True)
@@ -62,9 +70,13 @@ def withdrawn(sess: Session, openids: list[str]) -> set[str]:
     return set(rows)
 
 
-def classify(sess: Session, batch: list[Row]) -> Iterator[tuple[Row, str]]:
-    """Each row with ``reachable`` or the reason it is not."""
-    gone = withdrawn(sess, [r.openid for r in batch if r.openid])
+def classify(sess: Session, batch: list[Row], template_id: str | None = None) -> Iterator[tuple[Row, str]]:
+    """Each row with ``reachable`` or the reason it is not. With the campaign's subscription
+    ``template_id``, only residents who accepted it are reachable (WeChat's rules: a cold push is a
+    subscription notice to those who opted in); the rest are ``not_opted_in``."""
+    openids = [r.openid for r in batch if r.openid]
+    gone = withdrawn(sess, openids)
+    opted = notice_consent.accepted_among(sess, openids, template_id) if template_id is not None else None
     for r in batch:
         if r.already_held:
             yield r, "already_held"
@@ -72,15 +84,17 @@ def classify(sess: Session, batch: list[Row]) -> Iterator[tuple[Row, str]]:
             yield r, "no_wechat"
         elif r.openid in gone:
             yield r, "consent_withdrawn"
+        elif opted is not None and r.openid not in opted:
+            yield r, NOT_OPTED_IN
         else:
             yield r, REACHABLE
 
 
-def counts(conn: Connection, sess: Session, audience: Audience) -> dict[str, int]:
+def counts(conn: Connection, sess: Session, audience: Audience, template_id: str | None = None) -> dict[str, int]:
     tally: Counter[str] = Counter()
     for batch in stream(conn, audience):
         tally["matched"] += len(batch)
-        tally.update(reason for _row, reason in classify(sess, batch))
+        tally.update(reason for _row, reason in classify(sess, batch, template_id))
     return {"matched": tally["matched"], REACHABLE: tally[REACHABLE], **{k: tally[k] for k in REASONS}}
 
 
@@ -103,8 +117,10 @@ def sample(conn: Connection, audience: Audience, limit: int = 10) -> list[dict[s
 CSV_HEADER = ["原因", "区", "居委/村委", "姓名", "身份证号", "联系电话", "住址"]
 
 
-def advisor_csv(conn: Connection, sess: Session, audience: Audience) -> Iterator[tuple[str, int]]:
-    """The matched residents a push cannot reach (no WeChat, or consent withdrawn), for the
+def advisor_csv(
+    conn: Connection, sess: Session, audience: Audience, template_id: str | None = None
+) -> Iterator[tuple[str, int]]:
+    """The matched residents a push cannot reach (no WeChat, consent withdrawn, notices not subscribed), for the
     community assistance advisors to visit — streamed as CSV, personal numbers masked: each
     chunk of text with the number of residents in it (the export is audited with the total)."""
     region = audience.ctx.region
@@ -114,8 +130,8 @@ def advisor_csv(conn: Connection, sess: Session, audience: Audience) -> Iterator
     writer.writerow(CSV_HEADER)
     for batch in stream(conn, audience, detail=True):
         residents = 0
-        for r, reason in classify(sess, batch):
-            if reason not in ("no_wechat", "consent_withdrawn"):
+        for r, reason in classify(sess, batch, template_id):
+            if reason not in UNREACHED:
                 continue
             residents += 1
             community, district_code = region.communities.get(r.hukou_community_code, ("", ""))

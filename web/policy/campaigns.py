@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from web.policy import audience, rules, schedule
+from web.policy.delivery import field_problems
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.policy.standards import Standards
 
@@ -34,7 +35,11 @@ TRANSITIONS = {
 
 
 class TransitionRefused(ValueError):
-    pass
+    """``message`` is what the admin page tells the staff, in Chinese."""
+
+    def __init__(self, reason: str, message: str = "当前状态下不能这样操作。") -> None:
+        super().__init__(reason)
+        self.message = message
 
 
 def audience_for(conn, c: PolicyCampaign, stds: Standards, as_of: date | None = None) -> audience.Audience:
@@ -48,6 +53,13 @@ def transition(sess: Session, campaign_id: int, action: str) -> PolicyCampaign:
     c = sess.get(PolicyCampaign, campaign_id, with_for_update=True)
     if c is None or c.state not in allowed:
         raise TransitionRefused(f"{action} is not possible in state {c.state if c else 'missing'}")
+    if action in ("start", "resume"):
+        problems = field_problems(c)  # WeChat would refuse every notice (47003): the campaign cannot go
+        if problems:
+            raise TransitionRefused(
+                "the notice breaks WeChat's field rules",
+                "订阅通知的内容不符合微信的规定，活动不能开始：" + "；".join(problems),
+            )
     c.state = target
     if action == "start":
         c.started_at = schedule.now_local()
@@ -77,7 +89,7 @@ def prepare(
             for batch in audience.stream(conn, aud):
                 tally["matched"] += len(batch)
                 reachable = []
-                for row, reason in audience.classify(sess, batch):
+                for row, reason in audience.classify(sess, batch, c.template_id):
                     tally[reason] += 1
                     if reason == audience.REACHABLE:
                         reachable.append(

@@ -36,8 +36,11 @@ from web.outbound.wechat_sender import EarlyReceipts, record_receipt
 from web.policy import audience, schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.policy.pacing import PushPacer
+from web.subscriptions import consent as notice_consent
 from web.wechat_api import InDoubt, RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
 from web.wechat_api.daily_quota import DailyQuota
+from web.wechat_api.errors import NOT_SUBSCRIBED
+from web.wechat_api.rules import notice_problems
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +53,12 @@ QUOTA_DELAY = 600  # WeChat said a quota or frequency limit was reached
 CAMPAIGN_FATAL = frozenset({40037, 47001, 47003, 41028, 40165})
 COUNTED = ("sending", "sent", "in_doubt")  # what counts towards a resident's weekly cap
 STATE_CHECK_EVERY = 1.0  # seconds between re-reads of the campaign's state inside a batch
+NOTICE = "notice"  # the channel of a campaign message outside the 48-hour window: a subscription notice
+NAME_FOR_CHECK = "某某某某"  # {name} when a campaign's text is checked before it starts (most names are 2-4)
 PG_LOCK_SPACE = 90_210  # pg_advisory_xact_lock(space, resident): one resident's caps are checked in turn
 DAILY_QUOTA_REACHED = 45009  # WeChat: reach max api daily quota limit
 QUOTA_WAIT = "daily_quota"  # the reason of a row waiting for the next day's quota
+QUOTA_KIND = {NOTICE: "subscribe"}  # a delivery's channel -> its daily quota's kind (web/wechat_api/daily_quota.py)
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,18 @@ def fill(text: str, name: str, benefit: str) -> str:
 
 
 def message_body(c: PolicyCampaign, name: str, link: str | None) -> dict[str, Any]:
+    """The campaign's subscription notice to one resident: bizsend's template id, data and page.
+    A cold push is never a template message (WeChat's rules of 2023-05-04: docs/wechat.md)."""
     data = {k: fill(str(v), name, c.benefit) for k, v in (c.template_fields or {}).items()}
-    return {"template_id": c.template_id, "data": data, "url": link}
+    return {"template_id": c.template_id, "data": data, "page": link}
+
+
+def field_problems(c: PolicyCampaign, name: str = NAME_FOR_CHECK) -> list[str]:
+    """What in the campaign's notice breaks WeChat's field rules, with ``{name}`` as a name of
+    ``len(NAME_FOR_CHECK)`` characters (each resident's own name is checked again at send time)."""
+    if not c.template_id:
+        return ["请填写订阅通知的模板 ID"]
+    return notice_problems(message_body(c, name, None)["data"])
 
 
 class CampaignSender:
@@ -177,10 +193,10 @@ class CampaignSender:
         try:
             msgid = self._call(claimed)
         except WindowClosed as closed:  # the window closed since we looked: send the template instead (nothing left)
-            if self.quota is not None and not self.quota.take("template"):
+            if self.quota is not None and not self.quota.take(QUOTA_KIND[NOTICE]):
                 return self._wait_for_tomorrow(claimed, closed)
             try:
-                claimed = self._switch_to_template(claimed)
+                claimed = self._switch_to_notice(claimed)
                 msgid = self._call(claimed)
             except WechatApiError as exc:
                 return self._failed(claimed, exc)
@@ -197,8 +213,8 @@ class CampaignSender:
         if claimed.channel == "text":
             self.api.send_text(claimed.openid, claimed.body["content"])
             return None
-        return self.api.send_template(
-            claimed.openid, claimed.body["template_id"], claimed.body["data"], claimed.body.get("url")
+        return self.api.send_notice(
+            claimed.openid, claimed.body["template_id"], claimed.body["data"], claimed.body.get("page")
         )
 
     def claim(self, campaign_id: int, delivery_id: int) -> Claimed | str:
@@ -221,7 +237,7 @@ class CampaignSender:
                 )
                 return "skipped"
             channel, body = self._message(sess, c, d)
-            if self.quota is not None and not self.quota.take(channel):
+            if self.quota is not None and not self.quota.take(QUOTA_KIND.get(channel, channel)):
                 postpone_for_quota(sess, campaign_id, resume_at(c, now))
                 return QUOTA_WAIT
             won = sess.execute(
@@ -233,7 +249,7 @@ class CampaignSender:
             ).rowcount
             if won != 1:
                 if self.quota is not None:
-                    self.quota.give_back(channel)
+                    self.quota.give_back(QUOTA_KIND.get(channel, channel))
                 return "taken"
             out = OutboundMessage(
                 channel="wechat",
@@ -252,6 +268,10 @@ class CampaignSender:
     def _skip_reason(self, sess: Session, d: PolicyDelivery, c: PolicyCampaign, now: datetime) -> str | None:
         if audience.withdrawn(sess, [d.openid]):
             return "consent_withdrawn"
+        if not notice_consent.accepted(sess, d.openid, c.template_id):  # refused the notices since
+            return audience.NOT_OPTED_IN
+        if field_problems(c, d.name):  # this resident's name makes a field too long
+            return "field_rules"
         recent = sess.scalar(
             select(func.count())
             .select_from(PolicyDelivery)
@@ -264,25 +284,26 @@ class CampaignSender:
         return "frequency_cap" if recent >= c.cap_per_week else None
 
     def _message(self, sess: Session, c: PolicyCampaign, d: PolicyDelivery) -> tuple[str, dict[str, Any]]:
-        """The 48-hour window's text when the resident wrote recently (and the campaign has one), else the template."""
+        """The 48-hour window's text when the resident wrote recently (and the campaign has one), else the
+        subscription notice (the resident accepted its template: the audience has only them)."""
         if c.window_text:
             last = sess.scalar(select(Conversation.last_message_at).where(Conversation.sender_id == d.openid))
             if last is not None and last >= datetime.now() - WINDOW:
                 return "text", {"content": fill(c.window_text, d.name, c.benefit)}
-        return "template", message_body(c, d.name, self.link_for(d.id))
+        return NOTICE, message_body(c, d.name, self.link_for(d.id))
 
-    def _switch_to_template(self, claimed: Claimed) -> Claimed:
+    def _switch_to_notice(self, claimed: Claimed) -> Claimed:
         with self.sessions.begin() as sess:
             d = sess.get(PolicyDelivery, claimed.delivery_id)
             c = sess.get(PolicyCampaign, d.campaign_id)
             body = message_body(c, d.name, self.link_for(d.id))
-            d.channel = "template"
+            d.channel = NOTICE
             out = sess.get(OutboundMessage, claimed.outbound_id)
-            out.status, out.errcode, out.errmsg = "window_closed", 45015, "fell back to the template"
+            out.status, out.errcode, out.errmsg = "window_closed", 45015, "fell back to the subscription notice"
             new = OutboundMessage(
                 channel="wechat",
                 recipient=d.openid,
-                kind="template",
+                kind=NOTICE,
                 reason="campaign",
                 ref=out.ref,
                 body=body,
@@ -292,7 +313,7 @@ class CampaignSender:
             sess.add(new)
             sess.flush()
             d.outbound_id = new.id
-            return Claimed(claimed.delivery_id, claimed.token, claimed.openid, "template", new.id, body)
+            return Claimed(claimed.delivery_id, claimed.token, claimed.openid, NOTICE, new.id, body)
 
     def _wait_for_tomorrow(self, claimed: Claimed, exc: WechatApiError) -> str:
         """Today's quota is used: this row and the campaign's other pending rows wait for the next day."""
@@ -314,7 +335,7 @@ class CampaignSender:
     def _failed(self, claimed: Claimed, exc: WechatApiError) -> str:
         if isinstance(exc, RateLimited) and exc.errcode == DAILY_QUOTA_REACHED:  # WeChat counts what we cannot see
             if self.quota is not None:
-                self.quota.exhaust(claimed.channel)
+                self.quota.exhaust(QUOTA_KIND.get(claimed.channel, claimed.channel))
             return self._wait_for_tomorrow(claimed, exc)
         if isinstance(exc, InDoubt):  # the request may have reached WeChat: never send it again
             self._record(claimed, "in_doubt", exc=exc)
@@ -332,6 +353,9 @@ class CampaignSender:
                 return "failed"
             self._record(claimed, "pending", exc=exc, retry_in=RETRY_DELAYS[attempts - 1])
             return "network" if exc.errmsg.startswith("network") else "retry"  # unreachable: stop the batch
+        if exc.errcode == NOT_SUBSCRIBED:  # the resident turned the notices off: no more until they opt in again
+            with self.sessions.begin() as sess:
+                notice_consent.record(sess, claimed.openid, claimed.body["template_id"], "reject", "43101")
         if exc.errcode in CAMPAIGN_FATAL:
             self._record(claimed, "pending", exc=exc, retry_in=0)
             with self.sessions.begin() as sess:
