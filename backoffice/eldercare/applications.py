@@ -130,7 +130,13 @@ def advance(sess: Session, app: EldercareApplication, status: str, note: str, le
             ref=app.reference,
             recipient=app.openid,
             status=status,
-            data={"what": WHAT[app.kind], "status_text": STEPS[app.kind][status], "next_step": "", "reason": note},
+            data={
+                "what": WHAT[app.kind],
+                "status_text": STEPS[app.kind][status]
+                + (f"，评定的照护等级是{level}级" if status == "assessed" else ""),
+                "next_step": "",
+                "reason": note,
+            },
             at=now,
         )
 

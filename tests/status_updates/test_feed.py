@@ -144,6 +144,12 @@ def test_an_eldercare_step_is_published(backoffice):
         OPENID,
         "已约好上门评估",
     )
+    resp = client.post(
+        "/eldercare/applications/CH2026120100001/status", json={"status": "assessed", "level": 3}, headers=AUTH
+    )
+    assert resp.status_code == 200, resp.json
+    assessed = read(client, after=change["id"])["changes"][0]
+    assert assessed["data"]["status_text"] == "评估已完成，评定的照护等级是3级"
 
 
 def appointment(engine, day: date, openid: str = OPENID) -> str:
