@@ -33,7 +33,7 @@ def test_an_urgent_case_after_hours_alerts_whoever_is_on_call_and_tells_the_resi
         conv, ticket = urgent_after_hours(sess, "oAlertResident1", NIGHT)
         told = oncall.alert(sess, conv, ticket, "violence", ACCOUNT, NIGHT)
         assert queued == []  # nothing leaves before the desk's transaction commits
-    assert told.startswith("现在是下班时间，我已经马上通知了值班的工作人员王*，15 分钟内给您打电话")
+    assert told.startswith("现在是下班时间，我已经马上通知了值班的王老师，15 分钟内给您打电话")
     assert "上班后" not in told and "明天" not in told
     assert "王芳" not in told and "13800000001" not in told
     with sessions() as sess:

@@ -86,7 +86,7 @@ def test_a_danger_ticket_still_waiting_when_the_desk_closes_reaches_the_on_call_
         system = sess.scalars(
             select(Message.text).where(Message.conversation_id == ticket.conversation_id, Message.author == "system")
         ).all()
-    promise = "现在是下班时间，我已经马上通知了值班的工作人员王*，15 分钟内给您打电话"
+    promise = "现在是下班时间，我已经马上通知了值班的王老师，15 分钟内给您打电话"
     assert (alert.ticket_id, alert.kind, alert.created_at) == (ticket_id, "violence", AFTER_CLOSING)
     assert alert.summary == DANGER
     assert (message.recipient, message.reason, message.ref) == ("oClosing1", "desk_closed", f"handoff:{ticket_id}")
@@ -150,7 +150,7 @@ def test_when_nobody_is_on_call_yet_the_next_run_alerts_once_someone_is(sessions
     with sessions() as sess:
         [message] = sess.scalars(select(OutboundMessage)).all()
     assert (message.channel, message.status) == ("web", "delivered")
-    assert "值班的工作人员王*" in message.body["text"]
+    assert "值班的王老师" in message.body["text"]
     assert [task for task, _ in queued] == ["oncall.deliver"]
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.masking import mask_name, mask_text
+from common.masking import mask_text
 from web.conversations.models import Conversation
 from web.oncall import rota
 from web.oncall.config import oncall
@@ -87,8 +87,11 @@ def promised(sess: Session, ticket_id: int) -> str | None:
 
 
 def promise(name: str) -> str:
+    """What the resident is told: who will phone (王老师: the family name, as residents address a
+    social worker; the full name stays with staff) and within how many minutes."""
     config = oncall()
-    return config.texts["resident"].format(name=mask_name(name), minutes=config.promise_minutes)
+    called = f"{name[:1]}老师" if name else "工作人员"
+    return config.texts["resident"].format(name=called, minutes=config.promise_minutes)
 
 
 class AlertQueue:
