@@ -17,7 +17,7 @@ from common import settings
 from common.db import make_engine
 from common.migrate import upgrade
 from tests.browser.conftest import sign_in
-from tests.policy.helpers import ServedStandin, sender_for
+from tests.policy.helpers import ServedStandin, opt_in, sender_for
 from tests.serving import served
 from web.policy import campaigns, standards
 
@@ -41,7 +41,8 @@ def web_url(tmp_path, redis_url, seeded_backoffice_url, monkeypatch) -> Iterator
     with registry.connect() as conn:
         openids = [o for (o,) in conn.execute(text("SELECT openid FROM wechat_binding"))]
     wechat = ServedStandin()
-    wechat.subscribe(*openids)
+    wechat.subscribe(*openids, template_id="TPL_price_subsidy")  # they accepted the campaign's notices
+    opt_in(sessions, *openids, template_id="TPL_price_subsidy")
     for key, value in {
         "DATABASE_URL": db,
         "REDIS_URL": redis_url,

@@ -31,7 +31,7 @@ def test_customer_service_and_template_messages_reach_the_resident_as_written():
     server = serve(standin.app)
     openid = "o" + uuid.uuid4().hex[:27]
     with standin.lock:  # the resident wrote a minute ago: the customer-service window is open
-        standin.residents[openid] = Resident(window=Window(time.time() + 3600, 5))
+        standin.residents[openid] = Resident(grants={"message": Window(time.time() + 3600, 5)})
     api_base = f"http://127.0.0.1:{server.server_port}"
     try:
         api = WechatApi(redis.Redis.from_url(WECHAT_REDIS_URL), api_base, app_id, "secret", retries=0)
