@@ -78,7 +78,7 @@ def publish(
 
 def remind_tomorrow(sess: Session, now: datetime) -> int:
     """Publish the day-before reminder of each booked appointment whose time has come (once per
-    appointment and day: a moved appointment is reminded of its new day). Returns how many are due."""
+    appointment and day: a moved appointment is reminded of its new day). Returns how many it published."""
     if now.time() < REMINDER_FROM:
         return 0
     tomorrow = now.date() + timedelta(days=1)
@@ -89,9 +89,13 @@ def remind_tomorrow(sess: Session, now: datetime) -> int:
             MarriageAppointment.number.is_not(None),
         )
     ).all()
+    reminded = set(  # one query, however many appointments tomorrow has: the feed is read every 20 s
+        sess.scalars(select(Change.once_key).where(Change.once_key.like(f"marriage_reminder:%:{tomorrow.isoformat()}")))
+    )
+    published = 0
     for appointment in due:
         key = f"marriage_reminder:{appointment.id}:{appointment.day.isoformat()}"
-        if sess.scalar(select(Change.id).where(Change.once_key == key)) is not None:
+        if key in reminded:
             continue
         if not booked_by_a_party(sess, appointment):
             continue
@@ -106,7 +110,8 @@ def remind_tomorrow(sess: Session, now: datetime) -> int:
             once_key=key,
             at=now,
         )
-    return len(due)
+        published += 1
+    return published
 
 
 def booked_by_a_party(sess: Session, appointment: MarriageAppointment) -> bool:
