@@ -227,6 +227,7 @@ class WechatStandin:
         self.menu: dict[str, Any] | None = None  # the custom menu last published
         # The account's subscription templates; empty: any well-formed template id is one of them.
         self.notice_templates: set[str] = set()
+        self.jsapi_ticket: str | None = None  # the JS-SDK ticket (getticket)
         self._msg_ids = itertools.count(int(time.time() * 1000) * 1000)
         self.http = requests.Session()
         self.oauth = OAuthStandin(app_id, app_secret, oauth_domain or urlsplit(callback_url).netloc)
@@ -464,6 +465,15 @@ class WechatStandin:
         @app.post("/cgi-bin/message/template/send")
         def template_send():
             return self._api_send("template")
+
+        @app.get("/cgi-bin/ticket/getticket")
+        def getticket():  # the JS-SDK ticket an H5 page's wx.config is signed with
+            with self.lock:
+                problem = self._check_token(request.args.get("access_token", ""))
+                if problem or request.args.get("type") != "jsapi":
+                    return _error(problem or 40097)
+                self.jsapi_ticket = self.jsapi_ticket or secrets.token_urlsafe(48)
+            return jsonify(errcode=0, errmsg="ok", ticket=self.jsapi_ticket, expires_in=7200)
 
         @app.post("/cgi-bin/message/subscribe/bizsend")
         def bizsend():

@@ -29,6 +29,7 @@ from web.oncall import admin as oncall_admin
 from web.policy import admin as policy_admin
 from web.review import views as review
 from web.services import Services
+from web.subscriptions import views as subscription_pages
 from web.texts.choices import Choices
 
 BOT_THREADS = 32  # per process: conversations waiting on Rasa while WeChat already has its answer
@@ -95,6 +96,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     console.init_app(app, services.console, services.desk_events, database.sessions)
     oncall.init_app(app, services.alert_queue, database.sessions)  # after-hours alerts queued once the desk commits
     identity.init_app(app, config)  # /identity/: real-name verification pages
+    subscription_pages.init_app(app, redis_client, services.wechat_api, config.wechat_app_id)  # /subscriptions/
     admin.init_app(  # /admin/: the landing page, navigation and labels, and every admin page (one list)
         app,
         pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp, oncall_admin.bp),

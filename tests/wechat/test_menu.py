@@ -22,7 +22,8 @@ def test_show_prints_the_menu_without_our_triggers_and_every_key_starts_a_flow(c
     assert items and all("trigger" not in item for item in items)
     pages = [item for item in items if item["type"] == "view"]
     base = settings.load().public_base_url
-    assert [item["url"] for item in pages] == [base + "/identity/"]  # 我的 → 实名认证: the platform's own page
+    # the platform's own pages: 救助养老 → 订阅办事提醒 (subscription notices), 我的 → 实名认证
+    assert [item["url"] for item in pages] == [base + "/subscriptions/", base + "/identity/"]
     for item in items:
         if item["type"] == "click":
             found = wechat_menu.for_click(item["key"])
