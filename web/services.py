@@ -171,7 +171,9 @@ class Services:
     @cached_property
     def wechat_sender(self) -> WechatSender:
         """Sends the outbound WeChat messages (the worker's ``wechat.*`` tasks)."""
-        return WechatSender(self.database.sessions, self.wechat_api, self.receipts, windows=self.redis)
+        return WechatSender(
+            self.database.sessions, self.wechat_api, self.receipts, windows=self.redis, outbound=self.outbound
+        )
 
     @cached_property
     def campaign_sender(self) -> CampaignSender:

@@ -24,9 +24,11 @@ from tests.serving import served
 from tools.wechat_standin import WechatStandin
 from web.conversations.models import Conversation
 from web.handoff.events import CONSOLE_CHANNEL, Publisher
-from web.outbound import cs_window, undelivered
+from web.outbound import Outbound, cs_window, undelivered
 from web.outbound.models import CallbackTask, OutboundMessage
 from web.outbound.wechat_sender import WechatSender
+from web.subscriptions import consent, templates
+from web.subscriptions.send import NoticeSender
 from web.wechat_api import WechatApi
 
 APP_ID, SECRET = "wx_quota", "quota-secret"
@@ -128,7 +130,7 @@ def test_a_friday_evening_ticket_answered_on_monday_is_kept_undelivered(sessions
         assert [k.outbound_id for k in undelivered.for_resident(sess, openid)] == [first, second]
     assert _announced(pubsub, conversation_id)
     with sessions.begin() as sess:  # a redelivered task keeps nothing twice
-        assert undelivered.keep(sess, [first, second]) == []
+        assert undelivered.keep(sess, [first, second]).outbound_ids == []
     with sessions.begin() as sess:  # the agent called the resident back
         task = sess.scalar(select(CallbackTask).where(CallbackTask.outbound_id == first))
         assert undelivered.done(sess, task.id, openid, "agent1", datetime.now())
@@ -158,3 +160,31 @@ def test_a_bot_reply_refused_is_not_a_call_back_task(sessions, standin, redis_cl
         assert sess.get(OutboundMessage, row_id).status == "window_closed"
         assert undelivered.for_resident(sess, openid) == []
     assert cs_window.allowance(redis_client, openid, datetime.now(timezone.utc)).open_until is None  # 45015 closed it
+
+
+def test_a_resident_who_accepted_reply_notices_is_told_a_reply_waits_once(sessions, standin, redis_client):
+    openid, _ = _resident(standin, sessions, redis_client, datetime.now(timezone.utc) - timedelta(hours=64))
+    standin.close_window(openid)
+    template_id = templates.get(undelivered.NOTICE_TEMPLATE).template_id
+    standin.accept_notices(
+        openid, {template_id: "accept"}
+    )  # in WeChat's pop-up (the channel's part: tests/subscriptions)
+    with sessions.begin() as sess:
+        consent.record(sess, openid, template_id, "accept", "popup_h5")
+    queued: list[tuple[str, list]] = []
+    outbound = Outbound(sessions, redis_client, lambda task, args: queued.append((task, args)))  # the broker
+    with served(standin.app) as base:
+        api = WechatApi(redis_client, base, APP_ID, SECRET, backoff=0.01)
+        sender = WechatSender(sessions, api, windows=redis_client, outbound=outbound)
+        first = _agent_line(sessions, openid, "您好，材料齐了，下周一可以来办。")
+        sender.send_texts([first])
+        second = _agent_line(sessions, openid, "带上户口本。")
+        sender.send_texts([second])  # a second refused line while the first is still open: no second notice
+        assert [task for task, _ in queued] == ["wechat.send_notice"]
+        NoticeSender(sessions, api).send(queued[0][1][0])  # what the worker's task does
+    [notice] = standin.notices_to(openid)
+    assert notice["data"]["thing2"]["value"] == undelivered.NOTICE_TEXT
+    with sessions() as sess:
+        kept = undelivered.for_resident(sess, openid)
+        assert sess.get(OutboundMessage, queued[0][1][0]).status == "sent"
+    assert [(k.outbound_id, k.notice_sent) for k in kept] == [(first, True), (second, False)]  # told once

@@ -84,6 +84,7 @@ def callbacks(sess: Session, openid: str) -> list[dict]:
             "text": mask_text(k.text),
             "reason": REASONS.get(k.reason, k.reason),
             "written_at": to_local(k.written_at).strftime("%m-%d %H:%M") if k.written_at else "",
+            "notice": "已发订阅通知，告诉居民有回复、会来电" if k.notice_sent else "",
         }
         for k in undelivered.for_resident(sess, openid)
     ]

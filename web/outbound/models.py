@@ -72,3 +72,4 @@ class CallbackTask(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     done_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     done_by: Mapped[str | None] = mapped_column(String(64), default=None)  # the agent's username
+    notice_id: Mapped[int | None] = mapped_column(default=None)  # the subscription notice that told the resident

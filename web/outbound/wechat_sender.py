@@ -28,7 +28,7 @@ import redis
 from sqlalchemy import func, update
 from sqlalchemy.orm import sessionmaker
 
-from web.outbound import cs_window, undelivered
+from web.outbound import Outbound, cs_window, undelivered
 from web.outbound.models import IN_DOUBT, OutboundMessage
 from web.wechat_api import InDoubt, RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
 
@@ -42,9 +42,11 @@ class WechatSender:
         api: WechatApi,
         receipts: EarlyReceipts | None = None,
         windows: redis.Redis | None = None,
+        outbound: Outbound | None = None,
     ) -> None:
         self.sessions, self.api, self.receipts = sessions, api, receipts
         self.windows = windows  # each customer-service message's count (web/outbound/cs_window.py)
+        self.outbound = outbound  # queues the notice that tells a resident a refused reply waits
 
     def send_texts(self, ids: list[int], fallback: dict[str, Any] | None = None) -> list[int]:
         """Send the queued texts; returns the ids still queued after a transient failure (to retry)."""
@@ -90,8 +92,14 @@ class WechatSender:
         """The agents' messages WeChat refused become call-back tasks the console shows at once."""
         with self.sessions.begin() as sess:
             kept = undelivered.keep(sess, ids)
-        if kept:
-            log.warning("agent messages undelivered, kept for a call-back", extra={"outbound_ids": kept})
+        if kept.outbound_ids:
+            log.warning("agent messages undelivered, kept for a call-back", extra={"outbound_ids": kept.outbound_ids})
+        for notice_id in kept.notices:
+            if self.outbound is None:  # no broker here: the outbound sweep queues it
+                continue
+            from web.subscriptions.send import dispatch_notice  # stands on web.outbound: imported when used
+
+            dispatch_notice(self.outbound, notice_id)
 
     def _counted(self, openid: str, refused: WechatApiError | None) -> None:
         """The resident's customer-service record: one message fewer, or WeChat's refusal (45015 /

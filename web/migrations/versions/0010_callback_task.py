@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
         sa.Column("done_at", sa.DateTime(), nullable=True),
         sa.Column("done_by", sa.String(length=64), nullable=True),
+        sa.Column("notice_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_callback_task")),
         sa.UniqueConstraint("outbound_id", name=op.f("uq_callback_task_outbound_id")),
     )

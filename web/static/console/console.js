@@ -106,7 +106,10 @@
             headers: { "Accept": "application/json", "X-CSRFToken": token }
           }).then(refresh);
         });
-        [when, document.createTextNode(" "), text, document.createTextNode(" "), why, document.createTextNode(" "), done]
+        var told = document.createElement("small");
+        told.className = "notice-sent";
+        told.textContent = c.notice || "";
+        [when, document.createTextNode(" "), text, document.createTextNode(" "), why, document.createTextNode(" "), told, document.createTextNode(" "), done]
           .forEach(function (node) { li.appendChild(node); });
         items.appendChild(li);
       });
