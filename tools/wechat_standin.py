@@ -24,7 +24,7 @@ It plays both halves of WeChat that the platform talks to:
   in a body as those six characters, which the resident would see (SDKs send UTF-8);
 * **subscription notices** (订阅通知): ``/cgi-bin/message/subscribe/bizsend`` — 40037 for a template id
   that is not the account's, 43101 when the resident has not accepted the template (or refused it
-  since, or unfollowed), 47003 when a value breaks its type's rule (thing ≤ 20 characters, phrase ≤ 5
+  since), 47003 when a value breaks its type's rule (thing ≤ 20 characters, phrase ≤ 5
   汉字, number, time …), then a ``subscribe_msg_sent_event`` back; the resident's side sends
   ``subscribe_msg_popup_event`` (``accept_notices``: the resident's choice in the pop-up of an H5 page
   or an article) and ``subscribe_msg_change_event`` (``refuse_notices``: turned off in WeChat's
@@ -627,10 +627,8 @@ class WechatStandin:
                     problem = 40037
                 else:
                     problem = _check_notice_data(body.get("data"))
-                if not problem and (
-                    resident is None or not resident.subscribed or resident.notices.get(template_id) != "accept"
-                ):
-                    problem = 43101
+                if not problem and (resident is None or resident.notices.get(template_id) != "accept"):
+                    problem = 43101  # (a resident who unfollowed still gets it, in 服务通知, as in WeChat)
             self.api_calls[-1]["errcode"] = problem
             if problem:
                 return _error(problem)

@@ -17,9 +17,9 @@ def test_the_page_offers_the_templates_and_a_signed_jssdk_config(wechat_stack):
     page = requests.get(url, timeout=10)
     assert page.status_code == 200
     html = page.text
-    ids = [t.template_id for t in templates.all_templates().values()]
+    ids = [t.template_id for t in templates.all_templates().values()][:5]  # WeChat: at most 5 per button
     assert f'<wx-open-subscribe template="{",".join(ids)}"' in html
-    assert all(t.title in html for t in templates.all_templates().values())
+    assert all(t.title in html for t in list(templates.all_templates().values())[:5])
     fields = dict(re.findall(r'(appId|nonceStr|signature): "([^"]+)"', html))
     timestamp = int(re.search(r"timestamp: (\d+)", html).group(1))
     assert fields["appId"] == wechat_stack.env["WECHAT_APP_ID"]

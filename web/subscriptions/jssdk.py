@@ -53,9 +53,13 @@ class JsSdk:
             ).json()
         except (requests.RequestException, ValueError) as exc:
             raise WechatApiError(-1, f"network: {type(exc).__name__}") from exc
+        if not isinstance(answer, dict):
+            raise WechatApiError(-1, "getticket: not WeChat's answer")
         raise_for(int(answer.get("errcode", 0) or 0), str(answer.get("errmsg", "")))
-        ticket = str(answer["ticket"])
-        ttl = max(60, int(answer.get("expires_in", 7200)) - TICKET_MARGIN)
+        ticket = str(answer.get("ticket") or "")
+        if not ticket:
+            raise WechatApiError(-1, "getticket: no ticket in WeChat's answer")
+        ttl = max(60, int(answer.get("expires_in", 7200) or 7200) - TICKET_MARGIN)
         self.redis.set(self.key, ticket, ex=ttl)
         return ticket
 

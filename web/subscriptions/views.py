@@ -20,6 +20,7 @@ from web.wechat_api import WechatApi, WechatApiError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("subscriptions", __name__, url_prefix="/subscriptions")
+MAX_PER_BUTTON = 5  # WeChat: a subscribe component holds at most 5 notices (订阅通知介绍)
 JS_SDK = "https://res.wx.qq.com/open/js/jweixin-1.6.0.js"  # WeChat's JS-SDK: open tags need WeChat's own script
 
 
@@ -36,7 +37,7 @@ def optin():
     except (WechatApiError, redis.RedisError):
         log.warning("subscribe page without the JS-SDK configuration: WeChat or Redis unavailable")
         config = None
-    offered = list(templates.all_templates().values())
+    offered = list(templates.all_templates().values())[:MAX_PER_BUTTON]
     return render_template(
         "subscriptions/optin.html",
         offered=offered,
