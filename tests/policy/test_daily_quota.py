@@ -11,14 +11,15 @@ from datetime import datetime
 import pytest
 import requests
 
-from tests.policy.helpers import APP_ID, ServedStandin, new_campaign, sender_for, start
+from tests.policy.helpers import APP_ID, ServedStandin, new_campaign, sender_for, start, subscribe
 from tests.policy.test_delivery import DAY, clock, deliveries, elders, run_all  # noqa: F401 (fixtures)
+from web.conversations.models import Conversation
 from web.policy import campaigns, schedule
 from web.policy.models import PolicyCampaign
 from web.wechat_api.daily_quota import DailyQuota, parse_limits
 
 TOMORROW_8 = datetime(2026, 11, 24, 8, 0)
-FIELDS = {"thing1": "{name}", "thing2": "{benefit}"}  # within the template rules of 2023-05-04
+FIELDS = {"thing1": "{name}", "thing2": "{benefit}"}  # within the field rules (thing: 20 characters)
 
 
 @pytest.fixture
@@ -55,10 +56,10 @@ def test_next_day_send_time_respects_sending_hours():
 
 def test_an_audience_larger_than_todays_quota_continues_tomorrow(platform, elders, standin, redis_client, clock):  # noqa: F811
     sessions = platform
-    standin.subscribe("o1", "o2", "o3", "o4")
+    subscribe(sessions, standin, "o1", "o2", "o3", "o4")
     cid = new_campaign(sessions, template_fields=FIELDS)
     start(sessions, elders, cid)
-    sender = quota_sender(sessions, redis_client, standin, clock, {"template": 2, "subscribe": 1000})
+    sender = quota_sender(sessions, redis_client, standin, clock, {"template": 1000, "subscribe": 2})
     results = run_all(sender, sessions, cid)
     assert results[0].sent == 2 and results[0].wake_at == TOMORROW_8  # next day, after the quiet hours
     got = deliveries(sessions, cid)
@@ -79,31 +80,50 @@ def test_an_audience_larger_than_todays_quota_continues_tomorrow(platform, elder
     run_all(sender, sessions, cid)
     got = deliveries(sessions, cid)
     assert {d.status for d in got.values()} == {"sent"} and len(standin.sent()) == 4
-    assert [len(standin.templates_to(f"o{i}")) for i in range(1, 5)] == [1, 1, 1, 1]  # once each
+    assert [len(standin.notices_to(f"o{i}")) for i in range(1, 5)] == [1, 1, 1, 1]  # once each
     assert campaigns.next_due(sessions, cid) is None
     with sessions() as sess:
         assert sess.get(PolicyCampaign, cid).state == "completed"
 
 
-def test_customer_service_texts_are_not_held_by_the_template_quota(platform, elders, standin, redis_client, clock):  # noqa: F811
+def test_customer_service_texts_are_not_held_by_the_notice_quota(platform, elders, standin, redis_client, clock):  # noqa: F811
     sessions = platform
-    standin.subscribe("o1", "o2", "o3", "o4")
+    subscribe(sessions, standin, "o1", "o2", "o3", "o4")
     cid = new_campaign(sessions, template_fields=FIELDS)
     start(sessions, elders, cid)
-    sender = quota_sender(sessions, redis_client, standin, clock, {"template": 0})
+    sender = quota_sender(sessions, redis_client, standin, clock, {"subscribe": 0})
     assert sender.quota.take("text") and sender.quota.take("kf")  # kinds without a daily limit
     run_all(sender, sessions, cid)
     assert standin.sent() == [] and waiting(sessions, cid) == 4
 
 
+def test_a_closed_window_whose_notice_has_no_quota_left_waits_for_tomorrow(
+    platform, elders, standin, redis_client, clock
+):  # noqa: F811
+    """The window text meets 45015 (WeChat closed the window); its fallback, a notice, finds today's
+    notice quota used: the resident gets the notice tomorrow, not nothing."""
+    sessions = platform
+    subscribe(sessions, standin, "o1")
+    with sessions.begin() as sess:  # the platform saw o1 write recently; WeChat's window is closed all the same
+        sess.add(Conversation(sender_id="o1", channel="wechat", state="bot", last_message_at=datetime.now()))
+    cid = new_campaign(sessions, template_fields=FIELDS, window_text="{name}您好，可以申请{benefit}了。")
+    start(sessions, elders, cid)
+    sender = quota_sender(sessions, redis_client, standin, clock, {"subscribe": 0})
+    results = run_all(sender, sessions, cid)
+    assert results[0].wake_at == TOMORROW_8
+    d = deliveries(sessions, cid)["o1"]
+    assert (d.status, d.reason, d.next_attempt_at, d.errcode) == ("pending", "daily_quota", TOMORROW_8, 45015)
+    assert standin.notices_to("o1") == [] and waiting(sessions, cid) == 1
+
+
 def test_a_45009_from_wechat_postpones_to_the_next_day(platform, elders, standin, redis_client, clock):  # noqa: F811
     """WeChat's own count ran out first (e.g. other systems share the account): the deliveries wait."""
     sessions = platform
-    standin.subscribe("o1", "o2", "o3", "o4")
-    standin.standin.daily_quota = {"template": 1}
+    subscribe(sessions, standin, "o1", "o2", "o3", "o4")
+    standin.standin.daily_quota = {"notice": 1}
     cid = new_campaign(sessions, template_fields=FIELDS, quiet_end="09:30")
     start(sessions, elders, cid)
-    sender = quota_sender(sessions, redis_client, standin, clock, {"template": 100})
+    sender = quota_sender(sessions, redis_client, standin, clock, {"subscribe": 100})
     results = run_all(sender, sessions, cid)
     resume = datetime(2026, 11, 24, 9, 30)
     assert results[0].sent == 1 and results[0].wake_at == resume
@@ -112,15 +132,15 @@ def test_a_45009_from_wechat_postpones_to_the_next_day(platform, elders, standin
     refused = [d for d in got.values() if d.errcode == 45009]
     assert len(refused) == 1 and refused[0].status == "pending"  # not failed
     assert {d.next_attempt_at for d in got.values() if d.status == "pending"} == {resume}
-    assert sender.quota.used("template") == 100  # nothing more of the kind is tried today
+    assert sender.quota.used("subscribe") == 100  # nothing more of the kind is tried today
     assert waiting(sessions, cid) == 3
 
     clock["at"] = datetime(2026, 11, 24, 9, 30, 1)
     standin.standin.daily_calls.clear()  # WeChat's new day
-    standin.standin.daily_quota = {"template": 10}
+    standin.standin.daily_quota = {"notice": 10}
     run_all(sender, sessions, cid)
     assert {d.status for d in deliveries(sessions, cid).values()} == {"sent"}
-    assert [len(standin.templates_to(f"o{i}")) for i in range(1, 5)] == [1, 1, 1, 1]
+    assert [len(standin.notices_to(f"o{i}")) for i in range(1, 5)] == [1, 1, 1, 1]
 
 
 def test_the_standin_answers_45009_past_a_kinds_daily_quota(standin):
