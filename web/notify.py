@@ -79,7 +79,7 @@ class Notifier:
                 pass
             else:
                 return Sent(NOTICE, (row_id,), lambda: dispatch_notice(self.outbound, row_id))
-        return self._template(sess, recipient, notice.template, reason, ref)
+        return self.record_template(sess, recipient, notice.template, reason, ref)
 
     def _window_open(self, sess: Session, openid: str, now: datetime) -> bool:
         try:
@@ -101,7 +101,10 @@ class Notifier:
         recorded = self.outbound.record(sess, recipient, [BotMessage(text=notice.text)], reason, fallback, ref)
         return Sent(channel, tuple(recorded.ids), lambda: self.outbound.dispatch(recorded))
 
-    def _template(self, sess: Session, openid: str, template: Template, reason: str, ref: str) -> Sent:
+    def record_template(
+        self, sess: Session, openid: str, template: Template, reason: str, ref: str, replaces: int | None = None
+    ) -> Sent:
+        """A template message in the caller's transaction (``replaces``: the refused message it stands for)."""
         problems = template_problems(template.data)
         if problems:  # a bug in whoever built it: nothing WeChat would cut is sent
             raise ValueError("; ".join(problems))
@@ -113,6 +116,7 @@ class Notifier:
             ref=ref,
             body={"template_id": template.template_id, "data": dict(template.data), "url": template.url},
             status="queued",
+            fallback_for=replaces,
         )
         sess.add(row)
         sess.flush()

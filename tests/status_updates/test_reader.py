@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from common.backoffice_client import BackofficeClient
 from tests.status_updates.conftest import OPENID, rows
@@ -143,3 +143,27 @@ def test_two_runs_at_once_tell_each_change_once(backoffice, told):
     read(platform, backoffice, notifier)
     assert len(Mailbox(platform).after("web:page-su4", None)) == 5
     assert len(rows(platform, StatusUpdate)) == 5
+
+
+def test_a_customer_service_message_wechat_refused_is_replaced_by_its_template_once(backoffice, told, redis_client):
+    """45047 (the quota used, which the record missed) has no fallback in the sender: the reader's
+    rescue sends the template the status update kept, once, after the sender had time for its own."""
+    platform, notifier, queued = told
+    cs_window.record_inbound(redis_client, OPENID, cs_window.MESSAGE, utcnow() - timedelta(hours=1))
+    case_no = backoffice.apply()
+    backoffice.move(case_no, "入户调查")
+    read(platform, backoffice, notifier)
+    [text] = rows(platform, OutboundMessage)
+    with platform.begin() as sess:  # what the sender records when WeChat answers 45047
+        row = sess.get(OutboundMessage, text.id)
+        row.status, row.errcode, row.attempts = "rate_limited", 45047, 1
+        row.last_attempt_at = sess.scalar(select(func.now())).replace(tzinfo=None)
+    assert reader.rescue_refused(platform, notifier) == 0  # just refused: the sender may still write its own
+    with platform.begin() as sess:
+        sess.get(OutboundMessage, text.id).last_attempt_at -= timedelta(minutes=3)
+    assert reader.rescue_refused(platform, notifier) == 1
+    assert reader.rescue_refused(platform, notifier) == 0
+    [template] = rows(platform, OutboundMessage, OutboundMessage.kind == "template")
+    assert template.fallback_for == text.id and template.body["data"]["phrase3"]["value"] == "入户调查"
+    assert queued.tasks[-1] == ("wechat.send_template", [template.id])
+    assert rows(platform, StatusUpdate)[0].channel == "template"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, String, func
+from sqlalchemy import JSON, BigInteger, DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from web.orm import Base
@@ -24,7 +24,8 @@ class FeedCursor(Base):
 class StatusUpdate(Base):
     """One change of the back-office's feed, told: the change's id is the key, so it is told once
     whatever happens to the cursor. ``channel``: web, cs, notice, template; ``outbound_id`` the first
-    ``outbound_message`` written for it."""
+    ``outbound_message`` written for it; ``template`` the template message that replaces a customer-service
+    message WeChat refused."""
 
     __tablename__ = "status_update"
     change_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -34,4 +35,6 @@ class StatusUpdate(Base):
     recipient: Mapped[str] = mapped_column(String(80), index=True)
     channel: Mapped[str] = mapped_column(String(8))
     outbound_id: Mapped[int | None] = mapped_column(default=None)
+    # For a customer-service message: the template message to send should WeChat refuse it (reader.rescue)
+    template: Mapped[dict | None] = mapped_column(JSON, default=None)
     told_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())

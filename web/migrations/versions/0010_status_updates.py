@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("recipient", sa.String(length=80), nullable=False),
         sa.Column("channel", sa.String(length=8), nullable=False),
         sa.Column("outbound_id", sa.Integer(), nullable=True),
+        sa.Column("template", sa.JSON(), nullable=True),
         sa.Column("told_at", sa.DateTime(), server_default=sa.func.now(), nullable=False),
         sa.PrimaryKeyConstraint("change_id", name=op.f("pk_status_update")),
     )
