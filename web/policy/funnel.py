@@ -1,7 +1,8 @@
 """A campaign's funnel: matched → reachable → sent → delivered → opened/replied → applied.
 
-``delivered`` is the TEMPLATESENDJOBFINISH receipt's ``success`` on the message's
-``outbound_message`` row (customer-service texts in the 48-hour window are delivered
+``delivered`` is the receipt's ``success`` on the message's ``outbound_message`` row (a
+subscription notice's subscribe_msg_sent_event; TEMPLATESENDJOBFINISH for campaigns sent before
+they went by notice) (customer-service texts in the 48-hour window are delivered
 when WeChat accepts them). ``applied`` is read from the back-office's application
 tables in the registry database (``applications.yaml``): an application by the pushed
 resident's openid for the campaign's benefit, made after the push.
