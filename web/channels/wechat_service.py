@@ -164,6 +164,8 @@ class WechatChannel:
         if msg.event in notice_events.EVENTS:  # subscription notices: consent per template, receipts
             with self.sessions.begin() as sess:
                 notice_events.record(sess, msg.event, msg.openid, msg.notices)
+            for msgid, status in notice_events.receipts(msg.event, msg.notices):  # as TEMPLATESENDJOBFINISH's
+                record_receipt(self.sessions, msgid, status, self.receipts if redis_up else None)
             return Reply()
         if msg.event == "templatesendjobfinish":
             record_receipt(self.sessions, msg.msg_id, msg.status, self.receipts if redis_up else None)

@@ -5,19 +5,16 @@
 * ``subscribe_msg_change_event``: the resident turned a template off in WeChat's notification
   settings (``reject``);
 * ``subscribe_msg_sent_event``: the result of a notice the platform sent (ErrorStatus ``success``,
-  or ``failed:user block`` / ``failed:system failed``), kept as the notice's receipt.
+  or ``failed:user block`` / ``failed:system failed``), the notice's receipt (:func:`receipts`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from web.outbound.models import OutboundMessage
 from web.subscriptions import consent
 
 log = logging.getLogger(__name__)
@@ -36,14 +33,17 @@ def record(sess: Session, event: str, openid: str, items: Sequence) -> int:
             consent.record(sess, openid, item.template_id, item.status, SCENES.get(item.scene, "popup"))
         elif event == CHANGE:
             consent.record(sess, openid, item.template_id, item.status, "change")
-        elif event == SENT and item.msg_id:
-            sess.execute(
-                update(OutboundMessage)
-                .where(OutboundMessage.wechat_msgid == item.msg_id, OutboundMessage.recipient == openid)
-                .values(receipt_status=(item.status or str(item.error_code))[:40], receipt_at=datetime.now())
-            )
         else:
             continue
         done += 1
     log.info("subscription notice event", extra={"event": event, "templates": done})
     return done
+
+
+def receipts(event: str, items: Sequence) -> list[tuple[int, str]]:
+    """A sent event's results as (msgid, status) receipts: the channel records them as it records
+    TEMPLATESENDJOBFINISH (``web.outbound.wechat_sender.record_receipt``: kept early in Redis, so a
+    receipt that overtakes the sender's bookkeeping is applied when the sender stores the msgid)."""
+    if event != SENT:
+        return []
+    return [(item.msg_id, (item.status or str(item.error_code))[:40]) for item in items if item.msg_id]

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from web.outbound import Outbound
 from web.outbound.models import IN_DOUBT, OutboundMessage
+from web.outbound.wechat_sender import EarlyReceipts, record_receipt
 from web.subscriptions import consent, templates
 from web.wechat_api import InDoubt, RateLimited, RuleBroken, Transient, WechatApi, WechatApiError
 from web.wechat_api.errors import NOT_SUBSCRIBED
@@ -101,8 +102,8 @@ def send_notice(
 class NoticeSender:
     """The worker's half: send one queued notice row and record the answer."""
 
-    def __init__(self, sessions: sessionmaker, api: WechatApi) -> None:
-        self.sessions, self.api = sessions, api
+    def __init__(self, sessions: sessionmaker, api: WechatApi, receipts: EarlyReceipts | None = None) -> None:
+        self.sessions, self.api, self.receipts = sessions, api, receipts
 
     def send(self, row_id: int) -> bool:
         """False when WeChat was busy or unreachable (the task retries later)."""
@@ -132,6 +133,9 @@ class NoticeSender:
                     consent.record(sess, openid, body["template_id"], "reject", "43101")
         else:
             self._result(row_id, "sent", None, msgid)
+            early = self.receipts.pop(msgid) if self.receipts and msgid else None
+            if early:  # the sent event overtook our own bookkeeping
+                record_receipt(self.sessions, msgid, early)
         return True
 
     def give_up(self, row_id: int) -> None:

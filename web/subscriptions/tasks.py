@@ -10,7 +10,7 @@ RETRY_DELAYS = (5, 30, 120)  # seconds before trying again after WeChat stayed b
 
 def _sender() -> NoticeSender:
     s = services()
-    return NoticeSender(s.database.sessions, s.wechat_api)
+    return NoticeSender(s.database.sessions, s.wechat_api, s.receipts)
 
 
 @celery_app.task(name=TASK, bind=True, max_retries=len(RETRY_DELAYS))
