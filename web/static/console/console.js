@@ -126,6 +126,7 @@
     var list = document.getElementById("transcript");
     var id = Number(root.dataset.conversation);
     var refreshReach = reachPanel(id);
+    setInterval(refreshReach, 60000);  // the time left runs down, and a window closes, with nobody writing
     live(root.dataset.stream, {
       message: function (line) { appendLine(list, line); if (line.author === "resident") { refreshReach(); } },
       undelivered: function (e) { if (e.conversation_id === id) { refreshReach(); } },
