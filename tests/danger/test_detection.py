@@ -188,3 +188,23 @@ def test_a_message_that_does_not_say_what_is_happening_gets_a_reply_that_does_no
     found = dangers.assess("救命")
     assert found is not None and "110" in found.reply and "120" in found.reply
     assert "家庭暴力" not in found.reply and "不是您的错" not in found.reply
+
+
+def test_the_fitted_models_are_read_as_scikit_learn_reads_them():
+    """classifier.CalibratedLinear and Multinomial skip scikit-learn's input checks, not its arithmetic."""
+    import numpy as np
+
+    from common.danger import classifier
+
+    reports, ordinary = training_data()
+    reports, ordinary = reports[::4], ordinary[::4]
+    features = classifier._features()
+    seen = features.fit_transform([normalise(r["text"]) for r in reports] + [normalise(t) for t in ordinary])
+    danger = classifier._danger_model().fit(seen, [1] * len(reports) + [0] * len(ordinary))
+    kind = classifier._regression().fit(seen[: len(reports)], [r["kind"] for r in reports])
+    read_danger, read_kind = classifier.CalibratedLinear(danger), classifier.Multinomial(kind)
+    for row in range(0, seen.shape[0], 7):
+        one = seen[row]
+        assert read_danger.probability(one) == pytest.approx(danger.predict_proba(one)[0][1], abs=1e-12)
+        assert read_kind.probabilities(one) == pytest.approx(kind.predict_proba(one)[0], abs=1e-12)
+        assert read_kind.classes[int(np.argmax(read_kind.probabilities(one)))] == kind.predict(one)[0]
