@@ -36,6 +36,7 @@ from web.feedback import handlers as feedback
 from web.handoff import intake
 from web.handoff.events import Publisher
 from web.handoff.rasa_api import RasaApi
+from web.handoff.undelivered import CallBacks
 from web.identity import requests
 from web.identity.links import BindingLinks
 from web.oncall import AlertQueue
@@ -172,7 +173,11 @@ class Services:
     def wechat_sender(self) -> WechatSender:
         """Sends the outbound WeChat messages (the worker's ``wechat.*`` tasks)."""
         return WechatSender(
-            self.database.sessions, self.wechat_api, self.receipts, windows=self.redis, outbound=self.outbound
+            self.database.sessions,
+            self.wechat_api,
+            self.receipts,
+            windows=self.redis,
+            refused=CallBacks(self.database.sessions, self.outbound),
         )
 
     @cached_property

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from tests.handoff.test_console import ask_for_a_person, audit_actions
 from web.console.stream import _events
+from web.handoff import undelivered
 from web.handoff.events import CONSOLE_CHANNEL
-from web.outbound import cs_window, undelivered
+from web.outbound import cs_window
 from web.outbound.models import OutboundMessage
 
 pytestmark = pytest.mark.usefixtures("redis_client")

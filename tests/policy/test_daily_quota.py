@@ -98,8 +98,12 @@ def test_customer_service_texts_are_not_held_by_the_notice_quota(platform, elder
 
 
 def test_a_closed_window_whose_notice_has_no_quota_left_waits_for_tomorrow(
-    platform, elders, standin, redis_client, clock
-):  # noqa: F811
+    platform,
+    elders,  # noqa: F811 (a fixture imported from test_delivery)
+    standin,
+    redis_client,
+    clock,  # noqa: F811
+):
     """The window text meets 45015 (WeChat closed the window); its fallback, a notice, finds today's
     notice quota used: the resident gets the notice tomorrow, not nothing."""
     sessions = platform

@@ -1,4 +1,4 @@
-"""Call-back tasks (an agent's reply WeChat refused, web/outbound/undelivered.py) leave with the retention
+"""Call-back tasks (an agent's reply WeChat refused, web/handoff/undelivered.py) leave with the retention
 period once done; one still open is never dropped: nothing an agent wrote is lost before someone saw to it."""
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ from common.migrate import upgrade
 from tests.serving import served
 from tools.wechat_standin import WechatStandin
 from web.conversations.models import Conversation
+from web.handoff import undelivered
 from web.handoff.events import CONSOLE_CHANNEL, Publisher
-from web.outbound import Outbound, cs_window, undelivered
+from web.outbound import Outbound, cs_window
 from web.outbound.models import CallbackTask, OutboundMessage
 from web.outbound.wechat_sender import WechatSender
 from web.subscriptions import consent, templates
@@ -71,7 +72,12 @@ def _agent_line(sessions: sessionmaker, openid: str, text: str) -> int:
 
 def _sender(sessions: sessionmaker, client: redis.Redis, base: str) -> WechatSender:
     client.delete(f"wechat:access_token:{APP_ID}")
-    return WechatSender(sessions, WechatApi(client, base, APP_ID, SECRET, backoff=0.01), windows=client)
+    return WechatSender(
+        sessions,
+        WechatApi(client, base, APP_ID, SECRET, backoff=0.01),
+        windows=client,
+        refused=undelivered.CallBacks(sessions),
+    )
 
 
 def _announced(pubsub, conversation_id: int, timeout: float = 3.0) -> bool:
@@ -175,7 +181,7 @@ def test_a_resident_who_accepted_reply_notices_is_told_a_reply_waits_once(sessio
     outbound = Outbound(sessions, redis_client, lambda task, args: queued.append((task, args)))  # the broker
     with served(standin.app) as base:
         api = WechatApi(redis_client, base, APP_ID, SECRET, backoff=0.01)
-        sender = WechatSender(sessions, api, windows=redis_client, outbound=outbound)
+        sender = WechatSender(sessions, api, windows=redis_client, refused=undelivered.CallBacks(sessions, outbound))
         first = _agent_line(sessions, openid, "您好，材料齐了，下周一可以来办。")
         sender.send_texts([first])
         second = _agent_line(sessions, openid, "带上户口本。")

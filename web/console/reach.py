@@ -2,7 +2,7 @@
 
 The conversation page of a WeChat resident shows the customer-service window and quota
 (web/outbound/cs_window.py: the time left and the messages left, those already written and not
-yet sent counted) and the resident's open call-back tasks (web/outbound/undelivered.py: replies
+yet sent counted) and the resident's open call-back tasks (web/handoff/undelivered.py: replies
 WeChat refused). ``GET /console/conversations/<id>/reach`` answers the same as JSON: the page asks
 again when the resident writes, after each reply, and when the desk announces an undelivered
 reply (the ``undelivered`` event of the live stream). ``POST …/callbacks/<task>/done`` closes a
@@ -26,7 +26,8 @@ from web.admin.audit import audit
 from web.console.blueprint import bp
 from web.console.services import services
 from web.conversations.models import Conversation
-from web.outbound import cs_window, undelivered
+from web.handoff import undelivered
+from web.outbound import cs_window
 from web.workdays import to_local, utcnow
 
 log = logging.getLogger(__name__)

@@ -85,7 +85,7 @@ def _events(pubsub, conversation_id: int | None) -> Iterator[str]:
             if event["type"] == "queue":
                 yield _sse("queue", {"conversation_id": event["conversation_id"], "status": event.get("status")})
             elif event["type"] == "undelivered" and conversation_id in (None, event["conversation_id"]):
-                # a reply WeChat refused (web/outbound/undelivered.py): the page reads the rest
+                # a reply WeChat refused (web/handoff/undelivered.py): the page reads the rest
                 yield _sse("undelivered", {"conversation_id": event["conversation_id"]})
             elif event["type"] == "message" and event["conversation_id"] == conversation_id:
                 line = event["message"]

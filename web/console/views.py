@@ -17,11 +17,11 @@ from web.console.blueprint import bp
 from web.console.services import services
 from web.console.understanding import Understanding, from_tracker
 from web.conversations.models import Conversation, Message
-from web.handoff import config, handback, queue
+from web.handoff import config, handback, queue, undelivered
 from web.handoff.child_protection import referral as child_protection
 from web.handoff.models import Agent, AgentGroup, CannedReply, Ticket
 from web.handoff.rasa_api import RasaApiError
-from web.outbound import doubt, undelivered
+from web.outbound import doubt
 from web.rasa_client import BotMessage
 from web.review import export as review_export
 from web.review import inbox as review_inbox
@@ -49,7 +49,7 @@ def _queue_context() -> dict:
     return {
         "waiting": queue.waiting(sess, current_user),
         "mine": queue.active(sess, current_user),
-        "callbacks": [  # replies WeChat refused, until an agent reached the resident (web/outbound/undelivered.py)
+        "callbacks": [  # replies WeChat refused, until an agent reached the resident (web/handoff/undelivered.py)
             (conversation_id, count)
             for conversation_id, count in undelivered.open_by_conversation(sess)
             if queue.can_view(sess, current_user, conversation_id)

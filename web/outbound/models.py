@@ -62,7 +62,7 @@ class ResidentConsent(Base):
 class CallbackTask(Base):
     """An agent's message WeChat would not take (the 48-hour window closed, or its quota used up):
     kept, shown in the console as undelivered, until someone has reached the resident another way
-    (a phone call) and says so (web/outbound/undelivered.py)."""
+    (a phone call) and says so (web/handoff/undelivered.py)."""
 
     __tablename__ = "callback_task"
     id: Mapped[int] = mapped_column(primary_key=True)

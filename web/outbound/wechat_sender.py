@@ -7,7 +7,7 @@ for a message it thought lost (``web/outbound/sweep.py``) — never both send it
 dead worker left ``sending`` is the sweep's to queue again.
 When the 48-hour window is closed (45015) or a quota is hit, the rest of the turn is
 not attempted; a given fallback template is sent instead of the first closed message, and an
-agent's messages refused so become call-back tasks shown in the console (web/outbound/undelivered.py).
+agent's messages refused so become call-back tasks shown in the console (``refused``: web/handoff/undelivered.py).
 Every customer-service message WeChat takes or refuses updates the resident's window and quota
 (web/outbound/cs_window.py).
 
@@ -20,6 +20,7 @@ resident's conversation, and a person decides (web/outbound/doubt.py).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timezone
 from typing import Any
@@ -28,7 +29,7 @@ import redis
 from sqlalchemy import func, update
 from sqlalchemy.orm import sessionmaker
 
-from web.outbound import Outbound, cs_window, undelivered
+from web.outbound import cs_window
 from web.outbound.models import IN_DOUBT, OutboundMessage
 from web.wechat_api import InDoubt, RateLimited, Transient, WechatApi, WechatApiError, WindowClosed
 
@@ -42,11 +43,11 @@ class WechatSender:
         api: WechatApi,
         receipts: EarlyReceipts | None = None,
         windows: redis.Redis | None = None,
-        outbound: Outbound | None = None,
+        refused: Callable[[list[int]], None] | None = None,
     ) -> None:
         self.sessions, self.api, self.receipts = sessions, api, receipts
         self.windows = windows  # each customer-service message's count (web/outbound/cs_window.py)
-        self.outbound = outbound  # queues the notice that tells a resident a refused reply waits
+        self.refused = refused  # takes the ids of messages WeChat refused (web/handoff/undelivered.CallBacks)
 
     def send_texts(self, ids: list[int], fallback: dict[str, Any] | None = None) -> list[int]:
         """Send the queued texts; returns the ids still queued after a transient failure (to retry)."""
@@ -90,16 +91,8 @@ class WechatSender:
 
     def _keep(self, ids: list[int]) -> None:
         """The agents' messages WeChat refused become call-back tasks the console shows at once."""
-        with self.sessions.begin() as sess:
-            kept = undelivered.keep(sess, ids)
-        if kept.outbound_ids:
-            log.warning("agent messages undelivered, kept for a call-back", extra={"outbound_ids": kept.outbound_ids})
-        for notice_id in kept.notices:
-            if self.outbound is None:  # no broker here: the outbound sweep queues it
-                continue
-            from web.subscriptions.send import dispatch_notice  # stands on web.outbound: imported when used
-
-            dispatch_notice(self.outbound, notice_id)
+        if self.refused is not None:
+            self.refused(ids)
 
     def _counted(self, openid: str, refused: WechatApiError | None) -> None:
         """The resident's customer-service record: one message fewer, or WeChat's refusal (45015 /

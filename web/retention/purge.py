@@ -97,7 +97,7 @@ def _status_updates(sess: Session, cutoff: datetime) -> int:
 
 @purger("callback_tasks")
 def _callback_tasks(sess: Session, cutoff: datetime) -> int:
-    """Replies WeChat refused, once an agent reached the resident; one still open stays (web/outbound/undelivered.py)."""
+    """Replies WeChat refused, once an agent reached the resident; one still open stays (web/handoff/undelivered.py)."""
     return sess.execute(
         delete(CallbackTask).where(CallbackTask.created_at < cutoff, CallbackTask.done_at.is_not(None))
     ).rowcount

@@ -2,7 +2,9 @@
 
 When WeChat refuses a customer-service message because the resident's 48-hour window closed
 (45015) or its quota is used up (45047: web/outbound/cs_window.py), the sender
-(web/outbound/wechat_sender.py) calls :func:`keep` for the agent's messages of that turn: each
+(web/outbound/wechat_sender.py) hands the agent's messages of that turn to :class:`CallBacks`
+(wired in web/services.py: the sender stands below the desk and does not import it), which calls
+:func:`keep`: each
 becomes a *call-back task* (``callback_task``) in the same transaction as the desk's event, so the
 console shows it at once on the resident's conversation (and the queue page counts the open
 ones). The row itself keeps the text (``outbound_message``); nothing is sent again by itself — the
@@ -22,11 +24,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from web.conversations.models import Conversation
 from web.handoff import events
+from web.outbound import Outbound
 from web.outbound.models import CallbackTask, OutboundMessage
+from web.subscriptions import send, templates
+from web.wechat_api import RuleBroken
 from web.workdays import LOCAL
 
 log = logging.getLogger(__name__)
@@ -55,6 +60,24 @@ class Kept:
 
     outbound_ids: list[int] = field(default_factory=list)
     notices: list[int] = field(default_factory=list)
+
+
+class CallBacks:
+    """What the WeChat sender calls with the ids of messages WeChat refused (45015 / 45047): the
+    agents' among them become call-back tasks in one transaction, and the notices :func:`keep`
+    wrote are queued after its commit (without a broker here, the outbound sweep queues them)."""
+
+    def __init__(self, sessions: sessionmaker, outbound: Outbound | None = None) -> None:
+        self.sessions, self.outbound = sessions, outbound
+
+    def __call__(self, outbound_ids: list[int]) -> None:
+        with self.sessions.begin() as sess:
+            kept = keep(sess, outbound_ids)
+        if kept.outbound_ids:
+            log.warning("agent messages undelivered, kept for a call-back", extra={"outbound_ids": kept.outbound_ids})
+        if self.outbound is not None:
+            for notice_id in kept.notices:
+                send.dispatch_notice(self.outbound, notice_id)
 
 
 def keep(sess: Session, outbound_ids: Iterable[int], now: datetime | None = None) -> Kept:
@@ -93,9 +116,6 @@ def keep(sess: Session, outbound_ids: Iterable[int], now: datetime | None = None
 
 def _notice(sess: Session, openid: str, now: datetime) -> int | None:
     """A subscription notice that a reply is waiting, if the resident accepted the template."""
-    from web.subscriptions import send, templates  # the subscriptions feature stands on web.outbound
-    from web.wechat_api import RuleBroken
-
     local = (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(LOCAL)  # naive: UTC
     values = {
         "thing1": NOTICE_TOPIC,
