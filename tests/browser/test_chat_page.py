@@ -108,3 +108,52 @@ def test_the_mailbox_is_only_readable_with_the_pages_token(chat_site):
     assert requests.get(url + "/chat/messages", headers={"X-Chat-Token": "forged"}, timeout=10).status_code == 403
     assert requests.get(url + "/chat/messages", timeout=10).status_code == 403
     assert requests.get(url + "/chat/static/chat/chat.js", timeout=10).status_code == 200  # served locally, no CDN
+
+
+def test_high_contrast_is_remembered_and_a_bot_message_is_read_aloud(page, chat_site):
+    url, rasa, _ = chat_site
+    page.goto(url + "/chat")
+    sender = "web:" + page.locator("#chat").get_attribute("data-sender")
+    background = "getComputedStyle(document.body).backgroundColor"
+    assert page.evaluate(background) == "rgb(255, 255, 255)"
+    toggle = page.get_by_role("button", name="高对比度")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(background) == "rgb(0, 0, 0)"
+    page.get_by_role("button", name="大字模式").click()
+    page.reload()  # both kept in this browser
+    expect(page.get_by_role("button", name="高对比度")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="大字模式")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(background) == "rgb(0, 0, 0)"
+
+    assert page.evaluate("typeof window.speechSynthesis") == "object"  # Chromium offers speech synthesis
+    rasa.behave(sender, replies=[{"text": "婚姻登记处周一到周五上午九点开门。"}])
+    page.get_by_label("输入您想问的话").fill("几点开门")
+    page.get_by_label("输入您想问的话").press("Enter")
+    expect(page.get_by_role("log")).to_contain_text("婚姻登记处周一到周五上午九点开门。")
+    # Observe the browser's own API: record what is handed to speechSynthesis.speak, then let it speak.
+    page.evaluate(
+        """() => { window.spoken = []; const speak = speechSynthesis.speak.bind(speechSynthesis);
+        speechSynthesis.speak = (u) => { window.spoken.push({text: u.text, lang: u.lang}); speak(u); }; }"""
+    )
+    page.get_by_role("button", name="朗读这条回复").click()
+    assert page.evaluate("window.spoken") == [{"text": "婚姻登记处周一到周五上午九点开门。", "lang": "zh-CN"}]
+    page.get_by_role("button", name="高对比度").click()
+    page.reload()
+    expect(page.get_by_role("button", name="高对比度")).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("button", name="朗读这条回复")).to_have_count(1)  # the message shown again, with its button
+
+
+def test_no_read_aloud_button_where_the_browser_cannot_speak(browser, chat_site):
+    url, rasa, _ = chat_site
+    context = browser.new_context(locale="zh-CN")
+    context.add_init_script("delete window.speechSynthesis; delete window.SpeechSynthesisUtterance;")
+    page = context.new_page()
+    page.goto(url + "/chat")
+    sender = "web:" + page.locator("#chat").get_attribute("data-sender")
+    rasa.behave(sender, replies=[{"text": "您好，请问要办什么事？"}])
+    page.get_by_label("输入您想问的话").fill("你好")
+    page.get_by_label("输入您想问的话").press("Enter")
+    expect(page.get_by_role("log")).to_contain_text("您好，请问要办什么事？")
+    assert page.get_by_role("button", name="朗读这条回复").count() == 0
+    context.close()

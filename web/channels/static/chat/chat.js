@@ -8,6 +8,7 @@
   var form = document.getElementById("composer");
   var input = document.getElementById("message");
   var fontToggle = document.getElementById("font-toggle");
+  var contrastToggle = document.getElementById("contrast-toggle");
   var POLL_MS = 3000;
   var KEPT = 200; // messages this tab keeps to show again after a reload
   var sender = root.dataset.sender;
@@ -26,13 +27,47 @@
   saveAfter();
   var shown = load(sessionStorage, "civic-chat-log:" + sender) || [];
 
-  function setLarge(on) {
-    document.body.classList.toggle("large", on);
-    fontToggle.setAttribute("aria-pressed", on ? "true" : "false");
-    try { localStorage.setItem("civic-chat-large", on ? "1" : "0"); } catch (e) { /* private mode */ }
+  // 大字模式 and 高对比度: a class on <body> each, remembered in this browser.
+  function toggle(button, cls, key) {
+    function set(on) {
+      document.body.classList.toggle(cls, on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      try { localStorage.setItem(key, on ? "1" : "0"); } catch (e) { /* private mode */ }
+    }
+    button.addEventListener("click", function () { set(!document.body.classList.contains(cls)); });
+    var saved = null;
+    try { saved = localStorage.getItem(key); } catch (e) { /* private mode */ }
+    set(saved === "1");
   }
-  fontToggle.addEventListener("click", function () { setLarge(!document.body.classList.contains("large")); });
-  setLarge(localStorage.getItem("civic-chat-large") === "1");
+  toggle(fontToggle, "large", "civic-chat-large");
+  toggle(contrastToggle, "contrast", "civic-chat-contrast");
+
+  // 朗读: where the browser can speak, each bot message gets a button that reads it aloud in Chinese.
+  var speech = window.speechSynthesis && window.SpeechSynthesisUtterance ? window.speechSynthesis : null;
+  function chineseVoice() {
+    var voices = speech.getVoices() || [];
+    for (var i = 0; i < voices.length; i++) { if (/^zh[-_]CN/i.test(voices[i].lang)) { return voices[i]; } }
+    for (var j = 0; j < voices.length; j++) { if (/^zh/i.test(voices[j].lang)) { return voices[j]; } }
+    return null;
+  }
+  function readAloud(text) {
+    speech.cancel();
+    var utterance = new SpeechSynthesisUtterance(text);
+    utterance.lang = "zh-CN";
+    var voice = chineseVoice();
+    if (voice) { utterance.voice = voice; }
+    speech.speak(utterance);
+  }
+  function addReadAloud(div, text) {
+    if (!speech || !text.trim()) { return; }
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "speak";
+    btn.textContent = "朗读";
+    btn.setAttribute("aria-label", "朗读这条回复");
+    btn.addEventListener("click", function () { readAloud(text); });
+    div.appendChild(btn);
+  }
 
   function remember(kind, message) {
     shown.push({ kind: kind, message: message });
@@ -73,6 +108,7 @@
 
   function showBot(message) {
     var div = add("bot", message.text || "");
+    addReadAloud(div, div.textContent);
     if (message.image) {
       var img = document.createElement("img");
       img.src = message.image; img.alt = "图片"; img.style.maxWidth = "100%";
