@@ -77,6 +77,7 @@ class Settings:
     alert_gateway_token: str = DEV_SECRETS["ALERT_GATEWAY_TOKEN"]
     actions_token: str = DEV_SECRETS["ACTIONS_TOKEN"]  # Rasa → the action server (bot/endpoints.yml)
     development: bool = False  # CIVIC_DEV=1: the development secrets are accepted
+    chat_allowed_origins: tuple[str, ...] = ()  # other sites' pages whose widgets may call the web chat (cors.py)
 
     @property
     def registry_url(self) -> str:
@@ -123,6 +124,9 @@ def load() -> Settings:
         alert_gateway_token=_env("ALERT_GATEWAY_TOKEN", DEV_SECRETS["ALERT_GATEWAY_TOKEN"]),
         actions_token=_env("ACTIONS_TOKEN", DEV_SECRETS["ACTIONS_TOKEN"]),
         development=_env(DEV_FLAG, "0") == "1",
+        chat_allowed_origins=tuple(
+            o.strip().rstrip("/") for o in _env("CHAT_ALLOWED_ORIGINS", "").split(",") if o.strip()
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from common.health import health_blueprint
 from web import admin, console, metrics, oncall, policy
 from web.analytics import recording
 from web.analytics import views as analytics
-from web.channels import admission, chat_page, rest, wechat
+from web.channels import admission, chat_page, cors, rest, wechat
 from web.channels.ratelimit import Counted, ResidentRateLimit, as_json, as_page, limit_web_chat_by_address
 from web.channels.wechat_nonces import UsedNonces
 from web.channels.wechat_protocol import WechatConfig
@@ -91,6 +91,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     )
     app.register_blueprint(rest.bp)
     admission.admit(app, "rest_channel.receive", config.web_chat_slots)  # threads stay free for /wechat
+    cors.init_app(app, config)  # widgets on CHAT_ALLOWED_ORIGINS' pages may call the resident channels
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
     console.init_app(app, services.console, services.desk_events, database.sessions)

@@ -19,6 +19,7 @@ from tests.serving import served
 from tests.wechat.rasa_standin import RasaStandIn
 
 WECHAT_TOKEN = "integration-wechat-token"
+ALLOWED_ORIGIN = "https://portal.example.gov.cn"  # a bureau's portal, whose widget may call the web chat
 
 
 @dataclass
@@ -61,6 +62,7 @@ def platform_app(postgres, redis_url, seeded_backoffice_url, monkeypatch_module)
             log_level="CRITICAL",
             resident_rate_limit=100_000,
             web_chat_address_limit="0",
+            chat_allowed_origins=(ALLOWED_ORIGIN,),
         )
         app = create_app(config)
         yield PlatformApp(app, app.extensions["database"].sessions, rasa)
