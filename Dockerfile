@@ -15,5 +15,6 @@ COPY alembic.ini Procfile gunicorn.conf.py ./
 RUN python -m venv /app/.venv && /app/.venv/bin/pip install .
 # The danger classifier (common/danger) is trained into the image, so a web process only loads it.
 RUN /app/.venv/bin/python -c "from common.danger import classifier; classifier.trained()"
-RUN useradd --system --home /app civic && chown -R civic /app
-USER civic
+# a fixed numeric uid: Kubernetes checks runAsNonRoot against it (deploy/kubernetes, runAsUser)
+RUN groupadd --system --gid 10001 civic && useradd --system --uid 10001 --gid 10001 --home /app civic && chown -R civic /app
+USER 10001:10001
