@@ -17,8 +17,9 @@ from common.health import health_blueprint
 from web import admin, console, metrics, oncall, policy
 from web.analytics import recording
 from web.analytics import views as analytics
-from web.channels import admission, chat_page, cors, rest, wechat
+from web.channels import admission, chat_page, cors, rest, socketio_channel, wechat
 from web.channels.ratelimit import Counted, ResidentRateLimit, as_json, as_page, limit_web_chat_by_address
+from web.channels.web_senders import SocketTokens
 from web.channels.wechat_nonces import UsedNonces
 from web.channels.wechat_protocol import WechatConfig
 from web.channels.wechat_service import WechatChannel
@@ -103,5 +104,14 @@ def create_app(config: settings.Settings | None = None) -> Flask:
         pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp, oncall_admin.bp),
         waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING, oncall_admin.WAITING),
     )
+    socketio_channel.SocketChannel(  # /socket.io: Rasa's Socket.IO channel (rasa-webchat), the same routing point
+        services.router,
+        SocketTokens(config.secret_key),
+        limiter,
+        redis_client,
+        config.redis_url,
+        socketio_channel.allowed(config.public_base_url, cors.allowed_origins(config)),
+        config.web_chat_slots,
+    ).mount(app)
     danger_classifier.trained()  # the danger check reads every message before the bot: loaded now, not on the first
     return app

@@ -27,6 +27,7 @@ from common.settings import Settings
 from web.analytics import recording
 from web.assistance import outbox
 from web.channels.dedupe import ReplyLedger
+from web.channels.socketio_channel import live_emitter
 from web.channels.web_senders import PageTokens
 from web.console.services import ConsoleServices
 from web.conversations.models import Conversation, Message
@@ -137,7 +138,7 @@ class Services:
             database=database,
             redis=client,
             rasa=RasaClient(config.rasa_urls, config.rasa_token),
-            outbound=Outbound(database.sessions, client, celery_enqueue),
+            outbound=Outbound(database.sessions, client, celery_enqueue, live_emitter(config.redis_url)),
             wechat_api=WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret),
             backoffice=BackofficeClient(config.backoffice_url, config.backoffice_token),
             receipts=EarlyReceipts(client),

@@ -44,7 +44,7 @@ def _sender(payload: dict) -> str:
         _refuse(400, "bad_request", "需要 sender 和 message 两个字段")
     if not is_name(sender):  # it names a conversation: refused, never changed
         _refuse(400, "bad_request", "sender 里不能有控制字符（如 \\u0000）")
-    if web_senders.is_page_sender(sender.strip()):
+    if web_senders.is_server_made(sender.strip()):
         _refuse(403, "forbidden", "这个会话要在聊天页面里继续，请刷新页面")
     return sender.strip()
 

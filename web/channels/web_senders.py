@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 PREFIX = "web:"
 PAGE = "page-"
+SOCKET = "sio-"  # a Socket.IO session's sender, made and signed by the server (web/channels/socketio_channel.py)
 SIGNED_IN_SECONDS = 2 * 3600  # how long a page's 实名认证 lasts (a shared computer is left signed in no longer)
 
 # Flask session keys (the signed cookie of the resident's browser)
@@ -37,6 +38,11 @@ def is_page_sender(sender: str) -> bool:
     return sender.startswith(PAGE)
 
 
+def is_server_made(sender: str) -> bool:
+    """A sender only the server makes (a /chat page's, a Socket.IO session's): a REST body may not name it."""
+    return sender.startswith((PAGE, SOCKET))
+
+
 def is_signed_page(conversation_sender_id: str) -> bool:
     """A conversation of a /chat page, whose messages all came with the page's signed token."""
     return conversation_sender_id.startswith(PREFIX + PAGE)
@@ -50,8 +56,10 @@ def verifiable(channel: str, conversation_sender_id: str) -> bool:
 class PageTokens:
     """The token a /chat page carries: its sender, signed with the app's secret."""
 
+    SALT = "web-chat"
+
     def __init__(self, secret_key: str) -> None:
-        self.signer = URLSafeSerializer(secret_key, salt="web-chat")
+        self.signer = URLSafeSerializer(secret_key, salt=self.SALT)
 
     def issue(self, sender: str) -> str:
         return self.signer.dumps(sender)
@@ -63,3 +71,14 @@ class PageTokens:
         except BadSignature:
             return None
         return sender if isinstance(sender, str) and sender else None
+
+
+class SocketTokens(PageTokens):
+    """A Socket.IO session's id (what ``session_confirm`` gives the widget): its sender, signed.
+    Another salt, so a /chat page's token is not a Socket.IO session id nor the other way round."""
+
+    SALT = "web-chat-socketio"
+
+    @staticmethod
+    def new_sender() -> str:
+        return SOCKET + uuid.uuid4().hex

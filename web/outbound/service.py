@@ -65,6 +65,7 @@ class Recorded:
     ids: list[int]
     buttons: tuple[Button, ...] = ()
     fallback: dict[str, Any] | None = None
+    web_bodies: tuple[dict[str, Any], ...] = ()  # a web chat's lines, for a live channel (Socket.IO)
 
 
 def check_template(template: Template, reason: str) -> None:
@@ -77,11 +78,14 @@ def check_template(template: Template, reason: str) -> None:
 
 
 Enqueue = Callable[[str, list[Any]], None]  # task name, arguments (web/services.py gives the Celery app's)
+Live = Callable[[str, list[dict[str, Any]]], None]
+"""Shows a web chat's committed mailbox lines at once where the resident is connected (a Socket.IO
+session: web/channels/socketio_channel.live_emitter); the mailbox stays the record either way."""
 
 
 class Outbound:
-    def __init__(self, sessions: sessionmaker, client: redis.Redis, enqueue: Enqueue) -> None:
-        self.sessions, self.enqueue = sessions, enqueue
+    def __init__(self, sessions: sessionmaker, client: redis.Redis, enqueue: Enqueue, live: Live | None = None) -> None:
+        self.sessions, self.enqueue, self.live = sessions, enqueue, live
         self.choices = Choices(client)
 
     def deliver(
@@ -148,7 +152,10 @@ class Outbound:
         ids = [row.id for row in rows]
         if not ids:
             return Recorded(sender_id, ids)
-        return Recorded(sender_id, ids, wechat_text.last_buttons(messages), asdict(fallback) if fallback else None)
+        bodies = tuple(dict(row.body) for row in rows) if web else ()
+        return Recorded(
+            sender_id, ids, wechat_text.last_buttons(messages), asdict(fallback) if fallback else None, bodies
+        )
 
     def dispatch(self, recorded: Recorded) -> list[int]:
         """Hand committed WeChat rows to the sender task (web chat rows are already in the mailbox); in
@@ -161,6 +168,13 @@ class Outbound:
         except redis.RedisError:  # the choices still show; a reply of "2" is read as words until Redis is back
             log.warning("choices not remembered, redis unavailable", extra={"outbound_ids": recorded.ids})
         if recorded.sender_id.startswith(WEB_PREFIX):
+            if self.live is not None:
+                try:
+                    self.live(recorded.sender_id, list(recorded.web_bodies))
+                except redis.RedisError:  # the lines are in the mailbox; a connected widget misses them live
+                    log.warning(
+                        "web chat lines not shown live, redis unavailable", extra={"outbound_ids": recorded.ids}
+                    )
             return recorded.ids
         self._queue("wechat.send_texts", [recorded.ids, recorded.fallback], recorded.ids)
         return recorded.ids
