@@ -1,0 +1,233 @@
+"""axe-core (WCAG 2.0/2.1 A and AA rules) on every page a resident, an agent or a staff member sees,
+in the system's Chromium: no violation of impact serious or critical.
+
+The pages are enumerated from the app's url_map: every GET route is either a page here (with how to
+reach it) or named as not a page (JSON, CSV, a fragment, a redirect), so a new page cannot be missed.
+axe-core comes from the npm registry (tests/browser/widgets/package.json, installed by `make test`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy.orm import sessionmaker
+from werkzeug.wrappers import Request, Response
+
+from common import settings
+from common.db import make_engine
+from common.migrate import upgrade
+from tests.admin.conftest import ENTRY
+from tests.analytics.conftest import load_fixture
+from tests.browser.conftest import sign_in
+from tests.serving import served
+from web.console import accounts
+from web.conversations.models import Conversation
+from web.identity.views import OPENID
+from web.outbound import Outbound
+from web.policy.models import PolicyCampaign, PolicyDelivery
+from web.rasa_client import BotMessage, Button
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "widgets" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+ADMIN, PASSWORD = "a11y_admin", "browser-test-password"
+OPENID_SEEN = "o_a11y_resident"
+
+# Pages a resident sees, without signing in ({campaign_link}: a campaign's link, filled in below).
+RESIDENT_PAGES = {
+    "chat_page.page": "/chat",
+    "subscriptions.optin": "/subscriptions/",
+    "policy_public.opened": "/policy/r/{campaign_link}",
+    "identity.status": "/identity/",  # with this WeChat's identity in the session (see `context`)
+    "identity.bind_from_chat": "/identity/bind/stale-token",  # 这个认证链接已经过期了
+    "identity.after_wechat": "/identity/wechat",  # opened the wrong way
+    "identity.callback": "/identity/callback",  # the sign-in took too long
+    "console.login": "/console/login",
+}
+# Pages staff see, signed in as an administrator (who sees every one of them).
+STAFF_PAGES = {
+    "console.queue_page": "/console/",
+    "console.conversation_page": "/console/conversations/{conversation}",
+    "console.canned_page": "/console/canned",
+    "console.supervisor_page": "/console/supervisor",
+    "console.admin_page": "/console/admin",
+    "admin.index": "/admin/",
+    "analytics.page": "/admin/analytics",
+    "policy_admin.index": "/admin/campaigns/",
+    "policy_admin.new": "/admin/campaigns/new",
+    "policy_admin.detail": "/admin/campaigns/{campaign}",
+    "feedback.follow_ups": "/admin/feedback/",
+    "handbook_admin.list_page": "/admin/handbook/",
+    "handbook_admin.edit_page": "/admin/handbook/1",
+    "oncall.rota_page": "/admin/oncall/",
+    "review.inbox_page": "/admin/review/",
+}
+# GET routes that are not pages a person reads.
+NOT_PAGES = {
+    "static",
+    "chat_page.static",
+    "chat_page.messages",  # the chat page's mailbox (JSON)
+    "identity.from_chat_page",  # a redirect to the identity provider
+    "console.stream",  # server-sent events
+    "console.queue_rows",  # a fragment of the queue page
+    "console.reach",  # JSON
+    "analytics.export_csv",
+    "policy_admin.advisors_export",
+    "policy_admin.funnel_export",
+    "review.download",  # YAML
+    "wechat_channel.verify",  # WeChat's server check
+    "health.healthz",
+    "health.readyz",
+    "metrics",
+}
+
+
+@Request.application
+def backoffice(request: Request) -> Response:
+    """The back-office's API as far as these pages read it: the handbook and a resident's binding."""
+    if request.path.startswith("/identity/bindings/"):
+        body = {"masked_name": "张*华"}
+    else:
+        body = {"entries": [ENTRY]} if request.path == "/handbook/entries" else ENTRY
+    return Response(json.dumps(body, ensure_ascii=False), content_type="application/json")
+
+
+@dataclasses.dataclass
+class Site:
+    url: str
+    app: Flask
+    ids: dict[str, str]
+    outbound: Outbound
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, redis_url) -> Iterator[Site]:
+    workdir = tmp_path_factory.mktemp("a11y")
+    db = f"sqlite:///{workdir / 'platform.db'}"
+    upgrade("platform", db)
+    sessions = sessionmaker(make_engine(db), expire_on_commit=False)
+    load_fixture(sessions)  # conversations and events: the analytics page has figures to show
+    with sessions.begin() as sess:
+        accounts.create(sess, ADMIN, PASSWORD, "admin", "管理员")
+        campaign = PolicyCampaign(name="价格临时补贴提醒", benefit="价格临时补贴", rule={"all": [{"age": {"gte": 18}}]})
+        sess.add(campaign)
+        sess.flush()
+        delivery = PolicyDelivery(campaign_id=campaign.id, resident_id=1, openid=OPENID_SEEN, name="张三")
+        sess.add(delivery)
+        sess.flush()
+        conversation = sess.query(Conversation).first()
+        ids = {"campaign": str(campaign.id), "conversation": str(conversation.id)}
+    from web.app import create_app
+
+    with served(backoffice) as backoffice_url:
+        config = dataclasses.replace(
+            settings.load(),
+            database_url=db,
+            redis_url=redis_url,
+            rasa_urls=("http://127.0.0.1:9",),
+            backoffice_url=backoffice_url,
+            registry_database_url=f"sqlite:///{workdir / 'registry.db'}",
+            secret_key="a11y-test-secret",
+        )
+        app = create_app(config)
+        ids["campaign_link"] = app.extensions["policy"].links.for_delivery(delivery.id).rsplit("/", 1)[1]
+        with served(app) as url:
+            outbound = Outbound(sessions, redis.Redis.from_url(redis_url), lambda *_: None)
+            yield Site(url, app, ids, outbound)
+        app.extensions["database"].engine.dispose()
+
+
+def page_rules(app: Flask) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+
+
+def test_every_get_route_is_checked_or_named_as_not_a_page(site):
+    routes = page_rules(site.app)
+    unlisted = routes - RESIDENT_PAGES.keys() - STAFF_PAGES.keys() - NOT_PAGES
+    assert not unlisted, f"new GET routes: add them to RESIDENT_PAGES/STAFF_PAGES (or NOT_PAGES): {sorted(unlisted)}"
+    gone = (RESIDENT_PAGES.keys() | STAFF_PAGES.keys() | NOT_PAGES) - routes
+    assert not gone, f"routes listed here that the app no longer has: {sorted(gone)}"
+
+
+def blocking_violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_A_AA,
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+@pytest.fixture
+def context(browser, site) -> Iterator[BrowserContext]:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make test` installs it (npm ci in tests/browser/widgets)")
+    ctx = browser.new_context(locale="zh-CN")
+    # Nothing leaves the machine (WeChat's JS-SDK on the subscriptions page): only the app answers.
+    ctx.route("**/*", lambda route: route.continue_() if route.request.url.startswith(site.url) else route.abort())
+    # This WeChat's identity in the session, as after WeChat's web authorisation (/identity/).
+    serializer = site.app.session_interface.get_signing_serializer(site.app)
+    ctx.add_cookies(
+        [
+            {
+                "name": site.app.config["SESSION_COOKIE_NAME"],
+                "value": serializer.dumps({OPENID: OPENID_SEEN}),
+                "url": site.url,
+            }
+        ]
+    )
+    yield ctx
+    ctx.close()
+
+
+def visit(page: Page, site: Site, path: str) -> list[str]:
+    path = path.format(**site.ids)
+    response = page.goto(site.url + path)
+    assert response is not None and response.status < 500, f"{path}: {response and response.status}"
+    assert page.url.split("?")[0] == site.url + path, f"{path} went to {page.url}"
+    assert response.headers["content-type"].startswith("text/html"), path
+    return [f"{path}: {v}" for v in blocking_violations(page)]
+
+
+def chat_states(page: Page, site: Site) -> list[str]:
+    """/chat with a bot message (a link, choices, 朗读), then in 大字模式 with 高对比度."""
+    page.goto(site.url + "/chat")
+    sender = "web:" + page.locator("#chat").get_attribute("data-sender")
+    reply = BotMessage(
+        text='您要办哪种登记？详情看<a href="https://mzj.example.gov.cn/hy">婚姻登记须知</a>。',
+        buttons=(Button("结婚登记", "/marriage_book"), Button("补领结婚证", "/marriage_reissue")),
+    )
+    site.outbound.deliver(sender, [reply], reason="agent")
+    expect(page.get_by_role("log")).to_contain_text("您要办哪种登记", timeout=10_000)
+    found = [f"/chat (a bot message): {v}" for v in blocking_violations(page)]
+    page.get_by_role("button", name="大字模式").click()
+    page.get_by_role("button", name="高对比度").click()
+    found += [f"/chat (大字模式, 高对比度): {v}" for v in blocking_violations(page)]
+    page.get_by_role("button", name="大字模式").click()
+    page.get_by_role("button", name="高对比度").click()
+    return found
+
+
+def test_no_serious_or_critical_violation_on_any_page(context, site):
+    page = context.new_page()
+    found: list[str] = []
+    for path in RESIDENT_PAGES.values():
+        found += visit(page, site, path)
+    found += chat_states(page, site)
+    sign_in(page, site.url, ADMIN, PASSWORD)
+    for path in STAFF_PAGES.values():
+        found += visit(page, site, path)
+    assert not found, "axe-core found:\n" + "\n".join(found)
