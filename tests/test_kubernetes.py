@@ -147,6 +147,7 @@ def test_the_migration_jobs_run_compose_migrate_for_every_tree():
         prefix = ["sh", "-c", _compose_command("migrate")]
         assert command[:2] == prefix[:2] and command[2].startswith("exec " + prefix[2] + " "), command
         trees += command[2].split()[4:]
+        assert "envFrom" not in _container(name), "a migration needs only the Secret: it runs before the rest"
     assert sorted(trees) == sorted(migrate.TREES)
 
 
