@@ -213,6 +213,9 @@ def chat_states(page: Page, site: Site) -> list[str]:
     site.outbound.deliver(sender, [reply], reason="agent")
     expect(page.get_by_role("log")).to_contain_text("您要办哪种登记", timeout=10_000)
     found = [f"/chat (a bot message): {v}" for v in blocking_violations(page)]
+    page.get_by_label("输入您想问的话").fill("几点开门")  # the resident's own message, and the answer
+    page.get_by_role("button", name="发送").click()
+    expect(page.locator(".msg.bot")).to_have_count(2)
     page.get_by_role("button", name="大字模式").click()
     page.get_by_role("button", name="高对比度").click()
     found += [f"/chat (大字模式, 高对比度): {v}" for v in blocking_violations(page)]
@@ -227,6 +230,12 @@ def test_no_serious_or_critical_violation_on_any_page(context, site):
     for path in RESIDENT_PAGES.values():
         found += visit(page, site, path)
     found += chat_states(page, site)
+    page.goto(site.url + "/console/login")  # a wrong password: the page says so
+    page.fill("#username", ADMIN)
+    page.fill("#password", "not-the-password")
+    page.click("#sign-in")
+    page.wait_for_load_state()
+    found += [f"/console/login (wrong password): {v}" for v in blocking_violations(page)]
     sign_in(page, site.url, ADMIN, PASSWORD)
     for path in STAFF_PAGES.values():
         found += visit(page, site, path)
