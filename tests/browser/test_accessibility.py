@@ -28,11 +28,13 @@ from tests.analytics.conftest import load_fixture
 from tests.browser.conftest import sign_in
 from tests.serving import served
 from web.console import accounts
-from web.conversations.models import Conversation
+from web.conversations.models import Conversation, Message
+from web.feedback.models import Rating
 from web.identity.views import OPENID
 from web.outbound import Outbound
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.rasa_client import BotMessage, Button
+from web.review.models import ReviewItem
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +72,15 @@ STAFF_PAGES = {
     "handbook_admin.edit_page": "/admin/handbook/1",
     "oncall.rota_page": "/admin/oncall/",
     "review.inbox_page": "/admin/review/",
+}
+# What those pages show from the fixture's data (the check sees the page with its content).
+SHOWN = {
+    "/console/conversations/{conversation}": "请带好户口本和身份证",
+    "/admin/review/": "结婚登记要带什么材料",
+    "/admin/feedback/": "排队太久",
+    "/admin/handbook/": "收养登记",
+    "/admin/campaigns/": "价格临时补贴提醒",
+    "/identity/": "张*华",
 }
 # GET routes that are not pages a person reads.
 NOT_PAGES = {
@@ -125,6 +136,20 @@ def site(tmp_path_factory, redis_url) -> Iterator[Site]:
         sess.add(delivery)
         sess.flush()
         conversation = sess.query(Conversation).first()
+        # Lines on the conversation page, an item in the review inbox, a rating to call back.
+        said = Message(conversation_id=conversation.id, author="resident", text="结婚登记要带什么材料？")
+        sess.add_all([said, Message(conversation_id=conversation.id, author="bot", text="请带好户口本和身份证。")])
+        sess.flush()
+        sess.add(
+            ReviewItem(
+                message_id=said.id, text="结婚登记要带什么材料？", reason="low_confidence", guess="marriage_book"
+            )
+        )
+        sess.add(
+            Rating(
+                conversation_id=conversation.id, task="marriage_booking", level=1, follow_up="open", comment="排队太久"
+            )
+        )
         ids = {"campaign": str(campaign.id), "conversation": str(conversation.id)}
     from web.app import create_app
 
@@ -194,11 +219,13 @@ def context(browser, site) -> Iterator[BrowserContext]:
 
 
 def visit(page: Page, site: Site, path: str) -> list[str]:
-    path = path.format(**site.ids)
+    shown, path = SHOWN.get(path), path.format(**site.ids)
     response = page.goto(site.url + path)
     assert response is not None and response.status < 500, f"{path}: {response and response.status}"
     assert page.url.split("?")[0] == site.url + path, f"{path} went to {page.url}"
     assert response.headers["content-type"].startswith("text/html"), path
+    if shown:
+        expect(page.locator("body")).to_contain_text(shown)
     return [f"{path}: {v}" for v in blocking_violations(page)]
 
 
