@@ -52,10 +52,12 @@ browser:
 
 # The browser tests' npm packages (pinned in tests/browser/widgets/package-lock.json): axe-core, chat widgets.
 NPM_DIR := tests/browser/widgets
-npm-packages: $(NPM_DIR)/node_modules/.installed
-$(NPM_DIR)/node_modules/.installed: $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+# Chatroom (the REST-channel widget) has its own folder and lock: npm could not add it to the tree above.
+CHATROOM_DIR := $(NPM_DIR)/chatroom
+npm-packages: $(NPM_DIR)/node_modules/.installed $(CHATROOM_DIR)/node_modules/.installed
+$(NPM_DIR)/node_modules/.installed $(CHATROOM_DIR)/node_modules/.installed: %/node_modules/.installed: %/package.json %/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: sudo apt-get install npm"; exit 1; }
-	cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: $(VENV)/.installed
