@@ -6,6 +6,7 @@ The browser's side, with the real Chatroom widget: tests/browser/test_chatroom_w
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 
 import pytest
@@ -74,3 +75,16 @@ def test_an_entry_that_is_not_an_origin_is_refused_at_start(entry):
 def test_the_environment_list_is_read_comma_separated_without_trailing_slashes(monkeypatch):
     monkeypatch.setenv("CHAT_ALLOWED_ORIGINS", " https://a.example.gov.cn/ ,http://127.0.0.1:8080,, ")
     assert allowed_origins(settings.load()) == ("https://a.example.gov.cn", "http://127.0.0.1:8080")
+
+
+def test_a_simple_cross_origin_post_without_a_preflight_reaches_no_bot(platform_app):
+    """A page may send text/plain without asking first; the channel reads JSON only, so it stops here."""
+    sender = f"cors-simple-{uuid.uuid4().hex[:8]}"
+    resp = platform_app.app.test_client().post(
+        "/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": "你好"}),
+        content_type="text/plain",
+        headers={"Origin": "https://evil.example.com"},
+    )
+    assert resp.status_code == 400 and "Access-Control-Allow-Origin" not in resp.headers
+    assert platform_app.rasa.messages_from(f"web:{sender}") == []
