@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from tests.serving import served
 from web.console import accounts
 from web.conversations.models import Conversation, Message
 from web.feedback.models import Rating
+from web.handoff import queue
 from web.identity.views import OPENID
 from web.outbound import Outbound
 from web.policy.models import PolicyCampaign, PolicyDelivery
@@ -75,6 +77,7 @@ STAFF_PAGES = {
 }
 # What those pages show from the fixture's data (the check sees the page with its content).
 SHOWN = {
+    "/console/": "human_request",
     "/console/conversations/{conversation}": "请带好户口本和身份证",
     "/admin/review/": "结婚登记要带什么材料",
     "/admin/feedback/": "排队太久",
@@ -129,7 +132,12 @@ def site(tmp_path_factory, redis_url) -> Iterator[Site]:
     load_fixture(sessions)  # conversations and events: the analytics page has figures to show
     with sessions.begin() as sess:
         accounts.create(sess, ADMIN, PASSWORD, "admin", "管理员")
-        campaign = PolicyCampaign(name="价格临时补贴提醒", benefit="价格临时补贴", rule={"all": [{"age": {"gte": 18}}]})
+        campaign = PolicyCampaign(
+            name="价格临时补贴提醒",
+            benefit="价格临时补贴",
+            rule={"all": [{"age": {"gte": 18}}]},
+            apply_payload='/assistance_apply{"assistance_type": "价格临时补贴"}',
+        )
         sess.add(campaign)
         sess.flush()
         delivery = PolicyDelivery(campaign_id=campaign.id, resident_id=1, openid=OPENID_SEEN, name="张三")
@@ -150,6 +158,8 @@ def site(tmp_path_factory, redis_url) -> Iterator[Site]:
                 conversation_id=conversation.id, task="marriage_booking", level=1, follow_up="open", comment="排队太久"
             )
         )
+        waiting = sess.query(Conversation).filter(Conversation.id != conversation.id).first()
+        queue.enqueue(sess, waiting, "human_request", "urgent", datetime.now())  # a line in the queue
         ids = {"campaign": str(campaign.id), "conversation": str(conversation.id)}
     from web.app import create_app
 
@@ -257,6 +267,10 @@ def test_no_serious_or_critical_violation_on_any_page(context, site):
     for path in RESIDENT_PAGES.values():
         found += visit(page, site, path)
     found += chat_states(page, site)
+    page.goto(site.url + RESIDENT_PAGES["policy_public.opened"].format(**site.ids))
+    page.get_by_role("button", name="我要申请").click()  # the campaign page with the bot's first answer
+    expect(page.locator("body")).to_contain_text("接下来请回到公众号对话框")
+    found += [f"/policy/r/… (我要申请): {v}" for v in blocking_violations(page)]
     page.goto(site.url + "/console/login")  # a wrong password: the page says so
     page.fill("#username", ADMIN)
     page.fill("#password", "not-the-password")
