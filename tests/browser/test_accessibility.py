@@ -239,6 +239,14 @@ def visit(page: Page, site: Site, path: str) -> list[str]:
     return [f"{path}: {v}" for v in blocking_violations(page)]
 
 
+def expired_page(page: Page, submit: str, says: str) -> list[str]:
+    """The answer to a form whose CSRF token went stale (web/admin/expired.py)."""
+    page.evaluate("document.querySelectorAll('input[name=csrf_token]').forEach(i => { i.value = 'stale'; })")
+    page.click(submit)
+    expect(page.locator("body")).to_contain_text(says)
+    return blocking_violations(page)
+
+
 def chat_states(page: Page, site: Site) -> list[str]:
     """/chat with a bot message (a link, choices, 朗读), then in 大字模式 with 高对比度."""
     page.goto(site.url + "/chat")
@@ -267,7 +275,10 @@ def test_no_serious_or_critical_violation_on_any_page(context, site):
     for path in RESIDENT_PAGES.values():
         found += visit(page, site, path)
     found += chat_states(page, site)
-    page.goto(site.url + RESIDENT_PAGES["policy_public.opened"].format(**site.ids))
+    link = site.url + RESIDENT_PAGES["policy_public.opened"].format(**site.ids)
+    page.goto(link)
+    found += [f"/policy/r/… (expired): {v}" for v in expired_page(page, "#apply", "页面已过期")]
+    page.goto(link)
     page.get_by_role("button", name="我要申请").click()  # the campaign page with the bot's first answer
     expect(page.locator("body")).to_contain_text("接下来请回到公众号对话框")
     found += [f"/policy/r/… (我要申请): {v}" for v in blocking_violations(page)]
@@ -280,4 +291,6 @@ def test_no_serious_or_critical_violation_on_any_page(context, site):
     sign_in(page, site.url, ADMIN, PASSWORD)
     for path in STAFF_PAGES.values():
         found += visit(page, site, path)
+    page.goto(site.url + STAFF_PAGES["handbook_admin.edit_page"])
+    found += [f"/admin/handbook/1 (expired): {v}" for v in expired_page(page, "#save", "页面已过期")]
     assert not found, "axe-core found:\n" + "\n".join(found)
