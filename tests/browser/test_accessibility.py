@@ -43,7 +43,7 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "widgets" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = {"serious", "critical"}
-ADMIN, PASSWORD = "a11y_admin", "browser-test-password"
+ADMIN, AGENT, PASSWORD = "a11y_admin", "a11y_agent", "browser-test-password"
 OPENID_SEEN = "o_a11y_resident"
 
 # Pages a resident sees, without signing in ({campaign_link}: a campaign's link, filled in below).
@@ -132,6 +132,7 @@ def site(tmp_path_factory, redis_url) -> Iterator[Site]:
     load_fixture(sessions)  # conversations and events: the analytics page has figures to show
     with sessions.begin() as sess:
         accounts.create(sess, ADMIN, PASSWORD, "admin", "管理员")
+        accounts.create(sess, AGENT, PASSWORD, "agent", "小王")
         campaign = PolicyCampaign(
             name="价格临时补贴提醒",
             benefit="价格临时补贴",
@@ -293,4 +294,11 @@ def test_no_serious_or_critical_violation_on_any_page(context, site):
         found += visit(page, site, path)
     page.goto(site.url + STAFF_PAGES["handbook_admin.edit_page"])
     found += [f"/admin/handbook/1 (expired): {v}" for v in expired_page(page, "#save", "页面已过期")]
+    page.goto(site.url + "/console/")
+    page.click("#logout")
+    sign_in(page, site.url, AGENT, PASSWORD)  # an agent: the queue as agents see it, and no admin pages
+    found += visit(page, site, "/console/")
+    assert page.goto(site.url + "/admin/").status == 403
+    expect(page.locator("body")).to_contain_text("没有权限")
+    found += [f"/admin/ (an agent, 403): {v}" for v in blocking_violations(page)]
     assert not found, "axe-core found:\n" + "\n".join(found)
