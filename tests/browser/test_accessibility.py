@@ -83,6 +83,7 @@ SHOWN = {
     "/admin/feedback/": "排队太久",
     "/admin/handbook/": "收养登记",
     "/admin/campaigns/": "价格临时补贴提醒",
+    "/admin/campaigns/{campaign}": "微信拒绝了这条订阅通知",
     "/identity/": "张*华",
 }
 # GET routes that are not pages a person reads.
@@ -138,6 +139,8 @@ def site(tmp_path_factory, redis_url) -> Iterator[Site]:
             benefit="价格临时补贴",
             rule={"all": [{"age": {"gte": 18}}]},
             apply_payload='/assistance_apply{"assistance_type": "价格临时补贴"}',
+            state="paused",
+            counts={"matched": 1, "error": "thing1 超过 20 个字"},  # the page's warning shown too
         )
         sess.add(campaign)
         sess.flush()
