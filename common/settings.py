@@ -78,6 +78,7 @@ class Settings:
     actions_token: str = DEV_SECRETS["ACTIONS_TOKEN"]  # Rasa → the action server (bot/endpoints.yml)
     development: bool = False  # CIVIC_DEV=1: the development secrets are accepted
     chat_allowed_origins: tuple[str, ...] = ()  # other sites' pages whose widgets may call the web chat (cors.py)
+    socketio_channel: bool = False  # SOCKETIO_CHANNEL=1: this process serves /socket.io (socketio_channel.py)
 
     @property
     def registry_url(self) -> str:
@@ -124,6 +125,7 @@ def load() -> Settings:
         alert_gateway_token=_env("ALERT_GATEWAY_TOKEN", DEV_SECRETS["ALERT_GATEWAY_TOKEN"]),
         actions_token=_env("ACTIONS_TOKEN", DEV_SECRETS["ACTIONS_TOKEN"]),
         development=_env(DEV_FLAG, "0") == "1",
+        socketio_channel=_env("SOCKETIO_CHANNEL", "0") == "1",
         chat_allowed_origins=tuple(
             o.strip().rstrip("/") for o in _env("CHAT_ALLOWED_ORIGINS", "").split(",") if o.strip()
         ),

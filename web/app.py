@@ -104,14 +104,15 @@ def create_app(config: settings.Settings | None = None) -> Flask:
         pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp, oncall_admin.bp),
         waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING, oncall_admin.WAITING),
     )
-    socketio_channel.SocketChannel(  # /socket.io: Rasa's Socket.IO channel (rasa-webchat), the same routing point
-        services.router,
-        SocketTokens(config.secret_key),
-        limiter,
-        redis_client,
-        config.redis_url,
-        socketio_channel.allowed(config.public_base_url, cors.allowed_origins(config)),
-        config.web_chat_slots,
-    ).mount(app)
+    if config.socketio_channel:  # /socket.io: Rasa's Socket.IO channel (rasa-webchat), in a process of its own
+        socketio_channel.SocketChannel(
+            services.router,
+            SocketTokens(config.secret_key),
+            limiter,
+            redis_client,
+            config.redis_url,
+            socketio_channel.allowed(config.public_base_url, cors.allowed_origins(config)),
+            config.web_chat_slots,
+        ).mount(app)
     danger_classifier.trained()  # the danger check reads every message before the bot: loaded now, not on the first
     return app

@@ -8,9 +8,10 @@ queued; an agent claims the conversation and replies in the console, and the rep
 widget live (Socket.IO, emitted through Redis from the web process that served the console). A page
 of an origin not on the list is refused at the Socket.IO handshake, and the bot never hears it.
 
-The web process runs the Procfile's command with one worker: a Socket.IO session lives in the
-process that made it, and rasa-webchat starts with long-polling (docs/architecture.md, "The
-Socket.IO channel").
+The Socket.IO process runs the Procfile's web command with one worker and ``SOCKETIO_CHANNEL=1``:
+a Socket.IO session lives in the process that made it, and rasa-webchat starts with long-polling
+(docs/architecture.md, "The Socket.IO channel"). The agent works in the stack's own web process,
+which has no /socket.io: the reply reaches the widget through Redis.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ class Portal:
 
 
 def _start_web(env: dict[str, str], log_dir: Path) -> subprocess.Popen:
-    """The Procfile's web command with one worker (a Socket.IO session stays in its process)."""
+    """The Procfile's web command with one worker and ``SOCKETIO_CHANNEL=1``: the Socket.IO process
+    docs/architecture.md describes (a session stays in the process that made it)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     cmd = stack.procfile()["web"].replace("--workers 2", "--workers 1")
     assert "--workers 1" in cmd
@@ -92,7 +94,7 @@ def portal(live_stack, tmp_path) -> Iterator[Portal]:
     (site / "index.html").write_text(PAGE % json.dumps(web), encoding="utf-8")
     allowed, other = (serve(SharedDataMiddleware(NotFound(), {"/": str(site)})) for _ in range(2))
     allowed_origin = f"http://127.0.0.1:{allowed.server_port}"
-    env = {**live_stack.env, "WEB_PORT": str(port), "CHAT_ALLOWED_ORIGINS": allowed_origin}
+    env = {**live_stack.env, "WEB_PORT": str(port), "CHAT_ALLOWED_ORIGINS": allowed_origin, "SOCKETIO_CHANNEL": "1"}
     proc = _start_web(env, tmp_path / "logs")
     try:
         stack.wait_http(web + "/readyz", 60, proc)
@@ -152,7 +154,9 @@ def test_webchat_on_an_allowed_portal_answers_taps_a_reply_hands_over_and_shows_
     _say(page, "转人工")
     expect(messages).to_contain_text("转给工作人员", timeout=30_000)
 
-    # The agent claims the conversation and replies in the console (the stack's own web process).
+    # The agent claims the conversation and replies in the console: the stack's own web process, which
+    # does not serve /socket.io (its gunicorn threads stay for /wechat and the pages).
+    assert requests.get(live_stack.url("web") + "/socket.io/?EIO=4&transport=polling", timeout=10).status_code == 404
     console = browser.new_context(locale="zh-CN").new_page()
     console.goto(live_stack.url("web") + "/console/login")
     console.fill("#username", desk)

@@ -63,6 +63,7 @@ def platform_app(postgres, redis_url, seeded_backoffice_url, monkeypatch_module)
             resident_rate_limit=100_000,
             web_chat_address_limit="0",
             chat_allowed_origins=(ALLOWED_ORIGIN,),
+            socketio_channel=True,  # /socket.io (tests/integration/test_socketio_channel.py)
         )
         app = create_app(config)
         yield PlatformApp(app, app.extensions["database"].sessions, rasa)
