@@ -290,7 +290,7 @@ def test_no_serious_or_critical_violation_on_any_page(context, site):
     page.fill("#username", ADMIN)
     page.fill("#password", "not-the-password")
     page.click("#sign-in")
-    page.wait_for_load_state()
+    expect(page.locator(".flash.error")).to_contain_text("用户名或密码不对")
     found += [f"/console/login (wrong password): {v}" for v in blocking_violations(page)]
     sign_in(page, site.url, ADMIN, PASSWORD)
     for path in STAFF_PAGES.values():
