@@ -26,7 +26,7 @@ NOTICE_TEMPLATE = "TPL_policy_1"  # the campaigns' subscription-notice template
 
 def opt_in(sessions: sessionmaker, *openids: str, template_id: str = NOTICE_TEMPLATE) -> None:
     """The platform's record of the residents' consent, as subscribe_msg_popup_event leaves it
-    (the event itself: tests/subscriptions/test_notices.py)."""
+    (the event itself: tests/wechat/subscriptions/test_notices.py)."""
     with sessions.begin() as sess:
         for openid in openids:
             notice_consent.record(sess, openid, template_id, "accept", "popup_h5")

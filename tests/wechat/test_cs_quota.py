@@ -174,7 +174,7 @@ def test_a_resident_who_accepted_reply_notices_is_told_a_reply_waits_once(sessio
     template_id = templates.get(undelivered.NOTICE_TEMPLATE).template_id
     standin.accept_notices(
         openid, {template_id: "accept"}
-    )  # in WeChat's pop-up (the channel's part: tests/subscriptions)
+    )  # in WeChat's pop-up (the channel's part: tests/wechat/subscriptions)
     with sessions.begin() as sess:
         consent.record(sess, openid, template_id, "accept", "popup_h5")
     queued: list[tuple[str, list]] = []
