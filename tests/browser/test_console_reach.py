@@ -48,9 +48,9 @@ def test_the_agent_sees_the_quota_run_out_and_the_refused_reply(live_stack, wech
         page.click("#send-reply")
         expect(page.locator("#transcript li.agent").last).to_contain_text(f"第{n}句回复")
         if n < 4:
-            expect(window).to_contain_text(f"还可以发{4 - n}条", timeout=10_000)
+            expect(window).to_contain_text(f"还可以发{4 - n}条", timeout=15_000)
         else:
-            expect(window).to_contain_text("还剩0条", timeout=10_000)
+            expect(window).to_contain_text("还剩0条", timeout=15_000)
         wait_said(wechat, openid, f"第{n}句回复")
         assert n < 6
     expect(window).to_have_class(re.compile("used_up"))

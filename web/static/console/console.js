@@ -172,7 +172,7 @@
           .then(function (res) {
             var notice = document.getElementById("reply-notice");
             if (notice) { notice.hidden = !res.body.message || !res.ok; notice.textContent = res.ok ? (res.body.message || "") : ""; }
-            if (res.ok) { box.value = ""; refreshReach(); setTimeout(refreshReach, 3000); }  // again once the worker has sent it: a message being sent is counted as spent and pending for a moment else { alert(res.body.message || "没有发出去，请再试一次"); }
+            if (res.ok) { box.value = ""; refreshReach(); [2000, 5000, 10000].forEach(function (ms) { setTimeout(refreshReach, ms); }); }  // again once the worker has sent it (slower on a busy machine): a message being sent is counted as spent and pending for a moment else { alert(res.body.message || "没有发出去，请再试一次"); }
           })
           .catch(function () { alert("网络不通，没有发出去，请再试一次"); })
           .finally(function () { button.disabled = false; box.focus(); });
