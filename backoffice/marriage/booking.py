@@ -1,4 +1,4 @@
-"""The booking rules: availability, create, look up, cancel, reschedule.
+"""The booking rules: availability, create, look up, cancel, reschedule, no-shows.
 
 Functions take a SQLAlchemy session and plain values and raise :class:`~backoffice.errors.ApiError`
 (a 4xx with a code and a Chinese message) when a rule says no. Every write runs in one
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.changes import feed
 from backoffice.errors import ApiError
-from backoffice.marriage import calendar
+from backoffice.marriage import calendar, holidays, rules
 from backoffice.marriage.models import (
     DIVORCE_STAGES,
     SERVICES,
@@ -82,8 +82,21 @@ def closures(sess: Session, office_code: str, first: date, last: date) -> dict[d
     return {row.day: row.reason for row in rows}
 
 
+def past_cutoff(office_rules: rules.Rules, day: date, first: date) -> bool:
+    """``day`` is the earliest day the rules allow, but its booking closed at the cut-off the day before."""
+    return day == calendar.today() + timedelta(days=office_rules.earliest_days_ahead) and day < first
+
+
 def slot_capacity(office: Office, timetable_slot: dict, status: calendar.DayStatus) -> int:
     return int(timetable_slot["capacity"]) + (office.peak_extra_capacity if status.peak else 0)
+
+
+def arrangements(sess: Session, first: date, last: date) -> dict[int, calendar.Arrangement]:
+    return holidays.entered(sess, set(range(first.year, last.year + 1)))
+
+
+def day_status(sess: Session, office: Office, day: date) -> calendar.DayStatus:
+    return calendar.day_status(day, closures(sess, office.code, day, day), arrangements(sess, day, day))
 
 
 def availability(sess: Session, office: Office, first: date, days: int, until: date | None = None) -> list[dict]:
@@ -91,20 +104,24 @@ def availability(sess: Session, office: Office, first: date, days: int, until: d
     days = max(1, min(days, MAX_DAYS))
     last = first + timedelta(days=days - 1)
     closed = closures(sess, office.code, first, last)
+    entered = arrangements(sess, first, last)
+    office_rules = rules.for_office(sess, office.code)
     booked = {
         (s.day, s.start): s
         for s in sess.scalars(
             select(MarriageSlot).where(MarriageSlot.office_code == office.code, MarriageSlot.day.between(first, last))
         )
     }
-    window_first, window_last = calendar.booking_window()
+    window_first, window_last = office_rules.window()
     window_last = until or window_last
     out = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        status = calendar.day_status(day, closed)
+        status = calendar.day_status(day, closed, entered)
         reason = status.reason
-        if status.open and not window_first <= day <= window_last:
+        if status.open and past_cutoff(office_rules, day, window_first):
+            reason = f"这一天的预约已经在前一天{office_rules.cutoff}截止了"
+        elif status.open and not window_first <= day <= window_last:
             reason = "不在可预约的日期范围内"
         slots = []
         if status.open and not reason:
@@ -126,6 +143,7 @@ def availability(sess: Session, office: Office, first: date, days: int, until: d
                 "open": not reason,
                 "reason": reason,
                 "peak": status.peak,
+                "notice": status.notice if not reason else "",
                 "slots": slots,
             }
         )
@@ -175,6 +193,7 @@ def appointment_json(a: MarriageAppointment) -> dict:
     return {
         "number": a.number,
         "status": a.status,
+        "flag": a.flag,
         "service": a.service,
         "stage": a.stage,
         "office": {"code": a.office.code, "name": a.office.name, "address": a.office.address, "phone": a.office.phone},
@@ -276,17 +295,30 @@ def check_legal_age(parties: tuple[Party, ...], day: date) -> None:
 
 
 def check_bookable_day(
-    sess: Session, office: Office, service: str, day: date, start: str, window: tuple[date, date]
+    sess: Session,
+    office: Office,
+    service: str,
+    day: date,
+    start: str,
+    window: tuple[date, date],
+    office_rules: rules.Rules,
 ) -> tuple[dict, calendar.DayStatus]:
     if service not in office.services:
         raise ApiError(422, "service_not_offered", f"{office.name}不办理{service}登记，请换一个登记处")
+    if past_cutoff(office_rules, day, window[0]):
+        raise ApiError(
+            422,
+            "booking_closed",
+            f"{calendar.chinese_date(day)}的预约已经在前一天{office_rules.cutoff}截止了，"
+            f"现在最早可以约{calendar.chinese_date(window[0])}",
+        )
     if not window[0] <= day <= window[1]:
         raise ApiError(
             422,
             "date_out_of_range",
             f"这一天不能预约：可以约的是{calendar.chinese_date(window[0])}到{calendar.chinese_date(window[1])}之间",
         )
-    status = calendar.day_status(day, closures(sess, office.code, day, day))
+    status = day_status(sess, office, day)
     if not status.open:
         raise ApiError(422, "office_closed", f"{calendar.chinese_date(day)}{status.reason}，请换一天")
     slot = next((t for t in office.slots if t["start"] == start), None)
@@ -325,7 +357,8 @@ def no_divorce_application() -> ApiError:
     )
 
 
-def certificate_window(sess: Session, parties: tuple[Party, ...]) -> tuple[date, date, date]:
+def certificate_window(sess: Session, parties: tuple[Party, ...], earliest: date) -> tuple[date, date, date]:
+    """(application day, first, last day the certificate can be booked); ``earliest``: the office's first bookable day."""
     application = divorce_application_day(sess, parties)
     first, last = calendar.cooling_off_window(application)
     if calendar.today() > last:
@@ -335,7 +368,7 @@ def certificate_window(sess: Session, parties: tuple[Party, ...]) -> tuple[date,
             f"你们{calendar.chinese_date(application)}提交的离婚申请，到{calendar.chinese_date(last)}已满60天没有领证，"
             "按规定视为撤回了申请。如果还要离婚，需要重新预约提交离婚申请。",
         )
-    return application, max(first, calendar.booking_window()[0]), last
+    return application, max(first, earliest), last
 
 
 def cooling_off_error(application: date, first: date, last: date) -> ApiError:
@@ -444,16 +477,20 @@ def create(sess: Session, req: BookingRequest) -> MarriageAppointment:
     an unverified sender or one who is not a party learns nothing (not even whether a couple applied to divorce)."""
     _check_identity(sess, req.openid, req.parties)
     office = get_office(sess, req.office_code)
-    window = calendar.booking_window()
+    office_rules = rules.for_office(sess, office.code)
+    window = office_rules.window()
     application_day = None
     if req.service == "离婚" and req.stage == "领证":
-        application_day, first, last = certificate_window(sess, req.parties)
+        application_day, first, last = certificate_window(sess, req.parties, window[0])
         if not first <= req.day <= last:
             raise cooling_off_error(application_day, first, last)
         window = (first, last)
-    timetable_slot, status = check_bookable_day(sess, office, req.service, req.day, req.start, window)
+    timetable_slot, status = check_bookable_day(sess, office, req.service, req.day, req.start, window, office_rules)
     if req.service == "结婚":
         check_legal_age(req.parties, req.day)
+    for party in req.parties:
+        if banned := rules.no_show_ban(sess, office_rules, party.name, party.id_number):
+            raise banned
     _retire_past_parties(sess, [p.id_number for p in req.parties])
     _take_place(sess, office, req.day, timetable_slot, status)
     appointment = MarriageAppointment(
@@ -493,11 +530,29 @@ def cancel(sess: Session, openid: str, number: str) -> MarriageAppointment:
         return appointment  # cancelling twice is the same as once
     if appointment.day < calendar.today():
         raise ApiError(422, "appointment_past", "这个预约的日子已经过了，不用取消")
+    check_change_deadline(sess, appointment, "取消")
     _free_place(sess, appointment)
     appointment.status = "cancelled"
     for party in appointment.parties:
         party.active = False
     return appointment
+
+
+def check_change_deadline(sess: Session, appointment: MarriageAppointment, what: str) -> None:
+    """A resident cancels or moves an appointment by the office's deadline; after it, only by phoning the office."""
+    office_rules = rules.for_office(sess, appointment.office_code)
+    last = office_rules.last_cancel_day(appointment.day)
+    if calendar.today() > last:
+        ahead = (
+            f"最晚要在预约日的{office_rules.cancel_days_before}天前" if office_rules.cancel_days_before else "最晚当天"
+        )
+        raise ApiError(
+            422,
+            "change_too_late",
+            f"网上{what}预约{ahead}办理，现在已经过了时间。来不了的话，请直接打电话告诉登记处："
+            f"{appointment.office.name}，电话 {appointment.office.phone}。"
+            "预约了没来、也没有提前取消的，会记一次爽约。",
+        )
 
 
 def cancel_by_office(sess: Session, number: str, reason: str, now: datetime) -> MarriageAppointment:
@@ -536,19 +591,22 @@ def reschedule(sess: Session, openid: str, number: str, day: date, start: str) -
         raise ApiError(422, "appointment_not_active", "这个预约已经取消或者已经过期了，不能改时间，可以重新预约")
     if (appointment.day, appointment.start) == (day, start):
         return appointment  # already there: a repeated request changes nothing
-    window = calendar.booking_window()
+    check_change_deadline(sess, appointment, "改约")
+    office_rules = rules.for_office(sess, appointment.office_code)
+    window = office_rules.window()
     if appointment.application_day:
         first, last = calendar.cooling_off_window(appointment.application_day)
         window = (max(first, window[0]), last)
         if not window[0] <= day <= window[1]:
             raise cooling_off_error(appointment.application_day, window[0], window[1])
     office = appointment.office
-    timetable_slot, status = check_bookable_day(sess, office, appointment.service, day, start, window)
+    timetable_slot, status = check_bookable_day(sess, office, appointment.service, day, start, window, office_rules)
     if appointment.service == "结婚":
         check_legal_age(tuple(Party(p.name, p.id_number) for p in appointment.parties), day)
     _take_place(sess, office, day, timetable_slot, status)
     _free_place(sess, appointment)
     appointment.day, appointment.start, appointment.end = day, timetable_slot["start"], timetable_slot["end"]
+    appointment.flag = ""  # moved to an open day: nothing for staff any more
     for party in appointment.parties:
         party.day = day
     return appointment
@@ -561,7 +619,7 @@ def divorce_window(sess: Session, openid: str, parties: tuple[Party, ...]) -> di
     resident = resident_for_openid(sess, openid)
     if resident is None or resident.id_number not in {p.id_number for p in parties}:
         raise no_divorce_application()
-    application, first, last = certificate_window(sess, parties)
+    application, first, last = certificate_window(sess, parties, rules.defaults().window()[0])
     return {
         "application_date": application.isoformat(),
         "first_date": first.isoformat(),
@@ -570,3 +628,22 @@ def divorce_window(sess: Session, openid: str, parties: tuple[Party, ...]) -> di
         "first_label": calendar.chinese_date(first),
         "last_label": calendar.chinese_date(last),
     }
+
+
+def record_no_show(sess: Session, number: str) -> MarriageAppointment:
+    """Staff record that nobody came (and nobody cancelled): it counts towards the office's no-show rule.
+    Recording it twice is the same as once."""
+    appointment = sess.scalar(select(MarriageAppointment).where(MarriageAppointment.number == number))
+    if appointment is None:
+        raise ApiError(404, "appointment_not_found", "没有查到这个预约号")
+    if appointment.status == "no_show":
+        return appointment
+    if appointment.status == "cancelled":
+        raise ApiError(422, "appointment_cancelled", "这个预约已经取消了，不算爽约")
+    if appointment.day > calendar.today():
+        raise ApiError(422, "appointment_not_yet", "预约的日子还没到，不能记爽约")
+    appointment.status = "no_show"
+    appointment.flag = ""
+    for party in appointment.parties:
+        party.active = False
+    return appointment

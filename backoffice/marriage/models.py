@@ -86,9 +86,12 @@ class MarriageAppointment(Base):
     start: Mapped[str] = mapped_column(String(5))
     end: Mapped[str] = mapped_column(String(5))
     phone: Mapped[str] = mapped_column(String(11))
-    status: Mapped[str] = mapped_column(String(10), default="booked")  # booked / cancelled
+    status: Mapped[str] = mapped_column(String(10), default="booked")  # booked / cancelled / no_show
     application_day: Mapped[date | None] = mapped_column(Date, default=None)  # the divorce application a 领证 follows
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    # For staff: why the appointment needs them (its day became a holiday when the year's arrangement was
+    # entered); "" when nothing does. Cleared when it moves to an open day.
+    flag: Mapped[str] = mapped_column(String(120), default="", server_default="")
     office: Mapped[Office] = relationship()
     parties: Mapped[list[MarriageParty]] = relationship(
         back_populates="appointment", order_by="MarriageParty.position", cascade="all, delete-orphan"
@@ -119,3 +122,33 @@ class MarriageParty(Base):
     day: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     appointment: Mapped[MarriageAppointment] = relationship(back_populates="parties")
+
+
+class MarriageBookingRules(Base):
+    """One office's booking rules, as an administrator set them; an office without a row keeps the defaults
+    (``booking`` in backoffice/seed/marriage_calendar.yaml)."""
+
+    __tablename__ = "marriage_booking_rules"
+    office_code: Mapped[str] = mapped_column(ForeignKey("office.code"), primary_key=True)
+    earliest_days_ahead: Mapped[int] = mapped_column(Integer)
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    cutoff: Mapped[str] = mapped_column(String(5))  # "15:00": booking the earliest day closes then, the day before
+    cancel_days_before: Mapped[int] = mapped_column(Integer)
+    no_show_limit: Mapped[int] = mapped_column(Integer)
+    no_show_period_days: Mapped[int] = mapped_column(Integer)
+    no_show_ban_days: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())
+
+
+class MarriageHolidayArrangement(Base):
+    """The State Council's holiday arrangement for one year, as an administrator entered it.
+
+    ``holidays``: [{"name", "first", "last"}] (ISO days); ``workdays``: the adjusted working days (ISO)."""
+
+    __tablename__ = "marriage_holiday_arrangement"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holidays: Mapped[list] = mapped_column(default=list)
+    workdays: Mapped[list] = mapped_column(default=list)
+    entered_by: Mapped[str] = mapped_column(String(40), default="")
+    entered_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now(), onupdate=func.now())

@@ -1,4 +1,5 @@
-"""Marriage registration API: offices, availability, appointments (idempotent writes), materials.
+"""Marriage registration API: offices, availability, appointments (idempotent writes), materials, and for
+staff: each office's booking rules, the holiday arrangements, no-shows.
 
 HTTP only: requests become plain values for :mod:`backoffice.marriage.booking`, whose
 :class:`~backoffice.errors.ApiError` the app's error handler renders; writes go through
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backoffice import contract, idempotency
 from backoffice.errors import ApiError
-from backoffice.marriage import booking, calendar, schemas
+from backoffice.marriage import booking, calendar, holidays, rules, schemas
 from backoffice.marriage.models import MarriageAppointment, Office
 from common.db import session
 
@@ -66,6 +67,19 @@ IDEMPOTENCY_KEY = contract.idempotency_key(
     ),
 )
 NUMBER = {"number": "appointment number, e.g. HY26120900042"}
+EDITOR = {
+    "name": "X-Editor",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 40},
+    "description": "the member of staff making the change (default admin)",
+}
+
+
+def _editor() -> str:
+    return (request.headers.get("X-Editor") or "admin").strip()[:40] or "admin"
+
+
 IDEMPOTENCY = idempotency.Policy(
     scope="marriage", conflict=ApiError(422, "idempotency_key_reused", "这个请求编号已经用在另一份不同的预约上了")
 )
@@ -97,8 +111,9 @@ def list_offices():
 
 @bp.get("/offices/<code>/availability")
 @contract.operation(
-    "Bookable days and free places of one office (holidays and adjusted working days from chinese-calendar, closures, "
-    "peak days)",
+    "Bookable days and free places of one office (holidays and adjusted working days: entered by an administrator, "
+    "else chinese-calendar, else computed from the statutory holidays with a `notice` that the day is provisional; "
+    "closures, peak days; the office's booking window and cut-off)",
     query=schemas.AvailabilityQuery,
     responses={200: ("the office and its days", schemas.Availability)},
     errors={404: "no such office (`office_not_found`)", 422: "bad `from` or `days` (`invalid_date`, `invalid_days`)"},
@@ -106,7 +121,11 @@ def list_offices():
 def office_availability(code: str):
     sess = session()
     office = booking.get_office(sess, code)
-    first = _date(request.args["from"], "from") if request.args.get("from") else calendar.booking_window()[0]
+    first = (
+        _date(request.args["from"], "from")
+        if request.args.get("from")
+        else rules.for_office(sess, office.code).window()[0]
+    )
     days = request.args.get("days", "14")
     if not days.isdigit():
         raise ApiError(422, "invalid_days", "days 应该是 1 到 62 之间的整数")
@@ -142,7 +161,8 @@ def materials():
         409: "`slot_full` (no place left) or `already_booked` (a party already holds a live appointment of this kind)",
         422: "refused by a booking rule; `error` is one of invalid_request, invalid_service, invalid_stage, "
         "invalid_date, invalid_phone, invalid_parties, invalid_name, invalid_id_number, same_person, "
-        "invalid_openid, office_closed, date_out_of_range, invalid_slot, service_not_offered, under_age, "
+        "invalid_openid, office_closed, date_out_of_range, booking_closed (past the office's cut-off the day "
+        "before), invalid_slot, service_not_offered, under_age, no_show_ban (the office's no-show rule), "
         "no_divorce_application, cooling_off, application_expired, idempotency_key_reused",
     },
 )
@@ -190,7 +210,8 @@ def get_appointment(number: str):
         400: "not JSON (`bad_request`)",
         403: "`not_bound` (no real-name binding)",
         404: "`appointment_not_found`",
-        422: "`appointment_past`, `invalid_openid`, `idempotency_key_reused`",
+        422: "`appointment_past`, `change_too_late` (past the office's cancellation deadline: phone the office), "
+        "`invalid_openid`, `idempotency_key_reused`",
     },
 )
 def cancel_appointment(number: str):
@@ -229,8 +250,8 @@ def office_cancel(number: str):
         403: "`not_bound` (no real-name binding)",
         404: "`appointment_not_found`",
         409: "`slot_full`",
-        422: "`appointment_not_active`, `office_closed`, `date_out_of_range`, `invalid_slot`, `cooling_off`, "
-        "`under_age`, `invalid_date`, `invalid_openid`, `idempotency_key_reused`",
+        422: "`appointment_not_active`, `change_too_late`, `office_closed`, `date_out_of_range`, `booking_closed`, "
+        "`invalid_slot`, `cooling_off`, `under_age`, `invalid_date`, `invalid_openid`, `idempotency_key_reused`",
     },
 )
 def reschedule_appointment(number: str):
@@ -284,3 +305,85 @@ def legal_age():
         raise ApiError(422, "invalid_parties", "需要当事人的姓名和身份证号")
     booking.check_legal_age(tuple(booking.parse_party(p) for p in raw), day)
     return jsonify(ok=True)
+
+
+@bp.post("/marriage/appointments/<number>/no-show")
+@contract.operation(
+    "Staff record that nobody came to an appointment and nobody cancelled it; it counts towards the office's no-show "
+    "rule (recording twice is the same as once)",
+    path=NUMBER,
+    responses={200: ("recorded", schemas.MarriageAppointment)},
+    errors={
+        404: "`appointment_not_found`",
+        422: "`appointment_cancelled`, `appointment_not_yet` (its day has not come)",
+    },
+)
+def no_show(number: str):
+    return _write(lambda sess: booking.record_no_show(sess, number), 200)
+
+
+@bp.get("/marriage/offices/<code>/booking-rules")
+@contract.operation(
+    "One office's booking rules (the defaults of backoffice/seed/marriage_calendar.yaml until an administrator sets "
+    "its own)",
+    path={"code": "office code"},
+    responses={200: ("the rules", schemas.BookingRules)},
+    errors={404: "`office_not_found`"},
+)
+def get_booking_rules(code: str):
+    sess = session()
+    booking.get_office(sess, code)
+    return jsonify(rules.for_office(sess, code).json())
+
+
+@bp.put("/marriage/offices/<code>/booking-rules")
+@contract.operation(
+    "Set one office's booking rules (window, cut-off, cancellation deadline, no-show rule)",
+    path={"code": "office code"},
+    headers=[EDITOR],
+    body=schemas.BookingRulesInput,
+    responses={200: ("saved", schemas.BookingRules)},
+    errors={
+        400: "not JSON (`bad_request`)",
+        404: "`office_not_found`",
+        422: "`invalid_rules` (the message says which)",
+    },
+)
+def put_booking_rules(code: str):
+    sess = session()
+    booking.get_office(sess, code)
+    saved = rules.save(sess, code, rules.parse(_body()), _editor())
+    sess.commit()
+    return jsonify(saved.json())
+
+
+@bp.get("/marriage/holiday-arrangements")
+@contract.operation(
+    "The holiday arrangements of this year and the next (and every year entered), each with where it comes from, "
+    "and the upcoming appointments flagged for staff because their day became a holiday",
+    responses={200: ("the arrangements", schemas.HolidayOverview)},
+)
+def list_arrangements():
+    sess = session()
+    this_year = calendar.today().year
+    return jsonify(
+        years=holidays.overview(sess, [this_year, this_year + 1]),
+        flagged=[booking.appointment_json(a) for a in holidays.flagged(sess)],
+    )
+
+
+@bp.put("/marriage/holiday-arrangements/<int:year>")
+@contract.operation(
+    "Enter (or correct) the State Council's holiday arrangement of a year; upcoming appointments that now fall on a "
+    "holiday are flagged for staff (and flags it no longer justifies are cleared)",
+    path={"year": "the year, e.g. 2027"},
+    headers=[EDITOR],
+    body=schemas.HolidayArrangementInput,
+    responses={200: ("saved, with every appointment now flagged", schemas.HolidayOverview)},
+    errors={400: "not JSON (`bad_request`)", 422: "`invalid_arrangement` (the message says what)"},
+)
+def put_arrangement(year: int):
+    sess = session()
+    flagged = holidays.save(sess, holidays.parse(year, _body()), _editor())
+    sess.commit()
+    return jsonify(years=holidays.overview(sess, [year]), flagged=[booking.appointment_json(a) for a in flagged])

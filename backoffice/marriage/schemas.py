@@ -55,6 +55,12 @@ class MarriageDay(Schema):
             "the office's extra peak places"
         }
     )
+    notice = fields.String(
+        metadata={
+            "description": "on an open day of a year whose holiday arrangement is not published yet: tells the "
+            "resident the day is provisional (to be said when the day is offered or chosen); empty otherwise"
+        }
+    )
     slots = fields.List(fields.Nested(Slot))
 
 
@@ -134,7 +140,10 @@ class AppointmentOffice(Schema):
 
 class MarriageAppointment(Schema):
     number = fields.String()
-    status = fields.String(validate=validate.OneOf(("booked", "cancelled")))
+    status = fields.String(validate=validate.OneOf(("booked", "cancelled", "no_show")))
+    flag = fields.String(
+        metadata={"description": "for staff: why the appointment needs them (its day became a holiday); empty if not"}
+    )
     service = fields.String()
     stage = fields.String()
     office = fields.Nested(AppointmentOffice)
@@ -211,3 +220,61 @@ class LegalAgeCheck(Request):
 
 class LegalAge(Schema):
     ok = fields.Boolean()
+
+
+class BookingRules(Schema):
+    earliest_days_ahead = fields.Integer(metadata={"description": "1: tomorrow at the earliest"})
+    horizon_days = fields.Integer(metadata={"description": "the last bookable day is this many days from today"})
+    cutoff = fields.String(
+        metadata={"example": "15:00", "description": "booking the earliest day closes at this time the day before"}
+    )
+    cancel_days_before = fields.Integer(
+        metadata={"description": "a resident cancels or moves an appointment at the latest this many days before it"}
+    )
+    no_show_limit = fields.Integer(metadata={"description": "this many no-shows ..."})
+    no_show_period_days = fields.Integer(metadata={"description": "... within this many days ..."})
+    no_show_ban_days = fields.Integer(metadata={"description": "... and no online booking for this many days"})
+
+
+class BookingRulesInput(Request):
+    earliest_days_ahead = fields.Integer(required=True, validate=validate.Range(min=1, max=30))
+    horizon_days = fields.Integer(required=True, validate=validate.Range(min=1, max=90))
+    cutoff = fields.String(required=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"))
+    cancel_days_before = fields.Integer(required=True, validate=validate.Range(min=0, max=30))
+    no_show_limit = fields.Integer(required=True, validate=validate.Range(min=1, max=10))
+    no_show_period_days = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
+    no_show_ban_days = fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+
+
+class HolidayRange(Request):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=10), metadata={"example": "春节"})
+    first = fields.Date(required=True)
+    last = fields.Date(required=True)
+
+
+class HolidayArrangementInput(Request):
+    holidays = fields.List(fields.Nested(HolidayRange), required=True, validate=validate.Length(min=1))
+    workdays = fields.List(fields.Date(), metadata={"description": "adjusted working days (调休上班), weekends"})
+
+
+class HolidayYear(Schema):
+    year = fields.Integer()
+    source = fields.String(
+        validate=validate.OneOf(("entered", "published", "provisional")),
+        metadata={
+            "description": "entered: by an administrator; published: shipped with chinese-calendar (ranges not "
+            "listed); provisional: computed from the statutory holidays"
+        },
+    )
+    holidays = fields.List(fields.Nested(HolidayRange))
+    workdays = fields.List(fields.Date())
+    entered_by = fields.String()
+    entered_at = fields.DateTime(allow_none=True)
+
+
+class HolidayOverview(Schema):
+    years = fields.List(fields.Nested(HolidayYear))
+    flagged = fields.List(
+        fields.Nested(MarriageAppointment),
+        metadata={"description": "upcoming appointments whose day became a holiday, for staff to move or cancel"},
+    )

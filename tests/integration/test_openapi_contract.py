@@ -186,6 +186,15 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     )
     call("post", f"/marriage/appointments/{number}/cancel", {"openid": "oMarrying"}, {"Idempotency-Key": "contract-2"})
     call("post", f"/marriage/appointments/{number}/cancel", {"openid": "web:someone"}, expect=403)
+    call("post", f"/marriage/appointments/{number}/no-show", expect=422)  # cancelled: not a no-show
+    rules = call("get", f"/marriage/offices/{office}/booking-rules")
+    call("get", "/marriage/offices/NOPE/booking-rules", expect=404)
+    call("put", f"/marriage/offices/{office}/booking-rules", rules, {"X-Editor": "contract"})
+    call("put", f"/marriage/offices/{office}/booking-rules", {**rules, "cutoff": "25:00"}, expect=422)
+    call("get", "/marriage/holiday-arrangements")
+    new_year = {"holidays": [{"name": "元旦", "first": "2099-01-01", "last": "2099-01-01"}], "workdays": []}
+    call("put", "/marriage/holiday-arrangements/2099", new_year, {"X-Editor": "contract"})
+    call("put", "/marriage/holiday-arrangements/2099", {"holidays": []}, expect=422)
     call(
         "post",
         "/marriage/divorce-window",
@@ -366,6 +375,6 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("delete", f"/handbook/entries/{created['id']}", expect=204)
 
     every = {(path, method) for path, ops in document["paths"].items() for method in ops}
-    # Its answer needs a divorce application handed in on a past day (tests/marriage/test_booking_rules.py).
-    needs_the_past = {("/marriage/divorce-window", "post")}
+    # Their answers need a divorce application handed in, or an appointment, on a past day (tests/marriage/).
+    needs_the_past = {("/marriage/divorce-window", "post"), ("/marriage/appointments/{number}/no-show", "post")}
     assert every - call.seen == needs_the_past, "documented operations the walk did not see succeed"

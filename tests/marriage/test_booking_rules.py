@@ -70,8 +70,8 @@ def test_public_holidays_weekends_adjusted_workdays_and_peak_days():
     assert calendar.peak_name(date(2027, 8, 8)) == "七夕"
     saturday_peak = calendar.day_status(date(2026, 12, 12), {})
     assert saturday_peak.open and saturday_peak.peak == "12·12"  # peak days open on weekends (data: open_on_weekend)
-    unpublished = calendar.day_status(date(2099, 3, 3), {})
-    assert not unpublished.open and "还没有公布" in unpublished.reason
+    unpublished = calendar.day_status(date(2099, 3, 3), {})  # offered by the statutory holidays (issue 22)
+    assert unpublished.open and "还没有公布" in unpublished.notice
     assert calendar.cooling_off_window(date(2026, 1, 1)) == (date(2026, 2, 1), date(2026, 3, 2))
 
 
