@@ -1,6 +1,8 @@
-"""Danger detection measured on two held-out sets, never trained on: tests/danger/heldout.yml, and
-tests/danger/fresh.yml, written after the model was built by someone who saw neither its data nor
-the first set (the unbiased figure: docs/handoff.md says how the first set was used).
+"""Danger detection measured on three held-out sets, never trained on: tests/danger/heldout.yml;
+tests/danger/fresh.yml, written after the first model by someone who saw neither its data nor the
+first set; and tests/danger/fresh2.yml, written the same way after the second round of training
+data, which took the shapes of the first two sets' misses (so fresh2 gives the unbiased figure:
+docs/handoff.md says how each set was used).
 
 Prints recall on the danger reports and the false-alarm rate on the ordinary messages (most of
 which hold trigger words or their neighbours), with the kind and who-at-risk accuracy, against
@@ -24,14 +26,15 @@ from common.danger.classifier import normalise, training_data
 ROOT = Path(__file__).resolve().parents[2]
 SETS = {
     name: yaml.safe_load(Path(__file__).with_name(f"{name}.yml").read_text(encoding="utf-8"))
-    for name in ("heldout", "fresh")
+    for name in ("heldout", "fresh", "fresh2")
 }
 KINDS = set(yaml.safe_load(dangers.RESPONSES_FILE.read_text(encoding="utf-8"))["kinds"])
 WHO = {"self", "elderly", "child", "other"}
 GOAL = {"recall": 0.98, "false_alarms": 0.02}  # issue 20
 FLOOR = {  # as measured and recorded in docs/handoff.md: never worse
-    "heldout": {"recall": 0.975, "false_alarms": 0.03},
-    "fresh": {"recall": 0.97, "false_alarms": 0.03},
+    "heldout": {"recall": 0.99, "false_alarms": 0.025},
+    "fresh": {"recall": 0.975, "false_alarms": 0.025},
+    "fresh2": {"recall": 0.98, "false_alarms": 0.022},
 }
 
 
@@ -47,7 +50,7 @@ def _pairs(text: str) -> set[str]:
     return {compact[i : i + 2] for i in range(len(compact) - 1)} or {compact}
 
 
-@pytest.mark.parametrize(("name", "size"), [("heldout", (300, 600)), ("fresh", (200, 400))])
+@pytest.mark.parametrize(("name", "size"), [("heldout", (300, 600)), ("fresh", (200, 400)), ("fresh2", (250, 500))])
 def test_the_held_out_sets_are_large_labelled_and_apart_from_the_training_data(name, size):
     danger, ordinary = SETS[name]["danger"], SETS[name]["ordinary"]
     assert len(danger) >= size[0] and len(ordinary) >= size[1]
@@ -67,7 +70,7 @@ def test_the_held_out_sets_are_large_labelled_and_apart_from_the_training_data(n
     assert near == []
 
 
-@pytest.mark.parametrize("name", ["heldout", "fresh"])
+@pytest.mark.parametrize("name", ["heldout", "fresh", "fresh2"])
 def test_recall_and_false_alarms_on_the_held_out_sets(name, capsys):
     danger, ordinary = SETS[name]["danger"], SETS[name]["ordinary"]
     found = [(row, dangers.assess(row["text"])) for row in danger]
