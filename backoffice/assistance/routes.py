@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import false, select
 
 from backoffice import contract, idempotency
-from backoffice.assistance import applications, rules, schemas, standards
+from backoffice.assistance import applications, eligibility, rules, schemas, standards
 from backoffice.assistance.models import Application
 from backoffice.errors import ApiError
 from backoffice.region.models import District
@@ -48,6 +48,22 @@ def _standard(district: str, on: str | None) -> standards.Standard:
 def get_standard():
     std = _standard(request.args.get("district", ""), request.args.get("on"))
     return jsonify(standard=std.as_json(), programs=standards.programs())
+
+
+@bp.get("/eligibility")
+@contract.operation(
+    "Who may be eligible for each assistance programme, as an audience rule (the campaign builder's start)",
+    query=schemas.EligibilityQuery,
+    responses={200: ("one entry per programme", schemas.EligibilityAnswer)},
+    errors={400: "bad date (`bad_date`)"},
+)
+def get_eligibility():
+    try:
+        on = date.fromisoformat(request.args["on"]) if request.args.get("on") else date.today()
+    except ValueError:
+        raise ApiError(400, "bad_date", "日期格式不对，应为 YYYY-MM-DD") from None
+    names = {d.code: d.name for d in session().scalars(select(District))}
+    return jsonify(benefits=eligibility.eligibility(standards.in_force(on), names, on))
 
 
 def _int(body: dict, key: str, minimum: int = 0) -> int:

@@ -42,6 +42,25 @@ class StandardAnswer(Schema):
     programs = fields.Dict(metadata={"description": "by programme: its documents to bring and how to apply"})
 
 
+class EligibilityQuery(Request):
+    on = fields.Date(metadata={"description": "the day whose standards apply; default today"})
+
+
+class BenefitEligibility(Schema):
+    """who may be eligible for one benefit, as an audience rule (docs/campaigns.md, *The rule language*)"""
+
+    benefit = fields.String(required=True, metadata={"description": "the registry's name of the benefit, e.g. 低保"})
+    summary = fields.String(required=True, metadata={"description": "the rule in plain Chinese"})
+    districts = fields.List(fields.String(), required=True, metadata={"description": "where it applies"})
+    rule = fields.Dict(required=True, metadata={"description": "the audience rule the campaign builder starts from"})
+    source = fields.String(required=True)
+    as_of = fields.Date(required=True)
+
+
+class EligibilityAnswer(Schema):
+    benefits = fields.List(fields.Nested(BenefitEligibility), required=True)
+
+
 class Precheck(Request):
     district = fields.String(required=True)
     on = fields.Date()

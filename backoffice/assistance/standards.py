@@ -77,6 +77,12 @@ def standard_for(district_code: str, on: date | None = None) -> Standard | None:
     return Standard(district_code, latest["effective_from"], figures)
 
 
+def in_force(on: date | None = None) -> list[Standard]:
+    """The standard in force ``on`` a day in every district that has one."""
+    codes = sorted({str(s["district"]) for s in _cache.get()["standards"]})
+    return [std for std in (standard_for(code, on) for code in codes) if std is not None]
+
+
 def programs() -> dict[str, dict[str, Any]]:
     return _cache.get()["programs"]
 

@@ -8,7 +8,8 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from backoffice import contract, idempotency
-from backoffice.eldercare import applications, schemas
+from backoffice.assistance.schemas import EligibilityAnswer
+from backoffice.eldercare import applications, eligibility, schemas
 from backoffice.eldercare.models import (
     APPLICATION_KINDS,
     FACILITY_TYPES,
@@ -203,6 +204,18 @@ def scheme_json(s: EldercareScheme) -> dict:
         "details": s.details,
         "source": s.source,
     }
+
+
+@bp.get("/eligibility")
+@contract.operation(
+    "Who may be eligible for each old-age allowance, as an audience rule (the campaign builder's start)",
+    responses={200: ("one entry per allowance", EligibilityAnswer)},
+)
+def get_eligibility():
+    sess = session()
+    names = {d.code: d.name for d in sess.scalars(select(District))}
+    bands = sess.scalars(select(EldercareAllowance).order_by(EldercareAllowance.id)).all()
+    return jsonify(benefits=eligibility.eligibility(list(bands), names, date.today()))
 
 
 def _scheme(key: str, code: str | None) -> EldercareScheme | None:

@@ -213,6 +213,8 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     # assistance
     call("get", "/assistance/standards?district=普陀区")
     call("get", "/assistance/standards?district=火星区", expect=404)
+    call("get", "/assistance/eligibility")
+    call("get", "/assistance/eligibility?on=2026-13-01", expect=400)
     call(
         "post",
         "/assistance/precheck",
@@ -306,6 +308,7 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("get", "/eldercare/allowances?district=普陀区")
     call("get", f"/eldercare/allowances?openid={DEMO_OPENIDS[0]}")
     call("get", "/eldercare/allowances?district=火星区", expect=404)
+    call("get", "/eldercare/eligibility")
     call("get", f"/eldercare/schemes/home_retrofit?openid={DEMO_OPENIDS[0]}")
     call("get", "/eldercare/schemes/nothing", expect=404)
     ltc = {"kind": "ltc_assessment", "openid": DEMO_OPENIDS[0]}

@@ -160,10 +160,11 @@ def condition(node: Node, ctx: Context, size: ColumnElement[int]) -> ColumnEleme
     if f == "living_alone":
         return R.c.living_alone.is_(true()) if v else R.c.living_alone.is_(false())
     col = {"disability_grade": R.c.disability_grade, "household_size": size, "household_savings": H.c.savings}.get(f)
-    if f == "per_capita_income":  # income / members op v  <=>  income op v × members
+    if f in ("per_capita_income", "per_capita_savings"):  # total / members op v  <=>  total op v × members
+        total = H.c.monthly_income if f == "per_capita_income" else H.c.savings
         if op == "in":
-            return or_(*(H.c.monthly_income == n * size for n in v))
-        return _cmp(H.c.monthly_income, op, v * size)
+            return or_(*(total == n * size for n in v))
+        return _cmp(total, op, v * size)
     assert col is not None
     return col.in_(v) if op == "in" else _cmp(col, op, v)
 
@@ -174,7 +175,7 @@ def audience_query(rule: Node, ctx: Context, target_benefit: str | None = None, 
     used = fields_used(rule)
     size_sq = None
     size: ColumnElement[int] = literal(1)
-    if used & {"household_size", "per_capita_income"}:
+    if used & {"household_size", "per_capita_income", "per_capita_savings"}:
         members = R.alias("members")
         size_sq = (
             select(members.c.household_id, func.count().label("n"))
@@ -195,7 +196,7 @@ def audience_query(rule: Node, ctx: Context, target_benefit: str | None = None, 
     if detail:
         cols += [R.c.id_number, R.c.phone, H.c.address]
     frm = R
-    if "household_savings" in used or "per_capita_income" in used or detail:
+    if used & {"household_savings", "per_capita_income", "per_capita_savings"} or detail:
         frm = frm.join(H, H.c.id == R.c.household_id)
     if size_sq is not None:
         frm = frm.join(size_sq, size_sq.c.household_id == R.c.household_id)

@@ -113,6 +113,7 @@ NUMBER_FIELDS = {  # field -> (min, max, Chinese name)
     "disability_grade": (0, 4, "残疾等级"),
     "household_size": (1, 50, "户内人数"),
     "household_savings": (0, 10**10, "家庭存款"),
+    "per_capita_savings": (0, 10**10, "家庭人均存款"),
     "per_capita_income": (0, 10**8, "家庭人均月收入"),
 }
 TEXT_FIELDS = {"gender": "性别", "hukou_district": "户籍区", "hukou_community": "户籍居委/村委"}
