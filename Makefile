@@ -12,7 +12,7 @@ find_python = $(shell for c in $(1); do "$$c" -c 'import sys; sys.exit(not ($(2)
 PYTHON311 ?= $(call find_python,python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11 python3.12 python3.13 python3,sys.hexversion >= 0x030b0000)
 PYTHON310 ?= $(call find_python,$(HOME)/.pyenv/versions/3.10*/bin/python3.10 python3.10 /usr/bin/python3.10,0x030a0000 <= sys.hexversion < 0x030b0000)
 
-.PHONY: help install run test lint format train nlu-eval nlu-review-export browser npm-packages clean
+.PHONY: help install run test lint format train nlu-eval conversations nlu-review-export browser npm-packages clean
 
 help:
 	@echo "make run       install both environments, migrate, seed, train if needed, start everything"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint      ruff: lint and formatting check (make test runs it first)"
 	@echo "make format    ruff: fix what can be fixed and format the tree"
 	@echo "make nlu-eval  train if needed and score the NLU on the held-out set"
+	@echo "make conversations  every scripted conversation through the live stack: task success, the worst ones"
 	@echo "make train     train the Rasa model if its data changed"
 	@echo "make nlu-review-export  write the review inbox's labelled examples to nlu_data/review_<date>.yml"
 
@@ -76,6 +77,12 @@ test: install browser npm-packages lint
 nlu-eval: install
 	$(VENV)/bin/python -m tools.train
 	$(VENV)/bin/python -m tools.nlu_eval --start-rasa
+
+# Every conversation of tests/conversations/data through the live stack (make test runs a subset):
+# task success, turns, fallbacks, handoffs, the worst conversations; fails below the goals (docs/nlu.md).
+conversations: install
+	$(VENV)/bin/python -m tools.train
+	$(VENV)/bin/python -m tools.conversations
 
 # The NLU review inbox's labelled examples, personal data stripped, as training data (docs/analytics.md).
 nlu-review-export: install

@@ -1,0 +1,50 @@
+"""The conversation suite through the live stack (issue 22): task success ≥ 95 % and no question asked
+three times.
+
+``make test`` runs a deterministic subset (tools/conversations/subset.py: a quarter of the set, spread
+over every data file, without the known defects) to stay within its budget; ``make conversations``
+runs every conversation (``CONVERSATIONS=all``, or ids, prefixes, flows, files). The figures and the
+worst conversations are printed and written to var/conversations/report.txt.
+
+The goals are not met yet (docs/nlu.md, "Conversation suite"): in ``make test`` the test is an expected
+failure, strict, so it still runs and prints its figures on every change, and the day the subset meets
+the goals it fails as XPASS until the marker goes. ``make conversations`` fails while they are unmet.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tools.conversations.report import figures, render
+from tools.conversations.run import run
+from tools.conversations.spec import load
+from tools.conversations.subset import choose
+
+pytestmark = pytest.mark.stack
+REPORT = Path(__file__).resolve().parents[2] / "var" / "conversations" / "report.txt"
+WHICH = os.environ.get("CONVERSATIONS", "subset")
+
+
+@pytest.mark.xfail(WHICH == "subset", reason="issue 22: goals not met yet (docs/nlu.md)", strict=True)
+@pytest.mark.timeout(3600)
+def test_conversations_reach_their_outcome_without_asking_anything_three_times(live_stack, capsys):
+    chosen = choose(load(), WHICH)
+    assert chosen, f"no conversation matches {WHICH!r}"
+    workers = int(os.environ.get("CONVERSATION_WORKERS", "8"))
+    started = time.monotonic()
+    results = run(live_stack, chosen, workers)
+    seconds = time.monotonic() - started
+    text = render(results, seconds, workers)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)  # every failed conversation's transcript, not only the worst
+    REPORT.write_text(render(results, seconds, workers, worst=len(results)) + "\n", encoding="utf-8")
+    with capsys.disabled():
+        print(f"\n== conversations ({WHICH}) ==\n{text}\n")
+    f = figures(results)
+    assert f.goals_met, (
+        f"task success {100 * f.success:.1f} % (goal 95 %), {f.triple_asked} conversations asked a question "
+        f"3+ times (goal 0); the worst are printed above and in {REPORT}"
+    )

@@ -1,0 +1,72 @@
+"""The conversation suite's own parts without a stack: the data files, the judge, the subset."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from tools.conversations.judge import Facts, asked_slots, judge
+from tools.conversations.spec import SpecError, load, parse
+from tools.conversations.subset import choose
+from tools.conversations.talk import Turn
+
+BASE = {"id": "a-b", "flow": "marriage", "style": ["plain"], "turns": ["你好"], "expect": "none"}
+
+
+def test_every_data_file_follows_the_format_and_ids_are_unique():
+    conversations = load()
+    assert len({c.id for c in conversations}) == len(conversations) > 0
+    assert {c.flow for c in conversations} >= {"marriage", "assistance", "eldercare", "handbook", "handoff"}
+
+
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        ({"flow": "taxes"}, "flow"),
+        ({"style": ["shouting"]}, "style"),
+        ({"expect": "answered"}, "answer_contains"),
+        ({"partner": True}, "verified"),
+        ({"id": "Not_Kebab"}, "kebab"),
+        ({"colour": "red"}, "unknown keys"),
+        ({"age": [70, 60]}, "age"),
+    ],
+)
+def test_a_conversation_that_breaks_the_format_is_refused_with_the_reason(change, why):
+    with pytest.raises(SpecError, match=why):
+        parse({**BASE, **change}, "x.yml")
+
+
+def test_the_subset_is_a_stable_quarter_without_known_defects():
+    conversations = load()
+    subset = choose(conversations, "subset")
+    assert subset == choose(list(conversations), "subset") and not any(c.known_defect for c in subset)
+    assert 0.1 < len(subset) / len(conversations) < 0.4
+    assert {c.source for c in subset} == {c.source for c in conversations if not c.known_defect}
+
+
+def test_a_form_slot_counts_once_per_turn_that_asks_it():
+    def turn(slot: str | None) -> list[dict]:
+        return [
+            {"event": "user", "text": "x"},
+            {"event": "active_loop", "name": "f" if slot else None},
+            {"event": "slot", "name": "requested_slot", "value": slot},
+            {"event": "bot", "text": "?"},
+        ]
+
+    events = turn("day") + turn("day") + turn("name") + turn("day") + turn(None)
+    assert asked_slots(events) == Counter({"f.day": 3, "f.name": 1})
+
+
+def test_the_outcome_is_read_from_the_system_and_a_question_asked_three_times_fails():
+    conv = parse({**BASE, "expect": "booked"}, "x.yml")
+    turns = [Turn("t", ["哪一天？"]) for _ in range(2)]
+    assert judge(conv, Facts(), Facts(booked=1), turns, Counter()).ok
+    assert not judge(conv, Facts(), Facts(booked=1, handed_off=1), turns, Counter()).ok
+    assert not judge(conv, Facts(booked=1), Facts(booked=1), turns, Counter()).ok
+    thrice = judge(conv, Facts(), Facts(booked=1), [*turns, Turn("t", ["哪一天？"])], Counter())
+    assert not thrice.ok and thrice.triple_asked
+    assert not judge(conv, Facts(), Facts(booked=1), turns, Counter({"f.day": 3})).ok
+    answered = parse({**BASE, "expect": "answered", "answer_contains": ["1510"]}, "x.yml")
+    assert judge(answered, Facts(), Facts(), [Turn("t", ["标准是 1510 元"])], Counter()).ok
+    assert not judge(answered, Facts(), Facts(), [Turn("t", ["标准是 1500 元"])], Counter()).ok

@@ -1,0 +1,130 @@
+"""Whether a conversation did what it was for, read from the system rather than from the bot's words:
+appointments and applications in the back-office, handoff tickets in the platform, and how often the
+bot asked the same question.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, func, select
+
+from backoffice.assistance.models import Application
+from backoffice.eldercare.models import EldercareApplication
+from backoffice.marriage.models import MarriageAppointment
+from tools.conversations.spec import Conversation
+from tools.conversations.talk import Turn
+from web.conversations.models import Conversation as ConversationRow
+from web.handoff.models import Ticket
+
+ASKED_TOO_OFTEN = 3  # the same question this many times fails a conversation (issue 22: never loop)
+QUESTION_MARKS = ("？", "?")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the system holds for one sender."""
+
+    booked: int = 0  # marriage appointments made by the sender, still booked
+    cancelled: int = 0
+    applied: int = 0  # assistance and eldercare applications the sender submitted
+    handed_off: int = 0  # handoff tickets of the sender's conversation
+
+
+def facts(backoffice: Engine, platform: Engine, sender_id: str) -> Facts:
+    with backoffice.connect() as conn:
+        statuses = Counter(
+            dict(
+                conn.execute(
+                    select(MarriageAppointment.status, func.count())
+                    .where(MarriageAppointment.openid == sender_id)
+                    .group_by(MarriageAppointment.status)
+                ).all()
+            )
+        )
+        applied = conn.scalar(
+            select(func.count()).select_from(Application).where(Application.submitted_by_openid == sender_id)
+        ) + conn.scalar(
+            select(func.count()).select_from(EldercareApplication).where(EldercareApplication.openid == sender_id)
+        )
+    with platform.connect() as conn:
+        tickets = conn.scalar(
+            select(func.count())
+            .select_from(Ticket)
+            .join(ConversationRow, Ticket.conversation_id == ConversationRow.id)
+            .where(ConversationRow.sender_id == sender_id)
+        )
+    return Facts(statuses["booked"], statuses["cancelled"], applied, tickets)
+
+
+def asked_slots(events: list[dict]) -> Counter[str]:
+    """How many turns ended with a form asking each slot (``form.slot``): a turn counts when the bot
+    said something and the form is still active, waiting for that slot."""
+    asked: Counter[str] = Counter()
+    loop = slot = None
+    spoke = False
+
+    def close_turn() -> None:
+        if spoke and loop and slot:
+            asked[f"{loop}.{slot}"] += 1
+
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            close_turn()
+            spoke = False
+        elif kind == "bot":
+            spoke = True
+        elif kind == "active_loop":
+            loop = event.get("name")
+            if not loop:
+                slot = None
+        elif kind == "slot" and event.get("name") == "requested_slot":
+            slot = event.get("value")
+    close_turn()
+    return asked
+
+
+def repeated_questions(turns: list[Turn]) -> Counter[str]:
+    """The bot's lines that ask something, by text, across the conversation."""
+    return Counter(line.strip() for t in turns for line in t.replies if any(m in line for m in QUESTION_MARKS))
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+    triple_asked: list[str] = field(default_factory=list)  # questions or form slots asked 3+ times
+    happened: list[str] = field(default_factory=list)  # booked, cancelled, applied, handed_off
+
+
+def judge(conv: Conversation, before: Facts, after: Facts, turns: list[Turn], slots: Counter[str]) -> Verdict:
+    reasons: list[str] = []
+    happened = {
+        "booked": after.booked > before.booked,
+        "cancelled": after.cancelled > before.cancelled,
+        "applied": after.applied > before.applied,
+        "handed_off": after.handed_off > before.handed_off,
+    }
+    if conv.expect in happened:
+        if not happened[conv.expect]:
+            reasons.append(f"expected {conv.expect}, the system shows none")
+        extra = [k for k, v in happened.items() if v and k != conv.expect]
+    else:
+        extra = [k for k, v in happened.items() if v]
+    if extra:
+        reasons.append(f"unexpected: {', '.join(extra)}")
+    if conv.expect == "answered":
+        shown = "\n".join(t.shown for t in turns)
+        missing = [p for p in conv.answer_contains if p not in shown]
+        if missing:
+            reasons.append(f"never said: {', '.join(missing)}")
+    unanswered = [t.said for t in turns if not t.answered]
+    if unanswered:
+        reasons.append(f"no answer to {unanswered[0]!r}")
+    triple = [f"{n}× {q[:60]}" for q, n in repeated_questions(turns).items() if n >= ASKED_TOO_OFTEN]
+    triple += [f"{n}× slot {s}" for s, n in slots.items() if n >= ASKED_TOO_OFTEN]
+    if triple:
+        reasons.append("asked the same question 3+ times")
+    return Verdict(not reasons, reasons, triple, [k for k, v in happened.items() if v])
