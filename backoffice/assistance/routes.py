@@ -11,6 +11,7 @@ from backoffice import contract, idempotency
 from backoffice.assistance import applications, eligibility, rules, schemas, standards
 from backoffice.assistance.models import Application
 from backoffice.errors import ApiError
+from backoffice.params import whole_number
 from backoffice.region.models import District
 from backoffice.residents.registry import resident_for_openid
 from common.db import session
@@ -66,13 +67,6 @@ def get_eligibility():
     return jsonify(benefits=eligibility.eligibility(standards.in_force(on), names, on))
 
 
-def _int(body: dict, key: str, minimum: int = 0) -> int:
-    value = body.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ApiError(400, "bad_request", f"{key} 需要是不小于 {minimum} 的数字")
-    return int(value)
-
-
 @bp.post("/precheck")
 @contract.operation(
     "Eligibility pre-check of declared household figures against the district's standard (an estimate; the bureau "
@@ -89,12 +83,12 @@ def precheck():
     if unknown:
         raise ApiError(400, "bad_request", "circumstances 只能是：" + "、".join(rules.CIRCUMSTANCES))
     household = rules.Household(
-        size=_int(body, "household_size", 1),
-        monthly_income=_int(body, "monthly_income"),
-        savings=_int(body, "savings"),
-        vehicles=_int(body, "vehicles"),
+        size=whole_number(body.get("household_size", 0), "household_size", 1),
+        monthly_income=whole_number(body.get("monthly_income", 0), "monthly_income"),
+        savings=whole_number(body.get("savings", 0), "savings"),
+        vehicles=whole_number(body.get("vehicles", 0), "vehicles"),
         circumstances=frozenset(circumstances),
-        medical_expenses_month=_int(body, "medical_expenses_month"),
+        medical_expenses_month=whole_number(body.get("medical_expenses_month", 0), "medical_expenses_month"),
     )
     return jsonify(rules.evaluate(std, household).as_json(std))
 

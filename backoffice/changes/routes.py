@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from backoffice import contract
 from backoffice.changes import feed, schemas
-from backoffice.errors import ApiError
 from backoffice.marriage.calendar import SHANGHAI
+from backoffice.params import query_number
 from common.db import session
 
 bp = Blueprint("changes", __name__)
-
-
-def _int(name: str, default: int) -> int:
-    raw = request.args.get(name, "")
-    if not raw:
-        return default
-    if not raw.isdigit():
-        raise ApiError(400, "bad_request", f"{name} 需要是不小于 0 的整数")
-    return int(raw)
 
 
 @bp.get("/changes")
@@ -33,7 +24,7 @@ def _int(name: str, default: int) -> int:
     errors={400: "`bad_request`: after or limit not a number"},
 )
 def changes():
-    after, limit = _int("after", 0), _int("limit", 100)
+    after, limit = query_number("after", 0), query_number("limit", 100)
     sess = session()
     # The reminders are produced here, on the reader's clock: the back-office runs no scheduler, and the
     # platform reads every ~20 s. once_key keeps each to one change whoever reads.

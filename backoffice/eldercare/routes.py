@@ -21,6 +21,7 @@ from backoffice.eldercare.models import (
 from backoffice.eldercare.places import Origin, age_on, district_code, home_of, resolve_place
 from backoffice.eldercare.search import nearest
 from backoffice.errors import ApiError
+from backoffice.params import query_within
 from backoffice.region.models import District
 from backoffice.residents.models import Household
 from backoffice.residents.registry import resident_for_openid
@@ -52,13 +53,6 @@ def facility_json(f: Facility, distance_m: float | None = None) -> dict:
     if distance_m is not None:
         out["distance_m"] = round(distance_m)
     return out
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    try:
-        return max(low, min(high, int(request.args.get(name, default))))
-    except ValueError:
-        return default
 
 
 def _origin() -> Origin:
@@ -100,7 +94,7 @@ def find_facilities():
     if type_ not in FACILITY_TYPES:
         raise ApiError(400, "bad_type", f"服务类型只能是：{'、'.join(FACILITY_TYPES)}")
     origin = _origin()
-    limit, offset = _int_arg("limit", 5, 1, MAX_PAGE), _int_arg("offset", 0, 0, 1000)
+    limit, offset = query_within("limit", 5, 1, MAX_PAGE), query_within("offset", 0, 0, 1000)
     page = nearest(session(), origin.lat, origin.lng, type_, limit=limit, offset=offset)
     return jsonify(
         origin=origin.as_json(),

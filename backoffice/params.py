@@ -1,0 +1,33 @@
+"""Numbers in a request (a JSON body's figures, a list's cursor and page size): one way to read them
+for every back-office route, and one answer when they are wrong (400 ``bad_request``)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from backoffice.errors import ApiError
+
+
+def whole_number(value: object, name: str, minimum: int = 0, what: str = "数字") -> int:
+    """A JSON body's ``value`` as a whole number of at least ``minimum`` (a fraction is cut to its
+    whole part); anything else (text, true/false, too small) is 400 ``bad_request``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise ApiError(400, "bad_request", f"{name} 需要是不小于 {minimum} 的{what}")
+    return int(value)
+
+
+def query_number(name: str, default: int) -> int:
+    """The query string's ``name`` (a cursor, a page size): ``default`` when absent, 400 when not digits."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    return whole_number(int(raw) if raw.isdigit() else None, name, what="整数")
+
+
+def query_within(name: str, default: int, low: int, high: int) -> int:
+    """The query string's ``name`` kept within ``low``..``high``; ``default`` when absent or not a number
+    (a search page: a resident's list is shown whatever the page asked)."""
+    try:
+        return max(low, min(high, int(request.args.get(name, default))))
+    except ValueError:
+        return default
