@@ -69,6 +69,9 @@ class BackofficeClient:
     def patch(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
         return self._call(self.session, "PATCH", path, json=body, headers=headers or {})
 
+    def put(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._call(self.session, "PUT", path, json=body, headers=headers or {})
+
     def delete(self, path: str) -> dict[str, Any]:
         return self._call(self.session, "DELETE", path)
 

@@ -15,6 +15,7 @@ from common import logging_setup, settings
 from common.danger import classifier as danger_classifier
 from common.health import health_blueprint
 from web import admin, console, metrics, oncall, policy
+from web.admin import marriage as marriage_admin
 from web.analytics import recording
 from web.analytics import views as analytics
 from web.channels import admission, chat_page, cors, rest, socketio_channel, wechat
@@ -101,7 +102,15 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     subscription_pages.init_app(app, redis_client, services.wechat_api, config.wechat_app_id)  # /subscriptions/
     admin.init_app(  # /admin/: the landing page, navigation and labels, and every admin page (one list)
         app,
-        pages=(analytics.bp, policy_admin.bp, handbook_admin.bp, review.bp, feedback.bp, oncall_admin.bp),
+        pages=(
+            analytics.bp,
+            policy_admin.bp,
+            handbook_admin.bp,
+            review.bp,
+            feedback.bp,
+            oncall_admin.bp,
+            marriage_admin.bp,
+        ),
         waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING, oncall_admin.WAITING),
     )
     if config.socketio_channel:  # /socket.io: Rasa's Socket.IO channel (rasa-webchat), in a process of its own

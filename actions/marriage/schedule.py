@@ -2,7 +2,10 @@
 
 ``read_answer`` reads a day and a time slot from the resident's message. ``check_date`` and
 ``check_slot`` keep what the slots hold when the back-office would accept it, or clear it and say
-why; ``ask_date`` and ``ask_slot`` ask again, offering what is still free.
+why; ``ask_date`` and ``ask_slot`` ask again, offering what is still free. When the first weeks have no
+free place, ``ask_date`` says why, day by day as the back-office gives it (full, a holiday, a closure),
+and looks further, to the end of the booking window. A day of a year whose holiday arrangement is not
+published yet comes with the back-office's notice, said when the resident picks it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from actions.marriage.common import (
 )
 
 OFFER_FROM = "offer_from"  # call notes: the first day to offer after a day was refused
+LOOK_FURTHER = 62  # days: when the first weeks have no free place, the rest of the window (the back-office's most)
+OUT_OF_WINDOW = "不在可预约的日期范围内"  # the back-office's reason for a day outside the booking window
+WEEKEND = "周末登记处不上班"  # the back-office's reason for a weekend: not worth telling
 SLOT_REFUSED = "slot_refused"  # call notes: the slot held was full, so 上午/下午 alone does not pick another
 
 
@@ -84,6 +90,8 @@ def check_date(call: FormCall, where: Where) -> None:
     elif not any(s["free"] > 0 for s in day["slots"]):
         call.say("utter_marriage_day_full", day=day["label"], office_name=where.office["name"])
     else:
+        if day.get("notice"):  # its year's holiday arrangement is not published: the day is provisional
+            call.say(text=day["notice"])
         return
     call.clear("marriage_date", "marriage_slot")
     call.notes[OFFER_FROM] = max(filter(None, [where.first, next_day(iso)]))
@@ -92,8 +100,18 @@ def check_date(call: FormCall, where: Where) -> None:
 def ask_date(call: FormCall, where: Where) -> list[dict]:
     days = _offered_days(where, call.notes.get(OFFER_FROM, where.first))
     options = free_days(days, where.last)
-    if not options:
-        return call.ask("marriage_date", "utter_marriage_ask_later_date", office_name=where.office["name"])
+    if not options and days:
+        later = days_from(where.office["code"], next_day(days[-1]["date"]), LOOK_FURTHER, until=where.last)
+        options = free_days(later, where.last)
+        why = why_none(days, where.office["name"])
+        if not options:
+            call.say(
+                text=f"{why}在可以预约的日子里，{where.office['name']}已经没有空位了。"
+                "您可以换一个登记处，或者过几天再来看看，有人取消了就会空出来。"
+            )
+            return call.finish("marriage_date")
+        call.say(text=f"{why}再往后还有能约的日子。")
+        days = days + later
     return call.ask(
         "marriage_date",
         "utter_marriage_ask_date",
@@ -134,3 +152,23 @@ def ask_slot(call: FormCall, where: Where) -> list[dict] | None:
         office_name=where.office["name"],
         half=half or "",
     )
+
+
+def why_none(days: list[dict], office_name: str) -> str:
+    """Why none of ``days`` has a free place, in the back-office's words, consecutive days with the same reason
+    together: "12月8日（周二）到12月10日（周四）已经约满了；12月11日（周五）系统升级，暂停办理。" """
+    runs: list[tuple[str, str, str]] = []  # first label, last label, reason
+    for day in days:
+        if day["reason"] == OUT_OF_WINDOW:
+            break
+        if day["reason"] == WEEKEND:
+            continue
+        reason = day["reason"] or "已经约满了"
+        if runs and runs[-1][2] == reason:
+            runs[-1] = (runs[-1][0], day["label"], reason)
+        else:
+            runs.append((day["label"], day["label"], reason))
+    if not runs:
+        return ""
+    parts = [(first if first == last else f"{first}到{last}") + reason for first, last, reason in runs]
+    return f"{office_name}这段时间约不上：" + "；".join(parts) + "。"

@@ -48,6 +48,12 @@ SECTIONS = (
     ),
     Section("console.canned_page", "快捷回复", "坐席回复居民时一键插入的常用语。", "console.canned"),
     Section(
+        "marriage_admin.page",
+        "婚姻登记预约",
+        "录入国务院公布的放假安排、联系落在放假日的预约、各登记处的预约规则、登记爽约。",
+        "marriage_admin.",
+    ),
+    Section(
         "oncall.rota_page",
         "下班值班",
         "下班后有人遇到危险时马上通知谁：值班表、升级名单和最近的值班通知。",
