@@ -42,9 +42,6 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     logging_setup.configure("web", config.log_level)
     services = Services.build(config)
     app = Flask(__name__)
-    if config.trusted_proxies:  # behind TLS-terminating proxies: the client's address and scheme as they saw them
-        n = config.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.config["SECRET_KEY"] = config.secret_key
     # The session cookie (the console's sign-in, the web chat's page, the real-name pages): never sent with a
     # cross-site POST or sub-request (a top-level link still opens a page signed in), never read by scripts,
@@ -85,7 +82,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     policy.init_app(
         app, policy.PolicyDeps(services.registry, services.backoffice, services.links, services.outbound.enqueue)
     )
-    limit_web_chat_by_address(  # the web chat's endpoints, per client address (not /wechat: WeChat's servers)
+    addresses = limit_web_chat_by_address(  # the web chat's endpoints, per client address (not /wechat: WeChat's)
         app,
         config.redis_url,
         config.web_chat_address_limit,
@@ -118,10 +115,14 @@ def create_app(config: settings.Settings | None = None) -> Flask:
             services.router,
             SocketTokens(config.secret_key),
             limiter,
+            addresses,
             redis_client,
             config.redis_url,
             socketio_channel.allowed(config.public_base_url, cors.allowed_origins(config)),
             config.web_chat_slots,
         ).mount(app)
+    if config.trusted_proxies:  # behind TLS-terminating proxies: the client's address and scheme as they saw them
+        n = config.trusted_proxies  # outermost, so /socket.io sees them too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     danger_classifier.trained()  # the danger check reads every message before the bot: loaded now, not on the first
     return app

@@ -32,13 +32,21 @@ def web_url(platform_app) -> Iterator[str]:
 class Resident:
     """A Socket.IO client as rasa-webchat uses it: the session id it was confirmed is kept."""
 
-    def __init__(self, url: str, session_id: str | None = None, origin: str = ALLOWED_ORIGIN) -> None:
+    def __init__(
+        self,
+        url: str,
+        session_id: str | None = None,
+        origin: str = ALLOWED_ORIGIN,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.said: queue.Queue[dict[str, Any]] = queue.Queue()
         self.confirmed: queue.Queue[str] = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.client.on("bot_uttered", self.said.put)
         self.client.on("session_confirm", self.confirmed.put)
-        self.client.connect(url, headers={"Origin": origin}, transports=["polling"], wait_timeout=WAIT)
+        self.client.connect(
+            url, headers={"Origin": origin, **(headers or {})}, transports=["polling"], wait_timeout=WAIT
+        )
         self.client.emit("session_request", {"session_id": session_id})
         self.session_id = self.confirmed.get(timeout=WAIT)
 

@@ -2,8 +2,9 @@
 request names (web/channels/ratelimit.py), and a bound on web chat turns at a time per process so
 that a flood of them leaves threads for /wechat (web/channels/admission.py).
 
-The per-address tests run the app in-process on real Redis and a Rasa stand-in; the admission
-test floods the real web processes (the Procfile's gunicorn) of the WeChat channel's stack.
+The per-address tests run the app in-process on real Redis and a Rasa stand-in (the Socket.IO
+channel's over real HTTP, with python-socketio's client); the admission test floods the real web
+processes (the Procfile's gunicorn) of the WeChat channel's stack.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 
 import pytest
 import redis
@@ -21,6 +23,9 @@ import requests
 
 from common import settings as app_settings
 from common.migrate import upgrade
+from tests.integration.conftest import ALLOWED_ORIGIN
+from tests.integration.test_socketio_channel import Resident
+from tests.serving import served
 from tools import stack
 from tools.wechat_standin import message_xml, wechat_signature
 from web.app import create_app
@@ -39,10 +44,10 @@ def db_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def make_client(db_url, redis_client, redis_url, rasa_standin):
-    """``make_client(trusted_proxies=…, redis_url=…)``: a test client of a fresh app on real Redis."""
+def make_app(db_url, redis_client, redis_url, rasa_standin):
+    """``make_app(trusted_proxies=…, limiter_redis=…, …settings)``: a fresh app on real Redis."""
 
-    def make(trusted_proxies: int = 0, limiter_redis: str | None = None):
+    def make(trusted_proxies: int = 0, limiter_redis: str | None = None, **more):
         config = dataclasses.replace(
             app_settings.load(),
             database_url=db_url,
@@ -56,10 +61,34 @@ def make_client(db_url, redis_client, redis_url, rasa_standin):
             resident_rate_limit=1000,  # the per-sender limit is not under test here
             web_chat_address_limit=f"{LIMIT}/minute",
             trusted_proxies=trusted_proxies,
+            **more,
         )
-        return create_app(config).test_client()
+        return create_app(config)
 
     return make
+
+
+@pytest.fixture
+def make_client(make_app):
+    """``make_client(trusted_proxies=…, limiter_redis=…)``: a test client of a fresh app on real Redis."""
+    return lambda **options: make_app(**options).test_client()
+
+
+@pytest.fixture
+def socket_app(make_app):
+    """``socket_app(**settings)``: the URL of a fresh app with /socket.io (SOCKETIO_CHANNEL), served over
+    HTTP behind one trusted proxy (the test), so ``X-Forwarded-For`` names the client's address."""
+    with ExitStack() as apps:
+        yield lambda **settings: apps.enter_context(
+            served(
+                make_app(trusted_proxies=1, socketio_channel=True, chat_allowed_origins=(ALLOWED_ORIGIN,), **settings)
+            )
+        )
+
+
+def resident_at(url: str, address: str) -> Resident:
+    """rasa-webchat's way in (python-socketio's client), from ``address`` as the proxy says."""
+    return Resident(url, headers={"X-Forwarded-For": address})
 
 
 def say(client, remote: str, forwarded: str | None = None, sender: str | None = None):
@@ -141,6 +170,66 @@ def test_without_redis_every_message_under_the_limit_is_answered(make_client):
     answered = [say(client, CLIENT) for _ in range(LIMIT)]
     assert [r.status_code for r in answered] == [200] * LIMIT, answered[-1].get_data(as_text=True)
     assert say(client, CLIENT).status_code == 429  # each process keeps counting in its memory
+
+
+def test_socket_io_messages_count_with_the_rest_channels_requests_per_address(socket_app, rasa_standin):
+    """rasa-webchat's messages share the address's budget with its REST requests: one address cannot
+    get round the limit by switching channels, and what is over it never reaches the bot."""
+    url = socket_app()
+    for _ in range(2):
+        rest = requests.post(
+            url + "/webhooks/rest/webhook",
+            json={"sender": f"s-{uuid.uuid4().hex[:10]}", "message": "你好"},
+            headers={"X-Forwarded-For": CLIENT},
+            timeout=10,
+        )
+        assert rest.status_code == 200
+    resident, neighbour = resident_at(url, CLIENT), resident_at(url, NEIGHBOUR)
+    try:
+        for n in range(LIMIT - 2):
+            resident.say(f"第{n}条")
+            assert resident.hears() == {"text": f"收到：第{n}条"}
+        heard_before = len(rasa_standin.received)
+        resident.say("再问一句")
+        assert resident.hears() == {"text": channel_text("address_limited")}
+        assert re.search(r"[\u4e00-\u9fff]", channel_text("address_limited"))
+        assert "再问一句" not in [r["message"] for r in rasa_standin.received[heard_before:]]
+        neighbour.say("你好")  # another address is not touched
+        assert neighbour.hears() == {"text": "收到：你好"}
+    finally:
+        resident.close()
+        neighbour.close()
+    rest = requests.post(
+        url + "/webhooks/rest/webhook",
+        json={"sender": f"s-{uuid.uuid4().hex[:10]}", "message": "你好"},
+        headers={"X-Forwarded-For": CLIENT},
+        timeout=10,
+    )
+    assert rest.status_code == 429  # and the REST channel sees the Socket.IO messages counted
+
+
+def test_socket_io_turns_beyond_the_slots_get_the_busy_line_at_once(socket_app, rasa_standin):
+    """WEB_CHAT_SLOTS holds for Socket.IO turns too: with one slot taken by a slow turn, another
+    resident's message is answered at once with the web chat's busy line, and goes through after."""
+    url = socket_app(web_chat_slots=1)
+    slow, other = resident_at(url, CLIENT), resident_at(url, NEIGHBOUR)
+    try:
+        before = len(rasa_standin.received)
+        slow.say("你好")
+        slow.hears()
+        rasa_standin.behave(rasa_standin.received[before]["sender"], delay=3.0)
+        slow.say("慢慢来")  # holds the one slot for 3 s
+        time.sleep(0.5)
+        asked = time.monotonic()
+        other.say("你好")
+        assert other.hears() == {"text": channel_text("web_chat_busy")}
+        assert time.monotonic() - asked < 1.5  # refused at once, not after the slow turn
+        assert slow.hears() == {"text": "收到：慢慢来"}
+        other.say("你好")
+        assert other.hears() == {"text": "收到：你好"}
+    finally:
+        slow.close()
+        other.close()
 
 
 # -- admission control: the real web processes ---------------------------------------------------

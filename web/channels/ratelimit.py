@@ -12,7 +12,9 @@ count requests per client address (Flask-Limiter on the same Redis). The address
 an IPv6 client counts by its /64, which a single subscriber usually holds whole. Without Redis the
 count goes on in each process's memory: it never refuses a request the shared count would have let
 through, so a Redis outage still loses no message. ``/wechat`` is not counted (WeChat's servers are
-a few addresses; each resident there is limited per openid).
+a few addresses; each resident there is limited per openid). The Socket.IO channel's messages come
+without a Flask request of their own: ``AddressLimit`` counts them on the same counter, so an address
+has one budget over every web chat channel.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 import redis
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from flask_limiter import Limiter, RequestLimit
-from limits import parse_many
+from limits import RateLimitItem, parse_many
 
 from common.redis_client import COMMAND_TIMEOUT, CONNECT_TIMEOUT
 from web.texts import text as channel_text
@@ -55,9 +57,12 @@ class ResidentRateLimit:
         return int(count) <= self.limit
 
 
-def client_address() -> str:
-    """The address to count a web chat request against (IPv6: its /64)."""
-    address = request.remote_addr or ""
+SCOPE, KEY_PREFIX = "web-chat", "web-chat-address"  # the counted blueprints' shared limit, in Redis
+
+
+def address_of(address: str | None) -> str:
+    """The address to count a client's web chat requests against (IPv6: its /64)."""
+    address = address or ""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -67,6 +72,11 @@ def client_address() -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
+
+
+def client_address() -> str:
+    """The address to count this web chat request against."""
+    return address_of(request.remote_addr)
 
 
 def _retry_after(limit: RequestLimit) -> str:
@@ -95,11 +105,32 @@ class Counted:
     methods: tuple[str, ...] | None = None
 
 
-def limit_web_chat_by_address(app: Flask, redis_url: str, limit: str, counted: tuple[Counted, ...]) -> Limiter | None:
+class AddressLimit:
+    """The per-address count for a web chat message that is not a Flask request (a Socket.IO
+    ``user_uttered``): a hit on the counted blueprints' own counter (Flask-Limiter's shared limit
+    keys it by prefix, address and scope), so REST requests and Socket.IO messages share one budget."""
+
+    def __init__(self, limiter: Limiter | None, limit: str) -> None:
+        self.limiter = limiter
+        self.items: list[RateLimitItem] = sorted(parse_many(limit)) if limiter is not None else []
+
+    def allow(self, address: str | None) -> bool:
+        if self.limiter is None:
+            return True
+        key = address_of(address)
+        try:
+            return all(self.limiter.limiter.hit(item, KEY_PREFIX, key, SCOPE) for item in self.items)
+        except Exception as exc:  # Redis down, or anything else wrong with the count: the message goes through
+            log.warning("address limit not checked", extra={"error": type(exc).__name__})
+            return True
+
+
+def limit_web_chat_by_address(app: Flask, redis_url: str, limit: str, counted: tuple[Counted, ...]) -> AddressLimit:
     """At most ``limit`` requests per client address (Flask-Limiter's notation, e.g. ``60/minute``;
-    ``0``: none) to all the ``counted`` blueprints together. Call before registering them."""
+    ``0``: none) to all the ``counted`` blueprints together. Call before registering them. Returns
+    the same count for messages that come another way (the Socket.IO channel)."""
     if limit.strip() in ("", "0"):
-        return None
+        return AddressLimit(None, limit)
     parse_many(limit)  # a mistyped WEB_CHAT_ADDRESS_LIMIT stops the start, not the first resident
     # Its INFO line per refusal names the address; refusals are counted in http_requests_total (429)
     logging.getLogger("flask-limiter").setLevel(logging.WARNING)
@@ -109,11 +140,11 @@ def limit_web_chat_by_address(app: Flask, redis_url: str, limit: str, counted: t
         storage_uri=redis_url,
         storage_options={"socket_connect_timeout": CONNECT_TIMEOUT, "socket_timeout": COMMAND_TIMEOUT},
         strategy="fixed-window",  # as ResidentRateLimit: one counter per address and window
-        key_prefix="web-chat-address",
+        key_prefix=KEY_PREFIX,
         in_memory_fallback_enabled=True,  # Redis down: each process counts on its own (never stricter)
         swallow_errors=True,  # anything else wrong with the count: the request goes through
     )
     for c in counted:
         methods = list(c.methods) if c.methods else None
-        limiter.shared_limit(limit, scope="web-chat", on_breach=c.answer, methods=methods)(c.blueprint)
-    return limiter
+        limiter.shared_limit(limit, scope=SCOPE, on_breach=c.answer, methods=methods)(c.blueprint)
+    return AddressLimit(limiter, limit)

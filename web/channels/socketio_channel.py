@@ -10,7 +10,8 @@ proposes, so a page cannot speak as another conversation; an id this server did 
 new conversation. Its conversation is ``web:sio-<random>``, a name a REST body may not use.
 
 Every message goes through the routing point (web/conversations/router.py) with the REST channel's
-checks (plain text, length, the per-resident rate limit, a number picking a button). Replies that
+checks (plain text, length, the per-address and per-resident rate limits, at most ``WEB_CHAT_SLOTS``
+turns at a time, a number picking a button); a refusal is a bot line in Chinese. Replies that
 come later (an agent's answer) are written to the mailbox like every web reply and emitted live to
 the conversation's room by :func:`live_emitter`, from any process, through Redis
 (``socketio.RedisManager``). Origins: the app's own and ``CHAT_ALLOWED_ORIGINS``
@@ -32,7 +33,7 @@ import socketio
 from flask import Flask
 
 from common.plain_text import plain
-from web.channels.ratelimit import ResidentRateLimit
+from web.channels.ratelimit import AddressLimit, ResidentRateLimit
 from web.channels.web_senders import SOCKET, SocketTokens, sender_id
 from web.conversations.router import Inbound, Router
 from web.texts import text as channel_text
@@ -79,12 +80,14 @@ class SocketChannel:
         router: Router,
         tokens: SocketTokens,
         limiter: ResidentRateLimit,
+        addresses: AddressLimit,
         client: redis.Redis,
         redis_url: str,
         origins: Iterable[str],
         slots: int,
     ) -> None:
         self.router, self.tokens, self.limiter, self.choices = router, tokens, limiter, Choices(client)
+        self.addresses = addresses  # the web chat's count per client address, shared with the REST channel
         self.free = threading.BoundedSemaphore(slots)  # turns at a time, as the REST channel's admission
         self.server = socketio.Server(
             async_mode="threading",
@@ -122,6 +125,8 @@ class SocketChannel:
     def user_uttered(self, sid: str, data: Any) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("message"), str):
             return
+        if not self.addresses.allow(self.server.get_environ(sid).get("REMOTE_ADDR")):  # as each REST request counts
+            return self._say(sid, [{"text": channel_text("address_limited")}])
         sender = self._sender(sid, data)
         if sender is None:  # Rasa ignores a message without a session too
             log.info("socket.io message without a session ignored")
