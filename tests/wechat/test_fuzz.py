@@ -7,50 +7,22 @@ bodies, and correctly signed messages with random fields.
 
 from __future__ import annotations
 
-import dataclasses
-import secrets
-import time
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from common import settings as app_settings
-from common.migrate import upgrade
-from tools.wechat_standin import message_xml, wechat_signature
-from web.app import create_app
+from tools.wechat_standin import message_xml
 
-from .conftest import WECHAT_REDIS_URL
+from .in_process import signed_query, wechat_client
 
 TOKEN = "fuzz-token"
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory, redis_url, rasa_standin):
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'platform.db'}"
-    upgrade("platform", db_url)
-    config = dataclasses.replace(
-        app_settings.load(),
-        database_url=db_url,
-        redis_url=WECHAT_REDIS_URL,
-        rasa_urls=(rasa_standin.url,),
-        secret_key="fuzz",
-        wechat_token=TOKEN,
-        wechat_app_id="wx_fuzz",
-        wechat_encoding_aes_key="",
-        wechat_api_base="http://127.0.0.1:9",
-        reply_budget_seconds=2.0,
-        log_level="CRITICAL",
-        resident_rate_limit=1000,
+    return wechat_client(
+        tmp_path_factory, "fuzz", rasa_standin.url, TOKEN, wechat_app_id="wx_fuzz", resident_rate_limit=1000
     )
-    app = create_app(config)
-    app.extensions["wechat_channel"].outbound.enqueue = lambda task, args: None  # delivery is not under test here
-    return app.test_client()
-
-
-def signed() -> dict[str, str]:
-    ts, nonce = str(int(time.time())), secrets.token_hex(5)  # a fresh nonce: a used one is refused
-    return {"signature": wechat_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
 
 
 texts = st.text(max_size=300)
@@ -96,7 +68,7 @@ def test_random_requests_never_get_a_500(client, query, body):
 @FUZZ
 @given(message=fields, encrypt=st.sampled_from([None, "aes", "raw", "x"]))
 def test_signed_messages_with_random_fields_never_get_a_500(client, message, encrypt):
-    query = signed() | ({"encrypt_type": encrypt} if encrypt else {})
+    query = signed_query(TOKEN) | ({"encrypt_type": encrypt} if encrypt else {})
     try:
         body = message_xml(message).encode("utf-8", errors="surrogatepass")
     except UnicodeEncodeError:

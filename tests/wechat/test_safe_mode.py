@@ -6,20 +6,17 @@
 from __future__ import annotations
 
 import dataclasses
-import secrets
 import time
 import uuid
 
 import pytest
 import redis
 
-from common import settings as app_settings
-from common.migrate import upgrade
-from tools.wechat_standin import message_xml, wechat_signature
-from web.app import create_app
+from tools.wechat_standin import message_xml
 from web.channels import wechat_protocol as proto
 
 from .conftest import WECHAT_REDIS_URL
+from .in_process import signed_query, wechat_client
 from .test_protocol import AES_KEY, APP_ID, SAFE, TOKEN, encrypted, plain_query, text_xml
 
 COMPATIBLE = proto.WechatConfig(TOKEN, APP_ID, AES_KEY, "compatible")
@@ -85,24 +82,8 @@ def test_signatures_are_compared_in_constant_time(monkeypatch):
 # -- a signed URL works once, through /wechat ---------------------------------------------------
 @pytest.fixture(scope="module")
 def client(tmp_path_factory, rasa_standin):
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('safe_mode') / 'platform.db'}"
-    upgrade("platform", db_url)
-    config = dataclasses.replace(
-        app_settings.load(),
-        database_url=db_url,
-        redis_url=WECHAT_REDIS_URL,
-        rasa_urls=(rasa_standin.url,),
-        secret_key="safe-mode",
-        wechat_token=TOKEN,
-        wechat_app_id=APP_ID,
-        wechat_encoding_aes_key="",  # plaintext: the signature covers no body, so the nonce is all there is
-        wechat_api_base="http://127.0.0.1:9",
-        reply_budget_seconds=2.0,
-        log_level="CRITICAL",
-    )
-    app = create_app(config)
-    app.extensions["wechat_channel"].outbound.enqueue = lambda task, args: None  # delivery is not under test here
-    return app.test_client()
+    # plaintext (no AES key): the signature covers no body, so the nonce is all there is
+    return wechat_client(tmp_path_factory, "safe-mode", rasa_standin.url, TOKEN, wechat_app_id=APP_ID)
 
 
 def _message(openid: str, content: str, msg_id: int) -> bytes:
@@ -110,15 +91,10 @@ def _message(openid: str, content: str, msg_id: int) -> bytes:
     return message_xml({**fields, "MsgType": "text", "Content": content, "MsgId": msg_id}).encode()
 
 
-def _signed_query() -> dict[str, str]:
-    ts, nonce = str(int(time.time())), secrets.token_hex(5)
-    return {"signature": wechat_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
-
-
 def test_a_replayed_url_with_another_body_is_refused(client, rasa_standin):
     openid, attacker_target = "o" + uuid.uuid4().hex[:27], "o" + uuid.uuid4().hex[:27]
     msg_id = int(time.time() * 1000)
-    query = _signed_query()
+    query = signed_query(TOKEN)
     assert client.post("/wechat", query_string=query, data=_message(openid, "你好", msg_id)).status_code == 200
     replay = client.post("/wechat", query_string=query, data=_message(attacker_target, "伪造的消息", msg_id + 1))
     assert replay.status_code == 403
@@ -130,7 +106,7 @@ def test_a_replayed_url_with_another_body_is_refused(client, rasa_standin):
 
 
 def test_a_url_check_cannot_be_reused_for_a_message(client, rasa_standin):
-    query = _signed_query()
+    query = signed_query(TOKEN)
     assert client.get("/wechat", query_string={**query, "echostr": "e1"}).data == b"e1"
     openid = "o" + uuid.uuid4().hex[:27]
     resp = client.post("/wechat", query_string=query, data=_message(openid, "你好", int(time.time() * 1000) + 7))
@@ -139,7 +115,7 @@ def test_a_url_check_cannot_be_reused_for_a_message(client, rasa_standin):
 
 
 def test_a_used_nonce_is_forgotten_when_its_timestamp_goes_stale(client):
-    query = _signed_query()
+    query = signed_query(TOKEN)
     client.post("/wechat", query_string=query, data=_message("o" + uuid.uuid4().hex[:27], "你好", 1))
     ttl = redis.Redis.from_url(WECHAT_REDIS_URL).ttl(f"wechat:nonce:{query['timestamp']}:{query['nonce']}")
     assert proto.TIMESTAMP_WINDOW - 5 <= ttl <= proto.TIMESTAMP_WINDOW + 1
