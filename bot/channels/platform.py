@@ -24,6 +24,11 @@ channel refuses to start without a token, or with the development one unless CIV
 own): turns by outcome, turn latency inside Rasa, fallbacks, the length of the session a
 turn left (what each turn costs grows with it), and turns whose tracker had to be retrieved
 again (a misconfigured tracker store).
+
+A post with ``"taken_over": true`` is a message whose Rasa instance died mid-turn
+(web/rasa_client.py sends it to the next instance of the sender's ranking): the dead instance's
+ticket is first removed from the lock store, where it would hold the conversation for Rasa's
+lock lifetime (60 s).
 """
 
 from __future__ import annotations
@@ -54,6 +59,9 @@ TURN_SECONDS = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15),
 )
 FALLBACKS = Counter("rasa_fallbacks_total", "Turns the bot did not understand (nlu_fallback or a fallback action)")
+TAKEN_OVER = Counter(
+    "rasa_turns_taken_over_total", "Messages taken over from an instance that died mid-turn (its lock ticket removed)"
+)
 UNCAPTURED = Counter(
     "rasa_turns_uncaptured_total", "Turns whose tracker was retrieved again (tracker store not the platform's)"
 )
@@ -208,6 +216,11 @@ class PlatformInput(RestInput):
                 TURNS.labels("bad_request").inc()
                 return response.json({"error": "bad_request", "message": "需要 sender 和 message 两个字段"}, status=400)
             agent = request.app.ctx.agent
+            if (
+                isinstance(request.json, dict) and request.json.get("taken_over") is True
+            ):  # its instance died mid-turn (web/rasa_client.py)
+                agent.lock_store.delete_lock(sender_id)  # the dead instance's ticket would hold it for 60 s
+                TAKEN_OVER.inc()
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text,

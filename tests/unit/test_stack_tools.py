@@ -1,7 +1,6 @@
 import redis
 
 from tools import stack
-from web.rasa_client import pick_instance
 
 
 def test_redis_url_is_split_for_rasas_endpoints_file():
@@ -37,13 +36,6 @@ def test_embedded_redis_is_a_real_server_that_stops():
     finally:
         server.stop()
     assert server.proc.poll() is not None
-
-
-def test_a_conversation_always_goes_to_the_same_rasa_instance():
-    urls = ("http://rasa-a", "http://rasa-b", "http://rasa-c")
-    chosen = {sender: pick_instance(urls, sender) for sender in (f"openid-{i}" for i in range(300))}
-    assert all(pick_instance(urls, s) == u for s, u in chosen.items())
-    assert set(chosen.values()) == set(urls)  # and the load is spread over all of them
 
 
 def test_a_failed_start_up_prints_the_end_of_every_log(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """The parts of Rasa's HTTP API the desk uses: read the tracker, pause and resume it.
 
-Calls go to the same Rasa instance as the conversation's messages (``pick_instance``).
+Calls go to the Rasa instance the conversation's messages go to (``ranked_instances``), and to the
+next in its ranking when that one refuses the connection (every instance reads the shared tracker store).
 Rasa 3.6's HTTP API takes its token only as the ``token`` query parameter (``requires_auth`` in
 rasa/server.py; a header is read only for JWTs, with ``--jwt-secret``), so the URL carries it and
 no error text raised from here does (``common.masking.mask_credentials``).
@@ -15,7 +16,7 @@ from urllib.parse import quote
 import requests
 
 from common.masking import mask_credentials
-from web.rasa_client import pick_instance
+from web.rasa_client import ranked_instances
 
 log = logging.getLogger(__name__)
 
@@ -29,24 +30,22 @@ class RasaApi:
         self.urls, self.token, self.timeout = urls, token, timeout
         self.http = requests.Session()
 
-    def _url(self, sender_id: str, tail: str) -> str:
-        return f"{pick_instance(self.urls, sender_id)}/conversations/{quote(sender_id, safe=':')}/{tail}"
-
     def _call(self, method: str, sender_id: str, tail: str, **kwargs: Any) -> Any:
-        try:
-            resp = self.http.request(
-                method,
-                self._url(sender_id, tail),
-                params={"token": self.token, **kwargs.pop("params", {})},
-                timeout=self.timeout,
-                **kwargs,
-            )
-            resp.raise_for_status()
-            return resp.json()
-        except (requests.RequestException, ValueError) as exc:
-            log.warning("rasa api call failed", extra={"call": tail, "error": type(exc).__name__})
-            # `requests` writes the URL, `?token=` included, into its errors: never into ours
-            raise RasaApiError(f"{tail}: {type(exc).__name__}: {mask_credentials(str(exc))}") from None
+        params = {"token": self.token, **kwargs.pop("params", {})}
+        path = f"/conversations/{quote(sender_id, safe=':')}/{tail}"
+        for url in ranked_instances(self.urls, sender_id):
+            try:
+                resp = self.http.request(method, url + path, params=params, timeout=self.timeout, **kwargs)
+                resp.raise_for_status()
+                return resp.json()
+            except requests.ConnectionError as exc:  # this instance is down: the next one reads the same tracker
+                failure: Exception = exc
+            except (requests.RequestException, ValueError) as exc:
+                failure = exc
+                break
+        log.warning("rasa api call failed", extra={"call": tail, "error": type(failure).__name__})
+        # `requests` writes the URL, `?token=` included, into its errors: never into ours
+        raise RasaApiError(f"{tail}: {type(failure).__name__}: {mask_credentials(str(failure))}") from None
 
     def tracker(self, sender_id: str) -> dict[str, Any]:
         return self._call("GET", sender_id, "tracker", params={"include_events": "ALL"})
