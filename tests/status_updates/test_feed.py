@@ -12,16 +12,15 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from backoffice.app import create_app
 from backoffice.changes import feed
 from backoffice.changes.models import Change
 from backoffice.eldercare.models import EldercareApplication
 from backoffice.marriage.models import MarriageAppointment, MarriageParty, Office
 from backoffice.residents.models import Resident, WechatBinding
 from backoffice.seed.load import DEMO_OPENIDS, seed
-from common import settings
 from common.db import make_engine
 from common.migrate import upgrade
+from tests.conftest import backoffice_test_client
 
 TOKEN = "changes-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -33,9 +32,7 @@ def backoffice(db_url, monkeypatch):
     upgrade("backoffice", db_url)
     engine = make_engine(db_url)
     seed(engine)
-    monkeypatch.setenv("BACKOFFICE_DATABASE_URL", db_url)
-    monkeypatch.setenv("BACKOFFICE_TOKEN", TOKEN)
-    yield create_app(settings.load()).test_client(), engine
+    yield backoffice_test_client(db_url, TOKEN, monkeypatch), engine
     engine.dispose()
 
 
