@@ -249,7 +249,8 @@ def test_section_endpoints_exist(app):
     assert all(s.endpoint in app.view_functions for s in SECTIONS)
 
 
-def test_the_residents_campaign_link_page_uses_the_same_csrf_check(app, sessions):
+def campaign_link(app, sessions, payload: str = "") -> str:
+    """A running campaign's link page for one resident (its delivery), as the push carries it."""
     from web.policy.models import PolicyCampaign, PolicyDelivery
 
     with sessions.begin() as sess:
@@ -261,6 +262,7 @@ def test_the_residents_campaign_link_page_uses_the_same_csrf_check(app, sessions
                 "starts_at": None,
                 "cap_per_week": 2,
                 "rate_per_second": 20.0,
+                "apply_payload": payload,
             },
             created_by="boss",
             counts={},
@@ -270,7 +272,11 @@ def test_the_residents_campaign_link_page_uses_the_same_csrf_check(app, sessions
         d = PolicyDelivery(campaign_id=c.id, resident_id=1, openid="oResident1")
         sess.add(d)
         sess.flush()
-        link = "/policy/r/" + app.extensions["policy"].links.signer.dumps(d.id)
+        return "/policy/r/" + app.extensions["policy"].links.signer.dumps(d.id)
+
+
+def test_the_residents_campaign_link_page_uses_the_same_csrf_check(app, sessions):
+    link = campaign_link(app, sessions)
     resident = app.test_client()
     assert "高龄津贴" in resident.get(link).get_data(as_text=True)
     expired = resident.post(link, data={"csrf_token": "forged"})

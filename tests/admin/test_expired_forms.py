@@ -13,7 +13,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from tests.admin.conftest import csrf_token
-from tests.admin.test_admin_pages import _campaign
+from tests.admin.test_admin_pages import _campaign, campaign_link
 from web.policy.models import PolicyCampaign, PolicyDelivery
 
 pytestmark = pytest.mark.usefixtures("redis_client")
@@ -31,29 +31,6 @@ def aged_token(app, client, seconds: int = 7200) -> str:
     return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token", signer=Then).dumps(raw)
 
 
-def campaign_link(app, sessions, payload: str = "/greet") -> str:
-    with sessions.begin() as sess:
-        c = PolicyCampaign(
-            **{
-                **_campaign(),
-                "rule": {"age": {"gte": 80}},
-                "template_fields": {},
-                "starts_at": None,
-                "cap_per_week": 2,
-                "rate_per_second": 20.0,
-                "apply_payload": payload,
-            },
-            created_by="boss",
-            counts={},
-        )
-        sess.add(c)
-        sess.flush()
-        d = PolicyDelivery(campaign_id=c.id, resident_id=1, openid="oResident1")
-        sess.add(d)
-        sess.flush()
-        return "/policy/r/" + app.extensions["policy"].links.signer.dumps(d.id)
-
-
 def assert_warm_page(resp) -> str:
     text = resp.get_data(as_text=True)
     assert resp.status_code == 400, (resp.status_code, text[:300])
@@ -62,7 +39,7 @@ def assert_warm_page(resp) -> str:
 
 
 def test_a_resident_who_taps_the_campaign_button_an_hour_later_is_asked_to_open_the_link_again(app, sessions):
-    link = campaign_link(app, sessions)
+    link = campaign_link(app, sessions, payload="/greet")
     resident = app.test_client()
     assert "我要申请" in resident.get(link).get_data(as_text=True)
     for token in (aged_token(app, resident), "garbled", ""):
