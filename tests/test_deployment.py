@@ -16,9 +16,16 @@ from tools import stack
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-PORT_KEYS = {"backoffice": "BACKOFFICE_PORT", "actions": "ACTIONS_PORT", "rasa": "RASA_PORT", "web": "WEB_PORT"}
+PORT_KEYS = {
+    "backoffice": "BACKOFFICE_PORT",
+    "actions": "ACTIONS_PORT",
+    "rasa": "RASA_PORT",
+    "web": "WEB_PORT",
+    "socketio": "SOCKETIO_PORT",
+}
 CODE_OF = {
     "web": "web",
+    "socketio": "web",
     "worker": "web",
     "beat": "web",
     "actions": "actions",

@@ -35,8 +35,9 @@ SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|_KEY$|DATABASE_URL|REDIS_URL")
 # compose's literal values that differ on purpose: Redis is the cloud's, Rasa's replicas have stable names
 DIFFERS_FROM_COMPOSE = {"REDIS_HOST", "REDIS_URL", "RASA_URL", "REDIS_PASSWORD"}
 BUREAU_ONLY = ("/console", "/admin", "/metrics", "/healthz", "/readyz")  # docs/security.md, rule 3
-HEALTH_SERVING = {"web", "actions", "backoffice"}  # their apps register common/health.py's blueprint
+HEALTH_SERVING = {"web", "socketio", "actions", "backoffice"}  # their apps register common/health.py's blueprint
 APP_UID = 10001
+SINGLE = {"beat", "socketio"}  # one replica each: a disruption budget would block every node drain
 
 
 def build(directory: Path) -> list[dict[str, Any]]:
@@ -243,7 +244,7 @@ def test_disruption_budgets_and_autoscalers():
     budgets = _of("PodDisruptionBudget").values()
     for name, workload in workloads.items():
         covered = [b for b in budgets if _selects(b["spec"]["selector"], workload)]
-        assert len(covered) == (0 if name == "beat" else 1), name
+        assert len(covered) == (0 if name in SINGLE else 1), name
     scalers = {h["spec"]["scaleTargetRef"]["name"]: h for h in _of("HorizontalPodAutoscaler").values()}
     assert set(scalers) == {"web", "actions", "worker"}
     for scaler in scalers.values():
@@ -294,3 +295,25 @@ def test_the_public_ingress_routes_every_residents_path_and_no_bureau_path(produ
         assert _routed(url, public) is not bureau, f"{url} is {'routed' if bureau else 'not routed'} to residents"
     policy = _of("NetworkPolicy")["default-deny-ingress"]
     assert policy["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+
+
+def test_socket_io_goes_to_its_own_single_process_and_stays_there():
+    """rasa-webchat's /socket.io reaches the socketio process (one gunicorn worker, SOCKETIO_CHANNEL=1),
+    never web; a client's long-poll requests stay on one pod (docs/architecture.md, "The Socket.IO channel")."""
+    command = stack.procfile()["socketio"]
+    assert "--workers 1" in command and "--env SOCKETIO_CHANNEL=1" in command
+    assert "SOCKETIO_CHANNEL" not in stack.procfile()["web"]
+    backends = {
+        p["path"]: p["backend"]["service"]["name"]
+        for rule in _of("Ingress")["web-public"]["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    }
+    assert backends["/socket.io"] == "socketio"
+    assert _routed("/socket.io/", _public_paths()) and _routed("/socket.io", _public_paths())
+    assert all(name != "socketio" for path, name in backends.items() if path != "/socket.io")
+    socketio = _workloads()["socketio"]
+    service = _of("Service")["socketio"]
+    assert socketio["spec"]["replicas"] == 1 and service["spec"]["sessionAffinity"] == "ClientIP"
+    assert service["spec"]["ports"][0]["port"] == int(CONFIG["SOCKETIO_PORT"])
+    assert _selects({"matchLabels": service["spec"]["selector"]}, socketio)
+    assert "socketio" not in {h["spec"]["scaleTargetRef"]["name"] for h in _of("HorizontalPodAutoscaler").values()}

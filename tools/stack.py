@@ -23,6 +23,7 @@ from common import settings
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {
     "WEB_PORT": 8000,
+    "SOCKETIO_PORT": 8001,
     "RASA_PORT": 5005,
     "ACTIONS_PORT": 5055,
     "BACKOFFICE_PORT": 8100,

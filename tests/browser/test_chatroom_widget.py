@@ -14,32 +14,22 @@ and the bot never hears it.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
-from werkzeug.exceptions import NotFound
-from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from common.db import make_engine
-from tests.handoff.conftest import open_all_day
-from tests.serving import serve
-from tools import stack
-from web.console import accounts
-from web.conversations.models import Conversation
-from web.handoff.models import Agent, WorkingHours
+from tests.browser.conftest import conversation_id
+from tests.browser.widget_portal import Portal, agent_claims_and_replies, widget_portal
 from web.outbound.mailbox import Mailbox
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 CHATROOM = Path(__file__).parent / "widgets" / "chatroom" / "node_modules" / "@scalableminds" / "chatroom" / "dist"
-AGENT, PASSWORD = "chatroom_agent", "chatroom-agent-password"
 
 # The bureau's page, as Chatroom's README has it: its script and style, a container, the web app's address.
 PAGE = """<!doctype html>
@@ -59,59 +49,12 @@ PAGE = """<!doctype html>
 """
 
 
-@dataclass(frozen=True)
-class Portal:
-    allowed: str  # the bureau's portal: its origin is on CHAT_ALLOWED_ORIGINS
-    other: str  # the same page on an origin that is not
-    web: str  # the web process the widget calls
-
-
-def _site(directory: Path) -> object:
-    return serve(SharedDataMiddleware(NotFound(), {"/": str(directory)}))
-
-
 @pytest.fixture
 def portal(live_stack, tmp_path) -> Iterator[Portal]:
-    if not (CHATROOM / "Chatroom.js").exists():
-        pytest.fail("Chatroom is missing: `make test` installs it (npm ci in tests/browser/widgets/chatroom)")
-    port = stack.free_port()
-    web = f"http://127.0.0.1:{port}"
-    site = tmp_path / "portal"
-    site.mkdir()
-    for name in ("Chatroom.js", "Chatroom.css"):
-        (site / name).write_bytes((CHATROOM / name).read_bytes())
-    (site / "index.html").write_text(PAGE % json.dumps(web), encoding="utf-8")
-    allowed, other = _site(site), _site(site)
-    allowed_origin = f"http://127.0.0.1:{allowed.server_port}"
-    env = {**live_stack.env, "WEB_PORT": str(port), "CHAT_ALLOWED_ORIGINS": allowed_origin}
-    proc = stack.start_process("web", env, tmp_path / "logs")
-    try:
-        stack.wait_http(web + "/readyz", 60, proc)
-        yield Portal(allowed_origin + "/index.html", f"http://127.0.0.1:{other.server_port}/index.html", web)
-    finally:
-        stack.stop_process(proc)
-        allowed.shutdown()
-        other.shutdown()
-
-
-@pytest.fixture
-def desk(live_stack) -> Iterator[str]:
-    """An agent account and a desk open around the clock (so the test does not depend on the hour)."""
-    sessions = sessionmaker(make_engine(live_stack.env["DATABASE_URL"]), expire_on_commit=False)
-    with sessions.begin() as sess:
-        saved = [(h.day, h.opens, h.closes) for h in sess.query(WorkingHours)]
-        open_all_day(sess)
-        if sess.scalar(select(Agent.id).where(Agent.username == AGENT)) is None:  # kept: audit entries name it
-            accounts.create(sess, AGENT, PASSWORD, "agent", "小李")
-    yield AGENT
-    with sessions.begin() as sess:
-        sess.execute(delete(WorkingHours))
-        sess.add_all(WorkingHours(day=d, opens=o, closes=c) for d, o, c in saved)
-
-
-def _conversation(live_stack, sender_id: str) -> int | None:
-    with sessionmaker(make_engine(live_stack.env["DATABASE_URL"]))() as sess:
-        return sess.scalar(select(Conversation.id).where(Conversation.sender_id == sender_id))
+    """The bureau's page with Chatroom, and a web process (the Procfile's) that allows its origin."""
+    assets = {name: CHATROOM / name for name in ("Chatroom.js", "Chatroom.css")}
+    with widget_portal(live_stack, tmp_path, "web", assets, PAGE) as portal:
+        yield portal
 
 
 def _say(page: Page, text: str) -> None:
@@ -127,7 +70,7 @@ def _sender(page: Page) -> str:
     return f"web:{user}"
 
 
-def test_chatroom_on_an_allowed_portal_answers_taps_a_button_and_hands_over(live_stack, portal, desk, browser):
+def test_chatroom_on_an_allowed_portal_answers_taps_a_button_and_hands_over(live_stack, portal, agent, browser):
     page = browser.new_context(locale="zh-CN").new_page()
     page.goto(portal.allowed)
     chats = page.locator(".chatroom .chats")
@@ -152,19 +95,8 @@ def test_chatroom_on_an_allowed_portal_answers_taps_a_button_and_hands_over(live
     expect(chats).to_contain_text("转给工作人员", timeout=30_000)
 
     # The agent claims the conversation and replies in the console.
-    console = browser.new_context(locale="zh-CN").new_page()
-    console.goto(live_stack.url("web") + "/console/login")
-    console.fill("#username", desk)
-    console.fill("#password", PASSWORD)
-    console.click("#sign-in")
-    console.wait_for_selector("#queue-page")
-    row = console.locator(f'#waiting tr.ticket[data-conversation="{_conversation(live_stack, sender)}"]')
-    expect(row).to_have_count(1, timeout=10_000)
-    row.locator("button.claim").click()
-    console.wait_for_url("**/console/conversations/*")
-    expect(console.locator("#live-status")).to_have_text("实时", timeout=10_000)
-    console.fill("#reply-text", "您好，我是小李。长者食堂的用餐要提前一天预订。")
-    console.click("#send-reply")
+    reply = "您好，我是小王。长者食堂的用餐要提前一天预订。"
+    console = agent_claims_and_replies(browser, live_stack.url("web"), conversation_id(live_stack, sender), reply)
     expect(console.locator("#transcript li.agent").last).to_contain_text("提前一天预订", timeout=10_000)
 
     # The reply is in the resident's mailbox (what /chat polls); Chatroom, which never polls, cannot show it.
@@ -197,4 +129,4 @@ def test_chatroom_on_a_portal_not_on_the_list_is_refused_by_the_browser(live_sta
         page.wait_for_timeout(200)
     assert "Access-Control-Allow-Origin" in " ".join(refusals)
     assert chats.locator(".chat.left").count() == 1  # the welcome only: no answer reached the page
-    assert _conversation(live_stack, sender) is None, "the preflight failed, so the POST itself was never sent"
+    assert conversation_id(live_stack, sender) is None, "the preflight failed, so the POST itself was never sent"

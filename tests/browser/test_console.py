@@ -16,24 +16,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import delete, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import select
 
 from backoffice.residents.models import Resident, WechatBinding
 from common.db import make_engine
 from common.masking import mask_name
-from tests.handoff.conftest import open_all_day
+from tests.browser.conftest import conversation_id, sign_in_agent
 from tests.identity.wechat_signin import verify
 from tests.serving import base_url, serve
 from tools import stack
 from tools.wechat_standin import WechatStandin
-from web.console import accounts
-from web.conversations.models import Conversation
-from web.handoff.models import Agent, WorkingHours
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
-
-AGENT, PASSWORD = "browser_agent", "browser-agent-password"
 
 
 def _wait_for_worker(log: Path, proc, timeout: float = 90) -> None:
@@ -71,26 +65,6 @@ def wechat(live_stack, tmp_path) -> Iterator[WechatStandin]:
         server.shutdown()
 
 
-@pytest.fixture
-def agent(live_stack) -> Iterator[str]:
-    """An agent account and a desk open around the clock (so the test does not depend on the hour)."""
-    sessions = sessionmaker(make_engine(live_stack.env["DATABASE_URL"]), expire_on_commit=False)
-    with sessions.begin() as sess:
-        saved = [(h.day, h.opens, h.closes) for h in sess.query(WorkingHours)]
-        open_all_day(sess)
-        if sess.scalar(select(Agent.id).where(Agent.username == AGENT)) is None:  # kept: audit entries name it
-            accounts.create(sess, AGENT, PASSWORD, "agent", "小王")
-    yield AGENT
-    with sessions.begin() as sess:
-        sess.execute(delete(WorkingHours))
-        sess.add_all(WorkingHours(day=d, opens=o, closes=c) for d, o, c in saved)
-
-
-def conversation_id(live_stack, sender_id: str) -> int:
-    with sessionmaker(make_engine(live_stack.env["DATABASE_URL"]))() as sess:
-        return sess.scalar(select(Conversation.id).where(Conversation.sender_id == sender_id))
-
-
 def said_to(standin: WechatStandin, openid: str) -> list[str]:
     return [m["text"]["content"] for m in standin.inbox(openid) if m.get("msgtype") == "text"]
 
@@ -121,10 +95,7 @@ def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wecha
     page = browser.new_page()
     page.goto(web + "/console/")
     assert "/console/login" in page.url  # nothing without signing in
-    page.fill("#username", agent)
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in")
-    page.wait_for_selector("#queue-page")
+    sign_in_agent(page, web)
     expect(page.locator("#live-status")).to_have_text("实时", timeout=10_000)
 
     # The resident asks for a person; the bot says what happens and how long it takes.

@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from tests.browser.test_console import PASSWORD, agent, conversation_id, said_to, wait_said, wechat  # noqa: F401
+from tests.browser.conftest import conversation_id, sign_in_agent
+from tests.browser.test_console import said_to, wait_said, wechat  # noqa: F401 (wechat: a fixture)
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -25,11 +26,7 @@ def test_the_agent_sees_the_quota_run_out_and_the_refused_reply(live_stack, wech
     web = live_stack.url("web")
     openid = f"oReach{int(time.time())}"
     page = browser.new_page()
-    page.goto(web + "/console/")
-    page.fill("#username", agent)
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in")
-    page.wait_for_selector("#queue-page")
+    sign_in_agent(page, web)
 
     wechat.send_text(openid, "转人工")
     conv_id = conversation_id(live_stack, openid)

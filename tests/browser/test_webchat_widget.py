@@ -8,7 +8,7 @@ queued; an agent claims the conversation and replies in the console, and the rep
 widget live (Socket.IO, emitted through Redis from the web process that served the console). A page
 of an origin not on the list is refused at the Socket.IO handshake, and the bot never hears it.
 
-The Socket.IO process runs the Procfile's web command with one worker and ``SOCKETIO_CHANNEL=1``:
+The widget talks to the Procfile's ``socketio`` process (one gunicorn worker, ``SOCKETIO_CHANNEL=1``):
 a Socket.IO session lives in the process that made it, and rasa-webchat starts with long-polling
 (docs/architecture.md, "The Socket.IO channel"). The agent works in the stack's own web process,
 which has no /socket.io: the reply reaches the widget through Redis.
@@ -16,10 +16,7 @@ which has no /socket.io: the reply reaches the widget through Redis.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,13 +24,9 @@ import requests
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
-from werkzeug.exceptions import NotFound
-from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from common.db import make_engine
-from tests.browser.test_chatroom_widget import PASSWORD, desk  # noqa: F401 (a fixture)
-from tests.serving import serve
-from tools import stack
+from tests.browser.widget_portal import Portal, agent_claims_and_replies, widget_portal
 from web.conversations.models import Conversation
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -59,61 +52,17 @@ PAGE = """<!doctype html>
 """
 
 
-@dataclass(frozen=True)
-class Portal:
-    allowed: str  # the bureau's portal: its origin is on CHAT_ALLOWED_ORIGINS
-    other: str  # the same page on an origin that is not
-    web: str  # the web process the widget connects to
-
-
-def _start_web(env: dict[str, str], log_dir: Path) -> subprocess.Popen:
-    """The Procfile's web command with one worker and ``SOCKETIO_CHANNEL=1``: the Socket.IO process
-    docs/architecture.md describes (a session stays in the process that made it)."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    cmd = stack.procfile()["web"].replace("--workers 2", "--workers 1")
-    assert "--workers 1" in cmd
-    return subprocess.Popen(
-        ["/bin/sh", "-c", "exec " + cmd],
-        cwd=stack.ROOT,
-        env=env,
-        stdout=open(log_dir / "web-socketio.log", "ab"),  # noqa: SIM115 (the process keeps it)
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
 @pytest.fixture
 def portal(live_stack, tmp_path) -> Iterator[Portal]:
-    if not WEBCHAT.exists():
-        pytest.fail("rasa-webchat is missing: `make test` installs it (npm ci in tests/browser/widgets)")
-    port = stack.free_port()
-    web = f"http://127.0.0.1:{port}"
-    site = tmp_path / "portal"
-    site.mkdir()
-    (site / "webchat.js").write_bytes(WEBCHAT.read_bytes())
-    (site / "index.html").write_text(PAGE % json.dumps(web), encoding="utf-8")
-    allowed, other = (serve(SharedDataMiddleware(NotFound(), {"/": str(site)})) for _ in range(2))
-    allowed_origin = f"http://127.0.0.1:{allowed.server_port}"
-    env = {**live_stack.env, "WEB_PORT": str(port), "CHAT_ALLOWED_ORIGINS": allowed_origin, "SOCKETIO_CHANNEL": "1"}
-    proc = _start_web(env, tmp_path / "logs")
-    try:
-        stack.wait_http(web + "/readyz", 60, proc)
-        yield Portal(allowed_origin + "/index.html", f"http://127.0.0.1:{other.server_port}/index.html", web)
-    finally:
-        stack.stop_process(proc)
-        allowed.shutdown()
-        other.shutdown()
+    """The bureau's page with rasa-webchat, and the Procfile's socketio process that allows its origin."""
+    with widget_portal(live_stack, tmp_path, "socketio", {"webchat.js": WEBCHAT}, PAGE) as portal:
+        yield portal
 
 
 def _say(page: Page, text: str) -> None:
     box = page.locator("input.rw-new-message, textarea.rw-new-message")
     box.fill(text)
     box.press("Enter")
-
-
-def _conversation(live_stack, sender_id: str) -> int | None:
-    with sessionmaker(make_engine(live_stack.env["DATABASE_URL"]))() as sess:
-        return sess.scalar(select(Conversation.id).where(Conversation.sender_id == sender_id))
 
 
 def _latest_socket_conversation(live_stack) -> tuple[int, str]:
@@ -130,7 +79,7 @@ def _latest_socket_conversation(live_stack) -> tuple[int, str]:
 def test_webchat_on_an_allowed_portal_answers_taps_a_reply_hands_over_and_shows_the_agent_live(
     live_stack,
     portal,
-    desk,  # noqa: F811 (the fixture)
+    agent,
     browser,
 ):
     page = browser.new_context(locale="zh-CN").new_page()
@@ -157,18 +106,8 @@ def test_webchat_on_an_allowed_portal_answers_taps_a_reply_hands_over_and_shows_
     # The agent claims the conversation and replies in the console: the stack's own web process, which
     # does not serve /socket.io (its gunicorn threads stay for /wechat and the pages).
     assert requests.get(live_stack.url("web") + "/socket.io/?EIO=4&transport=polling", timeout=10).status_code == 404
-    console = browser.new_context(locale="zh-CN").new_page()
-    console.goto(live_stack.url("web") + "/console/login")
-    console.fill("#username", desk)
-    console.fill("#password", PASSWORD)
-    console.click("#sign-in")
-    console.wait_for_selector("#queue-page")
-    row = console.locator(f'#waiting tr.ticket[data-conversation="{conversation}"]')
-    expect(row).to_have_count(1, timeout=10_000)
-    row.locator("button.claim").click()
-    console.wait_for_url("**/console/conversations/*")
-    console.fill("#reply-text", "您好，我是小李。长者食堂的用餐要提前一天预订。")
-    console.click("#send-reply")
+    reply = "您好，我是小王。长者食堂的用餐要提前一天预订。"
+    console = agent_claims_and_replies(browser, live_stack.url("web"), conversation, reply)
 
     # The reply reaches the resident's widget live: emitted through Redis to the conversation's room.
     expect(messages).to_contain_text("提前一天预订", timeout=10_000)
