@@ -124,7 +124,10 @@ def load(folder: Path = DATA) -> list[Conversation]:
     found: list[Conversation] = []
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.yml")):
-        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        try:
+            items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except yaml.YAMLError as exc:
+            raise SpecError(f"{path.name}: not YAML: {exc}") from None
         if not isinstance(items, list):
             raise SpecError(f"{path.name}: a list of conversations")
         for item in items:
