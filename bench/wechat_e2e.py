@@ -316,7 +316,7 @@ def start_stack(model: Path, workdir: Path, rasa_instances: int = 1) -> tuple[di
         stack.print_log_tails(workdir / "logs")
         cleanup()
         raise
-    return env, {"cleanup": cleanup}
+    return env, {"cleanup": cleanup, "procs": procs}
 
 
 def main() -> None:

@@ -13,7 +13,9 @@ instance dies mid-turn (the connection drops without an answer) is sent to the n
 too, marked ``taken_over`` so that the instance taking it first removes the dead one's ticket
 from Rasa's lock store (bot/channels/platform.py; the ticket would hold the conversation for
 Rasa's 60 s lock lifetime); Rasa saves a tracker only at the end of a turn, so the turn is
-done once, from the shared tracker store. A read timeout is in doubt
+done once, from the shared tracker store; the message keeps its ``message_id`` on every
+instance it is sent to, so the back-office writes of its actions (idempotency keys made from
+it) happen once. A read timeout is in doubt
 (the turn may still finish): it is never sent twice.
 
 Messages go to the project's ``platform`` channel (bot/channels/platform.py), which
@@ -32,6 +34,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,7 +145,9 @@ class RasaClient:
         """Send one resident message; the bot's replies and what it understood. Tries the sender's
         instances in rank order while they are gone (refused, or died mid-turn); raises
         RasaUnavailable when none answers, or on an answer in doubt (a timeout, an error status)."""
-        message = {"sender": sender_id, "message": text, "metadata": metadata or {}}
+        # one id for the message however many instances it is sent to: Rasa keeps it as the turn's
+        # message_id, from which the actions make their back-office idempotency keys
+        message = {"sender": sender_id, "message": text, "metadata": metadata or {}, "message_id": uuid.uuid4().hex}
         started = time.perf_counter()
         deadline = started + (timeout or self.timeout)
         try:

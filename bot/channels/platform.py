@@ -1,6 +1,6 @@
 """The platform's channel: Rasa's REST channel plus what the bot understood in the turn.
 
-The web app (web/rasa_client.py) posts ``{"sender", "message", "metadata"}`` to
+The web app (web/rasa_client.py) posts ``{"sender", "message", "metadata", "message_id"}`` to
 ``/webhooks/platform/webhook`` exactly as to the stock REST channel and gets back
 
     {"messages": [<REST-channel bot messages>],
@@ -216,17 +216,20 @@ class PlatformInput(RestInput):
                 TURNS.labels("bad_request").inc()
                 return response.json({"error": "bad_request", "message": "需要 sender 和 message 两个字段"}, status=400)
             agent = request.app.ctx.agent
-            if (
-                isinstance(request.json, dict) and request.json.get("taken_over") is True
-            ):  # its instance died mid-turn (web/rasa_client.py)
+            body = request.json if isinstance(request.json, dict) else {}
+            if body.get("taken_over") is True:  # its instance died mid-turn (web/rasa_client.py)
                 agent.lock_store.delete_lock(sender_id)  # the dead instance's ticket would hold it for 60 s
                 TAKEN_OVER.inc()
+            given_id = body.get("message_id")
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text,
                 collector,
                 sender_id,
                 input_channel=self._extract_input_channel(request),
+                # the web app's id, the same when a message is sent again to another instance, so the
+                # actions' idempotency keys (made from it) are the same: a back-office write happens once
+                message_id=given_id if isinstance(given_id, str) and 0 < len(given_id) <= 64 else None,
                 metadata=self.get_metadata(request),
             )
             with TURN_SECONDS.time():

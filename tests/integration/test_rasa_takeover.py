@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 import redis
+import requests
 
 from tests.conftest import Stack
 from tests.unit.test_rasa_instances import DroppingInstance
@@ -58,3 +59,22 @@ def test_without_taking_over_the_dead_ticket_holds_the_conversation(live_stack: 
     _held_by_a_dead_instance(live_stack, sender, seconds=10)
     with pytest.raises(RasaUnavailable):
         RasaClient((live_stack.env["RASA_URL"],), live_stack.env["RASA_TOKEN"], timeout=3).exchange(sender, "你好")
+
+
+def test_rasa_keeps_the_message_id_the_web_app_gives(live_stack: Stack):
+    """The id a message keeps on every instance it is sent to is the turn's message_id in the tracker,
+    from which the actions make their idempotency keys (actions/assistance/apply.py)."""
+    sender, given = f"oTakeover{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
+    resp = requests.post(
+        live_stack.env["RASA_URL"] + "/webhooks/platform/webhook",
+        json={"sender": sender, "message": "你好", "message_id": given},
+        headers={"Authorization": f"Bearer {live_stack.env['RASA_TOKEN']}"},
+        timeout=30,
+    )
+    assert resp.status_code == 200
+    tracker = requests.get(
+        f"{live_stack.env['RASA_URL']}/conversations/{sender}/tracker",
+        params={"token": live_stack.env["RASA_TOKEN"]},
+        timeout=30,
+    ).json()
+    assert [e.get("message_id") for e in tracker["events"] if e["event"] == "user"] == [given]

@@ -10,6 +10,7 @@ tests/integration/test_rasa_takeover.py, and bench/rasa_failover.py kills real R
 
 from __future__ import annotations
 
+import json
 import socket
 import socketserver
 import threading
@@ -60,6 +61,7 @@ class DroppingInstance(socketserver.ThreadingTCPServer):
 
     def __init__(self, alive: bool, drops: int) -> None:
         self.alive, self.drops, self.posts = alive, drops, 0
+        self.bodies: list[dict] = []
         super().__init__(("127.0.0.1", 0), self._Handler)
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -72,7 +74,7 @@ class DroppingInstance(socketserver.ThreadingTCPServer):
             while (line := self.rfile.readline().decode().strip()) != "":
                 name, _, value = line.partition(":")
                 headers[name.lower()] = value.strip()
-            self.rfile.read(int(headers.get("content-length", 0)))
+            body = self.rfile.read(int(headers.get("content-length", 0)))
             if request_line.startswith("GET"):
                 if server.alive:
                     self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
@@ -80,6 +82,7 @@ class DroppingInstance(socketserver.ThreadingTCPServer):
                     self.connection.shutdown(socket.SHUT_RDWR)
                 return
             server.posts += 1
+            server.bodies.append(json.loads(body))
             if server.posts <= server.drops:
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return
@@ -119,7 +122,10 @@ def test_a_message_whose_instance_dies_mid_turn_is_taken_over_by_the_next(standi
     turn = RasaClient(urls, "token", timeout=5).exchange(sender, "我想预约结婚登记")
     assert turn.messages[0].text == "收到：我想预约结婚登记"
     assert dying.posts == 1
-    assert [r.get("taken_over") for r in standin.requests_from(sender)] == [True]  # the next removes the dead ticket
+    taken = standin.requests_from(sender)
+    assert [r.get("taken_over") for r in taken] == [True]  # the next removes the dead ticket
+    # the same message id on both: the actions' idempotency keys are made from it
+    assert taken[0]["message_id"] == dying.bodies[0]["message_id"]
     dying.shutdown()
 
 
