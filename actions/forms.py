@@ -18,6 +18,14 @@ synchronously. A subclass names its Rasa form (``form = "…"``) and is register
    None when it filled the slot without asking — and sets ``requested_slot``; otherwise Rasa asks
    (``utter_ask_<slot>``), as it does for rasa_sdk's forms whose required slots are the domain's.
 
+Never the same question a third time the same way (docs/nlu.md, "Never loop"): before a question is
+put, :meth:`FormCall.answers_not_taken` counts the resident's latest answers to it in a row that changed
+nothing. After two, the form asks :meth:`FormValidation.another_way` instead: the slot's
+:class:`AnotherWay` (declared in the form's ``another_ways``, a default otherwise) says why and offers
+choices, an example of a good answer, "跳过" for an optional slot, and a person. After a third, a person
+takes over (:meth:`FormValidation.hand_over`). A step that has already put a question in this call (a
+"which one?" of its own) sets ``call.question_open`` and the form waits for the answer.
+
 Messages go through ``call.say`` and reach the resident only when the call ends without dropping
 them (``call.drop_replies``). :func:`reset` is the one way to forget a flow's slots.
 """
@@ -25,18 +33,70 @@ them (``call.drop_replies``). :func:`reset` is the one way to forget a flow's sl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from actions.dispatcher import Dispatcher
 from actions.events import active_loop, slot_set
 from actions.executor import action
+from actions.handoff import request_handoff
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeUnavailable
 
 REQUESTED_SLOT = "requested_slot"
 CHOICE = re.compile(r"^\s*(?:第\s*)?([1-9一二三四五六七八九])\s*(?:个|项|号|种)?\s*[。.！!]?\s*$")
 CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+SAME_WAY = 2  # a question is put at most this many times the same way; then another way, then a person
+SKIP = "跳过"
+SKIP_WORDS = re.compile(r"^\s*(跳过|略过|先跳过|不填了?|不知道|不清楚|不晓得|记不(得|清)了?)\s*[。.！!吧]*\s*$")
+PERSON = {"title": "找工作人员帮忙", "payload": "/human_handoff"}
+
+
+@dataclass(frozen=True)
+class AnotherWay:
+    """How a form asks for a slot once two answers to it changed nothing. ``response`` says why, plainly, and
+    asks another way (an example of a good answer; fixed choices as the response's own buttons);
+    ``choices`` names the form's method ``(call) -> list[button]`` for choices worked out from the
+    conversation; ``skip`` is the value "跳过" leaves in an optional slot (None: the slot is not optional).
+    A person is always offered as the last button."""
+
+    response: str = "utter_form_another_way"
+    choices: str | None = None
+    skip: Any = None
+
+
+def answers_not_taken(
+    events: Iterable[dict], slot: str, watched: Iterable[str], now: Mapping[str, Any] | None = None
+) -> int:
+    """How many of the resident's latest messages in a row answered the question for ``slot`` and changed
+    nothing: asked for ``slot`` before the message and again after it, the ``watched`` slots (the form's) as
+    they were. ``now``: the slots as the running call leaves them, for the message being read (its turn is
+    not over yet)."""
+    watched = set(watched)
+    values: dict[str, Any] = {}
+    starts: list[dict[str, Any]] = []  # the slots as each of the resident's messages came in
+    side: set[int] = set()  # messages the form turned down for the rules to answer (side questions)
+    for event in events:
+        if event.get("event") == "user":
+            starts.append(dict(values))
+        elif event.get("event") == "slot":
+            values[event.get("name")] = event.get("value")
+        elif event.get("event") == "action_execution_rejected" and starts:
+            side.add(len(starts) - 1)
+    if not starts:
+        return 0
+    ends = starts[1:] + [dict(now) if now is not None else values]  # a turn ends where the next one starts
+    count = 0
+    for turn, (before, after) in reversed(list(enumerate(zip(starts, ends, strict=True)))):
+        if turn in side:
+            continue  # a side question is no answer: it neither counts nor breaks the run
+        asked = before.get(REQUESTED_SLOT) == slot and after.get(REQUESTED_SLOT) == slot
+        same = all(before.get(k) == after.get(k) for k in watched)
+        if not (asked and same):
+            break
+        count += 1
+    return count
 
 
 def reset(slots: tuple[str, ...] | list[str], requested: bool = True, end_form: bool = False) -> list[dict[str, Any]]:
@@ -122,6 +182,7 @@ class FormValidation:
     form: ClassVar[str]
     asks_itself: ClassVar[bool] = False  # asks its questions (``ask_<slot>``) instead of Rasa
     own_actions: ClassVar[tuple[str, ...]] = ()  # actions besides the form after which a message is still unread
+    another_ways: ClassVar[Mapping[str, AnotherWay]] = {}  # how a slot is asked after two answers changed nothing
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -164,7 +225,9 @@ class FormValidation:
         done = self.interrupt(call)
         if done is not None:
             return done
-        if call.fresh:
+        if call.fresh and self._skipped(call):
+            pass
+        elif call.fresh:
             for slot in self.slots_to_extract(call):
                 read = getattr(self, f"extract_{slot}")(call) or {}
                 for name, value in read.items():
@@ -182,10 +245,55 @@ class FormValidation:
             if call.get(slot) is None:
                 if not self.asks_itself:
                     return call.events
-                asked = getattr(self, f"ask_{slot}")(call)
+                asked = self._ask(call, slot)
                 if asked is not None:
                     return asked
         return call.finish(None) if self.asks_itself else call.events
+
+    def _ask(self, call: FormCall, slot: str) -> list[dict] | None:
+        """The question for ``slot``: as the form asks it, another way after two answers that changed nothing,
+        a person after three; nothing more when a step of this call has put a question of its own."""
+        if call.question_open:
+            return call.finish(slot)
+        not_taken = answers_not_taken(call.tracker.events, slot, self.required_slots(call), self._now(call, slot))
+        if not_taken > SAME_WAY:
+            return self.hand_over(call, slot)
+        if not_taken == SAME_WAY:
+            return self.another_way(call, slot)
+        return self.ask(call, slot)
+
+    def ask(self, call: FormCall, slot: str) -> list[dict] | None:
+        """Put the question for ``slot`` (``ask_<slot>``)."""
+        return getattr(self, f"ask_{slot}")(call)
+
+    def _now(self, call: FormCall, slot: str) -> dict[str, Any] | None:
+        """The slots as this call leaves them when it reads a new message (None: it reads none)."""
+        return {**call.slots, REQUESTED_SLOT: slot} if call.fresh else None
+
+    def another_way(self, call: FormCall, slot: str) -> list[dict]:
+        """Two answers changed nothing: say why and ask another way (the slot's :class:`AnotherWay`), with its
+        choices, "跳过" when the slot is optional, and a person."""
+        way = self.another_ways.get(slot, AnotherWay())
+        buttons = list(getattr(self, way.choices)(call)) if way.choices else []
+        if way.skip is not None:
+            buttons.append({"title": SKIP, "payload": SKIP})
+        call.say(way.response, buttons=[*buttons, PERSON])
+        return call.finish(slot)
+
+    def hand_over(self, call: FormCall, slot: str) -> list[dict]:
+        """Asked another way and still stuck: a person takes over (the form ends; they see the conversation)."""
+        request_handoff(call.dispatcher, "form_stuck", response="utter_form_hand_over")
+        return call.events + [slot_set(REQUESTED_SLOT, None), active_loop(None)]
+
+    def _skipped(self, call: FormCall) -> bool:
+        """ "跳过" (or "不知道") for an optional slot (one whose :class:`AnotherWay` has a ``skip`` value) fills
+        it with that value."""
+        way = self.another_ways.get(call.requested or "")
+        if way is None or way.skip is None or not SKIP_WORDS.match(call.text):
+            return False
+        call.set(call.requested, way.skip, announce=True)
+        call.extracted.add(call.requested)
+        return True
 
     def message_is_new(self, tracker: Tracker) -> bool:
         """True when nothing but this form (or ``own_actions``) ran since the resident's latest message (a

@@ -10,20 +10,22 @@ asks for them as before and the back-office checks the application when it is su
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from actions import identity, services
-from actions.assistance import household, parsing
+from actions.assistance import household, parsing, registry
 from actions.assistance.flow import APPLY_SLOTS, AssistanceForm, entity
 from actions.dispatcher import Dispatcher
 from actions.executor import action
 from actions.feedback import offer_rating
-from actions.forms import FormCall, reset
+from actions.forms import AnotherWay, FormCall, reset
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 from common.masking import ID_NUMBER_RE, find_phone, is_valid_id_number, mask_id_number, mask_phone
 
 HARDSHIP_MIN_LENGTH = 4
+DONT_KNOW = re.compile(r"不知道|不清楚|不晓得|记不(得|清)|忘了|说不上来")
 
 
 class ApplyForm(AssistanceForm):
@@ -33,6 +35,18 @@ class ApplyForm(AssistanceForm):
     slots = APPLY_SLOTS
     free_text = frozenset({"assistance_relation", "assistance_hardship"})  # any words fill them: "stop" still stops
     started_by = "assistance_apply"
+    questions = APPLY_SLOTS
+    another_ways = {
+        "assistance_type": AnotherWay("utter_assistance_type_another_way"),
+        "assistance_applicant": AnotherWay("utter_assistance_applicant_another_way"),
+        "assistance_relation": AnotherWay("utter_assistance_relation_another_way"),
+        "assistance_id_number": AnotherWay("utter_assistance_id_number_another_way"),
+        "assistance_phone": AnotherWay("utter_assistance_phone_another_way"),
+        "assistance_community": AnotherWay("utter_assistance_community_another_way"),
+        "assistance_hardship": AnotherWay("utter_assistance_hardship_another_way"),
+        "assistance_consent": AnotherWay("utter_assistance_consent_another_way"),
+        "assistance_confirmed": AnotherWay("utter_assistance_confirmed_another_way"),
+    }
 
     def extract_assistance_type(self, call: FormCall) -> dict:
         t = call.tracker
@@ -114,7 +128,24 @@ class ApplyForm(AssistanceForm):
         return {"assistance_phone": found}
 
     def extract_assistance_community(self, call: FormCall) -> dict:
-        said = str(entity(call.tracker, "community") or call.tracker.latest_text).strip()
+        """The most specific place named (the committee inside the street: 长寿路街道西康居委会 is 西康居委会); a
+        street alone, or "不知道" with no place, gets the street's committees to pick from, or the question
+        which street."""
+        t = call.tracker
+        place = registry.place_in([*map(str, t.entity_values("community")), t.latest_text])
+        if place.committee is None and place.street is not None:
+            call.say(
+                "utter_assistance_ask_community_in_street",
+                street=place.street.name,
+                buttons=[{"title": name, "payload": name} for name in place.street.committees],
+            )
+            call.question_open = True
+            return {"assistance_community": None}
+        if place.committee is None and DONT_KNOW.search(t.latest_text):
+            call.say("utter_assistance_community_unknown")
+            call.question_open = True
+            return {"assistance_community": None}
+        said = place.committee or str(entity(t, "community") or t.latest_text).strip()
         try:
             found = services.backoffice().get("/assistance/advisors", community=said)["community"]["name"]
         except BackofficeError:
@@ -137,6 +168,30 @@ class ApplyForm(AssistanceForm):
             return {"assistance_consent": None}
         return {"assistance_consent": True}
 
+    def ask_assistance_member(self, call: FormCall) -> list[dict]:
+        """Which member of the household: the list, names masked, to pick by number or name."""
+        me = self._registry(call)
+        if me is None:
+            return call.ask("assistance_member", "utter_assistance_ask_relation")
+        return call.ask("assistance_member", "utter_assistance_ask_member", members=household.listing(me))
+
+    def ask_assistance_confirmed(self, call: FormCall) -> list[dict]:
+        """The read-back, masked."""
+        relation = call.get("assistance_relation") or "本人"
+        applicant = "您本人" if relation == "本人" else f"您的{relation}"
+        if call.get("assistance_member"):
+            applicant += f"（{call.get('assistance_member')}）"
+        return call.ask(
+            "assistance_confirmed",
+            "utter_assistance_read_back",
+            kind=call.get("assistance_type"),
+            applicant=applicant,
+            id_number=mask_id_number(call.get("assistance_id_number") or ""),
+            phone=mask_phone(call.get("assistance_phone") or ""),
+            community=call.get("assistance_community"),
+            hardship=call.get("assistance_hardship"),
+        )
+
     def extract_assistance_confirmed(self, call: FormCall) -> dict:
         if phone := find_phone(call.tracker.latest_text):  # another phone to call: read back again
             return {"assistance_phone": phone, "assistance_confirmed": None}
@@ -144,36 +199,6 @@ class ApplyForm(AssistanceForm):
         if answer is None:
             call.say("utter_assistance_not_understood_yes_no")
         return {"assistance_confirmed": answer}
-
-
-@action("action_ask_assistance_member")
-def ask_member(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    """Which member of the household: the list, names masked, to pick by number or name."""
-    _, me = household.registry_entry(tracker.sender_id)
-    if me is None:
-        dispatcher.utter(response="utter_ask_assistance_relation")
-        return []
-    dispatcher.utter(response="utter_ask_assistance_member", members=household.listing(me))
-    return []
-
-
-@action("action_ask_assistance_confirmed")
-def read_back(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    s = tracker.slots
-    relation = s.get("assistance_relation") or "本人"
-    applicant = "您本人" if relation == "本人" else f"您的{relation}"
-    if s.get("assistance_member"):
-        applicant += f"（{s['assistance_member']}）"
-    dispatcher.utter(
-        response="utter_assistance_read_back",
-        kind=s.get("assistance_type"),
-        applicant=applicant,
-        id_number=mask_id_number(s.get("assistance_id_number") or ""),
-        phone=mask_phone(s.get("assistance_phone") or ""),
-        community=s.get("assistance_community"),
-        hardship=s.get("assistance_hardship"),
-    )
-    return []
 
 
 def application_body(tracker: Tracker) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from actions.assistance import parsing, registry
 from actions.assistance.flow import CHECK_SLOTS, AssistanceForm, entity
 from actions.dispatcher import Dispatcher
 from actions.executor import action
-from actions.forms import FormCall, reset
+from actions.forms import AnotherWay, FormCall, reset
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
@@ -45,6 +45,18 @@ class CheckForm(AssistanceForm):
 
     form = "assistance_check_form"
     slots = CHECK_SLOTS
+    questions = ("district", *CHECK_SLOTS[:-1])  # the medical expenses come with the circumstances
+    another_ways = {
+        "district": AnotherWay("utter_assistance_district_another_way", choices="district_choices"),
+        "assistance_household_size": AnotherWay("utter_assistance_household_size_another_way"),
+        "assistance_monthly_income": AnotherWay("utter_assistance_amount_another_way"),
+        "assistance_savings": AnotherWay("utter_assistance_amount_another_way"),
+        "assistance_vehicles": AnotherWay("utter_assistance_vehicles_another_way"),
+        "assistance_circumstances": AnotherWay("utter_assistance_circumstances_another_way"),
+    }
+
+    def district_choices(self, call: FormCall) -> list[dict]:
+        return [{"title": name, "payload": name} for _, name in registry.districts()]
 
     def extract_district(self, call: FormCall) -> dict:
         return _read(call, "district", _district(call.tracker), "utter_assistance_unknown_district")

@@ -33,7 +33,10 @@ ASKS_FOR_A_PERSON = ("human_handoff", "complain")  # answers the NLU did not und
 
 class AssistanceForm(FormValidation):
     """An assistance form reads the answer to the question it asked (``extract_<slot>``: the slots read, None for
-    an answer it could not read, after saying so); Rasa asks the questions (``utter_ask_<slot>``).
+    an answer it could not read, after saying so) and asks its questions itself, in the order of ``questions``:
+    ``ask_<slot>`` where the question needs working out, else the response ``utter_assistance_ask_<name>``
+    (the slot's name without ``assistance_``). After two answers that changed nothing a question is put
+    another way (``another_ways``, actions/forms.py).
 
     (A resident in danger never reaches the form: the web router hands that message to a person first,
     web/handoff/intake.py.) "stop" or asking for a person ends it —
@@ -43,7 +46,9 @@ class AssistanceForm(FormValidation):
     they were misunderstood, and the question comes again.
     """
 
+    asks_itself = True
     slots: ClassVar[tuple[str, ...]]  # what ending the form forgets
+    questions: ClassVar[tuple[str, ...]]  # the required slots, in the order asked
     free_text: ClassVar[frozenset[str]] = frozenset()  # any words fill them: "stop" still stops
     started_by: ClassVar[str | None] = None
 
@@ -51,16 +56,19 @@ class AssistanceForm(FormValidation):
         """Stop the active form now; the slots it collected are forgotten."""
         return reset(self.slots, end_form=True)
 
-    def interrupt(self, call: FormCall) -> list[dict] | None:
-        if not self.slots_to_extract(call):
-            return []  # the form is just starting with slots the triage already filled
-        return None
+    def required_slots(self, call: FormCall) -> list[str]:
+        return list(self.questions)
 
-    def message_is_new(self, tracker: Tracker) -> bool:
-        return True  # Rasa calls these forms' validation with the answer to the question asked
+    def ask(self, call: FormCall, slot: str) -> list[dict] | None:
+        own = getattr(self, f"ask_{slot}", None)
+        if own is not None:
+            return own(call)
+        return call.ask(slot, "utter_assistance_ask_" + slot.removeprefix("assistance_"))
 
     def after_extraction(self, call: FormCall) -> list[dict] | None:
         requested, intent = call.requested, call.tracker.latest_intent
+        if requested is None or not call.fresh:
+            return None  # the form is starting (with what the triage filled), or coming back after a side answer
         if call.get(requested) is not None and requested not in self.free_text:
             return None  # a clear answer, whatever the NLU thought
         if intent == "stop":

@@ -10,7 +10,7 @@ from actions.dispatcher import Dispatcher
 from actions.events import active_loop, followup, slot_set
 from actions.executor import ActionRejected, action
 from actions.feedback import offer_rating
-from actions.forms import FormCall, FormValidation, reset
+from actions.forms import AnotherWay, FormCall, FormValidation, reset
 from actions.handoff import request_handoff
 from actions.marriage import common
 from actions.marriage.common import button, numbered, valid_id
@@ -64,6 +64,17 @@ class BookingForm(FormValidation):
     form = FORM
     asks_itself = True
     own_actions = common.FORMS
+    another_ways = {
+        "marriage_type": AnotherWay("utter_marriage_type_another_way"),
+        "marriage_divorce_stage": AnotherWay("utter_marriage_divorce_stage_another_way"),
+        "marriage_office": AnotherWay("utter_marriage_office_another_way", choices="office_choices"),
+        "marriage_date": AnotherWay("utter_marriage_date_another_way"),
+        "marriage_party1_name": AnotherWay("utter_marriage_self_another_way"),
+        "marriage_party2_name": AnotherWay("utter_marriage_party2_name_another_way"),
+        "marriage_party2_id": AnotherWay("utter_marriage_party2_id_another_way"),
+        "marriage_phone": AnotherWay("utter_marriage_phone_another_way"),
+        "marriage_confirmed": AnotherWay("utter_marriage_confirmed_another_way"),
+    }
 
     def required_slots(self, call: FormCall) -> list[str]:
         kind = call.get("marriage_type")
@@ -195,7 +206,9 @@ class BookingForm(FormValidation):
             if not read_something:
                 _read_change_request(call, call.text)
         elif not read_something:  # "日期改成周五": the new value was read; the summary is shown again
-            if call.intent == "affirm" or common.YES.match(call.text):
+            if number := call.entity("id_number") or common.id_number_in(call.text):
+                _id_at_read_back(call, str(number).upper())
+            elif call.intent == "affirm" or common.YES.match(call.text):
                 call.set("marriage_confirmed", True)
             elif not _read_change_request(call, call.text) and (call.intent == "deny" or common.NO.match(call.text)):
                 call.say("utter_marriage_ask_what_to_change")
@@ -205,7 +218,13 @@ class BookingForm(FormValidation):
         if call.notes.get(NOT_SELF):  # the booking is the verified resident's own, or none
             call.say("utter_marriage_not_self")
             return call.events + reset(SLOTS, end_form=True)
-        if call.fresh and not call.events and not call.dispatcher.messages and call.intent in common.SIDE_INTENTS:
+        if (
+            call.fresh
+            and not call.events
+            and not call.dispatcher.messages
+            and call.intent in common.SIDE_INTENTS
+            and not common.carries_details(call)  # an ID number or a phone is an answer, whatever the NLU thought
+        ):
             # The rules answer the side question. Rejected rather than left unconsumed: a side question that names
             # the kind ("领证要带什么") has had marriage_type set by Rasa's slot mapping, which Rasa would otherwise
             # take for an answer to the form.
@@ -328,9 +347,10 @@ class BookingForm(FormValidation):
     def validate_marriage_confirmed(self, call: FormCall, value: Any) -> dict:
         return {} if value is True else {"marriage_confirmed": None}
 
+    def office_choices(self, call: FormCall) -> list[dict]:
+        return [button(o["name"], o["name"]) for o in common.offices(call.get("marriage_type"))]
+
     def ask_marriage_confirmed(self, call: FormCall) -> list[dict]:
-        if call.question_open:
-            return call.finish("marriage_confirmed")
         return call.ask("marriage_confirmed", "utter_marriage_ask_confirm", summary=summary(call))
 
 
@@ -368,6 +388,23 @@ def _read_change_request(call: FormCall, text: str) -> bool:
             call.clear(*names)
             cleared = True
     return cleared
+
+
+def _id_at_read_back(call: FormCall, number: str) -> None:
+    """An ID number sent at the read-back corrects the other party's (the resident's own is the registry's and
+    is not typed); a booking with no other party is told what the read-back waits for."""
+    if number == call.get("marriage_party1_id"):
+        call.say("utter_marriage_own_id_at_read_back")
+        call.question_open = True
+    elif call.get("marriage_party2_name") in (None, NOBODY):
+        call.say("utter_marriage_read_back_expects")
+        call.question_open = True
+    elif number != call.get("marriage_party2_id"):
+        if valid_id(number):  # a wrong one is refused by the check, which says why
+            call.say(
+                "utter_marriage_id_corrected", name=call.get("marriage_party2_name"), masked=mask_id_number(number)
+            )
+        call.set("marriage_party2_id", number)
 
 
 def _office(call: FormCall) -> dict | None:

@@ -67,6 +67,12 @@ def id_number_in(text: str) -> str | None:
     return m.group(1).upper() if m else None
 
 
+def carries_details(call: FormCall) -> bool:
+    """Whether the message gives an ID number or a phone number (the NLU can take a string of digits for
+    "goodbye": nlu_data's 88 and 886 are goodbyes)."""
+    return bool(call.entity("id_number") or call.entity("phone") or id_number_in(call.text) or phone_in(call.text))
+
+
 def phone_in(text: str) -> str | None:
     return find_phone(text.replace(" ", "").replace("-", ""))
 

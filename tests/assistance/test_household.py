@@ -132,7 +132,12 @@ def test_with_the_back_office_down_the_form_starts_and_is_typed(monkeypatch):
             {"requested_slot": "assistance_applicant", "assistance_identity": "unknown"},
         )
     )
-    assert typed == {"assistance_applicant": "本人", "assistance_relation": "本人", "assistance_member": ""}
+    assert typed == {
+        "assistance_applicant": "本人",
+        "assistance_relation": "本人",
+        "assistance_member": "",
+        "requested_slot": "assistance_type",  # the form asks its next question itself
+    }
 
 
 def test_for_themselves_everything_comes_from_the_registry(registry):
@@ -155,15 +160,18 @@ def test_a_family_member_is_found_in_the_household_by_relation_or_name(registry,
 
 def test_a_relation_not_in_the_household_lists_the_members_to_pick_from(registry):
     registry(ME)
-    got = slots(answer("assistance_applicant", "帮我儿子申请"))
+    result = answer("assistance_applicant", "帮我儿子申请", assistance_type="低保")
+    got = slots(result)
     assert got["assistance_member"] is None and got.get("assistance_id_number") is None
-    listed = run("action_ask_assistance_member", "", {})["responses"][0]
-    assert listed["response"] == "utter_ask_assistance_member"
+    listed = result["responses"][-1]
+    assert listed["response"] == "utter_assistance_ask_member" and got["requested_slot"] == "assistance_member"
     assert "1. 王**（66岁）" in listed["members"] and "李秀英" not in listed["members"]
-    picked = slots(answer("assistance_member", "2", assistance_relation="子女"))
+    picked = slots(answer("assistance_member", "2", assistance_type="低保", assistance_relation="子女"))
     assert picked["assistance_id_number"] == "310107196202022246" and picked["assistance_member"] == "李**"
-    stranger = answer("assistance_member", "张三", assistance_relation="子女")
-    assert slots(stranger) == {"assistance_member": None}
+    stranger = answer(
+        "assistance_member", "张三", assistance_type="低保", assistance_applicant="家人", assistance_relation="子女"
+    )
+    assert slots(stranger) == {"assistance_member": None, "requested_slot": "assistance_member"}
     assert stranger["responses"][0]["response"] == "utter_assistance_not_in_household"
 
 
@@ -181,6 +189,7 @@ def test_the_read_back_is_masked_and_another_phone_is_read_back_again(registry):
     registry(ME)
     known = {
         "assistance_type": "低保",
+        "assistance_applicant": "家人",
         "assistance_relation": "母亲",
         "assistance_member": "李**",
         "assistance_id_number": "310107196202022246",
@@ -188,7 +197,13 @@ def test_the_read_back_is_masked_and_another_phone_is_read_back_again(registry):
         "assistance_community": "曹杨一村居委会",
         "assistance_hardship": "没有收入",
     }
-    read = run("action_ask_assistance_confirmed", "", known)["responses"][0]
+    read = answer("assistance_consent", "同意", **known)["responses"][-1]
+    assert read["response"] == "utter_assistance_read_back"
     assert read["applicant"] == "您的母亲（李**）" and "310107196202022246" not in read["id_number"]
-    changed = slots(answer("assistance_confirmed", "打这个吧 13900001111", **known))
-    assert changed == {"assistance_phone": "13900001111", "assistance_confirmed": None}
+    changed = answer("assistance_confirmed", "打这个吧 13900001111", **known, assistance_consent=True)
+    assert slots(changed) == {
+        "assistance_phone": "13900001111",
+        "assistance_confirmed": None,
+        "requested_slot": "assistance_confirmed",
+    }
+    assert changed["responses"][-1]["phone"] == "139****1111"  # read back again with the new phone

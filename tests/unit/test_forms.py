@@ -1,9 +1,10 @@
-"""actions/forms.py: a form's validation action reads the answer, checks the answers held in order, asks the next."""
+"""actions/forms.py: a form's validation action reads the answer, checks the answers held in order, asks the next;
+never the same question a third time the same way."""
 
 from __future__ import annotations
 
 from actions import executor
-from actions.forms import FormCall, FormValidation, reset
+from actions.forms import PERSON, AnotherWay, FormCall, FormValidation, answers_not_taken, reset
 from actions.tracker import Tracker
 
 
@@ -31,6 +32,23 @@ class PetForm(FormValidation):
 
     def ask_pet_name(self, call: FormCall) -> list[dict]:
         return call.ask("pet_name", "utter_ask_pet_name")
+
+
+class PetNameForm(PetForm):
+    """The pet form with another way declared for the kind of pet (choices worked out by a method) and its name
+    optional (skipped with "跳过")."""
+
+    form = "test_pet_name_form"
+    another_ways = {
+        "pet": AnotherWay("utter_pet_choices", choices="pets"),
+        "pet_name": AnotherWay("utter_pet_name_example", skip="-"),
+    }
+
+    def pets(self, call: FormCall) -> list[dict]:
+        return [{"title": p, "payload": p} for p in ("猫", "狗")]
+
+    def extract_pet_name(self, call: FormCall) -> dict:
+        return {"pet_name": call.text if len(call.text) < 5 else None}
 
 
 class QuietForm(FormValidation):
@@ -98,3 +116,79 @@ def test_one_reset_helper():
     assert [(e["name"], e["value"]) for e in reset(("a",))] == [("a", None), ("requested_slot", None)]
     assert [e["event"] for e in reset(("a",), end_form=True)] == ["slot", "slot", "active_loop"]
     assert [e["name"] for e in reset(("a", "b"), requested=False)] == ["a", "b"]
+
+
+# --- never the same question a third time the same way --------------------------------------------------------------
+
+
+def asked(slot: str) -> dict:
+    return {"event": "slot", "name": "requested_slot", "value": slot}
+
+
+def refused(slot: str, value: str) -> list[dict]:
+    """One turn in which the resident answered ``value`` for ``slot`` and the form refused it and asked again."""
+    return [
+        {"event": "user"},
+        {"event": "slot", "name": slot, "value": value},
+        {"event": "slot", "name": slot, "value": None},
+        asked(slot),
+    ]
+
+
+def test_after_two_answers_that_changed_nothing_the_question_is_put_another_way_with_a_person():
+    history = [asked("pet"), *refused("pet", "恐龙")]
+    second = run({"requested_slot": "pet"}, "恐龙", events=[asked("pet"), {"event": "user"}])
+    assert [m["response"] for m in second["responses"]] == ["utter_no_such_pet", "utter_ask_pet"]  # the same way
+    third = run({"requested_slot": "pet"}, "恐龙", events=[*history, {"event": "user"}])
+    assert [m["response"] for m in third["responses"]] == ["utter_no_such_pet", "utter_form_another_way"]
+    assert third["responses"][-1]["buttons"] == [PERSON]
+    assert slot_events(third)[-1] == ("requested_slot", "pet")
+
+
+def test_the_declared_way_offers_its_choices_and_an_optional_slot_can_be_skipped():
+    third = run(
+        {"requested_slot": "pet"},
+        "恐龙",
+        events=[asked("pet"), *refused("pet", "恐龙"), {"event": "user"}],
+        form="test_pet_name_form",
+    )
+    assert third["responses"][-1]["response"] == "utter_pet_choices"
+    assert [b["title"] for b in third["responses"][-1]["buttons"]] == ["猫", "狗", PERSON["title"]]
+    history = [{"event": "slot", "name": "pet", "value": "猫"}, asked("pet_name"), *refused("pet_name", "太长的名字啊")]
+    named = run(
+        {"requested_slot": "pet_name", "pet": "猫"},
+        "一个很长很长的名字",
+        events=[*history, {"event": "user"}],
+        form="test_pet_name_form",
+    )
+    assert named["responses"][-1]["response"] == "utter_pet_name_example"
+    assert [b["title"] for b in named["responses"][-1]["buttons"]] == ["跳过", PERSON["title"]]
+    skipped = run({"requested_slot": "pet_name", "pet": "猫"}, "跳过", form="test_pet_name_form")
+    assert slot_events(skipped) == [("pet_name", "-"), ("requested_slot", None)]
+
+
+def test_a_third_answer_that_changes_nothing_hands_the_resident_to_a_person_and_ends_the_form():
+    history = [asked("pet"), *refused("pet", "恐龙"), *refused("pet", "恐龙")]
+    result = run({"requested_slot": "pet"}, "恐龙", events=[*history, {"event": "user"}])
+    last = result["responses"][-1]
+    assert last["response"] == "utter_form_hand_over" and last["custom"]["handoff"]["reason"] == "form_stuck"
+    assert ("requested_slot", None) in slot_events(result)
+    assert {"event": "active_loop", "name": None} in [
+        {k: e.get(k) for k in ("event", "name")} for e in result["events"]
+    ]
+
+
+def test_only_answers_in_a_row_that_changed_nothing_count():
+    progress = [{"event": "user"}, {"event": "slot", "name": "pet", "value": "猫"}, asked("pet_name")]
+    other_question = [asked("pet_name"), {"event": "user"}, asked("pet")]
+    watched = ("pet", "pet_name")
+    assert answers_not_taken([asked("pet"), *refused("pet", "x"), *refused("pet", "y")], "pet", watched) == 2
+    assert answers_not_taken([asked("pet"), *refused("pet", "x"), *progress], "pet_name", watched) == 0
+    assert answers_not_taken([*other_question, *refused("pet", "x")], "pet", watched) == 1
+    # the message being read counts once the call leaves everything as it was
+    events = [asked("pet"), *refused("pet", "x"), {"event": "user"}]
+    assert answers_not_taken(events, "pet", watched, now={"requested_slot": "pet", "pet": None}) == 2
+    assert answers_not_taken(events, "pet", watched, now={"requested_slot": "pet", "pet": "猫"}) == 0
+    # a side question the form turned down for the rules is no answer: it neither counts nor breaks the run
+    side = [{"event": "user"}, {"event": "action_execution_rejected", "name": "test_pet_form"}, asked("pet")]
+    assert answers_not_taken([asked("pet"), *refused("pet", "x"), *side, *side], "pet", watched) == 1
