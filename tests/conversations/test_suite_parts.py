@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from tools.conversations.judge import Facts, asked_slots, judge
+from tools.conversations.judge import Facts, asked_slots, fallback_replies, judge
 from tools.conversations.spec import SpecError, load, parse
 from tools.conversations.subset import choose
 from tools.conversations.talk import Turn
@@ -70,3 +70,14 @@ def test_the_outcome_is_read_from_the_system_and_a_question_asked_three_times_fa
     answered = parse({**BASE, "expect": "answered", "answer_contains": ["1510"]}, "x.yml")
     assert judge(answered, Facts(), Facts(), [Turn("t", ["标准是 1510 元"])], Counter()).ok
     assert not judge(answered, Facts(), Facts(), [Turn("t", ["标准是 1500 元"])], Counter()).ok
+
+
+def test_didnt_understand_replies_are_the_fallback_actions_that_ran():
+    events = [
+        {"event": "user", "text": "阿斯顿"},
+        {"event": "action", "name": "utter_default"},
+        {"event": "user", "text": "你好"},
+        {"event": "action", "name": "utter_greet"},
+        {"event": "action", "name": "action_default_fallback"},
+    ]
+    assert fallback_replies(events) == 2

@@ -20,6 +20,8 @@ from web.handoff.models import Ticket
 
 ASKED_TOO_OFTEN = 3  # the same question this many times fails a conversation (issue 22: never loop)
 QUESTION_MARKS = ("？", "?")
+# The bot's "didn't understand" answers (bot/channels/platform.py counts the same actions).
+FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback", "utter_default"})
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ def asked_slots(events: list[dict]) -> Counter[str]:
             slot = event.get("value")
     close_turn()
     return asked
+
+
+def fallback_replies(events: list[dict]) -> int:
+    """How many times the bot answered that it did not understand (a fallback action ran)."""
+    return sum(e.get("event") == "action" and e.get("name") in FALLBACK_ACTIONS for e in events)
 
 
 def repeated_questions(turns: list[Turn]) -> Counter[str]:

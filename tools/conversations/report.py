@@ -18,7 +18,8 @@ class Figures:
     succeeded: int
     turns_per_success: float
     turns: int
-    fallbacks: int  # turns the bot did not understand
+    fallbacks: int  # turns the NLU did not understand (nlu_fallback), whether or not a form read them anyway
+    misunderstood: int  # the bot's "didn't understand" replies
     handoffs: int  # conversations that ended at the agent desk
     triple_asked: int  # conversations in which a question was asked 3+ times
 
@@ -39,6 +40,7 @@ def figures(results: list[Result]) -> Figures:
         turns_per_success=statistics.mean(len(r.turns) for r in wins) if wins else 0.0,
         turns=sum(len(r.turns) for r in results),
         fallbacks=sum(r.fallbacks for r in results),
+        misunderstood=sum(r.misunderstood for r in results),
         handoffs=sum("handed_off" in r.verdict.happened for r in results),
         triple_asked=sum(bool(r.verdict.triple_asked) for r in results),
     )
@@ -57,8 +59,8 @@ def _table(title: str, groups: dict[str, list[Result]]) -> list[str]:
 
 
 def badness(r: Result) -> tuple:
-    """Worse first: failed, asked the same thing 3+ times, many fallbacks, long."""
-    return (r.ok, -len(r.verdict.triple_asked), -r.fallbacks, -len(r.turns))
+    """Worse first: failed, asked the same thing 3+ times, not understood, long."""
+    return (r.ok, -len(r.verdict.triple_asked), -r.misunderstood, -r.fallbacks, -len(r.turns))
 
 
 def transcript(r: Result) -> list[str]:
@@ -89,8 +91,9 @@ def render(results: list[Result], seconds: float, workers: int, worst: int = 12)
         + (f" (median turn {statistics.median(turn_times):.1f} s)" if turn_times else ""),
         f"task success: {f.succeeded}/{f.total} = {100 * f.success:.1f} % (goal ≥ {100 * SUCCESS_GOAL:.0f} %)",
         f"turns per success: {f.turns_per_success:.1f}",
-        f"fallbacks: {f.fallbacks} of {f.turns} turns ({100 * f.fallbacks / max(f.turns, 1):.1f} %), "
-        f"in {sum(r.fallbacks > 0 for r in results)} conversations",
+        f'fallbacks: {f.misunderstood} "didn\'t understand" replies in '
+        f"{sum(r.misunderstood > 0 for r in results)} conversations; NLU fallback on {f.fallbacks} of {f.turns} turns "
+        f"({100 * f.fallbacks / max(f.turns, 1):.1f} %, forms read most of them anyway)",
         f"handoffs: {f.handoffs} conversations ({sum(r.conv.expect == 'handed_off' for r in results)} expected one)",
         f"asked the same question 3+ times: {f.triple_asked} conversations (goal 0)",
         "goals: " + ("met" if f.goals_met else "NOT met"),

@@ -19,7 +19,7 @@ import requests
 from sqlalchemy import Engine
 
 from common.db import make_engine
-from tools.conversations.judge import Facts, Verdict, asked_slots, facts, judge
+from tools.conversations.judge import Verdict, asked_slots, facts, fallback_replies, judge
 from tools.conversations.people import Person, Registry
 from tools.conversations.spec import Conversation
 from tools.conversations.talk import StackLike, Talker, Turn
@@ -34,6 +34,7 @@ class Result:
     turns: list[Turn] = field(default_factory=list)
     seconds: float = 0.0
     error: str = ""  # the runner itself failed (the stack refused a set-up step): counts as a failure
+    misunderstood: int = 0  # the bot's "didn't understand" replies
 
     @property
     def ok(self) -> bool:
@@ -41,6 +42,7 @@ class Result:
 
     @property
     def fallbacks(self) -> int:
+        """Turns the NLU did not understand (nlu_fallback), whether or not a form read them anyway."""
         return sum(t.fallback for t in self.turns)
 
 
@@ -127,9 +129,9 @@ class Runner:
             for message in messages:
                 turns.append(talker.say(message))
             after = facts(self.backoffice, self.platform, talker.sender_id)
-            slots = asked_slots(talker.tracker_events())
-            verdict = judge(conv, before, after, turns, slots)
-            return Result(conv, verdict, turns, time.monotonic() - started)
+            events = talker.tracker_events()
+            verdict = judge(conv, before, after, turns, asked_slots(events))
+            return Result(conv, verdict, turns, time.monotonic() - started, misunderstood=fallback_replies(events))
         except Exception as exc:  # one broken conversation must not stop the others; it fails and says why
             error = f"{type(exc).__name__}: {exc}"
             return Result(conv, Verdict(False, [error]), turns, time.monotonic() - started, traceback.format_exc())
@@ -153,6 +155,3 @@ def run(
             return results
     finally:
         runner.close()
-
-
-__all__ = ["Facts", "Result", "Runner", "run"]
