@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,14 +23,17 @@ from tools.conversations.spec import load
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        "python -m tools.conversations", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", default="all", help="ids, id prefixes, flows or data files, comma-separated")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("CONVERSATION_WORKERS", "8")))
     args = parser.parse_args()
     load()  # a broken data file is reported before a stack starts
     os.environ["CONVERSATIONS"] = args.only
     os.environ["CONVERSATION_WORKERS"] = str(args.workers)
-    return pytest.main(["-q", "-p", "no:cacheprovider", "tests/conversations/test_conversations.py"])
+    test = Path(__file__).resolve().parents[2] / "tests" / "conversations" / "test_conversations.py"
+    return pytest.main(["-q", "-p", "no:cacheprovider", str(test)])
 
 
 if __name__ == "__main__":
