@@ -94,7 +94,8 @@ def check_date(call: FormCall, where: Where) -> None:
             call.say(text=day["notice"])
         return
     call.clear("marriage_date", "marriage_slot")
-    call.notes[OFFER_FROM] = max(filter(None, [where.first, next_day(iso)]))
+    if day["reason"] != OUT_OF_WINDOW:  # beyond the window nothing is offered: offer from its start instead
+        call.notes[OFFER_FROM] = max(filter(None, [where.first, next_day(iso)]))
 
 
 def ask_date(call: FormCall, where: Where) -> list[dict]:
@@ -159,9 +160,7 @@ def why_none(days: list[dict], office_name: str) -> str:
     together: "12月8日（周二）到12月10日（周四）已经约满了；12月11日（周五）系统升级，暂停办理。" """
     runs: list[tuple[str, str, str]] = []  # first label, last label, reason
     for day in days:
-        if day["reason"] == OUT_OF_WINDOW:
-            break
-        if day["reason"] == WEEKEND:
+        if day["reason"] in (OUT_OF_WINDOW, WEEKEND):
             continue
         reason = day["reason"] or "已经约满了"
         if runs and runs[-1][2] == reason:

@@ -136,3 +136,17 @@ def test_full_weeks_are_explained_and_the_free_days_after_them_offered(live_stac
     assert zh(full[0]["date"]) in reply  # the full days are named, from the first
     offered = reply.split("最近能约的日子有")[-1]
     assert zh(after[0]["date"]) in offered and not any(zh(d["date"]) in offered for d in full)
+
+
+def test_a_day_beyond_the_window_is_explained_and_days_within_it_offered(live_stack):
+    """Before: the days offered started after the refused day, all beyond the window, and the bot said
+    "最近几周都已经约满了" at an office with free places."""
+    window = [d for d in days(live_stack, "PT-MR-02", None, 40)]
+    beyond = next(d for d in window if d["reason"] == "不在可预约的日期范围内")
+    free = [d for d in window if d["open"] and any(s["free"] for s in d["slots"])]
+    r = Resident.verified(live_stack, "beyond", "女")
+    r.confirm_self("预约补领结婚证")
+    r.say("普陀区婚姻登记中心长风服务点")
+    reply = r.say(typed(beyond["date"]))
+    assert "不在可预约的日期范围内" in reply and "约满" not in reply and "没有空位" not in reply, reply
+    assert zh(free[0]["date"]) in reply.split("最近能约的日子有")[-1]
