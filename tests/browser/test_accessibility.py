@@ -74,6 +74,7 @@ STAFF_PAGES = {
     "handbook_admin.edit_page": "/admin/handbook/1",
     "oncall.rota_page": "/admin/oncall/",
     "review.inbox_page": "/admin/review/",
+    "marriage_admin.page": "/admin/marriage/",
 }
 # What those pages show from the fixture's data (the check sees the page with its content).
 SHOWN = {
@@ -85,6 +86,7 @@ SHOWN = {
     "/admin/campaigns/": "价格临时补贴提醒",
     "/admin/campaigns/{campaign}": "微信拒绝了这条订阅通知",
     "/identity/": "张*华",
+    "/admin/marriage/": "吴立新",
 }
 # GET routes that are not pages a person reads.
 NOT_PAGES = {
@@ -106,11 +108,52 @@ NOT_PAGES = {
 }
 
 
+MARRIAGE = {
+    "/marriage/holiday-arrangements": {
+        "years": [
+            {
+                "year": 2027,
+                "source": "provisional",
+                "holidays": [{"name": "春节", "first": "2027-02-05", "last": "2027-02-10"}],
+                "workdays": [],
+                "entered_by": "",
+                "entered_at": None,
+            }
+        ],
+        "flagged": [
+            {
+                "number": "HY27021100001",
+                "office": {"name": "普陀区婚姻登记中心"},
+                "date_label": "2月11日（周四）",
+                "start": "09:00",
+                "end": "10:00",
+                "parties": [{"name": "吴立新"}],
+                "phone": "139****5678",
+                "flag": "2027年放假安排公布后，2月11日（周四）是春节假期：请联系当事人改约或取消",
+            }
+        ],
+    },
+    "/offices": {"offices": [{"code": "PT-MR-01", "name": "普陀区婚姻登记中心"}]},
+    "/marriage/offices/PT-MR-01/booking-rules": {
+        "earliest_days_ahead": 1,
+        "horizon_days": 30,
+        "cutoff": "15:00",
+        "cancel_days_before": 1,
+        "no_show_limit": 2,
+        "no_show_period_days": 30,
+        "no_show_ban_days": 15,
+    },
+}
+
+
 @Request.application
 def backoffice(request: Request) -> Response:
-    """The back-office's API as far as these pages read it: the handbook and a resident's binding."""
+    """The back-office's API as far as these pages read it: the handbook, a resident's binding, the marriage
+    calendar (a provisional year, a flagged appointment, an office's booking rules)."""
     if request.path.startswith("/identity/bindings/"):
         body = {"masked_name": "张*华"}
+    elif request.path in MARRIAGE:
+        body = MARRIAGE[request.path]
     else:
         body = {"entries": [ENTRY]} if request.path == "/handbook/entries" else ENTRY
     return Response(json.dumps(body, ensure_ascii=False), content_type="application/json")
