@@ -1,10 +1,13 @@
-"""The system's Chromium driven by Playwright, shared by every browser test."""
+"""Shared by the browser tests: the system's Chromium driven by Playwright, signing in, and on the live
+stack an agent with an open desk and a resident on the WeChat stand-in (with the worker that sends to it)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -13,6 +16,9 @@ from sqlalchemy.orm import sessionmaker
 
 from common.db import make_engine
 from tests.handoff.conftest import open_all_day
+from tests.serving import base_url, serve
+from tools import stack
+from tools.wechat_standin import WechatStandin
 from web.console import accounts
 from web.conversations.models import Conversation
 from web.handoff.models import Agent, WorkingHours
@@ -75,3 +81,54 @@ def conversation_id(live_stack, sender_id: str) -> int | None:
     """The live stack's conversation of ``sender_id`` (None before its first message)."""
     with sessionmaker(make_engine(live_stack.env["DATABASE_URL"]))() as sess:
         return sess.scalar(select(Conversation.id).where(Conversation.sender_id == sender_id))
+
+
+def _wait_for_worker(log: Path, proc, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"celery worker exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
+            )
+        if log.exists() and "ready." in log.read_text(errors="replace"):
+            return
+        time.sleep(0.3)
+    raise TimeoutError("celery worker not ready")
+
+
+@pytest.fixture
+def wechat(live_stack, tmp_path) -> Iterator[WechatStandin]:
+    """The WeChat stand-in in front of the live stack's /wechat (the resident's side), and a Celery
+    worker that sends the agent's replies through it."""
+    env = live_stack.env
+    standin = WechatStandin(
+        live_stack.url("web") + "/wechat",
+        env["WECHAT_TOKEN"],
+        env["WECHAT_APP_ID"],
+        env.get("WECHAT_APP_SECRET") or "demo-app-secret",
+        env.get("WECHAT_ENCODING_AES_KEY", ""),
+    )
+    server = serve(standin.app)
+    log_dir = tmp_path / "logs"
+    worker = stack.start_process("worker", {**env, "WECHAT_API_BASE": base_url(server)}, log_dir)
+    try:
+        _wait_for_worker(log_dir / "worker.log", worker)
+        yield standin
+    finally:
+        stack.stop_process(worker)
+        server.shutdown()
+
+
+def said_to(standin: WechatStandin, openid: str) -> list[str]:
+    """The texts the resident ``openid`` received as customer-service messages."""
+    return [m["text"]["content"] for m in standin.inbox(openid) if m.get("msgtype") == "text"]
+
+
+def wait_said(standin: WechatStandin, openid: str, needle: str, timeout: float = 20) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        texts = said_to(standin, openid)
+        if any(needle in t for t in texts):
+            return texts
+        time.sleep(0.1)
+    raise AssertionError(f"the resident never received {needle!r}; got {said_to(standin, openid)}")

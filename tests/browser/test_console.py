@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -21,62 +19,10 @@ from sqlalchemy import select
 from backoffice.residents.models import Resident, WechatBinding
 from common.db import make_engine
 from common.masking import mask_name
-from tests.browser.conftest import conversation_id, sign_in_agent
+from tests.browser.conftest import conversation_id, said_to, sign_in_agent, wait_said
 from tests.identity.wechat_signin import verify
-from tests.serving import base_url, serve
-from tools import stack
-from tools.wechat_standin import WechatStandin
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
-
-
-def _wait_for_worker(log: Path, proc, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"celery worker exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
-            )
-        if log.exists() and "ready." in log.read_text(errors="replace"):
-            return
-        time.sleep(0.3)
-    raise TimeoutError("celery worker not ready")
-
-
-@pytest.fixture
-def wechat(live_stack, tmp_path) -> Iterator[WechatStandin]:
-    """The WeChat stand-in in front of the stack's /wechat, and a worker that sends through it."""
-    env = live_stack.env
-    standin = WechatStandin(
-        live_stack.url("web") + "/wechat",
-        env["WECHAT_TOKEN"],
-        env["WECHAT_APP_ID"],
-        env.get("WECHAT_APP_SECRET") or "demo-app-secret",
-        env.get("WECHAT_ENCODING_AES_KEY", ""),
-    )
-    server = serve(standin.app)
-    log_dir = tmp_path / "logs"
-    worker = stack.start_process("worker", {**env, "WECHAT_API_BASE": base_url(server)}, log_dir)
-    try:
-        _wait_for_worker(log_dir / "worker.log", worker)
-        yield standin
-    finally:
-        stack.stop_process(worker)
-        server.shutdown()
-
-
-def said_to(standin: WechatStandin, openid: str) -> list[str]:
-    return [m["text"]["content"] for m in standin.inbox(openid) if m.get("msgtype") == "text"]
-
-
-def wait_said(standin: WechatStandin, openid: str, needle: str, timeout: float = 20) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        texts = said_to(standin, openid)
-        if any(needle in t for t in texts):
-            return texts
-        time.sleep(0.1)
-    raise AssertionError(f"the resident never received {needle!r}; got {said_to(standin, openid)}")
 
 
 def test_an_agent_takes_over_replies_and_hands_back_to_the_bot(live_stack, wechat, agent, browser):

@@ -14,13 +14,12 @@ import time
 
 import pytest
 
-from tests.browser.conftest import conversation_id, sign_in_agent
-from tests.browser.test_console import said_to, wait_said, wechat  # noqa: F401 (wechat: a fixture)
+from tests.browser.conftest import conversation_id, said_to, sign_in_agent, wait_said
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 
-def test_the_agent_sees_the_quota_run_out_and_the_refused_reply(live_stack, wechat, agent, browser):  # noqa: F811
+def test_the_agent_sees_the_quota_run_out_and_the_refused_reply(live_stack, wechat, agent, browser):
     from playwright.sync_api import expect
 
     web = live_stack.url("web")
