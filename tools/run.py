@@ -50,6 +50,7 @@ def _announce_when_ready(env: dict[str, str], console_login: tuple[str, str], al
   Agent console          : {web}/console/   (demo supervisor: {console_login[0]} / {console_login[1]})
   Admin (campaigns, data): {web}/admin/
   WeChat callback        : {web}/wechat   (token from WECHAT_TOKEN)
+  Socket.IO (rasa-webchat): http://127.0.0.1:{env["SOCKETIO_PORT"]}/socket.io   (README, "Web chat on the bureau's own site")
   Back-office API        : http://127.0.0.1:{env["BACKOFFICE_PORT"]}/openapi.json
   实名认证 (demo)        : sign in as a demo resident (README, "Real-name verification"); the codes the
                            SMS stand-in "sends" are on http://127.0.0.1:{env["BACKOFFICE_PORT"]}/idp/sms

@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from common import logging_setup, settings
 from common.danger import classifier as danger_classifier
 from common.health import health_blueprint
-from web import admin, console, metrics, oncall, policy
+from web import admin, console, error_pages, metrics, oncall, policy
 from web.admin import marriage as marriage_admin
 from web.analytics import recording
 from web.analytics import views as analytics
@@ -50,6 +50,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SECURE"] = config.public_base_url.startswith("https://")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    error_pages.init_app(app)  # 404, 405, 500 in Chinese (a page, or JSON for data requests)
     database, redis_client = services.database, services.redis
     database.init_app(app)
     limiter = ResidentRateLimit(redis_client, config.resident_rate_limit)
