@@ -18,12 +18,12 @@ synchronously. A subclass names its Rasa form (``form = "…"``) and is register
    None when it filled the slot without asking — and sets ``requested_slot``; otherwise Rasa asks
    (``utter_ask_<slot>``), as it does for rasa_sdk's forms whose required slots are the domain's.
 
-Never the same question a third time the same way (docs/nlu.md, "Never loop"): before a question is
-put, :meth:`FormCall.answers_not_taken` counts the resident's latest answers to it in a row that changed
-nothing. After two, the form asks :meth:`FormValidation.another_way` instead: the slot's
+Never the same question a third time the same way (docs/nlu.md, "Conversations that never loop"):
+before a question is put, :func:`answers_not_taken` counts the resident's latest answers to it in a row
+that changed nothing. After two, the form asks :meth:`FormValidation.another_way` instead: the slot's
 :class:`AnotherWay` (declared in the form's ``another_ways``, a default otherwise) says why and offers
-choices, an example of a good answer, "跳过" for an optional slot, and a person. After a third, a person
-takes over (:meth:`FormValidation.hand_over`). A step that has already put a question in this call (a
+choices, an example of a good answer, "跳过" for an optional slot, and a person. When that way has failed
+twice too, a person takes over (:meth:`FormValidation.hand_over`). A step that has already put a question in this call (a
 "which one?" of its own) sets ``call.question_open`` and the form waits for the answer.
 
 Messages go through ``call.say`` and reach the resident only when the call ends without dropping
@@ -47,7 +47,7 @@ from common.backoffice_client import BackofficeUnavailable
 REQUESTED_SLOT = "requested_slot"
 CHOICE = re.compile(r"^\s*(?:第\s*)?([1-9一二三四五六七八九])\s*(?:个|项|号|种)?\s*[。.！!]?\s*$")
 CN_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
-SAME_WAY = 2  # a question is put at most this many times the same way; then another way, then a person
+SAME_WAY = 2  # a question is put at most this many times the same way, then another way (at most as often)
 SKIP = "跳过"
 SKIP_WORDS = re.compile(r"^\s*(跳过|略过|先跳过|不填了?|不知道|不清楚|不晓得|记不(得|清)了?)\s*[。.！!吧]*\s*$")
 PERSON = {"title": "找工作人员帮忙", "payload": "/human_handoff"}
@@ -252,13 +252,14 @@ class FormValidation:
 
     def _ask(self, call: FormCall, slot: str) -> list[dict] | None:
         """The question for ``slot``: as the form asks it, another way after two answers that changed nothing,
-        a person after three; nothing more when a step of this call has put a question of its own."""
+        a person after four (the other way failed twice too); nothing more when a step of this call has put a
+        question of its own."""
         if call.question_open:
             return call.finish(slot)
         not_taken = answers_not_taken(call.tracker.events, slot, self.required_slots(call), self._now(call, slot))
-        if not_taken > SAME_WAY:
+        if not_taken >= 2 * SAME_WAY:
             return self.hand_over(call, slot)
-        if not_taken == SAME_WAY:
+        if not_taken >= SAME_WAY:
             return self.another_way(call, slot)
         return self.ask(call, slot)
 
@@ -281,9 +282,10 @@ class FormValidation:
         return call.finish(slot)
 
     def hand_over(self, call: FormCall, slot: str) -> list[dict]:
-        """Asked another way and still stuck: a person takes over (the form ends; they see the conversation)."""
+        """Asked another way twice and still stuck: a person takes over. The form ends and forgets its answers, as
+        stopping does (the person sees the whole conversation)."""
         request_handoff(call.dispatcher, "form_stuck", response="utter_form_hand_over")
-        return call.events + [slot_set(REQUESTED_SLOT, None), active_loop(None)]
+        return call.events + reset(self.required_slots(call), end_form=True)
 
     def _skipped(self, call: FormCall) -> bool:
         """ "跳过" (or "不知道") for an optional slot (one whose :class:`AnotherWay` has a ``skip`` value) fills

@@ -399,7 +399,10 @@ def _id_at_read_back(call: FormCall, number: str) -> None:
     elif call.get("marriage_party2_name") in (None, NOBODY):
         call.say("utter_marriage_read_back_expects")
         call.question_open = True
-    elif number != call.get("marriage_party2_id"):
+    elif number == call.get("marriage_party2_id"):
+        call.say("utter_marriage_id_already_held", name=call.get("marriage_party2_name"))
+        call.question_open = True
+    else:
         if valid_id(number):  # a wrong one is refused by the check, which says why
             call.say(
                 "utter_marriage_id_corrected", name=call.get("marriage_party2_name"), masked=mask_id_number(number)

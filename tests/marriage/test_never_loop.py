@@ -26,6 +26,8 @@ def test_an_id_number_at_the_read_back_corrects_the_other_party_and_never_says_g
     assert "再见" not in corrected
     assert "改成" in corrected and "请核对" in corrected and mask_id_number(second.id_number) in corrected
     assert second.id_number not in corrected
+    again = r.say(second.id_number)  # the same number once more: already held
+    assert "再见" not in again and "已经记好了" in again and "确认" in again
     own = r.say(r.record.id_number)  # their own number: already the registry's, nothing to change
     assert "再见" not in own and "本人的身份证号" in own and "确认" in own
     done = r.say("确认")
@@ -44,18 +46,20 @@ def test_the_residents_own_id_for_the_other_party_is_asked_another_way_then_a_pe
     r.say(typed(open_days(live_stack)[2], "上午"))
     assert "身份证" in r.say("王芳")
     once, twice = r.say(r.record.id_number), r.say(r.record.id_number)
-    assert "和您本人的身份证号是同一个" in once and "对了两遍" not in once  # said why; asked the same way
-    assert "对了两遍" in twice and "不是您自己的" in twice  # the third time: another way, saying why and what to send
+    assert "和您本人的身份证号是同一个" in once and "对了几遍" not in once  # said why; asked the same way
+    assert "对了几遍" in twice and "不是您自己的" in twice  # the third time: another way, saying why and what to send
     assert "找工作人员帮忙" in twice  # and a person is offered
+    thrice = r.say(r.record.id_number)
+    assert "对了几遍" in thrice and "找工作人员帮忙" in thrice  # the other way once more, never the first way again
     sent = time.time() - 0.01
-    third = r.stack.wechat.send_text(r.openid, r.record.id_number)  # still stuck: a person takes over
+    fourth = r.stack.wechat.send_text(r.openid, r.record.id_number)  # still stuck: a person takes over
 
     def answer() -> str | None:  # the passive reply, or (slower than its budget) the bot's turn in the tracker
         later = [e.get("text") or "" for e in r.events() if e["event"] == "bot" and e["timestamp"] >= sent]
-        return third.reply or "\n".join(later) or None
+        return fourth.reply or "\n".join(later) or None
 
-    handed_over = wait_for(answer, 30, "no answer to the third refused ID number")
-    assert "请工作人员来帮您" in handed_over and "对了两遍" not in handed_over
+    handed_over = wait_for(answer, 30, "no answer to the fourth refused ID number")
+    assert "请工作人员来帮您" in handed_over and "对了几遍" not in handed_over
     assert mine(live_stack, r) == []
 
 

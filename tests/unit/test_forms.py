@@ -167,8 +167,11 @@ def test_the_declared_way_offers_its_choices_and_an_optional_slot_can_be_skipped
     assert slot_events(skipped) == [("pet_name", "-"), ("requested_slot", None)]
 
 
-def test_a_third_answer_that_changes_nothing_hands_the_resident_to_a_person_and_ends_the_form():
+def test_when_the_other_way_fails_twice_too_a_person_takes_over_and_the_form_ends():
     history = [asked("pet"), *refused("pet", "恐龙"), *refused("pet", "恐龙")]
+    again = run({"requested_slot": "pet"}, "恐龙", events=[*history, {"event": "user"}])
+    assert again["responses"][-1]["response"] == "utter_form_another_way"  # the second time that way
+    history += refused("pet", "恐龙")
     result = run({"requested_slot": "pet"}, "恐龙", events=[*history, {"event": "user"}])
     last = result["responses"][-1]
     assert last["response"] == "utter_form_hand_over" and last["custom"]["handoff"]["reason"] == "form_stuck"
