@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,8 @@ from backoffice.residents.registry import resident_for_openid
 FEED_LOCK = 0x0C4A_46EE  # pg_advisory_xact_lock key of the feed's writers
 REMINDER_FROM = time(10, 0)  # the day before an appointment, from 10:00 Shanghai time
 MAX_LIMIT = 200
+KEEP_READ = timedelta(days=7)  # a change the platform has read is kept this long (a platform restored from a backup
+# reads it again), then forgotten: the feed does not keep residents' openids longer than it needs them
 
 
 def _serialise_writers(sess: Session) -> None:
@@ -132,6 +134,12 @@ def appointment_data(appointment: MarriageAppointment) -> dict[str, str]:
         "address": appointment.office.address,
         "office_phone": appointment.office.phone,
     }
+
+
+def forget_read(sess: Session, position: int, now: datetime) -> int:
+    """Delete the changes the reader has passed (ids up to its cursor ``position``) that are older than
+    ``KEEP_READ``. Later ids are untouched, so the cursor never skips one. Returns how many."""
+    return sess.execute(delete(Change).where(Change.id <= position, Change.at < now - KEEP_READ)).rowcount
 
 
 def after(sess: Session, position: int, limit: int) -> list[Change]:

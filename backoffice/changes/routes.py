@@ -26,9 +26,11 @@ bp = Blueprint("changes", __name__)
 def changes():
     after, limit = query_number("after", 0), query_number("limit", 100)
     sess = session()
-    # The reminders are produced here, on the reader's clock: the back-office runs no scheduler, and the
-    # platform reads every ~20 s. once_key keeps each to one change whoever reads.
-    if feed.remind_tomorrow(sess, datetime.now(SHANGHAI).replace(tzinfo=None)):
+    # The reminders are produced, and changes already read forgotten, here, on the reader's clock: the
+    # back-office runs no scheduler, and the platform reads every ~20 s. once_key keeps each reminder to one
+    # change whoever reads.
+    now = datetime.now(SHANGHAI).replace(tzinfo=None)
+    if feed.remind_tomorrow(sess, now) + feed.forget_read(sess, after, now):
         sess.commit()
     found = feed.after(sess, after, limit)
     return jsonify(changes=[feed.change_json(c) for c in found], last=found[-1].id if found else after)

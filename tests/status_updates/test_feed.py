@@ -95,6 +95,23 @@ def test_each_review_step_is_published_to_the_sender_who_applied_and_read_with_a
     assert refused["data"]["reason"] == "家庭收入超过标准"
 
 
+def test_a_change_read_more_than_a_week_ago_is_forgotten_with_its_openid(backoffice):
+    client, engine = backoffice
+    case_no = apply_for_assistance(client, engine)
+    move(client, case_no, "入户调查")
+    move(client, case_no, "经济状况核对")
+    first, second = read(client)["changes"]
+    with Session(engine) as sess:  # both published eight days ago
+        for change in sess.scalars(select(Change)):
+            change.at -= timedelta(days=8)
+        sess.commit()
+    assert [c["id"] for c in read(client, after=first["id"])["changes"]] == [second["id"]]  # read up to the first
+    with Session(engine) as sess:
+        assert [c.id for c in sess.scalars(select(Change))] == [second["id"]]  # the first forgotten, not the unread
+    move(client, case_no, "不予批准", "家庭收入超过标准")
+    assert [c["status"] for c in read(client, after=second["id"])["changes"]] == ["不予批准"]  # the cursor skips none
+
+
 def test_a_sender_no_longer_bound_is_told_nothing(backoffice):
     client, engine = backoffice
     case_no = apply_for_assistance(client, engine)
