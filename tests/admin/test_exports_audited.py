@@ -26,6 +26,11 @@ def boss_id(sessions) -> int:
         return sess.scalar(select(Agent.id).where(Agent.username == "boss"))
 
 
+def account_id(sessions, username: str) -> int:
+    with sessions() as sess:
+        return sess.scalar(select(Agent.id).where(Agent.username == username))
+
+
 def test_creating_starting_and_pausing_a_campaign_are_audited(app, sessions, signed_in):
     boss, token = signed_in("boss")
     created = boss.post("/admin/campaigns/new", data={**_campaign(), "csrf_token": token, "action": "save"})
@@ -35,12 +40,14 @@ def test_creating_starting_and_pausing_a_campaign_are_audited(app, sessions, sig
     assert entry.agent_id == boss_id(sessions) and entry.remote_addr == "127.0.0.1"
     assert entry.detail["campaign"] == campaign and entry.detail["rule"] == {"age": {"gte": 80}}
     assert entry.detail["benefit"] == "高龄津贴" and entry.detail["counts"]["matched"] >= 0
-    for action in ("start", "pause"):
-        assert boss.post(f"/admin/campaigns/{campaign}/{action}", data={"csrf_token": token}).status_code == 302
+    root, root_token = signed_in("root")  # started by another account (two-person approval)
+    for action, (who, its_token) in (("start", (root, root_token)), ("pause", (boss, token))):
+        assert who.post(f"/admin/campaigns/{campaign}/{action}", data={"csrf_token": its_token}).status_code == 302
         (entry,) = entries(sessions, f"{action}_campaign")
-        assert entry.agent_id == boss_id(sessions)
+        assert entry.agent_id == account_id(sessions, "root" if action == "start" else "boss")
         assert entry.detail["campaign"] == campaign and entry.detail["rule"] == {"age": {"gte": 80}}
-    assert boss.post(f"/admin/campaigns/{campaign}/start", data={"csrf_token": token}).status_code == 409
+        assert entry.detail["prepared_by"] == "boss"
+    assert root.post(f"/admin/campaigns/{campaign}/start", data={"csrf_token": root_token}).status_code == 409
     assert len(entries(sessions, "start_campaign")) == 1  # a refused change is not a change
 
 

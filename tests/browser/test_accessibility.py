@@ -69,6 +69,7 @@ STAFF_PAGES = {
     "policy_admin.index": "/admin/campaigns/",
     "policy_admin.new": "/admin/campaigns/new",
     "policy_admin.detail": "/admin/campaigns/{campaign}",
+    "policy_admin.edit": "/admin/campaigns/{campaign}/edit",  # a paused campaign, changed
     "feedback.follow_ups": "/admin/feedback/",
     "handbook_admin.list_page": "/admin/handbook/",
     "handbook_admin.edit_page": "/admin/handbook/1",

@@ -140,10 +140,13 @@ def test_quiet_hours_hold_pushes_until_morning(platform, elders, standin, redis_
     assert len(standin.sent()) == 4
 
 
-def test_weekly_cap_counts_every_campaign(platform, elders, standin, redis_client, clock):
+def test_weekly_cap_counts_every_campaign_and_postpones_rather_than_drops(
+    platform, elders, standin, redis_client, clock
+):
     sessions = platform
     subscribe(sessions, standin, "o1", "o2", "o3", "o4")
     sender = sender_for(sessions, redis_client, standin.url)
+    first_push = clock["at"]
     for n in range(2):  # two campaigns this week reach o1..o4
         cid = new_campaign(sessions, name=f"活动{n}")
         start(sessions, elders, cid)
@@ -151,16 +154,22 @@ def test_weekly_cap_counts_every_campaign(platform, elders, standin, redis_clien
         clock["at"] += timedelta(days=1)
     third = new_campaign(sessions, name="第三个", cap_per_week=2)
     start(sessions, elders, third)
+    results = run_all(sender, sessions, third)
+    waiting = deliveries(sessions, third).values()
+    assert {(d.status, d.reason) for d in waiting} == {("pending", "frequency_cap")}  # postponed, not dropped
+    free = first_push + timedelta(days=7)  # the first push leaves the week's window
+    assert all(free < d.next_attempt_at <= free + timedelta(seconds=2) for d in waiting)
+    assert results[0].again_in is not None and results[0].again_in > 4 * 86400  # the batch comes back then
+    with sessions() as sess:
+        assert sess.get(PolicyCampaign, third).state == "running"
+        assert campaigns.waiting_for_quota(sess, third, "frequency_cap") == 4
+    assert len(standin.notices_to("o1")) == 2
+    clock["at"] = free + timedelta(seconds=5)
     run_all(sender, sessions, third)
-    assert {d.status + ":" + (d.reason or "") for d in deliveries(sessions, third).values()} == {
-        "skipped:frequency_cap"
-    }
-    clock["at"] += timedelta(days=6)  # the first two pushes are more than a week old now
-    fourth = new_campaign(sessions, name="第四个")
-    start(sessions, elders, fourth)
-    run_all(sender, sessions, fourth)
-    assert {d.status for d in deliveries(sessions, fourth).values()} == {"sent"}
+    assert {d.status for d in deliveries(sessions, third).values()} == {"sent"}
     assert len(standin.notices_to("o1")) == 3
+    with sessions() as sess:
+        assert sess.get(PolicyCampaign, third).state == "completed"
 
 
 def test_withdrawn_consent_is_counted_and_never_pushed(platform, elders, standin, redis_client, clock):

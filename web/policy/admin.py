@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import date, datetime
 from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from common.db import session as db_session
@@ -24,7 +26,7 @@ from web.admin import expired
 from web.admin.audit import AuditEntry, audit
 from web.admin.guard import FormExpired
 from web.analytics import charts
-from web.policy import audience, campaigns, funnel, rules
+from web.policy import audience, campaigns, describe, funnel, message, registry, rules, schedule
 from web.policy.delivery import field_problems
 from web.policy.models import PolicyCampaign
 from web.subscriptions import templates
@@ -35,11 +37,12 @@ PAYLOAD = re.compile(r"^/[a-z_]+(\{.*\})?$")
 FORM_DEFAULTS = {
     "name": "",
     "benefit": "",
-    "rule": '{"all": [\n  {"age": {"gte": 80}},\n  {"benefit": {"not_held": "高龄津贴"}}\n]}',
+    "rule": "",
     "template_id": templates.get("policy").template_id,
     "template_fields": '{"thing1": "{benefit}", "thing2": "{name}您好，您可能符合申请条件", "thing3": "回复“申请”即可办理"}',
     "window_text": "",
     "apply_keyword": "申请",
+    "apply_flow": "",
     "apply_payload": "",
     "starts_at": "",
     "quiet_start": "21:00",
@@ -68,13 +71,60 @@ def _render(name: str, **ctx: Any) -> str:
     )
 
 
+def _builder_data(rule_text: str) -> dict[str, Any]:
+    """What the rule builder offers (web/static/policy/builder.js): each benefit's eligibility as the
+    back-office defines it, the region's districts and communities by name, the vocabulary, and
+    whether this account may edit the rule's text (administrators)."""
+    try:
+        with _deps().registry.connect() as conn:
+            region = registry.load_region(conn)
+    except SQLAlchemyError:  # the page still opens; the count says the registry cannot be read
+        current_app.logger.exception("the registry's region could not be read")
+        region = registry.Region({}, {})
+    vocab = rules.vocabulary()
+    return {
+        "eligibility": {b: {"summary": e.summary, "rule": e.rule} for b, e in _deps().eligibility.all().items()},
+        "districts": [{"code": c, "name": n} for c, n in sorted(region.district_names.items())],
+        "communities": [
+            {"code": c, "name": n, "district": region.district_names.get(d, "")}
+            for c, (n, d) in sorted(region.communities.items())
+        ],
+        "benefits": vocab["benefits"],
+        "events": vocab["event_kinds"],
+        "standards": vocab["standards"],
+        "raw": current_user.role == "admin",
+        "rule": _rule_or_none(rule_text),
+        "templates": {
+            t.template_id: {"title": t.title, "fields": t.fields} for t in message.templates.all_templates().values()
+        },
+        "campaign_template": message.templates.get(message.CAMPAIGN_TEMPLATE).template_id,
+        "flows": [{"key": f.key, "label": f.label, "benefits": f.benefits} for f in message.flows().values()],
+    }
+
+
+def _rule_or_none(text: str) -> Any:
+    try:
+        data = rules.decode(text)
+        rules.parse(data)
+    except rules.RuleInvalid:
+        return None
+    return data
+
+
+def _edit_page(form: dict[str, str], errors: list[str], preview: Any, c: PolicyCampaign | None = None) -> str:
+    if not form.get("apply_flow") and form.get("apply_payload"):  # a saved payload shown as its words
+        flow = message.flow_for_payload(form["apply_payload"])
+        form = {**form, "apply_flow": flow.key if flow else ""}
+    return _render("edit.html", form=form, errors=errors, preview=preview, builder=_builder_data(form["rule"]), c=c)
+
+
 @bp.errorhandler(FormExpired)
 def _expired(exc: FormExpired):
     """The campaign form comes back as it was typed (a rule can be long), to be saved again."""
     if request.endpoint != "policy_admin.new" or expired.wants_data():
         return expired.answer(exc)
     form = {k: request.form.get(k, "") for k in FORM_DEFAULTS}
-    return _render("edit.html", form=form, errors=[expired.STAFF], preview=None), 400
+    return _edit_page(form, [expired.STAFF], None), 400
 
 
 @bp.get("/")
@@ -112,7 +162,13 @@ def _parse_form(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         errors += [f"订阅通知 {problem}" for problem in field_problems(draft)]
     except ValueError:
         errors.append('通知字段要写成 JSON 对象，例如 {"thing1": "…"} / notice fields must be a JSON object of strings')
-    if values["apply_payload"]:
+    if form["apply_flow"]:
+        flow = message.flows().get(form["apply_flow"])
+        if flow is None:
+            errors.append("请从列表里选择居民回复后开始办理的事 / choose the conversation a reply starts from the list")
+        else:
+            values["apply_payload"] = flow.payload
+    elif values["apply_payload"]:
         m = PAYLOAD.match(values["apply_payload"])
         try:
             if not m or (m.group(1) and not isinstance(json.loads(m.group(1)), dict)):
@@ -161,8 +217,42 @@ def _preview(rule_data: Any, benefit: str | None, template_id: str | None = None
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     if request.method == "GET":
-        return _render("edit.html", form=FORM_DEFAULTS, errors=[], preview=None)
+        return _edit_page(FORM_DEFAULTS, [], None)
+    return _save(None)
+
+
+EDITABLE = ("draft", "paused")
+LOCKED_WHEN_PAUSED = ("benefit", "rule")  # its residents were chosen when it started
+
+
+def _form_of(c: PolicyCampaign) -> dict[str, str]:
+    return {
+        **{k: str(getattr(c, k) or "") for k in FORM_DEFAULTS if hasattr(c, k)},
+        "rule": rules.dumps(c.rule),
+        "template_fields": json.dumps(c.template_fields or {}, ensure_ascii=False),
+        "starts_at": c.starts_at.strftime("%Y-%m-%dT%H:%M") if c.starts_at else "",
+        "cap_per_week": str(c.cap_per_week),
+        "rate_per_second": f"{c.rate_per_second:g}",
+        "apply_flow": "",
+    }
+
+
+@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+def edit(campaign_id: int):
+    """A draft or paused campaign, changed. A paused one keeps its residents (benefit and rule); an
+    edited campaign needs another account to start or resume it (two-person approval)."""
+    c = db_session().get(PolicyCampaign, campaign_id) or abort(404)
+    if c.state not in EDITABLE:
+        return detail(campaign_id, refused="只有草稿和已暂停的活动可以修改。"), 409
+    if request.method == "GET":
+        return _edit_page(_form_of(c), [], None, c)
+    return _save(c)
+
+
+def _save(c: PolicyCampaign | None):
     form = {k: request.form.get(k, "") for k in FORM_DEFAULTS}
+    if c is not None and c.state == "paused":  # what cannot change is what it was
+        form.update({k: v for k, v in _form_of(c).items() if k in LOCKED_WHEN_PAUSED})
     values, errors = _parse_form(form)
     preview = None
     if not any(e.startswith("规则") for e in errors):
@@ -175,14 +265,67 @@ def new():
         except rules.RuleInvalid as exc:  # e.g. a district name the registry does not know
             errors += [f"规则 {e}" for e in exc.errors]
     if errors or request.form.get("action") != "save":
-        return _render("edit.html", form=form, errors=errors, preview=preview), 400 if errors else 200
+        return _edit_page(form, errors, preview, c), 400 if errors else 200
     sess = db_session()
-    c = PolicyCampaign(**values, created_by=current_user.username[:40], counts=preview["counts"] if preview else {})
-    sess.add(c)
-    sess.flush()
-    audit(sess, "create_campaign", campaign=c.id, benefit=c.benefit, rule=c.rule, counts=c.counts)
+    who = current_user.username[:40]
+    if c is None:
+        c = PolicyCampaign(**values, created_by=who, counts=preview["counts"] if preview else {})
+        sess.add(c)
+        sess.flush()
+        audit(sess, "create_campaign", campaign=c.id, benefit=c.benefit, rule=c.rule, counts=c.counts)
+    else:
+        c = sess.get(PolicyCampaign, c.id, with_for_update=True)
+        if c.state not in EDITABLE:  # started or cancelled meanwhile
+            sess.rollback()
+            return detail(c.id, refused="这个活动刚刚被别人开始或取消了，不能再修改。"), 409
+        changed = sorted(k for k, v in values.items() if getattr(c, k) != v)
+        for k in changed:
+            setattr(c, k, values[k])
+        if c.state == "draft" and preview:
+            c.counts = preview["counts"]
+        c.updated_by, c.updated_at, c.needs_approval = who, schedule.now_local(), True
+        audit(sess, "edit_campaign", campaign=c.id, benefit=c.benefit, rule=c.rule, changed=changed, state=c.state)
     sess.commit()
     return redirect(url_for("policy_admin.detail", campaign_id=c.id))
+
+
+@bp.post("/audience")
+def audience_count():
+    """How many residents a rule reaches, and why the others are not: the builder asks on every change.
+
+    JSON in (``rule`` as text, JSON or YAML, validated as every rule; ``benefit``; ``template_id``),
+    JSON out: ``counts`` and ``rule`` (the text as data, for the builder), or ``errors`` (400)."""
+    body = request.get_json(silent=True) or {}
+    benefit = str(body.get("benefit") or "")
+    template_id = str(body.get("template_id") or "")[:64]
+    try:
+        data = rules.decode(str(body.get("rule") or ""))
+        rules.parse(data)
+        started = time.perf_counter()
+        deps = _deps()
+        with deps.registry.connect() as conn:
+            aud = audience.Audience(
+                rules.parse(data),
+                benefit if benefit in rules.vocabulary()["benefits"] else None,
+                audience.context(conn, date.today(), deps.standards(conn)),
+            )
+            found = audience.quick_counts(conn, db_session(), aud, template_id)
+    except rules.RuleInvalid as exc:
+        return {"errors": [f"规则 {e.path}：{e.zh}" for e in exc.errors]}, 400
+    except SQLAlchemyError:
+        current_app.logger.exception("the audience could not be counted")
+        return {"errors": ["暂时读不到居民信息库，人数算不出来，请稍后再试。"]}, 503
+    return {"counts": found, "rule": data, "took_ms": round((time.perf_counter() - started) * 1000)}
+
+
+@bp.post("/notice")
+def notice_preview():
+    """The notice as the resident will see it, field by field, with what breaks WeChat's rules (JSON in:
+    ``template_id``, ``fields`` {key: text}, ``benefit``): the page asks while the staff member types."""
+    body = request.get_json(silent=True) or {}
+    fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
+    fields = {str(k)[:32]: str(v)[:200] for k, v in list(fields.items())[:20]}
+    return message.preview(str(body.get("template_id") or "")[:64], fields, str(body.get("benefit") or "")[:20])
 
 
 @bp.get("/<int:campaign_id>")
@@ -207,20 +350,41 @@ def detail(campaign_id: int, refused: str = ""):
         statuses=statuses,
         refused=refused,
         waiting_for_quota=campaigns.waiting_for_quota(sess, campaign_id),
+        waiting_for_cap=campaigns.waiting_for_quota(sess, campaign_id, "frequency_cap"),
         rule_text=rules.dumps(c.rule),
-        fields_text=rules.dumps(c.template_fields),
+        rule_lines=_rule_lines(c.rule),
+        notice=message.preview(c.template_id, c.template_fields or {}, c.benefit),
+        flow=message.flow_for_payload(c.apply_payload),
+        may_edit_text=current_user.role == "admin",
     )
+
+
+def _rule_lines(rule_data: Any) -> list[str]:
+    try:
+        with _deps().registry.connect() as conn:
+            names = registry.load_region(conn).district_names
+    except SQLAlchemyError:
+        names = {}
+    return describe.lines(rules.parse(rule_data), names)
 
 
 @bp.post("/<int:campaign_id>/<any(start, pause, resume, cancel):action>")
 def act(campaign_id: int, action: str):
     sess = db_session()
     try:
-        c = campaigns.transition(sess, campaign_id, action)
+        c = campaigns.transition(sess, campaign_id, action, current_user.username[:40])
     except campaigns.TransitionRefused as exc:  # the page says why: a wrong state, or the notice's text
         sess.rollback()
         return detail(campaign_id, refused=exc.message), 409
-    audit(sess, f"{action}_campaign", campaign=campaign_id, benefit=c.benefit, rule=c.rule, counts=c.counts)
+    audit(
+        sess,
+        f"{action}_campaign",
+        campaign=campaign_id,
+        benefit=c.benefit,
+        rule=c.rule,
+        counts=c.counts,
+        prepared_by=c.created_by,
+    )
     sess.commit()
     if action == "start":
         _deps().enqueue("policy.prepare", [campaign_id])

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select
+from sqlalchemy import Connection, Integer, Row, String, and_, func, literal, not_, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from common.masking import mask_id_number, mask_name, mask_phone
@@ -24,6 +25,7 @@ from web.outbound.models import ResidentConsent
 from web.policy import compiler, registry, rules
 from web.policy import standards as standards_mod
 from web.subscriptions import consent as notice_consent
+from web.subscriptions.models import ACCEPT, NoticeConsent
 
 BATCH = 5000
 REACHABLE = "reachable"
@@ -96,6 +98,73 @@ def counts(conn: Connection, sess: Session, audience: Audience, template_id: str
         tally["matched"] += len(batch)
         tally.update(reason for _row, reason in classify(sess, batch, template_id))
     return {"matched": tally["matched"], REACHABLE: tally[REACHABLE], **{k: tally[k] for k in REASONS}}
+
+
+def quick_counts(conn: Connection, sess: Session, audience: Audience, template_id: str | None = None) -> dict[str, int]:
+    """The same figures as :func:`counts`, fast enough to follow a staff member's every change.
+
+    One registry query computes the audience once (a materialised CTE) and answers both the
+    aggregate (matched, already held, no WeChat) and the openids of the rest, one column; the
+    platform's consent records are two sets of openids — withdrawn push consent (few) and accepted the
+    campaign's template (kept :data:`OPTED_IN_KEPT_SECONDS` per process, as a staff member's counts
+    follow one another) — intersected here. No row is classified one by one, and nothing but openids
+    crosses between the databases."""
+    cte = compiler.audience_query(audience.rule, audience.ctx, audience.benefit).order_by(None).cte("audience")
+    if conn.dialect.name == "postgresql":
+        cte = cte.prefix_with("MATERIALIZED")
+        # PostgreSQL's JIT compiles a query this size for longer than it then runs (1.4 s of 2.3 s
+        # measured at 100,000 residents): off for this transaction only.
+        conn.exec_driver_sql("SET LOCAL jit = off")
+    unheld = not_(cte.c.already_held)
+    totals = select(
+        literal(None, String).label("openid"),
+        func.count().label("matched"),
+        func.count().filter(cte.c.already_held).label("held"),
+        func.count().filter(and_(unheld, cte.c.openid.is_(None))).label("no_wechat"),
+    )
+    bound = select(cte.c.openid, literal(None, Integer), literal(None, Integer), literal(None, Integer)).where(
+        unheld, cte.c.openid.is_not(None)
+    )
+    gone = set(
+        sess.scalars(
+            select(ResidentConsent.openid).where(
+                or_(ResidentConsent.subscribed.is_(False), ResidentConsent.push_allowed.is_(False))
+            )
+        )
+    )
+    opted = _opted_in(sess, template_id) if template_id is not None else None
+    tally: Counter[str] = Counter()
+    matched = 0
+    for openid, n, held, no_wechat in conn.execute(union_all(totals, bound)):
+        if openid is None:
+            matched, tally["already_held"], tally["no_wechat"] = n, held, no_wechat
+        elif openid in gone:
+            tally["consent_withdrawn"] += 1
+        elif opted is not None and openid not in opted:
+            tally[NOT_OPTED_IN] += 1
+        else:
+            tally[REACHABLE] += 1
+    return {"matched": matched, REACHABLE: tally[REACHABLE], **{k: tally[k] for k in REASONS}}
+
+
+OPTED_IN_KEPT_SECONDS = 300
+_opted_cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+
+
+def _opted_in(sess: Session, template_id: str) -> frozenset[str]:
+    """Who accepted ``template_id`` (and still follows the account: an unsubscribed resident is in the
+    withdrawn set, counted first), read at most every :data:`OPTED_IN_KEPT_SECONDS` per database."""
+    key = (str(sess.get_bind().url), template_id)
+    kept = _opted_cache.get(key)
+    if kept is not None and time.monotonic() - kept[0] < OPTED_IN_KEPT_SECONDS:
+        return kept[1]
+    found = frozenset(
+        sess.scalars(
+            select(NoticeConsent.openid).where(NoticeConsent.template_id == template_id, NoticeConsent.status == ACCEPT)
+        )
+    )
+    _opted_cache[key] = (time.monotonic(), found)
+    return found
 
 
 def sample(conn: Connection, audience: Audience, limit: int = 10) -> list[dict[str, Any]]:

@@ -48,7 +48,10 @@ def audience_for(conn, c: PolicyCampaign, stds: Standards, as_of: date | None = 
     )
 
 
-def transition(sess: Session, campaign_id: int, action: str) -> PolicyCampaign:
+def transition(sess: Session, campaign_id: int, action: str, actor: str | None = None) -> PolicyCampaign:
+    """Move the campaign on. ``actor``: the account doing it (the admin page's); a campaign is started
+    only by an account other than the one that prepared it (two-person approval). Without an actor
+    (the workers, tests of the engine) nobody is checked."""
     allowed, target = TRANSITIONS[action]
     c = sess.get(PolicyCampaign, campaign_id, with_for_update=True)
     if c is None or c.state not in allowed:
@@ -60,9 +63,20 @@ def transition(sess: Session, campaign_id: int, action: str) -> PolicyCampaign:
                 "the notice breaks WeChat's field rules",
                 "订阅通知的内容不符合微信的规定，活动不能开始：" + "；".join(problems),
             )
+    if actor is not None:
+        authors = {c.created_by, c.updated_by} if action == "start" else ({c.updated_by} if c.needs_approval else set())
+        if action in ("start", "resume") and actor in authors:
+            raise TransitionRefused(
+                "the account that prepared or changed the campaign cannot start it",
+                "为了稳妥，活动要由另一位主管检查后才能开始或继续，准备或修改过它的人不能自己点。"
+                "请另一位主管登录后操作。",
+            )
     c.state = target
     if action == "start":
         c.started_at = schedule.now_local()
+        c.started_by = actor or ""
+    if action in ("start", "resume"):
+        c.needs_approval = False
     if action == "cancel":
         c.finished_at = schedule.now_local()
         sess.execute(
@@ -189,14 +203,15 @@ def next_due(sessions: sessionmaker, campaign_id: int) -> datetime | None:
     return schedule.now_local() if any_due or earliest_wait is None else earliest_wait
 
 
-def waiting_for_quota(sess: Session, campaign_id: int) -> int:
-    """Residents the campaign will reach on a later day because WeChat's quota of today is used."""
+def waiting_for_quota(sess: Session, campaign_id: int, reason: str = "daily_quota") -> int:
+    """Residents the campaign will reach later because WeChat's quota of today is used (``reason``
+    ``frequency_cap``: because they had their weekly pushes; they get this one when the week allows)."""
     return (
         sess.scalar(
             select(func.count()).where(
                 PolicyDelivery.campaign_id == campaign_id,
                 PolicyDelivery.status == "pending",
-                PolicyDelivery.reason == "daily_quota",
+                PolicyDelivery.reason == reason,
                 PolicyDelivery.next_attempt_at > schedule.now_local(),
             )
         )

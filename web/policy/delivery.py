@@ -4,7 +4,8 @@ One delivery row per (campaign, resident) (a unique constraint) moves through
 
     pending ──claim──▶ sending ──WeChat answered──▶ sent | failed | pending (retry later)
        │                  └──worker died / no answer──▶ in_doubt (never re-sent)
-       └──▶ skipped (consent withdrawn, weekly cap reached) | cancelled
+       ├──▶ pending, later (weekly cap reached: ``next_attempt_at`` = when a slot frees, ``reason`` frequency_cap)
+       └──▶ skipped (consent withdrawn) | cancelled
 
 The claim is an ``UPDATE … WHERE status = 'pending'`` committed *before* WeChat is
 called: a task that is redelivered after its worker died finds the row already
@@ -58,6 +59,7 @@ NAME_FOR_CHECK = "某某某某"  # {name} when a campaign's text is checked befo
 PG_LOCK_SPACE = 90_210  # pg_advisory_xact_lock(space, resident): one resident's caps are checked in turn
 DAILY_QUOTA_REACHED = 45009  # WeChat: reach max api daily quota limit
 QUOTA_WAIT = "daily_quota"  # the reason of a row waiting for the next day's quota
+CAP_WAIT = "frequency_cap"  # the reason of a row waiting for a slot under the resident's weekly cap
 QUOTA_KIND = {NOTICE: "subscribe"}  # a delivery's channel -> its daily quota's kind (web/wechat_api/daily_quota.py)
 
 
@@ -229,6 +231,15 @@ class CampaignSender:
             if sess.get_bind().dialect.name == "postgresql":
                 sess.execute(select(func.pg_advisory_xact_lock(PG_LOCK_SPACE, d.resident_id)))
             reason = self._skip_reason(sess, d, c, now)
+            if reason == CAP_WAIT:  # over the weekly cap: postponed to when a slot frees, never dropped
+                quiet = (schedule.parse_hhmm(c.quiet_start), schedule.parse_hhmm(c.quiet_end))
+                at = schedule.next_send_time(self._cap_frees_at(sess, d, c, now), c.starts_at, *quiet)
+                sess.execute(
+                    update(PolicyDelivery)
+                    .where(PolicyDelivery.id == delivery_id, PolicyDelivery.status == "pending")
+                    .values(next_attempt_at=at, reason=CAP_WAIT)
+                )
+                return CAP_WAIT
             if reason:
                 sess.execute(
                     update(PolicyDelivery)
@@ -281,7 +292,22 @@ class CampaignSender:
                 PolicyDelivery.claimed_at >= now - CAP_WINDOW,
             )
         )
-        return "frequency_cap" if recent >= c.cap_per_week else None
+        return CAP_WAIT if recent >= c.cap_per_week else None
+
+    def _cap_frees_at(self, sess: Session, d: PolicyDelivery, c: PolicyCampaign, now: datetime) -> datetime:
+        """When the resident may receive again: a week after the push that must leave the window for
+        the count to drop below the cap (the window is the last :data:`CAP_WINDOW`, across campaigns)."""
+        times = sess.scalars(
+            select(PolicyDelivery.claimed_at)
+            .where(
+                PolicyDelivery.resident_id == d.resident_id,
+                PolicyDelivery.status.in_(COUNTED),
+                PolicyDelivery.claimed_at >= now - CAP_WINDOW,
+            )
+            .order_by(PolicyDelivery.claimed_at)
+        ).all()
+        oldest_to_leave = times[len(times) - c.cap_per_week] if len(times) >= c.cap_per_week else now - CAP_WINDOW
+        return oldest_to_leave + CAP_WINDOW + timedelta(seconds=1)
 
     def _message(self, sess: Session, c: PolicyCampaign, d: PolicyDelivery) -> tuple[str, dict[str, Any]]:
         """The 48-hour window's text when the resident wrote recently (and the campaign has one), else the

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -55,7 +56,11 @@ class PolicyCampaign(Base):
     state: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     as_of: Mapped[date | None] = mapped_column(Date, default=None)  # the day the audience was computed for
     counts: Mapped[dict] = mapped_column(default=dict)  # matched, reachable, not reachable by reason
-    created_by: Mapped[str] = mapped_column(String(40), default="")
+    created_by: Mapped[str] = mapped_column(String(40), default="")  # who prepared it (username)
+    started_by: Mapped[str] = mapped_column(String(40), default="")  # who approved and started it: another account
+    updated_by: Mapped[str] = mapped_column(String(40), default="")  # who last changed it (a draft or paused)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)  # changed since another account approved
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

@@ -1,0 +1,122 @@
+"""The campaign builder's audience count at 1,000,000 residents in PostgreSQL: how long each count takes.
+
+    .venv/bin/python -m bench.policy_count [--residents 1000000] [--pg postgresql://127.0.0.1:5432/test] [--repeat 5]
+
+Seeds the same registry as bench/policy_audience.py (COPY; 35 % bound to an openid, 2 % of those
+with withdrawn consent), and has 60 % of the bound accept the campaign's subscription template.
+Then, per rule — each benefit's eligibility as the back-office publishes it (from its own modules,
+as GET /assistance/eligibility and /eldercare/eligibility answer) and the worst case, everyone —
+times ``audience.quick_counts`` (what POST /admin/campaigns/audience runs on every change in the
+builder) ``--repeat`` times, and checks its figures once against the full computation
+(``audience.counts``: every row streamed and classified).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from bench.policy_audience import AS_OF, create_db, drop_db, seed
+from common.db import make_engine
+
+TEMPLATE = "TPL_bench"
+
+
+def opt_in(platform_url: str, residents: int, share: float = 0.6) -> None:
+    pf = make_engine(platform_url)
+    with pf.begin() as conn:  # 6 in 10 residents' openids, if bound, accepted the template (the seed binds oBench<id>)
+        conn.execute(
+            text(
+                "INSERT INTO notice_consent (openid, template_id, status, source, updated_at) "
+                "SELECT 'oBench' || lpad(g::text, 8, '0'), :t, 'accept', 'popup_h5', now() "
+                "FROM generate_series(1, :n) AS g WHERE g % 10 < :k"
+            ),
+            {"t": TEMPLATE, "k": round(share * 10), "n": residents},
+        )
+    pf.dispose()
+
+
+def rules_to_measure(registry_url: str) -> dict[str, tuple[dict, str]]:
+    from backoffice.assistance import eligibility as assistance
+    from backoffice.assistance import standards
+
+    engine = make_engine(registry_url)
+    with engine.connect() as conn:
+        names = {c: n for c, n in conn.execute(text("SELECT code, name FROM district"))}
+    engine.dispose()
+    found = {
+        e["benefit"]: (e["rule"], e["benefit"]) for e in assistance.eligibility(standards.in_force(AS_OF), names, AS_OF)
+    }
+    found["高龄津贴"] = ({"all": [{"hukou_district": {"in": sorted(names)}}, {"age": {"gte": 80}}]}, "高龄津贴")
+    found["everyone (worst case)"] = ({"age": {"gte": 0}}, "价格临时补贴")
+    return found
+
+
+def measure(registry_url: str, platform_url: str, repeat: int) -> None:
+    from web.policy import audience, compiler, registry, rules, standards
+
+    reg = registry.read_only_engine(registry_url)
+    sessions = sessionmaker(make_engine(platform_url))
+    for label, (rule, benefit) in rules_to_measure(registry_url).items():
+        times = []
+        with reg.connect() as conn, sessions() as sess:
+            ctx = compiler.Context(AS_OF, standards.fallback(), registry.load_region(conn), conn.dialect.name)
+            aud = audience.Audience(rules.parse(rule), benefit, ctx)
+            for _ in range(repeat):
+                started = time.monotonic()
+                quick = audience.quick_counts(conn, sess, aud, TEMPLATE)
+                times.append(time.monotonic() - started)
+            started = time.monotonic()
+            full = audience.counts(conn, sess, aud, TEMPLATE)
+            full_s = time.monotonic() - started
+        assert quick == full, (quick, full)
+        print(
+            json.dumps(
+                {
+                    "rule": label,
+                    "counts": quick,
+                    "count_median_s": round(statistics.median(times), 3),
+                    "count_max_s": round(max(times), 3),
+                    "full_computation_s": round(full_s, 2),
+                },
+                ensure_ascii=False,
+            ),
+            flush=True,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--residents", type=int, default=1_000_000)
+    parser.add_argument("--pg", default="postgresql://127.0.0.1:5432/test")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the two databases (their URLs are printed)")
+    parser.add_argument("--reuse", nargs=2, metavar=("REGISTRY_URL", "PLATFORM_URL"), help="measure kept databases")
+    args = parser.parse_args()
+    if args.reuse:
+        measure(*args.reuse, args.repeat)
+        return 0
+    registry_url, platform_url = create_db(args.pg, "bench_registry"), create_db(args.pg, "bench_platform")
+    try:
+        started = time.monotonic()
+        seed(registry_url, platform_url, args.residents)
+        opt_in(platform_url, args.residents)
+        print(f"seeding took {time.monotonic() - started:.0f} s", flush=True)
+        measure(registry_url, platform_url, args.repeat)
+    finally:
+        if args.keep:
+            print(f"kept: {registry_url} {platform_url}")
+        else:
+            drop_db(args.pg, registry_url)
+            drop_db(args.pg, platform_url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
