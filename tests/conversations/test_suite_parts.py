@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 import pytest
 
 from tools.conversations.judge import Facts, asked_slots, fallback_replies, judge
 from tools.conversations.spec import SpecError, load, parse
-from tools.conversations.subset import choose
+from tools.conversations.subset import choose, current
 from tools.conversations.talk import Turn
 
 BASE = {"id": "a-b", "flow": "marriage", "style": ["plain"], "turns": ["你好"], "expect": "none"}
@@ -30,6 +31,7 @@ def test_every_data_file_follows_the_format_and_ids_are_unique():
         ({"id": "Not_Kebab"}, "kebab"),
         ({"colour": "red"}, "unknown keys"),
         ({"age": [70, 60]}, "age"),
+        ({"until": "soon"}, "until"),
     ],
 )
 def test_a_conversation_that_breaks_the_format_is_refused_with_the_reason(change, why):
@@ -45,17 +47,18 @@ def test_the_subset_is_a_stable_quarter_without_known_defects():
     assert {c.source for c in subset} == {c.source for c in conversations if not c.known_defect}
 
 
-def test_a_form_slot_counts_once_per_turn_that_asks_it():
-    def turn(slot: str | None) -> list[dict]:
+def test_a_form_slot_counts_once_per_turn_that_asks_it_the_same_way():
+    def turn(slot: str | None, asked: str = "哪一天？") -> list[dict]:
         return [
             {"event": "user", "text": "x"},
             {"event": "active_loop", "name": "f" if slot else None},
             {"event": "slot", "name": "requested_slot", "value": slot},
-            {"event": "bot", "text": "?"},
+            {"event": "bot", "text": "不好意思"},
+            {"event": "bot", "text": asked},
         ]
 
-    events = turn("day") + turn("day") + turn("name") + turn("day") + turn(None)
-    assert asked_slots(events) == Counter({"f.day": 3, "f.name": 1})
+    events = turn("day") + turn("day") + turn("name") + turn("day") + turn(None) + turn("day", "回“最早”就行")
+    assert asked_slots(events) == Counter({"f.day: 哪一天？": 3, "f.name: 哪一天？": 1, "f.day: 回“最早”就行": 1})
 
 
 def test_the_outcome_is_read_from_the_system_and_a_question_asked_three_times_fails():
@@ -66,7 +69,7 @@ def test_the_outcome_is_read_from_the_system_and_a_question_asked_three_times_fa
     assert not judge(conv, Facts(booked=1), Facts(booked=1), turns, Counter()).ok
     thrice = judge(conv, Facts(), Facts(booked=1), [*turns, Turn("t", ["哪一天？"])], Counter())
     assert not thrice.ok and thrice.triple_asked
-    assert not judge(conv, Facts(), Facts(booked=1), turns, Counter({"f.day": 3})).ok
+    assert not judge(conv, Facts(), Facts(booked=1), turns, Counter({"f.day: 哪天": 3})).ok
     answered = parse({**BASE, "expect": "answered", "answer_contains": ["1510"]}, "x.yml")
     assert judge(answered, Facts(), Facts(), [Turn("t", ["标准是 1510 元"])], Counter()).ok
     assert not judge(answered, Facts(), Facts(), [Turn("t", ["标准是 1500 元"])], Counter()).ok
@@ -81,3 +84,8 @@ def test_didnt_understand_replies_are_the_fallback_actions_that_ran():
         {"event": "action", "name": "action_default_fallback"},
     ]
     assert fallback_replies(events) == 2
+
+
+def test_a_conversation_past_its_until_day_is_not_run():
+    dated = parse({**BASE, "until": date(2027, 1, 3)}, "x.yml")
+    assert current([dated], date(2027, 1, 3)) == [dated] and current([dated], date(2027, 1, 4)) == []

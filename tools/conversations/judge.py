@@ -61,23 +61,24 @@ def facts(backoffice: Engine, platform: Engine, sender_id: str) -> Facts:
 
 
 def asked_slots(events: list[dict]) -> Counter[str]:
-    """How many turns ended with a form asking each slot (``form.slot``): a turn counts when the bot
-    said something and the form is still active, waiting for that slot."""
+    """How many turns ended with a form asking each slot the same way (``form.slot: the question``): a
+    turn counts when the bot spoke and the form is still waiting for that slot; the way is the turn's
+    last bot line. A slot asked again in other words (another approach: choices, an example, a
+    person) counts apart: issue 22 asks that no question be put a third time *the same way*."""
     asked: Counter[str] = Counter()
-    loop = slot = None
-    spoke = False
+    loop = slot = said = None
 
     def close_turn() -> None:
-        if spoke and loop and slot:
-            asked[f"{loop}.{slot}"] += 1
+        if said and loop and slot:
+            asked[f"{loop}.{slot}: {said}"] += 1
 
     for event in events:
         kind = event.get("event")
         if kind == "user":
             close_turn()
-            spoke = False
+            said = None
         elif kind == "bot":
-            spoke = True
+            said = (event.get("text") or "").strip() or said
         elif kind == "active_loop":
             loop = event.get("name")
             if not loop:
@@ -131,7 +132,7 @@ def judge(conv: Conversation, before: Facts, after: Facts, turns: list[Turn], sl
     if unanswered:
         reasons.append(f"no answer to {unanswered[0]!r}")
     triple = [f"{n}× {q[:60]}" for q, n in repeated_questions(turns).items() if n >= ASKED_TOO_OFTEN]
-    triple += [f"{n}× slot {s}" for s, n in slots.items() if n >= ASKED_TOO_OFTEN]
+    triple += [f"{n}× slot {s[:90]}" for s, n in slots.items() if n >= ASKED_TOO_OFTEN]
     if triple:
         reasons.append("asked the same question 3+ times")
     return Verdict(not reasons, reasons, triple, [k for k, v in happened.items() if v])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -28,7 +29,7 @@ GIVEN = frozenset({"booking"})  # what the system holds for this resident before
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KEYS = frozenset(
     "id flow style channel resident gender age elderly partner spouse given turns expect answer_contains "
-    "known_defect note".split()
+    "known_defect note until".split()
 )
 
 
@@ -55,6 +56,7 @@ class Conversation:
     answer_contains: tuple[str, ...] = ()
     known_defect: str | None = None  # e.g. issue-22: fails today for a known reason, reported apart
     note: str = ""
+    until: date | None = None  # the last day the script can succeed (it names a date that will pass)
 
 
 def _fail(source: str, cid: object, why: str) -> SpecError:
@@ -92,6 +94,9 @@ def parse(item: dict, source: str) -> Conversation:
     for ok, why in checks:
         if not ok:
             raise _fail(source, cid, why)
+    until = item.get("until")
+    if until is not None and not isinstance(until, date):
+        raise _fail(source, cid, "until: a date, 2027-01-03")
     age = item.get("age")
     if age is not None and not (isinstance(age, list) and len(age) == 2 and age[0] <= age[1]):
         raise _fail(source, cid, "age: [min, max]")
@@ -116,6 +121,7 @@ def parse(item: dict, source: str) -> Conversation:
         answer_contains=_tuple(item.get("answer_contains")),
         known_defect=item.get("known_defect"),
         note=str(item.get("note") or ""),
+        until=until,
     )
 
 

@@ -9,6 +9,7 @@ and are run in full by ``make conversations``.
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 from tools.conversations.spec import Conversation
 
@@ -26,8 +27,16 @@ def subset(conversations: list[Conversation]) -> list[Conversation]:
     return [c for c in candidates if _hashed_in(c) or firsts.get(c.source) == c.id]
 
 
+def current(conversations: list[Conversation], today: date | None = None) -> list[Conversation]:
+    """Those whose ``until`` has not passed."""
+    today = today or date.today()
+    return [c for c in conversations if c.until is None or c.until >= today]
+
+
 def choose(conversations: list[Conversation], which: str) -> list[Conversation]:
-    """``which``: ``all``, ``subset``, or comma-separated ids, id prefixes, flows or data file names."""
+    """``which``: ``all``, ``subset``, or comma-separated ids, id prefixes, flows or data file names;
+    never a conversation past its ``until`` day."""
+    conversations = current(conversations)
     if which == "all":
         return conversations
     if which == "subset":
