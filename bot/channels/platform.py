@@ -77,12 +77,16 @@ FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallb
 
 
 RESETS = ("restart", "session_started")  # events after which no form is active and no slot set
+REQUESTED_SLOT = "requested_slot"
 
 
 def turn_of(tracker: DialogueStateTracker, message_id: str) -> tuple[list[dict[str, Any]], str | None, str | None]:
     """The events of one turn (from the user event with ``message_id`` up to the next user
-    event, as dicts) and the active form and requested slot before it. Reads backwards
-    from the end, so a long conversation costs no more than a short one."""
+    event, as dicts) and the active form and requested slot before it. A long conversation costs
+    no more than a short one: the turn is found from the end; when it is the tracker's last turn
+    and neither starts nor stops a form, the form before it is the tracker's own (the slot too,
+    unless the turn asked another), and only a turn that does walks back, to the nearest form
+    event."""
     events = list(tracker.events)
     start = next(
         (
@@ -95,21 +99,31 @@ def turn_of(tracker: DialogueStateTracker, message_id: str) -> tuple[list[dict[s
     if start is None:
         return [], None, None
     end = next((i for i in range(start + 1, len(events)) if isinstance(events[i], UserUttered)), len(events))
+    turn = events[start:end]
     loop_before: str | None = None
     slot_before: str | None = None
     loop_known = slot_known = False
-    for event in reversed(events[:start]):
+    if end == len(events) and not any(isinstance(e, ActiveLoop) or e.type_name in RESETS for e in turn):
+        loop_before, loop_known = tracker.active_loop_name, True
+        if loop_before is None or not any(_asks(e) or isinstance(e, AllSlotsReset) for e in turn):
+            slot_before, slot_known = tracker.get_slot(REQUESTED_SLOT), True
+    for i in range(start - 1, -1, -1):
+        if (loop_known and slot_known) or (loop_known and loop_before is None):
+            break  # the slot is read only while a form is active
+        event = events[i]
         if event.type_name in RESETS:
             break
         if not loop_known and isinstance(event, ActiveLoop):
             loop_before, loop_known = event.name, True
-        elif not slot_known and isinstance(event, SlotSet) and event.key == "requested_slot":
+        elif not slot_known and _asks(event):
             slot_before, slot_known = event.value, True
         elif not slot_known and isinstance(event, AllSlotsReset):
             slot_known = True
-        if loop_known and slot_known:
-            break
-    return [e.as_dict() for e in events[start:end]], loop_before, (slot_before if loop_before else None)
+    return [e.as_dict() for e in turn], loop_before, (slot_before if loop_before else None)
+
+
+def _asks(event: Any) -> bool:
+    return isinstance(event, SlotSet) and event.key == REQUESTED_SLOT
 
 
 def understanding(

@@ -48,27 +48,42 @@ RESTARTED = EVENTS[:6] + [
     {"event": "user", "message_id": "m4", "parse_data": {}},
     {"event": "action", "name": "utter_greet"},
 ]
+INSIDE = EVENTS[:6] + [  # a turn inside the form, which asks its next slot
+    {"event": "user", "message_id": "m5", "parse_data": {}},
+    {"event": "action", "name": "marriage_form"},
+    {"event": "slot", "name": "requested_slot", "value": "marriage_office"},
+    {"event": "action", "name": "action_listen"},
+]
+AGAIN = EVENTS[:6] + [  # a turn inside the form that asks the same slot again (an answer it could not take)
+    {"event": "user", "message_id": "m6", "parse_data": {}},
+    {"event": "action", "name": "marriage_form"},
+    {"event": "action", "name": "action_listen"},
+]
 SCRIPT = """
 import json, sys
-from types import SimpleNamespace
 sys.path.insert(0, "bot")
 from rasa.shared.core.events import Event
+from rasa.shared.core.slots import AnySlot
+from rasa.shared.core.trackers import DialogueStateTracker
 from channels.platform import turn_of, understanding
 
-def tracker(dicts):  # turn_of reads only the events
-    return SimpleNamespace(events=[Event.from_parameters(d) for d in dicts])
+def tracker(dicts):
+    slot = AnySlot("requested_slot", mappings=[])
+    return DialogueStateTracker.from_events("s", [Event.from_parameters(d) for d in dicts], slots=[slot])
 
 def read(dicts, message_id, slots, loop_after):
     turn, loop_before, slot_before = turn_of(tracker(dicts), message_id)
     return {**understanding(turn, slots, loop_after, loop_before, slot_before), "before": [loop_before, slot_before]}
 
-events, fallback, restarted = json.load(sys.stdin)
+events, fallback, restarted, inside, again = json.load(sys.stdin)
 out = {
   "start": read(events, "m1", {"requested_slot": "marriage_date", "district": "普陀区"}, "marriage_form"),
   "stop": read(events, "m2", {}, None),
   "fallback": read(fallback, "m3", {}, None),
   "restarted": read(restarted, "m4", {}, None),
   "missing": read(events, "nope", {}, None),
+  "inside": read(inside, "m5", {"requested_slot": "marriage_office"}, "marriage_form"),
+  "again": read(again, "m6", {"requested_slot": "marriage_date"}, "marriage_form"),
 }
 print(json.dumps(out, ensure_ascii=False))
 """
@@ -80,7 +95,7 @@ def read() -> dict:
         pytest.skip("the Rasa environment is not installed")
     result = subprocess.run(
         [str(PYTHON), "-c", SCRIPT],
-        input=json.dumps([EVENTS, FALLBACK, RESTARTED]),
+        input=json.dumps([EVENTS, FALLBACK, RESTARTED, INSIDE, AGAIN]),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -106,6 +121,12 @@ def test_a_form_starting_is_a_flow_start_with_the_parse_result(read):
 def test_a_form_stopped_by_the_resident_is_abandoned_at_its_step(read):
     assert read["stop"]["before"] == ["marriage_form", "marriage_date"]  # read back from the events before the turn
     assert read["stop"]["flows"] == [{"flow": "marriage_form", "event": "abandoned", "step": "marriage_date"}]
+
+
+def test_a_turn_inside_a_form_reads_the_form_and_the_slot_it_was_asked(read):
+    assert read["inside"]["before"] == ["marriage_form", "marriage_date"]
+    assert read["inside"]["flows"] == [] and read["inside"]["actions"] == ["marriage_form"]
+    assert read["again"]["before"] == ["marriage_form", "marriage_date"] and read["again"]["flows"] == []
 
 
 def test_nothing_is_active_after_a_restart_and_an_unknown_message_is_no_turn(read):
