@@ -15,6 +15,8 @@ import argparse
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -23,7 +25,7 @@ from sqlalchemy.engine import make_url
 from common.db import Database, normalise_url
 from common.migrate import upgrade
 from web.analytics import recording
-from web.conversations.router import Inbound
+from web.conversations.router import Inbound, Router
 from web.identity.links import BindingLinks
 from web.rasa_client import BotMessage, BotTurn
 from web.services import router as platform_router
@@ -44,9 +46,11 @@ class InstantBot:
         )
 
 
-def measure(server: str, messages: int = 600) -> tuple[list[float], list[float]]:
-    """Milliseconds per ``Router.answer`` and per its ``record``, sorted, for ``messages``
-    messages in a fresh database on ``server``."""
+@contextmanager
+def fresh_router(server: str) -> Iterator[tuple[Router, Database, list[str]]]:
+    """The routing point as web/services.py builds it, with the instant bot, on a fresh database on
+    ``server`` (dropped after); and ``RESIDENTS`` senders whose conversations exist, as for
+    residents already talking."""
     server = normalise_url(server)
     name = f"civic_bench_router_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -59,8 +63,20 @@ def measure(server: str, messages: int = 600) -> tuple[list[float], list[float]]
         recording.listen(database.sessions)  # as web/app.py does
         router = platform_router(database.sessions, InstantBot(), EFFECTS)  # as web/services.py builds it
         senders = [f"oBenchRouter{i:02d}" for i in range(RESIDENTS)]
-        for sender in senders:  # their conversations exist, as for residents already talking
+        for sender in senders:
             router.handle(Inbound("wechat", sender, "你好"))
+        yield router, database, senders
+        database.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def measure(server: str, messages: int = 600) -> tuple[list[float], list[float]]:
+    """Milliseconds per ``Router.answer`` and per its ``record``, sorted, for ``messages``
+    messages in a fresh database on ``server``."""
+    with fresh_router(server) as (router, _database, senders):
         answering, after = [], []
         for i in range(messages):
             started = time.perf_counter()
@@ -69,12 +85,7 @@ def measure(server: str, messages: int = 600) -> tuple[list[float], list[float]]
             answer.record()
             answering.append((answered - started) * 1000)
             after.append((time.perf_counter() - answered) * 1000)
-        database.engine.dispose()
-        return sorted(answering), sorted(after)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return sorted(answering), sorted(after)
 
 
 def main() -> None:

@@ -8,8 +8,10 @@ from TEST_DATABASE_URL, Redis db 13), then measures, in the same run:
   ``POST /wechat`` → passive reply, the web app's REST channel, and the same message to
   Rasa's platform channel (``/webhooks/platform/webhook``, what the web app calls); then the routing point's own
   database work (``bench.routing_point``), so the overhead splits into that and the rest;
-* a long conversation: one resident sending 120 messages in a row, Rasa alone and through
-  ``/wechat``, the median per 20 turns (does a turn cost more as the conversation grows?);
+* a long conversation: one resident per target sending 200 messages in a row (Rasa alone, the
+  web REST channel, ``/wechat``, taking turns message by message), the median per 20 turns and
+  what the platform adds to Rasa alone in each (does a turn cost more as the conversation grows?);
+  ``--long-only`` runs this part alone (a few minutes);
 * saturation with 20 and 100 concurrent residents (closed loop: each sends its next
   message the moment the previous is answered), for both;
 * paced load, the way residents write: 20 and 100 residents, each sending its next
@@ -20,11 +22,12 @@ from TEST_DATABASE_URL, Redis db 13), then measures, in the same run:
 ``--rasa-instances 2`` starts a second Rasa (the Procfile's command on another port) and
 gives web both in ``RASA_URL``; conversations are spread over them by sender.
 
-The per-resident rate limit is switched off (``RESIDENT_RATE_LIMIT=0``): bench
-residents write far faster than people do. Results: docs/performance.md.
+The per-resident rate limit and the web chat's per-address limit are switched off
+(``RESIDENT_RATE_LIMIT=0``, ``WEB_CHAT_ADDRESS_LIMIT=0``): bench residents write far faster
+than people do, all from one address. Results: docs/performance.md.
 
     .venv/bin/python -m bench.wechat_e2e [--model models/<hash>.tar.gz] [--seconds 20]
-        [--sequential 100 --rounds 1] [--question …] [--long-turns 120] [--rates 5,10,…]
+        [--sequential 100 --rounds 1] [--question …] [--long-turns 200] [--long-only] [--rates 5,10,…]
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import defusedxml.ElementTree as SafeET
+import psutil
 import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -154,19 +159,67 @@ def overhead(times: dict[str, list[float]]) -> float:
     return statistics.median(times["wechat_seq"]) / statistics.median(times["rasa_seq"]) - 1
 
 
-def long_conversation(call: Callable[[str], float], turns: int, block: int = 20) -> dict[str, float]:
-    """One resident sending ``turns`` messages in a row: the median of each ``block`` of turns,
-    to show whether a turn costs more as the conversation grows."""
-    resident = f"oBenchLong{uuid.uuid4().hex[:12]}"
-    times = []
-    for _ in range(turns):
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (gunicorn's workers), in seconds."""
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
         try:
-            times.append(call(resident))
-        except WentAsync:
-            times.append(5.0)  # past the passive-reply budget: counted as slow, as in the paced runs
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def long_conversation(
+    calls: dict[str, Callable[[str], float]], turns: int, pids: dict[str, int], block: int = 20
+) -> dict[str, dict[str, dict[str, float]]]:
+    """One resident per target sending ``turns`` messages in a row, the targets taking turns
+    message by message (a drift in the machine's speed touches them alike). Per target and
+    ``block`` of turns: the median wall time, and the mean CPU time each process in ``pids``
+    spent on a turn (its clock ticks are 10 ms: the mean of a block, not the median). CPU time is
+    what a turn costs whatever else the machine runs; wall time is what the resident waits."""
+    residents = {name: f"oBenchLong{uuid.uuid4().hex[:12]}" for name in calls}
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    cpu: dict[str, dict[str, list[float]]] = {name: {proc: [] for proc in pids} for name in calls}
+    for _ in range(turns):
+        for name, call in calls.items():
+            before = {proc: cpu_seconds(pid) for proc, pid in pids.items()}
+            try:
+                times[name].append(call(residents[name]))
+            except WentAsync:
+                times[name].append(5.0)  # past the passive-reply budget: counted as slow, as in the paced runs
+            for proc, pid in pids.items():
+                cpu[name][proc].append(cpu_seconds(pid) - before[proc])
+    blocks = [(f"{a + 1}-{min(a + block, turns)}", slice(a, a + block)) for a in range(0, turns, block)]
     return {
-        f"turns_{a + 1}-{a + block}_ms": statistics.median(times[a : a + block]) * 1000 for a in range(0, turns, block)
+        name: {
+            "wall_ms": {key: statistics.median(times[name][part]) * 1000 for key, part in blocks},
+            **{
+                f"cpu_ms_{proc}": {key: statistics.mean(cpu[name][proc][part]) * 1000 for key, part in blocks}
+                for proc in pids
+            },
+        }
+        for name in calls
     }
+
+
+def print_long(results: dict[str, dict[str, dict[str, float]]], base: str = "rasa_long") -> None:
+    """The long conversation per target and block of turns: the wall time, what it adds to
+    ``base``'s, and each process's CPU per turn."""
+    blocks = list(results[base]["wall_ms"])
+    print("long conversation, per block of turns (ms; wall: median; cpu: mean per turn):")
+    for name, figures in results.items():
+        print(f"  {name}")
+        for key in blocks:
+            added = f" ({figures['wall_ms'][key] - results[base]['wall_ms'][key]:+6.1f})" if name != base else ""
+            cpu = "  ".join(
+                f"{fig.removeprefix('cpu_ms_')} {figures[fig][key]:5.1f}"
+                for fig in figures
+                if fig.startswith("cpu_ms_")
+            )
+            print(f"    {key:>9s}  wall {figures['wall_ms'][key]:6.1f}{added}  cpu: {cpu}")
 
 
 def sustained(call, residents: int, seconds: float) -> dict[str, float]:
@@ -286,6 +339,7 @@ def start_stack(model: Path, workdir: Path, rasa_instances: int = 1) -> tuple[di
             "WECHAT_TOKEN": TOKEN,
             "WECHAT_ENCODING_AES_KEY": "",
             "RESIDENT_RATE_LIMIT": "0",
+            "WEB_CHAT_ADDRESS_LIMIT": "0",  # every bench resident writes from 127.0.0.1
             "LOG_LEVEL": "WARNING",
             "RASA_TOKEN": "bench-rasa-token",
             "BACKOFFICE_TOKEN": "bench-bo-token",
@@ -319,72 +373,45 @@ def start_stack(model: Path, workdir: Path, rasa_instances: int = 1) -> tuple[di
     return env, {"cleanup": cleanup, "procs": procs}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, default=None, help="default: train (or reuse) the current data's model")
-    parser.add_argument("--question", default=QUESTION, help="what every resident sends (你好: the cheapest turn)")
-    parser.add_argument("--sequential", type=int, default=100)
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=1,
-        help="sequential rounds (each figure pools them; the overhead is also given per round)",
-    )
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--rasa-instances", type=int, default=1)
-    parser.add_argument(
-        "--long-turns", type=int, default=120, help="turns of the one-resident long conversation (0: skip)"
-    )
-    parser.add_argument("--rates", default="5,10,15,20,25,30,40", help="paced offered rates (msgs/s), rising")
-    args = parser.parse_args()
-    model = args.model or train.train()
-    with tempfile.TemporaryDirectory() as tmp:
-        env, handle = start_stack(model, Path(tmp), args.rasa_instances)
-        try:
-            targets = Targets(env, args.question)
-            for warm in range(5):  # load the model's lazy parts and the connection pools
-                targets.wechat(f"oBenchWarm{warm}")
-                targets.rasa_alone(f"oBenchWarm{warm}")
-            calls = {"rasa_seq": targets.rasa_alone, "web_rest_seq": targets.web_rest, "wechat_seq": targets.wechat}
-            rounds = [sequential(calls, args.sequential) for _ in range(args.rounds)]
-            pooled = {name: [t for r in rounds for t in r[name]] for name in calls}
-            results: dict[str, dict[str, float]] = {
-                name: {"n": len(t), "median_ms": statistics.median(t) * 1000, "p99_ms": pct(t, 99) * 1000}
-                for name, t in pooled.items()
-            }
-            answering, recorded = routing_point.measure(pg_server())
-            results["routing_point"] = {
-                "n": len(answering),
-                "median_ms": statistics.median(answering),
-                "p95_ms": pct(answering, 95),
-            }
-            results["after_reply"] = {
-                "n": len(recorded),
-                "median_ms": statistics.median(recorded),
-                "p95_ms": pct(recorded, 95),
-            }
-            if args.long_turns:
-                results["rasa_long"] = long_conversation(targets.rasa_alone, args.long_turns)
-                results["wechat_long"] = long_conversation(targets.wechat, args.long_turns)
-            for residents in (20, 100) if args.seconds > 0 else ():
-                results[f"rasa_{residents}"] = sustained(targets.rasa_alone, residents, args.seconds)
-                results[f"wechat_{residents}"] = sustained(targets.wechat, residents, args.seconds)
-            ladder: dict[int, list[dict[str, float]]] = {}
-            for residents in (20, 100) if args.seconds > 0 else ():
-                ladder[residents] = []
-                for rate in (float(r) for r in args.rates.split(",")):
-                    step = paced(targets.wechat, residents, rate, args.seconds)
-                    ladder[residents].append(step)
-                    results[f"paced_{residents}@{rate:g}"] = step
-                    if step["p99_ms"] > 4000:
-                        break
-        finally:
-            handle["cleanup"]()
-    print(f"model {model.name}, cores {os.cpu_count()}, question {args.question!r}")
-    for name, r in results.items():
-        print(f"{name:13s} " + "  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
-    for error, count in ERRORS.most_common():
-        print(f"error x{count}: {error}")
+def single_turns(targets: Targets, args: argparse.Namespace) -> dict[str, Any]:
+    """The sequential rounds and the routing point's own database work."""
+    calls = {"rasa_seq": targets.rasa_alone, "web_rest_seq": targets.web_rest, "wechat_seq": targets.wechat}
+    rounds = [sequential(calls, args.sequential) for _ in range(args.rounds)]
+    pooled = {name: [t for r in rounds for t in r[name]] for name in calls}
+    results: dict[str, dict[str, float]] = {
+        name: {"n": len(t), "median_ms": statistics.median(t) * 1000, "p99_ms": pct(t, 99) * 1000}
+        for name, t in pooled.items()
+    }
+    answering, recorded = routing_point.measure(pg_server())
+    results["routing_point"] = {
+        "n": len(answering),
+        "median_ms": statistics.median(answering),
+        "p95_ms": pct(answering, 95),
+    }
+    results["after_reply"] = {"n": len(recorded), "median_ms": statistics.median(recorded), "p95_ms": pct(recorded, 95)}
+    return {"results": results, "pooled": pooled, "rounds": rounds}
+
+
+def under_load(targets: Targets, args: argparse.Namespace) -> dict[str, Any]:
+    """Saturation (closed loop) and the paced ladder, 20 and 100 residents."""
+    results: dict[str, dict[str, float]] = {}
+    for residents in (20, 100):
+        results[f"rasa_{residents}"] = sustained(targets.rasa_alone, residents, args.seconds)
+        results[f"wechat_{residents}"] = sustained(targets.wechat, residents, args.seconds)
+    ladder: dict[int, list[dict[str, float]]] = {}
+    for residents in (20, 100):
+        ladder[residents] = []
+        for rate in (float(r) for r in args.rates.split(",")):
+            step = paced(targets.wechat, residents, rate, args.seconds)
+            ladder[residents].append(step)
+            results[f"paced_{residents}@{rate:g}"] = step
+            if step["p99_ms"] > 4000:
+                break
+    return {"results": results, "ladder": ladder}
+
+
+def print_single_turns(single: dict[str, Any], args: argparse.Namespace) -> None:
+    results, pooled, rounds = single["results"], single["pooled"], single["rounds"]
     print(f"overhead (median, sequential): {overhead(pooled):+.1%}")
     if len(rounds) > 1:  # the spread between rounds is the figure's own noise on this machine
         print(f"overhead per round of {args.sequential}: " + ", ".join(f"{overhead(r):+.1%}" for r in rounds))
@@ -400,7 +427,11 @@ def main() -> None:
         f"(HTTP hop, Flask, WeChat protocol, Redis) {extra - routing_ms:.1f} ms = "
         f"{(extra - routing_ms) / results['rasa_seq']['median_ms']:+.1%} of Rasa alone"
     )
-    for residents in (20, 100) if args.seconds > 0 else ():
+
+
+def print_under_load(load: dict[str, Any]) -> None:
+    results, ladder = load["results"], load["ladder"]
+    for residents in (20, 100):
         w, r = results[f"wechat_{residents}"], results[f"rasa_{residents}"]
         print(f"throughput ratio at {residents}: {w['msgs_per_s'] / r['msgs_per_s']:.2f} (wechat / rasa alone)")
         for limit in (1000, 4000):
@@ -411,6 +442,63 @@ def main() -> None:
                 if within
                 else f"paced, {residents} residents: no step had p99 <= {limit / 1000:g} s"
             )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=None, help="default: train (or reuse) the current data's model")
+    parser.add_argument("--question", default=QUESTION, help="what every resident sends (你好: the cheapest turn)")
+    parser.add_argument("--sequential", type=int, default=100)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="sequential rounds (each figure pools them; the overhead is also given per round)",
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="per saturation and paced step (0: skip them)")
+    parser.add_argument("--rasa-instances", type=int, default=1)
+    parser.add_argument(
+        "--long-turns", type=int, default=200, help="turns of each target's one-resident long conversation (0: skip)"
+    )
+    parser.add_argument(
+        "--long-only", action="store_true", help="only the long conversation (no sequential, saturation or paced part)"
+    )
+    parser.add_argument("--rates", default="5,10,15,20,25,30,40", help="paced offered rates (msgs/s), rising")
+    args = parser.parse_args()
+    model = args.model or train.train()
+    single: dict[str, Any] = {}
+    long: dict[str, dict[str, dict[str, float]]] = {}
+    load: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        env, handle = start_stack(model, Path(tmp), args.rasa_instances)
+        try:
+            targets = Targets(env, args.question)
+            for warm in range(5):  # load the model's lazy parts and the connection pools
+                targets.wechat(f"oBenchWarm{warm}")
+                targets.rasa_alone(f"oBenchWarm{warm}")
+            if not args.long_only:
+                single = single_turns(targets, args)
+            if args.long_turns:
+                long = long_conversation(
+                    {"rasa_long": targets.rasa_alone, "web_rest_long": targets.web_rest, "wechat_long": targets.wechat},
+                    args.long_turns,
+                    {name: handle["procs"][name].pid for name in ("web", "rasa", "actions", "backoffice")},
+                )
+            if not args.long_only and args.seconds > 0:
+                load = under_load(targets, args)
+        finally:
+            handle["cleanup"]()
+    print(f"model {model.name}, cores {os.cpu_count()}, question {args.question!r}, load average {os.getloadavg()}")
+    for name, r in {**single.get("results", {}), **load.get("results", {})}.items():
+        print(f"{name:13s} " + "  ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+    for error, count in ERRORS.most_common():
+        print(f"error x{count}: {error}")
+    if single:
+        print_single_turns(single, args)
+    if long:
+        print_long(long)
+    if load:
+        print_under_load(load)
 
 
 if __name__ == "__main__":
