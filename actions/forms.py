@@ -19,8 +19,8 @@ synchronously. A subclass names its Rasa form (``form = "…"``) and is register
    (``utter_ask_<slot>``), as it does for rasa_sdk's forms whose required slots are the domain's.
 
 Never the same question a third time the same way (docs/nlu.md, "Conversations that never loop"):
-before a question is put, :func:`answers_not_taken` counts the resident's latest answers to it in a row
-that changed nothing. After two, the form asks :meth:`FormValidation.another_way` instead: the slot's
+before a question is put, :func:`answers_not_taken` counts the resident's latest messages in a row after
+which it was still unanswered. After two, the form asks :meth:`FormValidation.another_way` instead: the slot's
 :class:`AnotherWay` (declared in the form's ``another_ways``, a default otherwise) says why and offers
 choices, an example of a good answer, "跳过" for an optional slot, and a person. When that way has failed
 twice too, a person takes over (:meth:`FormValidation.hand_over`). A step that has already put a question in this call (a
@@ -55,7 +55,7 @@ PERSON = {"title": "找工作人员帮忙", "payload": "/human_handoff"}
 
 @dataclass(frozen=True)
 class AnotherWay:
-    """How a form asks for a slot once two answers to it changed nothing. ``response`` says why, plainly, and
+    """How a form asks for a slot once two messages in a row left it unanswered. ``response`` says why, plainly, and
     asks another way (an example of a good answer; fixed choices as the response's own buttons);
     ``choices`` names the form's method ``(call) -> list[button]`` for choices worked out from the
     conversation; ``skip`` is the value "跳过" leaves in an optional slot (None: the slot is not optional).
@@ -66,34 +66,22 @@ class AnotherWay:
     skip: Any = None
 
 
-def answers_not_taken(
-    events: Iterable[dict], slot: str, watched: Iterable[str], now: Mapping[str, Any] | None = None
-) -> int:
-    """How many of the resident's latest messages in a row answered the question for ``slot`` and changed
-    nothing: asked for ``slot`` before the message and again after it, the ``watched`` slots (the form's) as
-    they were. ``now``: the slots as the running call leaves them, for the message being read (its turn is
-    not over yet)."""
-    watched = set(watched)
-    values: dict[str, Any] = {}
-    starts: list[dict[str, Any]] = []  # the slots as each of the resident's messages came in
-    side: set[int] = set()  # messages the form turned down for the rules to answer (side questions)
+def answers_not_taken(events: Iterable[dict], slot: str) -> int:
+    """How many of the resident's latest messages in a row left the question for ``slot`` unanswered, the one
+    being read included (the form is about to ask ``slot`` again): it was asked before the message and again
+    after it, whatever else the message gave. A side question the rules answered counts too: a message the
+    NLU takes for one every time ("用这个号码" for bot_capabilities) must not keep the question coming."""
+    requested: Any = None
+    asked_before: list[Any] = []  # the slot asked for as each of the resident's messages came in
     for event in events:
         if event.get("event") == "user":
-            starts.append(dict(values))
-        elif event.get("event") == "slot":
-            values[event.get("name")] = event.get("value")
-        elif event.get("event") == "action_execution_rejected" and starts:
-            side.add(len(starts) - 1)
-    if not starts:
-        return 0
-    ends = starts[1:] + [dict(now) if now is not None else values]  # a turn ends where the next one starts
+            asked_before.append(requested)
+        elif event.get("event") == "slot" and event.get("name") == REQUESTED_SLOT:
+            requested = event.get("value")
+    asked_after = asked_before[1:] + [slot]  # a turn ends where the next one starts
     count = 0
-    for turn, (before, after) in reversed(list(enumerate(zip(starts, ends, strict=True)))):
-        if turn in side:
-            continue  # a side question is no answer: it neither counts nor breaks the run
-        asked = before.get(REQUESTED_SLOT) == slot and after.get(REQUESTED_SLOT) == slot
-        same = all(before.get(k) == after.get(k) for k in watched)
-        if not (asked and same):
+    for before, after in reversed(list(zip(asked_before, asked_after, strict=True))):
+        if not before == after == slot:
             break
         count += 1
     return count
@@ -182,7 +170,7 @@ class FormValidation:
     form: ClassVar[str]
     asks_itself: ClassVar[bool] = False  # asks its questions (``ask_<slot>``) instead of Rasa
     own_actions: ClassVar[tuple[str, ...]] = ()  # actions besides the form after which a message is still unread
-    another_ways: ClassVar[Mapping[str, AnotherWay]] = {}  # how a slot is asked after two answers changed nothing
+    another_ways: ClassVar[Mapping[str, AnotherWay]] = {}  # how a slot is asked after two messages left it empty
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -251,12 +239,12 @@ class FormValidation:
         return call.finish(None) if self.asks_itself else call.events
 
     def _ask(self, call: FormCall, slot: str) -> list[dict] | None:
-        """The question for ``slot``: as the form asks it, another way after two answers that changed nothing,
-        a person after four (the other way failed twice too); nothing more when a step of this call has put a
-        question of its own."""
+        """The question for ``slot``: as the form asks it; another way after two messages in a row left it
+        unanswered; a person after four (the other way failed twice too); nothing more when a step of this call
+        has put a question of its own."""
         if call.question_open:
             return call.finish(slot)
-        not_taken = answers_not_taken(call.tracker.events, slot, self.required_slots(call), self._now(call, slot))
+        not_taken = answers_not_taken(call.tracker.events, slot)
         if not_taken >= 2 * SAME_WAY:
             return self.hand_over(call, slot)
         if not_taken >= SAME_WAY:
@@ -267,13 +255,9 @@ class FormValidation:
         """Put the question for ``slot`` (``ask_<slot>``)."""
         return getattr(self, f"ask_{slot}")(call)
 
-    def _now(self, call: FormCall, slot: str) -> dict[str, Any] | None:
-        """The slots as this call leaves them when it reads a new message (None: it reads none)."""
-        return {**call.slots, REQUESTED_SLOT: slot} if call.fresh else None
-
     def another_way(self, call: FormCall, slot: str) -> list[dict]:
-        """Two answers changed nothing: say why and ask another way (the slot's :class:`AnotherWay`), with its
-        choices, "跳过" when the slot is optional, and a person."""
+        """Two messages in a row left the slot unanswered: say why and ask another way (the slot's
+        :class:`AnotherWay`), with its choices, "跳过" when the slot is optional, and a person."""
         way = self.another_ways.get(slot, AnotherWay())
         buttons = list(getattr(self, way.choices)(call)) if way.choices else []
         if way.skip is not None:

@@ -26,6 +26,17 @@ from common.masking import ID_NUMBER_RE, find_phone, is_valid_id_number, mask_id
 
 HARDSHIP_MIN_LENGTH = 4
 DONT_KNOW = re.compile(r"不知道|不清楚|不晓得|记不(得|清)|忘了|说不上来")
+DEFAULT_TYPE = "低保"  # applied for when the resident cannot say which kind: the advisor sees which fits
+STORY_LENGTH = 8  # characters of a hardship told instead of a kind
+
+
+def _hardship_without_a_kind(text: str) -> bool:
+    """ "不知道申请哪种", or a few words of hardship that name no kind and say nothing of who applies."""
+    text = text.strip()
+    if not text or text.startswith("/"):
+        return False
+    told = re.sub(r"[\s，。,.!！?？、]", "", text)
+    return bool(DONT_KNOW.search(text)) or (len(told) >= STORY_LENGTH and parsing.applicant(text)[0] != "家人")
 
 
 class ApplyForm(AssistanceForm):
@@ -49,8 +60,18 @@ class ApplyForm(AssistanceForm):
     }
 
     def extract_assistance_type(self, call: FormCall) -> dict:
+        """The kind named or suggested; a resident who does not know, or tells of a hardship the words do not
+        place, applies for 低保 for now (the advisor who visits sees which kind fits, and the read-back lets
+        them change their mind) with their words as the hardship."""
         t = call.tracker
         kind = entity(t, "assistance_type") or parsing.assistance_type(t.latest_text)
+        if kind is None and _hardship_without_a_kind(t.latest_text):
+            call.say("utter_assistance_type_inferred", kind=DEFAULT_TYPE)
+            told = t.latest_text.strip()
+            return {
+                "assistance_type": DEFAULT_TYPE,
+                **({"assistance_hardship": told[:300]} if len(told) >= STORY_LENGTH else {}),
+            }
         if kind is None:
             call.say("utter_assistance_type_unclear")
             return {"assistance_type": None}

@@ -37,6 +37,7 @@ SLOTS = (
     "marriage_appointment",
 )
 NOBODY = "无"  # a re-issue booked by one party alone
+KEEP_PHONE = re.compile(r"用这个|就用|就这个|这个号|这个手机|原来的")  # a yes to the registry's phone read back
 NOT_SELF = "not_self"  # call notes: the resident said the verified identity read back is not theirs
 DATE_CHECKED = "date_checked"  # call notes: the day held was checked (a new question about it announces nothing)
 CHANGES = (  # words in "改日期" / "电话不对" → what to ask again
@@ -186,7 +187,8 @@ class BookingForm(FormValidation):
 
     def extract_marriage_phone(self, call: FormCall) -> None:
         asked, text = call.requested, call.text
-        if asked == "marriage_phone" and (call.intent == "affirm" or common.YES.match(text)):
+        keep = KEEP_PHONE.search(text) and not re.search(r"不|换|别|另", text) and not common.phone_in(text)
+        if asked == "marriage_phone" and (call.intent == "affirm" or common.YES.match(text) or keep):
             known = _registry_phone(call)  # the yes to the phone in the registry, read back masked
             if known:
                 call.set("marriage_phone", known)

@@ -56,3 +56,16 @@ def test_saying_the_request_again_is_told_it_is_under_way_not_misunderstood():
     assert slots(restated)["assistance_applicant"] is None  # so the form asks again
     unclear = validate("assistance_apply_form", "assistance_applicant", "嗯那个", "nlu_fallback")
     assert [r["response"] for r in unclear["responses"]][0] == "utter_assistance_not_understood_applicant"
+
+
+def test_not_knowing_the_kind_applies_for_dibao_for_now_with_the_story_as_the_hardship():
+    """Issue 22: "我也不知道该申请哪种" with a story the words do not place was "not understood" for ever."""
+    told = "我也不知道该申请哪种，我一个人带孩子，前夫不给抚养费，我又没工作"
+    result = validate("assistance_apply_form", "assistance_type", told, "policy_my_benefits")
+    assert slots(result)["assistance_type"] == "低保" and slots(result)["assistance_hardship"] == told
+    assert result["responses"][0]["response"] == "utter_assistance_type_inferred"
+    assert result["responses"][0]["kind"] == "低保"
+    typos = validate("assistance_apply_form", "assistance_type", "没有工做没有收人", "deny")
+    assert slots(typos)["assistance_type"] == "低保"
+    family = validate("assistance_apply_form", "assistance_type", "替我老伴申请", "assistance_apply")
+    assert slots(family)["assistance_type"] is None  # who it is for answers another question: still asked
