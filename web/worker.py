@@ -35,6 +35,7 @@ celery_app.conf.update(
         "oncall_sweep": {"task": "oncall.sweep", "schedule": 30.0},  # on-call alerts whose task was lost
         "handoff_closing": {"task": "handoff.closing", "schedule": 60.0},  # danger still waiting at closing time
         "status_updates": {"task": "status_updates.read", "schedule": 20.0},  # the back-office's change feed
+        "policy_recur": {"task": "policy.recur", "schedule": 600.0},  # monthly campaigns' next runs
     },
 )
 

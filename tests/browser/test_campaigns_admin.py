@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import redis
@@ -25,7 +25,7 @@ from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility import blocking_violations
 from tests.policy.helpers import ServedStandin, opt_in, sender_for
 from tests.serving import served
-from web.policy import campaigns, compiler, standards
+from web.policy import campaigns, compiler, schedule, standards
 
 pytestmark = pytest.mark.browser
 SUPERVISOR, AGENT, ADMIN, PASSWORD = "policy_supervisor", "policy_agent", "policy_admin", "browser-test-password"
@@ -242,10 +242,12 @@ def test_write_preview_start_and_export(web_url, browser):
     expect(page.locator("#count-status")).to_contain_text("人能收到推送")
     found = blocking_violations(page)
     assert not found, "axe-core found:\n" + "\n".join(found)
-    page.fill("#name", "价格临时补贴告知（本月）")
+    page.fill("#name", "价格临时补贴告知（每月）")
+    page.check("#repeat_monthly")  # every month, for whoever newly qualifies
     page.click("#save-button")
     page.wait_for_url("**/admin/campaigns/*")
-    expect(page.locator("h1")).to_contain_text("价格临时补贴告知（本月）")
+    expect(page.locator("h1")).to_contain_text("价格临时补贴告知（每月）")
+    expect(page.locator("#repeat")).to_contain_text("是")
     page.click("#start-button")  # who prepared it cannot start it
     expect(page.locator("#refused")).to_contain_text("准备或修改过它的人不能自己点")
     assert page.locator("#state").inner_text() == "草稿"
@@ -256,8 +258,11 @@ def test_write_preview_start_and_export(web_url, browser):
     expect(page.locator("#approval")).to_contain_text(f"这个活动由 {SUPERVISOR} 准备")
     page.click("#start-button")
     page.wait_for_load_state()
-    assert page.locator("#state").inner_text() == "已完成"
+    assert page.locator("#state").inner_text() == "发送中"  # this month's run is done; it waits for the next
     expect(page.locator("#started-by")).to_have_text(SECOND)
+    first_of_next_month = (schedule.now_local().date().replace(day=1) + timedelta(days=32)).replace(day=1)
+    expect(page.locator("#next-run")).to_contain_text(first_of_next_month.isoformat())
+    expect(page.locator("#repeat")).to_contain_text("已算过 1 次")
     assert page.locator("#stage-sent td").nth(1).inner_text() == "3"
     assert page.locator("#funnel svg rect").count() == 6
     with page.expect_download() as info:
@@ -269,5 +274,7 @@ def test_write_preview_start_and_export(web_url, browser):
     advisors = list(csv.reader(io.StringIO(info.value.path().read_text(encoding="utf-8-sig"))))
     assert len(advisors) == matched - 3 + 1 and {r[0] for r in advisors[1:]} == {"未绑定微信"}
     assert all("*" in r[4] for r in advisors[1:])  # ID numbers masked
-    page.click("#pause-button")  # a completed campaign cannot be paused
+    page.click("#pause-button")
+    expect(page.locator("#state")).to_have_text("已暂停")
+    page.click("#pause-button")  # a paused campaign cannot be paused again
     assert "不能这样操作" in page.content()

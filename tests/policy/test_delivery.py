@@ -108,6 +108,7 @@ def test_audience_counts_and_sends_once_each(platform, elders, standin, redis_cl
         "no_wechat": 1,
         "consent_withdrawn": 0,
         "not_opted_in": 0,
+        "already_told": 0,  # by another campaign of the same benefit
     }
     sender = sender_for(sessions, redis_client, standin.url)
     run_all(sender, sessions, cid)
@@ -147,8 +148,8 @@ def test_weekly_cap_counts_every_campaign_and_postpones_rather_than_drops(
     subscribe(sessions, standin, "o1", "o2", "o3", "o4")
     sender = sender_for(sessions, redis_client, standin.url)
     first_push = clock["at"]
-    for n in range(2):  # two campaigns this week reach o1..o4
-        cid = new_campaign(sessions, name=f"活动{n}")
+    for n, benefit in enumerate(("长护险", "适老化改造")):  # two campaigns this week reach o1..o4
+        cid = new_campaign(sessions, name=f"活动{n}", benefit=benefit)
         start(sessions, elders, cid)
         run_all(sender, sessions, cid)
         clock["at"] += timedelta(days=1)

@@ -49,9 +49,10 @@ FORM_DEFAULTS = {
     "quiet_end": "08:00",
     "cap_per_week": "2",
     "rate_per_second": "20",
+    "repeat_monthly": "",
 }
 STATE_LABELS = {"draft": "草稿", "running": "发送中", "paused": "已暂停", "completed": "已完成", "cancelled": "已取消"}
-REASON_LABELS = {"reachable": "可触达", **audience.REASONS}
+REASON_LABELS = {"reachable": "可触达", **audience.REASONS, campaigns.ALREADY_TOLD: "别的活动已经告知过"}
 
 
 def running(sess: Session) -> int:
@@ -137,6 +138,7 @@ def _parse_form(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """The form's fields as campaign values, and what is wrong with them (Chinese / English)."""
     errors: list[str] = []
     values: dict[str, Any] = {
+        "repeat_monthly": form["repeat_monthly"] == "1",
         "name": form["name"].strip()[:80],
         "benefit": form["benefit"].strip(),
         "template_id": form["template_id"].strip()[:64],
@@ -232,6 +234,7 @@ def _form_of(c: PolicyCampaign) -> dict[str, str]:
         "template_fields": json.dumps(c.template_fields or {}, ensure_ascii=False),
         "starts_at": c.starts_at.strftime("%Y-%m-%dT%H:%M") if c.starts_at else "",
         "cap_per_week": str(c.cap_per_week),
+        "repeat_monthly": "1" if c.repeat_monthly else "",
         "rate_per_second": f"{c.rate_per_second:g}",
         "apply_flow": "",
     }
@@ -253,6 +256,8 @@ def _save(c: PolicyCampaign | None):
     form = {k: request.form.get(k, "") for k in FORM_DEFAULTS}
     if c is not None and c.state == "paused":  # what cannot change is what it was
         form.update({k: v for k, v in _form_of(c).items() if k in LOCKED_WHEN_PAUSED})
+    if c is not None and "apply_payload" not in request.form and message.flow_for_payload(c.apply_payload) is None:
+        form["apply_payload"] = c.apply_payload  # an administrator's payload, which a supervisor's form cannot show
     values, errors = _parse_form(form)
     preview = None
     if not any(e.startswith("规则") for e in errors):

@@ -26,6 +26,8 @@ from web.policy.standards import Standards
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200  # deliveries per send task
+ALREADY_TOLD = "already_told"  # reachable, but another campaign already told them of this benefit
+TOLD = ("sending", "sent", "in_doubt")
 TRANSITIONS = {
     "start": ({"draft"}, "running"),
     "pause": ({"running"}, "paused"),
@@ -103,7 +105,10 @@ def prepare(
             for batch in audience.stream(conn, aud):
                 tally["matched"] += len(batch)
                 reachable = []
+                told = _told_elsewhere(sess, c, [row.id for row in batch])
                 for row, reason in audience.classify(sess, batch, c.template_id):
+                    if reason == audience.REACHABLE and row.id in told:
+                        reason = ALREADY_TOLD
                     tally[reason] += 1
                     if reason == audience.REACHABLE:
                         reachable.append(
@@ -127,13 +132,35 @@ def prepare(
             "matched": tally["matched"],
             audience.REACHABLE: tally[audience.REACHABLE],
             **{k: tally[k] for k in audience.REASONS},
+            ALREADY_TOLD: tally[ALREADY_TOLD],
         }
         sess.execute(
-            update(PolicyCampaign).where(PolicyCampaign.id == campaign_id).values(counts=counts, as_of=aud.ctx.as_of)
+            update(PolicyCampaign)
+            .where(PolicyCampaign.id == campaign_id)
+            .values(counts=counts, as_of=aud.ctx.as_of, runs=PolicyCampaign.runs + 1)
         )
         sess.commit()
     log.info("campaign audience prepared", extra={"campaign": campaign_id, **counts})
     return counts
+
+
+def _told_elsewhere(sess: Session, c: PolicyCampaign, resident_ids: list[int]) -> set[int]:
+    """Of ``resident_ids``, those another campaign already told of the same benefit (sent, or maybe
+    sent): a resident hears of a benefit once, however many campaigns or monthly runs offer it."""
+    if not resident_ids:
+        return set()
+    return set(
+        sess.scalars(
+            select(PolicyDelivery.resident_id)
+            .join(PolicyCampaign, PolicyCampaign.id == PolicyDelivery.campaign_id)
+            .where(
+                PolicyDelivery.resident_id.in_(resident_ids),
+                PolicyDelivery.status.in_(TOLD),
+                PolicyCampaign.benefit == c.benefit,
+                PolicyCampaign.id != c.id,
+            )
+        )
+    )
 
 
 def ranges(sessions: sessionmaker, campaign_id: int, size: int = BATCH_SIZE) -> Iterator[tuple[int, int]]:
@@ -180,12 +207,43 @@ def maybe_complete(sessions: sessionmaker, campaign_id: int) -> bool:
         )
         if left is not None:
             return False
+        c = sess.get(PolicyCampaign, campaign_id)
+        if c is not None and c.repeat_monthly and c.state == "running":  # this month's run is done
+            if c.next_run_at is None:
+                quiet = (schedule.parse_hhmm(c.quiet_start), schedule.parse_hhmm(c.quiet_end))
+                c.next_run_at = schedule.next_month_send_time(schedule.now_local(), c.starts_at, *quiet)
+            return False
         done = sess.execute(
             update(PolicyCampaign)
             .where(PolicyCampaign.id == campaign_id, PolicyCampaign.state == "running")
             .values(state="completed", finished_at=schedule.now_local())
         ).rowcount
     return bool(done)
+
+
+def due_runs(sessions: sessionmaker) -> list[int]:
+    """Repeating campaigns whose next monthly run has come, each taken once (``next_run_at`` cleared in
+    the same UPDATE): the caller computes their audiences again (``prepare`` adds only residents the
+    campaign has not had yet)."""
+    now = schedule.now_local()
+    with sessions.begin() as sess:
+        ids = sess.scalars(
+            select(PolicyCampaign.id).where(
+                PolicyCampaign.state == "running",
+                PolicyCampaign.repeat_monthly.is_(True),
+                PolicyCampaign.next_run_at <= now,
+            )
+        ).all()
+        taken = []
+        for cid in ids:
+            won = sess.execute(
+                update(PolicyCampaign)
+                .where(PolicyCampaign.id == cid, PolicyCampaign.next_run_at <= now)
+                .values(next_run_at=None)
+            ).rowcount
+            if won:
+                taken.append(cid)
+    return taken
 
 
 def next_due(sessions: sessionmaker, campaign_id: int) -> datetime | None:

@@ -61,6 +61,9 @@ class PolicyCampaign(Base):
     updated_by: Mapped[str] = mapped_column(String(40), default="")  # who last changed it (a draft or paused)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)  # changed since another account approved
+    repeat_monthly: Mapped[bool] = mapped_column(Boolean, default=False)  # again each month, for who newly matches
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # a repeating campaign's next run
+    runs: Mapped[int] = mapped_column(Integer, default=0)  # audiences computed so far (1 after the start)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
@@ -73,6 +76,7 @@ class PolicyDelivery(Base):
         Index("ix_policy_delivery_campaign_status", "campaign_id", "status"),
         Index("ix_policy_delivery_resident_claimed", "resident_id", "claimed_at"),
         Index("ix_policy_delivery_openid_sent", "openid", "sent_at"),
+        Index("ix_policy_delivery_resident_status", "resident_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("policy_campaign.id"))

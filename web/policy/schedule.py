@@ -60,3 +60,9 @@ def next_day_send_time(at: datetime, starts_at: datetime | None, start: time, en
     today's WeChat quota is used (WeChat's days are Beijing days, as campaign times are)."""
     tomorrow = (at + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return next_send_time(tomorrow, starts_at, start, end)
+
+
+def next_month_send_time(at: datetime, starts_at: datetime | None, start: time, end: time) -> datetime:
+    """A monthly campaign's next run: the first day of the next month, at its first sending moment."""
+    first = (at.replace(day=1) + timedelta(days=32)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return next_send_time(first, starts_at, start, end)

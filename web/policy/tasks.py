@@ -92,6 +92,17 @@ def wake(campaign_id: int) -> int:
     return fan_out(campaign_id)
 
 
+@celery_app.task(name="policy.recur", acks_late=True)
+def recur() -> list[int]:
+    """Monthly campaigns whose next run has come (the beat asks every 10 minutes): their audiences again,
+    so residents who newly match are told; nobody is told twice (``campaigns.prepare``)."""
+    sessions = _deps()[0]
+    taken = campaigns.due_runs(sessions)
+    for campaign_id in taken:
+        prepare.delay(campaign_id)
+    return taken
+
+
 def _running(sessions: sessionmaker, campaign_id: int) -> bool:
     with sessions() as sess:
         return sess.scalar(select(PolicyCampaign.state).where(PolicyCampaign.id == campaign_id)) == "running"
