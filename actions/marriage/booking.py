@@ -171,9 +171,12 @@ class BookingForm(FormValidation):
                 call.set("marriage_party2_name", NOBODY)
                 call.set("marriage_party2_id", NOBODY)
                 return
-            name = common.name_in(text)
+            number = common.id_number_in(text)  # "白根生 310…": the name and the ID number in one message
+            name = common.name_in(text.replace(" ", "").replace(number, "") if number else text)
             if name:
                 call.set(asked, name)
+                if number and valid_id(number):
+                    call.set("marriage_party2_id", number)
             elif text and call.intent not in common.SIDE_INTENTS:
                 call.say("utter_marriage_bad_name")
         else:

@@ -22,7 +22,9 @@ from common.masking import find_phone, is_valid_id_number
 FORMS = ("marriage_booking_form", "marriage_cancel_form", "marriage_reschedule_form")
 ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{17}[\dXx]|\d{15,19})(?![0-9])")
 ISO_IN_TEXT = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
-YES = re.compile(r"^(确认|确定|对|对的|是|是的|没问题|没错|好|好的|可以|行|嗯|约吧|就这样)[的吧啊呀。！!]*$")
+YES = re.compile(
+    r"^(确认(预约|无误|一下)?|确定|对|对的|是|是的|没问题|没错|好|好的|可以|行|嗯|约吧|就这样)[的吧啊呀了。！!]*$"
+)
 NO = re.compile(r"^(不对|不是|不行|错了|有错|要改|修改|改一下|不确认)")
 # Side questions the form leaves to the rules (answered, then the form asks again).
 SIDE_INTENTS = {
@@ -84,6 +86,8 @@ def name_in(text: str) -> str | None:
         "",
         text.strip(),
     ).strip(" 。.，,！!")
+    if YES.match(text) or NO.match(text):  # "好的" answers a question; it is nobody's name
+        return None
     if re.fullmatch(r"[\u4e00-\u9fff]{2,6}|[\u4e00-\u9fff]{1,10}[·•][\u4e00-\u9fff]{1,10}", text) and not re.search(
         r"什么|怎么|吗|呢|哪|多少|不|要|预约|登记|结婚|离婚|身份证|电话|材料", text
     ):

@@ -1,0 +1,26 @@
+"""How the marriage forms read a resident's words (actions/marriage/common.py), found by issue 22's conversation
+suite: a typed button title is a yes, and a yes is nobody's name."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.marriage.common import YES, id_number_in, name_in
+
+
+@pytest.mark.parametrize("said", ["确认", "确认预约", "确认无误", "好的", "对的", "没问题", "确认了"])
+def test_a_yes_typed_as_the_button_reads_it(said):
+    assert YES.match(said)
+
+
+@pytest.mark.parametrize("said", ["好的", "确认", "对的", "可以", "不对"])
+def test_a_yes_or_no_is_nobodys_name(said):
+    assert name_in(said) is None
+
+
+def test_a_name_and_an_id_number_in_one_message_are_both_there():
+    said = "白根生 310107199001011234"
+    number = id_number_in(said)
+    assert number == "310107199001011234"
+    assert name_in(said.replace(" ", "").replace(number, "")) == "白根生"
+    assert name_in("女方是李娜") == "李娜"
