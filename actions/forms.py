@@ -78,6 +78,8 @@ def answers_not_taken(events: Iterable[dict], slot: str) -> int:
             asked_before.append(requested)
         elif event.get("event") == "slot" and event.get("name") == REQUESTED_SLOT:
             requested = event.get("value")
+    if not asked_before:
+        return 0
     asked_after = asked_before[1:] + [slot]  # a turn ends where the next one starts
     count = 0
     for before, after in reversed(list(zip(asked_before, asked_after, strict=True))):

@@ -196,3 +196,4 @@ def test_only_messages_in_a_row_that_left_the_question_unanswered_count():
     side = [{"event": "user"}, {"event": "action_execution_rejected", "name": "test_pet_form"}, asked("pet")]
     assert answers_not_taken([asked("pet"), *side, *side, now], "pet") == 3
     assert answers_not_taken([now], "pet") == 0  # the form starts with this message: nothing was asked yet
+    assert answers_not_taken([], "pet") == 0
