@@ -28,6 +28,7 @@ HARDSHIP_MIN_LENGTH = 4
 DONT_KNOW = re.compile(r"不知道|不清楚|不晓得|记不(得|清)|忘了|说不上来")
 DEFAULT_TYPE = "低保"  # applied for when the resident cannot say which kind: the advisor sees which fits
 STORY_LENGTH = 8  # characters of a hardship told instead of a kind
+EARLY_ANSWER_LENGTH = 8  # a message this short naming who applies answers that question, not the kind
 
 
 def _hardship_without_a_kind(text: str) -> bool:
@@ -65,7 +66,8 @@ class ApplyForm(AssistanceForm):
         them change their mind) with their words as the hardship."""
         t = call.tracker
         kind = entity(t, "assistance_type") or parsing.assistance_type(t.latest_text)
-        if kind is None and _hardship_without_a_kind(t.latest_text):
+        early = self._applicant_said_early(call)  # "给我自己办" before the kind is known
+        if kind is None and not early and _hardship_without_a_kind(t.latest_text):
             call.say("utter_assistance_type_inferred", kind=DEFAULT_TYPE)
             told = t.latest_text.strip()
             return {
@@ -73,13 +75,24 @@ class ApplyForm(AssistanceForm):
                 **({"assistance_hardship": told[:300]} if len(told) >= STORY_LENGTH else {}),
             }
         if kind is None:
-            call.say("utter_assistance_type_unclear")
-            return {"assistance_type": None}
-        out = {"assistance_type": kind}
+            if not early:
+                call.say("utter_assistance_type_unclear")
+            return {"assistance_type": None, **early}
+        out = {"assistance_type": kind, **early}
         if told := parsing.story(t.latest_text, kind):  # a story, not just the name: it is the hardship description
             out["assistance_hardship"] = told
             call.say("utter_assistance_type_inferred", kind=kind)
         return out
+
+    def _applicant_said_early(self, call: FormCall) -> dict:
+        """A short answer to the next question (给我自己办, 替我妈申请) given while the kind is asked: who it is for."""
+        text = call.tracker.latest_text.strip()
+        if call.get("assistance_applicant") is not None or len(text) > EARLY_ANSWER_LENGTH:
+            return {}
+        who, relation = parsing.applicant(text)
+        if who is None:
+            return {}
+        return {"assistance_applicant": who, "assistance_relation": relation, **self._who(call, relation)}
 
     def after_extraction(self, call: FormCall) -> list[dict] | None:
         if call.notes.get("end"):

@@ -35,6 +35,7 @@ DIGITS = {
 }
 UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?\s*[万千]?|[零〇一幺二两俩三仨四五六七八九十百千万]+")
+_HOUSEHOLD_RE = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*口")
 _COUNTED_RE = re.compile(r"(\d+|[一二两三四五六七八九十]+)\s*(?:口|个人|人|辆|台)")
 STORY_MIN_LENGTH = 10  # characters besides the type's name that make a message a story
 CASE_NO_RE = re.compile(r"JZ\d{13}", re.IGNORECASE)
@@ -127,6 +128,14 @@ def count(text: str, entity_value: Any = None) -> int | None:
         found = numbers(text)
         value = found[0] if len(found) == 1 else 0 if not found and says_none(text) else None
     return value if value is not None and 0 <= value < 100 else None
+
+
+def household_size_in(text: str) -> int | None:
+    """The household's size said outright (两口人, 3口), in a message that was not asked for it: only 口 says it
+    (一个人 in a story is not the household)."""
+    said = _HOUSEHOLD_RE.search(text)
+    found = numbers(said.group(1)) if said else []
+    return found[0] if found and 1 <= found[0] < 100 else None
 
 
 def vehicles(text: str, entity_value: Any = None) -> int | None:

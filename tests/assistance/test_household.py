@@ -207,3 +207,16 @@ def test_the_read_back_is_masked_and_another_phone_is_read_back_again(registry):
         "requested_slot": "assistance_confirmed",
     }
     assert changed["responses"][-1]["phone"] == "139****1111"  # read back again with the new phone
+
+
+def test_who_it_is_for_said_while_the_kind_is_asked_is_kept(registry):
+    """Issue 22 (conversation suite): "给我自已办" answered the next question early and was lost; the kind is asked
+    again, and the resident is not asked who it is for."""
+    registry(ME)
+    early = answer("assistance_type", "给我自已办")
+    got = slots(early)
+    assert got["assistance_applicant"] == "本人" and got["assistance_id_number"] == ME["id_number"]
+    assert got["assistance_type"] is None and got["requested_slot"] == "assistance_type"
+    both = slots(answer("assistance_type", "替我妈申请低保"))
+    assert both["assistance_type"] == "低保" and both["assistance_relation"] == "母亲"
+    assert both["assistance_id_number"] == "310107196202022246"

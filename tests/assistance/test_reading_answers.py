@@ -77,3 +77,10 @@ def test_yes_and_no_including_the_negations_that_contain_yes():
     assert parsing.yes_no("同意", None) is True and parsing.yes_no("不同意", None) is False
     assert parsing.yes_no("不对", None) is False and parsing.yes_no("随便", "affirm") is True
     assert parsing.yes_no("嗯……", None) is True and parsing.yes_no("什么意思", None) is None
+
+
+def test_the_household_size_said_outright_before_it_is_asked():
+    assert parsing.household_size_in("我想问下我家能不能吃低保我们是宝山区的两口人") == 2
+    assert parsing.household_size_in("家里3口") == 3
+    assert parsing.household_size_in("我一个人带两个孩子") is None  # a story, not the household's size
+    assert parsing.household_size_in("低保标准多少") is None
