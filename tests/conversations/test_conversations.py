@@ -4,7 +4,8 @@ three times.
 ``make test`` runs a deterministic subset (tools/conversations/subset.py: a quarter of the set, spread
 over every data file, without the known defects) to stay within its budget; ``make conversations``
 runs every conversation (``CONVERSATIONS=all``, or ids, prefixes, flows, files). The figures and the
-worst conversations are printed and written to var/conversations/report.txt.
+worst conversations are printed and written to var/conversations/report.txt (every transcript), each
+conversation's outcome to var/conversations/results.json.
 
 The goals are not met yet (docs/nlu.md, "Conversation suite"): in ``make test`` the test is an expected
 failure, strict, so it still runs and prints its figures on every change, and the day the subset meets
@@ -13,6 +14,7 @@ the goals it fails as XPASS until the marker goes. ``make conversations`` fails 
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from datetime import date
@@ -20,13 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from tools.conversations.report import figures, render
+from tools.conversations.report import figures, outcomes, render
 from tools.conversations.run import run
 from tools.conversations.spec import load
 from tools.conversations.subset import choose
 
 pytestmark = pytest.mark.stack
 REPORT = Path(__file__).resolve().parents[2] / "var" / "conversations" / "report.txt"
+RESULTS = REPORT.with_name("results.json")  # one line per conversation, to compare two runs
 WHICH = os.environ.get("CONVERSATIONS", "subset")
 
 
@@ -44,6 +47,7 @@ def test_conversations_reach_their_outcome_without_asking_anything_three_times(l
     text = render(results, seconds, workers)
     REPORT.parent.mkdir(parents=True, exist_ok=True)  # every failed conversation's transcript, not only the worst
     REPORT.write_text(render(results, seconds, workers, worst=len(results)) + "\n", encoding="utf-8")
+    RESULTS.write_text(json.dumps(outcomes(results), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     with capsys.disabled():
         print(f"\n== conversations ({WHICH}) ==\n{text}\n")
         if stale:

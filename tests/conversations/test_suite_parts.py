@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
-from tools.conversations.judge import Facts, asked_slots, fallback_replies, judge
+from tools.conversations.judge import Facts, Verdict, asked_slots, fallback_replies, judge
+from tools.conversations.report import figures, outcomes
+from tools.conversations.run import Result
 from tools.conversations.spec import SpecError, load, parse
 from tools.conversations.subset import choose, current
 from tools.conversations.talk import Turn
@@ -89,3 +91,22 @@ def test_didnt_understand_replies_are_the_fallback_actions_that_ran():
 def test_a_conversation_past_its_until_day_is_not_run():
     dated = parse({**BASE, "until": date(2027, 1, 3)}, "x.yml")
     assert current([dated], date(2027, 1, 3)) == [dated] and current([dated], date(2027, 1, 4)) == []
+
+
+def test_the_figures_and_each_outcome_come_from_the_results():
+    won = Result(parse(BASE, "x.yml"), Verdict(True), [Turn("你好", ["您好"], fallback=True)], misunderstood=1)
+    lost = Result(parse({**BASE, "id": "c-d"}, "x.yml"), Verdict(False, ["expected booked"], ["3× 哪天？"]))
+    f = figures([won, lost])
+    assert (f.total, f.succeeded, f.turns_per_success, f.fallbacks, f.misunderstood, f.triple_asked) == (
+        2,
+        1,
+        1,
+        1,
+        1,
+        1,
+    )
+    assert not f.goals_met
+    assert [(o["id"], o["ok"], o["why"]) for o in outcomes([won, lost])] == [
+        ("a-b", True, []),
+        ("c-d", False, ["expected booked"]),
+    ]

@@ -77,6 +77,23 @@ def transcript(r: Result) -> list[str]:
     return lines
 
 
+def outcomes(results: list[Result]) -> list[dict]:
+    """One line per conversation, for comparing two runs (``var/conversations/results.json``)."""
+    return [
+        {
+            "id": r.conv.id,
+            "flow": r.conv.flow,
+            "ok": r.ok,
+            "why": r.verdict.reasons,
+            "turns": len(r.turns),
+            "misunderstood": r.misunderstood,
+            "triple_asked": r.verdict.triple_asked,
+            "known_defect": r.conv.known_defect,
+        }
+        for r in results
+    ]
+
+
 def render(results: list[Result], seconds: float, workers: int, worst: int = 12) -> str:
     f = figures(results)
     by_flow: dict[str, list[Result]] = defaultdict(list)
