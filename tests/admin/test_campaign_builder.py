@@ -137,6 +137,9 @@ def test_a_bad_rule_gets_a_chinese_reason_and_no_figures(web, signed_in_web):
     assert answer.status_code == 400 and "counts" not in answer.json
     assert any("不认识的待遇名称" in e for e in answer.json["errors"])
     assert count(boss, token, "age: [").status_code == 400
+    not_an_object = boss.post("/admin/campaigns/audience", json=[1, 2], headers={"X-CSRFToken": token})
+    assert not_an_object.status_code == 400
+    assert boss.post("/admin/campaigns/notice", json=["x"], headers={"X-CSRFToken": token}).status_code == 200
     assert any("至少" in e or "规则" in e for e in count(boss, token, "").json["errors"])
 
 

@@ -25,11 +25,13 @@ from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility import blocking_violations
 from tests.policy.helpers import ServedStandin, opt_in, sender_for
 from tests.serving import served
-from web.policy import campaigns, compiler, schedule, standards
+from web.conversations.router import Inbound
+from web.policy import campaigns, compiler, reply, schedule, standards, tester
 
 pytestmark = pytest.mark.browser
 SUPERVISOR, AGENT, ADMIN, PASSWORD = "policy_supervisor", "policy_agent", "policy_admin", "browser-test-password"
 SECOND = "policy_supervisor2"  # approves and starts what the first prepared
+STAFF_WECHAT = "o_policy_supervisor"  # the preparer's own WeChat, for the test send
 TOKEN = "campaign-browser-token"
 BAD_RULE = '{"all": [{"age": {"gte": 80}}, {"benefit": {"not_held": "高龄金贴"}}]}'
 
@@ -42,7 +44,14 @@ def registry(seeded_backoffice_url):
 
 
 @pytest.fixture
-def web_url(tmp_path, redis_url, seeded_backoffice_url, registry, monkeypatch) -> Iterator[str]:
+def wechat() -> Iterator[ServedStandin]:
+    served_standin = ServedStandin()
+    yield served_standin
+    served_standin.close()
+
+
+@pytest.fixture
+def web_url(tmp_path, redis_url, seeded_backoffice_url, registry, wechat, monkeypatch) -> Iterator[str]:
     db = f"sqlite:///{tmp_path / 'platform.db'}"
     upgrade("platform", db)
     sessions = sessionmaker(make_engine(db), expire_on_commit=False)
@@ -56,8 +65,7 @@ def web_url(tmp_path, redis_url, seeded_backoffice_url, registry, monkeypatch) -
         accounts.create(sess, SECOND, PASSWORD, "supervisor", "张主管")
     with registry.connect() as conn:
         openids = [o for (o,) in conn.execute(text("SELECT openid FROM wechat_binding"))]
-    wechat = ServedStandin()
-    wechat.subscribe(*openids, template_id="TPL_price_subsidy")  # they accepted the campaign's notices
+    wechat.subscribe(*openids, STAFF_WECHAT, template_id="TPL_price_subsidy")  # they accepted the campaign's notices
     opt_in(sessions, *openids, template_id="TPL_price_subsidy")
     monkeypatch.setenv("BACKOFFICE_DATABASE_URL", seeded_backoffice_url)
     monkeypatch.setenv("BACKOFFICE_TOKEN", TOKEN)
@@ -76,6 +84,8 @@ def web_url(tmp_path, redis_url, seeded_backoffice_url, registry, monkeypatch) -
         sender = sender_for(sessions, redis.Redis.from_url(redis_url), wechat.url)
 
         def worker(task: str, args: list) -> None:  # what the Celery worker does, in-process
+            if task == "policy.test_send":
+                tester.send(sessions, sender.api, *args)
             if task == "policy.prepare":
                 campaigns.prepare(sessions, registry, standards.fallback(), args[0])
                 for first, last in campaigns.ranges(sessions, args[0]):
@@ -85,7 +95,6 @@ def web_url(tmp_path, redis_url, seeded_backoffice_url, registry, monkeypatch) -
         app.extensions["policy"].enqueue = worker
         with served(app) as url:
             yield url
-    wechat.close()
 
 
 def residents(registry, where: str, **params) -> int:
@@ -192,7 +201,7 @@ def test_an_administrator_types_the_rule_validated_the_same_way(web_url, browser
     expect(page.locator("#count-status")).to_contain_text("人能收到推送")
 
 
-def test_write_preview_start_and_export(web_url, browser):
+def test_write_preview_start_and_export(web_url, wechat, tmp_path, browser):
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     sign_in(page, web_url, SUPERVISOR, PASSWORD)
@@ -248,6 +257,18 @@ def test_write_preview_start_and_export(web_url, browser):
     page.wait_for_url("**/admin/campaigns/*")
     expect(page.locator("h1")).to_contain_text("价格临时补贴告知（每月）")
     expect(page.locator("#repeat")).to_contain_text("是")
+    page.click("#tester-code-button")  # the preparer sends it to their own WeChat first
+    code = page.locator("#tester-code b").inner_text()
+    platform = make_engine(f"sqlite:///{tmp_path / 'platform.db'}")
+    with platform.connect() as conn:  # sent from the phone: what the routing point's rewrite hook does
+        _said, note = reply.rewrite(conn, Inbound("wechat", STAFF_WECHAT, code))
+    with sessionmaker(platform).begin() as sess:
+        note(sess)
+    page.reload()
+    page.click("#test-send-button")
+    expect(page.locator(".flash.info")).to_contain_text("测试通知已经发到您绑定的微信")
+    (notice,) = wechat.notices_to(STAFF_WECHAT)
+    assert "李主管您好" in str(notice) and "价格临时补贴" in str(notice)
     page.click("#start-button")  # who prepared it cannot start it
     expect(page.locator("#refused")).to_contain_text("准备或修改过它的人不能自己点")
     assert page.locator("#state").inner_text() == "草稿"

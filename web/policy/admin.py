@@ -14,7 +14,17 @@ import time
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,7 +36,7 @@ from web.admin import expired
 from web.admin.audit import AuditEntry, audit
 from web.admin.guard import FormExpired
 from web.analytics import charts
-from web.policy import audience, campaigns, describe, funnel, message, registry, rules, schedule
+from web.policy import audience, campaigns, describe, funnel, message, registry, rules, schedule, tester
 from web.policy.delivery import field_problems
 from web.policy.models import PolicyCampaign
 from web.subscriptions import templates
@@ -300,7 +310,8 @@ def audience_count():
 
     JSON in (``rule`` as text, JSON or YAML, validated as every rule; ``benefit``; ``template_id``),
     JSON out: ``counts`` and ``rule`` (the text as data, for the builder), or ``errors`` (400)."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     benefit = str(body.get("benefit") or "")
     template_id = str(body.get("template_id") or "")[:64]
     try:
@@ -327,14 +338,42 @@ def audience_count():
 def notice_preview():
     """The notice as the resident will see it, field by field, with what breaks WeChat's rules (JSON in:
     ``template_id``, ``fields`` {key: text}, ``benefit``): the page asks while the staff member types."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     fields = body.get("fields") if isinstance(body.get("fields"), dict) else {}
     fields = {str(k)[:32]: str(v)[:200] for k, v in list(fields.items())[:20]}
     return message.preview(str(body.get("template_id") or "")[:64], fields, str(body.get("benefit") or "")[:20])
 
 
+@bp.post("/<int:campaign_id>/tester-code")
+def tester_code(campaign_id: int):
+    """A one-time code that binds the staff member's own WeChat for test sends (web/policy/tester.py)."""
+    sess = db_session()
+    code = tester.new_code(sess, current_user.username[:40])
+    sess.commit()
+    return detail(campaign_id, tester_code=code)
+
+
+@bp.post("/<int:campaign_id>/test-send")
+def test_send(campaign_id: int):
+    """The campaign's notice to the staff member's own bound WeChat, before anyone else receives it."""
+    sess = db_session()
+    c = sess.get(PolicyCampaign, campaign_id) or abort(404)
+    openid = tester.bound(sess, current_user.username[:40])
+    if openid is None:
+        return detail(campaign_id, refused="请先绑定您自己的微信，再发测试通知。"), 409
+    problems = field_problems(c)
+    if problems:
+        return detail(campaign_id, refused="通知的内容不符合微信的规定，发不出去：" + "；".join(problems)), 409
+    audit(sess, "test_send_campaign", campaign=campaign_id, benefit=c.benefit, to=current_user.username[:40])
+    sess.commit()
+    _deps().enqueue("policy.test_send", [campaign_id, openid, current_user.display_name[:10]])
+    flash("测试通知已经发到您绑定的微信，请在微信里看一看。没有收到的话，请先在公众号“订阅办事提醒”里订阅。", "info")
+    return redirect(url_for("policy_admin.detail", campaign_id=campaign_id))
+
+
 @bp.get("/<int:campaign_id>")
-def detail(campaign_id: int, refused: str = ""):
+def detail(campaign_id: int, refused: str = "", tester_code: str = ""):
     """The campaign's page; ``refused``: why an action was refused (shown at the top, in Chinese)."""
     sess = db_session()
     c = sess.get(PolicyCampaign, campaign_id) or abort(404)
@@ -361,6 +400,9 @@ def detail(campaign_id: int, refused: str = ""):
         notice=message.preview(c.template_id, c.template_fields or {}, c.benefit),
         flow=message.flow_for_payload(c.apply_payload),
         may_edit_text=current_user.role == "admin",
+        tester_code=tester_code,
+        tester_bound=tester.bound(sess, current_user.username[:40]) is not None,
+        code_words=tester.CODE_WORDS,
     )
 
 

@@ -97,3 +97,15 @@ class PolicyDelivery(Base):
     opened_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     replied_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     applied_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
+class PolicyTester(Base):
+    """A staff member's own WeChat, for a campaign's test send: bound when the one-time ``code`` shown
+    on the campaign page is sent to the Official Account from it (``web/policy/tester.py``)."""
+
+    __tablename__ = "policy_tester"
+    username: Mapped[str] = mapped_column(String(40), primary_key=True)  # the console account
+    openid: Mapped[str | None] = mapped_column(String(64), default=None)
+    bound_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    code: Mapped[str | None] = mapped_column(String(6), default=None, index=True)
+    code_expires_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)

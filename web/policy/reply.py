@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from web.conversations.router import Inbound, Note
-from web.policy import schedule
+from web.policy import schedule, tester
 from web.policy.models import PolicyCampaign, PolicyDelivery
 
 WINDOW = timedelta(days=7)
@@ -43,6 +43,9 @@ def rewrite(conn: Connection, inbound: Inbound) -> tuple[Inbound, Note | None]:
         return replace(inbound, text="/policy_unsubscribe", transcript=inbound.transcript or inbound.text), None
     if inbound.text.startswith("/"):
         return inbound, None  # a menu tap or a location is not a reply to a push
+    bound = tester.binding(conn, inbound, said)
+    if bound is not None:  # a staff member binding their own WeChat for test sends
+        return bound
     now = schedule.now_local()
     row = conn.execute(
         select(

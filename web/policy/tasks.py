@@ -17,7 +17,7 @@ import redis
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
-from web.policy import campaigns, registry, schedule, standards
+from web.policy import campaigns, registry, schedule, standards, tester
 from web.policy.delivery import STALE_CLAIM, CampaignSender
 from web.policy.models import PolicyCampaign
 from web.worker import celery_app, services
@@ -101,6 +101,13 @@ def recur() -> list[int]:
     for campaign_id in taken:
         prepare.delay(campaign_id)
     return taken
+
+
+@celery_app.task(name="policy.test_send")
+def test_send(campaign_id: int, openid: str, name: str) -> int | None:
+    """A campaign's notice to a staff member's own WeChat (web/policy/tester.py); never retried."""
+    sessions, _engine, _client, sender = _deps()
+    return tester.send(sessions, sender.api, campaign_id, openid, name)
 
 
 def _running(sessions: sessionmaker, campaign_id: int) -> bool:
