@@ -7,6 +7,7 @@ actions never pass an ID number; an unverified sender is asked to verify (``not_
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from actions import identity, services
@@ -103,7 +104,8 @@ class _ManageForm(FormValidation):
 
     def extract_marriage_confirmed(self, call: FormCall) -> None:
         if call.requested == "marriage_confirmed" and not call.notes.get(READ_A_DAY):
-            if call.intent == "affirm" or common.YES.match(call.text):
+            said_verb = self.verb in call.text and not re.search(r"不|别|没", call.text)  # "是的取消", "取消吧"
+            if call.intent == "affirm" or common.YES.match(call.text) or said_verb:
                 call.set("marriage_confirmed", True)
             elif call.intent in ("deny", "stop") or common.NO.match(call.text) or call.text.startswith("不"):
                 call.set("marriage_confirmed", False)

@@ -8,7 +8,7 @@ import pytest
 from actions.marriage.common import YES, id_number_in, name_in
 
 
-@pytest.mark.parametrize("said", ["确认", "确认预约", "确认无误", "好的", "对的", "没问题", "确认了"])
+@pytest.mark.parametrize("said", ["确认", "确认预约", "确认无误", "好的", "对的", "没问题", "确认了", "队", "确任"])
 def test_a_yes_typed_as_the_button_reads_it(said):
     assert YES.match(said)
 
