@@ -22,7 +22,7 @@ import yaml
 from common.danger.classifier import Reading, normalise, trained
 
 RESPONSES_FILE = Path(__file__).with_name("responses.yml")
-THRESHOLD = 0.48  # probability of danger from which a person takes over (cross-validated: docs/handoff.md)
+THRESHOLD = 0.46  # probability of danger from which a person takes over (cross-validated: docs/handoff.md)
 SHORT = 8  # characters (without spaces and punctuation): a message this short is read with the one before it
 SURE, SURE_SHORT = 0.6, 0.9  # below this probability of its kind (救命: short), the reply does not guess the kind
 
