@@ -110,7 +110,7 @@ class BookingForm(FormValidation):
 
     def slots_to_extract(self, call: FormCall) -> list[str]:
         asked = call.requested
-        person = [asked] if asked in PEOPLE else []
+        person = [asked] if asked in PEOPLE else ["marriage_other_party"]
         return ["marriage_type", "marriage_office", "marriage_date", *person, "marriage_phone", "marriage_confirmed"]
 
     def extract_marriage_type(self, call: FormCall) -> None:
@@ -187,6 +187,21 @@ class BookingForm(FormValidation):
                 call.say("utter_marriage_bad_id", masked=mask_id_number(str(number or text)))
 
     extract_marriage_party2_name = extract_marriage_party2_id = _extract_person
+
+    def extract_marriage_other_party(self, call: FormCall) -> None:
+        """The other party named before they are asked ("我和我女朋友于玉兰想约个时间领证，她身份证号是…"): kept
+        quietly, and checked with the rest when their turn comes."""
+        if call.get("marriage_party2_name") is None and (name := common.partner_named(call.text)):
+            call.set("marriage_party2_name", name)
+        number = common.id_number_in(call.text)
+        if (
+            call.get("marriage_party2_id") is None
+            and call.get("marriage_party2_name") not in (None, NOBODY)
+            and number
+            and valid_id(number)
+            and number != call.get("marriage_party1_id")
+        ):
+            call.set("marriage_party2_id", number)
 
     def extract_marriage_phone(self, call: FormCall) -> None:
         asked, text = call.requested, call.text

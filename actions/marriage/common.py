@@ -95,6 +95,19 @@ def name_in(text: str) -> str | None:
     return None
 
 
+PARTNER = re.compile(
+    r"(?:女朋友|男朋友|对象|未婚妻|未婚夫|女方|男方|另一半|另一方)(?:是|叫|名字叫)?([\u4e00-\u9fff]{2,4}?)(?=[，,。.\s想要和跟一去来的]|$)"
+)
+
+
+def partner_named(text: str) -> str | None:
+    """The other party's name in a sentence that names them by who they are ("我和我女朋友于玉兰想…")."""
+    m = PARTNER.search(text)
+    if not m or re.search(r"一起|一块|一同|一道", m.group(1)):
+        return None
+    return name_in(m.group(1))
+
+
 def date_in(call: FormCall) -> str | None:
     """A date the resident gave: the NLU's ISO ``date`` entity, or a date written out (an offered day's payload)."""
     value = call.entity("date")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.marriage.common import YES, id_number_in, name_in
+from actions.marriage.common import YES, id_number_in, name_in, partner_named
 
 
 @pytest.mark.parametrize("said", ["确认", "确认预约", "确认无误", "好的", "对的", "没问题", "确认了", "队", "确任"])
@@ -24,3 +24,17 @@ def test_a_name_and_an_id_number_in_one_message_are_both_there():
     assert number == "310107199001011234"
     assert name_in(said.replace(" ", "").replace(number, "")) == "白根生"
     assert name_in("女方是李娜") == "李娜"
+
+
+@pytest.mark.parametrize(
+    "said, name",
+    [
+        ("我和我女朋友于玉兰想约个时间领证，她身份证号是310107199001011234", "于玉兰"),
+        ("我对象叫王芳", "王芳"),
+        ("我和未婚夫张伟一起去登记", "张伟"),
+        ("我和男朋友一起来", None),
+        ("我想和对象去登记", None),
+    ],
+)
+def test_the_other_party_named_before_they_are_asked(said, name):
+    assert partner_named(said) == name
