@@ -7,9 +7,10 @@ runs every conversation (``CONVERSATIONS=all``, or ids, prefixes, flows, files).
 worst conversations are printed and written to var/conversations/report.txt (every transcript), each
 conversation's outcome to var/conversations/results.json.
 
-The goals are not met yet (docs/nlu.md, "Conversation suite"): in ``make test`` the test is an expected
-failure, strict, so it still runs and prints its figures on every change, and the day the subset meets
-the goals it fails as XPASS until the marker goes. ``make conversations`` fails while they are unmet.
+The goals are not met yet (docs/nlu.md, "Conversation suite"). ``make conversations`` fails while they
+are unmet; in ``make test`` the subset must not fall below what it was last measured at (``FLOOR``,
+recorded in docs/nlu.md), so a change that breaks conversations fails there, and every run prints how
+far the subset is from the goals. Raise the floor as the figures rise; it becomes the goals.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ pytestmark = pytest.mark.stack
 REPORT = Path(__file__).resolve().parents[2] / "var" / "conversations" / "report.txt"
 RESULTS = REPORT.with_name("results.json")  # one line per conversation, to compare two runs
 WHICH = os.environ.get("CONVERSATIONS", "subset")
+FLOOR = {"success": 0.72, "triple_asked": 2}  # the subset as last measured (docs/nlu.md): never worse
 
 
-@pytest.mark.xfail(WHICH == "subset", reason="issue 22: goals not met yet (docs/nlu.md)", strict=True)
 @pytest.mark.timeout(3600)
 def test_conversations_reach_their_outcome_without_asking_anything_three_times(live_stack, capsys):
     every = load()
@@ -53,6 +54,13 @@ def test_conversations_reach_their_outcome_without_asking_anything_three_times(l
         if stale:
             print(f"not run, past their until day (rewrite or delete them): {', '.join(stale)}\n")
     f = figures(results)
+    if WHICH == "subset":
+        assert f.success >= FLOOR["success"] and f.triple_asked <= FLOOR["triple_asked"], (
+            f"task success {100 * f.success:.1f} % (floor {100 * FLOOR['success']:.0f} %), {f.triple_asked} "
+            f"conversations asked a question 3+ times (floor {FLOOR['triple_asked']}): worse than last measured; "
+            f"the worst are printed above and in {REPORT}"
+        )
+        return
     assert f.goals_met, (
         f"task success {100 * f.success:.1f} % (goal 95 %), {f.triple_asked} conversations asked a question "
         f"3+ times (goal 0); the worst are printed above and in {REPORT}"
