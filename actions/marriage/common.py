@@ -23,7 +23,8 @@ FORMS = ("marriage_booking_form", "marriage_cancel_form", "marriage_reschedule_f
 ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{17}[\dXx]|\d{15,19})(?![0-9])")
 ISO_IN_TEXT = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 YES = re.compile(
-    r"^(确认(预约|无误|一下)?|确任|确定|对|对的|队|是|是的|没问题|没错|好|好的|可以|行|嗯|约吧|就这样)[的吧啊呀了。！!]*$"
+    # one way only to read each character (no word is another word plus an ending): no backtracking blow-up
+    r"^(?:(确认(预约|无误|一下)?|确任|确定|对|队|是|没问题|没错|好|可以|行|嗯|约吧|就这样)[的吧啊呀了。！!，, ]*)+$"
 )
 NO = re.compile(r"^(不对|不是|不行|错了|有错|要改|修改|改一下|不确认)")
 # Side questions the form leaves to the rules (answered, then the form asks again).

@@ -3,12 +3,16 @@ suite: a typed button title is a yes, and a yes is nobody's name."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from actions.marriage.common import YES, id_number_in, name_in, partner_named
 
 
-@pytest.mark.parametrize("said", ["确认", "确认预约", "确认无误", "好的", "对的", "没问题", "确认了", "队", "确任"])
+@pytest.mark.parametrize(
+    "said", ["确认", "确认预约", "确认无误", "好的", "对的", "没问题", "确认了", "队", "确任", "确认确认", "好的好的"]
+)
 def test_a_yes_typed_as_the_button_reads_it(said):
     assert YES.match(said)
 
@@ -38,3 +42,11 @@ def test_a_name_and_an_id_number_in_one_message_are_both_there():
 )
 def test_the_other_party_named_before_they_are_asked(said, name):
     assert partner_named(said) == name
+
+
+def test_a_long_yes_like_message_is_read_at_once():
+    """The yes pattern reads each character one way only: 400 characters of 对的 and a last word that is not a yes
+    are refused at once, not after trying every split."""
+    started = time.monotonic()
+    assert not YES.match("对的" * 200 + "不")
+    assert time.monotonic() - started < 0.5
