@@ -192,13 +192,22 @@ def story(text: str, kind: str) -> str | None:
     return text[:300] if kind not in text or len(told) >= STORY_MIN_LENGTH else None
 
 
+QUESTION_MARKS = ("?", "？", "吗", "什么", "啥", "怎么", "为什么", "为啥", "哪")
+
+
 def yes_no(text: str, intent: str | None) -> bool | None:
+    """The resident's yes or no to a question put to them (consent, a read-back); None when it is neither.
+    A question back ("这是什么意思") is never a yes, whatever the NLU made of it; a one-character yes word
+    (是, 对, 有, 行, 嗯) counts only at the start ("是的", "行啊"), not inside a sentence about something else."""
+    text = text.strip()
+    if any(mark in text for mark in QUESTION_MARKS):
+        return None
     if intent == "affirm":
         return True
     if intent == "deny":
         return False
     if any(w in text for w in words()["deny_words"]):
         return False
-    if any(w in text for w in words()["affirm_words"]):
+    if any(text.startswith(w) if len(w) == 1 else w in text for w in words()["affirm_words"]):
         return True
     return None

@@ -77,6 +77,10 @@ def test_yes_and_no_including_the_negations_that_contain_yes():
     assert parsing.yes_no("同意", None) is True and parsing.yes_no("不同意", None) is False
     assert parsing.yes_no("不对", None) is False and parsing.yes_no("随便", "affirm") is True
     assert parsing.yes_no("嗯……", None) is True and parsing.yes_no("什么意思", None) is None
+    # a question back is not consent, whatever the NLU says; a yes word inside a sentence is not a yes
+    assert parsing.yes_no("这是什么意思", None) is None and parsing.yes_no("这是什么意思", "affirm") is None
+    assert parsing.yes_no("要查我的存款吗？", None) is None and parsing.yes_no("我有点担心", None) is None
+    assert parsing.yes_no("是的 同意", None) is True and parsing.yes_no("行啊", None) is True
 
 
 def test_the_household_size_said_outright_before_it_is_asked():
