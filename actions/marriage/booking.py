@@ -152,9 +152,11 @@ class BookingForm(FormValidation):
     def extract_marriage_party1_name(self, call: FormCall) -> None:
         """The resident is party 1, as verified: their name and ID number come from the registry, read back masked
         for a yes (nothing typed is taken for them)."""
-        if call.intent == "affirm" or common.YES.match(call.text):
+        named = common.name_in(call.text)  # a name typed here is a yes only when it is the resident's own
+        said_yes = common.YES.match(call.text) or (call.intent == "affirm" and named is None)
+        if said_yes or named is not None:
             record = common.verified_resident(call.tracker.sender_id)
-            if record is not None:
+            if record is not None and named in (None, record["name"]):
                 call.set("marriage_party1_name", record["name"])
                 call.set("marriage_party1_id", record["id_number"])
         elif call.intent == "deny" or common.NO.match(call.text) or call.text.startswith("不"):

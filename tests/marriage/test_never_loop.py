@@ -69,3 +69,14 @@ def test_a_phone_number_with_no_errand_gets_help_not_goodbye(live_stack):
     assert "再见" not in reply and "138****5678" in reply and "13812345678" not in reply
     assert "预约结婚登记" in reply  # what the resident can do next
     assert "再见" in Resident(live_stack, "bye").say("好的再见")
+
+
+def test_someone_elses_name_at_is_it_you_is_not_a_yes_and_ones_own_name_is(live_stack):
+    """A name typed at "预约的当事人是您本人……对吗？" was read as yes by the NLU (affirm), whoever it named."""
+    r = Resident.verified(live_stack, "selfname", "男")
+    reply = r.say("你好，我想预约结婚登记")
+    assert "本人" in reply
+    other = "王芳" if r.record.name != "王芳" else "李娜"
+    not_yet = r.say(other)
+    assert "本人" in not_yet and "登记处" not in not_yet  # asked again who it is for: not taken as the resident's yes
+    assert "登记处" in r.say(r.record.name)  # their own name is a yes: on to the office
