@@ -532,6 +532,7 @@ REASK = {  # a refusal at submit time → the answers to ask again
     "slot_full": ("marriage_slot",),
     "office_closed": ("marriage_date", "marriage_slot"),
     "date_out_of_range": ("marriage_date", "marriage_slot"),
+    "booking_closed": ("marriage_date", "marriage_slot"),  # the cut-off passed while the resident was booking
     "cooling_off": ("marriage_date", "marriage_slot"),
     "under_age": ("marriage_date", "marriage_slot"),
     "invalid_slot": ("marriage_slot",),
