@@ -55,27 +55,35 @@ def sessions(db_url) -> sessionmaker:
     return sessionmaker(make_engine(db_url), expire_on_commit=False)
 
 
-@pytest.fixture
-def app(db_url, sessions, redis_client, redis_url, seeded_backoffice_url) -> Iterator:
+def web_app(sessions: sessionmaker, db_url: str, redis_url: str, backoffice_url: str, registry_url: str, **more):
+    """The platform's web app for the admin pages, with one account per role (agent 小王, supervisor 李主管,
+    admin), talking to the back-office at ``backoffice_url``; ``more``: other settings (a token)."""
     from web.app import create_app
 
-    load_fixture(sessions)
     with sessions.begin() as sess:
         accounts.create(sess, "agent", PASSWORD, "agent", "小王")
         accounts.create(sess, "boss", PASSWORD, "supervisor", "李主管")
         accounts.create(sess, "root", PASSWORD, "admin", "管理员")
+    config = dataclasses.replace(
+        settings.load(),
+        database_url=db_url,
+        redis_url=redis_url,
+        rasa_urls=("http://127.0.0.1:9",),
+        backoffice_url=backoffice_url,
+        registry_database_url=registry_url,
+        secret_key="test-secret",
+        **more,
+    )
+    flask_app = create_app(config)
+    flask_app.config["TESTING"] = True
+    return flask_app
+
+
+@pytest.fixture
+def app(db_url, sessions, redis_client, redis_url, seeded_backoffice_url) -> Iterator:
+    load_fixture(sessions)
     with served(backoffice) as backoffice_url:
-        config = dataclasses.replace(
-            settings.load(),
-            database_url=db_url,
-            redis_url=redis_url,
-            rasa_urls=("http://127.0.0.1:9",),
-            backoffice_url=backoffice_url,
-            registry_database_url=seeded_backoffice_url,
-            secret_key="test-secret",
-        )
-        flask_app = create_app(config)
-        flask_app.config["TESTING"] = True
+        flask_app = web_app(sessions, db_url, redis_url, backoffice_url, seeded_backoffice_url)
         yield flask_app
         flask_app.extensions["database"].engine.dispose()
 
@@ -88,12 +96,14 @@ def csrf_token(client, path: str = "/console/login") -> str:
 def signed_in(app):
     """``signed_in("boss")`` → a test client signed in as that account, and its CSRF token."""
 
-    def make(username: str):
-        client = app.test_client()
-        resp = client.post(
-            "/console/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client)}
-        )
-        assert resp.status_code == 302, resp.get_data(as_text=True)
-        return client, csrf_token(client, "/console/")
+    return lambda username: sign_in(app, username)
 
-    return make
+
+def sign_in(app, username: str):
+    """A test client signed in as ``username``, and its CSRF token."""
+    client = app.test_client()
+    resp = client.post(
+        "/console/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client)}
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    return client, csrf_token(client, "/console/")

@@ -6,7 +6,6 @@ The web app talks to the real back-office app, served on a loopback port over th
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -19,9 +18,8 @@ from sqlalchemy.orm import sessionmaker
 from backoffice.assistance import standards as bo_standards
 from common import settings
 from common.db import make_engine
-from tests.admin.conftest import PASSWORD, csrf_token
+from tests.admin.conftest import sign_in, web_app
 from tests.serving import served
-from web.console import accounts
 from web.outbound.models import ResidentConsent
 from web.policy import audience, rules
 from web.policy import standards as web_standards
@@ -47,35 +45,9 @@ def backoffice_url(seeded_backoffice_url, monkeypatch) -> Iterator[str]:
 
 @pytest.fixture
 def web(db_url, sessions, redis_url, seeded_backoffice_url, backoffice_url) -> Iterator:
-    from web.app import create_app
-
-    with sessions.begin() as sess:
-        accounts.create(sess, "agent", PASSWORD, "agent", "小王")
-        accounts.create(sess, "boss", PASSWORD, "supervisor", "李主管")
-        accounts.create(sess, "root", PASSWORD, "admin", "管理员")
-    config = dataclasses.replace(
-        settings.load(),
-        database_url=db_url,
-        redis_url=redis_url,
-        rasa_urls=("http://127.0.0.1:9",),
-        backoffice_url=backoffice_url,
-        backoffice_token=TOKEN,
-        registry_database_url=seeded_backoffice_url,
-        secret_key="test-secret",
-    )
-    app = create_app(config)
-    app.config["TESTING"] = True
+    app = web_app(sessions, db_url, redis_url, backoffice_url, seeded_backoffice_url, backoffice_token=TOKEN)
     yield app
     app.extensions["database"].engine.dispose()
-
-
-def client_for(app, username: str):
-    client = app.test_client()
-    answer = client.post(
-        "/console/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client)}
-    )
-    assert answer.status_code == 302
-    return client, csrf_token(client, "/console/")
 
 
 def count(client, token: str, rule: str, benefit: str = "", template_id: str = TEMPLATE):
@@ -164,7 +136,7 @@ def test_the_page_carries_the_eligibility_and_only_administrators_get_the_rule_t
 
 @pytest.fixture
 def signed_in_web(web):
-    return lambda username: client_for(web, username)
+    return lambda username: sign_in(web, username)
 
 
 @pytest.fixture

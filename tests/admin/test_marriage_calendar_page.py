@@ -4,7 +4,6 @@ office; the offices' booking rules; a no-show. Every change is audited with who 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -16,14 +15,12 @@ from backoffice.marriage import calendar
 from backoffice.marriage.models import MarriageAppointment, MarriageHolidayArrangement, MarriageParty
 from common import settings
 from common.db import make_engine
-from common.migrate import upgrade
-from tests.admin.conftest import PASSWORD, csrf_token
+from tests.admin.conftest import sign_in, web_app
 from tests.conftest import seeded_backoffice
 from tests.marriage.people import person
 from tests.marriage.test_calendar_and_office_rules import first_unpublished_year
 from tests.serving import served
 from web.admin.audit import AuditEntry
-from web.console import accounts
 
 TOKEN = "marriage-admin-token"
 
@@ -41,35 +38,14 @@ def bo(bo_url) -> Iterator[sessionmaker]:
 
 
 @pytest.fixture
-def sessions(db_url) -> sessionmaker:
-    upgrade("platform", db_url)
-    return sessionmaker(make_engine(db_url), expire_on_commit=False)
-
-
-@pytest.fixture
 def app(db_url, sessions, redis_client, redis_url, bo_url, monkeypatch) -> Iterator:
     from backoffice.app import create_app as backoffice_app
-    from web.app import create_app
 
-    with sessions.begin() as sess:
-        accounts.create(sess, "agent", PASSWORD, "agent", "小王")
-        accounts.create(sess, "boss", PASSWORD, "supervisor", "李主管")
     monkeypatch.setenv("BACKOFFICE_DATABASE_URL", bo_url)
     monkeypatch.setenv("BACKOFFICE_TOKEN", TOKEN)
     real_backoffice = backoffice_app(settings.load())
     with served(real_backoffice) as backoffice_url:
-        config = dataclasses.replace(
-            settings.load(),
-            database_url=db_url,
-            redis_url=redis_url,
-            rasa_urls=("http://127.0.0.1:9",),
-            backoffice_url=backoffice_url,
-            backoffice_token=TOKEN,
-            registry_database_url=bo_url,
-            secret_key="test-secret",
-        )
-        flask_app = create_app(config)
-        flask_app.config["TESTING"] = True
+        flask_app = web_app(sessions, db_url, redis_url, backoffice_url, bo_url, backoffice_token=TOKEN)
         yield flask_app
         flask_app.extensions["database"].engine.dispose()
     real_backoffice.extensions["database"].engine.dispose()
@@ -77,12 +53,7 @@ def app(db_url, sessions, redis_client, redis_url, bo_url, monkeypatch) -> Itera
 
 @pytest.fixture
 def boss(app):
-    client = app.test_client()
-    resp = client.post(
-        "/console/login", data={"username": "boss", "password": PASSWORD, "csrf_token": csrf_token(client)}
-    )
-    assert resp.status_code == 302
-    return client, csrf_token(client, "/console/")
+    return sign_in(app, "boss")
 
 
 def appointment_on(bo: sessionmaker, day: date, tag: str, number: str | None = None) -> str:
