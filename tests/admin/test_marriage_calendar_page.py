@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backoffice.marriage import calendar
-from backoffice.marriage.models import MarriageAppointment, MarriageHolidayArrangement, MarriageParty
+from backoffice.marriage.models import MarriageAppointment, MarriageHolidayArrangement
 from common import settings
 from common.db import make_engine
 from tests.admin.conftest import sign_in, web_app
 from tests.conftest import seeded_backoffice
-from tests.marriage.people import person
+from tests.marriage.people import add_appointment, person
 from tests.marriage.test_calendar_and_office_rules import first_unpublished_year
 from tests.serving import served
 from web.admin.audit import AuditEntry
@@ -62,22 +62,7 @@ def appointment_on(bo: sessionmaker, day: date, tag: str, number: str | None = N
     someone = person("男", 31, "吴立新")
     number = number or f"HYA{tag.upper()}{someone.id_number[-6:]}"
     with bo.begin() as sess:
-        appointment = MarriageAppointment(
-            number=number,
-            openid=f"o{tag}",
-            office_code="PT-MR-01",
-            service="补领",
-            stage="",
-            day=day,
-            start="09:00",
-            end="10:00",
-            phone="13912345678",
-            status="booked",
-        )
-        appointment.parties = [
-            MarriageParty(position=1, name=someone.name, id_number=someone.id_number, service_key="补领", day=day)
-        ]
-        sess.add(appointment)
+        add_appointment(sess, number, f"o{tag}", day, [someone])
     return number
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from backoffice.marriage import calendar
+from backoffice.marriage.models import MarriageAppointment, MarriageParty
 from backoffice.residents.models import Resident, WechatBinding
 from backoffice.seed.people import make_id_number
 
@@ -61,3 +62,36 @@ def verified(engine: Engine, openid: str, someone: Person) -> None:
             sess.add(resident)
             sess.flush()
         sess.merge(WechatBinding(openid=openid, resident_id=resident.id))
+
+
+def add_appointment(
+    sess: Session,
+    number: str,
+    openid: str,
+    day: date,
+    people: list[Person],
+    service: str = "补领",
+    stage: str = "",
+    active: bool = True,
+    office: str = "PT-MR-01",
+) -> None:
+    """Test data the API cannot make (a day in the past, or in a year not yet open): a booked appointment of
+    ``people`` at ``office`` (普陀区's), 09:00–10:00, added to ``sess``."""
+    appointment = MarriageAppointment(
+        number=number,
+        openid=openid,
+        office_code=office,
+        service=service,
+        stage=stage,
+        day=day,
+        start="09:00",
+        end="10:00",
+        phone="13912345678",
+        status="booked",
+    )
+    key = service + stage if service == "离婚" else service
+    appointment.parties = [
+        MarriageParty(position=i, name=p.name, id_number=p.id_number, service_key=key, day=day, active=active)
+        for i, p in enumerate(people, 1)
+    ]
+    sess.add(appointment)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backoffice.marriage import calendar
 from backoffice.marriage.models import MarriageAppointment, MarriageClosure, MarriageParty, MarriageSlot
 from tests.marriage.conftest import AUTH, Backoffice
-from tests.marriage.people import Person, couple, person
+from tests.marriage.people import Person, add_appointment, couple, person
 
 
 def body(
@@ -39,23 +39,9 @@ def past_divorce_application(bo: Backoffice, parties: tuple[Person, Person], day
     """A divorce application handed in ``days_ago`` days ago (the back-office never books the past itself)."""
     day = calendar.today() - timedelta(days=days_ago)
     with Session(bo.engine) as sess, sess.begin():
-        appointment = MarriageAppointment(
-            number=f"HYT{days_ago:03d}{parties[0].id_number[-6:]}",
-            openid=openid,
-            office_code="PT-MR-01",
-            service="离婚",
-            stage="申请",
-            day=day,
-            start="09:00",
-            end="10:00",
-            phone="13912345678",
-            status="booked",
+        add_appointment(
+            sess, f"HYT{days_ago:03d}{parties[0].id_number[-6:]}", openid, day, list(parties), "离婚", "申请", False
         )
-        appointment.parties = [
-            MarriageParty(position=i, name=p.name, id_number=p.id_number, service_key="离婚申请", day=day, active=False)
-            for i, p in enumerate(parties, 1)
-        ]
-        sess.add(appointment)
 
 
 # --- the calendar --------------------------------------------------------------------------------------------------

@@ -15,13 +15,11 @@ from sqlalchemy.orm import Session
 
 from backoffice.marriage import calendar
 from backoffice.marriage.models import (
-    MarriageAppointment,
     MarriageBookingRules,
     MarriageHolidayArrangement,
-    MarriageParty,
 )
 from tests.marriage.conftest import AUTH, Backoffice
-from tests.marriage.people import Person, couple, person
+from tests.marriage.people import Person, add_appointment, couple, person
 
 OFFICE = "BS-MR-01"
 DEFAULTS = {
@@ -261,22 +259,7 @@ def past_appointment(bo: Backoffice, someone: Person, days_ago: int, tag: str) -
     day = calendar.today() - timedelta(days=days_ago)
     number = f"HYN{days_ago:03d}{tag}{someone.id_number[-5:]}"
     with Session(bo.engine) as sess, sess.begin():
-        appointment = MarriageAppointment(
-            number=number,
-            openid="oPast",
-            office_code=OFFICE,
-            service="补领",
-            stage="",
-            day=day,
-            start="09:00",
-            end="10:00",
-            phone="13912345678",
-            status="booked",
-        )
-        appointment.parties = [
-            MarriageParty(position=1, name=someone.name, id_number=someone.id_number, service_key="补领", day=day)
-        ]
-        sess.add(appointment)
+        add_appointment(sess, number, "oPast", day, [someone], office=OFFICE)
     return number
 
 
