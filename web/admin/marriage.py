@@ -14,6 +14,7 @@ audit entry (``marriage_*``) with who made it; the back-office is told who too (
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -54,6 +55,26 @@ def _editor() -> dict[str, str]:
 
 def _back():
     return redirect(url_for("marriage_admin.page"))
+
+
+def _write(call: Callable[[BackofficeClient], dict], refused: str = "") -> dict | None:
+    """One form's write to the back-office: its answer, or None with the reason shown (after ``refused``)."""
+    try:
+        return call(_backoffice())
+    except BackofficeError as exc:
+        flash(f"{refused}{exc.message}", "error")
+    except BackofficeUnavailable:
+        flash(DOWN, "error")
+    return None
+
+
+def _done(action: str, told: str, **detail: Any):
+    """A write the back-office took: audited, and the staff member told ``told``."""
+    sess = db_session()
+    audit(sess, action, **detail)
+    sess.commit()
+    flash(told, "info")
+    return _back()
 
 
 def parse_holidays(text: str) -> tuple[list[dict[str, str]], list[str]]:
@@ -98,57 +119,35 @@ def save_holidays(year: int):
         flash(f"这几行没看懂，请写成“春节 {year}-02-05 {year}-02-11”：" + "；".join(wrong), "error")
         return _back()
     body = {"holidays": holidays, "workdays": workdays}
-    try:
-        saved = _backoffice().put(f"/marriage/holiday-arrangements/{year}", body, headers=_editor())
-    except BackofficeError as exc:
-        flash(exc.message, "error")
-        return _back()
-    except BackofficeUnavailable:
-        flash(DOWN, "error")
+    saved = _write(lambda bo: bo.put(f"/marriage/holiday-arrangements/{year}", body, headers=_editor()))
+    if saved is None:
         return _back()
     flagged = [a for a in saved.get("flagged", []) if a["date"].startswith(str(year))]
-    sess = db_session()
-    audit(sess, "marriage_holidays", year=year, holidays=len(holidays), workdays=len(workdays), flagged=len(flagged))
-    sess.commit()
     told = f"其中有 {len(flagged)} 个预约落在放假的日子，已在下面标出，请联系当事人改约。" if flagged else ""
-    flash(f"{year}年的放假安排已保存，各登记处马上按它开放预约。{told}", "info")
-    return _back()
+    return _done(
+        "marriage_holidays",
+        f"{year}年的放假安排已保存，各登记处马上按它开放预约。{told}",
+        year=year,
+        holidays=len(holidays),
+        workdays=len(workdays),
+        flagged=len(flagged),
+    )
 
 
 @bp.post("/rules/<code>")
 def save_rules(code: str):
     body: dict[str, Any] = {name: request.form.get(name, "").strip() for name, _ in RULE_FIELDS}
-    try:
-        _backoffice().put(f"/marriage/offices/{code}/booking-rules", body, headers=_editor())
-    except BackofficeError as exc:
-        flash(exc.message, "error")
+    if _write(lambda bo: bo.put(f"/marriage/offices/{code}/booking-rules", body, headers=_editor())) is None:
         return _back()
-    except BackofficeUnavailable:
-        flash(DOWN, "error")
-        return _back()
-    sess = db_session()
-    audit(sess, "marriage_booking_rules", office=code, **body)
-    sess.commit()
-    flash("预约规则已保存，居民下一次预约就按新规则。", "info")
-    return _back()
+    return _done("marriage_booking_rules", "预约规则已保存，居民下一次预约就按新规则。", office=code, **body)
 
 
 @bp.post("/no-show")
 def no_show():
     number = request.form.get("number", "").strip().upper()
-    try:
-        _backoffice().post(f"/marriage/appointments/{number}/no-show", {})
-    except BackofficeError as exc:
-        flash(f"{number}：{exc.message}", "error")
+    if _write(lambda bo: bo.post(f"/marriage/appointments/{number}/no-show", {}), f"{number}：") is None:
         return _back()
-    except BackofficeUnavailable:
-        flash(DOWN, "error")
-        return _back()
-    sess = db_session()
-    audit(sess, "marriage_no_show", appointment=number)
-    sess.commit()
-    flash(f"已记下 {number} 爽约。", "info")
-    return _back()
+    return _done("marriage_no_show", f"已记下 {number} 爽约。", appointment=number)
 
 
 @bp.post("/cancel")
@@ -156,16 +155,11 @@ def cancel():
     """Cancel a flagged appointment for the office: the place is freed and the resident told, with the reason."""
     number = request.form.get("number", "").strip()
     reason = request.form.get("reason", "").strip()
-    try:
-        _backoffice().post(f"/marriage/appointments/{number}/office-cancel", {"reason": reason})
-    except BackofficeError as exc:
-        flash(f"{number}：{exc.message}", "error")
+    cancelled = _write(
+        lambda bo: bo.post(f"/marriage/appointments/{number}/office-cancel", {"reason": reason}), f"{number}："
+    )
+    if cancelled is None:
         return _back()
-    except BackofficeUnavailable:
-        flash(DOWN, "error")
-        return _back()
-    sess = db_session()
-    audit(sess, "marriage_office_cancel", appointment=number, reason=reason[:60])
-    sess.commit()
-    flash(f"已取消 {number}，会告诉预约的人原因。", "info")
-    return _back()
+    return _done(
+        "marriage_office_cancel", f"已取消 {number}，会告诉预约的人原因。", appointment=number, reason=reason[:60]
+    )
