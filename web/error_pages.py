@@ -3,7 +3,7 @@ never Flask's English ("Not Found").
 
 A request for data (JSON, as the console's ``fetch`` calls and the REST channel send) gets
 ``{"error", "message"}`` with the same status; a person in a browser gets a short page
-(``templates/error.html``). The campaign link of an old or mistyped message is the common case.
+(``templates/notice.html``, as for an expired form). The campaign link of an old or mistyped message is the common case.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _answer(exc: HTTPException):
     error, title, text = MESSAGES[code]
     if wants_data():
         return {"error": error, "message": f"{title}。{text}"}, code
-    return render_template("error.html", title=title, text=text), code
+    return render_template("notice.html", message=title, again=text), code
 
 
 def init_app(app: Flask) -> None:

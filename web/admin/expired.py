@@ -40,4 +40,4 @@ def answer(exc: guard.FormExpired):
         return {"error": "expired", "message": DATA}, 400
     if request.blueprint in guard.STAFF_BLUEPRINTS:
         return render_template("admin/message.html", title="页面已过期", message=STAFF, kept=typed()), 400
-    return render_template("admin/expired.html", message=RESIDENT, again=exc.again or RESIDENT_AGAIN), 400
+    return render_template("notice.html", message=RESIDENT, again=exc.again or RESIDENT_AGAIN), 400
