@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from backoffice import documents
 from backoffice.assistance import standards
 from backoffice.assistance.models import NEEDS_REASON, TRANSITIONS, TYPES, Application, StatusEvent
 from backoffice.changes import feed
@@ -195,6 +196,7 @@ def application_json(sess: Session, app: Application) -> dict[str, Any]:
             {"status": e.status, "reason": e.reason, "at": e.at.isoformat(timespec="seconds")} for e in app.history
         ],
         "documents": standards.programs().get(app.type, {}).get("documents", []),
+        "required_documents": documents.required(standards.programs().get(app.type, {}).get("required_documents", [])),
         "advisor": where["advisor"],
         "street": where["street"]["name"],
         "created_at": app.created_at.isoformat(timespec="seconds"),

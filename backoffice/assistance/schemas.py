@@ -8,6 +8,7 @@ from backoffice.assistance.models import TYPES
 from backoffice.assistance.rules import CIRCUMSTANCES
 from backoffice.assistance.standards import STATUSES
 from backoffice.contract import Request
+from backoffice.documents import RequiredDocument
 
 
 class AssistanceStandard(Schema):
@@ -174,6 +175,9 @@ class AssistanceApplication(Schema):
     next_step = fields.String(required=True)
     history = fields.List(fields.Nested(StatusStep), required=True)
     documents = fields.List(fields.String())
+    required_documents = fields.List(
+        fields.Nested(RequiredDocument), metadata={"description": "the documents a resident can send as photos"}
+    )
     advisor = fields.Nested(Advisor)
     street = fields.String()
     created_at = fields.DateTime()
