@@ -7,13 +7,12 @@ whose ``effective_from`` is not after it.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
+from backoffice.datafile import DataFile
 
 STANDARDS_FILE = Path(__file__).resolve().parent.parent / "seed" / "assistance_standards.yaml"
 STATUSES = ("受理", "入户调查", "经济状况核对", "审核公示", "审批", "发放", "退回", "不予批准")
@@ -46,23 +45,7 @@ class Standard:
         }
 
 
-class _Cache:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.lock = threading.Lock()
-        self.mtime: float | None = None
-        self.data: dict[str, Any] = {}
-
-    def get(self) -> dict[str, Any]:
-        mtime = self.path.stat().st_mtime
-        with self.lock:
-            if mtime != self.mtime:
-                self.data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
-                self.mtime = mtime
-            return self.data
-
-
-_cache = _Cache(STANDARDS_FILE)
+_cache = DataFile(STANDARDS_FILE)
 
 
 def standard_for(district_code: str, on: date | None = None) -> Standard | None:
