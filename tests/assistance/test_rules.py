@@ -8,6 +8,7 @@ import pytest
 
 from backoffice.assistance import standards
 from backoffice.assistance.rules import LIKELY_ELIGIBLE, LIKELY_NOT, NEEDS_ASSESSMENT, Household, evaluate
+from backoffice.datafile import DataFile
 
 PUTUO = "310107"
 
@@ -34,7 +35,7 @@ def test_a_later_version_takes_over_on_its_effective_date(tmp_path, monkeypatch)
     )
     path = tmp_path / "standards.yaml"
     path.write_text(text, encoding="utf-8")
-    monkeypatch.setattr(standards, "_cache", standards._Cache(path))
+    monkeypatch.setattr(standards, "_cache", DataFile(path))
     assert standards.standard_for(PUTUO, date(2025, 6, 30)).dibao == 1510
     assert standards.standard_for(PUTUO, date(2025, 7, 1)).dibao == 1600
     assert standards.standard_for("310113", date(2025, 7, 1)).dibao == 1510
