@@ -1,6 +1,7 @@
 """Every back-office model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from backoffice.assistance.models import Application, StatusEvent  # noqa: F401
+from backoffice.benefits.models import BenefitApplication, BenefitStatusEvent  # noqa: F401
 from backoffice.changes.models import Change  # noqa: F401
 from backoffice.child_protection.models import ChildProtectionCase, ChildProtectionWorker  # noqa: F401
 from backoffice.eldercare.models import Facility

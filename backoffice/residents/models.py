@@ -35,6 +35,7 @@ class Resident(Base):
     hukou_district_code: Mapped[str] = mapped_column(ForeignKey("district.code"), index=True)
     hukou_community_code: Mapped[str] = mapped_column(ForeignKey("community.code"), index=True)
     disability_grade: Mapped[int] = mapped_column(Integer, default=0)  # 0 = none, 1..4
+    disability_category: Mapped[str] = mapped_column(String(4), default="", server_default="")  # 视力 … 多重
     living_alone: Mapped[bool] = mapped_column(Boolean, default=False)
     benefits: Mapped[list] = mapped_column(default=list)  # e.g. ["低保", "高龄津贴"]
     household: Mapped[Household] = relationship(back_populates="members")

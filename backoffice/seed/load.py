@@ -151,6 +151,7 @@ def load_residents(sess: Session) -> int:
                         hukou_district_code=district_code,
                         hukou_community_code=community.code,
                         disability_grade=p.disability_grade,
+                        disability_category=p.disability_category,
                         living_alone=p.living_alone,
                         benefits=list(p.benefits),
                     )

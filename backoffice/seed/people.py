@@ -83,6 +83,7 @@ ROADS = [
     "淞南路",
     "殷高路",
 ]
+DISABILITY_CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 BENEFIT_ODDS = {"低保": 0.04, "特困供养": 0.01, "高龄津贴": 0.0, "残疾人两项补贴": 0.0}
 
 
@@ -97,6 +98,15 @@ class Person:
     disability_grade: int
     living_alone: bool
     benefits: tuple[str, ...]
+
+    @property
+    def disability_category(self) -> str:
+        """Read from the ID number's sequence digits, so the generator draws no extra random number."""
+        return (
+            DISABILITY_CATEGORIES[int(self.id_number[14:17]) % len(DISABILITY_CATEGORIES)]
+            if self.disability_grade
+            else ""
+        )
 
 
 @dataclass(frozen=True)
