@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.orm import Base
 
-DOMAINS = ("assistance", "eldercare", "marriage")
+DOMAINS = ("assistance", "benefits", "eldercare", "marriage")
 KINDS = ("status", "reminder", "cancelled")
 
 
