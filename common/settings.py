@@ -79,6 +79,10 @@ class Settings:
     development: bool = False  # CIVIC_DEV=1: the development secrets are accepted
     chat_allowed_origins: tuple[str, ...] = ()  # other sites' pages whose widgets may call the web chat (cors.py)
     socketio_channel: bool = False  # SOCKETIO_CHANNEL=1: this process serves /socket.io (socketio_channel.py)
+    document_store: str = str(VAR / "documents")  # residents' document photos: a directory or s3://bucket/prefix
+    s3_endpoint_url: str = ""  # an S3-compatible store that is not AWS (MinIO, …); credentials: boto3's own chain
+    document_max_bytes: int = 10 * 1024 * 1024  # the largest document file taken (WeChat's own image limit)
+    clamd_address: str = ""  # host:port of ClamAV's clamd, scanning every document; "" means not scanned
 
     @property
     def registry_url(self) -> str:
@@ -126,6 +130,10 @@ def load() -> Settings:
         actions_token=_env("ACTIONS_TOKEN", DEV_SECRETS["ACTIONS_TOKEN"]),
         development=_env(DEV_FLAG, "0") == "1",
         socketio_channel=_env("SOCKETIO_CHANNEL", "0") == "1",
+        document_store=_env("DOCUMENT_STORE", str(VAR / "documents")),
+        s3_endpoint_url=_env("S3_ENDPOINT_URL", ""),
+        document_max_bytes=int(_env("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        clamd_address=_env("CLAMD_ADDRESS", ""),
         chat_allowed_origins=tuple(
             o.strip().rstrip("/") for o in _env("CHAT_ALLOWED_ORIGINS", "").split(",") if o.strip()
         ),

@@ -11,6 +11,8 @@ It plays both halves of WeChat that the platform talks to:
   until its last 5 minutes, then a new one while the old one lives out its time; force_refresh:
   a new one at once, the old one valid 5 more minutes, a second one within 30 s refreshes
   nothing, 45009 past 20 a day; 40002/40013/40125 for a bad grant_type/appid/secret),
+  ``/cgi-bin/media/get`` (获取临时素材: the files of the image messages it sent, kept 3 days; 40007 for
+  an unknown or expired media_id, answered as JSON text like WeChat's),
   ``/cgi-bin/message/custom/send``,
   ``/cgi-bin/message/template/send`` and ``/cgi-bin/menu/create`` with WeChat's error codes and quotas — a new
   token leaves the old one 5 more minutes; 40001/41001/42001 for bad tokens; 45015
@@ -61,7 +63,7 @@ from zoneinfo import ZoneInfo
 
 import defusedxml.ElementTree as SafeET
 import requests
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 from wechatpy.crypto import WeChatCrypto
 
 from tools.wechat_oauth_standin import OAuthStandin
@@ -69,6 +71,9 @@ from tools.wechat_oauth_standin import OAuthStandin
 ACCOUNT = "gh_civic_standin"
 BEIJING = ZoneInfo("Asia/Shanghai")
 TEXT_LIMIT = 2048
+MEDIA_TTL = 3 * 86400  # WeChat keeps temporary media (a resident's image) for 3 days
+# A stand-in photo: JPEG's SOI and JFIF APP0 markers, then EOI (what a JPEG is known by).
+STANDIN_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 OLD_TOKEN_GRACE = 300
 FORCE_PER_DAY, FORCE_INTERVAL = 20, 30.0  # stable_token's force_refresh: 20 a day, 30 s apart
 # Customer-service grants (服务号 发送客服消息 sendCustomMessage): a message gives 5 for 48 hours; a
@@ -81,6 +86,7 @@ ERRMSG = {
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40003: "invalid openid",
+    40007: "invalid media_id",
     40013: "invalid appid",
     40037: "invalid template_id",
     40125: "invalid appsecret",
@@ -171,6 +177,15 @@ class Delivery:
 
 
 @dataclass
+class Media:
+    """A temporary media file (临时素材): what an image message's MediaId names."""
+
+    data: bytes
+    content_type: str
+    expires: float
+
+
+@dataclass
 class Window:
     expires: float
     left: int
@@ -228,6 +243,8 @@ class WechatStandin:
         # The account's subscription templates; empty: any well-formed template id is one of them.
         self.notice_templates: set[str] = set()
         self.jsapi_ticket: str | None = None  # the JS-SDK ticket (getticket)
+        self.media: dict[str, Media] = {}  # temporary media by media_id (residents' images)
+        self.media_downloads: list[str] = []  # media_ids served by /cgi-bin/media/get
         self._msg_ids = itertools.count(int(time.time() * 1000) * 1000)
         self.http = requests.Session()
         self.oauth = OAuthStandin(app_id, app_secret, oauth_domain or urlsplit(callback_url).netloc)
@@ -255,15 +272,26 @@ class WechatStandin:
             {"MsgType": "location", "Location_X": latitude, "Location_Y": longitude, "Scale": 15, "Label": label},
         )
 
-    def send_image(self, openid: str) -> Delivery:
+    def send_image(self, openid: str, data: bytes = STANDIN_JPEG, content_type: str = "image/jpeg") -> Delivery:
+        """An image message; its file is kept as temporary media, which ``/cgi-bin/media/get`` serves."""
+        return self.send_media_message(openid, self.upload_media(data, content_type))
+
+    def send_media_message(self, openid: str, media_id: str) -> Delivery:
+        """An image message naming ``media_id`` as it is (one never uploaded: a forged id)."""
         return self.deliver(
-            openid,
-            {
-                "MsgType": "image",
-                "PicUrl": "http://mmbiz.qpic.cn/standin.jpg",
-                "MediaId": "media_" + secrets.token_hex(8),
-            },
+            openid, {"MsgType": "image", "PicUrl": "http://mmbiz.qpic.cn/standin.jpg", "MediaId": media_id}
         )
+
+    def upload_media(self, data: bytes, content_type: str) -> str:
+        """Keep ``data`` as temporary media for 3 days, as WeChat keeps what a resident sends; its media_id."""
+        media_id = secrets.token_urlsafe(48)  # WeChat's are 64 characters
+        with self.lock:
+            self.media[media_id] = Media(data, content_type, time.time() + MEDIA_TTL)
+        return media_id
+
+    def expire_media(self, media_id: str) -> None:
+        with self.lock:
+            self.media[media_id].expires = time.time() - 1
 
     def send_event(self, openid: str, event: str, key: str = "", **extra: Any) -> Delivery:
         fields: dict[str, Any] = {"MsgType": "event", "Event": event}
@@ -495,6 +523,10 @@ class WechatStandin:
                 self.menu = body
             return jsonify(errcode=0, errmsg="ok")
 
+        @app.get("/cgi-bin/media/get")
+        def media_get():
+            return self._media_get()
+
         @app.post("/standin/say")
         def say():
             body = request.get_json(force=True)
@@ -654,6 +686,29 @@ class WechatStandin:
             return True
         self.daily_calls[key] = self.daily_calls.get(key, 0) + 1
         return False
+
+    def _media_get(self) -> Response:
+        """获取临时素材: the file itself with its Content-Type and a Content-disposition naming it, or
+        an errcode as JSON text (``text/plain``, as WeChat answers this call): 41001/40001/42001 for
+        the token, 40007 for a media_id that is not one or whose 3 days are over."""
+        with self.lock:
+            problem = self._check_token(request.args.get("access_token", ""))
+            media_id = request.args.get("media_id", "")
+            found = self.media.get(media_id)
+            if not problem and (found is None or found.expires < time.time()):
+                problem = 40007
+            if problem:
+                return Response(_error(problem).get_data(), mimetype="text/plain")
+            self.media_downloads.append(media_id)
+        extension = found.content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+        return Response(
+            found.data,
+            mimetype=found.content_type,
+            headers={
+                "Content-disposition": f'attachment; filename="{media_id}.{extension}"',
+                "Cache-Control": "no-cache, must-revalidate",
+            },
+        )
 
     def _check_token(self, access_token: str) -> int:
         if not access_token:

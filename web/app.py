@@ -18,7 +18,7 @@ from web import admin, console, error_pages, metrics, oncall, policy
 from web.admin import marriage as marriage_admin
 from web.analytics import recording
 from web.analytics import views as analytics
-from web.channels import admission, chat_page, cors, rest, socketio_channel, wechat
+from web.channels import admission, chat_page, cors, rest, socketio_channel, upload, wechat
 from web.channels.ratelimit import Counted, ResidentRateLimit, as_json, as_page, limit_web_chat_by_address
 from web.channels.web_senders import SocketTokens
 from web.channels.wechat_nonces import UsedNonces
@@ -74,6 +74,8 @@ def create_app(config: settings.Settings | None = None) -> Flask:
         config.reply_budget_seconds,
         ThreadPoolExecutor(max_workers=BOT_THREADS, thread_name_prefix="wechat-bot"),
         windows=redis_client,
+        photos=services.documents,
+        media=services.wechat_api.get_media,
     )
     app.register_blueprint(
         health_blueprint({"database": database.ping, "redis": redis_client.ping, "rasa": services.rasa.ready})
@@ -87,13 +89,20 @@ def create_app(config: settings.Settings | None = None) -> Flask:
         app,
         config.redis_url,
         config.web_chat_address_limit,
-        (Counted(rest.bp, as_json), Counted(chat_page.bp, as_page, ("POST",)), Counted(identity.bp, as_page)),
+        (
+            Counted(rest.bp, as_json),
+            Counted(chat_page.bp, as_page, ("POST",)),
+            Counted(identity.bp, as_page),
+            Counted(upload.bp, as_json),
+        ),
     )
     app.register_blueprint(rest.bp)
     admission.admit(app, "rest_channel.receive", config.web_chat_slots)  # threads stay free for /wechat
     cors.init_app(app, config)  # widgets on CHAT_ALLOWED_ORIGINS' pages may call the resident channels
     app.register_blueprint(wechat.bp)
     app.register_blueprint(chat_page.bp)
+    app.extensions["photos"] = services.documents  # residents' photos of documents (WeChat images, /chat uploads)
+    app.register_blueprint(upload.bp)
     console.init_app(app, services.console, services.desk_events, database.sessions)
     oncall.init_app(app, services.alert_queue, database.sessions)  # after-hours alerts queued once the desk commits
     identity.init_app(app, config)  # /identity/: real-name verification pages

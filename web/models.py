@@ -4,6 +4,7 @@ from web.admin.audit import AuditEntry
 from web.analytics.models import AnalyticsEvent
 from web.assistance.models import OutboxEntry  # noqa: F401
 from web.conversations.models import Conversation, Message
+from web.documents.models import Document
 from web.feedback.models import Rating
 from web.handoff.child_protection.models import ChildProtectionReferral
 from web.handoff.models import Agent, AgentGroup, CannedReply, HandoffRule, Note, Ticket, WorkingHours
@@ -40,4 +41,5 @@ __all__ = [
     "FeedCursor",
     "StatusUpdate",
     "NoticeConsent",
+    "Document",
 ]

@@ -33,6 +33,10 @@ from web.console.services import ConsoleServices
 from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound, Rewrite, Router
 from web.conversations.side_effects import SideEffects
+from web.documents.intake import Intake
+from web.documents.requirements import AssistanceApplications
+from web.documents.scan import Clamd
+from web.documents.storage import Store, open_store
 from web.feedback import handlers as feedback
 from web.handoff import intake
 from web.handoff.events import Publisher
@@ -226,6 +230,31 @@ class Services:
         )
 
     @cached_property
+    def document_store(self) -> Store:
+        """Where residents' document photos lie (a directory, or an S3-compatible bucket)."""
+        return open_store(self.config.document_store, self.config.s3_endpoint_url)
+
+    @cached_property
+    def documents(self) -> Intake:
+        """Residents' photos of documents, stored with their open applications (web/documents/):
+        each domain whose applications take documents is one source here."""
+        config = self.config
+        return Intake(
+            self.database.sessions,
+            self.document_store,
+            self.redis,
+            sources=(AssistanceApplications(self.backoffice),),
+            max_bytes=config.document_max_bytes,
+            scanner=Clamd(config.clamd_address) if config.clamd_address else None,
+        )
+
+    @cached_property
     def console(self) -> ConsoleServices:
         """What the agent console's views use besides the database."""
-        return ConsoleServices(rasa=self.rasa_api, bot=self.rasa, backoffice=self.staff_backoffice, redis=self.redis)
+        return ConsoleServices(
+            rasa=self.rasa_api,
+            bot=self.rasa,
+            backoffice=self.staff_backoffice,
+            redis=self.redis,
+            documents=self.document_store,
+        )

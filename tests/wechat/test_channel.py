@@ -22,6 +22,7 @@ from tests.waiting import wait_for
 from tools import stack
 from tools.wechat_standin import WechatStandin, message_xml, wechat_signature
 from web.conversations.models import Conversation
+from web.documents.intake import TEXTS as DOCUMENT_TEXTS
 from web.outbound import Outbound, Template, sweep
 from web.outbound.models import OutboundMessage, ResidentConsent
 from web.rasa_client import BotMessage, Button
@@ -416,7 +417,8 @@ def test_voice_location_and_other_message_types(wechat_stack):
     sent = rasa.requests_from(openid)[-1]
     assert sent["message"] == '/eldercare_find{"latitude": 31.2494, "longitude": 121.3975}'
     assert sent["metadata"]["location"] == {"latitude": 31.2494, "longitude": 121.3975, "label": "上海市普陀区长寿路"}
-    assert standin.send_image(openid).reply == channel_text("non_text")
+    # an image is a document for the resident's applications (web/documents; this stack has no back-office)
+    assert standin.send_image(openid).reply == DOCUMENT_TEXTS["unavailable"]
     assert len(rasa.requests_from(openid)) == 2  # the empty voice and the image never reached the bot
 
 

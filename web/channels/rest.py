@@ -66,6 +66,9 @@ def receive():
     if not current_app.extensions["rate_limiter"].allow(sender_id(sender)):
         return jsonify(error="rate_limited", message=channel_text("rate_limited")), 429
     said = message.strip()
+    with suppress(redis.RedisError):  # the answer to "which document is this photo?" (web/channels/upload.py)
+        if told := current_app.extensions["photos"].answer("web", sender_id(sender), said):
+            return jsonify([{"recipient_id": sender, "text": told}])
     choices = Choices(current_app.extensions["redis"])  # a bare number picks a button of the last turn, as on WeChat
     try:
         picked = choices.resolve(sender_id(sender), said)

@@ -119,6 +119,7 @@ class Incoming:
     label: str = ""
     status: str = ""  # TEMPLATESENDJOBFINISH's Status
     notices: tuple[NoticeItem, ...] = ()  # the subscription-notice events' templates
+    media_id: str = ""  # an image message's MediaId (downloaded through the API: /cgi-bin/media/get)
 
     @property
     def dedupe_key(self) -> str:
@@ -266,6 +267,8 @@ def _typed(xml: str) -> Incoming:
         return Incoming(**common, text=_s(data.get("Content")))
     if kind == "voice":
         return Incoming(**common, text=_s(data.get("Recognition")))
+    if kind == "image":
+        return Incoming(**common, media_id=_s(data.get("MediaId"))[:128])
     if kind == "location":
         return Incoming(
             **common,

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from typing import Protocol
 
 import redis
 from sqlalchemy.orm import sessionmaker
@@ -38,6 +40,7 @@ from web.subscriptions import events as notice_events
 from web.texts import text as channel_text
 from web.texts import wechat_text
 from web.texts.choices import Choices, as_words
+from web.wechat_api import WechatApiError
 from web.workdays import utcnow
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,20 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 2000  # characters of one resident message
 RASA_TIMEOUT = 30.0  # a slow turn is delivered asynchronously, but not waited for forever
 CHANNEL = "wechat"
+
+
+class Photos(Protocol):
+    """Where a resident's photo goes (web/documents/intake.Intake): each returns the reply text."""
+
+    max_bytes: int
+
+    def photo(self, channel: str, sender_id: str, data: bytes) -> str: ...
+
+    def download_failed(self, channel: str, sender_id: str) -> str: ...
+
+    def answer(self, channel: str, sender_id: str, text: str) -> str | None:
+        """The reply when ``text`` answers the photo's question; None: the message is for the bot."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -67,11 +84,16 @@ class WechatChannel:
         budget: float,
         pool: ThreadPoolExecutor,
         windows: redis.Redis | None = None,
+        photos: Photos | None = None,
+        media: Callable[[str, int], bytes] | None = None,
     ) -> None:
+        """``photos``: image messages are documents for the resident's applications, downloaded
+        with ``media`` (``WechatApi.get_media``); none: an image is answered as any non-text."""
         self.router, self.outbound, self.sessions = router, outbound, sessions
         self.ledger, self.limiter, self.choices, self.receipts = ledger, limiter, choices, receipts
         self.budget, self.pool = budget, pool
         self.windows = windows  # the customer-service window and quota (web/outbound/cs_window.py)
+        self.photos, self.media = photos, media
 
     def answer(self, incoming: Incoming, redis_up: bool = True) -> str | None:
         """``redis_up`` False: Redis already failed to answer during this request (its
@@ -135,6 +157,8 @@ class WechatChannel:
                 return Reply(channel_text("no_recognition" if msg.kind == "voice" else "non_text"))
             if len(said) > MAX_TEXT:
                 return Reply(channel_text("too_long"))
+            if redis_up and self.photos is not None and (told := self.photos.answer(CHANNEL, msg.openid, said)):
+                return Reply(told)  # which document the last photo was
             metadata = {"input": "voice"} if msg.kind == "voice" else {}
             sent = (self.choices.resolve(msg.openid, said) if redis_up else None) or as_words(said)
             return Inbound(CHANNEL, msg.openid, sent, metadata, transcript=said if sent != said else None)
@@ -150,7 +174,14 @@ class WechatChannel:
                 {"location": {**where, "label": msg.label}},
                 transcript=f"[位置] {msg.label or ''} ({msg.latitude}, {msg.longitude})",
             )
-        return Reply(channel_text("non_text"))  # image, video, link, file …
+        if msg.kind == "image" and self.photos is not None and self.media is not None and msg.media_id:
+            try:
+                data = self.media(msg.media_id, self.photos.max_bytes)
+            except WechatApiError as exc:
+                log.warning("wechat image not downloaded", extra={"errcode": exc.errcode})
+                return Reply(self.photos.download_failed(CHANNEL, msg.openid))
+            return Reply(self.photos.photo(CHANNEL, msg.openid, data))
+        return Reply(channel_text("non_text"))  # video, link, file …
 
     def _event(self, msg: Incoming, redis_up: bool) -> Inbound | Reply:
         if msg.event in ("subscribe", "subscribe_scan"):

@@ -22,7 +22,7 @@ from web.handoff.events import Publisher
 
 def init_app(app: Flask, services: ConsoleServices, desk_events: Publisher, sessions: sessionmaker) -> None:
     """The console's routes; ``desk_events`` publishes what the desk's commits on ``sessions`` changed."""
-    from web.console import auth, manage, reach, stream, supervisor, views  # noqa: F401  (routes register on import)
+    from web.console import auth, documents, manage, reach, stream, supervisor, views  # noqa: F401  (routes register on import)
 
     guard.init_app(app)  # CSRF tokens, checked by the staff pages' guard (web/admin/guard.py), not app-wide
     labels.init_app(app)  # the handoff reasons' Chinese names (reason_label), as on the admin pages

@@ -9,6 +9,7 @@ import redis
 from flask import current_app
 
 from common.backoffice_client import BackofficeClient
+from web.documents.storage import Store
 from web.handoff.rasa_api import RasaApi
 from web.rasa_client import RasaClient
 
@@ -25,6 +26,7 @@ class ConsoleServices:
     bot: RasaClient  # the platform channel, for the flows a handback starts
     backoffice: BackofficeClient  # the staff pages' client (one retry: ``Services.staff_backoffice``)
     redis: redis.Redis
+    documents: Store  # residents' document photos (web/documents), shown to whoever may view their conversation
     stream_slots: threading.BoundedSemaphore = field(
         default_factory=lambda: threading.BoundedSemaphore(STREAMS_PER_PROCESS)
     )

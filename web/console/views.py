@@ -17,6 +17,7 @@ from web.console.blueprint import bp
 from web.console.services import services
 from web.console.understanding import Understanding, from_tracker
 from web.conversations.models import Conversation, Message
+from web.documents import status as document_status
 from web.handoff import config, handback, queue, undelivered
 from web.handoff.child_protection import referral as child_protection
 from web.handoff.models import Agent, AgentGroup, CannedReply, Ticket
@@ -137,6 +138,7 @@ def conversation_page(conversation_id: int):
         verification=verified,
         verification_error=verified_error,
         child_protection=child_protection.for_conversation(sess, conv.id),
+        documents=document_status.for_sender(sess, conv.sender_id),
         in_doubt=[(m, mask_text(str(m.body.get("content", "")))) for m in doubt.for_resident(sess, conv.sender_id)],
         reach=reach.for_page(sess, conv),
         canned=sess.scalars(select(CannedReply).order_by(CannedReply.title)).all(),

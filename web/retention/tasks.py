@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from web.documents import retention as documents
 from web.retention.purge import AUDIT, PERSONAL, cutoff_for, purge
 from web.worker import celery_app, services
 
@@ -10,6 +11,8 @@ from web.worker import celery_app, services
 def purge_expired() -> dict[str, int]:
     config = services().config
     with services().database.sessions.begin() as sess:
-        return purge(
+        done = purge(
             sess, {PERSONAL: cutoff_for(config.retention_days), AUDIT: cutoff_for(config.audit_retention_days)}
         )
+        done["documents"] = documents.purge(sess, services().document_store, cutoff_for(config.retention_days))
+        return done

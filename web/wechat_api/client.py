@@ -1,4 +1,5 @@
-"""Calls to the WeChat API: customer-service text and template messages, and the custom menu.
+"""Calls to the WeChat API: customer-service text and template messages, the custom menu, and the
+media residents send (images, downloaded once).
 
 Every call uses the shared access_token; after a 40001/42001 answer the call is made once
 more with the shared token as ``AccessTokenStore.refresh`` leaves it (re-read when another
@@ -116,6 +117,34 @@ class WechatApi:
     def create_menu(self, menu: dict[str, Any]) -> None:
         """Replace the Official Account's custom menu (``{"button": [...]}``)."""
         self._post("/cgi-bin/menu/create", menu)
+
+    def get_media(self, media_id: str, max_bytes: int) -> bytes:
+        """A temporary media file a resident sent (an image message's MediaId; WeChat keeps it 3 days):
+        ``GET /cgi-bin/media/get``. WeChat answers the file itself, or JSON with an errcode (40007 an
+        invalid media_id, raised as :class:`WechatApiError`; 40001/42001 the token, refreshed and asked
+        once more as for every call). At most ``max_bytes + 1`` bytes are read: the caller refuses more."""
+        refreshed = False
+        while True:
+            token = self.tokens.get()
+            try:
+                with self.http.get(
+                    self.api_base + "/cgi-bin/media/get",
+                    params={"access_token": token, "media_id": media_id},
+                    timeout=self.timeout,
+                    stream=True,
+                ) as resp:
+                    kind = resp.headers.get("Content-Type", "")
+                    if resp.status_code == 200 and not kind.startswith(("application/json", "text/plain")):
+                        return resp.raw.read(max_bytes + 1, decode_content=True)
+                    answer = resp.json()
+            except (requests.RequestException, ValueError) as exc:  # a read: safe to ask again later
+                raise Transient(-1, f"media: {type(exc).__name__}") from exc
+            errcode = int(answer.get("errcode", 0) or 0) if isinstance(answer, dict) else -1
+            if errcode in TOKEN_INVALID and not refreshed:
+                self.tokens.refresh(token)
+                refreshed = True
+                continue
+            raise_for(errcode or -1, str(answer.get("errmsg", "")) if isinstance(answer, dict) else "not json")
 
     def _push(self, kind: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """One message to a resident, counted in ``outbound_pushes_total`` by its outcome."""

@@ -1,0 +1,202 @@
+"""What a channel calls with a resident's photo, and with their answer to "which document is it?".
+
+A photo is checked (checks.py), then matched to the resident's open applications (requirements.py):
+one document still missing in one application → attached at once; several → kept unsorted and the
+resident is asked with numbered choices, and their number (or the document's name) attaches it.
+Every answer ends with what is still missing. Both lines go into the conversation's transcript, so
+the agent sees them; the bot (Rasa) is not asked, since the documents are the platform's data and
+the action server cannot read them (docs/documents.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import redis
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.backoffice_client import BackofficeUnavailable
+from web.conversations.models import Message
+from web.conversations.router import Inbound, resident_line
+from web.documents import checks, status
+from web.documents.models import Document
+from web.documents.requirements import ApplicationRef, DocumentKind, OpenApplication, Source
+from web.documents.scan import Scanner
+from web.documents.storage import Store, new_key
+from web.texts.choices import parse_number
+
+log = logging.getLogger(__name__)
+
+QUESTION_TTL = 24 * 3600  # an unanswered "which document is it?" is forgotten after a day
+TEXTS = {
+    "no_application": "您现在没有正在办理、需要交材料的申请，这张照片我们没有保存。"
+    "如果您已经申请过，请先完成实名认证；要办新的申请，可以直接跟我说，比如“我想申请低保”。",
+    "unavailable": "照片收到了，但系统这会儿查不到您的申请，这张照片没有保存。请过几分钟再发一次，谢谢您。",
+    "download_failed": "这张照片没有接收成功，请您再发一次。",
+    "ask": "照片收到了。请问这是哪份材料？回复数字就行：",
+    "attached": "收到了，{kind}已经放进您的{title}。",
+    "missing": "还差：{names}。可以接着拍照发过来。",
+    "complete": "这份申请要的材料都齐了，工作人员会尽快看，请您耐心等等。",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer to the question: this document kind, for that application."""
+
+    kind: str
+    kind_name: str
+    app_kind: str
+    app_id: str
+    app_title: str
+
+    @classmethod
+    def of(cls, app: OpenApplication, kind: DocumentKind) -> Option:
+        return cls(kind.code, kind.name, app.ref.kind, app.ref.id, app.title)
+
+
+class Intake:
+    def __init__(
+        self,
+        sessions: sessionmaker,
+        store: Store,
+        client: redis.Redis,
+        sources: Sequence[Source],
+        max_bytes: int,
+        scanner: Scanner | None = None,
+    ) -> None:
+        self.sessions, self.store, self.redis, self.sources = sessions, store, client, tuple(sources)
+        self.max_bytes, self.scanner = max_bytes, scanner
+
+    # -- a photo --------------------------------------------------------------------------
+    def photo(self, channel: str, sender_id: str, data: bytes) -> str:
+        """Check, store and attach (or ask); the reply, recorded with the resident's line."""
+        try:
+            checked = checks.check(data, self.max_bytes, self.scanner)
+        except checks.Refused as refused:
+            log.info("document refused", extra={"reason": refused.code, "channel": channel})
+            return self._record(channel, sender_id, f"[文件，未保存：{refused.code}]", refused.message)
+        try:
+            apps = self._open_applications(sender_id)
+        except BackofficeUnavailable:
+            return self._record(channel, sender_id, "[图片，未保存：查不到申请]", TEXTS["unavailable"])
+        if not apps:
+            return self._record(channel, sender_id, "[图片，未保存：没有申请]", TEXTS["no_application"])
+        with self.sessions() as sess:
+            options = _options(sess, apps)
+        key = new_key(checked.extension)
+        self.store.put(key, data, checked.content_type)
+        try:
+            with self.sessions.begin() as sess:
+                doc = Document(
+                    sender_id=sender_id,
+                    channel=channel,
+                    storage_key=key,
+                    content_type=checked.content_type,
+                    size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    scan=checked.scan,
+                )
+                sess.add(doc)
+                sess.flush()
+                if len(options) == 1:
+                    return self._attach(sess, doc, options[0], apps, channel, "[图片]")
+                self.redis.set(
+                    _question_key(sender_id),
+                    json.dumps({"document": doc.id, "options": [asdict(o) for o in options]}, ensure_ascii=False),
+                    ex=QUESTION_TTL,
+                )
+                single = len(apps) == 1
+                lines = [TEXTS["ask"]] + [
+                    f"{n}. {o.kind_name}" + ("" if single else f"（{o.app_title}）") for n, o in enumerate(options, 1)
+                ]
+                return self._lines(sess, channel, sender_id, "[图片]", "\n".join(lines), doc.id)
+        except BaseException:
+            self.store.delete(key)  # no row points at it
+            raise
+
+    def download_failed(self, channel: str, sender_id: str) -> str:
+        return self._record(channel, sender_id, "[图片，未收到]", TEXTS["download_failed"])
+
+    # -- the answer to "which document is it?" --------------------------------------------
+    def answer(self, channel: str, sender_id: str, text: str) -> str | None:
+        """The reply when ``text`` answers a question still open (a number, or a document's name);
+        None when there is no question or this is not an answer (the message goes to the bot)."""
+        raw = self.redis.get(_question_key(sender_id))
+        if raw is None:
+            return None
+        question = json.loads(raw)
+        options = [Option(**o) for o in question["options"]]
+        picked = _pick(options, text)
+        if picked is None:
+            return None
+        self.redis.delete(_question_key(sender_id))
+        try:
+            apps = self._open_applications(sender_id)
+        except BackofficeUnavailable:
+            apps = []
+        with self.sessions.begin() as sess:
+            doc = sess.get(Document, question["document"])
+            if doc is None or doc.sender_id != sender_id or doc.kind is not None:
+                return None
+            return self._attach(sess, doc, picked, apps, channel, text)
+
+    # -- helpers --------------------------------------------------------------------------
+    def _open_applications(self, sender_id: str) -> list[OpenApplication]:
+        return [app for source in self.sources for app in source.open_for(sender_id)]
+
+    def _attach(
+        self, sess: Session, doc: Document, option: Option, apps: list[OpenApplication], channel: str, said: str
+    ) -> str:
+        doc.application_kind, doc.application_id, doc.application_title = (
+            option.app_kind,
+            option.app_id,
+            option.app_title,
+        )
+        doc.kind, doc.kind_name, doc.attached_at = option.kind, option.kind_name, datetime.now()
+        sess.flush()
+        reply = TEXTS["attached"].format(kind=option.kind_name, title=option.app_title)
+        app = next((a for a in apps if a.ref == ApplicationRef(option.app_kind, option.app_id)), None)
+        if app is not None:
+            missing = status.status(sess, app).missing
+            reply += TEXTS["missing"].format(names="、".join(k.name for k in missing)) if missing else TEXTS["complete"]
+        log.info("document attached", extra={"document": doc.id, "application_kind": option.app_kind})
+        return self._lines(sess, channel, doc.sender_id, said, reply, doc.id)
+
+    def _record(self, channel: str, sender_id: str, said: str, reply: str) -> str:
+        with self.sessions.begin() as sess:
+            return self._lines(sess, channel, sender_id, said, reply, None)
+
+    @staticmethod
+    def _lines(sess: Session, channel: str, sender_id: str, said: str, reply: str, document: int | None) -> str:
+        meta = {"document": document} if document else {}
+        conv, _ = resident_line(sess, Inbound(channel, sender_id, said), meta)
+        sess.add(Message(conversation_id=conv.id, author="bot", text=reply, meta=meta))
+        return reply
+
+
+def _question_key(sender_id: str) -> str:
+    return f"documents:question:{sender_id}"
+
+
+def _options(sess: Session, apps: list[OpenApplication]) -> list[Option]:
+    """The kinds still missing in each application; an application with nothing missing offers
+    all its kinds (a clearer photo of one already sent)."""
+    options: list[Option] = []
+    for app in apps:
+        kinds = status.status(sess, app).missing or app.required
+        options += [Option.of(app, kind) for kind in kinds]
+    return options
+
+
+def _pick(options: list[Option], text: str) -> Option | None:
+    number = parse_number(text)
+    if number is not None:
+        return options[number - 1] if 1 <= number <= len(options) else None
+    named = [o for o in options if o.kind_name.split("（")[0] in text]
+    return named[0] if len({(o.kind, o.app_id) for o in named}) == 1 else None
