@@ -2,6 +2,7 @@
 
 from backoffice.assistance.models import Application, StatusEvent  # noqa: F401
 from backoffice.benefits.models import BenefitApplication, BenefitStatusEvent  # noqa: F401
+from backoffice.cemetery.models import Cemetery, CemeteryBooking, CemeteryWaiting  # noqa: F401
 from backoffice.changes.models import Change  # noqa: F401
 from backoffice.child_protection.models import ChildProtectionCase, ChildProtectionWorker  # noqa: F401
 from backoffice.eldercare.models import Facility

@@ -9,6 +9,7 @@ import yaml
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from backoffice.cemetery import seed as cemetery_seed
 from backoffice.child_protection import seed as child_protection_seed
 from backoffice.eldercare import seed as eldercare_seed
 from backoffice.handbook import seed as handbook_seed
@@ -175,6 +176,7 @@ def seed(engine: Engine) -> dict[str, int]:
         eldercare_seed.load(sess)
         handbook_seed.load(sess)
         child_protection_seed.load(sess)
+        cemetery_seed.load(sess)
     with Session(engine) as sess:
         counts = {
             "districts": sess.scalar(select(func.count()).select_from(District)),

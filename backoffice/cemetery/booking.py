@@ -1,0 +1,553 @@
+"""The booking rules: what can be booked, book, join the waiting list, look up, cancel, move, the gate check.
+
+Functions take a SQLAlchemy session and plain values and raise :class:`~backoffice.errors.ApiError` (a 4xx
+with a code and a Chinese message) when a rule says no. Writes run in one transaction
+(:func:`backoffice.idempotency.run`) that takes places with a conditional UPDATE, so concurrent requests
+can never leave more visitors in a slot than its capacity; a partial unique index refuses a second live
+booking of the same person and day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backoffice.cemetery import schedule
+from backoffice.cemetery.models import (
+    Cemetery,
+    CemeteryBooking,
+    CemeteryGate,
+    CemeteryOpening,
+    CemeterySlot,
+    CemeteryWaiting,
+)
+from backoffice.errors import ApiError
+from backoffice.marriage.calendar import chinese_date, today
+from backoffice.residents.models import Resident
+from backoffice.residents.registry import resident_for_openid
+from common.masking import mask_name
+
+NOT_BOUND = ApiError(
+    403,
+    "not_bound",
+    "预约、查询、取消和改约祭扫，要先确认是您本人：请在微信公众号里完成实名认证（我的 → 实名认证），认证好了就可以接着办。",
+)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What a resident asks for: a gate's time slot on a day, for themself and ``companions`` others."""
+
+    cemetery_code: str
+    day: date
+    gate_code: str
+    start: str
+    companions: int
+
+
+# --- reading -------------------------------------------------------------------------------------------------------
+
+
+def get_cemetery(sess: Session, code: str) -> Cemetery:
+    cemetery = sess.get(Cemetery, code)
+    if cemetery is None:
+        raise ApiError(404, "cemetery_not_found", "没有找到这个公墓")
+    return cemetery
+
+
+def verified_resident(sess: Session, openid: str) -> Resident:
+    resident = resident_for_openid(sess, openid)
+    if resident is None:
+        raise NOT_BOUND
+    return resident
+
+
+def _booked(sess: Session, cemetery: Cemetery, day: date) -> dict[tuple[str, str], CemeterySlot]:
+    gates = [g.code for g in cemetery.gates]
+    rows = sess.scalars(
+        select(CemeterySlot)
+        .where(CemeterySlot.gate_code.in_(gates), CemeterySlot.day == day)
+        .execution_options(populate_existing=True)  # places are taken by UPDATEs the session does not track
+    )
+    return {(s.gate_code, s.start): s for s in rows}
+
+
+def slots_of(sess: Session, cemetery: Cemetery, day: date) -> list[dict]:
+    """Every gate's time slots on ``day`` with the places left, in time order."""
+    booked = _booked(sess, cemetery, day)
+    out = []
+    for gate in cemetery.gates:
+        for t in gate.slots:
+            row = booked.get((gate.code, t["start"]))
+            capacity = row.capacity if row else int(t["capacity"])
+            out.append(
+                {
+                    "gate_code": gate.code,
+                    "gate_name": gate.name,
+                    "start": t["start"],
+                    "end": t["end"],
+                    "capacity": capacity,
+                    "free": capacity - (row.booked if row else 0),
+                }
+            )
+    return sorted(out, key=lambda s: (s["start"], s["gate_code"]))
+
+
+def waiting_count(sess: Session, cemetery_code: str, day: date) -> int:
+    return sess.scalar(
+        select(func.count())
+        .select_from(CemeteryWaiting)
+        .where(
+            CemeteryWaiting.cemetery_code == cemetery_code,
+            CemeteryWaiting.day == day,
+            CemeteryWaiting.status == "waiting",
+        )
+    )
+
+
+def day_problem(sess: Session, day: date, cemetery: Cemetery) -> ApiError | None:
+    """Why ``day`` cannot be booked now (None: it can)."""
+    if day < today():
+        return ApiError(422, "date_past", f"{chinese_date(day)}已经过去了，请换一天")
+    if schedule.season_of(day) is None:
+        season = schedule.upcoming(today())
+        return ApiError(
+            422,
+            "no_booking_needed",
+            f"{chinese_date(day)}不是清明、冬至祭扫的高峰日子，不用预约，开放时间内直接去就行（{cemetery.name}{cemetery.hours}）。"
+            f"要预约的是{season.name}前后：{chinese_date(season.first)}到{chinese_date(season.last)}。",
+        )
+    opens = schedule.opens_at(sess, day)
+    if not schedule.is_open(sess, day):
+        return ApiError(
+            422,
+            "not_open_yet",
+            f"{chinese_date(day)}的祭扫预约还没开放，{schedule.moment_label(opens)}开始预约。",
+        )
+    return None
+
+
+def availability(sess: Session, cemetery: Cemetery, first: date | None = None) -> dict:
+    """The season under way (or the next one) from ``first``: each day, whether it can be booked, its slots."""
+    start = first or today()
+    season = schedule.season_of(start) or schedule.upcoming(start)
+    days = []
+    for day in season.days():
+        if day < today():
+            continue
+        problem = day_problem(sess, day, cemetery)
+        opens = schedule.opens_at(sess, day)
+        slots = slots_of(sess, cemetery, day) if problem is None else []
+        days.append(
+            {
+                "date": day.isoformat(),
+                "label": chinese_date(day),
+                "festival": day == season.term_day,
+                "open": problem is None,
+                "reason": problem.message if problem else "",
+                "opens_at": opens.isoformat(timespec="minutes"),
+                "opens_label": schedule.moment_label(opens),
+                "free": sum(s["free"] for s in slots),
+                "waiting": waiting_count(sess, cemetery.code, day),
+                "slots": slots,
+            }
+        )
+    return {
+        "season": {
+            "name": season.name,
+            "date": season.term_day.isoformat(),
+            "first": season.first.isoformat(),
+            "last": season.last.isoformat(),
+        },
+        "companions_max": cemetery.companions_max,
+        "days": days,
+    }
+
+
+def bookings_of(sess: Session, openid: str) -> tuple[list[CemeteryBooking], list[CemeteryWaiting]]:
+    """The verified resident's live bookings and waiting-list places from today on."""
+    resident = verified_resident(sess, openid)
+    bookings = sess.scalars(
+        select(CemeteryBooking)
+        .where(CemeteryBooking.id_number == resident.id_number, CemeteryBooking.active, CemeteryBooking.day >= today())
+        .order_by(CemeteryBooking.day, CemeteryBooking.start)
+    )
+    waiting = sess.scalars(
+        select(CemeteryWaiting)
+        .where(CemeteryWaiting.id_number == resident.id_number, CemeteryWaiting.active, CemeteryWaiting.day >= today())
+        .order_by(CemeteryWaiting.day)
+    )
+    return list(bookings), list(waiting)
+
+
+def own_booking(sess: Session, openid: str, number: str) -> CemeteryBooking:
+    """One of the resident's own bookings; anyone else's answers exactly like a missing one."""
+    resident = verified_resident(sess, openid)
+    booking = sess.scalar(select(CemeteryBooking).where(CemeteryBooking.number == number))
+    if booking is None or booking.id_number != resident.id_number:
+        raise ApiError(404, "booking_not_found", "没有查到这个预约号对应的、您本人的祭扫预约")
+    return booking
+
+
+def own_waiting(sess: Session, openid: str, number: str) -> CemeteryWaiting:
+    resident = verified_resident(sess, openid)
+    entry = sess.scalar(select(CemeteryWaiting).where(CemeteryWaiting.number == number))
+    if entry is None or entry.id_number != resident.id_number:
+        raise ApiError(404, "waiting_not_found", "没有查到这个候补号对应的、您本人的候补")
+    return entry
+
+
+def position(sess: Session, entry: CemeteryWaiting) -> int:
+    """The entry's place in its day's queue (1 = next), 0 when it is no longer waiting."""
+    if entry.status != "waiting":
+        return 0
+    return sess.scalar(
+        select(func.count())
+        .select_from(CemeteryWaiting)
+        .where(
+            CemeteryWaiting.cemetery_code == entry.cemetery_code,
+            CemeteryWaiting.day == entry.day,
+            CemeteryWaiting.status == "waiting",
+            CemeteryWaiting.id <= entry.id,
+        )
+    )
+
+
+# --- writing -------------------------------------------------------------------------------------------------------
+
+
+def _insert(sess: Session, model: type) -> postgresql.Insert | sqlite.Insert:
+    return (postgresql.insert if sess.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+
+
+def _ensure_slot(sess: Session, gate: CemeteryGate, day: date, timetable_slot: dict) -> None:
+    sess.execute(
+        _insert(sess, CemeterySlot)
+        .values(
+            gate_code=gate.code,
+            day=day,
+            start=timetable_slot["start"],
+            end=timetable_slot["end"],
+            capacity=int(timetable_slot["capacity"]),
+            booked=0,
+        )
+        .on_conflict_do_nothing(index_elements=["gate_code", "day", "start"])
+    )
+
+
+def _take(sess: Session, gate: CemeteryGate, day: date, timetable_slot: dict, people: int) -> bool:
+    """Take ``people`` places atomically: the UPDATE matches only while they fit (row-locked in PostgreSQL,
+    serialised by the write lock in SQLite), so the last places go to exactly one request."""
+    _ensure_slot(sess, gate, day, timetable_slot)
+    return (
+        sess.execute(
+            update(CemeterySlot)
+            .where(
+                CemeterySlot.gate_code == gate.code,
+                CemeterySlot.day == day,
+                CemeterySlot.start == timetable_slot["start"],
+                CemeterySlot.booked + people <= CemeterySlot.capacity,
+            )
+            .values(booked=CemeterySlot.booked + people)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+
+
+def _free(sess: Session, booking: CemeteryBooking) -> None:
+    sess.execute(
+        update(CemeterySlot)
+        .where(
+            CemeterySlot.gate_code == booking.gate_code,
+            CemeterySlot.day == booking.day,
+            CemeterySlot.start == booking.start,
+            CemeterySlot.booked >= booking.people,
+        )
+        .values(booked=CemeterySlot.booked - booking.people)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _companions(cemetery: Cemetery, companions: int) -> None:
+    if not 0 <= companions <= cemetery.companions_max:
+        raise ApiError(
+            422,
+            "too_many_companions",
+            f"{cemetery.name}每个预约最多可以带{cemetery.companions_max}位同行的人（不算您本人）。人多的话，请同行的人用自己的微信另约。",
+        )
+
+
+def _gate_slot(cemetery: Cemetery, gate_code: str, start: str) -> tuple[CemeteryGate, dict]:
+    gate = next((g for g in cemetery.gates if g.code == gate_code), None)
+    if gate is None:
+        raise ApiError(422, "invalid_gate", f"{cemetery.name}没有这个入口")
+    timetable_slot = next((t for t in gate.slots if t["start"] == start), None)
+    if timetable_slot is None:
+        raise ApiError(422, "invalid_slot", f"{cemetery.name}{gate.name}没有 {start} 开始的时段")
+    return gate, timetable_slot
+
+
+def slot_full(day: date, gate: CemeteryGate, start: str) -> ApiError:
+    return ApiError(
+        409,
+        "slot_full",
+        f"{chinese_date(day)} {start} {gate.name}这个时段的名额已经约完了，请换个时段、换个门或者换一天；都约满了也可以排候补。",
+    )
+
+
+def _already(day: date) -> ApiError:
+    return ApiError(
+        409,
+        "already_booked",
+        f"您{chinese_date(day)}已经有一个祭扫预约了，同一天只能约一个。可以说“查扫墓预约”看看，或者改约原来的。",
+    )
+
+
+def _flush_or(sess: Session, error: ApiError) -> None:
+    try:
+        sess.flush()
+    except IntegrityError:
+        raise error from None
+
+
+def _close_waiting(sess: Session, id_number: str, day: date) -> None:
+    """A resident who now holds a booking for ``day`` no longer waits for one."""
+    sess.execute(
+        update(CemeteryWaiting)
+        .where(CemeteryWaiting.id_number == id_number, CemeteryWaiting.day == day, CemeteryWaiting.active)
+        .values(active=False, status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _number(prefix: str, day: date, row_id: int) -> str:
+    return f"{prefix}{day:%y%m%d}{row_id:05d}"
+
+
+def create(sess: Session, openid: str, visit: Visit) -> CemeteryBooking:
+    """Runs inside :func:`backoffice.idempotency.writing`; the caller commits. Who asks is checked first."""
+    resident = verified_resident(sess, openid)
+    cemetery = get_cemetery(sess, visit.cemetery_code)
+    _companions(cemetery, visit.companions)
+    if problem := day_problem(sess, visit.day, cemetery):
+        raise problem
+    gate, timetable_slot = _gate_slot(cemetery, visit.gate_code, visit.start)
+    if not _take(sess, gate, visit.day, timetable_slot, 1 + visit.companions):
+        raise slot_full(visit.day, gate, visit.start)
+    booking = CemeteryBooking(
+        openid=openid,
+        resident_id=resident.id,
+        id_number=resident.id_number,
+        cemetery_code=cemetery.code,
+        gate_code=gate.code,
+        day=visit.day,
+        start=timetable_slot["start"],
+        end=timetable_slot["end"],
+        companions=visit.companions,
+        cemetery=cemetery,
+        gate=gate,
+    )
+    sess.add(booking)
+    _flush_or(sess, _already(visit.day))
+    booking.number = _number("JS", visit.day, booking.id)
+    _close_waiting(sess, resident.id_number, visit.day)
+    return booking
+
+
+def join_waitlist(sess: Session, openid: str, cemetery_code: str, day: date, companions: int) -> CemeteryWaiting:
+    """Only for a day without a place left for the party; a resident who holds a booking that day moves it instead."""
+    resident = verified_resident(sess, openid)
+    cemetery = get_cemetery(sess, cemetery_code)
+    _companions(cemetery, companions)
+    if problem := day_problem(sess, day, cemetery):
+        raise problem
+    if any(s["free"] >= 1 + companions for s in slots_of(sess, cemetery, day)):
+        raise ApiError(409, "places_free", f"{chinese_date(day)}{cemetery.name}还有名额，可以直接预约，不用排候补。")
+    held = sess.scalar(
+        select(CemeteryBooking.number).where(
+            CemeteryBooking.id_number == resident.id_number, CemeteryBooking.day == day, CemeteryBooking.active
+        )
+    )
+    if held:
+        raise _already(day)
+    entry = CemeteryWaiting(
+        openid=openid,
+        resident_id=resident.id,
+        id_number=resident.id_number,
+        cemetery_code=cemetery.code,
+        day=day,
+        companions=companions,
+        cemetery=cemetery,
+    )
+    sess.add(entry)
+    _flush_or(
+        sess,
+        ApiError(409, "already_waiting", f"您已经在排{chinese_date(day)}的候补了，有名额空出来会按先后给您。"),
+    )
+    entry.number = _number("HB", day, entry.id)
+    return entry
+
+
+def fill_from_waitlist(sess: Session, cemetery: Cemetery, day: date) -> list[CemeteryBooking]:
+    """Give the day's free places to the waiting list, in the order it was joined. An entry whose party fits in no
+    slot keeps its turn; the next ones that fit are served. The queue's rows are locked (PostgreSQL) so two
+    cancellations at once fill it one after the other."""
+    queue = sess.scalars(
+        select(CemeteryWaiting)
+        .where(
+            CemeteryWaiting.cemetery_code == cemetery.code,
+            CemeteryWaiting.day == day,
+            CemeteryWaiting.status == "waiting",
+        )
+        .order_by(CemeteryWaiting.id)
+        .with_for_update()
+    ).all()
+    made = []
+    for entry in queue:
+        free = [s for s in slots_of(sess, cemetery, day) if s["free"] >= 1 + entry.companions]
+        if not free:
+            continue
+        s = free[0]
+        gate, timetable_slot = _gate_slot(cemetery, s["gate_code"], s["start"])
+        try:
+            with sess.begin_nested():
+                booking = _promote(sess, entry, cemetery, gate, timetable_slot)
+        except IntegrityError:  # they booked that day themselves meanwhile: they no longer wait
+            entry.status, entry.active = "cancelled", False
+            continue
+        if booking is None:
+            continue
+        booking.number = _number("JS", day, booking.id)
+        entry.status, entry.active, entry.booking_number = "booked", False, booking.number
+        made.append(booking)
+    sess.flush()
+    return made
+
+
+def _promote(
+    sess: Session, entry: CemeteryWaiting, cemetery: Cemetery, gate: CemeteryGate, timetable_slot: dict
+) -> CemeteryBooking | None:
+    if not _take(sess, gate, entry.day, timetable_slot, 1 + entry.companions):
+        return None
+    booking = CemeteryBooking(
+        openid=entry.openid,
+        resident_id=entry.resident_id,
+        id_number=entry.id_number,
+        cemetery_code=cemetery.code,
+        gate_code=gate.code,
+        day=entry.day,
+        start=timetable_slot["start"],
+        end=timetable_slot["end"],
+        companions=entry.companions,
+        from_waitlist=True,
+        cemetery=cemetery,
+        gate=gate,
+    )
+    sess.add(booking)
+    sess.flush()
+    return booking
+
+
+def cancel(sess: Session, openid: str, number: str) -> CemeteryBooking:
+    booking = own_booking(sess, openid, number)
+    if booking.status == "cancelled":
+        return booking  # cancelling twice is the same as once
+    if booking.day < today():
+        raise ApiError(422, "booking_past", "这个预约的日子已经过了，不用取消")
+    _free(sess, booking)
+    booking.status, booking.active = "cancelled", False
+    sess.flush()
+    fill_from_waitlist(sess, booking.cemetery, booking.day)
+    return booking
+
+
+def leave_waitlist(sess: Session, openid: str, number: str) -> CemeteryWaiting:
+    entry = own_waiting(sess, openid, number)
+    if entry.status == "waiting":
+        entry.status, entry.active = "cancelled", False
+    return entry
+
+
+def reschedule(sess: Session, openid: str, number: str, visit: Visit) -> CemeteryBooking:
+    """Takes the new places before freeing the old ones; the old slot's freed places go to its waiting list."""
+    booking = own_booking(sess, openid, number)
+    if booking.status != "booked" or booking.day < today():
+        raise ApiError(422, "booking_not_active", "这个预约已经取消或者已经过期了，不能改时间，可以重新预约")
+    if (booking.day, booking.gate_code, booking.start) == (visit.day, visit.gate_code, visit.start):
+        return booking  # already there: a repeated request changes nothing
+    cemetery = booking.cemetery
+    if problem := day_problem(sess, visit.day, cemetery):
+        raise problem
+    gate, timetable_slot = _gate_slot(cemetery, visit.gate_code, visit.start)
+    if not _take(sess, gate, visit.day, timetable_slot, booking.people):
+        raise slot_full(visit.day, gate, visit.start)
+    _free(sess, booking)
+    old_day = booking.day
+    booking.day, booking.gate_code, booking.gate = visit.day, gate.code, gate
+    booking.start, booking.end = timetable_slot["start"], timetable_slot["end"]
+    _flush_or(sess, _already(visit.day))
+    _close_waiting(sess, booking.id_number, visit.day)
+    fill_from_waitlist(sess, cemetery, old_day)
+    return booking
+
+
+def set_opening(sess: Session, day: date, opens_at: str, editor: str) -> dict:
+    """Staff announce when booking ``day`` opens."""
+    try:
+        moment = datetime.fromisoformat(opens_at)
+    except (TypeError, ValueError):
+        raise ApiError(422, "invalid_opens_at", "opens_at 应该是 YYYY-MM-DDTHH:MM 格式的时间") from None
+    if schedule.season_of(day) is None:
+        raise ApiError(422, "no_booking_needed", f"{chinese_date(day)}不在清明、冬至祭扫预约的日子里")
+    sess.merge(CemeteryOpening(day=day, opens_at=moment.replace(tzinfo=None), announced_by=editor))
+    return {"date": day.isoformat(), "opens_at": moment.isoformat(timespec="minutes")}
+
+
+def next_days_free(sess: Session, cemetery: Cemetery, day: date, people: int) -> list[str]:
+    """Other bookable days of the season with a place for the party (for a resident who found none)."""
+    season = schedule.season_of(day)
+    if season is None:
+        return []
+    return [
+        d.isoformat()
+        for d in season.days()
+        if d != day
+        and d >= today()
+        and day_problem(sess, d, cemetery) is None
+        and any(s["free"] >= people for s in slots_of(sess, cemetery, d))
+    ]
+
+
+def gate_state(sess: Session, number: str) -> dict:
+    """What the gate attendant sees: the booking's state and a masked name, nothing else about the resident."""
+    booking = sess.scalar(select(CemeteryBooking).where(CemeteryBooking.number == number))
+    if booking is None:
+        raise ApiError(404, "booking_not_found", "没有这个预约")
+    resident = sess.get(Resident, booking.resident_id)
+    on = today()
+    if booking.status == "cancelled":
+        state, verdict = "cancelled", "已取消，不能入园"
+    elif booking.day < on:
+        state, verdict = "past", "预约的日子已经过了"
+    elif booking.day > on:
+        state, verdict = "not_today", f"预约的是{chinese_date(booking.day)}，不是今天"
+    else:
+        state, verdict = "valid", "今天有效"
+    return {
+        "number": booking.number,
+        "state": state,
+        "verdict": verdict,
+        "name": mask_name(resident.name) if resident else "",
+        "people": booking.people,
+        "cemetery": booking.cemetery.name,
+        "gate": booking.gate.name,
+        "date_label": chinese_date(booking.day),
+        "start": booking.start,
+        "end": booking.end,
+    }

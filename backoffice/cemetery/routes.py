@@ -1,0 +1,355 @@
+"""Cemetery visit booking API (祭扫预约): cemeteries, a season's days, bookings and the waiting list (idempotent
+writes), the day's announced opening for staff, and the gate-check page an attendant opens from a booking's link.
+
+HTTP only: requests become plain values for :mod:`backoffice.cemetery.booking`, whose
+:class:`~backoffice.errors.ApiError` the app's error handler renders; writes go through
+:mod:`backoffice.idempotency`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backoffice import contract, idempotency
+from backoffice.cemetery import booking, schemas
+from backoffice.cemetery.models import Cemetery, CemeteryBooking, CemeteryWaiting
+from backoffice.errors import ApiError
+from backoffice.marriage.calendar import chinese_date
+from backoffice.params import whole_number
+from common.db import session
+
+bp = Blueprint("cemetery", __name__, template_folder="templates")
+GATE_PREFIX = "/cemetery/gate/"  # public: an attendant's phone opens it (backoffice/auth.py)
+NUMBER = {"number": "booking number, e.g. JS27040500042"}
+WAITING_NUMBER = {"number": "waiting-list number, e.g. HB27040500007"}
+IDEMPOTENCY_KEY = contract.idempotency_key(
+    128,
+    False,
+    "Makes the write safe to retry: the same key with the same body returns the stored answer (header "
+    "`Idempotent-Replayed: true`); the same key with another body is refused (422 `idempotency_key_reused`).",
+)
+IDEMPOTENCY = idempotency.Policy(
+    scope="cemetery", conflict=ApiError(422, "idempotency_key_reused", "这个请求编号已经用在另一份不同的预约上了")
+)
+BOOKING_REFUSALS = (
+    "refused by a booking rule: invalid_request, invalid_openid, invalid_date, date_past, no_booking_needed "
+    "(not a 清明/冬至 booking day), not_open_yet (booking opens at the announced time), invalid_gate, invalid_slot, "
+    "too_many_companions, idempotency_key_reused"
+)
+
+
+def _tokens() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="cemetery-gate")
+
+
+def gate_url(number: str) -> str:
+    return request.url_root.rstrip("/") + GATE_PREFIX + str(_tokens().dumps(number))
+
+
+def cemetery_json(c: Cemetery) -> dict:
+    return {
+        "code": c.code,
+        "name": c.name,
+        "kind": c.kind,
+        "district_code": c.district_code,
+        "address": c.address,
+        "phone": c.phone,
+        "hours": c.hours,
+        "aliases": c.aliases,
+        "companions_max": c.companions_max,
+        "gates": [{"code": g.code, "name": g.name} for g in c.gates],
+    }
+
+
+def _place(c: Cemetery) -> dict:
+    return {"code": c.code, "name": c.name, "address": c.address, "phone": c.phone}
+
+
+def booking_json(b: CemeteryBooking) -> dict:
+    return {
+        "number": b.number,
+        "status": b.status,
+        "cemetery": _place(b.cemetery),
+        "gate": {"code": b.gate.code, "name": b.gate.name},
+        "date": b.day.isoformat(),
+        "date_label": chinese_date(b.day),
+        "start": b.start,
+        "end": b.end,
+        "companions": b.companions,
+        "people": b.people,
+        "from_waitlist": b.from_waitlist,
+        "gate_url": gate_url(b.number or ""),
+    }
+
+
+def waiting_json(sess: Session, w: CemeteryWaiting) -> dict:
+    return {
+        "number": w.number,
+        "status": w.status,
+        "cemetery": _place(w.cemetery),
+        "date": w.day.isoformat(),
+        "date_label": chinese_date(w.day),
+        "companions": w.companions,
+        "people": 1 + w.companions,
+        "position": booking.position(sess, w),
+        "booking_number": w.booking_number,
+    }
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "请求内容不是有效的 JSON")
+    return body
+
+
+def _openid(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 80:
+        raise ApiError(422, "invalid_openid", "缺少预约人的微信标识（openid）")
+    return value.strip()
+
+
+def _text(body: dict, field: str) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(422, "invalid_request", f"缺少必填项：{field}")
+    return value.strip()
+
+
+def _date(value: object, field: str = "date") -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ApiError(422, "invalid_date", f"{field} 应该是 YYYY-MM-DD 格式的日期") from None
+
+
+def _companions(body: dict) -> int:
+    return whole_number(body.get("companions", 0), "companions", what="人数")
+
+
+def _visit(body: dict, cemetery_code: str) -> booking.Visit:
+    return booking.Visit(
+        cemetery_code, _date(body.get("date")), _text(body, "gate_code"), _text(body, "start"), _companions(body)
+    )
+
+
+def _write(work: Callable[[Session], idempotency.Answer]):
+    return idempotency.run(IDEMPOTENCY, work)
+
+
+def _booked(status: int, work: Callable[[Session], CemeteryBooking]) -> Callable[[Session], idempotency.Answer]:
+    def answer(sess: Session) -> idempotency.Answer:
+        made = work(sess)
+        return idempotency.Answer(booking_json(made), status, made.number)
+
+    return answer
+
+
+@bp.get("/cemeteries")
+@contract.operation("Cemeteries and columbaria with their gates", responses={200: ("cemeteries", schemas.CemeteryList)})
+def list_cemeteries():
+    found = session().scalars(select(Cemetery).order_by(Cemetery.code))
+    return jsonify(cemeteries=[cemetery_json(c) for c in found])
+
+
+@bp.get("/cemeteries/<code>/availability")
+@contract.operation(
+    "The booking days of the season under way (or the next: 清明, 冬至) with each gate's slots and places left, "
+    "when each day's booking opens, and its waiting list",
+    query=schemas.CemeteryAvailabilityQuery,
+    responses={200: ("the cemetery and its days", schemas.CemeteryAvailability)},
+    errors={404: "`cemetery_not_found`", 422: "bad `from` (`invalid_date`)"},
+)
+def availability(code: str):
+    sess = session()
+    cemetery = booking.get_cemetery(sess, code)
+    first = _date(request.args["from"], "from") if request.args.get("from") else None
+    return jsonify(cemetery=cemetery_json(cemetery), **booking.availability(sess, cemetery, first))
+
+
+@bp.post("/cemetery/bookings")
+@contract.operation(
+    "Book a visit for the verified resident and companions (places are taken atomically: never more visitors "
+    "than a slot's capacity; one live booking per person and day)",
+    headers=[IDEMPOTENCY_KEY],
+    body=schemas.CemeteryBookingRequest,
+    responses={201: ("booked (or, replayed, the booking made the first time)", schemas.CemeteryBooking)},
+    errors={
+        400: "not JSON, or companions not a whole number (`bad_request`)",
+        403: "`not_bound`: the openid has no real-name binding",
+        404: "`cemetery_not_found`",
+        409: "`slot_full` (not enough places left in the slot) or `already_booked` (the resident holds a booking "
+        "that day)",
+        422: BOOKING_REFUSALS,
+    },
+)
+def create_booking():
+    body = _body()
+    openid = _openid(body.get("openid"))
+    visit = _visit(body, _text(body, "cemetery_code"))
+    return _write(_booked(201, lambda sess: booking.create(sess, openid, visit)))
+
+
+@bp.get("/cemetery/bookings")
+@contract.operation(
+    "The verified resident's own live bookings and waiting-list places, from today on",
+    query=schemas.CemeteryOpenidQuery,
+    responses={200: ("bookings and waiting-list places", schemas.CemeteryBookings)},
+    errors={403: "`not_bound`", 422: "`invalid_openid`"},
+)
+def my_bookings():
+    sess = session()
+    bookings, waiting = booking.bookings_of(sess, _openid(request.args.get("openid")))
+    return jsonify(bookings=[booking_json(b) for b in bookings], waiting=[waiting_json(sess, w) for w in waiting])
+
+
+@bp.get("/cemetery/bookings/<number>")
+@contract.operation(
+    "One of the resident's own bookings (anyone else's answers 404)",
+    path=NUMBER,
+    query=schemas.CemeteryOpenidQuery,
+    responses={200: ("the booking", schemas.CemeteryBooking)},
+    errors={403: "`not_bound`", 404: "`booking_not_found`", 422: "`invalid_openid`"},
+)
+def get_booking(number: str):
+    return jsonify(booking_json(booking.own_booking(session(), _openid(request.args.get("openid")), number)))
+
+
+@bp.post("/cemetery/bookings/<number>/cancel")
+@contract.operation(
+    "Cancel one's own booking; the freed places go to the day's waiting list in order (cancelling twice is once)",
+    path=NUMBER,
+    headers=[IDEMPOTENCY_KEY],
+    body=schemas.CemeteryOpenid,
+    responses={200: ("the cancelled booking", schemas.CemeteryBooking)},
+    errors={
+        400: "not JSON (`bad_request`)",
+        403: "`not_bound`",
+        404: "`booking_not_found`",
+        422: "`invalid_openid`, `booking_past`, `idempotency_key_reused`",
+    },
+)
+def cancel_booking(number: str):
+    openid = _openid(_body().get("openid"))
+    return _write(_booked(200, lambda sess: booking.cancel(sess, openid, number)))
+
+
+@bp.post("/cemetery/bookings/<number>/reschedule")
+@contract.operation(
+    "Move one's own booking to another day, gate or slot of the same cemetery (the new places are taken before "
+    "the old ones are freed; the freed ones go to the old day's waiting list)",
+    path=NUMBER,
+    headers=[IDEMPOTENCY_KEY],
+    body=schemas.CemeteryMove,
+    responses={200: ("the moved booking", schemas.CemeteryBooking)},
+    errors={
+        400: "not JSON (`bad_request`)",
+        403: "`not_bound`",
+        404: "`booking_not_found`",
+        409: "`slot_full` or `already_booked`",
+        422: "`booking_not_active`, " + BOOKING_REFUSALS,
+    },
+)
+def reschedule_booking(number: str):
+    body = _body()
+    openid = _openid(body.get("openid"))
+    visit = booking.Visit("", _date(body.get("date")), _text(body, "gate_code"), _text(body, "start"), 0)
+    return _write(_booked(200, lambda sess: booking.reschedule(sess, openid, number, visit)))
+
+
+@bp.post("/cemetery/waitlist")
+@contract.operation(
+    "Join a day's waiting list when no slot has places left for the party; cancelled places are given in the order "
+    "the list was joined",
+    headers=[IDEMPOTENCY_KEY],
+    body=schemas.CemeteryWaitingRequest,
+    responses={201: ("the waiting-list place", schemas.CemeteryWaiting)},
+    errors={
+        400: "not JSON, or companions not a whole number (`bad_request`)",
+        403: "`not_bound`",
+        404: "`cemetery_not_found`",
+        409: "`places_free` (book instead), `already_waiting`, `already_booked` (holds a booking that day)",
+        422: BOOKING_REFUSALS,
+    },
+)
+def join_waitlist():
+    body = _body()
+    openid = _openid(body.get("openid"))
+    code, day, companions = _text(body, "cemetery_code"), _date(body.get("date")), _companions(body)
+
+    def answer(sess: Session) -> idempotency.Answer:
+        entry = booking.join_waitlist(sess, openid, code, day, companions)
+        return idempotency.Answer(waiting_json(sess, entry), 201, entry.number)
+
+    return _write(answer)
+
+
+@bp.post("/cemetery/waitlist/<number>/cancel")
+@contract.operation(
+    "Leave the waiting list (leaving twice is once)",
+    path=WAITING_NUMBER,
+    headers=[IDEMPOTENCY_KEY],
+    body=schemas.CemeteryOpenid,
+    responses={200: ("the waiting-list place", schemas.CemeteryWaiting)},
+    errors={
+        400: "not JSON (`bad_request`)",
+        403: "`not_bound`",
+        404: "`waiting_not_found`",
+        422: "`invalid_openid`, `idempotency_key_reused`",
+    },
+)
+def leave_waitlist(number: str):
+    openid = _openid(_body().get("openid"))
+
+    def answer(sess: Session) -> idempotency.Answer:
+        entry = booking.leave_waitlist(sess, openid, number)
+        return idempotency.Answer(waiting_json(sess, entry), 200, entry.number)
+
+    return _write(answer)
+
+
+@bp.put("/cemetery/openings/<day>")
+@contract.operation(
+    "Staff: announce when booking a day opens (replaces the default rule for that day)",
+    path={"day": "a booking day, YYYY-MM-DD"},
+    body=schemas.CemeteryOpening,
+    responses={200: ("the day's opening", schemas.CemeteryOpeningAnswer)},
+    errors={
+        400: "not JSON (`bad_request`)",
+        422: "`invalid_date`, `invalid_opens_at`, `no_booking_needed`",
+    },
+)
+def set_opening(day: str):
+    body = _body()
+    sess = session()
+    editor = (request.headers.get("X-Editor") or "admin").strip()[:40] or "admin"
+    with idempotency.writing(sess):
+        answer = booking.set_opening(sess, _date(day), body.get("opens_at"), editor)
+    return jsonify(answer)
+
+
+@bp.get(GATE_PREFIX + "<token>")
+@contract.operation(
+    "The gate-check page (HTML) an attendant opens from a booking's link: the booking's state today, the cemetery, "
+    "gate, time and number of people, and the resident's masked name only. The link is signed; a forged one shows "
+    "that it is not valid",
+    path={"token": "the signed booking number"},
+    responses={200: ("the page", None), 404: ("not a valid link, or no such booking (a page)", None)},
+    public=True,
+)
+def gate_check(token: str):
+    try:
+        number = _tokens().loads(token)
+    except BadSignature:
+        return render_template("cemetery/gate.html", state=None), 404
+    try:
+        state = booking.gate_state(session(), str(number))
+    except ApiError:
+        return render_template("cemetery/gate.html", state=None), 404
+    return render_template("cemetery/gate.html", state=state)

@@ -1,0 +1,91 @@
+"""When a visit must be booked, and when booking a day opens.
+
+The rules are data (backoffice/seed/cemeteries.yaml): the booking seasons around 清明 and 冬至 (the solar
+terms, as chinese-calendar computes them), and the default opening of a day's booking (``opening``), which
+staff may replace for a day with the time they announced (table ``cemetery_opening``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+import chinese_calendar
+import yaml
+from sqlalchemy.orm import Session
+
+from backoffice.cemetery.models import CemeteryOpening
+from backoffice.marriage.calendar import chinese_date, now
+
+SEED = Path(__file__).resolve().parent.parent / "seed" / "cemeteries.yaml"
+TERM_MONTHS = {"清明": 4, "冬至": 12}
+
+
+@lru_cache(maxsize=1)
+def config() -> dict:
+    return yaml.safe_load(SEED.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Season:
+    name: str
+    term_day: date
+    first: date
+    last: date
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+
+def solar_term(name: str, year: int) -> date:
+    month = TERM_MONTHS[name]
+    return next(
+        day
+        for day, term in chinese_calendar.get_solar_terms(date(year, month, 1), date(year, month, 28))
+        if term == name
+    )
+
+
+def seasons_of(year: int) -> list[Season]:
+    out = []
+    for s in config()["seasons"]:
+        term_day = solar_term(s["term"], year)
+        out.append(
+            Season(
+                s["name"],
+                term_day,
+                term_day - timedelta(days=s["days_before"]),
+                term_day + timedelta(days=s["days_after"]),
+            )
+        )
+    return out
+
+
+def season_of(day: date) -> Season | None:
+    return next((s for s in seasons_of(day.year) if s.first <= day <= s.last), None)
+
+
+def upcoming(today: date) -> Season:
+    """The season under way, else the next one."""
+    candidates = seasons_of(today.year) + seasons_of(today.year + 1)
+    return next(s for s in sorted(candidates, key=lambda s: s.first) if s.last >= today)
+
+
+def opens_at(sess: Session, day: date) -> datetime:
+    """When booking ``day`` opens: the time staff announced, else ``opening`` in the seed."""
+    announced = sess.get(CemeteryOpening, day)
+    if announced is not None:
+        return announced.opens_at
+    rule = config()["opening"]
+    hour, minute = (int(x) for x in rule["at"].split(":"))
+    return datetime.combine(day - timedelta(days=rule["days_before"]), time(hour, minute))
+
+
+def moment_label(moment: datetime) -> str:
+    return f"{chinese_date(moment.date())}{moment:%H:%M}"
+
+
+def is_open(sess: Session, day: date) -> bool:
+    return now() >= opens_at(sess, day)
