@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from typing import Any
 
 from actions import events, identity, services
@@ -27,6 +28,11 @@ OFFER_INTENTS = {
     "ltc_assessment": "eldercare_ltc",
     "home_retrofit": "eldercare_home_retrofit",
 }  # the offer starts again
+YES_WORDS = re.compile(  # traditional characters too (幫我申請)
+    r"^(要|好|是|对|對|行|可以|嗯|麻烦|麻煩|[帮幫]我|[请請]|申[请請]|[办辦])|[帮幫]我(申[请請]|[办辦]|弄)|替我|侬[帮幫]|申[请請]吧|[办辦]吧"
+)
+ASSISTANCE_WORDS = re.compile(r"低保|特困|救助|低收入|困难补助")
+NO_WORDS = re.compile(r"不用|不要|先不|算了|不申请|不办|等等再|以后再|再说")
 PROGRESS_WORDS = ("进度", "到哪", "结果", "批了", "批下来", "怎么样了", "多久", "什么时候来", "有消息")
 
 
@@ -323,6 +329,19 @@ def _idempotency_key(tracker: Tracker, kind: str) -> str:
     return "ec-" + hashlib.sha256(f"{tracker.sender_id}|{kind}|{mark}".encode()).hexdigest()[:40]
 
 
+def _offer_answer(tracker: Tracker) -> bool | None:
+    """The resident's answer to "要我帮您申请吗？": True for a yes (the NLU's affirm, or "要的帮我申请" / "好额，侬帮我
+    申请", which it may read as applying for assistance or not at all), False for a no, None when it is neither."""
+    text, intent = tracker.latest_text.strip(), tracker.latest_intent
+    if ASSISTANCE_WORDS.search(text):  # "帮我申请低保": another errand, not this offer
+        return None
+    if intent == "deny" or NO_WORDS.search(text):
+        return False
+    if intent == "affirm" or YES_WORDS.search(text):
+        return True
+    return None
+
+
 @action("action_eldercare_offer_reply")
 def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     """The resident answers "要我帮您申请吗？": yes applies (once), no lets it be."""
@@ -331,7 +350,11 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     if kind not in OFFERS or _previous_bot_action(tracker) != OFFERS[kind]:
         dispatcher.utter(response="utter_default")
         return reset
-    if tracker.latest_intent != "affirm":
+    answer = _offer_answer(tracker)
+    if answer is None:
+        dispatcher.utter(response="utter_default")
+        return reset
+    if not answer:
         dispatcher.utter(response="utter_eldercare_offer_declined")
         return reset
     try:

@@ -163,3 +163,37 @@ def test_tracker_exposes_the_retrieval_intent():
     assert tracker.retrieval_intent == "faq/adoption" and tracker.retrieval_confidence == pytest.approx(0.71)
     other = Tracker.from_dict({"latest_message": {"intent": {"name": "greet"}, "response_selector": selector}})
     assert other.retrieval_intent is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "applied"),
+    [
+        ("要的帮我申请", "assistance_apply", True),  # the NLU reads it as applying for assistance
+        ("好的，帮我申请", "assistance_apply", True),
+        ("好额，侬帮我申请", "nlu_fallback", True),
+        ("好的，幫我申請", "nlu_fallback", True),
+        ("先不用了", "nlu_fallback", False),
+        ("帮我申请低保", "assistance_apply", None),  # another errand: not a yes to this offer
+        ("阿斯顿发个", "nlu_fallback", None),
+    ],
+)
+def test_offer_reply_reads_the_words_whatever_the_intent(run, text, intent, applied):
+    turn = [
+        {"event": "action", "name": "action_eldercare_retrofit"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "message_id": f"m-{text}"},
+    ]
+    _t, msgs, slots = run(
+        "action_eldercare_offer_reply",
+        sender="oDEMO_resident_0002",
+        text=text,
+        intent=intent,
+        slots={"eldercare_offer": "home_retrofit"},
+        events=turn,
+    )
+    assert slots["eldercare_offer"] is None
+    if applied:  # applied now, or by an earlier case of this test (the back-office keeps one open application)
+        said = msgs[0]["response"] or msgs[0]["text"]
+        assert said == "utter_eldercare_applied" or "已经有一份申请在办理中" in said
+    else:
+        assert msgs[0]["response"] == ("utter_eldercare_offer_declined" if applied is False else "utter_default")
