@@ -36,6 +36,9 @@ SLOTS = (
     "marriage_confirmed",
     "marriage_appointment",
 )
+FIRST_VISIT = (
+    r"第一次|头一次|头一回|还没(有)?(申请|提交|递交|去过)|提交(离婚)?申请|递交(离婚)?申请"  # the divorce's first visit
+)
 NOBODY = "无"  # a re-issue booked by one party alone
 KEEP_PHONE = re.compile(r"用这个|就用|就这个|这个号|这个手机|原来的")  # a yes to the registry's phone read back
 NOT_SELF = "not_self"  # call notes: the resident said the verified identity read back is not theirs
@@ -124,8 +127,8 @@ class BookingForm(FormValidation):
         stage = None
         if re.search(r"领证|领离婚证|拿证|拿离婚证|冷静期(满|过|到)|第二次", text):
             stage = "领证"
-        elif asked == "marriage_divorce_stage" and re.search(r"申请|第一次|提交|递交", text):
-            stage = "申请"
+        elif re.search(FIRST_VISIT, text) or (asked == "marriage_divorce_stage" and re.search(r"申请|提交|递交", text)):
+            stage = "申请"  # "我们是第一次去" said with the errand, before the stage is asked
         if stage and (call.get("marriage_type") == "离婚" or asked == "marriage_divorce_stage"):
             call.set("marriage_divorce_stage", stage)
 

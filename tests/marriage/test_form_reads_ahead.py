@@ -1,0 +1,54 @@
+"""The booking form reads what a message says before it is asked (issue 22's conversation suite): the form's
+validation action against the real back-office app in-process (no Rasa)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import actions.marriage  # noqa: F401  (registers the actions)
+from actions import executor, services
+from actions.tracker import Tracker
+from tests.marriage.conftest import Backoffice
+from tests.marriage.people import person
+from tests.marriage.test_backoffice_calls import CountingBackoffice
+
+
+@pytest.fixture
+def validate(backoffice: Backoffice, monkeypatch):
+    client = CountingBackoffice(backoffice.client)
+    monkeypatch.setattr(services, "client", lambda: client)
+
+    def _run(sender: str, text: str, slots: dict[str, Any], intent: str = "marriage_book") -> tuple[dict, list]:
+        tracker = Tracker.from_dict(
+            {
+                "sender_id": sender,
+                "slots": slots,
+                "latest_message": {"text": text, "intent": {"name": intent}, "entities": []},
+                "events": [{"event": "user", "text": text}],
+                "active_loop": {"name": "marriage_booking_form"},
+            }
+        )
+        result = executor.run("validate_marriage_booking_form", tracker, {})
+        return {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}, result["responses"]
+
+    return _run
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["你好我想问一下离婚要预约的话怎么弄我们是第一次去", "我们要离婚，还没申请过", "想约个时间去提交离婚申请"],
+)
+def test_the_first_divorce_visit_said_with_the_errand_is_not_asked_again(backoffice, validate, said):
+    backoffice.verify("web:first-visit", person("男", 40, "赵志强"))
+    slots, said_back = validate("web:first-visit", said, {"marriage_type": "离婚"})
+    assert slots["marriage_divorce_stage"] == "申请"
+    assert [r["response"] for r in said_back] == ["utter_marriage_ask_self"]  # the next question: the resident
+
+
+def test_a_divorce_without_its_stage_is_asked_it(backoffice, validate):
+    backoffice.verify("web:no-stage", person("女", 40, "钱美华"))
+    slots, said_back = validate("web:no-stage", "我想预约离婚登记", {"marriage_type": "离婚"})
+    assert slots["requested_slot"] == "marriage_divorce_stage"
+    assert [r["response"] for r in said_back] == ["utter_marriage_ask_divorce_stage"]
