@@ -177,8 +177,9 @@ def relation(text: str) -> str | None:
 
 def assistance_type(text: str) -> str | None:
     """The assistance type named in, or suggested by, the resident's words."""
+    typos = words()["type_typos"]
     for kind, phrases in words()["types"].items():
-        if any(p in text for p in phrases):
+        if any(p in text for p in (*phrases, *typos.get(kind, ()))):
             return kind
     return None
 
@@ -188,8 +189,10 @@ def story(text: str, kind: str) -> str | None:
     text = text.strip()
     if text.startswith("/"):  # Rasa's intent syntax, not words
         return None
-    told = text.replace(kind, "")
-    return text[:300] if kind not in text or len(told) >= STORY_MIN_LENGTH else None
+    told = text
+    for name in (kind, *words()["type_typos"].get(kind, ())):  # 申清低报 names 低保 as 低保 does
+        told = told.replace(name, "")
+    return text[:300] if told == text or len(told) >= STORY_MIN_LENGTH else None
 
 
 QUESTION_MARKS = ("?", "？", "吗", "什么", "啥", "怎么", "为什么", "为啥", "哪")

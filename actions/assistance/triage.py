@@ -32,10 +32,14 @@ def _tell_standard(dispatcher: Dispatcher, tracker: Tracker) -> list[dict]:
     known = registry.districts()
     asked = district or (known[0][1] if known else "")
     try:
-        std = services.backoffice().get("/assistance/standards", district=asked)["standard"]
+        answer = services.backoffice().get("/assistance/standards", district=asked)
     except (BackofficeError, BackofficeUnavailable):
         dispatcher.utter(response="utter_assistance_precheck_intro")
         return [events.slot_set("district", district)] if district else []
+    std = answer["standard"]
+    kind = entity(tracker, "assistance_type") or parsing.assistance_type(tracker.latest_text)
+    if kind in answer["programs"] and kind != "低保":  # "特困供养是什么条件": that kind first, then the 低保 standard
+        dispatcher.utter(_program_text(kind, answer["programs"][kind], std))
     place = district or std["city"]
     dispatcher.utter(
         response="utter_assistance_standard",
@@ -46,6 +50,20 @@ def _tell_standard(dispatcher: Dispatcher, tracker: Tracker) -> list[dict]:
     )
     dispatcher.utter(response="utter_assistance_precheck_intro")
     return [events.slot_set("district", district)] if district else []
+
+
+def _program_text(kind: str, program: dict, std: dict) -> str:
+    """What a kind of assistance other than 低保 is, in the back-office's words; for 特困供养 also who qualifies."""
+    text = f"{program['full_name']}：{program['summary']}"
+    tekun = std.get("tekun")
+    if kind == "特困供养" and tekun:
+        ages = tekun["ages"]
+        text += (
+            f"\n条件：{tekun['conditions']}，并且是{ages['elderly_from']}周岁以上的老人、"
+            f"{ages['minor_below']}周岁以下的未成年人或重度残疾人。"
+            f"\n基本生活标准每人每月 {tekun['basic_living_per_month']} 元。想申请，跟我说“申请{kind}”就行。"
+        )
+    return text
 
 
 def _since(iso: str) -> str:

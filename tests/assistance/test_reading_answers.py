@@ -46,6 +46,8 @@ def test_an_nlu_entity_wins_over_the_text():
         ("帮我妈申请", "家人", "母亲"),
         ("替我老伴", "家人", "配偶"),
         ("家里人", "家人", None),
+        ("帮阿拉老太婆", "家人", "配偶"),  # Shanghainese: my wife
+        ("给我自已办", "本人", "本人"),  # 自已: a typo of 自己
         ("嗯嗯", None, None),
     ],
 )
@@ -64,11 +66,13 @@ def test_the_type_a_story_points_to():
     assert parsing.assistance_type("家里着火了") == "临时救助"
     assert parsing.assistance_type("我想申请低保") == "低保"
     assert parsing.assistance_type("你好") is None
+    assert parsing.assistance_type("我想申清低报") == "低保"  # a homophone typo of the name is the name
 
 
 def test_a_story_is_kept_as_the_hardship_but_a_bare_request_is_not():
     assert parsing.story("我妈生病住院花了好多钱", "医疗救助") == "我妈生病住院花了好多钱"
     assert parsing.story("我想申请低保", "低保") is None
+    assert parsing.story("我想申清低报", "低保") is None  # the name misspelt is still no story
     assert parsing.story("我想申请低保，老伴走了以后家里一点收入都没有", "低保")
     assert parsing.story('/assistance_apply{"assistance_type": "低保"}', "低保") is None
 
@@ -81,6 +85,7 @@ def test_yes_and_no_including_the_negations_that_contain_yes():
     assert parsing.yes_no("这是什么意思", None) is None and parsing.yes_no("这是什么意思", "affirm") is None
     assert parsing.yes_no("要查我的存款吗？", None) is None and parsing.yes_no("我有点担心", None) is None
     assert parsing.yes_no("是的 同意", None) is True and parsing.yes_no("行啊", None) is True
+    assert parsing.yes_no("同义", None) is True  # a homophone typo of 同意
 
 
 def test_the_household_size_said_outright_before_it_is_asked():
