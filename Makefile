@@ -12,7 +12,7 @@ find_python = $(shell for c in $(1); do "$$c" -c 'import sys; sys.exit(not ($(2)
 PYTHON311 ?= $(call find_python,python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11 python3.12 python3.13 python3,sys.hexversion >= 0x030b0000)
 PYTHON310 ?= $(call find_python,$(HOME)/.pyenv/versions/3.10*/bin/python3.10 python3.10 /usr/bin/python3.10,0x030a0000 <= sys.hexversion < 0x030b0000)
 
-.PHONY: help install run test lint format train nlu-eval conversations nlu-review-export browser npm-packages clean
+.PHONY: help install run test lint format train nlu-eval conversations nlu-review-export browser clamd npm-packages clean
 
 help:
 	@echo "make run       install both environments, migrate, seed, train if needed, start everything"
@@ -51,6 +51,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: sudo apt-get install chromium"; fi; }
 
+# ClamAV's daemon for the documents' virus-scan test (tests/documents/test_clamd.py brings its own signature).
+clamd:
+	@command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clamav-daemon >/dev/null; \
+	  else echo "clamd is missing: sudo apt-get install clamav-daemon"; fi; }
+
 # The browser tests' npm packages (pinned in tests/browser/widgets/package-lock.json): axe-core, chat widgets.
 NPM_DIR := tests/browser/widgets
 # Chatroom (the REST-channel widget) has its own folder and lock: npm could not add it to the tree above.
@@ -69,7 +75,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install browser npm-packages lint
+test: install browser clamd npm-packages lint
 	$(RASA_VENV)/bin/python -m pytest -q -p no:cacheprovider bot/tests/components
 	$(VENV)/bin/python -m tools.train
 	$(VENV)/bin/python -m pytest
