@@ -5,7 +5,19 @@ from __future__ import annotations
 from flask import Flask
 
 # Each domain module registers its actions with the executor when imported.
-from actions import assistance, core, eldercare, endpoint, feedback, handbook, handoff, marriage, policy, services  # noqa: F401
+from actions import (  # noqa: F401
+    assistance,
+    cemetery,
+    core,
+    eldercare,
+    endpoint,
+    feedback,
+    handbook,
+    handoff,
+    marriage,
+    policy,
+    services,
+)
 from common import logging_setup, metrics, settings
 from common.health import health_blueprint
 

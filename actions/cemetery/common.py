@@ -1,0 +1,143 @@
+"""What the cemetery forms share: the back-office's cemeteries and days, and reading a resident's answer.
+
+Days are shown as the back-office labels them (``label``, ``date_label``): it owns the calendar and its wording,
+the seasons around 清明 and 冬至, when each day's booking opens, and the places left at each gate.
+"""
+
+from __future__ import annotations
+
+import re
+
+from actions import identity, services
+from actions.dispatcher import Dispatcher
+from actions.forms import CN_DIGITS
+from actions.marriage.common import button
+from common.backoffice_client import BackofficeError
+
+FORMS = ("cemetery_booking_form", "cemetery_cancel_form", "cemetery_reschedule_form")
+WAITLIST = "候补"
+SIDE_INTENTS = {
+    "cemetery_my_booking",
+    "cemetery_cancel",
+    "cemetery_reschedule",
+    "stop",
+    "human_handoff",
+    "complain",
+    "goodbye",
+    "bot_capabilities",
+    "out_of_scope",
+    "faq",
+}
+CN_NUMBER = {**CN_DIGITS, "两": 2, "俩": 2, "十": 10}
+
+
+def verified(sender_id: str) -> bool:
+    try:
+        services.backoffice().get(f"/residents/by-openid/{sender_id}")
+    except BackofficeError as exc:
+        if exc.code == identity.NOT_BOUND:
+            return False
+        raise
+    return True
+
+
+def ask_to_verify(dispatcher: Dispatcher, intent: str, what: str) -> None:
+    identity.ask_to_verify(dispatcher, "/" + intent, what)
+
+
+def cemeteries() -> list[dict]:
+    return services.backoffice().get("/cemeteries")["cemeteries"]
+
+
+def cemetery(code: str | None) -> dict | None:
+    return next((c for c in cemeteries() if c["code"] == code), None)
+
+
+def availability(code: str, first: str | None = None) -> dict:
+    params = {"from": first} if first else {}
+    return services.backoffice().get(f"/cemeteries/{code}/availability", **params)
+
+
+def day_of(code: str, iso: str | None) -> dict | None:
+    if not iso:
+        return None
+    return next((d for d in availability(code, iso)["days"] if d["date"] == iso), None)
+
+
+def free_slots(day: dict, people: int) -> list[dict]:
+    return [s for s in day["slots"] if s["free"] >= people]
+
+
+def slot_value(s: dict) -> str:
+    """A slot as the resident could say it, and as the form keeps it: "东门 09:00"."""
+    return f"{s['gate_name']} {s['start']}"
+
+
+def slot_of(day: dict, value: str | None) -> dict | None:
+    return next((s for s in day["slots"] if slot_value(s) == value), None)
+
+
+def slot_button(s: dict) -> dict[str, str]:
+    return button(f"{s['gate_name']} {s['start']}-{s['end']}（还有{s['free']}个名额）", slot_value(s))
+
+
+def day_button(d: dict, festival: str) -> dict[str, str]:
+    note = f"（{festival}当天）" if d["festival"] else ""
+    return button(f"{d['label']}{note} 还有{d['free']}个名额", d["date"])
+
+
+def site_in(text: str) -> str | None:
+    """A cemetery named in ``text`` (its name, an alias, or its code)."""
+    for c in cemeteries():
+        if c["code"] in text.upper() or c["name"] in text or any(a in text for a in c["aliases"]):
+            return c["code"]
+    return None
+
+
+def festival_day(text: str, shown: dict) -> str | None:
+    """ "清明那天" / "冬至" → the solar term's day of the season shown, when it is that season."""
+    season = shown["season"]
+    return (
+        season["date"]
+        if season["name"] in text and re.search(r"当天|那天|那一天|正日|这天|节$|^清明|^冬至", text)
+        else None
+    )
+
+
+def wants_earliest(text: str) -> bool:
+    return bool(re.search(r"最早|越快越好|尽快|最近|随便|都行|哪天都", text))
+
+
+def companions_in(text: str) -> int | None:
+    """How many go with the resident: "就我一个" 0, "带两个" 2, "我们三个人" 2, "2" 2."""
+    text = text.strip()
+    if re.search(r"就我一个|我一个人|一个人去|我自己|就我自己|没有别人|不带|只有我", text):
+        return 0
+    if m := re.fullmatch(r"\s*(\d{1,2})\s*[个位人]*\s*", text):
+        return int(m.group(1))
+    m = re.search(r"([0-9]{1,2}|[一二两俩三四五六七八九十])\s*(?:个|位|口)", text)
+    if not m:
+        return None
+    raw = m.group(1)
+    n = int(raw) if raw.isdigit() else CN_NUMBER.get(raw)
+    if n is None:
+        return None
+    together = re.search(r"我们|一共|总共|一家|全家|加上我|连我", text) and not re.search(r"带|还有", text)
+    return max(0, n - 1) if together else n
+
+
+def describe(b: dict) -> str:
+    return (
+        f"预约号 {b['number']}：{b['date_label']} {b['start']}-{b['end']}，"
+        f"{b['cemetery']['name']}{b['gate']['name']}，共{b['people']}人"
+    )
+
+
+def describe_waiting(w: dict) -> str:
+    state = f"排在第{w['position']}位" if w["status"] == "waiting" else "已经排到"
+    return f"候补号 {w['number']}：{w['date_label']} {w['cemetery']['name']}，共{w['people']}人，{state}"
+
+
+def not_a_booking_day(season: dict) -> str:
+    first, last = (f"{int(d[5:7])}月{int(d[8:10])}日" for d in (season["first"], season["last"]))
+    return f"这一天不是祭扫高峰，不用预约，开放时间直接去就行。要预约的是{season['name']}前后：{first}到{last}。"
