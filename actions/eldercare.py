@@ -130,8 +130,19 @@ def _show_page(dispatcher: Dispatcher, page: dict, first: bool) -> list[dict]:
     return [events.slot_set("eldercare_search", search)]
 
 
+def _asked_place(tracker: Tracker) -> bool:
+    """Whether the bot's last question was "您在哪一带？" (the search is waiting for a place)."""
+    search = tracker.get_slot("eldercare_search")
+    return isinstance(search, dict) and bool(search.get("asked_place"))
+
+
 @action("action_eldercare_find")
 def find(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    """Places of a type near the resident. Also reads a message the NLU did not understand when it answers
+    "您在哪一带？" ("就在曹杨公园边上"); any other such message gets the usual "didn't understand"."""
+    if tracker.latest_intent == "nlu_fallback" and not _asked_place(tracker):
+        dispatcher.utter(response="utter_default")
+        return []
     type_ = _latest(tracker, "service_type") or tracker.get_slot("service_type")
     if type_ not in SERVICE_TYPES:
         dispatcher.utter(
@@ -148,7 +159,8 @@ def find(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> l
         return []
     if page is None:
         dispatcher.utter(response="utter_eldercare_ask_place", service=LABELS[type_])
-        return [events.slot_set("service_type", type_)]
+        waiting = {"type": type_, "next_offset": None, "asked_place": True}  # nothing to page; a place is awaited
+        return [events.slot_set("service_type", type_), events.slot_set("eldercare_search", waiting)]
     return [events.slot_set("service_type", type_), *_show_page(dispatcher, page, first=True)]
 
 

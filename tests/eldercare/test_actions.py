@@ -96,6 +96,15 @@ def test_find_asks_for_type_then_place(run):
     assert msgs[0]["response"] == "utter_eldercare_ask_type" and len(msgs[0]["buttons"]) == 5
     _t, msgs, slots = run("action_eldercare_find", text="/eldercare_find", entities={"service_type": "日间照料"})
     assert msgs[0]["response"] == "utter_eldercare_ask_place" and slots["service_type"] == "日间照料"
+    # the place in words the NLU did not understand (rule: nlu_fallback right after the search) is read
+    text, _m, _s = run("action_eldercare_find", text="就在长风公园边上", intent="nlu_fallback", slots=slots)
+    assert "离长风公园最近的日间照料中心" in text
+
+
+def test_a_message_not_understood_after_places_were_shown_is_not_a_place(run):
+    _t, _m, slots = run("action_eldercare_find", text="长风公园附近的养老院", entities={"service_type": "养老院"})
+    _t, msgs, found = run("action_eldercare_find", text="阿斯顿发个", intent="nlu_fallback", slots=slots)
+    assert [m["response"] for m in msgs] == ["utter_default"] and found == {}
 
 
 def test_offer_reply_applies_once_and_only_right_after_the_offer(run):
