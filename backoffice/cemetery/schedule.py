@@ -74,13 +74,16 @@ def upcoming(today: date) -> Season:
 
 
 def opens_at(sess: Session, day: date) -> datetime:
-    """When booking ``day`` opens: the time staff announced, else ``opening`` in the seed."""
+    """When booking ``day`` opens: the time staff announced, else ``opening`` in the seed (a season's days all open
+    at once, ``days_before_season`` days before its first day, as the bureau announces each season)."""
     announced = sess.get(CemeteryOpening, day)
     if announced is not None:
         return announced.opens_at
     rule = config()["opening"]
     hour, minute = (int(x) for x in rule["at"].split(":"))
-    return datetime.combine(day - timedelta(days=rule["days_before"]), time(hour, minute))
+    season = season_of(day)
+    first = season.first if season else day
+    return datetime.combine(first - timedelta(days=rule["days_before_season"]), time(hour, minute))
 
 
 def moment_label(moment: datetime) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, select
 
 from backoffice.assistance.models import Application
+from backoffice.cemetery.models import CemeteryBooking
 from backoffice.eldercare.models import EldercareApplication
 from backoffice.marriage.models import MarriageAppointment
 from tools.conversations.spec import Conversation
@@ -28,7 +29,7 @@ FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallb
 class Facts:
     """What the system holds for one sender."""
 
-    booked: int = 0  # marriage appointments made by the sender, still booked
+    booked: int = 0  # marriage appointments and cemetery visits booked by the sender, still booked
     cancelled: int = 0
     applied: int = 0  # assistance and eldercare applications the sender submitted
     handed_off: int = 0  # handoff tickets of the sender's conversation
@@ -42,6 +43,15 @@ def facts(backoffice: Engine, platform: Engine, sender_id: str) -> Facts:
                     select(MarriageAppointment.status, func.count())
                     .where(MarriageAppointment.openid == sender_id)
                     .group_by(MarriageAppointment.status)
+                ).all()
+            )
+        )
+        statuses.update(
+            dict(
+                conn.execute(  # cemetery visits (祭扫预约) count as appointments
+                    select(CemeteryBooking.status, func.count())
+                    .where(CemeteryBooking.openid == sender_id)
+                    .group_by(CemeteryBooking.status)
                 ).all()
             )
         )

@@ -16,7 +16,9 @@ import yaml
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "conversations" / "data"
 
-FLOWS = frozenset("marriage divorce assistance eldercare handbook policy handoff feedback identity smalltalk".split())
+FLOWS = frozenset(
+    "marriage divorce assistance eldercare handbook policy handoff feedback identity smalltalk cemetery".split()
+)
 STYLES = frozenset(
     (
         "several_facts facts_early correction side_question change_mind stop_and_return numbered_choice "
