@@ -43,13 +43,13 @@ class DocumentStack:
     store_dir: Path
     taken: Iterator[int] = dataclasses.field(default_factory=itertools.count)  # one resident of the registry each
 
-    def resident(self, case_no: str | None = None, programme: str = "低保") -> tuple[str, str]:
-        """A new openid bound to a resident of the registry; with an open application of
-        ``programme`` (its case number) unless ``case_no`` is ""."""
+    def resident(self, case_no: str | None = None, programme: str = "低保", sender: str = "") -> tuple[str, str]:
+        """A new openid (or ``sender``) bound to a resident of the registry; with an open application
+        of ``programme`` (its case number) unless ``case_no`` is ""."""
         from backoffice.assistance.models import Application
         from backoffice.residents.models import Resident, WechatBinding
 
-        openid = "o" + uuid.uuid4().hex[:27]
+        openid = sender or "o" + uuid.uuid4().hex[:27]
         with self.backoffice_sessions.begin() as sess:
             resident = sess.scalars(select(Resident).order_by(Resident.id.desc()).offset(next(self.taken))).first()
             sess.add(WechatBinding(openid=openid, resident_id=resident.id))
