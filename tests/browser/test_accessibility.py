@@ -98,6 +98,7 @@ NOT_PAGES = {
     "console.stream",  # server-sent events
     "console.queue_rows",  # a fragment of the queue page
     "console.reach",  # JSON
+    "console.document_file",  # a resident's photo or PDF, as it is
     "analytics.export_csv",
     "policy_admin.advisors_export",
     "policy_admin.funnel_export",
