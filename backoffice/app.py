@@ -6,6 +6,7 @@ from flask import Flask, jsonify
 
 from backoffice import auth, contract, errors, identity
 from backoffice.assistance.routes import bp as assistance_bp
+from backoffice.benefits.routes import bp as benefits_bp
 from backoffice.cemetery.routes import bp as cemetery_bp
 from backoffice.changes.routes import bp as changes_bp
 from backoffice.child_protection.routes import bp as child_protection_bp
@@ -42,6 +43,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(child_protection_bp)
     app.register_blueprint(changes_bp)
     app.register_blueprint(cemetery_bp)
+    app.register_blueprint(benefits_bp)
     identity.init_app(app, config)
 
     @app.get("/openapi.json")
