@@ -161,7 +161,7 @@ def create_application():
 @bp.get("/applications")
 @contract.operation(
     "A resident's own benefit applications (made by them, or for them), newest first",
-    query=schemas.ApplicationsQuery,
+    query=schemas.BenefitApplicationsQuery,
     responses={200: ("newest first", schemas.BenefitApplicationList)},
     errors={404: "not_bound"},
 )
@@ -194,7 +194,7 @@ def _application(case_no: str) -> BenefitApplication:
 @contract.operation(
     "One benefit application; with openid, only if it is that resident's (otherwise 404, as for none)",
     path=CASE_NO,
-    query=schemas.CaseQuery,
+    query=schemas.BenefitCaseQuery,
     responses={200: ("the application", schemas.BenefitApplication)},
     errors={404: "not_found"},
 )
@@ -206,7 +206,7 @@ def get_application(case_no: str):
 @contract.operation(
     "Staff move a case to its next review step (退回 / 不予批准 need a reason)",
     path=CASE_NO,
-    body=schemas.StatusChange,
+    body=schemas.BenefitStatusChange,
     responses={200: ("the application", schemas.BenefitApplication)},
     errors={404: "not_found", 409: "bad_transition", 422: "reason_required"},
 )

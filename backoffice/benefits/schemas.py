@@ -10,7 +10,7 @@ from backoffice.contract import Request
 from backoffice.documents import RequiredDocument
 
 
-class Reason(Schema):
+class BenefitReason(Schema):
     rule = fields.String(required=True, metadata={"description": "the rule applied"})
     figure = fields.String(required=True, metadata={"description": "the figure used"})
     text = fields.String(required=True, metadata={"description": "the case against it, in plain Chinese"})
@@ -32,7 +32,7 @@ class FuneralEstimate(Schema):
     )
     amount = fields.Integer(required=True, metadata={"description": "yuan, once"})
     services = fields.List(fields.String(), metadata={"description": "the basic services waived"})
-    reasons = fields.List(fields.Nested(Reason), required=True)
+    reasons = fields.List(fields.Nested(BenefitReason), required=True)
 
 
 class FuneralPrecheckAnswer(Schema):
@@ -51,7 +51,7 @@ class FuneralPrecheckAnswer(Schema):
 class DisabilityEstimate(Schema):
     eligible = fields.Boolean(required=True)
     monthly = fields.Integer(required=True, metadata={"description": "yuan per month"})
-    reasons = fields.List(fields.Nested(Reason), required=True)
+    reasons = fields.List(fields.Nested(BenefitReason), required=True)
 
 
 class DisabilityMember(Schema):
@@ -94,7 +94,7 @@ class DisabilityStandards(Schema):
     effective_from = fields.Date()
 
 
-class Deceased(Request):
+class FuneralDeceased(Request):
     name = fields.String(required=True)
     id_number = fields.String(required=True, metadata={"description": "18 characters, checksum-validated"})
     death_date = fields.Date(required=True)
@@ -113,18 +113,18 @@ class BenefitApplicationRequest(Request):
     member_id = fields.Integer(
         metadata={"description": "disability: the household member (registry id); default the resident"}
     )
-    deceased = fields.Nested(Deceased, metadata={"description": "funeral: who died"})
+    deceased = fields.Nested(FuneralDeceased, metadata={"description": "funeral: who died"})
     relation = fields.String(metadata={"description": "funeral: the deceased to the resident: 父亲, 母亲, 配偶 …"})
     facts = fields.Nested(FuneralFacts, metadata={"description": "funeral: as the resident declares them"})
 
 
-class StatusStep(Schema):
+class BenefitStatusStep(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     reason = fields.String()
     at = fields.DateTime()
 
 
-class Subject(Schema):
+class BenefitSubject(Schema):
     name = fields.String(required=True, metadata={"description": "masked"})
     relation = fields.String(required=True)
     id_number = fields.String(metadata={"description": "funeral: the deceased's, masked"})
@@ -135,7 +135,7 @@ class BenefitApplication(Schema):
     case_no = fields.String(required=True, metadata={"example": "CJ2026120600012"})
     programme = fields.String(required=True, validate=validate.OneOf(PROGRAMMES))
     title = fields.String(required=True)
-    subject = fields.Nested(Subject, required=True)
+    subject = fields.Nested(BenefitSubject, required=True)
     facts = fields.Dict(required=True, metadata={"description": "what the estimate used"})
     estimate = fields.Dict(required=True, metadata={"description": "amount (once) or monthly, and the reasons"})
     phone_masked = fields.String()
@@ -144,7 +144,7 @@ class BenefitApplication(Schema):
     status_reason = fields.String()
     status_text = fields.String(required=True)
     next_step = fields.String(required=True)
-    history = fields.List(fields.Nested(StatusStep), required=True)
+    history = fields.List(fields.Nested(BenefitStatusStep), required=True)
     required_documents = fields.List(
         fields.Nested(RequiredDocument),
         required=True,
@@ -158,15 +158,15 @@ class BenefitApplicationList(Schema):
     applications = fields.List(fields.Nested(BenefitApplication), required=True)
 
 
-class ApplicationsQuery(Request):
+class BenefitApplicationsQuery(Request):
     openid = fields.String(required=True, metadata={"description": "a bound sender id"})
     topic = fields.String(validate=validate.OneOf(tuple(TOPICS)), metadata={"description": "funeral or disability"})
 
 
-class CaseQuery(Request):
+class BenefitCaseQuery(Request):
     openid = fields.String(metadata={"description": "the asking sender"})
 
 
-class StatusChange(Request):
+class BenefitStatusChange(Request):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     reason = fields.String()
