@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from actions import services
+from actions import identity, services
 from actions.dispatcher import Dispatcher
 from actions.tracker import Tracker
 
@@ -49,4 +49,5 @@ def run(name: str, tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
     dispatcher = Dispatcher()
     with services.action_run():  # one back-office answer per read for the whole run
         events = fn(dispatcher, tracker, domain)
+    identity.another_way(dispatcher, tracker.events)
     return {"events": events, "responses": dispatcher.messages}
