@@ -157,3 +157,20 @@ def test_no_read_aloud_button_where_the_browser_cannot_speak(browser, chat_site)
     expect(page.get_by_role("log")).to_contain_text("您好，请问要办什么事？")
     assert page.get_by_role("button", name="朗读这条回复").count() == 0
     context.close()
+
+
+def test_a_photo_chosen_on_the_page_reaches_the_documents_and_the_answer_is_shown(page, chat_site, tmp_path):
+    """The page's 交申请材料 control posts the file to /chat/documents with the page's token; this site
+    has no back-office, so the answer is the documents' "cannot look up your application" (docs/documents.md)."""
+    from web.documents.intake import TEXTS
+
+    url, rasa, _ = chat_site
+    page.goto(url + "/chat")
+    sender = "web:" + page.locator("#chat").get_attribute("data-sender")
+    photo = tmp_path / "户口本.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9")
+    page.get_by_label("交申请材料：拍一张照片，或选一个文件（照片或 PDF）").set_input_files(str(photo))
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("[照片] 户口本.jpg")
+    expect(log).to_contain_text(TEXTS["unavailable"], timeout=15_000)
+    assert rasa.messages_from(sender) == []  # a photo is the platform's, never the bot's

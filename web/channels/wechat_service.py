@@ -175,6 +175,8 @@ class WechatChannel:
                 transcript=f"[位置] {msg.label or ''} ({msg.latitude}, {msg.longitude})",
             )
         if msg.kind == "image" and self.photos is not None and self.media is not None and msg.media_id:
+            if not redis_up:  # the access_token and the question live in Redis: asked to send it again
+                return Reply(self.photos.download_failed(CHANNEL, msg.openid))
             try:
                 data = self.media(msg.media_id, self.photos.max_bytes)
             except WechatApiError as exc:

@@ -164,6 +164,26 @@
     input.focus();
   });
 
+  // 交申请材料: a photo or PDF for the resident's application (POST /chat/documents, web/channels/upload.py).
+  var uploader = document.getElementById("uploader");
+  var photo = document.getElementById("photo");
+  photo.addEventListener("change", function () {
+    var file = photo.files && photo.files[0];
+    if (!file) { return; }
+    said("[照片] " + file.name);
+    var body = new FormData();
+    body.append("file", file);
+    photo.value = "";
+    fetch(uploader.dataset.upload, { method: "POST", headers: { "X-Chat-Token": token }, body: body })
+      .then(function (resp) {
+        return resp.json().then(function (answer) {
+          if (!resp.ok) { add("error", answer.message || "照片没有发成功，请再试一次。"); return; }
+          answer.forEach(answered);
+        });
+      })
+      .catch(function () { add("error", "网络好像断了，请检查网络后再发一次。"); });
+  });
+
   function poll() {
     var url = root.dataset.poll + (after ? "?after=" + encodeURIComponent(after) : "");
     fetch(url, { headers: { "X-Chat-Token": token } })
