@@ -84,7 +84,7 @@ def _refuse_repeat(found: BenefitApplication | None, by: Resident, who: str) -> 
     text = f"{who}的{programmes.title(found.programme)}已经有一份申请" + (
         f"（编号 {found.case_no}），现在是“{found.status}”，不用重复申请。" if mine else "，不用重复申请。"
     )
-    raise ApiError(409, "already_applied", text, **({"case_no": found.case_no} if mine else {}))
+    raise ApiError(409, "already_applied", text, **({"reference": found.case_no} if mine else {}))
 
 
 def _funeral(sess: Session, body: dict[str, Any], by: Resident, now: datetime) -> dict[str, Any]:

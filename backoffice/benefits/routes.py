@@ -142,7 +142,7 @@ IDEMPOTENCY = idempotency.Policy(
     errors={
         400: "no Idempotency-Key (`idempotency_key_required`)",
         403: "`not_bound`: the sender is not verified (实名认证); `not_household`: the member is not in their household",
-        409: "`idempotency_key_reused`; `already_applied` (an open or granted case for the same person); "
+        409: "`idempotency_key_reused`; `already_applied` (an open or granted case for the same person; with `reference`, the case number, when the resident made it); "
         "`already_receiving` (the registry shows the subsidies paid)",
         422: "unknown_programme, name_required, invalid_id_number, invalid_death_date, too_late, unknown_district, "
         "bad_status, not_eligible",

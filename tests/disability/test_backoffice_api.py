@@ -79,7 +79,7 @@ def test_applying_for_a_household_member_once_per_subsidy(backoffice):
     assert {d["kind"] for d in case["required_documents"]} == {"disability_card", "id_card", "hukou", "bank_card"}
     assert post(client, body, "dc-1").status_code == 200
     repeat = post(client, body, "dc-2")
-    assert repeat.status_code == 409 and repeat.get_json()["case_no"] == case["case_no"]
+    assert repeat.status_code == 409 and repeat.get_json()["reference"] == case["case_no"]
     living = post(client, {**body, "programme": "disability_living"}, "dl-1")
     assert living.status_code == 422 and living.get_json()["error"] == "not_eligible"
     assert "低保" in living.get_json()["message"]

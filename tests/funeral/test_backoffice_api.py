@@ -70,10 +70,10 @@ def test_a_second_application_for_the_same_deceased_is_refused_without_a_strange
     client, engine = backoffice
     case_no = post(client, funeral_body(), "fu-a").get_json()["case_no"]
     mine = post(client, funeral_body(), "fu-b")
-    assert mine.status_code == 409 and mine.get_json()["case_no"] == case_no
+    assert mine.status_code == 409 and mine.get_json()["reference"] == case_no
     bind_stranger(engine, me(engine).household_id, "oSTRANGER")
     theirs = post(client, funeral_body(submitted_by_openid="oSTRANGER"), "fu-c")
-    assert theirs.status_code == 409 and "case_no" not in theirs.get_json()
+    assert theirs.status_code == 409 and "reference" not in theirs.get_json()
     assert case_no not in theirs.get_json()["message"]
 
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
@@ -18,6 +19,7 @@ from backoffice import contract
 from backoffice.identity.provider import Client
 from backoffice.seed.load import DEMO_OPENIDS
 from common import settings
+from common.masking import id_check_char
 from tests.conftest import backoffice_test_client, seeded_backoffice
 from tests.identity.provider import residents_with_phones, signed_in_token
 from tests.marriage.people import Person, couple, person
@@ -411,6 +413,36 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     waiting = {"openid": DEMO_OPENIDS[0], "cemetery_code": "CEM-PT-01", "date": season_day}
     call("post", "/cemetery/waitlist", waiting, expect=409)  # places left: book instead
     call("post", "/cemetery/waitlist/HB0/cancel", {"openid": DEMO_OPENIDS[0]}, expect=404)
+
+    # benefits (惠民殡葬, 残疾人两项补贴): the pre-checks, a funeral application, its progress and a review step
+    call("post", "/benefits/funeral/precheck", {"district": "普陀区", "status": "低保", "burial": "海葬"})
+    call("post", "/benefits/funeral/precheck", {"district": "火星区"}, expect=404)
+    call("get", "/benefits/disability/standards")
+    call("get", f"/benefits/disability/precheck?openid={DEMO_OPENIDS[0]}")
+    call("get", "/benefits/disability/precheck?openid=web:contract", expect=404)
+    died = (date.today() - timedelta(days=2)).isoformat()
+    farewell = {
+        "programme": "eco_burial",
+        "submitted_by_openid": DEMO_OPENIDS[0],
+        "deceased": {"name": "王秀英", "id_number": "310107194001011012", "death_date": died},
+        "relation": "母亲",
+        "facts": {"district": "普陀区", "status": "无", "burial": "海葬"},
+    }
+    call("post", "/benefits/applications", farewell, {"Idempotency-Key": "contract-b1"}, expect=422)  # ID checksum
+    farewell["deceased"]["id_number"] = "31010719400101101" + id_check_char("31010719400101101")
+    case = call("post", "/benefits/applications", farewell, {"Idempotency-Key": "contract-b1"}, expect=201)
+    call("post", "/benefits/applications", farewell, {"Idempotency-Key": "contract-b1"}, expect=200)
+    call("post", "/benefits/applications", farewell, {"Idempotency-Key": "contract-b2"}, expect=409)
+    call("post", "/benefits/applications", farewell, expect=400)
+    kin = {"programme": "disability_care", "submitted_by_openid": DEMO_OPENIDS[0], "member_id": 0}
+    call("post", "/benefits/applications", kin, {"Idempotency-Key": "contract-b3"}, expect=403)
+    call("get", f"/benefits/applications?openid={DEMO_OPENIDS[0]}&topic=funeral")
+    call("get", "/benefits/applications?openid=web:contract", expect=404)
+    call("get", f"/benefits/applications/{case['case_no']}?openid={DEMO_OPENIDS[0]}")
+    call("get", f"/benefits/applications/{case['case_no']}?openid=web:contract", expect=404)
+    call("post", f"/benefits/applications/{case['case_no']}/status", {"status": "审核"})
+    call("post", f"/benefits/applications/{case['case_no']}/status", {"status": "发放"}, expect=409)
+    call("post", f"/benefits/applications/{case['case_no']}/status", {"status": "退回"}, expect=422)
 
     every = {(path, method) for path, ops in document["paths"].items() for method in ops}
     # Their answers need a divorce application handed in, or an appointment, on a past day (tests/marriage/); the
