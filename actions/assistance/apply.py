@@ -259,6 +259,18 @@ def idempotency_key(tracker: Tracker) -> str:
     return "as-" + hashlib.sha256(f"{tracker.sender_id}|{mark}".encode()).hexdigest()[:40]
 
 
+# Said with the documents to bring: those the application takes as photos in the chat (docs/documents.md).
+PHOTOS = "其中{names}可以直接拍照发给我，我帮您放进这份申请里，发之前不用再说别的。"
+
+
+def documents_to_bring(case: dict[str, Any]) -> str:
+    """The case's documents as numbered lines, and which of them the resident can photograph now."""
+    lines = [f"{i}. {d}" for i, d in enumerate(case["documents"], 1)]
+    if photographed := [d["name"] for d in case.get("required_documents") or []]:
+        lines.append(PHOTOS.format(names="、".join(photographed)))
+    return "\n".join(lines)
+
+
 @action("action_assistance_submit")
 def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     s = tracker.slots
@@ -290,7 +302,7 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
         response="utter_assistance_submitted",
         case_no=case["case_no"],
         kind=case["type"],
-        documents="\n".join(f"{i}. {d}" for i, d in enumerate(case["documents"], 1)),
+        documents=documents_to_bring(case),
         advisor=case["advisor"]["name"],
         advisor_phone=case["advisor"]["phone"],
         street=case["street"],

@@ -12,7 +12,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from web.channels.web_senders import sender_id
 from web.channels.wechat_service import Photos
-from web.documents.checks import REFUSALS
 from web.texts import text as channel_text
 
 bp = Blueprint("chat_upload", __name__)
@@ -30,7 +29,7 @@ def upload():
     try:
         sent = request.files.get("file")
     except RequestEntityTooLarge:
-        return jsonify(error="too_large", message=REFUSALS["too_large"]), 413
+        return jsonify(error="too_large", message=photos.too_large), 413
     if sent is None:
         return jsonify(error="bad_request", message="没有收到文件，请重新选一张照片"), 400
     if not current_app.extensions["rate_limiter"].allow(sender_id(sender)):

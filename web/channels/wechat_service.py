@@ -54,6 +54,7 @@ class Photos(Protocol):
     """Where a resident's photo goes (web/documents/intake.Intake): each returns the reply text."""
 
     max_bytes: int
+    too_large: str  # what a resident is told about a file over ``max_bytes``
 
     def photo(self, channel: str, sender_id: str, data: bytes) -> str: ...
 

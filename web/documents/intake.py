@@ -61,6 +61,8 @@ class Option:
 
 
 class Intake:
+    too_large = checks.REFUSALS["too_large"]
+
     def __init__(
         self,
         sessions: sessionmaker,
