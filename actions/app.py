@@ -7,6 +7,7 @@ from flask import Flask
 # Each domain module registers its actions with the executor when imported.
 from actions import (  # noqa: F401
     assistance,
+    benefits,
     cemetery,
     core,
     eldercare,

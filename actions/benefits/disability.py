@@ -1,0 +1,184 @@
+"""残疾人两项补贴: the pre-check read from the registry (nothing asked), the offer to apply read back for a yes,
+progress. Only a verified resident sees their household's records or applies (实名认证)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions import events, identity, services
+from actions.benefits import common
+from actions.dispatcher import Dispatcher
+from actions.executor import action
+from actions.tracker import Tracker
+from common.backoffice_client import BackofficeError, BackofficeUnavailable
+
+TITLES = {"disability_living": "困难残疾人生活补贴", "disability_care": "重度残疾人护理补贴"}
+GRADES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
+STATUS_WORDS = {
+    "低保": "家里是低保",
+    "低收入": "家里是低收入家庭",
+    "特困供养": "家里是特困供养",
+    "无": "家里不是低保、低收入",
+}
+OFFER, MEMBER = "disability_offer", "disability_member"
+CHECK_RESUME = ("/disability_subsidy_eligibility", "残疾人两项补贴查询")
+APPLY_RESUME = ("/disability_subsidy_apply", "残疾人两项补贴申请")
+
+
+def _precheck(dispatcher: Dispatcher, tracker: Tracker, resume: tuple[str, str]) -> dict[str, Any] | None:
+    """The household's records against both subsidies; None after saying why not (unverified, or down)."""
+    try:
+        return services.backoffice().get("/benefits/disability/precheck", openid=tracker.sender_id)
+    except BackofficeUnavailable:
+        dispatcher.utter(response="utter_backoffice_down")
+    except BackofficeError as exc:
+        if exc.code != identity.NOT_BOUND:
+            raise
+        dispatcher.utter(_standards_text())
+        identity.ask_to_verify(dispatcher, *resume)
+    return None
+
+
+def _standards_text() -> str:
+    """The amounts for anyone, before verification: what the two subsidies are and pay."""
+    s = services.backoffice().get("/benefits/disability/standards")
+    living = "；".join(
+        f"{status}家庭一、二级每月{m['1']}元，三、四级每月{m['3']}元" for status, m in s["living"]["monthly"].items()
+    )
+    care = s["care"]["monthly"]
+    lower = "、".join(s["care"]["lower_grades_categories"])
+    return (
+        "残疾人两项补贴是：\n"
+        f"· {s['living']['title']}：持残疾证、家里是低保或低收入的，{living}。\n"
+        f"· {s['care']['title']}：一级每月{care['1']}元，二级每月{care['2']}元，三、四级的{lower}残疾每月{care['3']}元。\n"
+        f"（依据：{s['source']}）\n要看您家能不能领、能领多少，我得先确认是您本人，认证以后直接按户籍登记里的残疾证帮您查。"
+    )
+
+
+def _who(member: dict[str, Any]) -> str:
+    grade = f"{member['category']}{GRADES[member['grade']]}" if member["category"] else GRADES[member["grade"]]
+    name = "您本人" if member["self"] else f"您家{member['name']}"
+    return f"{name}（{grade}残疾，{STATUS_WORDS.get(member['household_status'], '')}）"
+
+
+def _eligible(member: dict[str, Any]) -> list[str]:
+    return [p for p, s in member["subsidies"].items() if s["eligible"]]
+
+
+def _can_apply(member: dict[str, Any]) -> bool:
+    return bool(_eligible(member)) and not member["receiving"] and not member["open_cases"]
+
+
+def _member_text(member: dict[str, Any]) -> str:
+    lines = [_who(member) + "："]
+    if member["receiving"]:
+        return lines[0] + "已经在领两项补贴了，不用再申请。"
+    for programme, answer in member["subsidies"].items():
+        verdict = f"可以领，每月{answer['monthly']}元" if answer["eligible"] else "领不了"
+        lines.append(f"· {TITLES[programme]}：{verdict}。{answer['reasons'][0]['text']}")
+    if member["open_cases"]:
+        lines.append(f"已经有申请在办（编号 {'、'.join(member['open_cases'])}），说“两项补贴申请进度”可以查。")
+    return "\n".join(lines)
+
+
+def _apply_button(member: dict[str, Any]) -> dict[str, str]:
+    who = "我本人" if member["self"] else member["name"]
+    return {"title": f"帮{who}申请", "payload": f'/disability_subsidy_apply{{"disability_member": "{member["id"]}"}}'}
+
+
+@action("action_disability_check")
+def check(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    found = _precheck(dispatcher, tracker, CHECK_RESUME)
+    if found is None:
+        return []
+    if not found["members"]:
+        dispatcher.utter("户籍登记里您家还没有残疾人证的记录。" + found["no_record"]["reasons"][0]["text"])
+        return []
+    text = "\n\n".join(_member_text(m) for m in found["members"])
+    applicable = [m for m in found["members"] if _can_apply(m)]
+    if applicable:
+        text += "\n\n" + found["caveat"] + "\n要我现在帮您申请吗？"
+    else:
+        text += "\n\n" + found["caveat"]
+    dispatcher.utter(text, buttons=[_apply_button(m) for m in applicable])
+    return []
+
+
+def _chosen(tracker: Tracker, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    picked = {str(v) for v in tracker.entity_values(MEMBER)}
+    return [m for m in members if str(m["id"]) in picked] if picked else members
+
+
+@action("action_disability_apply")
+def apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    """Read back what would be applied for, for whom, and what to bring; a yes submits it (offer_reply)."""
+    reset = [events.slot_set(OFFER, None), events.slot_set(MEMBER, None)]
+    found = _precheck(dispatcher, tracker, APPLY_RESUME)
+    if found is None:
+        return reset
+    if not found["members"]:
+        dispatcher.utter(
+            "户籍登记里您家还没有残疾人证的记录，两项补贴暂时没法申请。" + found["no_record"]["reasons"][0]["text"]
+        )
+        return reset
+    members = _chosen(tracker, found["members"])
+    applicable = [m for m in members if _can_apply(m)]
+    if not applicable:
+        dispatcher.utter("\n\n".join(_member_text(m) for m in members) + "\n\n所以现在没有可以申请的。")
+        return reset
+    if len(applicable) > 1:
+        lines = "\n".join(f"{i}. {_who(m)}" for i, m in enumerate(applicable, 1))
+        dispatcher.utter(
+            f"您家有几位可以申请，先帮哪一位申请？\n{lines}", buttons=[_apply_button(m) for m in applicable]
+        )
+        return reset
+    member = applicable[0]
+    programmes = _eligible(member)
+    items = "\n".join(f"· {TITLES[p]}：每月{member['subsidies'][p]['monthly']}元" for p in programmes)
+    needed = list(dict.fromkeys(d["name"] for p in programmes for d in found["documents"][p]))
+    dispatcher.utter(
+        f"帮{_who(member)}申请：\n{items}\n\n审核时要看这些材料：{'、'.join(needed)}。\n\n确认提交吗？",
+        buttons=[{"title": "对，提交", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}],
+    )
+    return [events.slot_set(OFFER, "apply"), events.slot_set(MEMBER, f"{member['id']}|{','.join(programmes)}")]
+
+
+@action("action_disability_offer_reply")
+def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    """The resident answers the read-back: yes applies for each subsidy (once per confirmation), no lets it be."""
+    reset = [events.slot_set(OFFER, None), events.slot_set(MEMBER, None)]
+    chosen = str(tracker.get_slot(MEMBER) or "")
+    if "|" not in chosen or common.previous_bot_action(tracker) != "action_disability_apply":
+        dispatcher.utter(response="utter_default")
+        return reset
+    if tracker.latest_intent != "affirm":
+        dispatcher.utter(response="utter_disability_offer_declined")
+        return reset
+    member_id, programmes = chosen.split("|", 1)
+    made, saved = [], False
+    for programme in programmes.split(","):
+        body = {
+            "programme": programme,
+            "submitted_by_openid": tracker.sender_id,
+            "member_id": int(member_id),
+            "channel": str(tracker.metadata.get("channel", "")),
+        }
+        key = common.idempotency_key(tracker, programme)
+        saved_reply = "utter_disability_saved_for_later" if not saved else None
+        case = common.submit(dispatcher, tracker, body, key, saved_reply, APPLY_RESUME)
+        saved = saved or case is None
+        if case is not None:
+            made.append(case)
+    if made:
+        lines = "\n".join(f"· {c['title']}：编号 {c['case_no']}" for c in made)
+        dispatcher.utter(
+            f"申请已经提交了，请记下编号，查进度时用得上：\n{lines}\n\n"
+            f"请准备好这些材料：{common.documents(made[0])}。\n接下来：{made[0]['next_step']}。\n"
+            "能不能批准，要等街镇审核、区里审批以后决定。"
+        )
+    return reset
+
+
+@action("action_disability_progress")
+def progress(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    return common.progress(dispatcher, tracker, "disability", "utter_disability_progress_none", "两项补贴申请进度查询")
