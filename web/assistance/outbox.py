@@ -18,7 +18,7 @@ from web.assistance.models import OutboxEntry
 from web.conversations.models import Conversation
 
 log = logging.getLogger(__name__)
-KINDS = frozenset({"assistance_application"})
+KINDS = frozenset({"assistance_application", "benefit_application"})  # web/assistance/tasks.py submits each
 
 
 def _queue_after_commit(sess: Session, entry_id: str) -> None:

@@ -28,6 +28,16 @@ SUBMITTED = (
     "社区救助顾问{advisor}（电话 {phone}）会在5个工作日内联系您，查进度时说“查一下申请进度”就行。"
 )
 REFUSED = "您之前保存的救助申请没能提交：{message}。请说“申请救助”重新办一次，或者说“转人工”让工作人员帮您。"
+# Funeral and disability benefits (backoffice/benefits): the same outbox, their own endpoint and words.
+BENEFIT_SUBMITTED = "您之前保存的{title}申请已经提交成功了，申请编号是 {case_no}，请记下来。接下来：{next_step}。"
+BENEFIT_REFUSED = "您之前保存的申请没能提交：{message}。您可以重新申请一次，或者说“转人工”让工作人员帮您。"
+PATHS = {"assistance_application": "/assistance/applications", "benefit_application": "/benefits/applications"}
+
+
+def _submitted(kind: str, case: dict) -> str:
+    if kind == "benefit_application":
+        return BENEFIT_SUBMITTED.format(title=case["title"], case_no=case["case_no"], next_step=case["next_step"])
+    return SUBMITTED.format(case_no=case["case_no"], advisor=case["advisor"]["name"], phone=case["advisor"]["phone"])
 
 
 def _sessions() -> sessionmaker:
@@ -44,26 +54,20 @@ def resubmit(self, entry_id: str) -> None:
         entry = sess.get(OutboxEntry, entry_id)
         if entry is None:
             return
-        pending, body = entry.status == "pending", dict(entry.body)
+        pending, body, kind = entry.status == "pending", dict(entry.body), entry.kind
     if pending:
         try:
-            case = services().backoffice.post("/assistance/applications", body, idempotency_key=entry_id)
+            case = services().backoffice.post(PATHS[kind], body, idempotency_key=entry_id)
         except BackofficeUnavailable as exc:
             _record_attempt(entry_id, str(exc))
             raise self.retry(countdown=backoff(self.request.retries)) from exc
         except BackofficeError as exc:
+            refused = BENEFIT_REFUSED if kind == "benefit_application" else REFUSED
             _finish(
-                entry_id, "refused", {"error": exc.code, "message": exc.message}, REFUSED.format(message=exc.message)
+                entry_id, "refused", {"error": exc.code, "message": exc.message}, refused.format(message=exc.message)
             )
         else:
-            _finish(
-                entry_id,
-                "sent",
-                {"case_no": case["case_no"]},
-                SUBMITTED.format(
-                    case_no=case["case_no"], advisor=case["advisor"]["name"], phone=case["advisor"]["phone"]
-                ),
-            )
+            _finish(entry_id, "sent", {"case_no": case["case_no"]}, _submitted(kind, case))
     try:
         _notify(entry_id)
     except Exception as exc:  # e.g. the database went away between the two transactions: tell them later
