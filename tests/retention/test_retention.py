@@ -172,6 +172,7 @@ def test_old_transcripts_and_personal_data_go_recent_ones_and_statistics_stay(se
         "audit_entries": 1,
         "messages": 1,
         "conversations": 1,
+        "documents": 0,  # tests/documents/test_access_and_retention.py
     }
     with sessions() as sess:
         assert [m.text for m in sess.scalars(select(Message))] == ["低保怎么申请"]
