@@ -1,1 +1,2 @@
-from tests.benefits_api import backoffice  # noqa: F401  (the fixture)
+from tests.assistance.conftest import backoffice_db, backoffice_process, platform_db, verified  # noqa: F401
+from tests.benefits_api import backoffice  # noqa: F401

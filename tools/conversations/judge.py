@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, select
 
 from backoffice.assistance.models import Application
+from backoffice.benefits.models import BenefitApplication
 from backoffice.cemetery.models import CemeteryBooking
 from backoffice.eldercare.models import EldercareApplication
 from backoffice.marriage.models import MarriageAppointment
@@ -31,7 +32,7 @@ class Facts:
 
     booked: int = 0  # marriage appointments and cemetery visits booked by the sender, still booked
     cancelled: int = 0
-    applied: int = 0  # assistance and eldercare applications the sender submitted
+    applied: int = 0  # assistance, eldercare and benefit (funeral, disability) applications the sender submitted
     handed_off: int = 0  # handoff tickets of the sender's conversation
 
 
@@ -55,10 +56,18 @@ def facts(backoffice: Engine, platform: Engine, sender_id: str) -> Facts:
                 ).all()
             )
         )
-        applied = conn.scalar(
-            select(func.count()).select_from(Application).where(Application.submitted_by_openid == sender_id)
-        ) + conn.scalar(
-            select(func.count()).select_from(EldercareApplication).where(EldercareApplication.openid == sender_id)
+        applied = (
+            conn.scalar(
+                select(func.count()).select_from(Application).where(Application.submitted_by_openid == sender_id)
+            )
+            + conn.scalar(
+                select(func.count()).select_from(EldercareApplication).where(EldercareApplication.openid == sender_id)
+            )
+            + conn.scalar(
+                select(func.count())
+                .select_from(BenefitApplication)
+                .where(BenefitApplication.submitted_by_openid == sender_id)
+            )
         )
     with platform.connect() as conn:
         tickets = conn.scalar(

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import requests
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
+from backoffice.residents.models import Resident
 from common.db import make_engine
 from tools.conversations.judge import Verdict, asked_slots, facts, fallback_replies, judge
 from tools.conversations.people import Person, Registry
@@ -110,6 +111,15 @@ class Runner:
                     raise RuntimeError(f"the given booking was refused: {resp.json().get('error')}")
         raise RuntimeError("no place for the given booking")
 
+    def _given_disability_record(self, resident: Person) -> None:
+        """The registry holds a certificate for this resident (肢体二级) in a 低保 household (两项补贴)."""
+        with self.backoffice.begin() as conn:
+            conn.execute(
+                update(Resident)
+                .where(Resident.id_number == resident.id_number)
+                .values(disability_grade=2, disability_category="肢体", benefits=["低保"])
+            )
+
     def one(self, conv: Conversation) -> Result:
         started = time.monotonic()
         talker = Talker(self.stack, self.platform, conv.channel, conv.id)
@@ -124,6 +134,8 @@ class Runner:
                 self.registry.bind(talker.sender_id, resident)
             if "booking" in conv.given:
                 self._given_booking(talker.sender_id, resident, partner)
+            if "disability_record" in conv.given:
+                self._given_disability_record(resident)
             messages = [fill(t, resident, partner) for t in conv.turns]
             before = facts(self.backoffice, self.platform, talker.sender_id)
             for message in messages:

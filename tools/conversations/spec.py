@@ -17,7 +17,8 @@ import yaml
 DATA = Path(__file__).resolve().parents[2] / "tests" / "conversations" / "data"
 
 FLOWS = frozenset(
-    "marriage divorce assistance eldercare handbook policy handoff feedback identity smalltalk cemetery".split()
+    "marriage divorce assistance eldercare handbook policy handoff feedback identity smalltalk cemetery funeral "
+    "disability".split()
 )
 STYLES = frozenset(
     (
@@ -27,7 +28,7 @@ STYLES = frozenset(
 )
 EXPECTS = frozenset({"booked", "cancelled", "applied", "answered", "handed_off", "none"})
 CHANNELS = frozenset({"wechat", "web"})
-GIVEN = frozenset({"booking"})  # what the system holds for this resident before the first message
+GIVEN = frozenset({"booking", "disability_record"})  # what the system holds for this resident before the first message
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KEYS = frozenset(
     "id flow style channel resident gender age elderly partner spouse given turns expect answer_contains "
