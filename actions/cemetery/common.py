@@ -53,15 +53,15 @@ def cemetery(code: str | None) -> dict | None:
     return next((c for c in cemeteries() if c["code"] == code), None)
 
 
-def availability(code: str, first: str | None = None) -> dict:
-    params = {"from": first} if first else {}
+def availability(code: str, first: str | None = None, days: int = 0) -> dict:
+    params: dict = {"from": first, "days": days} if first else {}
     return services.backoffice().get(f"/cemeteries/{code}/availability", **params)
 
 
 def day_of(code: str, iso: str | None) -> dict | None:
     if not iso:
         return None
-    return next((d for d in availability(code, iso)["days"] if d["date"] == iso), None)
+    return next((d for d in availability(code, iso, 1)["days"] if d["date"] == iso), None)
 
 
 def free_slots(day: dict, people: int) -> list[dict]:

@@ -27,7 +27,7 @@ from backoffice.cemetery.models import (
     CemeteryWaiting,
 )
 from backoffice.errors import ApiError
-from backoffice.marriage.calendar import chinese_date, today
+from backoffice.marriage.calendar import chinese_date, now, today
 from backoffice.residents.models import Resident
 from backoffice.residents.registry import resident_for_openid
 from common.masking import mask_name
@@ -67,23 +67,21 @@ def verified_resident(sess: Session, openid: str) -> Resident:
     return resident
 
 
-def _booked(sess: Session, cemetery: Cemetery, day: date) -> dict[tuple[str, str], CemeterySlot]:
+def _booked(sess: Session, cemetery: Cemetery, days: list[date]) -> dict[tuple[str, date, str], CemeterySlot]:
     gates = [g.code for g in cemetery.gates]
     rows = sess.scalars(
         select(CemeterySlot)
-        .where(CemeterySlot.gate_code.in_(gates), CemeterySlot.day == day)
+        .where(CemeterySlot.gate_code.in_(gates), CemeterySlot.day.in_(days))
         .execution_options(populate_existing=True)  # places are taken by UPDATEs the session does not track
     )
-    return {(s.gate_code, s.start): s for s in rows}
+    return {(s.gate_code, s.day, s.start): s for s in rows}
 
 
-def slots_of(sess: Session, cemetery: Cemetery, day: date) -> list[dict]:
-    """Every gate's time slots on ``day`` with the places left, in time order."""
-    booked = _booked(sess, cemetery, day)
+def _slots(cemetery: Cemetery, day: date, booked: dict[tuple[str, date, str], CemeterySlot]) -> list[dict]:
     out = []
     for gate in cemetery.gates:
         for t in gate.slots:
-            row = booked.get((gate.code, t["start"]))
+            row = booked.get((gate.code, day, t["start"]))
             capacity = row.capacity if row else int(t["capacity"])
             out.append(
                 {
@@ -98,20 +96,27 @@ def slots_of(sess: Session, cemetery: Cemetery, day: date) -> list[dict]:
     return sorted(out, key=lambda s: (s["start"], s["gate_code"]))
 
 
-def waiting_count(sess: Session, cemetery_code: str, day: date) -> int:
-    return sess.scalar(
-        select(func.count())
-        .select_from(CemeteryWaiting)
-        .where(
-            CemeteryWaiting.cemetery_code == cemetery_code,
-            CemeteryWaiting.day == day,
-            CemeteryWaiting.status == "waiting",
-        )
+def slots_of(sess: Session, cemetery: Cemetery, day: date) -> list[dict]:
+    """Every gate's time slots on ``day`` with the places left, in time order."""
+    return _slots(cemetery, day, _booked(sess, cemetery, [day]))
+
+
+def waiting_counts(sess: Session, cemetery_code: str, days: list[date]) -> dict[date, int]:
+    return dict(
+        sess.execute(
+            select(CemeteryWaiting.day, func.count())
+            .where(
+                CemeteryWaiting.cemetery_code == cemetery_code,
+                CemeteryWaiting.day.in_(days),
+                CemeteryWaiting.status == "waiting",
+            )
+            .group_by(CemeteryWaiting.day)
+        ).all()
     )
 
 
-def day_problem(sess: Session, day: date, cemetery: Cemetery) -> ApiError | None:
-    """Why ``day`` cannot be booked now (None: it can)."""
+def day_problem(sess: Session, day: date, cemetery: Cemetery, opens: datetime | None = None) -> ApiError | None:
+    """Why ``day`` cannot be booked now (None: it can); ``opens``: when its booking opens, if already read."""
     if day < today():
         return ApiError(422, "date_past", f"{chinese_date(day)}已经过去了，请换一天")
     if schedule.season_of(day) is None:
@@ -122,8 +127,8 @@ def day_problem(sess: Session, day: date, cemetery: Cemetery) -> ApiError | None
             f"{chinese_date(day)}不是清明、冬至祭扫的高峰日子，不用预约，开放时间内直接去就行（{cemetery.name}{cemetery.hours}）。"
             f"要预约的是{season.name}前后：{chinese_date(season.first)}到{chinese_date(season.last)}。",
         )
-    opens = schedule.opens_at(sess, day)
-    if not schedule.is_open(sess, day):
+    opens = opens or schedule.opens_at(sess, day)
+    if now() < opens:
         return ApiError(
             422,
             "not_open_yet",
@@ -132,28 +137,31 @@ def day_problem(sess: Session, day: date, cemetery: Cemetery) -> ApiError | None
     return None
 
 
-def availability(sess: Session, cemetery: Cemetery, first: date | None = None) -> dict:
-    """The season under way (or the next one) from ``first``: each day, whether it can be booked, its slots."""
+def availability(sess: Session, cemetery: Cemetery, first: date | None = None, count: int | None = None) -> dict:
+    """The season under way (or the next one) from ``first`` (``count`` days of it, else all): each day, whether it
+    can be booked, its slots. A few queries whatever the number of days."""
     start = first or today()
     season = schedule.season_of(start) or schedule.upcoming(start)
-    days = []
-    for day in season.days():
-        if day < today():
-            continue
-        problem = day_problem(sess, day, cemetery)
-        opens = schedule.opens_at(sess, day)
-        slots = slots_of(sess, cemetery, day) if problem is None else []
-        days.append(
+    days = [d for d in season.days() if d >= max(today(), first or today())][:count]
+    opening = schedule.openings(sess, days)
+    problems = {day: day_problem(sess, day, cemetery, opening[day]) for day in days}
+    booked = _booked(sess, cemetery, [d for d in days if problems[d] is None])
+    waiting = waiting_counts(sess, cemetery.code, days)
+    out = []
+    for day in days:
+        problem = problems[day]
+        slots = _slots(cemetery, day, booked) if problem is None else []
+        out.append(
             {
                 "date": day.isoformat(),
                 "label": chinese_date(day),
                 "festival": day == season.term_day,
                 "open": problem is None,
                 "reason": problem.message if problem else "",
-                "opens_at": opens.isoformat(timespec="minutes"),
-                "opens_label": schedule.moment_label(opens),
+                "opens_at": opening[day].isoformat(timespec="minutes"),
+                "opens_label": schedule.moment_label(opening[day]),
                 "free": sum(s["free"] for s in slots),
-                "waiting": waiting_count(sess, cemetery.code, day),
+                "waiting": waiting.get(day, 0),
                 "slots": slots,
             }
         )
@@ -165,7 +173,7 @@ def availability(sess: Session, cemetery: Cemetery, first: date | None = None) -
             "last": season.last.isoformat(),
         },
         "companions_max": cemetery.companions_max,
-        "days": days,
+        "days": out,
     }
 
 
@@ -309,6 +317,17 @@ def _already(day: date) -> ApiError:
     )
 
 
+def _holds(sess: Session, id_number: str, day: date) -> bool:
+    return (
+        sess.scalar(
+            select(CemeteryBooking.id).where(
+                CemeteryBooking.id_number == id_number, CemeteryBooking.day == day, CemeteryBooking.active
+            )
+        )
+        is not None
+    )
+
+
 def _flush_or(sess: Session, error: ApiError) -> None:
     try:
         sess.flush()
@@ -338,6 +357,8 @@ def create(sess: Session, openid: str, visit: Visit) -> CemeteryBooking:
     if problem := day_problem(sess, visit.day, cemetery):
         raise problem
     gate, timetable_slot = _gate_slot(cemetery, visit.gate_code, visit.start)
+    if _holds(sess, resident.id_number, visit.day):  # said before the slot is tried; the unique index decides
+        raise _already(visit.day)
     if not _take(sess, gate, visit.day, timetable_slot, 1 + visit.companions):
         raise slot_full(visit.day, gate, visit.start)
     booking = CemeteryBooking(
@@ -369,12 +390,7 @@ def join_waitlist(sess: Session, openid: str, cemetery_code: str, day: date, com
         raise problem
     if any(s["free"] >= 1 + companions for s in slots_of(sess, cemetery, day)):
         raise ApiError(409, "places_free", f"{chinese_date(day)}{cemetery.name}还有名额，可以直接预约，不用排候补。")
-    held = sess.scalar(
-        select(CemeteryBooking.number).where(
-            CemeteryBooking.id_number == resident.id_number, CemeteryBooking.day == day, CemeteryBooking.active
-        )
-    )
-    if held:
+    if _holds(sess, resident.id_number, day):
         raise _already(day)
     entry = CemeteryWaiting(
         openid=openid,

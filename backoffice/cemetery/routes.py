@@ -21,7 +21,7 @@ from backoffice.cemetery import booking, schemas
 from backoffice.cemetery.models import Cemetery, CemeteryBooking, CemeteryWaiting
 from backoffice.errors import ApiError
 from backoffice.marriage.calendar import chinese_date
-from backoffice.params import whole_number
+from backoffice.params import query_number, whole_number
 from common.db import session
 
 bp = Blueprint("cemetery", __name__, template_folder="templates")
@@ -164,13 +164,18 @@ def list_cemeteries():
     "when each day's booking opens, and its waiting list",
     query=schemas.CemeteryAvailabilityQuery,
     responses={200: ("the cemetery and its days", schemas.CemeteryAvailability)},
-    errors={404: "`cemetery_not_found`", 422: "bad `from` (`invalid_date`)"},
+    errors={
+        400: "`days` not a whole number (`bad_request`)",
+        404: "`cemetery_not_found`",
+        422: "bad `from` (`invalid_date`)",
+    },
 )
 def availability(code: str):
     sess = session()
     cemetery = booking.get_cemetery(sess, code)
     first = _date(request.args["from"], "from") if request.args.get("from") else None
-    return jsonify(cemetery=cemetery_json(cemetery), **booking.availability(sess, cemetery, first))
+    count = query_number("days", 0) or None
+    return jsonify(cemetery=cemetery_json(cemetery), **booking.availability(sess, cemetery, first, count))
 
 
 @bp.post("/cemetery/bookings")

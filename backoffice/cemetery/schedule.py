@@ -14,10 +14,11 @@ from pathlib import Path
 
 import chinese_calendar
 import yaml
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.cemetery.models import CemeteryOpening
-from backoffice.marriage.calendar import chinese_date, now
+from backoffice.marriage.calendar import chinese_date
 
 SEED = Path(__file__).resolve().parent.parent / "seed" / "cemeteries.yaml"
 TERM_MONTHS = {"清明": 4, "冬至": 12}
@@ -48,6 +49,7 @@ def solar_term(name: str, year: int) -> date:
     )
 
 
+@lru_cache(maxsize=8)
 def seasons_of(year: int) -> list[Season]:
     out = []
     for s in config()["seasons"]:
@@ -73,12 +75,20 @@ def upcoming(today: date) -> Season:
     return next(s for s in sorted(candidates, key=lambda s: s.first) if s.last >= today)
 
 
+def openings(sess: Session, days: list[date]) -> dict[date, datetime]:
+    """When booking each of ``days`` opens (one query): the time staff announced, else ``opening`` in the seed (a
+    season's days all open at once, ``days_before_season`` days before its first day, as the bureau announces)."""
+    announced = dict(
+        sess.execute(select(CemeteryOpening.day, CemeteryOpening.opens_at).where(CemeteryOpening.day.in_(days))).all()
+    )
+    return {day: announced.get(day) or default_opening(day) for day in days}
+
+
 def opens_at(sess: Session, day: date) -> datetime:
-    """When booking ``day`` opens: the time staff announced, else ``opening`` in the seed (a season's days all open
-    at once, ``days_before_season`` days before its first day, as the bureau announces each season)."""
-    announced = sess.get(CemeteryOpening, day)
-    if announced is not None:
-        return announced.opens_at
+    return openings(sess, [day])[day]
+
+
+def default_opening(day: date) -> datetime:
     rule = config()["opening"]
     hour, minute = (int(x) for x in rule["at"].split(":"))
     season = season_of(day)
@@ -88,7 +98,3 @@ def opens_at(sess: Session, day: date) -> datetime:
 
 def moment_label(moment: datetime) -> str:
     return f"{chinese_date(moment.date())}{moment:%H:%M}"
-
-
-def is_open(sess: Session, day: date) -> bool:
-    return now() >= opens_at(sess, day)

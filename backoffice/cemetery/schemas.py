@@ -66,7 +66,13 @@ class CemeteryAvailability(Schema):
 
 
 class CemeteryAvailabilityQuery(Request):
-    from_ = fields.Date(data_key="from", metadata={"description": "a day of the season to show (default: today)"})
+    from_ = fields.Date(
+        data_key="from", metadata={"description": "the first day of the season to show (default: today)"}
+    )
+    days = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "how many days to show (default: the rest of the season)"},
+    )
 
 
 class CemeteryPlace(Schema):
