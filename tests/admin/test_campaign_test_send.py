@@ -1,5 +1,6 @@
 """Test send: a staff member binds their own WeChat with a one-time code sent to the Official Account (through
-the routing point's rewrite hook), then sends the campaign's notice to it; the send is audited."""
+the routing point's rewrite hook, which answers it: the bot never hears the code), then sends the campaign's
+notice to it; the send is audited."""
 
 from __future__ import annotations
 
@@ -10,12 +11,25 @@ from sqlalchemy import select
 
 from tests.admin.test_admin_pages import _campaign
 from tests.policy.helpers import APP_ID, APP_SECRET, ServedStandin
+from tests.serving import served
+from tests.wechat.rasa_standin import RasaStandIn
+from web import services
 from web.admin.audit import AuditEntry
+from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound
-from web.policy import reply, tester
+from web.conversations.side_effects import SideEffects
+from web.policy import tester
+from web.rasa_client import RasaClient
 from web.wechat_api import WechatApi
 
 STAFF_WECHAT = "o_staff_boss"
+
+
+@pytest.fixture
+def rasa():
+    bot = RasaStandIn()
+    with served(bot.server):
+        yield bot
 
 
 @pytest.fixture
@@ -25,7 +39,17 @@ def standin():
     served.close()
 
 
-def test_bind_my_wechat_then_send_myself_the_notice(app, sessions, signed_in, redis_client, standin):
+def transcript(sessions, sender: str) -> list[tuple[str, str]]:
+    with sessions() as sess:
+        return [
+            (m.author, m.text)
+            for m in sess.scalars(
+                select(Message).join(Conversation).where(Conversation.sender_id == sender).order_by(Message.id)
+            )
+        ]
+
+
+def test_bind_my_wechat_then_send_myself_the_notice(app, sessions, signed_in, redis_client, standin, rasa):
     boss, token = signed_in("boss")
     created = boss.post("/admin/campaigns/new", data={**_campaign(), "csrf_token": token, "action": "save"})
     campaign = int(created.headers["Location"].rstrip("/").rsplit("/", 1)[1])
@@ -33,16 +57,21 @@ def test_bind_my_wechat_then_send_myself_the_notice(app, sessions, signed_in, re
     assert refused.status_code == 409 and "请先绑定您自己的微信" in refused.get_data(as_text=True)
     page = boss.post(f"/admin/campaigns/{campaign}/tester-code", data={"csrf_token": token}).get_data(as_text=True)
     code = re.search(r"<b>绑定测试(\d{6})</b>", page).group(1)
-    engine = app.extensions["database"].engine
-    with engine.connect() as conn:  # from the staff member's phone, through the routing point's rewrite hook
-        wrong, no_note = reply.rewrite(
-            conn, Inbound("wechat", STAFF_WECHAT, "绑定测试 000000" if code != "000000" else "绑定测试 111111")
-        )
-        said, note = reply.rewrite(conn, Inbound("wechat", STAFF_WECHAT, f"绑定测试 {code}"))
-    assert no_note is None and wrong.text.startswith("绑定测试")  # an unknown code binds nothing
-    assert said.text == tester.ANSWER and said.transcript == f"绑定测试 {code}"
-    with sessions.begin() as sess:
-        note(sess)
+    # from the staff member's phone, through the routing point the WeChat channel calls (the platform's hooks)
+    router = services.router(sessions, RasaClient((rasa.url,), ""), SideEffects({}))
+    wrong = "绑定测试 000000" if code != "000000" else "绑定测试 111111"
+    assert [m.text for m in router.handle(Inbound("wechat", STAFF_WECHAT, wrong))] == [tester.WRONG_CODE]
+    assert 'id="tester-code-button"' in boss.get(f"/admin/campaigns/{campaign}").get_data(as_text=True)  # not bound
+    assert [m.text for m in router.handle(Inbound("wechat", STAFF_WECHAT, f"绑定测试 {code}"))] == [tester.BOUND]
+    assert rasa.messages_from(STAFF_WECHAT) == []  # the bot heard neither code (it used to be sent /greet)
+    assert transcript(sessions, STAFF_WECHAT) == [
+        ("resident", wrong),
+        ("bot", tester.WRONG_CODE),
+        ("resident", f"绑定测试 {code}"),
+        ("bot", tester.BOUND),
+    ]
+    again = router.handle(Inbound("wechat", STAFF_WECHAT, f"绑定测试 {code}"))  # a code binds once
+    assert [m.text for m in again] == [tester.WRONG_CODE]
     page = boss.get(f"/admin/campaigns/{campaign}").get_data(as_text=True)
     assert "发一条测试通知到我的微信" in page
     asked = []

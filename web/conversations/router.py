@@ -100,7 +100,18 @@ def resident_line(sess: Session, inbound: Inbound, meta: dict[str, Any] | None =
 
 Note = Callable[[Session], None]
 """Something a rewrite found that is written with the resident's line (e.g. a reply to a push)."""
-Rewrite = Callable[[Connection, Inbound], tuple[Inbound, Note | None]]
+
+
+@dataclass(frozen=True)
+class Handled:
+    """A rewrite's own answer (e.g. a staff member's test-send binding code): the message reaches neither
+    the bot nor the desk; ``reply`` answers it, recorded with the sender's line and ``note`` first."""
+
+    reply: str
+    note: Note | None = None
+
+
+Rewrite = Callable[[Connection, Inbound], "tuple[Inbound, Note | None] | Handled"]
 Understood = Callable[[Session, Conversation, Message, Inbound, dict[str, Any]], None]
 """Learns, in the turn's transaction, from what the bot understood of the resident's line
 (``Message``) as the bot was sent it (``Inbound``): analytics, the review inbox."""
@@ -187,15 +198,26 @@ class Router:
 
     def answer(self, inbound: Inbound, timeout: float | None = None) -> Answer:
         note: Note | None = None
+        handled: Handled | None = None
         with self.reads.connect() as conn:
             if self.rewrite is not None:
-                inbound, note = self.rewrite(conn, inbound)
+                rewritten = self.rewrite(conn, inbound)
+                if isinstance(rewritten, Handled):
+                    handled = rewritten
+                else:
+                    inbound, note = rewritten
             why = None
-            if self.desk is not None:
+            if self.desk is not None and handled is None:
                 state = (
                     conn.scalar(select(Conversation.state).where(Conversation.sender_id == inbound.sender_id)) or "bot"
                 )
                 why = self.desk.decide(conn, inbound.sender_id, state, inbound.transcript or inbound.text)
+        if handled is not None:  # recorded before it is answered: the note may be what the reply confirms
+            with self.sessions.begin() as sess:
+                conv, _said = resident_line(sess, inbound)
+                if handled.note is not None:
+                    handled.note(sess)
+                return Answer(self._bot_lines(sess, conv, [BotMessage(text=handled.reply)]))
         if why is not None:
             with self.sessions.begin() as sess:
                 conv, said = resident_line(sess, inbound)

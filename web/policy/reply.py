@@ -6,7 +6,8 @@ campaign's funnel; the campaign's keyword (e.g. 申请) becomes the campaign's t
 (e.g. ``/assistance_apply{"assistance_type": "临时救助"}``), so the bot starts the
 application with what the campaign already knows; and 退订 / TD always becomes
 ``/policy_unsubscribe``, whatever the NLU would have made of two letters. The
-transcript keeps what the resident actually wrote.
+transcript keeps what the resident actually wrote. A staff member's test-send binding
+code (``绑定测试`` + six digits, web/policy/tester.py) is answered here and never reaches the bot.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from web.conversations.router import Inbound, Note
+from web.conversations.router import Handled, Inbound, Note
 from web.policy import schedule, tester
 from web.policy.models import PolicyCampaign, PolicyDelivery
 
@@ -33,9 +34,10 @@ def normalise(text: str) -> str:
     return _PUNCTUATION.sub("", text).upper()
 
 
-def rewrite(conn: Connection, inbound: Inbound) -> tuple[Inbound, Note | None]:
+def rewrite(conn: Connection, inbound: Inbound) -> tuple[Inbound, Note | None] | Handled:
     """The message as the bot should see it, and, for the first reply to a push, the note
-    that counts it in the campaign's funnel. The routing point's rewrite hook
+    that counts it in the campaign's funnel; or, for a staff member's test-send binding code,
+    the answer itself (``Handled``: the bot never sees it). The routing point's rewrite hook
     (``Router(rewrite=...)``): it only reads; the router writes the note with the
     resident's line."""
     said = normalise(inbound.transcript or inbound.text)
@@ -43,9 +45,9 @@ def rewrite(conn: Connection, inbound: Inbound) -> tuple[Inbound, Note | None]:
         return replace(inbound, text="/policy_unsubscribe", transcript=inbound.transcript or inbound.text), None
     if inbound.text.startswith("/"):
         return inbound, None  # a menu tap or a location is not a reply to a push
-    bound = tester.binding(conn, inbound, said)
-    if bound is not None:  # a staff member binding their own WeChat for test sends
-        return bound
+    binding = tester.binding(conn, inbound, said)
+    if binding is not None:  # a staff member binding their own WeChat for test sends
+        return binding
     now = schedule.now_local()
     row = conn.execute(
         select(

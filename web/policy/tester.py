@@ -3,7 +3,9 @@
 Console accounts have no WeChat of their own, so a staff member binds one: the campaign page shows a
 one-time code (:data:`CODE_WORDS` + six digits, :data:`CODE_TTL`), the staff member sends it to the
 Official Account from their phone, and the routing point's rewrite hook (``reply.rewrite``) records
-that WeChat for the account — a note written with the message, as every rewrite writes. The test send
+that WeChat for the account and answers the message itself (``router.Handled``: a note written with the
+message, then a confirmation; the bot never sees the code). A code that is wrong or expired gets a reply
+saying so. The test send
 itself is the campaign's notice, as one resident would receive it with the staff member's name, sent
 by the worker (``policy.test_send``); like any subscription notice it reaches only a WeChat that
 accepted the campaign's template (the account's 订阅办事提醒 page).
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -21,14 +22,18 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from web.conversations.router import Inbound, Note
+from web.conversations.router import Handled, Inbound
 from web.policy import schedule
 from web.policy.delivery import message_body
 from web.policy.models import PolicyCampaign, PolicyTester
 
 CODE_WORDS = "绑定测试"
 CODE_TTL = timedelta(minutes=10)
-ANSWER = "/greet"  # what the bot hears instead of the code: a greeting, not a question it cannot read
+BOUND = (
+    "绑定好了。以后在推送活动的页面上点“发一条测试通知到我的微信”，测试通知就会发到这个微信。"
+    "如果收不到，请在公众号菜单“订阅办事提醒”里订阅。"
+)
+WRONG_CODE = "这个绑定码不对，或者已经超过 10 分钟了。请在推送活动的页面上重新点“绑定我的微信”，再把新的绑定码发过来。"
 _CODE = re.compile(rf"^{CODE_WORDS}(\d{{6}})$")
 
 
@@ -46,8 +51,9 @@ def bound(sess: Session, username: str) -> str | None:
     return row.openid if row is not None else None
 
 
-def binding(conn: Connection, inbound: Inbound, said: str) -> tuple[Inbound, Note] | None:
-    """The message ``绑定测试123456`` from a WeChat: the note that binds it to the code's account."""
+def binding(conn: Connection, inbound: Inbound, said: str) -> Handled | None:
+    """The message ``绑定测试123456`` from a WeChat, answered here: the note that binds it to the code's
+    account and the confirmation, or why it binds nothing. None: not a binding code."""
     m = _CODE.match(said)
     if m is None or inbound.channel != "wechat":
         return None
@@ -57,11 +63,8 @@ def binding(conn: Connection, inbound: Inbound, said: str) -> tuple[Inbound, Not
         )
     ).scalar()
     if username is None:
-        return None
-    transcript = inbound.transcript or inbound.text
-    return replace(inbound, text=ANSWER, transcript=transcript), partial(
-        _bind, username, inbound.sender_id, schedule.now_local()
-    )
+        return Handled(WRONG_CODE)
+    return Handled(BOUND, partial(_bind, username, inbound.sender_id, schedule.now_local()))
 
 
 def _bind(username: str, openid: str, at: datetime, sess: Session) -> None:
