@@ -26,12 +26,14 @@ def _district(t: Tracker) -> str | None:
 
 
 def _household(t: Tracker) -> int | None:
-    value = parsing.count(t.latest_text, entity(t, "person_count"))
+    text = parsing.without_other_figures(t.latest_text, "assistance_household_size")
+    value = parsing.count(text, entity(t, "person_count"))
     return value if value and 1 <= value <= MAX_HOUSEHOLD else None
 
 
-def _amount(t: Tracker) -> int | None:
-    return parsing.amount(t.latest_text, t.entity_values("amount"))
+def _amount(t: Tracker, slot: str) -> int | None:
+    text = parsing.without_other_figures(t.latest_text, slot)  # "一千五，存款一万" at the income question: 1500
+    return parsing.amount(text, t.entity_values("amount") if text == t.latest_text else ())
 
 
 def _read(call: FormCall, slot: str, value: Any, unclear: str) -> dict[str, Any]:
@@ -55,6 +57,15 @@ class CheckForm(AssistanceForm):
         "assistance_circumstances": AnotherWay("utter_assistance_circumstances_another_way"),
     }
 
+    def after_extraction(self, call: FormCall) -> list[dict] | None:
+        """The figures the message also gives before they are asked ("两口人，一个月一千五") are kept."""
+        if call.fresh:
+            for slot, value in parsing.figures_told(call.text).items():
+                if slot != call.requested and call.get(slot) is None:
+                    call.set(slot, value, announce=True)
+                    call.extracted.add(slot)
+        return super().after_extraction(call)
+
     def district_choices(self, call: FormCall) -> list[dict]:
         return [{"title": name, "payload": name} for _, name in registry.districts()]
 
@@ -67,10 +78,20 @@ class CheckForm(AssistanceForm):
         )
 
     def extract_assistance_monthly_income(self, call: FormCall) -> dict:
-        return _read(call, "assistance_monthly_income", _amount(call.tracker), "utter_assistance_not_understood_number")
+        return _read(
+            call,
+            "assistance_monthly_income",
+            _amount(call.tracker, "assistance_monthly_income"),
+            "utter_assistance_not_understood_number",
+        )
 
     def extract_assistance_savings(self, call: FormCall) -> dict:
-        return _read(call, "assistance_savings", _amount(call.tracker), "utter_assistance_not_understood_number")
+        return _read(
+            call,
+            "assistance_savings",
+            _amount(call.tracker, "assistance_savings"),
+            "utter_assistance_not_understood_number",
+        )
 
     def extract_assistance_vehicles(self, call: FormCall) -> dict:
         return _read(

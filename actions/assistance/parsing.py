@@ -138,6 +138,45 @@ def household_size_in(text: str) -> int | None:
     return found[0] if found and 1 <= found[0] < 100 else None
 
 
+CLAUSE_RE = re.compile(r"[，,。.；;！!？?\s]+")
+INCOME_WORDS = re.compile(r"收入|工资|退休金|养老金|挣|赚|每个?月|一个月|月入")
+SPENDING_WORDS = re.compile(r"付|花|药|医|病|交|房租")  # "每个月自己付三千" is an expense, not an income
+SAVINGS_WORDS = re.compile(r"存款|积蓄|存了|存折|银行里")
+
+
+def _figure_of(clause: str) -> tuple[str, int] | None:
+    """The pre-check figure one clause says plainly, as (slot, value), or None."""
+    if (size := household_size_in(clause)) is not None:
+        return "assistance_household_size", size
+    if SAVINGS_WORDS.search(clause):
+        value = amount(clause)
+        return ("assistance_savings", value) if value is not None else None
+    if INCOME_WORDS.search(clause) and not SPENDING_WORDS.search(clause):
+        value = amount(clause)
+        return ("assistance_monthly_income", value) if value is not None else None
+    if "车" in clause and (value := vehicles(clause)) is not None:
+        return "assistance_vehicles", value
+    return None
+
+
+def figures_told(text: str) -> dict[str, int]:
+    """The pre-check's figures a message says outright, clause by clause, before they are asked ("我家在普陀区，三口人，
+    每个月收入加起来两千块，存款没有，也没车"): the household's size (only 口 says it), the monthly income, the savings,
+    the vehicles. A clause that is not plainly about one of them gives nothing."""
+    found: dict[str, int] = {}
+    for clause in CLAUSE_RE.split(text):
+        if clause and (figure := _figure_of(clause)) is not None:
+            found.setdefault(*figure)
+    return found
+
+
+def without_other_figures(text: str, slot: str) -> str:
+    """``text`` without the clauses that plainly give another figure than ``slot`` (the answer to the income question
+    "一千五，存款一万" is 1500, not the larger 10000 of the savings)."""
+    kept = [c for c in CLAUSE_RE.split(text) if c and (_figure_of(c) or (slot,))[0] == slot]
+    return "，".join(kept)
+
+
 def vehicles(text: str, entity_value: Any = None) -> int | None:
     if says_none(text):
         return 0

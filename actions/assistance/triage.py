@@ -19,9 +19,9 @@ from common.backoffice_client import BackofficeError, BackofficeUnavailable
 @action("action_assistance_triage")
 def triage(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     if tracker.latest_intent == "assistance_eligibility":
-        told = parsing.household_size_in(tracker.latest_text)  # "我们是宝山区的两口人": asked no more
-        size = [events.slot_set("assistance_household_size", told)] if told else []
-        return reset(CHECK_SLOTS, requested=False) + size + _tell_standard(dispatcher, tracker)
+        told = parsing.figures_told(tracker.latest_text)  # "我们是宝山区的两口人": asked no more
+        known = [events.slot_set(slot, value) for slot, value in told.items()]
+        return reset(CHECK_SLOTS, requested=False) + known + _tell_standard(dispatcher, tracker)
     return _prefill_application(tracker)
 
 

@@ -69,3 +69,17 @@ def test_not_knowing_the_kind_applies_for_dibao_for_now_with_the_story_as_the_ha
     assert slots(typos)["assistance_type"] == "低保"
     family = validate("assistance_apply_form", "assistance_type", "替我老伴申请", "assistance_apply")
     assert slots(family)["assistance_type"] is None  # who it is for answers another question: still asked
+
+
+def test_figures_given_before_they_are_asked_are_kept_and_not_asked():
+    """Issue 22: "两口人，一个月一千五，存款一万" at the household question kept only the size, and the income question
+    then read the savings' larger number."""
+    result = validate("assistance_check_form", "assistance_household_size", "两口人，一个月一千五，存款一万", "inform")
+    assert slots(result) == {
+        "assistance_household_size": 2,
+        "assistance_monthly_income": 1500,
+        "assistance_savings": 10000,
+        "requested_slot": "district",  # the first question still open (no district in this test's slots)
+    }
+    income = validate("assistance_check_form", "assistance_monthly_income", "一千五，存款一万", "inform")
+    assert slots(income)["assistance_monthly_income"] == 1500 and slots(income)["assistance_savings"] == 10000

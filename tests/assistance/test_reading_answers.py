@@ -93,3 +93,22 @@ def test_the_household_size_said_outright_before_it_is_asked():
     assert parsing.household_size_in("家里3口") == 3
     assert parsing.household_size_in("我一个人带两个孩子") is None  # a story, not the household's size
     assert parsing.household_size_in("低保标准多少") is None
+
+
+def test_the_figures_a_message_gives_before_they_are_asked():
+    said = "我家在普陀区，三口人，每个月收入加起来两千块，存款没有，也没车，我能申请低保吗"
+    assert parsing.figures_told(said) == {
+        "assistance_household_size": 3,
+        "assistance_monthly_income": 2000,
+        "assistance_savings": 0,
+        "assistance_vehicles": 0,
+    }
+    assert parsing.figures_told("我老公尿毒症在透析，每个月自己付三千") == {}  # an expense is no income
+    assert parsing.figures_told("我们家就两个人我和我老伴") == {}  # not said outright
+
+
+def test_an_answer_is_read_without_the_clauses_that_give_other_figures():
+    assert parsing.amount(parsing.without_other_figures("一千五，存款一万", "assistance_monthly_income")) == 1500
+    assert parsing.without_other_figures("收入我也说不清，大概两千多吧", "assistance_monthly_income") == (
+        "收入我也说不清，大概两千多吧"
+    )
