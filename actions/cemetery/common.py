@@ -96,12 +96,11 @@ def site_in(text: str) -> str | None:
 
 def festival_day(text: str, shown: dict) -> str | None:
     """ "清明那天" / "冬至" → the solar term's day of the season shown, when it is that season."""
-    season = shown["season"]
-    return (
-        season["date"]
-        if season["name"] in text and re.search(r"当天|那天|那一天|正日|这天|节$|^清明|^冬至", text)
-        else None
-    )
+    name = shown["season"]["name"]
+    if name not in text or re.search(r"前后|左右|附近|之前|以前|之后|以后", text):
+        return None
+    said_the_day = re.search(rf"{name}节?(当天|那天|那一天|正日|这天)", text)
+    return shown["season"]["date"] if said_the_day or re.fullmatch(rf"\s*{name}节?\s*", text) else None
 
 
 def wants_earliest(text: str) -> bool:

@@ -1,0 +1,41 @@
+"""How the cemetery forms read an answer typed in words (actions/cemetery/common.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.cemetery.common import companions_in, festival_day, not_a_booking_day
+
+SEASON = {"season": {"name": "清明", "date": "2027-04-05", "first": "2027-03-26", "last": "2027-04-12"}}
+
+
+@pytest.mark.parametrize(
+    ("text", "companions"),
+    [
+        ("就我一个", 0),
+        ("我一个人去", 0),
+        ("0", 0),
+        ("2", 2),
+        ("带两个", 2),
+        ("带2位", 2),
+        ("我们三个人", 2),
+        ("一家四口", 3),
+        ("还有两个人一起", 2),
+        ("好的", None),
+        ("东门", None),
+    ],
+)
+def test_how_many_go_with_the_resident(text, companions):
+    assert companions_in(text) == companions
+
+
+def test_the_festival_day_is_read_only_for_its_own_season():
+    assert festival_day("清明那天", SEASON) == "2027-04-05"
+    assert festival_day("清明", SEASON) == "2027-04-05"
+    assert festival_day("冬至那天", SEASON) is None
+    assert festival_day("清明前后哪天都行", SEASON) is None
+
+
+def test_a_day_off_season_is_told_when_booking_is_needed():
+    said = not_a_booking_day(SEASON["season"])
+    assert "不用预约" in said and "3月26日到4月12日" in said
