@@ -1,7 +1,7 @@
 """清明 at district scale: a day's cemetery visit slots opened to thousands of residents at once.
 
     .venv/bin/python -m bench.qingming [--residents 2000] [--arrival 60] [--cemetery CEM-BS-01]
-        [--pg postgresql://127.0.0.1:5432/test] [--double-tap 0.05] [--cancel 20]
+        [--pg postgresql://127.0.0.1:5432/test] [--double-tap 0.05] [--cancel 20] [--chat 40]
 
 A fresh PostgreSQL database is migrated and seeded; ``--residents`` registry residents are bound to WeChat
 openids (verified, as only a verified resident books). The Procfile's back-office (gunicorn, 2 workers x 4
@@ -15,6 +15,11 @@ twice with different keys (a second tap after a timeout). Afterwards, from the d
 one-person party had to wait, nobody holds two bookings that day; then ``--cancel`` bookings are cancelled
 and the freed places must go to the waiting list in the order it was joined. Prints p50/p99 of a booking
 (the POST) and of the whole booking path (read + POST, retries included).
+
+``--chat N``: N more residents, arriving in the same window, book through the live chat instead (the web app's
+REST channel: routing point, Rasa, actions, back-office; the whole Procfile stack is started, on PostgreSQL, with
+the trained model), answering the bot's questions as a resident would; the per-turn and per-booking times are
+printed, and their bookings count in the checks.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ import argparse
 import os
 import random
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -44,9 +48,10 @@ from backoffice.residents.models import Resident, WechatBinding
 from backoffice.seed.load import seed
 from backoffice.seed.people import make_id_number
 from bench.policy_audience import create_db, drop_db
+from bench.wechat_e2e import start_stack
 from common.db import make_engine
 from common.migrate import upgrade
-from tools import stack
+from tools import stack, train
 
 TOKEN = "qingming-bench-token"
 PARTY = ((0, 0.4), (1, 0.3), (2, 0.2), (3, 0.1))  # companions and their share
@@ -64,13 +69,13 @@ class Outcome:
     second_tap: str = ""  # the error code a second booking attempt got
 
 
-def residents(url: str, n: int) -> list[str]:
-    """``n`` verified residents (registry rows bound to an openid each)."""
+def residents(url: str, n: int, first: int = 0, sender: str = "oQM{:06d}") -> list[str]:
+    """``n`` verified residents (registry rows bound to a sender each: a WeChat openid, or a web chat's)."""
     engine = make_engine(url)
     openids = []
     with Session(engine) as sess, sess.begin():
         template = sess.scalar(select(Resident).order_by(Resident.id).limit(1))
-        for i in range(n):
+        for i in range(first, first + n):
             birth = date(1950, 1, 1) + timedelta(days=i // 500)
             gender = "男" if i % 2 else "女"
             resident = Resident(
@@ -85,7 +90,7 @@ def residents(url: str, n: int) -> list[str]:
             )
             sess.add(resident)
             sess.flush()
-            openid = f"oQM{i:06d}"
+            openid = sender.format(i)
             sess.add(WechatBinding(openid=openid, resident_id=resident.id))
             openids.append(openid)
     engine.dispose()
@@ -154,6 +159,48 @@ class Resident_:
                 out.waiting = resp.json()["number"]
             else:
                 out.refused = resp.json().get("error", str(resp.status_code))
+
+
+CHAT_SCRIPT = (  # what the bot's last line asks → what the resident answers (the first that matches)
+    ("预约成功", None),
+    ("已经给您排上候补", None),
+    ("所有时段都已经约满", "候补"),
+    ("请核对", "确认"),
+    ("入园时段", "1"),
+    ("还有几位一起去", "就我一个"),
+    ("能约的日子", "{day}"),
+    ("哪个公墓", "1"),
+)
+
+
+@dataclass
+class ChatOutcome:
+    sender: str
+    result: str = ""  # booked, waiting, or what the last reply was
+    turn_seconds: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def chat_booking(web: str, out: ChatOutcome, day: str) -> None:
+    """A resident books through the web app's REST channel (the routing point, Rasa, the actions, the
+    back-office), answering each question as :data:`CHAT_SCRIPT` says."""
+    http = requests.Session()
+    started = time.perf_counter()
+    said = "预约祭扫"
+    for _ in range(12):
+        t0 = time.perf_counter()
+        resp = http.post(f"{web}/webhooks/rest/webhook", json={"sender": out.sender, "message": said}, timeout=120)
+        out.turn_seconds.append(time.perf_counter() - t0)
+        text = "\n".join(m.get("text", "") for m in resp.json()) if resp.status_code == 200 else resp.text
+        answer = next(((key, reply) for key, reply in CHAT_SCRIPT if key in text), None)
+        if answer is None:
+            out.result = text[-80:]
+            break
+        if answer[1] is None:
+            out.result = "booked" if answer[0] == "预约成功" else "waiting"
+            break
+        said = answer[1].format(day=day)
+    out.seconds = time.perf_counter() - started
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -247,30 +294,45 @@ def main() -> int:
     parser.add_argument("--double-tap", type=float, default=0.05)
     parser.add_argument("--cancel", type=int, default=20)
     parser.add_argument("--threads", type=int, default=400)
+    parser.add_argument(
+        "--chat", type=int, default=0, help="residents who book through the live chat (starts the whole stack)"
+    )
     args = parser.parse_args()
 
-    url = create_db(args.pg, "civic_qingming")
-    proc = None
+    handle: dict = {}
+    url = ""
     try:
-        upgrade("backoffice", url)
-        seed(make_engine(url))
+        if args.chat:
+            env, handle = start_stack(train.train(), Path(tempfile.mkdtemp(prefix="qingming-")))
+            url, base, token = env["BACKOFFICE_DATABASE_URL"], env["BACKOFFICE_URL"], env["BACKOFFICE_TOKEN"]
+            web = f"http://127.0.0.1:{env['WEB_PORT']}"
+        else:
+            url = create_db(args.pg, "civic_qingming")
+            upgrade("backoffice", url)
+            seed(make_engine(url))
+            port = stack.free_port()
+            env = stack.stack_env(
+                {
+                    "REDIS_URL": "redis://127.0.0.1:6379/15",  # unused by the back-office; the environment needs one
+                    **os.environ,
+                    "BACKOFFICE_DATABASE_URL": url,
+                    "BACKOFFICE_TOKEN": TOKEN,
+                    "LOG_LEVEL": "WARNING",
+                },
+                {"BACKOFFICE_PORT": port, "WEB_PORT": 0, "RASA_PORT": 0, "ACTIONS_PORT": 0},
+            )
+            handle["procs"] = {
+                "backoffice": stack.start_process("backoffice", env, Path(tempfile.mkdtemp(prefix="qingming-")))
+            }
+            base, token = f"http://127.0.0.1:{port}", TOKEN
+            stack.wait_http(f"{base}/readyz", 60, handle["procs"]["backoffice"])
         openids = residents(url, args.residents)
-        port = stack.free_port()
-        env = stack.stack_env(
-            {
-                "REDIS_URL": "redis://127.0.0.1:6379/15",  # unused by the back-office; the stack environment needs one
-                **os.environ,
-                "BACKOFFICE_DATABASE_URL": url,
-                "BACKOFFICE_TOKEN": TOKEN,
-                "LOG_LEVEL": "WARNING",
-            },
-            {"BACKOFFICE_PORT": port, "WEB_PORT": 0, "RASA_PORT": 0, "ACTIONS_PORT": 0},
-        )
-        proc = stack.start_process("backoffice", env, Path(tempfile.mkdtemp(prefix="qingming-")))
-        base = f"http://127.0.0.1:{port}"
-        stack.wait_http(f"{base}/readyz", 60, proc)
+        # the REST channel's sender "x" is the conversation "web:x" (web/channels/web_senders.py): bound as such
+        chatters = [
+            ChatOutcome(s.removeprefix("web:")) for s in residents(url, args.chat, args.residents, "web:oQMCHAT{:06d}")
+        ]
         http = requests.Session()
-        http.headers["Authorization"] = f"Bearer {TOKEN}"
+        http.headers["Authorization"] = f"Bearer {token}"
         http.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=args.threads))
         season = schedule.upcoming(today())
         day = season.term_day if season.term_day > today() else season.last
@@ -285,21 +347,24 @@ def main() -> int:
         arrivals = sorted(rng.uniform(0, args.arrival) for _ in outcomes)
         start_at = time.monotonic() + (opens - now()).total_seconds() + 0.2
         resident = Resident_(base, http, args.cemetery, day.isoformat())
-        lock = threading.Lock()
-        done = Counter()
+
+        chat_arrivals = [rng.uniform(0, args.arrival) for _ in chatters]
 
         def one(i: int) -> None:
+            if i >= len(outcomes):
+                j = i - len(outcomes)
+                time.sleep(max(0.0, start_at + chat_arrivals[j] - time.monotonic()))
+                chat_booking(web, chatters[j], day.isoformat())
+                return
             time.sleep(max(0.0, start_at + arrivals[i] - time.monotonic()))
             resident.act(outcomes[i], random.Random(i), i in taps)
-            with lock:
-                done["n"] += 1
 
         print(
             f"{args.residents} residents, {args.cemetery} on {day} (opens {opens:%H:%M:%S}), arriving within {args.arrival:.0f} s"
         )
         t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.threads) as pool:
-            list(pool.map(one, range(len(outcomes))))
+            list(pool.map(one, range(len(outcomes) + len(chatters))))
         took = time.monotonic() - t0
         posts = [s for o in outcomes for s in o.post_seconds]
         paths = [o.path_seconds for o in outcomes]
@@ -313,6 +378,15 @@ def main() -> int:
             f"booking POST  p50 {pct(posts, 0.5):.0f} ms  p99 {pct(posts, 0.99):.0f} ms  max {max(posts) * 1000:.0f} ms"
         )
         print(f"booking path  p50 {pct(paths, 0.5):.0f} ms  p99 {pct(paths, 0.99):.0f} ms (read + POST, retries)")
+        if chatters:
+            turns = [t for c in chatters for t in c.turn_seconds]
+            booked_in_chat = [c.seconds for c in chatters if c.result == "booked"]
+            print(f"through the chat: {len(chatters)} residents: {Counter(c.result for c in chatters)}")
+            print(f"  one chat turn  p50 {pct(turns, 0.5):.0f} ms  p99 {pct(turns, 0.99):.0f} ms")
+            if booked_in_chat:
+                print(
+                    f"  a whole booking in chat (6 turns)  p50 {pct(booked_in_chat, 0.5):.0f} ms  p99 {pct(booked_in_chat, 0.99):.0f} ms"
+                )
         failures = check(url, args.cemetery, day, outcomes)
         failures += cancel_and_refill(base, http, url, day, outcomes, args.cancel)
         failures += check(url, args.cemetery, day, [o for o in outcomes if not o.waiting])
@@ -323,9 +397,13 @@ def main() -> int:
         )
         return 1 if failures else 0
     finally:
-        if proc is not None:
-            stack.stop_process(proc)
-        drop_db(args.pg, url)
+        if "cleanup" in handle:
+            handle["cleanup"]()
+        else:
+            for proc in handle.get("procs", {}).values():
+                stack.stop_process(proc)
+            if url:
+                drop_db(args.pg, url)
 
 
 if __name__ == "__main__":
