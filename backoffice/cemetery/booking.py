@@ -425,16 +425,20 @@ def fill_from_waitlist(sess: Session, cemetery: Cemetery, day: date) -> list[Cem
         .with_for_update()
     ).all()
     made = []
+    slots = slots_of(sess, cemetery, day)  # read once; kept up to date below (this transaction holds the queue)
     for entry in queue:
-        free = [s for s in slots_of(sess, cemetery, day) if s["free"] >= 1 + entry.companions]
-        if not free:
+        if not any(s["free"] for s in slots):
+            break
+        s = next((s for s in slots if s["free"] >= 1 + entry.companions), None)
+        if s is None:
             continue
-        s = free[0]
+        s["free"] -= 1 + entry.companions
         gate, timetable_slot = _gate_slot(cemetery, s["gate_code"], s["start"])
         try:
             with sess.begin_nested():
                 booking = _promote(sess, entry, cemetery, gate, timetable_slot)
         except IntegrityError:  # they booked that day themselves meanwhile: they no longer wait
+            s["free"] += 1 + entry.companions
             entry.status, entry.active = "cancelled", False
             continue
         if booking is None:
