@@ -156,7 +156,11 @@ class BookingForm(FormValidation):
         """The resident is party 1, as verified: their name and ID number come from the registry, read back masked
         for a yes (nothing typed is taken for them)."""
         named = common.name_in(call.text)  # a name typed here is a yes only when it is the resident's own
-        said_yes = common.YES.match(call.text) or (call.intent == "affirm" and named is None)
+        said_yes = (
+            common.YES.match(call.text)
+            or common.affirms_self(call.text)  # "对是我", "是我本人"
+            or (call.intent == "affirm" and named is None)
+        )
         if said_yes or named is not None:
             record = common.verified_resident(call.tracker.sender_id)
             if record is not None and named in (None, record["name"]):

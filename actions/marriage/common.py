@@ -27,6 +27,15 @@ YES = re.compile(
     r"^(?:(确认(预约|无误|一下)?|确任|确定|对|队|是|没问题|没错|好|可以|行|嗯|约吧|就这样)[的吧啊呀了。！!，, ]*)+$"
 )
 NO = re.compile(r"^(不对|不是|不行|错了|有错|要改|修改|改一下|不确认)")
+YES_OR_SELF_WORDS = re.compile(r"确认|确定|没错|没问题|对|队|是|嗯|好|我|本人|自己|的|啊|呀|了|吧|[，,。.！!\s]")
+
+
+def affirms_self(text: str) -> bool:
+    """A yes that says it is the resident ("对是我", "是我本人", "对的对的是我"): nothing but yes words and "me"."""
+    text = text.strip()
+    return bool(text) and "我" in text and not YES_OR_SELF_WORDS.sub("", text) and not NO.match(text)
+
+
 # Side questions the form leaves to the rules (answered, then the form asks again).
 SIDE_INTENTS = {
     "marriage_materials",
@@ -87,10 +96,10 @@ def name_in(text: str) -> str | None:
         "",
         text.strip(),
     ).strip(" 。.，,！!")
-    if YES.match(text) or NO.match(text):  # "好的" answers a question; it is nobody's name
+    if YES.match(text) or NO.match(text) or affirms_self(text):  # "好的", "是我" answer a question: nobody's name
         return None
     if re.fullmatch(r"[\u4e00-\u9fff]{2,6}|[\u4e00-\u9fff]{1,10}[·•][\u4e00-\u9fff]{1,10}", text) and not re.search(
-        r"什么|怎么|吗|呢|哪|多少|不|要|预约|登记|结婚|离婚|身份证|电话|材料", text
+        r"^我|什么|怎么|吗|呢|哪|多少|不|要|预约|登记|结婚|离婚|身份证|电话|材料", text
     ):
         return text
     return None

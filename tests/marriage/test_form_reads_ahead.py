@@ -52,3 +52,14 @@ def test_a_divorce_without_its_stage_is_asked_it(backoffice, validate):
     slots, said_back = validate("web:no-stage", "我想预约离婚登记", {"marriage_type": "离婚"})
     assert slots["requested_slot"] == "marriage_divorce_stage"
     assert [r["response"] for r in said_back] == ["utter_marriage_ask_divorce_stage"]
+
+
+@pytest.mark.parametrize("said", ["对是我", "是我本人", "对的对的是我", "队"])
+def test_a_yes_that_says_it_is_the_resident_confirms_their_identity(backoffice, validate, said):
+    """ "是我本人" was read as the name 我本人, which is not the resident's: the question came again and again."""
+    someone = person("女", 30, "孙丽华")
+    backoffice.verify("web:self-yes", someone)
+    asked = {"marriage_type": "结婚", "requested_slot": "marriage_party1_name"}
+    slots, said_back = validate("web:self-yes", said, asked, intent="nlu_fallback")
+    assert slots["marriage_party1_name"] == "孙丽华" and slots["marriage_party1_id"] == someone.id_number
+    assert [r["response"] for r in said_back] == ["utter_marriage_ask_office"]

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from actions.marriage.common import YES, id_number_in, name_in, partner_named
+from actions.marriage.common import YES, affirms_self, id_number_in, name_in, partner_named
 
 
 @pytest.mark.parametrize(
@@ -17,9 +17,19 @@ def test_a_yes_typed_as_the_button_reads_it(said):
     assert YES.match(said)
 
 
-@pytest.mark.parametrize("said", ["好的", "确认", "对的", "可以", "不对"])
+@pytest.mark.parametrize("said", ["好的", "确认", "对的", "可以", "不对", "对是我", "是我本人", "我想约周三"])
 def test_a_yes_or_no_is_nobodys_name(said):
     assert name_in(said) is None
+
+
+@pytest.mark.parametrize("said", ["对是我", "是我本人", "对的对的是我", "对，是我本人", "是的，是我本人", "是我呀"])
+def test_a_yes_that_says_it_is_the_resident(said):
+    assert affirms_self(said)
+
+
+@pytest.mark.parametrize("said", ["不是我", "张伟", "好的", "我想约周三"])
+def test_not_a_yes_that_says_it_is_the_resident(said):
+    assert not affirms_self(said)
 
 
 def test_a_name_and_an_id_number_in_one_message_are_both_there():
