@@ -21,6 +21,7 @@ STATUS_WORDS = {
     "无": "家里不是低保、低收入",
 }
 OFFER, MEMBER = "disability_offer", "disability_member"
+OFFERED_BY = ("action_disability_check", "action_disability_apply")  # the actions that read an offer back
 CHECK_RESUME = ("/disability_subsidy_eligibility", "残疾人两项补贴查询")
 APPLY_RESUME = ("/disability_subsidy_apply", "残疾人两项补贴申请")
 
@@ -94,14 +95,26 @@ def check(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> 
     if not found["members"]:
         dispatcher.utter("户籍登记里您家还没有残疾人证的记录。" + found["no_record"]["reasons"][0]["text"])
         return []
-    text = "\n\n".join(_member_text(m) for m in found["members"])
+    text = "\n\n".join(_member_text(m) for m in found["members"]) + "\n\n" + found["caveat"]
     applicable = [m for m in found["members"] if _can_apply(m)]
+    if len(applicable) == 1:  # a yes applies, as after the read-back
+        return _offer(dispatcher, text + "\n\n", applicable[0], found["documents"])
     if applicable:
-        text += "\n\n" + found["caveat"] + "\n要我现在帮您申请吗？"
-    else:
-        text += "\n\n" + found["caveat"]
+        text += "\n要我现在帮您申请吗？"
     dispatcher.utter(text, buttons=[_apply_button(m) for m in applicable])
     return []
+
+
+def _offer(dispatcher: Dispatcher, lead: str, member: dict[str, Any], documents: dict[str, Any]) -> list[dict]:
+    """What would be applied for, for whom, and what to bring, with 对，提交 / 先不用: a yes submits it."""
+    programmes = _eligible(member)
+    items = "\n".join(f"· {TITLES[p]}：每月{member['subsidies'][p]['monthly']}元" for p in programmes)
+    needed = list(dict.fromkeys(d["name"] for p in programmes for d in documents[p]))
+    dispatcher.utter(
+        f"{lead}帮{_who(member)}申请：\n{items}\n\n审核时要看这些材料：{'、'.join(needed)}。\n\n现在就帮您提交吗？",
+        buttons=[{"title": "对，提交", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}],
+    )
+    return [events.slot_set(OFFER, "apply"), events.slot_set(MEMBER, f"{member['id']}|{','.join(programmes)}")]
 
 
 def _chosen(tracker: Tracker, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -132,15 +145,7 @@ def apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> 
             f"您家有几位可以申请，先帮哪一位申请？\n{lines}", buttons=[_apply_button(m) for m in applicable]
         )
         return reset
-    member = applicable[0]
-    programmes = _eligible(member)
-    items = "\n".join(f"· {TITLES[p]}：每月{member['subsidies'][p]['monthly']}元" for p in programmes)
-    needed = list(dict.fromkeys(d["name"] for p in programmes for d in found["documents"][p]))
-    dispatcher.utter(
-        f"帮{_who(member)}申请：\n{items}\n\n审核时要看这些材料：{'、'.join(needed)}。\n\n确认提交吗？",
-        buttons=[{"title": "对，提交", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}],
-    )
-    return [events.slot_set(OFFER, "apply"), events.slot_set(MEMBER, f"{member['id']}|{','.join(programmes)}")]
+    return _offer(dispatcher, "", applicable[0], found["documents"])
 
 
 @action("action_disability_offer_reply")
@@ -148,7 +153,7 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     """The resident answers the read-back: yes applies for each subsidy (once per confirmation), no lets it be."""
     reset = [events.slot_set(OFFER, None), events.slot_set(MEMBER, None)]
     chosen = str(tracker.get_slot(MEMBER) or "")
-    if "|" not in chosen or common.previous_bot_action(tracker) != "action_disability_apply":
+    if "|" not in chosen or common.previous_bot_action(tracker) not in OFFERED_BY:
         dispatcher.utter(response="utter_default")
         return reset
     if tracker.latest_intent != "affirm":

@@ -49,9 +49,9 @@ def test_a_verified_resident_checks_applies_and_follows_progress(live_stack, bac
     give_record(backoffice_db, me.id, 2, "肢体", "低保")
     check = wechat(live_stack, openid, "帮我看看我能不能领残疾人两项补贴")
     assert "您本人（肢体二级残疾，家里是低保）" in check
-    assert "每月380元" in check and "每月200元" in check and "要我现在帮您申请吗" in check
+    assert "每月380元" in check and "每月200元" in check and "现在就帮您提交吗" in check
     read_back = wechat(live_stack, openid, "帮我申请残疾人两项补贴")
-    assert "确认提交吗" in read_back and "残疾证" in read_back
+    assert "现在就帮您提交吗" in read_back and "残疾证" in read_back
     done = wechat(live_stack, openid, "对")
     made = cases(backoffice_db, openid)
     assert sorted(c.programme for c in made) == ["disability_care", "disability_living"]
@@ -69,7 +69,7 @@ def test_a_grade_three_physical_disability_outside_dibao_gets_neither_and_is_tol
     openid, me = verified("DisabNo")
     give_record(backoffice_db, me.id, 3, "肢体", None)
     answer = wechat(live_stack, openid, "帮我看看我能不能领残疾人两项补贴")
-    assert "不属于重度残疾" in answer and "不是低保或低收入" in answer and "要我现在帮您申请吗" not in answer
+    assert "不属于重度残疾" in answer and "不是低保或低收入" in answer and "现在就帮您提交吗" not in answer
 
 
 def test_an_application_confirmed_while_the_back_office_is_down_is_submitted_later(
@@ -77,7 +77,7 @@ def test_an_application_confirmed_while_the_back_office_is_down_is_submitted_lat
 ):
     openid, me = verified("DisabOutbox")
     give_record(backoffice_db, me.id, 1, "视力", "低保")
-    assert "确认提交吗" in wechat(live_stack, openid, "帮我申请残疾人两项补贴")
+    assert "现在就帮您提交吗" in wechat(live_stack, openid, "帮我申请残疾人两项补贴")
     worker = None
     backoffice_process.stop()
     try:
