@@ -16,5 +16,6 @@ RUN python -m venv /app/.venv && /app/.venv/bin/pip install .
 # The danger classifier (common/danger) is trained into the image, so a web process only loads it.
 RUN /app/.venv/bin/python -c "from common.danger import classifier; classifier.trained()"
 # a fixed numeric uid: Kubernetes checks runAsNonRoot against it (deploy/kubernetes, runAsUser)
-RUN groupadd --system --gid 10001 civic && useradd --system --uid 10001 --gid 10001 --home /app civic && chown -R civic /app
+# var/documents: the documents' volume in compose is created with this directory's owner (docs/documents.md)
+RUN mkdir -p /app/var/documents && groupadd --system --gid 10001 civic && useradd --system --uid 10001 --gid 10001 --home /app civic && chown -R civic /app
 USER 10001:10001
