@@ -36,8 +36,8 @@ SLOTS = (
     "marriage_confirmed",
     "marriage_appointment",
 )
-FIRST_VISIT = (
-    r"第一次|头一次|头一回|还没(有)?(申请|提交|递交|去过)|提交(离婚)?申请|递交(离婚)?申请"  # the divorce's first visit
+FIRST_VISIT = (  # the divorce's first visit, said with the errand
+    r"第一次|头一次|头一回|还没(有)?(申[请請]|提交|递交|去过)|(提交|递交|递|交)(离婚|離婚)?申[请請]"
 )
 NOBODY = "无"  # a re-issue booked by one party alone
 KEEP_PHONE = re.compile(r"用这个|就用|就这个|这个号|这个手机|原来的")  # a yes to the registry's phone read back
@@ -159,6 +159,7 @@ class BookingForm(FormValidation):
         said_yes = (
             common.YES.match(call.text)
             or common.affirms_self(call.text)  # "对是我", "是我本人"
+            or common.LEADING_YES.match(call.text)  # "对，就去普陀区婚姻登记中心": the office is read too
             or (call.intent == "affirm" and named is None)
         )
         if said_yes or named is not None:

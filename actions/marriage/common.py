@@ -24,10 +24,12 @@ ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{17}[\dXx]|\d{15,19})(?![0-9])")
 ISO_IN_TEXT = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 YES = re.compile(
     # one way only to read each character (no word is another word plus an ending): no backtracking blow-up
-    r"^(?:(确认(预约|无误|一下)?|确任|确定|对|队|是|没问题|没错|好|可以|行|嗯|约吧|就这样)[的吧啊呀了。！!，, ]*)+$"
+    r"^(?:(确认(预约|无误|一下)?|確認|确任|确定|確定|对|對|队|是|没问题|沒問題|没错|沒錯|好|可以|行|嗯|约吧|就这样)"
+    r"[的额吧啊呀了。！!，, ]*)+$"  # 对额, 好额: Shanghainese; 對, 確認: traditional
 )
 NO = re.compile(r"^(不对|不是|不行|错了|有错|要改|修改|改一下|不确认)")
-YES_OR_SELF_WORDS = re.compile(r"确认|确定|没错|没问题|对|队|是|嗯|好|我|本人|自己|的|啊|呀|了|吧|[，,。.！!\s]")
+YES_OR_SELF_WORDS = re.compile(r"确认|确定|没错|没问题|对|對|队|是|嗯|好|我|本人|自己|的|额|啊|呀|了|吧|[，,。.！!\s]")
+LEADING_YES = re.compile(r"^(对|對|是|好|嗯|没错|队)[的额啊呀]?[，,。 ]+(?!.*不)")  # "对，就去普陀区婚姻登记中心"
 
 
 def affirms_self(text: str) -> bool:
@@ -91,6 +93,8 @@ def phone_in(text: str) -> str | None:
 
 def name_in(text: str) -> str | None:
     """A person's name from "我叫张伟" / "女方是李娜" / "张伟"; None when it does not look like one."""
+    if YES.match(text.strip()) or affirms_self(text):  # "是的是的" is no name "的是的"
+        return None
     text = re.sub(
         r"^(我叫|我是|叫|名字是|名字叫|姓名是|姓名|女方是|男方是|女方叫|男方叫|对方是|对方叫|另一方是|他叫|她叫|是)",
         "",

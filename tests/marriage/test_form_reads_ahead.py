@@ -20,12 +20,14 @@ def validate(backoffice: Backoffice, monkeypatch):
     client = CountingBackoffice(backoffice.client)
     monkeypatch.setattr(services, "client", lambda: client)
 
-    def _run(sender: str, text: str, slots: dict[str, Any], intent: str = "marriage_book") -> tuple[dict, list]:
+    def _run(
+        sender: str, text: str, slots: dict[str, Any], intent: str = "marriage_book", entities: list | None = None
+    ) -> tuple[dict, list]:
         tracker = Tracker.from_dict(
             {
                 "sender_id": sender,
                 "slots": slots,
-                "latest_message": {"text": text, "intent": {"name": intent}, "entities": []},
+                "latest_message": {"text": text, "intent": {"name": intent}, "entities": entities or []},
                 "events": [{"event": "user", "text": text}],
                 "active_loop": {"name": "marriage_booking_form"},
             }
@@ -38,7 +40,13 @@ def validate(backoffice: Backoffice, monkeypatch):
 
 @pytest.mark.parametrize(
     "said",
-    ["你好我想问一下离婚要预约的话怎么弄我们是第一次去", "我们要离婚，还没申请过", "想约个时间去提交离婚申请"],
+    [
+        "你好我想问一下离婚要预约的话怎么弄我们是第一次去",
+        "我们要离婚，还没申请过",
+        "想约个时间去提交离婚申请",
+        "阿拉两家头要离婚，先要去递申请是伐",
+        "我想預約離婚登記，第一次去提交申請",
+    ],
 )
 def test_the_first_divorce_visit_said_with_the_errand_is_not_asked_again(backoffice, validate, said):
     backoffice.verify("web:first-visit", person("男", 40, "赵志强"))
@@ -54,7 +62,7 @@ def test_a_divorce_without_its_stage_is_asked_it(backoffice, validate):
     assert [r["response"] for r in said_back] == ["utter_marriage_ask_divorce_stage"]
 
 
-@pytest.mark.parametrize("said", ["对是我", "是我本人", "对的对的是我", "队"])
+@pytest.mark.parametrize("said", ["对是我", "是我本人", "对的对的是我", "队", "是的是的", "对额", "對"])
 def test_a_yes_that_says_it_is_the_resident_confirms_their_identity(backoffice, validate, said):
     """ "是我本人" was read as the name 我本人, which is not the resident's: the question came again and again."""
     someone = person("女", 30, "孙丽华")
@@ -63,3 +71,13 @@ def test_a_yes_that_says_it_is_the_resident_confirms_their_identity(backoffice, 
     slots, said_back = validate("web:self-yes", said, asked, intent="nlu_fallback")
     assert slots["marriage_party1_name"] == "孙丽华" and slots["marriage_party1_id"] == someone.id_number
     assert [r["response"] for r in said_back] == ["utter_marriage_ask_office"]
+
+
+def test_a_yes_followed_by_the_next_answer_confirms_and_keeps_the_answer(backoffice, validate):
+    someone = person("男", 31, "周建华")
+    backoffice.verify("web:yes-and-office", someone)
+    asked = {"marriage_type": "结婚", "requested_slot": "marriage_party1_name"}
+    office = [{"entity": "office", "value": "普陀区婚姻登记中心"}]  # as the NLU's gazetteer finds it
+    slots, said_back = validate("web:yes-and-office", "对，就去普陀区婚姻登记中心", asked, "marriage_book", office)
+    assert slots["marriage_party1_name"] == "周建华" and slots["marriage_office"] == "PT-MR-01"
+    assert [r["response"] for r in said_back] == ["utter_marriage_ask_date"]

@@ -11,13 +11,19 @@ from actions.marriage.common import YES, affirms_self, id_number_in, name_in, pa
 
 
 @pytest.mark.parametrize(
-    "said", ["确认", "确认预约", "确认无误", "好的", "对的", "没问题", "确认了", "队", "确任", "确认确认", "好的好的"]
+    "said",
+    [
+        *("确认", "确认预约", "确认无误", "好的", "对的", "没问题", "确认了", "队", "确任", "确认确认", "好的好的"),
+        *("对额", "好额", "對", "確認"),  # Shanghainese, traditional
+    ],
 )
 def test_a_yes_typed_as_the_button_reads_it(said):
     assert YES.match(said)
 
 
-@pytest.mark.parametrize("said", ["好的", "确认", "对的", "可以", "不对", "对是我", "是我本人", "我想约周三"])
+@pytest.mark.parametrize(
+    "said", ["好的", "确认", "对的", "可以", "不对", "对是我", "是我本人", "我想约周三", "是的是的", "对额"]
+)
 def test_a_yes_or_no_is_nobodys_name(said):
     assert name_in(said) is None
 
