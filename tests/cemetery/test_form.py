@@ -1,0 +1,141 @@
+"""The cemetery forms turn by turn: the actions against the real back-office app (in-process, SQLite and
+PostgreSQL), as Rasa would call them, without the NLU: each message comes with the intent the model gives it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import actions.cemetery  # noqa: F401  (registers the actions)
+from actions import executor, services
+from actions.tracker import Tracker
+from common.backoffice_client import BackofficeError
+from tests.cemetery.conftest import AUTH, Backoffice, season_days
+
+
+class InProcess:
+    """The BackofficeClient interface over the back-office's Flask test client."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def _reply(self, resp) -> dict[str, Any]:
+        if resp.status_code >= 400:
+            raise BackofficeError(resp.status_code, resp.json["error"], resp.json["message"])
+        return resp.json
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        return self._reply(self.client.get(path, query_string=params, headers=AUTH))
+
+    def post(self, path: str, body: dict, idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {**AUTH, **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
+        return self._reply(self.client.post(path, json=body, headers=headers))
+
+
+class Chat:
+    """One conversation with a form: the slots and events as Rasa would keep them."""
+
+    def __init__(self, sender: str, form: str) -> None:
+        self.sender, self.form = sender, form
+        self.slots: dict[str, Any] = {}
+        self.events: list[dict] = []
+
+    def say(self, text: str, intent: str = "nlu_fallback") -> list[dict]:
+        self.events.append({"event": "user", "text": text})
+        tracker = Tracker.from_dict(
+            {
+                "sender_id": self.sender,
+                "slots": dict(self.slots),
+                "latest_message": {"text": text, "intent": {"name": intent}, "entities": []},
+                "events": list(self.events),
+                "active_loop": {"name": self.form},
+            }
+        )
+        result = executor.run(f"validate_{self.form}", tracker, {})
+        self._apply(result["events"])
+        return result["responses"]
+
+    def submit(self, action: str) -> list[dict]:
+        tracker = Tracker.from_dict({"sender_id": self.sender, "slots": dict(self.slots), "events": self.events})
+        result = executor.run(action, tracker, {})
+        self._apply(result["events"])
+        return result["responses"]
+
+    def _apply(self, events: list[dict]) -> None:
+        for e in events:
+            self.events.append(e)
+            if e["event"] == "slot":
+                self.slots[e["name"]] = e["value"]
+
+
+@pytest.fixture
+def in_process(backoffice: Backoffice, monkeypatch) -> Backoffice:
+    monkeypatch.setattr(services, "client", lambda: InProcess(backoffice.client))
+    return backoffice
+
+
+def said(responses: list[dict]) -> list[str]:
+    return [r["response"] or r["text"] for r in responses]
+
+
+def test_a_resident_books_the_festival_day_picking_by_number_and_words(in_process):
+    for day in season_days():
+        in_process.open_day(day)
+    in_process.resident("o-form-book")
+    chat = Chat("o-form-book", "cemetery_booking_form")
+    asked = chat.say("帮我预约扫墓", "cemetery_book")
+    assert said(asked) == ["utter_cemetery_ask_site"] and asked[0]["buttons"][0]["payload"] == "宝山区罗店公墓"
+    asked = chat.say("长风骨灰堂")
+    assert said(asked) == ["utter_cemetery_ask_date"]
+    first_day = asked[0]["buttons"][0]["payload"]
+    asked = chat.say(first_day)
+    assert said(asked) == ["utter_cemetery_ask_companions"] and asked[0]["limit"] == 3
+    asked = chat.say("带两个")
+    assert said(asked) == ["utter_cemetery_ask_slot"] and "还有" in asked[0]["buttons"][0]["title"]
+    asked = chat.say("下午")
+    assert said(asked) == ["utter_cemetery_ask_confirm"] and "共3人（您本人和2位同行的人）" in asked[0]["summary"]
+    assert "正门 12:00-14:00" in asked[0]["summary"]
+    chat.say("确认", "affirm")
+    assert chat.slots["requested_slot"] is None
+    done = chat.submit("action_cemetery_submit")
+    assert said(done) == ["utter_cemetery_booked"] and done[0]["number"].startswith("JS")
+    assert "/cemetery/gate/" in done[0]["gate_url"]
+    assert [b["number"] for b in in_process.mine("o-form-book")["bookings"]] == [done[0]["number"]]
+
+
+def test_a_full_day_offers_other_days_and_the_waiting_list(in_process):
+    day = season_days()[6]
+    in_process.open_day(day)
+    in_process.shrink("CEM-PT-01", day, 1)
+    for i, start in enumerate(["08:00", "10:00", "12:00", "14:00"]):
+        in_process.resident(f"o-form-full-{i}")
+        assert in_process.book(f"o-form-full-{i}", day, "CEM-PT-01-M", start).status_code == 201
+    in_process.resident("o-form-late")
+    chat = Chat("o-form-late", "cemetery_booking_form")
+    chat.say("预约祭扫", "cemetery_book")
+    chat.say("长风骨灰堂")
+    chat.say(day.isoformat())
+    asked = chat.say("就我一个")
+    assert said(asked) == ["utter_cemetery_day_full"]
+    payloads = [b["payload"] for b in asked[0]["buttons"]]
+    assert payloads[-1] == "候补" and day.isoformat() not in payloads and len(payloads) > 1
+    asked = chat.say("候补")
+    assert said(asked) == ["utter_cemetery_ask_waitlist_confirm"]
+    chat.say("好的", "affirm")
+    done = chat.submit("action_cemetery_submit")
+    assert said(done) == ["utter_cemetery_waitlisted"] and done[0]["position"] == 1
+    number = in_process.mine("o-form-full-0")["bookings"][0]["number"]
+    cancel = Chat("o-form-full-0", "cemetery_cancel_form")
+    asked = cancel.say("扫墓不去了", "cemetery_cancel")
+    assert said(asked) == ["utter_cemetery_ask_cancel_confirm"] and number in asked[0]["listing"]
+    cancel.say("确定取消", "affirm")
+    assert said(cancel.submit("action_cemetery_cancel_submit")) == ["utter_cemetery_cancelled"]
+    assert in_process.mine("o-form-late")["bookings"][0]["from_waitlist"] is True
+
+
+def test_an_unverified_resident_is_asked_to_verify_first(in_process):
+    chat = Chat("o-form-nobody", "cemetery_booking_form")
+    asked = chat.say("预约祭扫", "cemetery_book")
+    assert asked[0]["custom"]["identity"]["resume"] == "/cemetery_book"
+    assert chat.slots["requested_slot"] is None
