@@ -19,6 +19,9 @@ class Household(Base):
     savings: Mapped[int] = mapped_column(Integer, default=0)
     vehicles: Mapped[int] = mapped_column(Integer, default=0)
     homes: Mapped[int] = mapped_column(Integer, default=1)
+    # Residents whose household_id is this one: kept by the database's triggers on ``resident``
+    # (migration bo_residents_0002), never written here; the campaigns compare per person with it.
+    member_count: Mapped[int] = mapped_column(Integer, server_default="0")
     members: Mapped[list[Resident]] = relationship(back_populates="household", order_by="Resident.id")
 
 

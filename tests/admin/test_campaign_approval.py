@@ -28,7 +28,7 @@ def test_the_preparer_cannot_start_it_another_supervisor_can_and_both_are_audite
     created = boss.post("/admin/campaigns/new", data={**_campaign(), "csrf_token": token, "action": "save"})
     campaign = int(created.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     page = boss.get(f"/admin/campaigns/{campaign}").get_data(as_text=True)
-    assert "这个活动是您准备或修改的，要请另一位主管检查后点“开始”" in page
+    assert "这个活动是您准备或修改的，要请没有准备或修改过它的另一位主管检查后点“开始”" in page
     refused = boss.post(f"/admin/campaigns/{campaign}/start", data={"csrf_token": token})
     assert refused.status_code == 409 and "准备或修改过它的人不能自己点" in refused.get_data(as_text=True)
     agent, agent_token = signed_in("agent")

@@ -25,8 +25,11 @@ from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility import blocking_violations
 from tests.policy.helpers import ServedStandin, opt_in, sender_for
 from tests.serving import served
+from web import services
 from web.conversations.router import Inbound
-from web.policy import campaigns, compiler, reply, schedule, standards, tester
+from web.conversations.side_effects import SideEffects
+from web.policy import campaigns, compiler, schedule, standards, tester
+from web.rasa_client import RasaClient
 
 pytestmark = pytest.mark.browser
 SUPERVISOR, AGENT, ADMIN, PASSWORD = "policy_supervisor", "policy_agent", "policy_admin", "browser-test-password"
@@ -260,10 +263,10 @@ def test_write_preview_start_and_export(web_url, wechat, tmp_path, browser):
     page.click("#tester-code-button")  # the preparer sends it to their own WeChat first
     code = page.locator("#tester-code b").inner_text()
     platform = make_engine(f"sqlite:///{tmp_path / 'platform.db'}")
-    with platform.connect() as conn:  # sent from the phone: what the routing point's rewrite hook does
-        _said, note = reply.rewrite(conn, Inbound("wechat", STAFF_WECHAT, code))
-    with sessionmaker(platform).begin() as sess:
-        note(sess)
+    # sent from the phone: the routing point the WeChat channel calls, with the platform's hooks; the bot (an
+    # unreachable one here: it would answer that the system is busy) never hears the code
+    router = services.router(sessionmaker(platform), RasaClient(("http://127.0.0.1:9",), ""), SideEffects({}))
+    assert [m.text for m in router.handle(Inbound("wechat", STAFF_WECHAT, code))] == [tester.BOUND]
     page.reload()
     page.click("#test-send-button")
     expect(page.locator(".flash.info")).to_contain_text("测试通知已经发到您绑定的微信")
@@ -286,6 +289,15 @@ def test_write_preview_start_and_export(web_url, wechat, tmp_path, browser):
     expect(page.locator("#repeat")).to_contain_text("已算过 1 次")
     assert page.locator("#stage-sent td").nth(1).inner_text() == "3"
     assert page.locator("#funnel svg rect").count() == 6
+    page.goto(web_url + "/admin/campaigns/new")  # the same benefit again: the count leaves out who was told
+    page.fill("#template_id", "TPL_price_subsidy")
+    page.select_option("#benefit", "价格临时补贴")
+    page.locator("#builder .group-foot select").first.select_option("age")
+    page.locator("#builder .group-foot button.add").first.click()
+    page.get_by_label("年龄：数值").fill("18")
+    wait_for_count(page, "already_told", 3)
+    assert counted(page, "reachable") == 0 and counted(page, "matched") == matched
+    page.goto(campaign_url)
     with page.expect_download() as info:
         page.click("#funnel-csv")
     rows = list(csv.reader(io.StringIO(info.value.path().read_text(encoding="utf-8-sig"))))

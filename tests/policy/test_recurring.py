@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.policy.conftest import AS_OF, STANDARDS, People, load_people, resident_row
-from tests.policy.helpers import ServedStandin, new_campaign, sender_for, start, subscribe
-from web.policy import campaigns, schedule
+from tests.policy.helpers import NOTICE_TEMPLATE, ServedStandin, new_campaign, sender_for, start, subscribe
+from web.policy import audience, campaigns, schedule
 from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.worker import celery_app
 
@@ -93,6 +93,53 @@ def test_each_month_only_who_newly_matches_is_told_and_never_twice(
         campaigns.transition(sess, monthly, "cancel")
     clock["at"] = datetime(2027, 1, 1, 8, 0)
     assert campaigns.due_runs(sessions) == []  # a cancelled campaign does not come back
+
+
+def test_the_live_count_subtracts_who_another_campaign_already_told_as_the_send_does(
+    platform, registry_engine, standin, clock
+):
+    """The builder's count (``quick_counts``), the full computation and the start give the same figures:
+    residents another campaign of the same benefit told (or may have) are ``already_told``, not reachable;
+    a campaign's own deliveries are not another's telling (a draft edited, a monthly run)."""
+    sessions = platform
+    load_people(registry_engine, people(5))
+    subscribe(sessions, standin, *(f"o{i}" for i in range(1, 6)))
+    first = new_campaign(sessions, cap_per_week=14)
+    start(sessions, registry_engine, first)
+    with sessions.begin() as sess:  # o1, o2 told; o3 maybe told (the worker died mid-call); o4 failed
+        for rid, status in ((1, "sent"), (2, "sent"), (3, "in_doubt"), (4, "failed")):
+            sess.execute(
+                PolicyDelivery.__table__.update()
+                .where(PolicyDelivery.campaign_id == first, PolicyDelivery.resident_id == rid)
+                .values(status=status)
+            )
+        sess.execute(
+            PolicyDelivery.__table__.delete().where(
+                PolicyDelivery.campaign_id == first, PolicyDelivery.resident_id == 5
+            )
+        )
+    second = new_campaign(sessions, name="另一个高龄津贴活动", cap_per_week=14)
+    other_benefit = new_campaign(sessions, name="低保告知", benefit="低保", cap_per_week=14)
+    expected = {"matched": 5, "reachable": 2, "already_told": 3}
+    with registry_engine.connect() as conn, sessions() as sess:
+        for campaign_id, want in ((second, expected), (first, {**expected, "reachable": 5, "already_told": 0})):
+            c = sess.get(PolicyCampaign, campaign_id)
+            aud = campaigns.audience_for(conn, c, STANDARDS, AS_OF)
+            quick = audience.quick_counts(conn, sess, aud, c.template_id)
+            assert {k: quick[k] for k in want} == want
+            assert quick == audience.counts(conn, sess, aud, c.template_id)
+        unsaved = audience.Audience(aud.rule, "高龄津贴", aud.ctx)  # the builder before the first save
+        assert audience.quick_counts(conn, sess, unsaved, NOTICE_TEMPLATE)["already_told"] == 3
+        c = sess.get(PolicyCampaign, other_benefit)
+        assert audience.quick_counts(conn, sess, campaigns.audience_for(conn, c, STANDARDS, AS_OF))["already_told"] == 0
+        live = audience.quick_counts(
+            conn,
+            sess,
+            campaigns.audience_for(conn, sess.get(PolicyCampaign, second), STANDARDS, AS_OF),
+            NOTICE_TEMPLATE,
+        )
+    assert start(sessions, registry_engine, second) == live  # what the start does is what the builder showed
+    assert sorted(told(sessions, second)) == ["o4", "o5"]
 
 
 def test_the_beat_asks_for_monthly_runs():

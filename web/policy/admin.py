@@ -62,7 +62,7 @@ FORM_DEFAULTS = {
     "repeat_monthly": "",
 }
 STATE_LABELS = {"draft": "草稿", "running": "发送中", "paused": "已暂停", "completed": "已完成", "cancelled": "已取消"}
-REASON_LABELS = {"reachable": "可触达", **audience.REASONS, campaigns.ALREADY_TOLD: "别的活动已经告知过"}
+REASON_LABELS = {"reachable": "可触达", **audience.REASONS}
 
 
 def running(sess: Session) -> int:
@@ -214,11 +214,16 @@ def yaml_or_json(text: str) -> Any:
     return rules.decode(text)  # bounded, without YAML aliases: web/policy/rules.py
 
 
-def _preview(rule_data: Any, benefit: str | None, template_id: str | None = None) -> dict[str, Any]:
+def _preview(
+    rule_data: Any, benefit: str | None, template_id: str | None = None, campaign_id: int | None = None
+) -> dict[str, Any]:
     deps = _deps()
     with deps.registry.connect() as conn:
         aud = audience.Audience(
-            rules.parse(rule_data), benefit or None, audience.context(conn, date.today(), deps.standards(conn))
+            rules.parse(rule_data),
+            benefit or None,
+            audience.context(conn, date.today(), deps.standards(conn)),
+            campaign_id,
         )
         return {
             "counts": audience.counts(conn, db_session(), aud, template_id),
@@ -276,6 +281,7 @@ def _save(c: PolicyCampaign | None):
                 values["rule"],
                 values["benefit"] if values["benefit"] in rules.vocabulary()["benefits"] else None,
                 values["template_id"],
+                c.id if c is not None else None,
             )
         except rules.RuleInvalid as exc:  # e.g. a district name the registry does not know
             errors += [f"规则 {e}" for e in exc.errors]
@@ -284,7 +290,7 @@ def _save(c: PolicyCampaign | None):
     sess = db_session()
     who = current_user.username[:40]
     if c is None:
-        c = PolicyCampaign(**values, created_by=who, counts=preview["counts"] if preview else {})
+        c = PolicyCampaign(**values, created_by=who, editors=[who], counts=preview["counts"] if preview else {})
         sess.add(c)
         sess.flush()
         audit(sess, "create_campaign", campaign=c.id, benefit=c.benefit, rule=c.rule, counts=c.counts)
@@ -299,7 +305,17 @@ def _save(c: PolicyCampaign | None):
         if c.state == "draft" and preview:
             c.counts = preview["counts"]
         c.updated_by, c.updated_at, c.needs_approval = who, schedule.now_local(), True
-        audit(sess, "edit_campaign", campaign=c.id, benefit=c.benefit, rule=c.rule, changed=changed, state=c.state)
+        c.editors = campaigns.prepared_or_changed(c)  # with this account: it may no longer start it
+        audit(
+            sess,
+            "edit_campaign",
+            campaign=c.id,
+            benefit=c.benefit,
+            rule=c.rule,
+            changed=changed,
+            state=c.state,
+            editors=c.editors,
+        )
     sess.commit()
     return redirect(url_for("policy_admin.detail", campaign_id=c.id))
 
@@ -308,12 +324,14 @@ def _save(c: PolicyCampaign | None):
 def audience_count():
     """How many residents a rule reaches, and why the others are not: the builder asks on every change.
 
-    JSON in (``rule`` as text, JSON or YAML, validated as every rule; ``benefit``; ``template_id``),
-    JSON out: ``counts`` and ``rule`` (the text as data, for the builder), or ``errors`` (400)."""
+    JSON in (``rule`` as text, JSON or YAML, validated as every rule; ``benefit``; ``template_id``;
+    ``campaign_id`` when a saved campaign is edited), JSON out: ``counts`` (as a send would count them:
+    :func:`audience.quick_counts`) and ``rule`` (the text as data, for the builder), or ``errors`` (400)."""
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     benefit = str(body.get("benefit") or "")
     template_id = str(body.get("template_id") or "")[:64]
+    campaign_id = body.get("campaign_id") if type(body.get("campaign_id")) is int else None
     try:
         data = rules.decode(str(body.get("rule") or ""))
         rules.parse(data)
@@ -324,6 +342,7 @@ def audience_count():
                 rules.parse(data),
                 benefit if benefit in rules.vocabulary()["benefits"] else None,
                 audience.context(conn, date.today(), deps.standards(conn)),
+                campaign_id,
             )
             found = audience.quick_counts(conn, db_session(), aud, template_id)
     except rules.RuleInvalid as exc:
@@ -400,6 +419,7 @@ def detail(campaign_id: int, refused: str = "", tester_code: str = ""):
         notice=message.preview(c.template_id, c.template_fields or {}, c.benefit),
         flow=message.flow_for_payload(c.apply_payload),
         may_edit_text=current_user.role == "admin",
+        editors=campaigns.prepared_or_changed(c),
         tester_code=tester_code,
         tester_bound=tester.bound(sess, current_user.username[:40]) is not None,
         code_words=tester.CODE_WORDS,
@@ -431,6 +451,7 @@ def act(campaign_id: int, action: str):
         rule=c.rule,
         counts=c.counts,
         prepared_by=c.created_by,
+        editors=campaigns.prepared_or_changed(c),  # none of whom may start it, or resume it after a change
     )
     sess.commit()
     if action == "start":

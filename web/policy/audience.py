@@ -12,7 +12,7 @@ import csv
 import io
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,6 +24,7 @@ from common.masking import mask_id_number, mask_name, mask_phone
 from web.outbound.models import ResidentConsent
 from web.policy import compiler, registry, rules
 from web.policy import standards as standards_mod
+from web.policy.models import PolicyCampaign, PolicyDelivery
 from web.subscriptions import consent as notice_consent
 from web.subscriptions.models import ACCEPT, NoticeConsent
 
@@ -31,20 +32,27 @@ BATCH = 5000
 REACHABLE = "reachable"
 # Why a matched resident is not pushed, in the order they are checked.
 NOT_OPTED_IN = "not_opted_in"
+ALREADY_TOLD = "already_told"
 REASONS = {
     "already_held": "已享受该待遇",
     "no_wechat": "未绑定微信",
     "consent_withdrawn": "已退订推送",
     NOT_OPTED_IN: "未订阅通知",  # has not accepted the campaign's subscription template: not pushed
+    ALREADY_TOLD: "别的活动已经告知过",  # reachable, but another campaign already told them of this benefit
 }
 UNREACHED = ("no_wechat", "consent_withdrawn", NOT_OPTED_IN)  # for the community advisors' list
+TOLD = ("sending", "sent", "in_doubt")  # a delivery that reached the resident, or may have
 
 
 @dataclass(frozen=True)
 class Audience:
+    """``campaign_id``: the campaign it is computed for, if saved (its own deliveries are not another
+    campaign's telling)."""
+
     rule: rules.Node
     benefit: str | None
     ctx: compiler.Context
+    campaign_id: int | None = None
 
 
 def context(conn: Connection, as_of: date, stds: standards_mod.Standards) -> compiler.Context:
@@ -54,7 +62,8 @@ def context(conn: Connection, as_of: date, stds: standards_mod.Standards) -> com
 def stream(conn: Connection, audience: Audience, detail: bool = False, batch: int = BATCH) -> Iterator[list[Row]]:
     """The matching residents in id order, ``batch`` rows at a time, from a server-side cursor."""
     query = compiler.audience_query(audience.rule, audience.ctx, audience.benefit, detail=detail)
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+    # for this statement only: ``Connection.execution_options`` would leave every later one on the connection streamed
+    result = conn.execute(query, execution_options={"stream_results": True, "yield_per": batch})
     for part in result.partitions():
         yield list(part)
 
@@ -72,10 +81,31 @@ def withdrawn(sess: Session, openids: list[str]) -> set[str]:
     return set(rows)
 
 
-def classify(sess: Session, batch: list[Row], template_id: str | None = None) -> Iterator[tuple[Row, str]]:
+def told(sess: Session, audience: Audience, resident_ids: list[int] | None = None) -> set[int]:
+    """Residents another campaign already told of the audience's benefit (a delivery sending, sent or in
+    doubt): a resident hears of a benefit once, however many campaigns or monthly runs offer it.
+    ``resident_ids``: only among these (a streamed batch); None: all of them."""
+    if audience.benefit is None or resident_ids == []:
+        return set()
+    query = (
+        select(PolicyDelivery.resident_id)
+        .join(PolicyCampaign, PolicyCampaign.id == PolicyDelivery.campaign_id)
+        .where(PolicyCampaign.benefit == audience.benefit, PolicyDelivery.status.in_(TOLD))
+    )
+    if audience.campaign_id is not None:
+        query = query.where(PolicyCampaign.id != audience.campaign_id)
+    if resident_ids is not None:
+        query = query.where(PolicyDelivery.resident_id.in_(resident_ids))
+    return set(sess.scalars(query))
+
+
+def classify(
+    sess: Session, batch: list[Row], template_id: str | None = None, told_already: Collection[int] = ()
+) -> Iterator[tuple[Row, str]]:
     """Each row with ``reachable`` or the reason it is not. With the campaign's subscription
     ``template_id``, only residents who accepted it are reachable (WeChat's rules: a cold push is a
-    subscription notice to those who opted in); the rest are ``not_opted_in``."""
+    subscription notice to those who opted in); the rest are ``not_opted_in``. Residents in
+    ``told_already`` (:func:`told`) who could be reached are ``already_told``."""
     openids = [r.openid for r in batch if r.openid]
     gone = withdrawn(sess, openids)
     opted = notice_consent.accepted_among(sess, openids, template_id) if template_id is not None else None
@@ -88,28 +118,39 @@ def classify(sess: Session, batch: list[Row], template_id: str | None = None) ->
             yield r, "consent_withdrawn"
         elif opted is not None and r.openid not in opted:
             yield r, NOT_OPTED_IN
+        elif r.id in told_already:
+            yield r, ALREADY_TOLD
         else:
             yield r, REACHABLE
 
 
+def figures(tally: Counter[str]) -> dict[str, int]:
+    """The counts as the pages and the campaign keep them: matched, reachable, each reason."""
+    return {"matched": tally["matched"], REACHABLE: tally[REACHABLE], **{k: tally[k] for k in REASONS}}
+
+
 def counts(conn: Connection, sess: Session, audience: Audience, template_id: str | None = None) -> dict[str, int]:
+    """What a send would do with each matched resident, counted (every row streamed and classified)."""
     tally: Counter[str] = Counter()
     for batch in stream(conn, audience):
         tally["matched"] += len(batch)
-        tally.update(reason for _row, reason in classify(sess, batch, template_id))
-    return {"matched": tally["matched"], REACHABLE: tally[REACHABLE], **{k: tally[k] for k in REASONS}}
+        known = told(sess, audience, [r.id for r in batch])
+        tally.update(reason for _row, reason in classify(sess, batch, template_id, known))
+    return figures(tally)
 
 
 def quick_counts(conn: Connection, sess: Session, audience: Audience, template_id: str | None = None) -> dict[str, int]:
     """The same figures as :func:`counts`, fast enough to follow a staff member's every change.
 
     One registry query computes the audience once (a materialised CTE) and answers both the
-    aggregate (matched, already held, no WeChat) and the openids of the rest, one column; the
-    platform's consent records are two sets of openids — withdrawn push consent (few) and accepted the
-    campaign's template (kept :data:`OPTED_IN_KEPT_SECONDS` per process, as a staff member's counts
-    follow one another) — intersected here. No row is classified one by one, and nothing but openids
-    crosses between the databases."""
-    cte = compiler.audience_query(audience.rule, audience.ctx, audience.benefit).order_by(None).cte("audience")
+    aggregate (matched, already held, no WeChat) and the ids and openids of the rest; the platform's
+    records are three sets — withdrawn push consent (few), accepted the campaign's template (kept
+    :data:`OPTED_IN_KEPT_SECONDS` per process, as a staff member's counts follow one another) and the
+    residents another campaign already told of the benefit — intersected here. No row is classified
+    one by one, and nothing but ids and openids crosses between the databases."""
+    query = compiler.audience_query(audience.rule, audience.ctx, audience.benefit).order_by(None)
+    narrow = query.with_only_columns(*(query.selected_columns[k] for k in ("id", "openid", "already_held")))
+    cte = narrow.cte("audience")  # only what is counted: a narrow row is quicker to keep and read again
     if conn.dialect.name == "postgresql":
         cte = cte.prefix_with("MATERIALIZED")
         # PostgreSQL's JIT compiles a query this size for longer than it then runs (1.4 s of 2.3 s
@@ -117,14 +158,15 @@ def quick_counts(conn: Connection, sess: Session, audience: Audience, template_i
         conn.exec_driver_sql("SET LOCAL jit = off")
     unheld = not_(cte.c.already_held)
     totals = select(
+        literal(None, Integer).label("id"),
         literal(None, String).label("openid"),
         func.count().label("matched"),
         func.count().filter(cte.c.already_held).label("held"),
         func.count().filter(and_(unheld, cte.c.openid.is_(None))).label("no_wechat"),
     )
-    bound = select(cte.c.openid, literal(None, Integer), literal(None, Integer), literal(None, Integer)).where(
-        unheld, cte.c.openid.is_not(None)
-    )
+    bound = select(
+        cte.c.id, cte.c.openid, literal(None, Integer), literal(None, Integer), literal(None, Integer)
+    ).where(unheld, cte.c.openid.is_not(None))
     gone = set(
         sess.scalars(
             select(ResidentConsent.openid).where(
@@ -133,18 +175,20 @@ def quick_counts(conn: Connection, sess: Session, audience: Audience, template_i
         )
     )
     opted = _opted_in(sess, template_id) if template_id is not None else None
+    told_already = told(sess, audience)
     tally: Counter[str] = Counter()
-    matched = 0
-    for openid, n, held, no_wechat in conn.execute(union_all(totals, bound)):
+    for rid, openid, n, held, no_wechat in conn.execute(union_all(totals, bound)):
         if openid is None:
-            matched, tally["already_held"], tally["no_wechat"] = n, held, no_wechat
+            tally["matched"], tally["already_held"], tally["no_wechat"] = n, held, no_wechat
         elif openid in gone:
             tally["consent_withdrawn"] += 1
         elif opted is not None and openid not in opted:
             tally[NOT_OPTED_IN] += 1
+        elif rid in told_already:
+            tally[ALREADY_TOLD] += 1
         else:
             tally[REACHABLE] += 1
-    return {"matched": matched, REACHABLE: tally[REACHABLE], **{k: tally[k] for k in REASONS}}
+    return figures(tally)
 
 
 OPTED_IN_KEPT_SECONDS = 300

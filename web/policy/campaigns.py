@@ -26,8 +26,6 @@ from web.policy.standards import Standards
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200  # deliveries per send task
-ALREADY_TOLD = "already_told"  # reachable, but another campaign already told them of this benefit
-TOLD = ("sending", "sent", "in_doubt")
 TRANSITIONS = {
     "start": ({"draft"}, "running"),
     "pause": ({"running"}, "paused"),
@@ -46,14 +44,20 @@ class TransitionRefused(ValueError):
 
 def audience_for(conn, c: PolicyCampaign, stds: Standards, as_of: date | None = None) -> audience.Audience:
     return audience.Audience(
-        rules.parse(c.rule), c.benefit or None, audience.context(conn, as_of or date.today(), stds)
+        rules.parse(c.rule), c.benefit or None, audience.context(conn, as_of or date.today(), stds), c.id
     )
 
 
+def prepared_or_changed(c: PolicyCampaign) -> list[str]:
+    """Every account that prepared or changed the campaign, in order: none of them may start it, nor
+    resume it after a change (two-person approval)."""
+    return [name for name in dict.fromkeys([c.created_by, *(c.editors or []), c.updated_by]) if name]
+
+
 def transition(sess: Session, campaign_id: int, action: str, actor: str | None = None) -> PolicyCampaign:
-    """Move the campaign on. ``actor``: the account doing it (the admin page's); a campaign is started
-    only by an account other than the one that prepared it (two-person approval). Without an actor
-    (the workers, tests of the engine) nobody is checked."""
+    """Move the campaign on. ``actor``: the account doing it (the admin page's); a campaign is started, or
+    resumed after a change, only by an account that neither prepared nor changed it (two-person approval).
+    Without an actor (the workers, tests of the engine) nobody is checked."""
     allowed, target = TRANSITIONS[action]
     c = sess.get(PolicyCampaign, campaign_id, with_for_update=True)
     if c is None or c.state not in allowed:
@@ -65,9 +69,8 @@ def transition(sess: Session, campaign_id: int, action: str, actor: str | None =
                 "the notice breaks WeChat's field rules",
                 "订阅通知的内容不符合微信的规定，活动不能开始：" + "；".join(problems),
             )
-    if actor is not None:
-        authors = {c.created_by, c.updated_by} if action == "start" else ({c.updated_by} if c.needs_approval else set())
-        if action in ("start", "resume") and actor in authors:
+    if actor is not None and (action == "start" or (action == "resume" and c.needs_approval)):
+        if actor in prepared_or_changed(c):
             raise TransitionRefused(
                 "the account that prepared or changed the campaign cannot start it",
                 "为了稳妥，活动要由另一位主管检查后才能开始或继续，准备或修改过它的人不能自己点。"
@@ -105,10 +108,8 @@ def prepare(
             for batch in audience.stream(conn, aud):
                 tally["matched"] += len(batch)
                 reachable = []
-                told = _told_elsewhere(sess, c, [row.id for row in batch])
-                for row, reason in audience.classify(sess, batch, c.template_id):
-                    if reason == audience.REACHABLE and row.id in told:
-                        reason = ALREADY_TOLD
+                told = audience.told(sess, aud, [row.id for row in batch])
+                for row, reason in audience.classify(sess, batch, c.template_id, told):
                     tally[reason] += 1
                     if reason == audience.REACHABLE:
                         reachable.append(
@@ -128,12 +129,7 @@ def prepare(
                         .on_conflict_do_nothing(index_elements=["campaign_id", "resident_id"])
                     )
                     sess.commit()
-        counts = {
-            "matched": tally["matched"],
-            audience.REACHABLE: tally[audience.REACHABLE],
-            **{k: tally[k] for k in audience.REASONS},
-            ALREADY_TOLD: tally[ALREADY_TOLD],
-        }
+        counts = audience.figures(tally)
         sess.execute(
             update(PolicyCampaign)
             .where(PolicyCampaign.id == campaign_id)
@@ -142,25 +138,6 @@ def prepare(
         sess.commit()
     log.info("campaign audience prepared", extra={"campaign": campaign_id, **counts})
     return counts
-
-
-def _told_elsewhere(sess: Session, c: PolicyCampaign, resident_ids: list[int]) -> set[int]:
-    """Of ``resident_ids``, those another campaign already told of the same benefit (sent, or maybe
-    sent): a resident hears of a benefit once, however many campaigns or monthly runs offer it."""
-    if not resident_ids:
-        return set()
-    return set(
-        sess.scalars(
-            select(PolicyDelivery.resident_id)
-            .join(PolicyCampaign, PolicyCampaign.id == PolicyDelivery.campaign_id)
-            .where(
-                PolicyDelivery.resident_id.in_(resident_ids),
-                PolicyDelivery.status.in_(TOLD),
-                PolicyCampaign.benefit == c.benefit,
-                PolicyCampaign.id != c.id,
-            )
-        )
-    )
 
 
 def ranges(sessions: sessionmaker, campaign_id: int, size: int = BATCH_SIZE) -> Iterator[tuple[int, int]]:

@@ -111,29 +111,26 @@ def _resolve(node: Compare, ctx: Context) -> set[str]:
     return codes
 
 
-def condition(node: Node, ctx: Context, size: ColumnElement[int]) -> ColumnElement[bool]:
+def condition(node: Node, ctx: Context) -> ColumnElement[bool]:
+    size = H.c.member_count  # members of the household, kept by the registry on write (bo_residents_0002)
     if isinstance(node, All):
-        return and_(*(condition(c, ctx, size) for c in node.children))
+        return and_(*(condition(c, ctx) for c in node.children))
     if isinstance(node, AnyOf):
-        return or_(*(condition(c, ctx, size) for c in node.children))
+        return or_(*(condition(c, ctx) for c in node.children))
     if isinstance(node, Not):
-        return not_(condition(node.child, ctx, size))
+        return not_(condition(node.child, ctx))
     if isinstance(node, Benefit):
         held = _benefit_any(node.names, ctx.dialect)
         return held if node.held else not_(held)
-    if isinstance(node, Event):
-        e = reg.resident_event
-        return (
-            select(literal(1))
-            .select_from(e)
-            .where(
-                e.c.resident_id == R.c.id,
+    if isinstance(node, Event):  # uncorrelated: PostgreSQL reads the events once and hashes them
+        e = reg.resident_event  # (a correlated EXISTS ran once per resident: 7 s for 临时救助 at 1,000,000)
+        return R.c.id.in_(
+            select(e.c.resident_id).where(
                 e.c.kind == node.kind,
                 e.c.occurred_on > ctx.as_of - timedelta(days=node.within_days),
                 e.c.occurred_on <= ctx.as_of,
                 e.c.amount >= node.min_amount,
             )
-            .exists()
         )
     if isinstance(node, IncomeVsStandard):  # income / members op percent% × standard, in whole numbers
         parts = [
@@ -173,21 +170,12 @@ def audience_query(rule: Node, ctx: Context, target_benefit: str | None = None, 
     """Residents matching ``rule``: id, name, openid (or NULL), whether they already hold the
     target benefit, their community; with ``detail`` what an advisor needs to visit them."""
     used = fields_used(rule)
-    size_sq = None
-    size: ColumnElement[int] = literal(1)
-    if used & {"household_size", "per_capita_income", "per_capita_savings"}:
-        members = R.alias("members")
-        size_sq = (
-            select(members.c.household_id, func.count().label("n"))
-            .group_by(members.c.household_id)
-            .subquery("household_members")
-        )
-        size = size_sq.c.n
-    where = condition(rule, ctx, size)
+    where = condition(rule, ctx)
     if ctx.unknown:
         raise RuleInvalid(list(ctx.unknown))
     binding = (
         select(reg.wechat_binding.c.resident_id, func.min(reg.wechat_binding.c.openid).label("openid"))
+        .where(reg.wechat_binding.c.expires_at.is_(None))  # a WeChat; a web chat sign-in cannot be pushed to
         .group_by(reg.wechat_binding.c.resident_id)
         .subquery("binding")
     )
@@ -196,10 +184,8 @@ def audience_query(rule: Node, ctx: Context, target_benefit: str | None = None, 
     if detail:
         cols += [R.c.id_number, R.c.phone, H.c.address]
     frm = R
-    if used & {"household_savings", "per_capita_income", "per_capita_savings"} or detail:
+    if used & {"household_size", "household_savings", "per_capita_income", "per_capita_savings"} or detail:
         frm = frm.join(H, H.c.id == R.c.household_id)
-    if size_sq is not None:
-        frm = frm.join(size_sq, size_sq.c.household_id == R.c.household_id)
     frm = frm.outerjoin(binding, binding.c.resident_id == R.c.id)
     return select(*cols).select_from(frm).where(where).order_by(R.c.id)
 

@@ -59,6 +59,7 @@ class PolicyCampaign(Base):
     created_by: Mapped[str] = mapped_column(String(40), default="")  # who prepared it (username)
     started_by: Mapped[str] = mapped_column(String(40), default="")  # who approved and started it: another account
     updated_by: Mapped[str] = mapped_column(String(40), default="")  # who last changed it (a draft or paused)
+    editors: Mapped[list] = mapped_column(default=list)  # every account that prepared or changed it: none may start it
     updated_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)  # changed since another account approved
     repeat_monthly: Mapped[bool] = mapped_column(Boolean, default=False)  # again each month, for who newly matches

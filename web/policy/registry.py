@@ -11,7 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import JSON, Boolean, Column, Connection, Date, Engine, Integer, MetaData, String, Table, event, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    event,
+    select,
+)
 
 from common.db import make_engine
 
@@ -41,12 +55,14 @@ household = Table(
     Column("address", String(120)),
     Column("monthly_income", Integer),
     Column("savings", Integer),
+    Column("member_count", Integer),  # kept by the registry on every write to resident (bo_residents_0002)
 )
 wechat_binding = Table(
     "wechat_binding",
     metadata,
     Column("openid", String(64), primary_key=True),
     Column("resident_id", Integer),
+    Column("expires_at", DateTime),  # set for a web chat sign-in, which no campaign can reach; None: a WeChat
 )
 resident_event = Table(
     "resident_event",

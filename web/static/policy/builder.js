@@ -359,7 +359,12 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: JSON.stringify({ rule: rule, benefit: benefitSelect.value, template_id: document.getElementById("template_id").value })
+      body: JSON.stringify({
+        rule: rule,
+        benefit: benefitSelect.value,
+        template_id: document.getElementById("template_id").value,
+        campaign_id: form.hasAttribute("data-campaign-id") ? Number(form.getAttribute("data-campaign-id")) : null
+      })
     }).then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (res) {
         if (mine !== asked) return null;
