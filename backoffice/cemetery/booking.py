@@ -529,21 +529,6 @@ def set_opening(sess: Session, day: date, opens_at: str, editor: str) -> dict:
     return {"date": day.isoformat(), "opens_at": moment.isoformat(timespec="minutes")}
 
 
-def next_days_free(sess: Session, cemetery: Cemetery, day: date, people: int) -> list[str]:
-    """Other bookable days of the season with a place for the party (for a resident who found none)."""
-    season = schedule.season_of(day)
-    if season is None:
-        return []
-    return [
-        d.isoformat()
-        for d in season.days()
-        if d != day
-        and d >= today()
-        and day_problem(sess, d, cemetery) is None
-        and any(s["free"] >= people for s in slots_of(sess, cemetery, d))
-    ]
-
-
 def gate_state(sess: Session, number: str) -> dict:
     """What the gate attendant sees: the booking's state and a masked name, nothing else about the resident."""
     booking = sess.scalar(select(CemeteryBooking).where(CemeteryBooking.number == number))
