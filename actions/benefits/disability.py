@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions import events, identity, services
+from actions.assistance import parsing
 from actions.benefits import common
 from actions.dispatcher import Dispatcher
 from actions.executor import action
@@ -21,7 +22,11 @@ STATUS_WORDS = {
     "无": "家里不是低保、低收入",
 }
 OFFER, MEMBER = "disability_offer", "disability_member"
-OFFERED_BY = ("action_disability_check", "action_disability_apply")  # the actions that read an offer back
+OFFERED_BY = (
+    "action_disability_check",
+    "action_disability_apply",
+    "action_disability_offer_reply",
+)  # an offer read back, or asked again
 CHECK_RESUME = ("/disability_subsidy_eligibility", "残疾人两项补贴查询")
 APPLY_RESUME = ("/disability_subsidy_apply", "残疾人两项补贴申请")
 
@@ -105,9 +110,23 @@ def check(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> 
     return []
 
 
-def _offer(dispatcher: Dispatcher, lead: str, member: dict[str, Any], documents: dict[str, Any]) -> list[dict]:
+def _named(text: str) -> set[str]:
+    """The one subsidy a message names (我要申请重度残疾人护理补贴), or both."""
+    care, living = "护理" in text, "生活补贴" in text
+    if care != living:
+        return {"disability_care" if care else "disability_living"}
+    return set(TITLES)
+
+
+def _offer(
+    dispatcher: Dispatcher,
+    lead: str,
+    member: dict[str, Any],
+    documents: dict[str, Any],
+    wanted: set[str] | frozenset[str] = frozenset(TITLES),
+) -> list[dict]:
     """What would be applied for, for whom, and what to bring, with 对，提交 / 先不用: a yes submits it."""
-    programmes = _eligible(member)
+    programmes = [p for p in _eligible(member) if p in wanted] or _eligible(member)
     items = "\n".join(f"· {TITLES[p]}：每月{member['subsidies'][p]['monthly']}元" for p in programmes)
     needed = list(dict.fromkeys(d["name"] for p in programmes for d in documents[p]))
     dispatcher.utter(
@@ -145,7 +164,7 @@ def apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> 
             f"您家有几位可以申请，先帮哪一位申请？\n{lines}", buttons=[_apply_button(m) for m in applicable]
         )
         return reset
-    return _offer(dispatcher, "", applicable[0], found["documents"])
+    return _offer(dispatcher, "", applicable[0], found["documents"], _named(tracker.latest_text))
 
 
 @action("action_disability_offer_reply")
@@ -156,7 +175,14 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     if "|" not in chosen or common.previous_bot_action(tracker) not in OFFERED_BY:
         dispatcher.utter(response="utter_default")
         return reset
-    if tracker.latest_intent != "affirm":
+    answer = parsing.yes_no(tracker.latest_text, tracker.latest_intent)
+    if answer is None:  # neither: asked again, the offer still open
+        dispatcher.utter(
+            "不好意思，我没听明白。现在就帮您提交的话，回复“对”；先不申请，回复“不用”。",
+            buttons=[{"title": "对，提交", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}],
+        )
+        return []
+    if not answer:
         dispatcher.utter(response="utter_disability_offer_declined")
         return reset
     member_id, programmes = chosen.split("|", 1)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import requests
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from backoffice.residents.models import Resident
 from common.db import make_engine
@@ -112,8 +112,15 @@ class Runner:
         raise RuntimeError("no place for the given booking")
 
     def _given_disability_record(self, resident: Person) -> None:
-        """The registry holds a certificate for this resident (肢体二级) in a 低保 household (两项补贴)."""
+        """The registry holds a certificate for this resident (肢体二级) in a 低保 household (两项补贴), and for no
+        one else in the household (the seeded registry gives some members a grade)."""
         with self.backoffice.begin() as conn:
+            household = select(Resident.household_id).where(Resident.id_number == resident.id_number)
+            conn.execute(
+                update(Resident)
+                .where(Resident.household_id == household.scalar_subquery())
+                .values(disability_grade=0, disability_category="")
+            )
             conn.execute(
                 update(Resident)
                 .where(Resident.id_number == resident.id_number)
