@@ -44,6 +44,7 @@ class ApplyForm(AssistanceForm):
     """``validate_assistance_apply_form``: type, who for, ID number, phone, community, hardship, consent, confirmation."""
 
     form = "assistance_apply_form"
+    own_actions = ("action_assistance_triage", "action_assistance_identity")  # the first message is read too
     slots = APPLY_SLOTS
     free_text = frozenset({"assistance_relation", "assistance_hardship"})  # any words fill them: "stop" still stops
     started_by = "assistance_apply"
@@ -83,6 +84,19 @@ class ApplyForm(AssistanceForm):
             out["assistance_hardship"] = told
             call.say("utter_assistance_type_inferred", kind=kind)
         return out
+
+    def slots_to_extract(self, call: FormCall) -> list[str]:
+        if call.requested is None:  # the message that started the form: the triage has read the kind and the story
+            return ["assistance_family_named"]
+        return super().slots_to_extract(call)
+
+    def extract_assistance_family_named(self, call: FormCall) -> dict:
+        """The family member the application is for, named in the message that starts it ("我想帮我老婆申请医疗救助"):
+        not asked again. Only a relation counts here (a story's 自己 or 我 says nothing of who applies)."""
+        who, relation = parsing.applicant(call.text)
+        if who != "家人" or relation is None:
+            return {}
+        return {"assistance_applicant": who, "assistance_relation": relation, **self._who(call, relation)}
 
     def _applicant_said_early(self, call: FormCall) -> dict:
         """A short answer to the next question (给我自己办, 替我妈申请) given while the kind is asked: who it is for."""

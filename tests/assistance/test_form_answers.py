@@ -83,3 +83,32 @@ def test_figures_given_before_they_are_asked_are_kept_and_not_asked():
     }
     income = validate("assistance_check_form", "assistance_monthly_income", "一千五，存款一万", "inform")
     assert slots(income)["assistance_monthly_income"] == 1500 and slots(income)["assistance_savings"] == 10000
+
+
+def start(text: str, kind: str) -> dict:
+    """The application form's first run, after the triage and the identity check, on the message that started it
+    (the back-office could not say who the sender is: the form asks for the details as typed)."""
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "web:t",
+            "slots": {"assistance_type": kind, "assistance_identity": "unknown"},
+            "latest_message": {"text": text, "intent": {"name": "assistance_apply"}, "entities": []},
+            "events": [
+                {"event": "user", "text": text},
+                {"event": "action", "name": "action_assistance_triage"},
+                {"event": "action", "name": "action_assistance_identity"},
+            ],
+            "active_loop": {"name": "assistance_apply_form"},
+        }
+    )
+    return executor.run("validate_assistance_apply_form", tracker, {})
+
+
+def test_the_family_member_named_in_the_first_message_is_not_asked_again():
+    """Issue 22: "我想帮我老婆申请医疗救助" was asked "给您本人办，还是替家里人办？", and the story told next was taken
+    for the answer (its 自己 made it the resident's own application)."""
+    result = start("我想帮我老婆申请医疗救助", "医疗救助")
+    assert slots(result)["assistance_applicant"] == "家人" and slots(result)["assistance_relation"] == "配偶"
+    assert slots(result)["requested_slot"] == "assistance_id_number"
+    own = start("我想申请低保，我自己一个人过日子没收入", "低保")  # a story's 自己 says nothing of who applies
+    assert "assistance_applicant" not in slots(own) and slots(own)["requested_slot"] == "assistance_applicant"
