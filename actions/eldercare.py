@@ -21,6 +21,12 @@ LABELS = {
     "综合为老服务中心": "综合为老服务中心",
     "认知障碍照护": "认知障碍照护机构",
 }
+DESCRIBED = (  # a place described, not named ("老年人吃饭的地方"): the first type whose words the message has
+    ("认知障碍照护", re.compile(r"痴呆|失智|认知|老是忘事|记性")),
+    ("助餐", re.compile(r"吃饭|吃饭的|饭堂|食堂|午饭|中饭|助餐|送饭")),
+    ("日间照料", re.compile(r"白天|日托|托老|日间")),
+    ("养老院", re.compile(r"养老院|敬老院|住进去|床位|护理院")),
+)
 PAGE = 3
 OFFERS = {"ltc_assessment": "action_eldercare_ltc", "home_retrofit": "action_eldercare_retrofit"}
 KIND_NAMES = {"ltc_assessment": "长护险评估", "home_retrofit": "适老化改造"}
@@ -130,6 +136,11 @@ def _show_page(dispatcher: Dispatcher, page: dict, first: bool) -> list[dict]:
     return [events.slot_set("eldercare_search", search)]
 
 
+def _described(text: str) -> str | None:
+    """The type of place a message describes without its name (吃饭的地方 → 助餐), None when it describes none."""
+    return next((type_ for type_, words in DESCRIBED if words.search(text)), None)
+
+
 def _asked_place(tracker: Tracker) -> bool:
     """Whether the bot's last question was "您在哪一带？" (the search is waiting for a place)."""
     search = tracker.get_slot("eldercare_search")
@@ -143,7 +154,7 @@ def find(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> l
     if tracker.latest_intent == "nlu_fallback" and not _asked_place(tracker):
         dispatcher.utter(response="utter_default")
         return []
-    type_ = _latest(tracker, "service_type") or tracker.get_slot("service_type")
+    type_ = _latest(tracker, "service_type") or tracker.get_slot("service_type") or _described(tracker.latest_text)
     if type_ not in SERVICE_TYPES:
         dispatcher.utter(
             response="utter_eldercare_ask_type",

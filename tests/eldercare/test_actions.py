@@ -206,3 +206,11 @@ def test_offer_reply_reads_the_words_whatever_the_intent(run, text, intent, appl
         assert said == "utter_eldercare_applied" or "已经有一份申请在办理中" in said
     else:
         assert msgs[0]["response"] == ("utter_eldercare_offer_declined" if applied is False else "utter_default")
+
+
+def test_a_place_described_not_named_is_searched_for(run):
+    """Issue 22: "长风公园旁边有没有老年人吃饭的地方" (no type the NLU names) was asked which kind of place."""
+    text, _m, slots = run("action_eldercare_find", text="长风公园旁边有没有老年人吃饭的地方")
+    assert "离长风公园最近的长者食堂" in text and slots["service_type"] == "助餐"
+    _t, msgs, _s = run("action_eldercare_find", text="帮我找找附近的养老服务")
+    assert msgs[0]["response"] == "utter_eldercare_ask_type"  # nothing described: which kind, as before
