@@ -101,3 +101,19 @@ def test_a_number_without_a_question_goes_to_the_bot_not_to_documents(documents_
     stack = documents_stack
     openid, _ = stack.resident()
     assert stack.app.extensions["photos"].answer("wechat", openid, "2") is None
+
+
+def test_several_photos_at_once_are_asked_about_in_turn_and_none_is_lost(documents_stack):
+    stack = documents_stack
+    openid, case_no = stack.resident()
+    assert stack.standin.send_image(openid, JPEG).reply.startswith(TEXTS["ask"])
+    assert stack.standin.send_image(openid, PNG).reply == TEXTS["queued"]
+    assert stack.standin.send_image(openid, PDF).reply == TEXTS["queued"]
+    first = stack.standin.send_text(openid, "3").reply  # the JPEG is the 收入证明
+    assert first.startswith(f"收到了，收入证明已经放进您的低保申请（{case_no}）。还差：身份证、户口本。")
+    assert first.endswith(TEXTS["next"] + "\n1. 身份证\n2. 户口本")  # asked with what is missing now
+    second = stack.standin.send_text(openid, "户口本").reply
+    assert second.endswith(TEXTS["next"] + "\n1. 身份证")
+    assert stack.standin.send_text(openid, "1").reply.endswith(TEXTS["complete"])
+    kinds = [(d.kind, d.content_type) for d in _documents(stack, openid)]
+    assert kinds == [("income_proof", "image/jpeg"), ("hukou", "image/png"), ("id_card", "application/pdf")]

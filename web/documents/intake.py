@@ -39,6 +39,8 @@ TEXTS = {
     "unavailable": "照片收到了，但系统这会儿查不到您的申请，这张照片没有保存。请过几分钟再发一次，谢谢您。",
     "download_failed": "这张照片没有接收成功，请您再发一次。",
     "ask": "照片收到了。请问这是哪份材料？回复数字就行：",
+    "queued": "这张照片也收到了。等您告诉我上一张是哪份材料，我再问这一张。",
+    "next": "下一张照片是哪份材料？回复数字就行：",
     "attached": "收到了，{kind}已经放进您的{title}。",
     "missing": "还差：{names}。可以接着拍照发过来。",
     "complete": "这份申请要的材料都齐了，工作人员会尽快看，请您耐心等等。",
@@ -106,18 +108,14 @@ class Intake:
                 )
                 sess.add(doc)
                 sess.flush()
-                if len(options) == 1:
-                    return self._attach(sess, doc, options[0], apps, channel, "[图片]")
-                self.redis.set(
-                    _question_key(sender_id),
-                    json.dumps({"document": doc.id, "options": [asdict(o) for o in options]}, ensure_ascii=False),
-                    ex=QUESTION_TTL,
-                )
-                single = len(apps) == 1
-                lines = [TEXTS["ask"]] + [
-                    f"{n}. {o.kind_name}" + ("" if single else f"（{o.app_title}）") for n, o in enumerate(options, 1)
-                ]
-                return self._lines(sess, channel, sender_id, "[图片]", "\n".join(lines), doc.id)
+                if len(options) == 1 and not self.redis.llen(_question_key(sender_id)):  # none waits before it
+                    return self._lines(
+                        sess, channel, sender_id, "[图片]", self._attach(sess, doc, options[0], apps), doc.id
+                    )
+                waiting = self.redis.rpush(_question_key(sender_id), _question(doc.id, options))
+                self.redis.expire(_question_key(sender_id), QUESTION_TTL)
+                reply = _ask(options) if waiting == 1 else TEXTS["queued"]  # several photos at once: in turn
+                return self._lines(sess, channel, sender_id, "[图片]", reply, doc.id)
         except BaseException:
             self.store.delete(key)  # no row points at it
             raise
@@ -127,17 +125,17 @@ class Intake:
 
     # -- the answer to "which document is it?" --------------------------------------------
     def answer(self, channel: str, sender_id: str, text: str) -> str | None:
-        """The reply when ``text`` answers a question still open (a number, or a document's name);
-        None when there is no question or this is not an answer (the message goes to the bot)."""
-        raw = self.redis.get(_question_key(sender_id))
+        """The reply when ``text`` answers the oldest question still open (a number, or a document's
+        name), with the next photo's question if another waits; None when there is no question or
+        this is not an answer (the message goes to the bot)."""
+        raw = self.redis.lindex(_question_key(sender_id), 0)
         if raw is None:
             return None
         question = json.loads(raw)
-        options = [Option(**o) for o in question["options"]]
-        picked = _pick(options, text)
+        picked = _pick([Option(**o) for o in question["options"]], text)
         if picked is None:
             return None
-        self.redis.delete(_question_key(sender_id))
+        self.redis.lpop(_question_key(sender_id))
         try:
             apps = self._open_applications(sender_id)
         except BackofficeUnavailable:
@@ -146,15 +144,26 @@ class Intake:
             doc = sess.get(Document, question["document"])
             if doc is None or doc.sender_id != sender_id or doc.kind is not None:
                 return None
-            return self._attach(sess, doc, picked, apps, channel, text)
+            reply = self._attach(sess, doc, picked, apps) + self._next_question(sess, sender_id, apps)
+            return self._lines(sess, channel, sender_id, text, reply, doc.id)
+
+    def _next_question(self, sess: Session, sender_id: str, apps: list[OpenApplication]) -> str:
+        """The question of the next photo waiting, asked with what is missing now ("" if none waits)."""
+        raw = self.redis.lindex(_question_key(sender_id), 0)
+        if raw is None:
+            return ""
+        question = json.loads(raw)
+        options = _options(sess, apps) if apps else [Option(**o) for o in question["options"]]
+        self.redis.lset(_question_key(sender_id), 0, _question(question["document"], options))
+        return "\n\n" + TEXTS["next"] + _ask(options)[len(TEXTS["ask"]) :]
 
     # -- helpers --------------------------------------------------------------------------
     def _open_applications(self, sender_id: str) -> list[OpenApplication]:
         return [app for source in self.sources for app in source.open_for(sender_id)]
 
-    def _attach(
-        self, sess: Session, doc: Document, option: Option, apps: list[OpenApplication], channel: str, said: str
-    ) -> str:
+    @staticmethod
+    def _attach(sess: Session, doc: Document, option: Option, apps: list[OpenApplication]) -> str:
+        """Attach ``doc`` as ``option``; what the resident is told (with what is still missing)."""
         doc.application_kind, doc.application_id, doc.application_title = (
             option.app_kind,
             option.app_id,
@@ -168,7 +177,7 @@ class Intake:
             missing = status.status(sess, app).missing
             reply += TEXTS["missing"].format(names="、".join(k.name for k in missing)) if missing else TEXTS["complete"]
         log.info("document attached", extra={"document": doc.id, "application_kind": option.app_kind})
-        return self._lines(sess, channel, doc.sender_id, said, reply, doc.id)
+        return reply
 
     def _record(self, channel: str, sender_id: str, said: str, reply: str) -> str:
         with self.sessions.begin() as sess:
@@ -183,7 +192,18 @@ class Intake:
 
 
 def _question_key(sender_id: str) -> str:
-    return f"documents:question:{sender_id}"
+    """The photos waiting for "which document is it?", oldest first."""
+    return f"documents:questions:{sender_id}"
+
+
+def _question(document: int, options: list[Option]) -> str:
+    return json.dumps({"document": document, "options": [asdict(o) for o in options]}, ensure_ascii=False)
+
+
+def _ask(options: list[Option]) -> str:
+    single = len({(o.app_kind, o.app_id) for o in options}) == 1
+    lines = [f"{n}. {o.kind_name}" + ("" if single else f"（{o.app_title}）") for n, o in enumerate(options, 1)]
+    return "\n".join([TEXTS["ask"], *lines])
 
 
 def _options(sess: Session, apps: list[OpenApplication]) -> list[Option]:
