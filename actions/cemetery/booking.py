@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from actions import services
+from actions import handbook, services
 from actions.cemetery import common
 from actions.cemetery.common import WAITLIST
 from actions.dispatcher import Dispatcher
@@ -51,6 +51,8 @@ class BookingForm(FormValidation):
         return list(SLOTS)
 
     def interrupt(self, call: FormCall) -> list[dict] | None:
+        if call.requested is None and common.asks_whether(call.text):  # answered as the handbook answers it
+            return handbook.answer(call.dispatcher, call.tracker, {}) + reset(SLOTS, end_form=True)
         if call.requested is None and not common.verified(call.tracker.sender_id):
             common.ask_to_verify(call.dispatcher, "cemetery_book", "预约祭扫")
             return call.events + reset(SLOTS, end_form=True)

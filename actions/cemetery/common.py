@@ -140,3 +140,13 @@ def describe_waiting(w: dict) -> str:
 def not_a_booking_day(season: dict) -> str:
     first, last = (f"{int(d[5:7])}月{int(d[8:10])}日" for d in (season["first"], season["last"]))
     return f"这一天不是祭扫高峰，不用预约，开放时间直接去就行。要预约的是{season['name']}前后：{first}到{last}。"
+
+
+ASKS_WHETHER = re.compile(r"(吗|伐|么|嘛)[啊呀呢]?\s*[？?。！!]*\s*$|是不是|要不要|需不需要|用不用|怎么|如何|[？?]\s*$")
+ASKS_FOR_IT = re.compile(r"帮我|给我|替我|帮忙|帮.*约|我要|我想|我们想|想约|约一")
+
+
+def asks_whether(text: str) -> bool:
+    """A question about booking ("清明扫墓是不是要先预约啊", "上坟要预约伐") rather than a request to book: the NLU
+    can take one for the other, and a question is answered, not turned into a booking."""
+    return bool(ASKS_WHETHER.search(text)) and not ASKS_FOR_IT.search(text)

@@ -139,3 +139,11 @@ def test_an_unverified_resident_is_asked_to_verify_first(in_process):
     asked = chat.say("预约祭扫", "cemetery_book")
     assert asked[0]["custom"]["identity"]["resume"] == "/cemetery_book"
     assert chat.slots["requested_slot"] is None
+
+
+def test_a_question_taken_for_a_booking_is_answered_from_the_handbook(in_process):
+    chat = Chat("o-form-asks", "cemetery_booking_form")
+    asked = chat.say("清明节去扫墓是不是要先预约啊", "cemetery_book")
+    text = "\n".join(r["text"] or "" for r in asked)
+    assert "清明、冬至祭扫要先预约" in text and "预约祭扫" in text
+    assert chat.slots["requested_slot"] is None  # the form ended: nothing is being booked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.cemetery.common import companions_in, festival_day, not_a_booking_day
+from actions.cemetery.common import asks_whether, companions_in, festival_day, not_a_booking_day
 
 SEASON = {"season": {"name": "清明", "date": "2027-04-05", "first": "2027-03-26", "last": "2027-04-12"}}
 
@@ -39,3 +39,19 @@ def test_the_festival_day_is_read_only_for_its_own_season():
 def test_a_day_off_season_is_told_when_booking_is_needed():
     said = not_a_booking_day(SEASON["season"])
     assert "不用预约" in said and "3月26日到4月12日" in said
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("清明节去扫墓是不是要先预约啊", True),
+        ("清明去上坟要预约伐", True),
+        ("冬至扫墓要不要预约？", True),
+        ("帮我预约冬至扫墓", False),
+        ("扫墓要约是吧 那帮我约一个", False),
+        ("能帮我约一下吗", False),
+        ("预约祭扫", False),
+    ],
+)
+def test_a_question_about_booking_is_not_a_request_to_book(text, question):
+    assert asks_whether(text) is question
