@@ -29,7 +29,7 @@ def announce_the_season(live_stack) -> None:
         assert resp.status_code == 200, resp.text
 
 
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(3600)
 def test_a_resident_books_looks_up_and_cancels_a_visit_in_chat(live_stack):
     announce_the_season(live_stack)
     conversations = [replace(c, until=None) for c in load() if c.flow == "cemetery"]
