@@ -189,6 +189,7 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
             "DEMO_MODE": "1",
             "BACKOFFICE_TOKEN": "test-backoffice-token",
             "RASA_TOKEN": "test-rasa-token",
+            "DOCUMENT_STORE": str(workdir / "documents"),  # residents' photos (docs/documents.md)
         },
         ports,
     )
