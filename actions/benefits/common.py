@@ -56,6 +56,16 @@ def previous_bot_action(tracker: Tracker) -> str | None:
     return None
 
 
+def answered(tracker: Tracker, name: str) -> bool:
+    """``name`` already ran since the resident's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == name:
+            return True
+    return False
+
+
 def documents(case: dict[str, Any]) -> str:
     return "、".join(d["name"] for d in case["required_documents"])
 

@@ -171,6 +171,8 @@ def apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> 
 def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     """The resident answers the read-back: yes applies for each subsidy (once per confirmation), no lets it be."""
     reset = [events.slot_set(OFFER, None), events.slot_set(MEMBER, None)]
+    if common.answered(tracker, "action_disability_offer_reply"):
+        return []  # predicted again for the same message (after an unclear yes): it was answered
     chosen = str(tracker.get_slot(MEMBER) or "")
     if "|" not in chosen or common.previous_bot_action(tracker) not in OFFERED_BY:
         dispatcher.utter(response="utter_default")

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import requests
 from sqlalchemy import Engine, select, update
 
-from backoffice.residents.models import Resident
+from backoffice.residents.models import Resident, WechatBinding
 from common.db import make_engine
 from tools.conversations.judge import Verdict, asked_slots, facts, fallback_replies, judge
 from tools.conversations.people import Person, Registry
@@ -116,9 +116,12 @@ class Runner:
         one else in the household (the seeded registry gives some members a grade)."""
         with self.backoffice.begin() as conn:
             household = select(Resident.household_id).where(Resident.id_number == resident.id_number)
-            conn.execute(
+            conn.execute(  # not a member another conversation speaks as (it may have been given a record)
                 update(Resident)
-                .where(Resident.household_id == household.scalar_subquery())
+                .where(
+                    Resident.household_id == household.scalar_subquery(),
+                    Resident.id.not_in(select(WechatBinding.resident_id)),
+                )
                 .values(disability_grade=0, disability_category="")
             )
             conn.execute(
