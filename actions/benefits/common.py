@@ -35,14 +35,19 @@ def submit(
     try:
         return services.backoffice().post("/benefits/applications", body, idempotency_key=key)
     except BackofficeUnavailable:
-        outbox = {"outbox": {"kind": OUTBOX_KIND, "id": key, "body": body}}
-        dispatcher.utter(None if saved else "", response=saved, custom=outbox)  # said once for several cases
+        keep(dispatcher, body, key, saved)
     except BackofficeError as exc:
         if exc.code == identity.NOT_BOUND:
             identity.ask_to_verify(dispatcher, *resume)
         else:
             dispatcher.utter(exc.message)
     return None
+
+
+def keep(dispatcher: Dispatcher, body: dict[str, Any], key: str, saved: str | None) -> None:
+    """Hand the application to the platform's outbox; ``saved`` tells the resident (once for several cases)."""
+    outbox = {"outbox": {"kind": OUTBOX_KIND, "id": key, "body": body}}
+    dispatcher.utter(None if saved else "", response=saved, custom=outbox)
 
 
 def previous_bot_action(tracker: Tracker) -> str | None:

@@ -197,11 +197,14 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
             "channel": str(tracker.metadata.get("channel", "")),
         }
         key = common.idempotency_key(tracker, programme)
-        saved_reply = "utter_disability_saved_for_later" if not saved else None
-        case = common.submit(dispatcher, tracker, body, key, saved_reply, APPLY_RESUME)
-        saved = saved or case is None
-        if case is not None:
-            made.append(case)
+        if saved:  # the back-office was not reached a moment ago: straight to the outbox, no waiting again
+            common.keep(dispatcher, body, key, None)
+            continue
+        case = common.submit(dispatcher, tracker, body, key, "utter_disability_saved_for_later", APPLY_RESUME)
+        if case is None:  # kept in the outbox, or refused with the reason told
+            saved = any(m.get("custom", {}).get("outbox") for m in dispatcher.messages)
+            continue
+        made.append(case)
     if made:
         lines = "\n".join(f"· {c['title']}：编号 {c['case_no']}" for c in made)
         dispatcher.utter(
