@@ -117,3 +117,17 @@ def test_several_photos_at_once_are_asked_about_in_turn_and_none_is_lost(documen
     assert stack.standin.send_text(openid, "1").reply.endswith(TEXTS["complete"])
     kinds = [(d.kind, d.content_type) for d in _documents(stack, openid)]
     assert kinds == [("income_proof", "image/jpeg"), ("hukou", "image/png"), ("id_card", "application/pdf")]
+
+
+def test_after_a_digression_a_bare_number_is_the_bots_and_the_question_is_put_again(documents_stack):
+    stack = documents_stack
+    openid, case_no = stack.resident()
+    assert stack.standin.send_image(openid, JPEG).reply.startswith(TEXTS["ask"])
+    stack.standin.send_text(openid, "我想先问问别的事")  # to the bot (unreachable here: it says it is busy)
+    assert not stack.standin.send_text(openid, "1").reply.startswith("收到了")  # may answer the bot's own choices
+    assert _documents(stack, openid)[0].kind is None
+    assert stack.standin.send_text(openid, "这是户口本").reply.startswith(
+        f"收到了，户口本已经放进您的低保申请（{case_no}）"
+    )
+    assert stack.standin.send_image(openid, PNG).reply.splitlines() == [TEXTS["ask"], "1. 身份证", "2. 收入证明"]
+    assert stack.standin.send_text(openid, "1").reply.startswith("收到了，身份证")  # asked anew: a number answers

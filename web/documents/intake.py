@@ -114,7 +114,11 @@ class Intake:
                     )
                 waiting = self.redis.rpush(_question_key(sender_id), _question(doc.id, options))
                 self.redis.expire(_question_key(sender_id), QUESTION_TTL)
-                reply = _ask(options) if waiting == 1 else TEXTS["queued"]  # several photos at once: in turn
+                asked_again = self.redis.delete(_aside_key(sender_id))  # after a digression the question is put again
+                reply = TEXTS["queued"]  # several photos at once: asked about in turn
+                if waiting == 1 or asked_again:
+                    head = json.loads(self.redis.lindex(_question_key(sender_id), 0))
+                    reply = _ask([Option(**o) for o in head["options"]])
                 return self._lines(sess, channel, sender_id, "[图片]", reply, doc.id)
         except BaseException:
             self.store.delete(key)  # no row points at it
@@ -132,8 +136,13 @@ class Intake:
         if raw is None:
             return None
         question = json.loads(raw)
-        picked = _pick([Option(**o) for o in question["options"]], text)
+        aside = bool(self.redis.exists(_aside_key(sender_id)))
+        picked = _pick([Option(**o) for o in question["options"]], text, numbers=not aside)
         if picked is None:
+            # The resident talks of something else: from now on a bare number answers the bot's own
+            # choices, not this question; a document's name still answers it, and so does a number
+            # once the question is asked again (the next photo).
+            self.redis.set(_aside_key(sender_id), 1, ex=QUESTION_TTL)
             return None
         self.redis.lpop(_question_key(sender_id))
         try:
@@ -153,6 +162,7 @@ class Intake:
         if raw is None:
             return ""
         question = json.loads(raw)
+        self.redis.delete(_aside_key(sender_id))  # asked now: a number answers it
         options = _options(sess, apps) if apps else [Option(**o) for o in question["options"]]
         self.redis.lset(_question_key(sender_id), 0, _question(question["document"], options))
         return "\n\n" + TEXTS["next"] + _ask(options)[len(TEXTS["ask"]) :]
@@ -196,6 +206,11 @@ def _question_key(sender_id: str) -> str:
     return f"documents:questions:{sender_id}"
 
 
+def _aside_key(sender_id: str) -> str:
+    """Set while the resident has talked of something else since the question was asked."""
+    return f"documents:aside:{sender_id}"
+
+
 def _question(document: int, options: list[Option]) -> str:
     return json.dumps({"document": document, "options": [asdict(o) for o in options]}, ensure_ascii=False)
 
@@ -216,9 +231,9 @@ def _options(sess: Session, apps: list[OpenApplication]) -> list[Option]:
     return options
 
 
-def _pick(options: list[Option], text: str) -> Option | None:
+def _pick(options: list[Option], text: str, numbers: bool = True) -> Option | None:
     number = parse_number(text)
     if number is not None:
-        return options[number - 1] if 1 <= number <= len(options) else None
+        return options[number - 1] if numbers and 1 <= number <= len(options) else None
     named = [o for o in options if o.kind_name.split("（")[0] in text]
     return named[0] if len({(o.kind, o.app_id) for o in named}) == 1 else None
