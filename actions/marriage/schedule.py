@@ -56,11 +56,29 @@ def read_answer(call: FormCall, where: Where) -> None:
         call.set("marriage_time_of_day", half)
         if call.get("marriage_slot") and half_of(call.get("marriage_slot")) != half:
             call.clear("marriage_slot")
-    if call.requested == "marriage_slot" and call.get("marriage_date") and call.text and not half:
-        starts = [s["start"] for s in day_of(where, call.get("marriage_date"))["slots"]]
-        found = start_in(call.text, starts)
-        if found:
-            call.set("marriage_slot", found)
+    if call.requested == "marriage_slot" and call.get("marriage_date") and call.text:
+        _read_slot(call, where, half)
+
+
+def _read_slot(call: FormCall, where: Where, half: str | None) -> None:
+    """The answer to "which time slot?": a time ("9点"), or a half day or "最早的" (its first free slot, said so)."""
+    day = day_of(where, call.get("marriage_date"))
+    found = None if half else start_in(call.text, [s["start"] for s in day["slots"]])
+    if found:
+        call.set("marriage_slot", found)
+        return
+    free = [s for s in day["slots"] if s["free"] > 0]
+    wanted = [s for s in free if half_of(s["start"]) == half] if half else free if wants_earliest(call.text) else []
+    if wanted:  # a half day that is full is said so when the slot is asked again
+        chosen = wanted[0]
+        call.set("marriage_slot", chosen["start"])
+        call.say(
+            "utter_marriage_slot_auto",
+            day=day["label"],
+            half=half_of(chosen["start"]),
+            start=chosen["start"],
+            end=chosen["end"],
+        )
 
 
 def day_of(where: Where, iso: str) -> dict:

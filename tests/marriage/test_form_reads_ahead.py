@@ -81,3 +81,27 @@ def test_a_yes_followed_by_the_next_answer_confirms_and_keeps_the_answer(backoff
     slots, said_back = validate("web:yes-and-office", "对，就去普陀区婚姻登记中心", asked, "marriage_book", office)
     assert slots["marriage_party1_name"] == "周建华" and slots["marriage_office"] == "PT-MR-01"
     assert [r["response"] for r in said_back] == ["utter_marriage_ask_date"]
+
+
+@pytest.mark.parametrize(("said", "half"), [("上午", "上午"), ("下午吧", "下午"), ("最早的时间", None)])
+def test_a_half_day_or_the_earliest_answers_the_time_slot_question(backoffice, validate, said, half):
+    """Issue 22: "上午" at "还能约的时段有下面这些" was no answer: the question came again, then a person."""
+    someone = person("男", 33, "吴国平")
+    backoffice.verify("web:slot-half", someone)
+    day = backoffice.open_days()[2]
+    asked = {
+        "marriage_type": "结婚",
+        "marriage_party1_name": someone.name,
+        "marriage_party1_id": someone.id_number,
+        "marriage_office": "PT-MR-01",
+        "marriage_date": day["date"],
+        "requested_slot": "marriage_slot",
+    }
+    slots, said_back = validate("web:slot-half", said, asked, intent="greet")
+    free = [
+        s["start"]
+        for s in day["slots"]
+        if s["free"] > 0 and (half is None or (s["start"] < "12:00") == (half == "上午"))
+    ]
+    assert slots["marriage_slot"] == free[0]
+    assert [r["response"] for r in said_back][:2] == ["utter_marriage_slot_auto", "utter_marriage_ask_party2_name"]
