@@ -192,10 +192,14 @@ def chat_booking(web: str, out: ChatOutcome, day: str) -> None:
         t0 = time.perf_counter()
         resp = http.post(f"{web}/webhooks/rest/webhook", json={"sender": out.sender, "message": said}, timeout=120)
         out.turn_seconds.append(time.perf_counter() - t0)
-        text = "\n".join(m.get("text", "") for m in resp.json()) if resp.status_code == 200 else resp.text
+        body = resp.json() if resp.headers.get("Content-Type", "").startswith("application/json") else {}
+        if resp.status_code == 200:
+            text = "\n".join(m.get("text") or "" for m in body)
+        else:  # refused (the web chat's admission answers 429 with its busy text)
+            text = body.get("message", "") if isinstance(body, dict) else resp.text
         if "忙" in text and "预约" not in text:  # the web chat sheds load ("我有点忙…请您等几秒钟再发一次"): as asked
             out.busy += 1
-            time.sleep(3)
+            time.sleep(float(resp.headers.get("Retry-After", "3")))
             continue
         answer = next(((key, reply) for key, reply in CHAT_SCRIPT if key in text), None)
         if answer is None:
