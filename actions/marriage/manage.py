@@ -74,6 +74,7 @@ class _ManageForm(FormValidation):
     asks_itself = True
     own_actions = common.FORMS
     verb: str
+    verb_words: str  # saying the errand's verb at "确定吗？" confirms it ("是的取消", "确定修改"), unless negated
     resume: tuple[str, str]  # the intent that carries on once the resident is verified, and the errand in words
 
     def interrupt(self, call: FormCall) -> list[dict] | None:
@@ -104,7 +105,7 @@ class _ManageForm(FormValidation):
 
     def extract_marriage_confirmed(self, call: FormCall) -> None:
         if call.requested == "marriage_confirmed" and not call.notes.get(READ_A_DAY):
-            said_verb = self.verb in call.text and not re.search(r"不|别|没", call.text)  # "是的取消", "取消吧"
+            said_verb = re.search(self.verb_words, call.text) and not re.search(r"不|别|没", call.text)  # "是的取消"
             if call.intent == "affirm" or common.YES.match(call.text) or said_verb:
                 call.set("marriage_confirmed", True)
             elif call.intent in ("deny", "stop") or common.NO.match(call.text) or call.text.startswith("不"):
@@ -132,6 +133,7 @@ class _ManageForm(FormValidation):
 class CancelForm(_ManageForm):
     form = CANCEL_FORM
     verb = "取消"
+    verb_words = r"取消"
     resume = ("marriage_cancel", "取消预约")
 
     def required_slots(self, call: FormCall) -> list[str]:
@@ -177,6 +179,7 @@ def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, A
 class RescheduleForm(_ManageForm):
     form = RESCHEDULE_FORM
     verb = "改时间"
+    verb_words = r"改|换"  # "确定修改", "就改这天"
     resume = ("marriage_reschedule", "改约")
 
     def required_slots(self, call: FormCall) -> list[str]:

@@ -10,9 +10,10 @@ import pytest
 import actions.marriage  # noqa: F401  (registers the actions)
 from actions import executor, services
 from actions.tracker import Tracker
-from tests.marriage.conftest import Backoffice
-from tests.marriage.people import person
+from tests.marriage.conftest import AUTH, Backoffice
+from tests.marriage.people import couple, person
 from tests.marriage.test_backoffice_calls import CountingBackoffice
+from tests.marriage.test_booking_rules import body
 
 
 @pytest.fixture
@@ -105,3 +106,40 @@ def test_a_half_day_or_the_earliest_answers_the_time_slot_question(backoffice, v
     ]
     assert slots["marriage_slot"] == free[0]
     assert [r["response"] for r in said_back][:2] == ["utter_marriage_slot_auto", "utter_marriage_ask_party2_name"]
+
+
+@pytest.mark.parametrize(
+    ("form", "said", "confirmed"),
+    [
+        ("marriage_reschedule_form", "确定修改", True),  # was asked "确定吗？" again and again
+        ("marriage_reschedule_form", "不改了", False),
+        ("marriage_cancel_form", "确定取消", True),
+        ("marriage_cancel_form", "是的取消", True),
+    ],
+)
+def test_the_errands_verb_at_are_you_sure_confirms_it(backoffice, monkeypatch, form, said, confirmed):
+    pair = couple()
+    sender = f"web:sure-{form}-{said}"
+    days = backoffice.open_days()
+    assert backoffice.book(body(pair, days[4]["date"], sender), key=sender).status_code == 201
+    number = backoffice.client.get("/marriage/appointments", query_string={"openid": sender}, headers=AUTH).json
+    client = CountingBackoffice(backoffice.client)
+    monkeypatch.setattr(services, "client", lambda: client)
+    slots = {
+        "marriage_appointment": number["appointments"][0]["number"],
+        "marriage_date": days[5]["date"],
+        "marriage_slot": days[5]["slots"][0]["start"],
+        "requested_slot": "marriage_confirmed",
+    }
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": slots,
+            "latest_message": {"text": said, "intent": {"name": "nlu_fallback"}, "entities": []},
+            "events": [{"event": "user", "text": said}],
+            "active_loop": {"name": form},
+        }
+    )
+    result = executor.run(f"validate_{form}", tracker, {})
+    read = {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
+    assert read["marriage_confirmed"] is confirmed and read["requested_slot"] is None
