@@ -7,6 +7,7 @@ The danger classifier (common/danger/, beside Rasa) is trained here too, the sam
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -69,6 +70,18 @@ def train() -> Path:
     if target.exists():
         print(f"Rasa model is up to date: {target.relative_to(ROOT)}")
         return target
+    MODELS.mkdir(exist_ok=True)
+    # Two trainings of the same data at once (two terminals, a test run beside `make run`) would
+    # each take both cores for the same result: the second waits for the first and reuses it.
+    with open(MODELS / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            print(f"Rasa model was trained meanwhile: {target.relative_to(ROOT)}")
+            return target
+        return _train_rasa(target)
+
+
+def _train_rasa(target: Path) -> Path:
     print(f"Training the Rasa model (data changed) -> {target.relative_to(ROOT)}", flush=True)
     started = time.monotonic()
     subprocess.run(
