@@ -25,6 +25,8 @@ from common.backoffice_client import BackofficeError, BackofficeUnavailable
 from common.masking import ID_NUMBER_RE, find_phone, is_valid_id_number, mask_id_number, mask_phone
 
 HARDSHIP_MIN_LENGTH = 4
+WRONG = re.compile(r"^(不对|不太对|错了|有错|有一项不对|写错了)[的吧啊呀了。！!，, ]*$")  # at the read-back
+CHANGE_WORDS = re.compile(r"改|换|应该是|不是.*是")
 DONT_KNOW = re.compile(r"不知道|不清楚|不晓得|记不(得|清)|忘了|说不上来")
 DEFAULT_TYPE = "低保"  # applied for when the resident cannot say which kind: the advisor sees which fits
 STORY_LENGTH = 8  # characters of a hardship told instead of a kind
@@ -241,9 +243,17 @@ class ApplyForm(AssistanceForm):
         )
 
     def extract_assistance_confirmed(self, call: FormCall) -> dict:
-        if phone := find_phone(call.tracker.latest_text):  # another phone to call: read back again
+        text = call.tracker.latest_text
+        if phone := find_phone(text):  # another phone to call: read back again
             return {"assistance_phone": phone, "assistance_confirmed": None}
-        answer = parsing.yes_no(call.tracker.latest_text, call.tracker.latest_intent)
+        kind = entity(call.tracker, "assistance_type") or parsing.assistance_type(text)
+        if kind and kind != call.get("assistance_type") and CHANGE_WORDS.search(text):  # "改成临时救助"
+            return {"assistance_type": kind, "assistance_confirmed": None}  # read back again
+        answer = parsing.yes_no(text, call.tracker.latest_intent)
+        if answer is False and WRONG.match(text.strip()):  # "不对": what is wrong, not "don't submit"
+            call.say("utter_assistance_what_to_change")
+            call.question_open = True
+            return {"assistance_confirmed": None}
         if answer is None:
             call.say("utter_assistance_not_understood_yes_no")
         return {"assistance_confirmed": answer}

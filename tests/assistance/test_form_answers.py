@@ -112,3 +112,40 @@ def test_the_family_member_named_in_the_first_message_is_not_asked_again():
     assert slots(result)["requested_slot"] == "assistance_id_number"
     own = start("我想申请低保，我自己一个人过日子没收入", "低保")  # a story's 自己 says nothing of who applies
     assert "assistance_applicant" not in slots(own) and slots(own)["requested_slot"] == "assistance_applicant"
+
+
+def at_read_back(text: str, intent: str) -> dict:
+    """An answer to the read-back of a complete application."""
+    filled = {
+        "assistance_type": "低保",
+        "assistance_applicant": "本人",
+        "assistance_relation": "本人",
+        "assistance_member": "",
+        "assistance_id_number": "310107195001011234",
+        "assistance_phone": "13912345678",
+        "assistance_community": "西康居委会",
+        "assistance_hardship": "老房子墙面渗水要大修，修房子的钱不够",
+        "assistance_consent": True,
+        "requested_slot": "assistance_confirmed",
+    }
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "web:t",
+            "slots": filled,
+            "latest_message": {"text": text, "intent": {"name": intent}, "entities": []},
+            "events": [{"event": "user", "text": text}],
+            "active_loop": {"name": "assistance_apply_form"},
+        }
+    )
+    return executor.run("validate_assistance_apply_form", tracker, {})
+
+
+def test_wrong_at_the_read_back_asks_what_to_change_and_a_new_kind_is_read_back_again():
+    """Issue 22: "不对" at the read-back ended the application, and "改成临时救助" then went nowhere."""
+    wrong = at_read_back("不对", "deny")
+    assert [r["response"] for r in wrong["responses"]] == ["utter_assistance_what_to_change"]
+    assert slots(wrong)["assistance_confirmed"] is None and slots(wrong)["requested_slot"] == "assistance_confirmed"
+    assert slots(at_read_back("先不提交了", "deny"))["assistance_confirmed"] is False  # not submitted, as before
+    changed = at_read_back("改成临时救助", "marriage_reschedule")
+    assert slots(changed)["assistance_type"] == "临时救助" and slots(changed)["assistance_confirmed"] is None
+    assert [r["response"] for r in changed["responses"]] == ["utter_assistance_read_back"]
