@@ -39,6 +39,7 @@ SLOTS = (
 FIRST_VISIT = (  # the divorce's first visit, said with the errand
     r"第一次|头一次|头一回|还没(有)?(申[请請]|提交|递交|去过)|(提交|递交|递|交)(离婚|離婚)?申[请請]"
 )
+MARRYING = re.compile(r"领证|把证领|扯证|拿证|领结婚证|登记结婚")  # colloquial for 结婚登记
 NOBODY = "无"  # a re-issue booked by one party alone
 KEEP_PHONE = re.compile(r"用这个|就用|就这个|这个号|这个手机|原来的")  # a yes to the registry's phone read back
 NOT_SELF = "not_self"  # call notes: the resident said the verified identity read back is not theirs
@@ -118,8 +119,10 @@ class BookingForm(FormValidation):
 
     def extract_marriage_type(self, call: FormCall) -> None:
         asked, text = call.requested, call.text
-        if asked == "marriage_type" and not call.entity("marriage_type"):
+        if asked in (None, "marriage_type") and not call.entity("marriage_type") and not call.get("marriage_type"):
             kind = next((t for t, word in (("离婚", "离婚"), ("补领", "补"), ("结婚", "结婚")) if word in text), None)
+            if kind is None and MARRYING.search(text) and not re.search(r"离|冷静期", text):
+                kind = "结婚"  # "我们想去把证领了": 领证 without 离婚 is getting married
             if kind in TYPES:
                 call.set("marriage_type", kind)
         if call.entity("marriage_type") and call.get("marriage_type") != "离婚":

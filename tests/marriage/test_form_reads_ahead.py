@@ -143,3 +143,13 @@ def test_the_errands_verb_at_are_you_sure_confirms_it(backoffice, monkeypatch, f
     result = executor.run(f"validate_{form}", tracker, {})
     read = {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
     assert read["marriage_confirmed"] is confirmed and read["requested_slot"] is None
+
+
+def test_getting_the_certificate_in_words_is_a_marriage(backoffice, validate):
+    """Issue 22: "我们想去把证领了，要怎么约" was asked which kind, and the answers that followed never said it."""
+    backoffice.verify("web:remarry", person("男", 68, "沈国华"))
+    said = "小同志你好，我老伴走了好几年了，现在和一个阿姨处得很好，我们想去把证领了，要怎么约"
+    slots, said_back = validate("web:remarry", said, {})
+    assert slots["marriage_type"] == "结婚" and [r["response"] for r in said_back] == ["utter_marriage_ask_self"]
+    slots, _said = validate("web:remarry", "冷静期满了来领证", {})  # a divorce's second visit is not a marriage
+    assert "marriage_type" not in slots
