@@ -3,9 +3,10 @@
 The one place this is decided (the web router asks it about every resident message before the
 bot sees it, web/handoff/intake.py). :func:`assess` reads a message with the classifier
 (common/danger/classifier.py: whether someone is in danger, what is happening, who is at risk),
-and with the conversation's previous message when this one is too short to stand alone
-("他又来了" after "我老公喝醉了要打人"). A short list of unmistakable phrases
-(``floor`` in responses.yml) is a floor under the model, never the main check.
+and with the conversation's previous message when this one is too short to stand alone and adds
+to it ("没动静了" after "我爷爷在洗澡 半个钟头了"; an answer such as "同意" never does). A short
+list of unmistakable phrases (``floor`` in responses.yml) is a floor under the model, never the
+main check.
 
 Measured on a held-out set (tests/danger/heldout.yml): docs/handoff.md has the figures.
 """
@@ -22,8 +23,9 @@ import yaml
 from common.danger.classifier import Reading, normalise, trained
 
 RESPONSES_FILE = Path(__file__).with_name("responses.yml")
-THRESHOLD = 0.46  # probability of danger from which a person takes over (cross-validated: docs/handoff.md)
+THRESHOLD = 0.42  # probability of danger from which a person takes over (cross-validated: docs/handoff.md)
 SHORT = 8  # characters (without spaces and punctuation): a message this short is read with the one before it
+RISE = 0.1  # what a short message must add to the probability of the one before it to be danger in context
 SURE, SURE_SHORT = 0.6, 0.9  # below this probability of its kind (救命: short), the reply does not guess the kind
 
 
@@ -89,8 +91,14 @@ def assess(text: str, previous: Callable[[], str | None] = lambda: None) -> Dang
     if reading.danger >= THRESHOLD:
         return _found(reading, short)
     before = previous() if short else None
-    if before:
-        together = model.read(before + "，" + text)
-        if together.danger >= THRESHOLD:
-            return _found(together, False)
+    return _in_context(model.read(before).danger, model.read(before + "，" + text)) if before else None
+
+
+def _in_context(before: float, together: Reading) -> Danger | None:
+    """A short message is danger by what it adds to the message before it: the two read together
+    reach the threshold, the one before did not on its own (had it, a person took over then), and
+    the short one raises the probability by at least ``RISE`` ("没动静了" after "我爷爷在洗澡 半个钟头了").
+    An answer to the bot's question (我自己, 同意, 没有) carries the story's probability, not more."""
+    if before < THRESHOLD <= together.danger and together.danger - before >= RISE:
+        return _found(together, False)
     return None

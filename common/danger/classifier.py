@@ -73,10 +73,22 @@ class Reading:
     kind_sure: float  # the probability of ``kind`` among the kinds
 
 
+# Function words (pronouns, particles, the commonest verbs): alone they say how a message is told, not
+# what it tells. Danger reports are mostly first-person accounts (他就在…, 我也…) and ordinary
+# messages mostly questions, so alone these words taught the model that an account is a danger
+# (街道叫啥我也不晓得，就在公园边上 read 1.00). They stay in the pairs (打_我, 不_想) and in the
+# character n-grams. Chosen by 5-fold cross-validation on the training data (docs/handoff.md).
+FUNCTION_WORDS = frozenset(
+    "我 你 他 她 它 的 了 就 在 也 都 还 又 是 吧 呢 啊 吗 呀 哦 嘛 着 过 和 跟 把 被 给 说 这 那 个 一 有 要 会 能 去 来 "
+    "到 让 对 很 太 好 没".split()
+)
+
+
 def _words(text: str) -> list[str]:
-    """Jieba's words and each pair of neighbours (不想_活动 is not 不想_活)."""
+    """Jieba's words but the function words, and each pair of neighbours (不想_活动 is not 不想_活)."""
     words = jieba.lcut(text)
-    return words + [f"{first}_{second}" for first, second in zip(words, words[1:])]
+    kept = [word for word in words if word not in FUNCTION_WORDS]
+    return kept + [f"{first}_{second}" for first, second in zip(words, words[1:])]
 
 
 def _features() -> FeatureUnion:

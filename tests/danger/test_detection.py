@@ -32,17 +32,21 @@ KINDS = set(yaml.safe_load(dangers.RESPONSES_FILE.read_text(encoding="utf-8"))["
 WHO = {"self", "elderly", "child", "other"}
 GOAL = {"recall": 0.98, "false_alarms": 0.02}  # issue 20
 FLOOR = {  # as measured and recorded in docs/handoff.md: never worse
-    "heldout": {"recall": 0.98, "false_alarms": 0.03},
-    "fresh": {"recall": 0.975, "false_alarms": 0.03},
-    "fresh2": {"recall": 0.985, "false_alarms": 0.021},
+    "heldout": {"recall": 0.985, "false_alarms": 0.023},
+    "fresh": {"recall": 0.975, "false_alarms": 0.023},
+    "fresh2": {"recall": 0.995, "false_alarms": 0.019},
 }
 
 
-def _reviewed_misses() -> set[str]:
-    """The misses docs/handoff.md lists under "Reviewed misses" (one `message` per line)."""
+def _listed(heading: str) -> set[str]:
+    """The messages docs/handoff.md lists under ``heading`` (one `message` per line)."""
     doc = (ROOT / "docs" / "handoff.md").read_text(encoding="utf-8")
-    section = doc.split("#### Reviewed misses", 1)[1].split("\n#", 1)[0]
+    section = doc.split(f"#### {heading}", 1)[1].split("\n#", 1)[0]
     return set(re.findall(r"^- `([^`]+)`", section, re.M))
+
+
+def _reviewed_misses() -> set[str]:
+    return _listed("Reviewed misses")
 
 
 def _pairs(text: str) -> set[str]:
@@ -120,10 +124,57 @@ def test_the_reported_ordinary_questions_are_not_alarms(text):
 
 
 def test_a_short_message_is_read_with_the_one_before_it():
-    assert dangers.assess("怎么办") is None
-    found = dangers.assess("怎么办", lambda: "我老公喝醉了在砸门 说要打我")
-    assert found is not None and found.kind == "violence"
+    story = "我爷爷在洗澡 半个钟头了"
+    assert dangers.assess(story) is None and dangers.assess("没动静了") is None
+    found = dangers.assess("没动静了", lambda: story)
+    assert found is not None and found.kind == "fall_or_collapse"
     assert dangers.assess("好的谢谢", lambda: "我老伴以前摔倒过 想问问补贴") is None
+
+
+@pytest.mark.parametrize("answer", ["我自己", "同意", "对", "没有", "确认"])
+def test_an_answer_after_a_story_is_not_danger_by_the_story_alone(answer):
+    """An answer to the bot's question carries the story's probability, not more: read alone the story
+    was already a danger (a person took over then) or it was not, and the answer changes neither
+    (the old rule read 我自己 after a danger story as a new danger, and 同意 after a hardship story)."""
+    for story in ("我老公喝醉了要打人", "我失业了，家里没收入，还有个老母亲要养", "存款我也说不清，大概几千块吧"):
+        assert dangers.assess(answer, lambda story=story: story) is None
+
+
+def _conversation_turns() -> list[tuple[str, str, str | None]]:
+    """Every resident message of the conversation suite, with the resident's message before it."""
+    filled = {
+        "{partner_name}": "王秀英",
+        "{partner_id_number}": "310101195001011234",
+        "{id_number}": "310101196001011234",
+    }
+    turns = []
+    for path in sorted((ROOT / "tests" / "conversations" / "data").glob("*.yml")):
+        for conversation in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            before = None
+            for turn in conversation["turns"]:
+                for field, value in filled.items():
+                    turn = str(turn).replace(field, value)
+                turns.append((conversation["id"], turn, before))
+                before = turn
+    return turns
+
+
+def test_no_message_of_the_conversation_suite_is_taken_for_danger(capsys):
+    """Issue 22: none of the suite's residents is in danger (names, choices, hardship told to apply,
+    places, divorce talks), and every message passes this check before the bot sees it. Read with
+    the message before it, as the web router reads it; never trained on. The few still taken for
+    danger are each read and listed in docs/handoff.md ("Conversation messages still taken for danger")."""
+    alarms = {
+        text
+        for _, text, before in _conversation_turns()
+        if dangers.assess(text, lambda before=before: before) is not None
+    }
+    turns = len(_conversation_turns())
+    with capsys.disabled():
+        print(f"\nconversation suite: {len(alarms)} of {turns} resident messages taken for danger")
+        for text in sorted(alarms):
+            print("  alarm:", text)
+    assert alarms <= _listed("Conversation messages still taken for danger"), "read it and list it, or fix it"
 
 
 def test_the_reply_fits_the_kind_and_a_child_gets_child_protection():
