@@ -25,7 +25,7 @@ from common.backoffice_client import BackofficeError, BackofficeUnavailable
 from common.masking import ID_NUMBER_RE, find_phone, is_valid_id_number, mask_id_number, mask_phone
 
 HARDSHIP_MIN_LENGTH = 4
-WRONG = re.compile(r"^(不对|不太对|错了|有错|有一项不对|写错了)[的吧啊呀了。！!，, ]*$")  # at the read-back
+WRONG = re.compile(r"^(不对|不對|不太对|错了|錯了|有错|有一项不对|写错了)[的吧啊呀了。！!，, ]*$")  # at the read-back
 CHANGE_WORDS = re.compile(r"改|换|应该是|不是.*是")
 DONT_KNOW = re.compile(r"不知道|不清楚|不晓得|记不(得|清)|忘了|说不上来")
 DEFAULT_TYPE = "低保"  # applied for when the resident cannot say which kind: the advisor sees which fits

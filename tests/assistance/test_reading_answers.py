@@ -86,6 +86,7 @@ def test_yes_and_no_including_the_negations_that_contain_yes():
     assert parsing.yes_no("要查我的存款吗？", None) is None and parsing.yes_no("我有点担心", None) is None
     assert parsing.yes_no("是的 同意", None) is True and parsing.yes_no("行啊", None) is True
     assert parsing.yes_no("同义", None) is True  # a homophone typo of 同意
+    assert parsing.yes_no("對", "nlu_fallback") is True and parsing.yes_no("不對", None) is False  # traditional
 
 
 def test_the_household_size_said_outright_before_it_is_asked():
