@@ -363,10 +363,16 @@ def main() -> int:
             if i >= len(outcomes):
                 j = i - len(outcomes)
                 time.sleep(max(0.0, start_at + chat_arrivals[j] - time.monotonic()))
-                chat_booking(web, chatters[j], day.isoformat())
+                try:
+                    chat_booking(web, chatters[j], day.isoformat())
+                except requests.RequestException as exc:
+                    chatters[j].result = type(exc).__name__
                 return
             time.sleep(max(0.0, start_at + arrivals[i] - time.monotonic()))
-            resident.act(outcomes[i], random.Random(i), i in taps)
+            try:
+                resident.act(outcomes[i], random.Random(i), i in taps)
+            except requests.RequestException as exc:  # counted, not fatal: the checks read the database
+                outcomes[i].refused = type(exc).__name__
 
         print(
             f"{args.residents} residents, {args.cemetery} on {day} (opens {opens:%H:%M:%S}), arriving within {args.arrival:.0f} s"
