@@ -25,6 +25,7 @@ from common.danger.classifier import Reading, normalise, trained
 RESPONSES_FILE = Path(__file__).with_name("responses.yml")
 THRESHOLD = 0.42  # probability of danger from which a person takes over (cross-validated: docs/handoff.md)
 SHORT = 8  # characters (without spaces and punctuation): a message this short is read with the one before it
+TINY = 4  # characters: a message this short says too little for the model to read on its own
 RISE = 0.1  # what a short message must add to the probability of the one before it to be danger in context
 SURE, SURE_SHORT = 0.6, 0.9  # below this probability of its kind (救命: short), the reply does not guess the kind
 
@@ -88,10 +89,17 @@ def assess(text: str, previous: Callable[[], str | None] = lambda: None) -> Dang
     if floor is not None:
         return Danger(floor, reading.who, 1.0, _reply(floor, reading.who))
     short = len(compact) <= SHORT
-    if reading.danger >= THRESHOLD:
+    if reading.danger >= THRESHOLD and _says_enough(compact):
         return _found(reading, short)
     before = previous() if short else None
     return _in_context(model.read(before).danger, model.read(before + "，" + text)) if before else None
+
+
+def _says_enough(compact: str) -> bool:
+    """Whether the model's reading of the message alone can be trusted. On one to four characters
+    it is a lexicon, and an unreliable one (不, 对不起, 约不上 and 我选一个 read as danger): so a tiny
+    message counts only when it holds one of the ``tiny_cues`` (救命, 想死, 他打我, 我好饿)."""
+    return len(compact) > TINY or any(cue in compact for cue in _responses()["tiny_cues"])
 
 
 def _in_context(before: float, together: Reading) -> Danger | None:

@@ -238,6 +238,17 @@ def test_the_answers_the_forms_ask_for_are_no_alarm(answer):
     assert dangers.assess(answer) is None
 
 
+@pytest.mark.parametrize("reply", ["不", "对不起", "约不上", "我选一个", "米"])
+def test_a_tiny_everyday_reply_is_no_alarm(reply):
+    """On a few characters the model read 不 as a fall and 对不起 as suicidal: a tiny message needs a cue."""
+    assert dangers.assess(reply) is None
+
+
+@pytest.mark.parametrize("message", ["救命", "想死", "他打我", "我好饿", "快来人", "他掐我", "在天台", "没地方睡"])
+def test_a_tiny_cry_for_help_is_still_danger(message):
+    assert dangers.assess(message) is not None
+
+
 def test_a_message_that_does_not_say_what_is_happening_gets_a_reply_that_does_not_guess():
     found = dangers.assess("救命")
     assert found is not None and "110" in found.reply and "120" in found.reply
