@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from actions.assistance import parsing
 from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import REASONS, request_handoff
 from actions.tracker import Tracker
@@ -71,7 +72,7 @@ class AssistanceForm(FormValidation):
             return None  # the form is starting (with what the triage filled), or coming back after a side answer
         if call.get(requested) is not None and requested not in self.free_text:
             return None  # a clear answer, whatever the NLU thought
-        if intent == "stop":
+        if intent == "stop" and not parsing.not_understood(call.text):
             call.drop_replies()
             call.say("utter_assistance_stopped")
             return self.end_form()

@@ -234,6 +234,11 @@ def story(text: str, kind: str) -> str | None:
     return text[:300] if told == text or len(told) >= STORY_MIN_LENGTH else None
 
 
+def not_understood(text: str) -> bool:
+    """Whether the resident says they do not understand the question (我看不懂这个, 啥意思)."""
+    return any(w in text for w in words()["not_understood"])
+
+
 QUESTION_MARKS = ("?", "？", "吗", "什么", "啥", "怎么", "为什么", "为啥", "哪")
 
 
