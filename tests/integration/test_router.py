@@ -110,19 +110,19 @@ def test_a_resident_in_danger_goes_to_a_person_urgently_whatever_the_bot_would_m
 
 
 def test_a_short_message_after_the_bot_answered_is_read_with_the_one_before_it(sessions, rasa):
-    with sessions.begin() as sess:  # the bot answered a message (say the resident wrote it more calmly)
+    with sessions.begin() as sess:  # the bot answered a message that alone is no danger
         conv = Conversation(sender_id="oResident5", channel="wechat", state="bot")
         sess.add(conv)
         sess.flush()
-        sess.add(Message(conversation_id=conv.id, author="resident", text="我老公喝醉了在砸门 说要打我"))
+        sess.add(Message(conversation_id=conv.id, author="resident", text="我爷爷在洗澡 半个钟头了"))
         sess.add(Message(conversation_id=conv.id, author="bot", text="您可以说说是什么情况吗？"))
     router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
-    [reply] = router.handle(Inbound("wechat", "oResident5", "怎么办"))
+    [reply] = router.handle(Inbound("wechat", "oResident5", "没动静了"))
     assert rasa.received == [] and "110" in reply.text  # read with the message before it: a person now
     with sessions() as sess:
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oResident5"))
-        assert conv.handoff_reason.startswith("danger:violence") and conv.handoff_priority == "urgent"
-    router.handle(Inbound("wechat", "oResident6", "怎么办"))  # with nothing before it: the bot's
+        assert conv.handoff_reason.startswith("danger:fall_or_collapse") and conv.handoff_priority == "urgent"
+    router.handle(Inbound("wechat", "oResident6", "没动静了"))  # with nothing before it: the bot's
     assert len(rasa.received) == 1
 
 
