@@ -174,6 +174,9 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     if common.answered(tracker, "action_disability_offer_reply"):
         return []  # predicted again for the same message (after an unclear yes): it was answered
     chosen = str(tracker.get_slot(MEMBER) or "")
+    if "|" not in chosen and common.previous_bot_action(tracker) == "action_disability_offer_reply":
+        dispatcher.utter("好的。还有别的要办的，直接跟我说就行。")  # 好的 after the answer: nothing is open
+        return reset
     if "|" not in chosen or common.previous_bot_action(tracker) not in OFFERED_BY:
         dispatcher.utter(response="utter_default")
         return reset

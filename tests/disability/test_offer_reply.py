@@ -53,3 +53,21 @@ def test_the_offer_predicted_again_for_the_same_message_says_nothing():
     dispatcher = Dispatcher()
     again = tracker({"event": "action", "name": "action_disability_offer_reply"})
     assert disability.offer_reply(dispatcher, again, {}) == [] and dispatcher.messages == []
+
+
+def test_a_yes_after_the_offer_was_answered_is_acknowledged_not_misunderstood():
+    answered = Tracker.from_dict(
+        {
+            "sender_id": "oOfferReply",
+            "slots": {"disability_offer": None, "disability_member": None},
+            "latest_message": {"text": "好的", "intent": {"name": "affirm"}},
+            "events": [
+                {"event": "action", "name": "action_disability_offer_reply"},
+                {"event": "action", "name": "action_listen"},
+                {"event": "user", "text": "好的", "message_id": "m2"},
+            ],
+        }
+    )
+    dispatcher = Dispatcher()
+    disability.offer_reply(dispatcher, answered, {})
+    assert [m["text"] for m in dispatcher.messages] == ["好的。还有别的要办的，直接跟我说就行。"]
