@@ -1,5 +1,5 @@
-"""Numbers in a request (a JSON body's figures, a list's cursor and page size): one way to read them
-for every back-office route, and one answer when they are wrong (400 ``bad_request``)."""
+"""What a request carries (a JSON body, the booker's openid, its figures, a list's cursor and page size):
+one way to read them for every back-office route, and one answer when they are wrong."""
 
 from __future__ import annotations
 
@@ -31,3 +31,16 @@ def query_within(name: str, default: int, low: int, high: int) -> int:
         return max(low, min(high, int(request.args.get(name, default))))
     except ValueError:
         return default
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "请求内容不是有效的 JSON")
+    return body
+
+
+def booker_openid(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 80:
+        raise ApiError(422, "invalid_openid", "缺少预约人的微信标识（openid）")
+    return value.strip()

@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice import contract, idempotency
+from backoffice import contract, idempotency, params
 from backoffice.cemetery import booking, schemas
 from backoffice.cemetery.models import Cemetery, CemeteryBooking, CemeteryWaiting
 from backoffice.errors import ApiError
@@ -102,19 +102,6 @@ def waiting_json(sess: Session, w: CemeteryWaiting) -> dict:
     }
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "请求内容不是有效的 JSON")
-    return body
-
-
-def _openid(value: object) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 80:
-        raise ApiError(422, "invalid_openid", "缺少预约人的微信标识（openid）")
-    return value.strip()
-
-
 def _text(body: dict, field: str) -> str:
     value = body.get(field)
     if not isinstance(value, str) or not value.strip():
@@ -195,8 +182,8 @@ def availability(code: str):
     },
 )
 def create_booking():
-    body = _body()
-    openid = _openid(body.get("openid"))
+    body = params.json_body()
+    openid = params.booker_openid(body.get("openid"))
     visit = _visit(body, _text(body, "cemetery_code"))
     return _write(_booked(201, lambda sess: booking.create(sess, openid, visit)))
 
@@ -210,7 +197,7 @@ def create_booking():
 )
 def my_bookings():
     sess = session()
-    bookings, waiting = booking.bookings_of(sess, _openid(request.args.get("openid")))
+    bookings, waiting = booking.bookings_of(sess, params.booker_openid(request.args.get("openid")))
     return jsonify(bookings=[booking_json(b) for b in bookings], waiting=[waiting_json(sess, w) for w in waiting])
 
 
@@ -223,7 +210,9 @@ def my_bookings():
     errors={403: "`not_bound`", 404: "`booking_not_found`", 422: "`invalid_openid`"},
 )
 def get_booking(number: str):
-    return jsonify(booking_json(booking.own_booking(session(), _openid(request.args.get("openid")), number)))
+    return jsonify(
+        booking_json(booking.own_booking(session(), params.booker_openid(request.args.get("openid")), number))
+    )
 
 
 @bp.post("/cemetery/bookings/<number>/cancel")
@@ -241,7 +230,7 @@ def get_booking(number: str):
     },
 )
 def cancel_booking(number: str):
-    openid = _openid(_body().get("openid"))
+    openid = params.booker_openid(params.json_body().get("openid"))
     return _write(_booked(200, lambda sess: booking.cancel(sess, openid, number)))
 
 
@@ -262,8 +251,8 @@ def cancel_booking(number: str):
     },
 )
 def reschedule_booking(number: str):
-    body = _body()
-    openid = _openid(body.get("openid"))
+    body = params.json_body()
+    openid = params.booker_openid(body.get("openid"))
     visit = booking.Visit("", _date(body.get("date")), _text(body, "gate_code"), _text(body, "start"), 0)
     return _write(_booked(200, lambda sess: booking.reschedule(sess, openid, number, visit)))
 
@@ -284,8 +273,8 @@ def reschedule_booking(number: str):
     },
 )
 def join_waitlist():
-    body = _body()
-    openid = _openid(body.get("openid"))
+    body = params.json_body()
+    openid = params.booker_openid(body.get("openid"))
     code, day, companions = _text(body, "cemetery_code"), _date(body.get("date")), _companions(body)
 
     def answer(sess: Session) -> idempotency.Answer:
@@ -310,7 +299,7 @@ def join_waitlist():
     },
 )
 def leave_waitlist(number: str):
-    openid = _openid(_body().get("openid"))
+    openid = params.booker_openid(params.json_body().get("openid"))
 
     def answer(sess: Session) -> idempotency.Answer:
         entry = booking.leave_waitlist(sess, openid, number)
@@ -331,7 +320,7 @@ def leave_waitlist(number: str):
     },
 )
 def set_opening(day: str):
-    body = _body()
+    body = params.json_body()
     sess = session()
     editor = (request.headers.get("X-Editor") or "admin").strip()[:40] or "admin"
     with idempotency.writing(sess):

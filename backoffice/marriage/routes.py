@@ -15,7 +15,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice import contract, idempotency
+from backoffice import contract, idempotency, params
 from backoffice.errors import ApiError
 from backoffice.marriage import booking, calendar, holidays, rules, schemas
 from backoffice.marriage.models import MarriageAppointment, Office
@@ -35,19 +35,6 @@ def office_json(o: Office) -> dict:
         "hours": o.hours,
         "services": o.services,
     }
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "请求内容不是有效的 JSON")
-    return body
-
-
-def _openid(value: object) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 80:
-        raise ApiError(422, "invalid_openid", "缺少预约人的微信标识（openid）")
-    return value.strip()
 
 
 def _date(value: object, field: str = "date") -> date:
@@ -167,8 +154,8 @@ def materials():
     },
 )
 def create_appointment():
-    body = _body()
-    req = booking.parse_request(_openid(body.get("openid")), body)
+    body = params.json_body()
+    req = booking.parse_request(params.booker_openid(body.get("openid")), body)
     return _write(lambda sess: booking.create(sess, req), 201)
 
 
@@ -180,7 +167,7 @@ def create_appointment():
     errors={403: "`not_bound` (no real-name binding)", 422: "`invalid_openid`"},
 )
 def list_appointments():
-    openid = _openid(request.args.get("openid"))
+    openid = params.booker_openid(request.args.get("openid"))
     found = booking.appointments_of(session(), openid, include_past=request.args.get("all") == "true")
     return jsonify(appointments=[booking.appointment_json(a) for a in found])
 
@@ -195,7 +182,9 @@ def list_appointments():
 )
 def get_appointment(number: str):
     return jsonify(
-        booking.appointment_json(booking.own_appointment(session(), _openid(request.args.get("openid")), number))
+        booking.appointment_json(
+            booking.own_appointment(session(), params.booker_openid(request.args.get("openid")), number)
+        )
     )
 
 
@@ -215,7 +204,7 @@ def get_appointment(number: str):
     },
 )
 def cancel_appointment(number: str):
-    openid = _openid(_body().get("openid"))
+    openid = params.booker_openid(params.json_body().get("openid"))
     return _write(lambda sess: booking.cancel(sess, openid, number), 200)
 
 
@@ -233,7 +222,7 @@ def cancel_appointment(number: str):
     },
 )
 def office_cancel(number: str):
-    reason = str(_body().get("reason", ""))
+    reason = str(params.json_body().get("reason", ""))
     return _write(lambda sess: booking.cancel_by_office(sess, number, reason, datetime.now()), 200)
 
 
@@ -255,8 +244,8 @@ def office_cancel(number: str):
     },
 )
 def reschedule_appointment(number: str):
-    body = _body()
-    openid, day = _openid(body.get("openid")), _date(body.get("date"))
+    body = params.json_body()
+    openid, day = params.booker_openid(body.get("openid")), _date(body.get("date"))
     start = str(body.get("start") or "").strip()
     return _write(lambda sess: booking.reschedule(sess, openid, number, day, start), 200)
 
@@ -276,8 +265,8 @@ def reschedule_appointment(number: str):
     },
 )
 def divorce_window():
-    body = _body()
-    openid = _openid(body.get("openid"))
+    body = params.json_body()
+    openid = params.booker_openid(body.get("openid"))
     raw = body.get("parties")
     if not isinstance(raw, list) or len(raw) != 2:
         raise ApiError(422, "invalid_parties", "需要双方的姓名和身份证号")
@@ -298,7 +287,7 @@ def divorce_window():
 def legal_age():
     """结婚: are the parties of legal marriage age on ``date``? 200 ``{"ok": true}``, or 422 ``under_age`` with the
     message the bot relays (the conversation checks it as soon as the day and an ID number are known)."""
-    body = _body()
+    body = params.json_body()
     day = _date(body.get("date"))
     raw = body.get("parties")
     if not isinstance(raw, list) or not 1 <= len(raw) <= 2:
@@ -352,7 +341,7 @@ def get_booking_rules(code: str):
 def put_booking_rules(code: str):
     sess = session()
     booking.get_office(sess, code)
-    saved = rules.save(sess, code, rules.parse(_body()), _editor())
+    saved = rules.save(sess, code, rules.parse(params.json_body()), _editor())
     sess.commit()
     return jsonify(saved.json())
 
@@ -384,6 +373,6 @@ def list_arrangements():
 )
 def put_arrangement(year: int):
     sess = session()
-    flagged = holidays.save(sess, holidays.parse(year, _body()), _editor())
+    flagged = holidays.save(sess, holidays.parse(year, params.json_body()), _editor())
     sess.commit()
     return jsonify(years=holidays.overview(sess, [year]), flagged=[booking.appointment_json(a) for a in flagged])
