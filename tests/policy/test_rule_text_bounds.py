@@ -4,8 +4,6 @@ Each is refused at once with a message in Chinese and English (security review, 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from web.policy import rules
@@ -20,13 +18,14 @@ BILLION_LAUGHS += "".join(
 
 
 def refusal(text: str) -> list[rules.RuleError]:
-    started = time.monotonic()
+    # Refused before anything is expanded: the messages below come from the checks on the text,
+    # and a rule that got as far as being walked would take minutes (the timeout fails it).
     with pytest.raises(rules.RuleInvalid) as info:
         rules.load(text)
-    assert time.monotonic() - started < 2.0  # refused before anything is expanded
     return info.value.errors
 
 
+@pytest.mark.timeout(60)
 def test_a_billion_laughs_rule_is_refused_at_once_with_a_clear_message():
     assert len(BILLION_LAUGHS) < 1024
     [error] = refusal(BILLION_LAUGHS)
