@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify
 
-from backoffice import auth, contract, errors, identity
+from backoffice import auth, contract, documents, errors, identity
 from backoffice.assistance.routes import bp as assistance_bp
 from backoffice.benefits.routes import bp as benefits_bp
 from backoffice.cemetery.routes import bp as cemetery_bp
@@ -44,6 +44,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.register_blueprint(changes_bp)
     app.register_blueprint(cemetery_bp)
     app.register_blueprint(benefits_bp)
+    app.register_blueprint(documents.bp)
     identity.init_app(app, config)
 
     @app.get("/openapi.json")

@@ -34,7 +34,8 @@ from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound, Rewrite, Router
 from web.conversations.side_effects import SideEffects
 from web.documents.intake import Intake
-from web.documents.requirements import AssistanceApplications
+from web.documents.missing import MissingDocuments
+from web.documents.requirements import AssistanceApplications, BenefitApplications, Source
 from web.documents.scan import Clamd
 from web.documents.storage import Store, open_store
 from web.feedback import handlers as feedback
@@ -79,17 +80,25 @@ def celery_enqueue(task: str, args: list[Any]) -> None:
     celery_app.send_task(task, args=args)
 
 
-def side_effects(links: BindingLinks) -> SideEffects:
-    """The bot's side effects: custom payload key → the feature that applies it."""
-    return SideEffects(
-        {
-            "identity": partial(requests.ask_to_verify, links),  # a flow needs a verified resident: the link
-            "handoff": intake.queue_for_agent,  # the conversation joins the agent queue
-            "outbox": outbox.keep_for_later,  # an application the back-office could not take yet
-            "rating": partial(feedback.record_rating, record=recording.record),  # 好差评
-            "consent": consent.consent_side_effect,  # 退订 / 订阅
-        }
-    )
+def document_sources(backoffice: BackofficeClient) -> tuple[Source, ...]:
+    """Every domain whose applications take documents by photo (web/documents/requirements.py)."""
+    return (AssistanceApplications(backoffice), BenefitApplications(backoffice))
+
+
+def side_effects(links: BindingLinks, backoffice: BackofficeClient | None = None) -> SideEffects:
+    """The bot's side effects: custom payload key → the feature that applies it. Without ``backoffice``
+    (tests of the other effects) the question "还缺什么材料" has no answer from the documents."""
+    verify = partial(requests.ask_to_verify, links)
+    handlers = {
+        "identity": verify,  # a flow needs a verified resident: the link
+        "handoff": intake.queue_for_agent,  # the conversation joins the agent queue
+        "outbox": outbox.keep_for_later,  # an application the back-office could not take yet
+        "rating": partial(feedback.record_rating, record=recording.record),  # 好差评
+        "consent": consent.consent_side_effect,  # 退订 / 订阅
+    }
+    if backoffice is not None:  # "还缺什么材料": answered from the resident's documents
+        handlers["documents"] = MissingDocuments(document_sources(backoffice), backoffice, verify)
+    return SideEffects(handlers)
 
 
 def _analytics(
@@ -137,6 +146,7 @@ class Services:
         database = Database(config.database_url)
         client = connect_redis(config.redis_url)
         links = BindingLinks(config.public_base_url, config.secret_key)
+        backoffice = BackofficeClient(config.backoffice_url, config.backoffice_token)
         return cls(
             config=config,
             database=database,
@@ -144,10 +154,10 @@ class Services:
             rasa=RasaClient(config.rasa_urls, config.rasa_token),
             outbound=Outbound(database.sessions, client, celery_enqueue, live_emitter(config.redis_url)),
             wechat_api=WechatApi(client, config.wechat_api_base, config.wechat_app_id, config.wechat_app_secret),
-            backoffice=BackofficeClient(config.backoffice_url, config.backoffice_token),
+            backoffice=backoffice,
             receipts=EarlyReceipts(client),
             binding_links=links,
-            side_effects=side_effects(links),
+            side_effects=side_effects(links, backoffice),
         )
 
     @cached_property
@@ -243,7 +253,7 @@ class Services:
             self.database.sessions,
             self.document_store,
             self.redis,
-            sources=(AssistanceApplications(self.backoffice),),
+            sources=document_sources(self.backoffice),
             max_bytes=config.document_max_bytes,
             scanner=Clamd(config.clamd_address) if config.clamd_address else None,
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from backoffice import documents
 from backoffice.benefits import disability, funeral, programmes
@@ -235,6 +235,22 @@ def submitted_by(resident: Resident):
     )
 
 
+def subject_ref(app: BenefitApplication) -> str:
+    """Who the case is for, the same for every case of one person, without saying who: the documents of
+    one person's cases (两项补贴, or both funeral benefits of one deceased) are the same photos. A
+    disability subsidy's member is ``resident:<id>`` (the pre-check shows those ids); a deceased is
+    named by the first case made for them, never by their ID number."""
+    if app.subject_resident_id is not None:
+        return app.subject_key
+    first = object_session(app).scalar(
+        select(func.min(BenefitApplication.id)).where(
+            BenefitApplication.subject_key == app.subject_key,
+            BenefitApplication.programme.in_(programmes.FUNERAL),
+        )
+    )
+    return f"deceased:{first}"
+
+
 def application_json(app: BenefitApplication) -> dict[str, Any]:
     step = programmes.process_step(app.status)
     details = dict(app.details)
@@ -244,7 +260,7 @@ def application_json(app: BenefitApplication) -> dict[str, Any]:
         "case_no": app.case_no,
         "programme": app.programme,
         "title": programmes.title(app.programme),
-        "subject": {"name": mask_name(app.subject_name), "relation": app.relation, **details},
+        "subject": {"name": mask_name(app.subject_name), "relation": app.relation, "ref": subject_ref(app), **details},
         "facts": app.facts,
         "estimate": app.estimate,
         "phone_masked": mask_phone(app.phone),

@@ -127,6 +127,14 @@ class BenefitStatusStep(Schema):
 class BenefitSubject(Schema):
     name = fields.String(required=True, metadata={"description": "masked"})
     relation = fields.String(required=True)
+    ref = fields.String(
+        required=True,
+        metadata={
+            "description": "who the case is for, the same in every case of one person (their documents are the same "
+            "photos): resident:<id> (disability), deceased:<n> (funeral; never the ID number)",
+            "example": "resident:1024",
+        },
+    )
     id_number = fields.String(metadata={"description": "funeral: the deceased's, masked"})
     death_date = fields.Date()
 

@@ -22,6 +22,7 @@ from common import settings
 from common.db import make_engine
 from common.migrate import upgrade
 from tests.admin.conftest import PASSWORD
+from tests.assistance.conftest import backoffice_db, platform_db, verified  # noqa: F401  (the live stack's)
 from tests.conftest import seeded_backoffice
 from tests.serving import base_url, serve
 from tools.wechat_standin import WechatStandin

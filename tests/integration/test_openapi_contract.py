@@ -418,6 +418,7 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("post", "/benefits/funeral/precheck", {"district": "普陀区", "status": "低保", "burial": "海葬"})
     call("post", "/benefits/funeral/precheck", {"district": "火星区"}, expect=404)
     call("get", "/benefits/disability/standards")
+    call("get", "/documents/programmes")
     call("get", f"/benefits/disability/precheck?openid={DEMO_OPENIDS[0]}")
     call("get", "/benefits/disability/precheck?openid=web:contract", expect=404)
     died = (date.today() - timedelta(days=2)).isoformat()

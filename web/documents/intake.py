@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -25,7 +26,15 @@ from web.conversations.models import Message
 from web.conversations.router import Inbound, resident_line
 from web.documents import checks, status
 from web.documents.models import Document
-from web.documents.requirements import ApplicationRef, DocumentKind, OpenApplication, Source
+from web.documents.requirements import (
+    ApplicationRef,
+    DocumentKind,
+    OpenApplication,
+    Source,
+    distinct,
+    groups,
+    joined,
+)
 from web.documents.scan import Scanner
 from web.documents.storage import Store, new_key
 from web.texts.choices import parse_number
@@ -44,22 +53,42 @@ TEXTS = {
     "attached": "收到了，{kind}已经放进您的{title}。",
     "missing": "还差：{names}。可以接着拍照发过来。",
     "complete": "这份申请要的材料都齐了，工作人员会尽快看，请您耐心等等。",
+    "complete_several": "这几份申请要的材料都齐了，工作人员会尽快看，请您耐心等等。",
 }
 
 
 @dataclass(frozen=True)
 class Option:
-    """One answer to the question: this document kind, for that application."""
+    """One answer to the question: this document kind, for that application (and for ``also``, the
+    other applications of its group that need it: one photo serves them all)."""
 
     kind: str
     kind_name: str
     app_kind: str
     app_id: str
     app_title: str
+    also: tuple[tuple[str, str, str], ...] = ()  # (kind, id, title) of each other application
+    group: str = ""  # the group of applications it is asked for (web/documents/requirements.py)
 
     @classmethod
-    def of(cls, app: OpenApplication, kind: DocumentKind) -> Option:
-        return cls(kind.code, kind.name, app.ref.kind, app.ref.id, app.title)
+    def of(cls, targets: Sequence[OpenApplication], kind: DocumentKind) -> Option:
+        first, rest = targets[0], targets[1:]
+        also = tuple((a.ref.kind, a.ref.id, a.title) for a in rest)
+        return cls(kind.code, kind.name, first.ref.kind, first.ref.id, first.title, also, "|".join(first.group))
+
+    @classmethod
+    def load(cls, data: dict) -> Option:
+        """From the JSON of a question kept in Redis."""
+        return cls(**{**data, "also": tuple(tuple(a) for a in data.get("also") or ())})
+
+    @property
+    def targets(self) -> tuple[tuple[str, str, str], ...]:
+        return ((self.app_kind, self.app_id, self.app_title), *self.also)
+
+    @property
+    def title(self) -> str:
+        """The applications it goes to: 低保申请（JZ…）, or 困难残疾人生活补贴申请（CJ…）和重度残疾人护理补贴申请（CJ…）."""
+        return joined([title for _, _, title in self.targets])
 
 
 class Intake:
@@ -94,6 +123,7 @@ class Intake:
         with self.sessions() as sess:
             options = _options(sess, apps)
         key = new_key(checked.extension)
+        made = [key]  # the files this photo was stored as: deleted again if its transaction fails
         self.store.put(key, data, checked.content_type)
         try:
             with self.sessions.begin() as sess:
@@ -110,7 +140,7 @@ class Intake:
                 sess.flush()
                 if len(options) == 1 and not self.redis.llen(_question_key(sender_id)):  # none waits before it
                     return self._lines(
-                        sess, channel, sender_id, "[图片]", self._attach(sess, doc, options[0], apps), doc.id
+                        sess, channel, sender_id, "[图片]", self._attach(sess, doc, options[0], apps, made), doc.id
                     )
                 waiting = self.redis.rpush(_question_key(sender_id), _question(doc.id, options))
                 self.redis.expire(_question_key(sender_id), QUESTION_TTL)
@@ -118,10 +148,11 @@ class Intake:
                 reply = TEXTS["queued"]  # several photos at once: asked about in turn
                 if waiting == 1 or asked_again:
                     head = json.loads(self.redis.lindex(_question_key(sender_id), 0))
-                    reply = _ask([Option(**o) for o in head["options"]])
+                    reply = _ask([Option.load(o) for o in head["options"]])
                 return self._lines(sess, channel, sender_id, "[图片]", reply, doc.id)
         except BaseException:
-            self.store.delete(key)  # no row points at it
+            for stored in made:  # no row points at them
+                self.store.delete(stored)
             raise
 
     def download_failed(self, channel: str, sender_id: str) -> str:
@@ -137,7 +168,7 @@ class Intake:
             return None
         question = json.loads(raw)
         aside = bool(self.redis.exists(_aside_key(sender_id)))
-        picked = _pick([Option(**o) for o in question["options"]], text, numbers=not aside)
+        picked = _pick([Option.load(o) for o in question["options"]], text, numbers=not aside)
         if picked is None:
             # The resident talks of something else: from now on a bare number answers the bot's own
             # choices, not this question; a document's name still answers it, and so does a number
@@ -149,12 +180,18 @@ class Intake:
             apps = self._open_applications(sender_id)
         except BackofficeUnavailable:
             apps = []
-        with self.sessions.begin() as sess:
-            doc = sess.get(Document, question["document"])
-            if doc is None or doc.sender_id != sender_id or doc.kind is not None:
-                return None
-            reply = self._attach(sess, doc, picked, apps) + self._next_question(sess, sender_id, apps)
-            return self._lines(sess, channel, sender_id, text, reply, doc.id)
+        made: list[str] = []  # the copies for the other applications of its group
+        try:
+            with self.sessions.begin() as sess:
+                doc = sess.get(Document, question["document"])
+                if doc is None or doc.sender_id != sender_id or doc.kind is not None:
+                    return None
+                reply = self._attach(sess, doc, picked, apps, made) + self._next_question(sess, sender_id, apps)
+                return self._lines(sess, channel, sender_id, text, reply, doc.id)
+        except BaseException:
+            for stored in made:
+                self.store.delete(stored)
+            raise
 
     def _next_question(self, sess: Session, sender_id: str, apps: list[OpenApplication]) -> str:
         """The question of the next photo waiting, asked with what is missing now ("" if none waits)."""
@@ -163,7 +200,7 @@ class Intake:
             return ""
         question = json.loads(raw)
         self.redis.delete(_aside_key(sender_id))  # asked now: a number answers it
-        options = _options(sess, apps) if apps else [Option(**o) for o in question["options"]]
+        options = _options(sess, apps) if apps else [Option.load(o) for o in question["options"]]
         self.redis.lset(_question_key(sender_id), 0, _question(question["document"], options))
         return "\n\n" + TEXTS["next"] + _ask(options)[len(TEXTS["ask"]) :]
 
@@ -171,23 +208,47 @@ class Intake:
     def _open_applications(self, sender_id: str) -> list[OpenApplication]:
         return [app for source in self.sources for app in source.open_for(sender_id)]
 
-    @staticmethod
-    def _attach(sess: Session, doc: Document, option: Option, apps: list[OpenApplication]) -> str:
-        """Attach ``doc`` as ``option``; what the resident is told (with what is still missing)."""
-        doc.application_kind, doc.application_id, doc.application_title = (
-            option.app_kind,
-            option.app_id,
-            option.app_title,
-        )
-        doc.kind, doc.kind_name, doc.attached_at = option.kind, option.kind_name, datetime.now()
+    def _attach(
+        self, sess: Session, doc: Document, option: Option, apps: list[OpenApplication], made: list[str]
+    ) -> str:
+        """Attach ``doc`` as ``option`` (a copy of the file to each other application it serves, so that
+        every case keeps its own; their keys added to ``made``); what the resident is told, with what is
+        still missing."""
+        copies = [doc] + [self._copy(sess, doc, made) for _ in option.also]
+        now = datetime.now()
+        for row, (app_kind, app_id, app_title) in zip(copies, option.targets, strict=True):
+            row.application_kind, row.application_id, row.application_title = app_kind, app_id, app_title
+            row.kind, row.kind_name, row.attached_at = option.kind, option.kind_name, now
         sess.flush()
-        reply = TEXTS["attached"].format(kind=option.kind_name, title=option.app_title)
-        app = next((a for a in apps if a.ref == ApplicationRef(option.app_kind, option.app_id)), None)
-        if app is not None:
-            missing = status.status(sess, app).missing
-            reply += TEXTS["missing"].format(names="、".join(k.name for k in missing)) if missing else TEXTS["complete"]
+        reply = TEXTS["attached"].format(kind=option.kind_name, title=option.title)
+        first = next((a for a in apps if a.ref == ApplicationRef(option.app_kind, option.app_id)), None)
+        if first is not None:
+            group = [a for a in apps if a.group == first.group]
+            missing = distinct(status.status(sess, a).missing for a in group)
+            if missing:
+                reply += TEXTS["missing"].format(names="、".join(k.name for k in missing))
+            else:
+                reply += TEXTS["complete"] if len(group) == 1 else TEXTS["complete_several"]
         log.info("document attached", extra={"document": doc.id, "application_kind": option.app_kind})
         return reply
+
+    def _copy(self, sess: Session, doc: Document, made: list[str]) -> Document:
+        """The same file under a key of its own, for another application (deleted with its own row)."""
+        key = new_key(doc.storage_key.rsplit(".", 1)[-1])
+        self.store.put(key, self.store.get(doc.storage_key), doc.content_type)
+        made.append(key)
+        copy = Document(
+            sender_id=doc.sender_id,
+            channel=doc.channel,
+            storage_key=key,
+            content_type=doc.content_type,
+            size=doc.size,
+            sha256=doc.sha256,
+            scan=doc.scan,
+            created_at=doc.created_at,
+        )
+        sess.add(copy)
+        return copy
 
     def _record(self, channel: str, sender_id: str, said: str, reply: str) -> str:
         with self.sessions.begin() as sess:
@@ -216,18 +277,24 @@ def _question(document: int, options: list[Option]) -> str:
 
 
 def _ask(options: list[Option]) -> str:
-    single = len({(o.app_kind, o.app_id) for o in options}) == 1
-    lines = [f"{n}. {o.kind_name}" + ("" if single else f"（{o.app_title}）") for n, o in enumerate(options, 1)]
+    single = len({o.group or o.app_id for o in options}) == 1
+    lines = [f"{n}. {o.kind_name}" + ("" if single else f"（{o.title}）") for n, o in enumerate(options, 1)]
     return "\n".join([TEXTS["ask"], *lines])
 
 
 def _options(sess: Session, apps: list[OpenApplication]) -> list[Option]:
-    """The kinds still missing in each application; an application with nothing missing offers
-    all its kinds (a clearer photo of one already sent)."""
+    """The kinds still missing in each group of applications (one person's cases share a photo), each
+    for the applications that miss it; a group with nothing missing offers all its kinds (a clearer
+    photo of one already sent), each for every application that needs it."""
     options: list[Option] = []
-    for app in apps:
-        kinds = status.status(sess, app).missing or app.required
-        options += [Option.of(app, kind) for kind in kinds]
+    for group in groups(apps):
+        missing = {a.ref: {k.code for k in status.status(sess, a).missing} for a in group}
+        wanted = distinct([k for k in a.required if k.code in missing[a.ref]] for a in group)
+        if wanted:
+            options += [Option.of([a for a in group if kind.code in missing[a.ref]], kind) for kind in wanted]
+        else:
+            kinds = distinct(a.required for a in group)
+            options += [Option.of([a for a in group if kind in a.required], kind) for kind in kinds]
     return options
 
 
@@ -235,5 +302,12 @@ def _pick(options: list[Option], text: str, numbers: bool = True) -> Option | No
     number = parse_number(text)
     if number is not None:
         return options[number - 1] if numbers and 1 <= number <= len(options) else None
-    named = [o for o in options if o.kind_name.split("（")[0] in text]
+    named = [o for o in options if any(word in text for word in _names_of(o.kind_name))]
     return named[0] if len({(o.kind, o.app_id) for o in named}) == 1 else None
+
+
+def _names_of(kind_name: str) -> list[str]:
+    """What a resident may call a kind: its name without the explanation in brackets, or one of the
+    alternatives it lists (银行卡或社保卡 → 银行卡, 社保卡)."""
+    short = kind_name.split("（")[0]
+    return [short, *(word for word in re.split("[或、]", short) if len(word) >= 2 and word != short)]
