@@ -34,6 +34,9 @@ def test_every_data_file_follows_the_format_and_ids_are_unique():
         ({"colour": "red"}, "unknown keys"),
         ({"age": [70, 60]}, "age"),
         ({"until": "soon"}, "until"),
+        ({"turns": [["图片"]]}, "quote"),  # [图片] unquoted is a YAML list
+        ({"turns": ["[图片]"], "channel": "web"}, "WeChat image"),
+        ({"documents": "some"}, "documents"),
     ],
 )
 def test_a_conversation_that_breaks_the_format_is_refused_with_the_reason(change, why):
@@ -75,6 +78,15 @@ def test_the_outcome_is_read_from_the_system_and_a_question_asked_three_times_fa
     answered = parse({**BASE, "expect": "answered", "answer_contains": ["1510"]}, "x.yml")
     assert judge(answered, Facts(), Facts(), [Turn("t", ["标准是 1510 元"])], Counter()).ok
     assert not judge(answered, Facts(), Facts(), [Turn("t", ["标准是 1500 元"])], Counter()).ok
+
+
+def test_documents_complete_needs_a_photo_attached_and_nothing_missing():
+    conv = parse({**BASE, "expect": "applied", "turns": ["帮我申请", "[图片]"], "documents": "complete"}, "x.yml")
+    turns = [Turn("t", ["好的"])]
+    assert judge(conv, Facts(), Facts(applied=2, documents_attached=9), turns, Counter()).ok
+    missing = judge(conv, Facts(), Facts(applied=2, documents_attached=8, documents_missing=1), turns, Counter())
+    assert missing.reasons == ["1 required documents still not attached"]
+    assert not judge(conv, Facts(documents_attached=3), Facts(applied=1, documents_attached=3), turns, Counter()).ok
 
 
 def test_didnt_understand_replies_are_the_fallback_actions_that_ran():

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
+from backoffice.assistance import standards
 from backoffice.assistance.models import Application
 from backoffice.benefits.models import BenefitApplication
 from backoffice.cemetery.models import CemeteryBooking
@@ -18,6 +19,7 @@ from backoffice.marriage.models import MarriageAppointment
 from tools.conversations.spec import Conversation
 from tools.conversations.talk import Turn
 from web.conversations.models import Conversation as ConversationRow
+from web.documents.models import Document
 from web.handoff.models import Ticket
 
 ASKED_TOO_OFTEN = 3  # the same question this many times fails a conversation (issue 22: never loop)
@@ -34,6 +36,38 @@ class Facts:
     cancelled: int = 0
     applied: int = 0  # assistance, eldercare and benefit (funeral, disability) applications the sender submitted
     handed_off: int = 0  # handoff tickets of the sender's conversation
+    documents_attached: int = 0  # photos sorted to one of the sender's applications (one per application and kind)
+    documents_missing: int = 0  # kinds the sender's applications need that no photo was sorted to
+
+
+def _documents(conn_backoffice: Connection, platform: Engine, sender_id: str) -> tuple[int, int]:
+    """(attached, missing) over the sender's assistance and benefit applications, from the back-office's
+    rows (what each needs) and the platform's (what came), not from the code that answers the resident."""
+    required = {
+        case_no: set(codes or ())
+        for case_no, codes in conn_backoffice.execute(
+            select(BenefitApplication.case_no, BenefitApplication.required_documents).where(
+                BenefitApplication.submitted_by_openid == sender_id
+            )
+        )
+    }
+    programmes = standards.programs()
+    for case_no, kind in conn_backoffice.execute(
+        select(Application.case_no, Application.type).where(Application.submitted_by_openid == sender_id)
+    ):
+        required[case_no] = set(programmes.get(kind, {}).get("required_documents") or ())
+    with platform.connect() as conn:
+        attached = set(
+            conn.execute(
+                select(Document.application_id, Document.kind).where(
+                    Document.sender_id == sender_id, Document.kind.is_not(None)
+                )
+            ).tuples()
+        )
+    missing = sum(
+        len(codes - {kind for case, kind in attached if case == case_no}) for case_no, codes in required.items()
+    )
+    return len(attached), missing
 
 
 def facts(backoffice: Engine, platform: Engine, sender_id: str) -> Facts:
@@ -69,6 +103,7 @@ def facts(backoffice: Engine, platform: Engine, sender_id: str) -> Facts:
                 .where(BenefitApplication.submitted_by_openid == sender_id)
             )
         )
+        attached, missing = _documents(conn, platform, sender_id)
     with platform.connect() as conn:
         tickets = conn.scalar(
             select(func.count())
@@ -76,7 +111,7 @@ def facts(backoffice: Engine, platform: Engine, sender_id: str) -> Facts:
             .join(ConversationRow, Ticket.conversation_id == ConversationRow.id)
             .where(ConversationRow.sender_id == sender_id)
         )
-    return Facts(statuses["booked"], statuses["cancelled"], applied, tickets)
+    return Facts(statuses["booked"], statuses["cancelled"], applied, tickets, attached, missing)
 
 
 def asked_slots(events: list[dict]) -> Counter[str]:
@@ -147,6 +182,11 @@ def judge(conv: Conversation, before: Facts, after: Facts, turns: list[Turn], sl
         missing = [p for p in conv.answer_contains if p not in shown]
         if missing:
             reasons.append(f"never said: {', '.join(missing)}")
+    if conv.documents == "complete":
+        if after.documents_attached <= before.documents_attached:
+            reasons.append("expected documents attached, the platform shows none")
+        elif after.documents_missing:
+            reasons.append(f"{after.documents_missing} required documents still not attached")
     unanswered = [t.said for t in turns if not t.answered]
     if unanswered:
         reasons.append(f"no answer to {unanswered[0]!r}")

@@ -29,10 +29,12 @@ STYLES = frozenset(
 EXPECTS = frozenset({"booked", "cancelled", "applied", "answered", "handed_off", "none"})
 CHANNELS = frozenset({"wechat", "web"})
 GIVEN = frozenset({"booking", "disability_record"})  # what the system holds for this resident before the first message
+PHOTO = "[图片]"  # a turn that sends a photo (a WeChat image message) instead of text, as the transcript shows it
+DOCUMENTS = frozenset({"complete"})  # every application the sender made has each document it needs attached
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _KEYS = frozenset(
     "id flow style channel resident gender age elderly partner spouse given turns expect answer_contains "
-    "known_defect note until".split()
+    "documents known_defect note until".split()
 )
 
 
@@ -57,6 +59,7 @@ class Conversation:
     spouse: bool = False  # the verified resident lives with a spouse (配偶) in the registry
     given: tuple[str, ...] = ()
     answer_contains: tuple[str, ...] = ()
+    documents: str | None = None  # complete: see DOCUMENTS
     known_defect: str | None = None  # e.g. issue-22: fails today for a known reason, reported apart
     note: str = ""
     until: date | None = None  # the last day the script can succeed (it names a date that will pass)
@@ -93,6 +96,12 @@ def parse(item: dict, source: str) -> Conversation:
         (set(_tuple(item.get("given"))) <= GIVEN, f"given: from {sorted(GIVEN)}"),
         (bool(_tuple(item.get("turns"))), "turns: at least one message"),
         (item.get("expect") != "answered" or _tuple(item.get("answer_contains")), "answered needs answer_contains"),
+        (all(isinstance(t, str | int) for t in item.get("turns") or []), f'a turn is text: quote "{PHOTO}"'),
+        (item.get("documents") in (None, *DOCUMENTS), f"documents: one of {sorted(DOCUMENTS)}"),
+        (
+            PHOTO not in _tuple(item.get("turns")) or item.get("channel", "wechat") == "wechat",
+            f"{PHOTO} is a WeChat image message: channel wechat",
+        ),
     ]
     for ok, why in checks:
         if not ok:
@@ -122,6 +131,7 @@ def parse(item: dict, source: str) -> Conversation:
         spouse=bool(item.get("spouse")),
         given=_tuple(item.get("given")),
         answer_contains=_tuple(item.get("answer_contains")),
+        documents=item.get("documents"),
         known_defect=item.get("known_defect"),
         note=str(item.get("note") or ""),
         until=until,

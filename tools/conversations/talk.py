@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import requests
 from sqlalchemy import Engine, select
 
+from tools.conversations.spec import PHOTO
 from web.conversations.models import Conversation as ConversationRow
 from web.conversations.models import Message
 
@@ -66,6 +67,8 @@ class Talker:
         return turn
 
     def _send(self, text: str) -> str:
+        if text == PHOTO:  # an image message; the stand-in serves its media (a small JPEG) to the platform
+            return self.stack.wechat.send_image(self.sender_id).reply or ""
         if self.channel == "wechat":
             delivery = self.stack.wechat.send_text(self.sender_id, text)
             return delivery.reply or ""
