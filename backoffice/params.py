@@ -1,11 +1,19 @@
-"""What a request carries (a JSON body, the booker's openid, its figures, a list's cursor and page size):
-one way to read them for every back-office route, and one answer when they are wrong."""
+"""What a request carries (a JSON body, the booker's openid, its figures, a list's cursor and page size, the member
+of staff making a change): one way to read them for every back-office route, and one answer when they are wrong."""
 
 from __future__ import annotations
 
 from flask import request
 
 from backoffice.errors import ApiError
+
+EDITOR = {  # the header of a staff change, for the OpenAPI document (backoffice/contract.py)
+    "name": "X-Editor",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 40},
+    "description": "the member of staff making the change (default admin)",
+}
 
 
 def whole_number(value: object, name: str, minimum: int = 0, what: str = "数字") -> int:
@@ -44,3 +52,8 @@ def booker_openid(value: object) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 80:
         raise ApiError(422, "invalid_openid", "缺少预约人的微信标识（openid）")
     return value.strip()
+
+
+def editor() -> str:
+    """Who makes a staff change (``X-Editor``, as the platform's admin pages send it), for the record."""
+    return (request.headers.get("X-Editor") or "admin").strip()[:40] or "admin"

@@ -59,12 +59,22 @@ class BackofficeClient:
     def get(self, path: str, **params: Any) -> dict[str, Any]:
         return self._call(self.session, "GET", path, params=params)
 
-    def post(self, path: str, body: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+    def post(
+        self,
+        path: str,
+        body: dict[str, Any],
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         if idempotency_key:
             return self._call(
-                self._idempotent_post, "POST", path, json=body, headers={"Idempotency-Key": idempotency_key}
+                self._idempotent_post,
+                "POST",
+                path,
+                json=body,
+                headers={**(headers or {}), "Idempotency-Key": idempotency_key},
             )
-        return self._call(self.session, "POST", path, json=body)
+        return self._call(self.session, "POST", path, json=body, headers=headers or {})
 
     def patch(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
         return self._call(self.session, "PATCH", path, json=body, headers=headers or {})

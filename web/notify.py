@@ -47,12 +47,14 @@ WEB, CUSTOMER_SERVICE, NOTICE, TEMPLATE = "web", "cs", "notice", "template"
 class Notice:
     """One thing to tell, in each channel's shape: ``text`` (web chat, customer-service message), a
     subscription notice (``notice_key`` in web/subscriptions/templates.yml and its values) and a
-    template message (its fields kept to WeChat's rules by whoever builds it)."""
+    template message (its fields kept to WeChat's rules by whoever builds it). ``page``: the web page
+    a tapped notice opens (a template message's is its ``url``)."""
 
     text: str
     notice_key: str
     notice_values: Mapping[str, str]
     template: Template
+    page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,9 @@ class Notifier:
             return self._text(sess, CUSTOMER_SERVICE, recipient, notice, reason, ref, fallback=notice.template)
         if consent.opted_in(sess, recipient, notice.notice_key) and not notice_problems(notice.notice_values):
             try:
-                row_id = record_notice(sess, recipient, notice.notice_key, notice.notice_values, reason, ref)
+                row_id = record_notice(
+                    sess, recipient, notice.notice_key, notice.notice_values, reason, ref, notice.page
+                )
             except NotOptedIn:  # refused between the two reads
                 pass
             else:

@@ -1,4 +1,4 @@
-"""The booking rules: what can be booked, book, join the waiting list, look up, cancel, move, the gate check.
+"""The booking rules: what can be booked, book, join the waiting list, look up, cancel, move.
 
 Functions take a SQLAlchemy session and plain values and raise :class:`~backoffice.errors.ApiError` (a 4xx
 with a code and a Chinese message) when a rule says no. Writes run in one transaction
@@ -9,6 +9,7 @@ booking of the same person and day.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,19 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice.cemetery import schedule
-from backoffice.cemetery.models import (
-    Cemetery,
-    CemeteryBooking,
-    CemeteryGate,
-    CemeteryOpening,
-    CemeterySlot,
-    CemeteryWaiting,
-)
+from backoffice.cemetery.models import Cemetery, CemeteryBooking, CemeteryGate, CemeterySlot, CemeteryWaiting
+from backoffice.changes import feed
 from backoffice.errors import ApiError
 from backoffice.marriage.calendar import chinese_date, now, today
 from backoffice.residents.models import Resident
 from backoffice.residents.registry import resident_for_openid
-from common.masking import mask_name
+
+GateLink = Callable[[str], str]  # a booking number → its gate-check link (made by the HTTP layer, which knows the host)
 
 NOT_BOUND = ApiError(
     403,
@@ -178,11 +174,15 @@ def availability(sess: Session, cemetery: Cemetery, first: date | None = None, c
 
 
 def bookings_of(sess: Session, openid: str) -> tuple[list[CemeteryBooking], list[CemeteryWaiting]]:
-    """The verified resident's live bookings and waiting-list places from today on."""
+    """The verified resident's live bookings (not yet used at the gate) and waiting-list places from today on."""
     resident = verified_resident(sess, openid)
     bookings = sess.scalars(
         select(CemeteryBooking)
-        .where(CemeteryBooking.id_number == resident.id_number, CemeteryBooking.active, CemeteryBooking.day >= today())
+        .where(
+            CemeteryBooking.id_number == resident.id_number,
+            CemeteryBooking.status == "booked",
+            CemeteryBooking.day >= today(),
+        )
         .order_by(CemeteryBooking.day, CemeteryBooking.start)
     )
     waiting = sess.scalars(
@@ -233,7 +233,7 @@ def _insert(sess: Session, model: type) -> postgresql.Insert | sqlite.Insert:
     return (postgresql.insert if sess.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
 
 
-def _ensure_slot(sess: Session, gate: CemeteryGate, day: date, timetable_slot: dict) -> None:
+def ensure_slot(sess: Session, gate: CemeteryGate, day: date, timetable_slot: dict) -> None:
     sess.execute(
         _insert(sess, CemeterySlot)
         .values(
@@ -251,7 +251,7 @@ def _ensure_slot(sess: Session, gate: CemeteryGate, day: date, timetable_slot: d
 def _take(sess: Session, gate: CemeteryGate, day: date, timetable_slot: dict, people: int) -> bool:
     """Take ``people`` places atomically: the UPDATE matches only while they fit (row-locked in PostgreSQL,
     serialised by the write lock in SQLite), so the last places go to exactly one request."""
-    _ensure_slot(sess, gate, day, timetable_slot)
+    ensure_slot(sess, gate, day, timetable_slot)
     return (
         sess.execute(
             update(CemeterySlot)
@@ -291,7 +291,7 @@ def _companions(cemetery: Cemetery, companions: int) -> None:
         )
 
 
-def _gate_slot(cemetery: Cemetery, gate_code: str, start: str) -> tuple[CemeteryGate, dict]:
+def gate_slot(cemetery: Cemetery, gate_code: str, start: str) -> tuple[CemeteryGate, dict]:
     gate = next((g for g in cemetery.gates if g.code == gate_code), None)
     if gate is None:
         raise ApiError(422, "invalid_gate", f"{cemetery.name}没有这个入口")
@@ -356,7 +356,7 @@ def create(sess: Session, openid: str, visit: Visit) -> CemeteryBooking:
     _companions(cemetery, visit.companions)
     if problem := day_problem(sess, visit.day, cemetery):
         raise problem
-    gate, timetable_slot = _gate_slot(cemetery, visit.gate_code, visit.start)
+    gate, timetable_slot = gate_slot(cemetery, visit.gate_code, visit.start)
     if _holds(sess, resident.id_number, visit.day):  # said before the slot is tried; the unique index decides
         raise _already(visit.day)
     if not _take(sess, gate, visit.day, timetable_slot, 1 + visit.companions):
@@ -410,10 +410,11 @@ def join_waitlist(sess: Session, openid: str, cemetery_code: str, day: date, com
     return entry
 
 
-def fill_from_waitlist(sess: Session, cemetery: Cemetery, day: date) -> list[CemeteryBooking]:
+def fill_from_waitlist(sess: Session, cemetery: Cemetery, day: date, link: GateLink) -> list[CemeteryBooking]:
     """Give the day's free places to the waiting list, in the order it was joined. An entry whose party fits in no
     slot keeps its turn; the next ones that fit are served. The queue's rows are locked (PostgreSQL) so two
-    cancellations at once fill it one after the other."""
+    cancellations at once fill it one after the other. Each resident served is told through the change feed, in
+    this transaction (``link``: the new booking's gate-check link, which the message carries)."""
     queue = sess.scalars(
         select(CemeteryWaiting)
         .where(
@@ -433,7 +434,7 @@ def fill_from_waitlist(sess: Session, cemetery: Cemetery, day: date) -> list[Cem
         if s is None:
             continue
         s["free"] -= 1 + entry.companions
-        gate, timetable_slot = _gate_slot(cemetery, s["gate_code"], s["start"])
+        gate, timetable_slot = gate_slot(cemetery, s["gate_code"], s["start"])
         try:
             with sess.begin_nested():
                 booking = _promote(sess, entry, cemetery, gate, timetable_slot)
@@ -445,9 +446,40 @@ def fill_from_waitlist(sess: Session, cemetery: Cemetery, day: date) -> list[Cem
             continue
         booking.number = _number("JS", day, booking.id)
         entry.status, entry.active, entry.booking_number = "booked", False, booking.number
+        _tell_booked(sess, entry, booking, link)
         made.append(booking)
     sess.flush()
     return made
+
+
+def _tell_booked(sess: Session, entry: CemeteryWaiting, booking: CemeteryBooking, link: GateLink) -> None:
+    """Publish the waiting-list place that became a booking, to the sender that joined the list while it is still
+    bound to the same resident (an unbound WeChat is told about nobody's booking)."""
+    if not feed.still_bound(sess, entry.openid, entry.resident_id):
+        return
+    feed.publish(
+        sess,
+        domain="cemetery",
+        kind="waitlist_booked",
+        ref=booking.number or "",
+        recipient=entry.openid,
+        status=booking.status,
+        data={
+            "what": "祭扫预约",
+            "date": booking.day.isoformat(),
+            "date_label": chinese_date(booking.day),
+            "start": booking.start,
+            "end": booking.end,
+            "cemetery": booking.cemetery.name,
+            "address": booking.cemetery.address,
+            "phone": booking.cemetery.phone,
+            "gate": booking.gate.name,
+            "people": booking.people,
+            "waiting_number": entry.number or "",
+            "gate_url": link(booking.number or ""),
+        },
+        at=now(),
+    )
 
 
 def _promote(
@@ -474,16 +506,23 @@ def _promote(
     return booking
 
 
-def cancel(sess: Session, openid: str, number: str) -> CemeteryBooking:
+def _used(booking: CemeteryBooking, what: str) -> ApiError:
+    at = f"{chinese_date(booking.used_at.date())}{booking.used_at:%H:%M}" if booking.used_at else ""
+    return ApiError(422, "booking_used", f"这个预约{at}已经在门口核验入园了，不能再{what}。")
+
+
+def cancel(sess: Session, openid: str, number: str, link: GateLink) -> CemeteryBooking:
     booking = own_booking(sess, openid, number)
     if booking.status == "cancelled":
         return booking  # cancelling twice is the same as once
+    if booking.status == "used":
+        raise _used(booking, "取消")
     if booking.day < today():
         raise ApiError(422, "booking_past", "这个预约的日子已经过了，不用取消")
     _free(sess, booking)
     booking.status, booking.active = "cancelled", False
     sess.flush()
-    fill_from_waitlist(sess, booking.cemetery, booking.day)
+    fill_from_waitlist(sess, booking.cemetery, booking.day, link)
     return booking
 
 
@@ -494,9 +533,11 @@ def leave_waitlist(sess: Session, openid: str, number: str) -> CemeteryWaiting:
     return entry
 
 
-def reschedule(sess: Session, openid: str, number: str, visit: Visit) -> CemeteryBooking:
+def reschedule(sess: Session, openid: str, number: str, visit: Visit, link: GateLink) -> CemeteryBooking:
     """Takes the new places before freeing the old ones; the old slot's freed places go to its waiting list."""
     booking = own_booking(sess, openid, number)
+    if booking.status == "used":
+        raise _used(booking, "改时间")
     if booking.status != "booked" or booking.day < today():
         raise ApiError(422, "booking_not_active", "这个预约已经取消或者已经过期了，不能改时间，可以重新预约")
     if (booking.day, booking.gate_code, booking.start) == (visit.day, visit.gate_code, visit.start):
@@ -504,7 +545,7 @@ def reschedule(sess: Session, openid: str, number: str, visit: Visit) -> Cemeter
     cemetery = booking.cemetery
     if problem := day_problem(sess, visit.day, cemetery):
         raise problem
-    gate, timetable_slot = _gate_slot(cemetery, visit.gate_code, visit.start)
+    gate, timetable_slot = gate_slot(cemetery, visit.gate_code, visit.start)
     if not _take(sess, gate, visit.day, timetable_slot, booking.people):
         raise slot_full(visit.day, gate, visit.start)
     _free(sess, booking)
@@ -513,46 +554,5 @@ def reschedule(sess: Session, openid: str, number: str, visit: Visit) -> Cemeter
     booking.start, booking.end = timetable_slot["start"], timetable_slot["end"]
     _flush_or(sess, _already(visit.day))
     _close_waiting(sess, booking.id_number, visit.day)
-    fill_from_waitlist(sess, cemetery, old_day)
+    fill_from_waitlist(sess, cemetery, old_day, link)
     return booking
-
-
-def set_opening(sess: Session, day: date, opens_at: str, editor: str) -> dict:
-    """Staff announce when booking ``day`` opens."""
-    try:
-        moment = datetime.fromisoformat(opens_at)
-    except (TypeError, ValueError):
-        raise ApiError(422, "invalid_opens_at", "opens_at 应该是 YYYY-MM-DDTHH:MM 格式的时间") from None
-    if schedule.season_of(day) is None:
-        raise ApiError(422, "no_booking_needed", f"{chinese_date(day)}不在清明、冬至祭扫预约的日子里")
-    sess.merge(CemeteryOpening(day=day, opens_at=moment.replace(tzinfo=None), announced_by=editor))
-    return {"date": day.isoformat(), "opens_at": moment.isoformat(timespec="minutes")}
-
-
-def gate_state(sess: Session, number: str) -> dict:
-    """What the gate attendant sees: the booking's state and a masked name, nothing else about the resident."""
-    booking = sess.scalar(select(CemeteryBooking).where(CemeteryBooking.number == number))
-    if booking is None:
-        raise ApiError(404, "booking_not_found", "没有这个预约")
-    resident = sess.get(Resident, booking.resident_id)
-    on = today()
-    if booking.status == "cancelled":
-        state, verdict = "cancelled", "已取消，不能入园"
-    elif booking.day < on:
-        state, verdict = "past", "预约的日子已经过了"
-    elif booking.day > on:
-        state, verdict = "not_today", f"预约的是{chinese_date(booking.day)}，不是今天"
-    else:
-        state, verdict = "valid", "今天有效"
-    return {
-        "number": booking.number,
-        "state": state,
-        "verdict": verdict,
-        "name": mask_name(resident.name) if resident else "",
-        "people": booking.people,
-        "cemetery": booking.cemetery.name,
-        "gate": booking.gate.name,
-        "date_label": chinese_date(booking.day),
-        "start": booking.start,
-        "end": booking.end,
-    }

@@ -66,6 +66,7 @@ class CemeterySlot(Base):
     end: Mapped[str] = mapped_column(String(5))
     capacity: Mapped[int] = mapped_column(Integer)
     booked: Mapped[int] = mapped_column(Integer, default=0)
+    capacity_by: Mapped[str] = mapped_column(String(40), default="")  # staff who set it; "": the timetable's
 
 
 class CemeteryOpening(Base):
@@ -104,16 +105,47 @@ class CemeteryBooking(Base):
     start: Mapped[str] = mapped_column(String(5))
     end: Mapped[str] = mapped_column(String(5))
     companions: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(10), default="booked")  # booked / cancelled
+    status: Mapped[str] = mapped_column(String(10), default="booked")  # booked / cancelled / used
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     from_waitlist: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # checked in at the gate (Shanghai time)
+    used_by: Mapped[str] = mapped_column(String(20), default="")  # the attendant who checked it in
     cemetery: Mapped[Cemetery] = relationship()
     gate: Mapped[CemeteryGate] = relationship()
 
     @property
     def people(self) -> int:
         return 1 + self.companions
+
+
+class CemeteryAttendant(Base):
+    """A gate attendant's check-in code, issued by staff for one cemetery until ``valid_until``: only a code of the
+    booking's cemetery marks a booking used at the gate. The code itself is never stored, only its keyed digest
+    (HMAC with the back-office's SECRET_KEY), which is how a typed code is found."""
+
+    __tablename__ = "cemetery_attendant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cemetery_code: Mapped[str] = mapped_column(ForeignKey("cemetery.code"), index=True)
+    name: Mapped[str] = mapped_column(String(20))
+    code_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    valid_until: Mapped[date] = mapped_column(Date)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_by: Mapped[str] = mapped_column(String(40), default="")
+    issued_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class CemeteryGateCheck(Base):
+    """Every try to mark a booking used at the gate, right or wrong: the audit trail of check-ins (who, when, from
+    where) and what limits guessing a code on one booking's page."""
+
+    __tablename__ = "cemetery_gate_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("cemetery_booking.id"), index=True)
+    attendant_id: Mapped[int | None] = mapped_column(ForeignKey("cemetery_attendant.id"), default=None)
+    outcome: Mapped[str] = mapped_column(String(12))  # used / already_used / wrong_code / not_today / locked
+    remote_addr: Mapped[str] = mapped_column(String(45), default="")
+    at: Mapped[datetime] = mapped_column(DateTime)  # Shanghai time
 
 
 class CemeteryWaiting(Base):

@@ -1,9 +1,10 @@
 """Cemetery visit booking API (祭扫预约): cemeteries, a season's days, bookings and the waiting list (idempotent
-writes), the day's announced opening for staff, and the gate-check page an attendant opens from a booking's link.
+writes); for staff, the season's plan (each day's announced opening, each slot's capacity) and the attendants'
+check-in codes; the gate-check page an attendant opens from a booking's link, where a code marks it used.
 
-HTTP only: requests become plain values for :mod:`backoffice.cemetery.booking`, whose
-:class:`~backoffice.errors.ApiError` the app's error handler renders; writes go through
-:mod:`backoffice.idempotency`.
+HTTP only: requests become plain values for :mod:`backoffice.cemetery.booking`, :mod:`~backoffice.cemetery.plan`
+and :mod:`~backoffice.cemetery.gate`, whose :class:`~backoffice.errors.ApiError` the app's error handler renders;
+writes go through :mod:`backoffice.idempotency`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice import contract, idempotency, params
-from backoffice.cemetery import booking, schemas
+from backoffice.cemetery import booking, gate, plan, schemas
 from backoffice.cemetery.models import Cemetery, CemeteryBooking, CemeteryWaiting
 from backoffice.errors import ApiError
 from backoffice.marriage.calendar import chinese_date
@@ -226,12 +227,12 @@ def get_booking(number: str):
         400: "not JSON (`bad_request`)",
         403: "`not_bound`",
         404: "`booking_not_found`",
-        422: "`invalid_openid`, `booking_past`, `idempotency_key_reused`",
+        422: "`invalid_openid`, `booking_past`, `booking_used` (checked in at the gate), `idempotency_key_reused`",
     },
 )
 def cancel_booking(number: str):
     openid = params.booker_openid(params.json_body().get("openid"))
-    return _write(_booked(200, lambda sess: booking.cancel(sess, openid, number)))
+    return _write(_booked(200, lambda sess: booking.cancel(sess, openid, number, gate_url)))
 
 
 @bp.post("/cemetery/bookings/<number>/reschedule")
@@ -247,14 +248,14 @@ def cancel_booking(number: str):
         403: "`not_bound`",
         404: "`booking_not_found`",
         409: "`slot_full` or `already_booked`",
-        422: "`booking_not_active`, " + BOOKING_REFUSALS,
+        422: "`booking_not_active`, `booking_used` (checked in at the gate), " + BOOKING_REFUSALS,
     },
 )
 def reschedule_booking(number: str):
     body = params.json_body()
     openid = params.booker_openid(body.get("openid"))
     visit = booking.Visit("", _date(body.get("date")), _text(body, "gate_code"), _text(body, "start"), 0)
-    return _write(_booked(200, lambda sess: booking.reschedule(sess, openid, number, visit)))
+    return _write(_booked(200, lambda sess: booking.reschedule(sess, openid, number, visit, gate_url)))
 
 
 @bp.post("/cemetery/waitlist")
@@ -312,6 +313,7 @@ def leave_waitlist(number: str):
 @contract.operation(
     "Staff: announce when booking a day opens (replaces the default rule for that day)",
     path={"day": "a booking day, YYYY-MM-DD"},
+    headers=[params.EDITOR],
     body=schemas.CemeteryOpening,
     responses={200: ("the day's opening", schemas.CemeteryOpeningAnswer)},
     errors={
@@ -322,28 +324,166 @@ def leave_waitlist(number: str):
 def set_opening(day: str):
     body = params.json_body()
     sess = session()
-    editor = (request.headers.get("X-Editor") or "admin").strip()[:40] or "admin"
     with idempotency.writing(sess):
-        answer = booking.set_opening(sess, _date(day), body.get("opens_at"), editor)
+        answer = plan.set_opening(sess, _date(day), body.get("opens_at"), params.editor())
     return jsonify(answer)
+
+
+@bp.get("/cemeteries/<code>/plan")
+@contract.operation(
+    "Staff: every day of the season under way (or the next), with its booking opening (announced or by the default "
+    "rule) and each gate's slots: capacity, visitors booked, who set the capacity",
+    path={"code": "cemetery code"},
+    query=schemas.CemeteryPlanQuery,
+    responses={200: ("the season's plan", schemas.CemeteryPlan)},
+    errors={404: "`cemetery_not_found`", 422: "bad `from` (`invalid_date`)"},
+)
+def season_plan(code: str):
+    sess = session()
+    cemetery = booking.get_cemetery(sess, code)
+    first = _date(request.args["from"], "from") if request.args.get("from") else None
+    return jsonify(cemetery=cemetery_json(cemetery), **plan.season_plan(sess, cemetery, first))
+
+
+@bp.put("/cemetery/gates/<gate_code>/capacity")
+@contract.operation(
+    "Staff: set how many visitors one gate's slot takes on the given booking days (one day, or every day of the "
+    "season); never below the visitors already booked. New places go to the day's waiting list at once",
+    path={"gate_code": "gate code, e.g. CEM-PT-01-M"},
+    headers=[params.EDITOR],
+    body=schemas.CemeteryCapacityChange,
+    responses={200: ("the slot on each day", schemas.CemeteryCapacityAnswer)},
+    errors={
+        400: "not JSON, or capacity not a whole number (`bad_request`)",
+        404: "`gate_not_found`",
+        422: "`below_booked` (the message names the day and how many are booked), `invalid_capacity`, "
+        "`invalid_slot`, `invalid_date`, `date_past`, `no_booking_needed`, `invalid_request`",
+    },
+)
+def set_capacity(gate_code: str):
+    body = params.json_body()
+    capacity = params.whole_number(body.get("capacity"), "capacity", what="人数")
+    start = _text(body, "start")
+    raw = body.get("dates")
+    if not isinstance(raw, list):
+        raise ApiError(422, "invalid_request", "dates 应该是日期的列表")
+    days = sorted({_date(d, "dates") for d in raw})
+    sess = session()
+    with idempotency.writing(sess):
+        changed = plan.set_capacity(sess, gate_code, start, capacity, days, params.editor(), gate_url)
+    return jsonify(gate_code=gate_code, slots=changed)
+
+
+@bp.get("/cemeteries/<code>/attendants")
+@contract.operation(
+    "Staff: the gate attendants' check-in codes of a cemetery that still work (the codes themselves are never shown "
+    "again)",
+    path={"code": "cemetery code"},
+    responses={200: ("the attendants", schemas.CemeteryAttendants)},
+    errors={404: "`cemetery_not_found`"},
+)
+def list_attendants(code: str):
+    sess = session()
+    booking.get_cemetery(sess, code)
+    return jsonify(attendants=[gate.attendant_json(a) for a in gate.attendants(sess, code)])
+
+
+@bp.post("/cemeteries/<code>/attendants")
+@contract.operation(
+    "Staff: issue a gate attendant a check-in code for this cemetery, valid until a day: the answer carries the code, "
+    "once (only a keyed digest of it is kept)",
+    path={"code": "cemetery code"},
+    headers=[params.EDITOR],
+    body=schemas.CemeteryAttendantRequest,
+    responses={201: ("issued, with the code", schemas.CemeteryAttendantIssued)},
+    errors={
+        400: "not JSON (`bad_request`)",
+        404: "`cemetery_not_found`",
+        422: "`invalid_name`, `invalid_date`",
+    },
+)
+def issue_attendant(code: str):
+    body = params.json_body()
+    name = str(body.get("name") or "")
+    valid_until = _date(body.get("valid_until"), "valid_until")
+    sess = session()
+    with idempotency.writing(sess):
+        booking.get_cemetery(sess, code)
+        attendant, secret_code = gate.issue(
+            sess, code, name, valid_until, params.editor(), current_app.config["SECRET_KEY"]
+        )
+        answer = {**gate.attendant_json(attendant), "code": secret_code}
+    return jsonify(answer), 201
+
+
+@bp.post("/cemetery/attendants/<int:attendant_id>/revoke")
+@contract.operation(
+    "Staff: a check-in code stops working at once (revoking twice is once)",
+    path={"attendant_id": "the attendant's id"},
+    headers=[params.EDITOR],
+    responses={200: ("revoked", schemas.CemeteryAttendant)},
+    errors={404: "`attendant_not_found`"},
+)
+def revoke_attendant(attendant_id: int):
+    sess = session()
+    with idempotency.writing(sess):
+        answer = gate.attendant_json(gate.revoke(sess, attendant_id))
+    return jsonify(answer)
+
+
+def _number_of(token: str) -> str | None:
+    try:
+        return str(_tokens().loads(token))
+    except BadSignature:
+        return None
 
 
 @bp.get(GATE_PREFIX + "<token>")
 @contract.operation(
-    "The gate-check page (HTML) an attendant opens from a booking's link: the booking's state today, the cemetery, "
-    "gate, time and number of people, and the resident's masked name only. The link is signed; a forged one shows "
-    "that it is not valid",
+    "The gate-check page (HTML) an attendant opens from a booking's link: the booking's state today (also whether "
+    "and when it was checked in), the cemetery, gate, time and number of people, and the resident's masked name "
+    "only; for a booking valid today, the 核验入园 form. The link is signed; a forged one shows that it is not valid",
     path={"token": "the signed booking number"},
     responses={200: ("the page", None), 404: ("not a valid link, or no such booking (a page)", None)},
     public=True,
 )
 def gate_check(token: str):
+    number = _number_of(token)
     try:
-        number = _tokens().loads(token)
-    except BadSignature:
-        return render_template("cemetery/gate.html", state=None), 404
-    try:
-        state = booking.gate_state(session(), str(number))
+        state = gate.state(session(), number) if number else None
     except ApiError:
+        state = None
+    if state is None:
         return render_template("cemetery/gate.html", state=None), 404
     return render_template("cemetery/gate.html", state=state)
+
+
+@bp.post(GATE_PREFIX + "<token>")
+@contract.operation(
+    "核验入园 (an HTML form, field `code`: a gate attendant's check-in code of the booking's cemetery): marks a booking "
+    "valid today as used and answers the page with the outcome. Every try is recorded; after 5 wrong codes on one "
+    "booking within 15 minutes its page takes no code for a while",
+    path={"token": "the signed booking number"},
+    responses={
+        200: ("checked in: the page says how many may enter", None),
+        403: ("wrong code (a page)", None),
+        404: ("not a valid link, or no such booking (a page)", None),
+        409: ("already checked in: the page says when (a page)", None),
+        422: ("not valid today: cancelled, another day (a page)", None),
+        429: ("too many wrong codes on this booking (a page)", None),
+    },
+    public=True,
+)
+def gate_check_in(token: str):
+    number = _number_of(token)
+    if number is None:
+        return render_template("cemetery/gate.html", state=None), 404
+    sess = session()
+    try:
+        with idempotency.writing(sess):
+            check = gate.check_in(
+                sess, number, request.form.get("code", ""), request.remote_addr or "", current_app.config["SECRET_KEY"]
+            )
+    except ApiError:
+        return render_template("cemetery/gate.html", state=None), 404
+    return render_template("cemetery/gate.html", state=check.state, check=check), check.status

@@ -84,7 +84,10 @@ class CemeteryPlace(Schema):
 
 class CemeteryBooking(Schema):
     number = fields.String(metadata={"description": "e.g. JS27040500042, shown at the gate"})
-    status = fields.String(validate=validate.OneOf(("booked", "cancelled")))
+    status = fields.String(
+        validate=validate.OneOf(("booked", "cancelled", "used")),
+        metadata={"description": "used: checked in at the gate"},
+    )
     cemetery = fields.Nested(CemeteryPlace)
     gate = fields.Nested(CemeteryGate)
     date = fields.Date()
@@ -152,3 +155,82 @@ class CemeteryOpening(Request):
 class CemeteryOpeningAnswer(Schema):
     date = fields.Date()
     opens_at = fields.String()
+
+
+class CemeteryPlanQuery(Request):
+    from_ = fields.Date(
+        data_key="from", metadata={"description": "a day in (or before) the season to show (default: today)"}
+    )
+
+
+class CemeteryPlanSlot(Schema):
+    gate_code = fields.String()
+    gate_name = fields.String()
+    start = fields.String()
+    end = fields.String()
+    capacity = fields.Integer(metadata={"description": "visitors the slot takes that day"})
+    booked = fields.Integer(metadata={"description": "visitors booked"})
+    capacity_by = fields.String(metadata={"description": "the member of staff who set it; empty: the timetable's"})
+
+
+class CemeteryPlanDay(Schema):
+    date = fields.Date()
+    label = fields.String()
+    festival = fields.Boolean()
+    past = fields.Boolean()
+    opens_at = fields.String(metadata={"description": "when booking the day opens (Shanghai time)"})
+    opens_label = fields.String()
+    announced_by = fields.String(metadata={"description": "who announced the opening; empty: the default rule"})
+    waiting = fields.Integer(metadata={"description": "entries on the day's waiting list"})
+    slots = fields.List(fields.Nested(CemeteryPlanSlot))
+
+
+class CemeteryPlan(Schema):
+    cemetery = fields.Nested(Cemetery)
+    season = fields.Nested(CemeterySeason)
+    days = fields.List(fields.Nested(CemeteryPlanDay))
+
+
+class CemeteryCapacityChange(Request):
+    start = fields.String(required=True, metadata={"example": "09:00", "description": "the slot's start"})
+    capacity = fields.Integer(required=True, validate=validate.Range(min=0), metadata={"description": "visitors"})
+    dates = fields.List(
+        fields.Date(), required=True, metadata={"description": "the booking days to change (one, or the season's)"}
+    )
+
+
+class CemeteryCapacitySlot(Schema):
+    date = fields.Date()
+    label = fields.String()
+    start = fields.String()
+    capacity = fields.Integer()
+    booked = fields.Integer()
+
+
+class CemeteryCapacityAnswer(Schema):
+    gate_code = fields.String()
+    slots = fields.List(fields.Nested(CemeteryCapacitySlot))
+
+
+class CemeteryAttendant(Schema):
+    id = fields.Integer()
+    cemetery_code = fields.String()
+    name = fields.String(
+        metadata={"description": "the attendant's name or staff number, shown on a checked-in booking"}
+    )
+    valid_until = fields.Date()
+    revoked = fields.Boolean()
+    issued_by = fields.String()
+
+
+class CemeteryAttendantIssued(CemeteryAttendant):
+    code = fields.String(metadata={"description": "eight digits, shown this once"})
+
+
+class CemeteryAttendants(Schema):
+    attendants = fields.List(fields.Nested(CemeteryAttendant))
+
+
+class CemeteryAttendantRequest(Request):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    valid_until = fields.Date(required=True, metadata={"description": "the last day the code works"})

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.orm import Base
 
-DOMAINS = ("assistance", "benefits", "eldercare", "marriage")
-KINDS = ("status", "reminder", "cancelled")
+DOMAINS = ("assistance", "benefits", "cemetery", "eldercare", "marriage")
+KINDS = ("status", "reminder", "cancelled", "waitlist_booked")
 
 
 class Change(Base):

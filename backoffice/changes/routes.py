@@ -17,7 +17,8 @@ bp = Blueprint("changes", __name__)
 
 @bp.get("/changes")
 @contract.operation(
-    "Changes to tell residents of (review steps, office cancellations, the day-before appointment reminders), "
+    "Changes to tell residents of (review steps, office cancellations, the day-before appointment reminders, "
+    "waiting-list places that became bookings), "
     "after a cursor, oldest first; ids grow in commit order, so `after=<last id read>` never skips one",
     query=schemas.ChangesQuery,
     responses={200: ("the next changes", schemas.ChangesAnswer)},

@@ -20,10 +20,12 @@ class ChangeItem(Schema):
     kind = fields.String(
         validate=validate.OneOf(KINDS),
         metadata={
-            "description": "status: a review step; reminder: the day before an appointment; cancelled: by the office"
+            "description": "status: a review step; reminder: the day before an appointment; cancelled: by the office; "
+            "waitlist_booked: a waiting-list place became a booking (祭扫: data carries the day, gate, time, people "
+            "and gate_url)"
         },
     )
-    ref = fields.String(metadata={"description": "case number, application reference or appointment number"})
+    ref = fields.String(metadata={"description": "case number, application reference, appointment or booking number"})
     recipient = fields.String(metadata={"description": "the sender to tell (WeChat openid or web chat sender)"})
     status = fields.String()
     data = fields.Dict(metadata={"description": "plain values for the resident's text (status_text, next_step …)"})

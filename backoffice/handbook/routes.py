@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import contract
+from backoffice import contract, params
 from backoffice.eldercare.places import district_code
 from backoffice.errors import ApiError
 from backoffice.handbook import schemas
@@ -34,13 +34,6 @@ TEXT_FIELDS = {
 }
 REQUIRED = ("topic", "title", "body", "source")
 ENTRY_ID = {"entry_id": "entry id"}
-EDITOR = {
-    "name": "X-Editor",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 40},
-    "description": "the administrator making the change (default admin)",
-}
 
 
 def entry_json(e: HandbookEntry) -> dict:
@@ -104,10 +97,6 @@ def _apply(e: HandbookEntry, body: dict) -> str | None:
     return None
 
 
-def _editor() -> str:
-    return (request.headers.get("X-Editor") or "admin").strip()[:40] or "admin"
-
-
 @bp.get("/entries")
 @contract.operation(
     "Handbook entries, optionally of one topic and of one district (plus region-wide ones)",
@@ -138,7 +127,7 @@ def get_entry(entry_id: int):
 @bp.post("/entries")
 @contract.operation(
     "Create an entry (administrator). Answers use it from the next question on: no retraining, no restart.",
-    headers=[EDITOR],
+    headers=[params.EDITOR],
     body=schemas.HandbookEntryChange,
     responses={201: ("created", schemas.HandbookEntry)},
     errors={400: "bad_request (not a JSON object) or invalid", 409: "slug_taken"},
@@ -156,7 +145,7 @@ def create_entry():
         contact="",
         keywords=[],
         next_step="",
-        updated_by=_editor(),
+        updated_by=params.editor(),
         updated_at=datetime.now(),
         version=1,
     )
@@ -175,7 +164,7 @@ def create_entry():
 @contract.operation(
     "Update the given fields of an entry (administrator); its version goes up and the search index follows at once",
     path=ENTRY_ID,
-    headers=[EDITOR],
+    headers=[params.EDITOR],
     body=schemas.HandbookEntryChange,
     responses={200: ("the updated entry", schemas.HandbookEntry)},
     errors={400: "bad_request (not a JSON object) or invalid", 404: "not_found", 409: "slug_taken"},
@@ -192,7 +181,7 @@ def update_entry(entry_id: int):
     if message := _apply(e, body):
         sess.rollback()
         raise ApiError(400, "invalid", message)
-    e.version, e.updated_at, e.updated_by = e.version + 1, datetime.now(), _editor()
+    e.version, e.updated_at, e.updated_by = e.version + 1, datetime.now(), params.editor()
     try:
         sess.commit()
     except IntegrityError:

@@ -54,17 +54,6 @@ IDEMPOTENCY_KEY = contract.idempotency_key(
     ),
 )
 NUMBER = {"number": "appointment number, e.g. HY26120900042"}
-EDITOR = {
-    "name": "X-Editor",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 40},
-    "description": "the member of staff making the change (default admin)",
-}
-
-
-def _editor() -> str:
-    return (request.headers.get("X-Editor") or "admin").strip()[:40] or "admin"
 
 
 IDEMPOTENCY = idempotency.Policy(
@@ -329,7 +318,7 @@ def get_booking_rules(code: str):
 @contract.operation(
     "Set one office's booking rules (window, cut-off, cancellation deadline, no-show rule)",
     path={"code": "office code"},
-    headers=[EDITOR],
+    headers=[params.EDITOR],
     body=schemas.BookingRulesInput,
     responses={200: ("saved", schemas.BookingRules)},
     errors={
@@ -341,7 +330,7 @@ def get_booking_rules(code: str):
 def put_booking_rules(code: str):
     sess = session()
     booking.get_office(sess, code)
-    saved = rules.save(sess, code, rules.parse(params.json_body()), _editor())
+    saved = rules.save(sess, code, rules.parse(params.json_body()), params.editor())
     sess.commit()
     return jsonify(saved.json())
 
@@ -366,13 +355,13 @@ def list_arrangements():
     "Enter (or correct) the State Council's holiday arrangement of a year; upcoming appointments that now fall on a "
     "holiday are flagged for staff (and flags it no longer justifies are cleared)",
     path={"year": "the year, e.g. 2027"},
-    headers=[EDITOR],
+    headers=[params.EDITOR],
     body=schemas.HolidayArrangementInput,
     responses={200: ("saved, with every appointment now flagged", schemas.HolidayOverview)},
     errors={400: "not JSON (`bad_request`)", 422: "`invalid_arrangement` (the message says what)"},
 )
 def put_arrangement(year: int):
     sess = session()
-    flagged = holidays.save(sess, holidays.parse(year, params.json_body()), _editor())
+    flagged = holidays.save(sess, holidays.parse(year, params.json_body()), params.editor())
     sess.commit()
     return jsonify(years=holidays.overview(sess, [year]), flagged=[booking.appointment_json(a) for a in flagged])

@@ -400,8 +400,23 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
     call("post", "/cemetery/bookings", {**visit, "companions": 9}, expect=422)
     call("get", f"/cemetery/bookings?openid={DEMO_OPENIDS[0]}")
     call("get", f"/cemetery/bookings/{visited['number']}?openid={DEMO_OPENIDS[0]}")
-    call("get", visited["gate_url"].split("localhost", 1)[1])
+    gate_page = visited["gate_url"].split("localhost", 1)[1]
+    call("get", gate_page)
     call("get", "/cemetery/gate/forged", expect=404)
+    call("post", gate_page, expect=403)  # 核验入园 without an attendant's code
+    # staff: the season's plan, a slot's capacity (never below the 2 visitors booked), attendants' codes
+    call("get", f"/cemeteries/CEM-PT-01/plan?from={season_day}")
+    call("get", "/cemeteries/NOPE/plan", expect=404)
+    capacity = {"start": slots[0]["start"], "capacity": 50, "dates": [season_day]}
+    call("put", f"/cemetery/gates/{slots[0]['gate_code']}/capacity", capacity, {"X-Editor": "contract"})
+    call("put", f"/cemetery/gates/{slots[0]['gate_code']}/capacity", {**capacity, "capacity": 1}, expect=422)
+    call("put", "/cemetery/gates/NOPE/capacity", capacity, expect=404)
+    attendant = {"name": "门岗张师傅", "valid_until": season_day}
+    issued = call("post", "/cemeteries/CEM-PT-01/attendants", attendant, {"X-Editor": "contract"}, expect=201)
+    call("post", "/cemeteries/CEM-PT-01/attendants", {**attendant, "name": ""}, expect=422)
+    call("get", "/cemeteries/CEM-PT-01/attendants")
+    call("post", f"/cemetery/attendants/{issued['id']}/revoke", headers={"X-Editor": "contract"})
+    call("post", "/cemetery/attendants/0/revoke", expect=404)
     move = {
         "openid": DEMO_OPENIDS[0],
         "date": season_day,
@@ -447,7 +462,10 @@ def test_every_operation_answers_what_the_document_says(client, backoffice_url):
 
     every = {(path, method) for path, ops in document["paths"].items() for method in ops}
     # Their answers need a divorce application handed in, or an appointment, on a past day (tests/marriage/); the
-    # waiting list needs a full day (tests/cemetery/).
+    # waiting list needs a full day, and checking in at the gate a booking for today (tests/cemetery/).
     needs_the_past = {("/marriage/divorce-window", "post"), ("/marriage/appointments/{number}/no-show", "post")}
     needs_a_full_day = {("/cemetery/waitlist", "post"), ("/cemetery/waitlist/{number}/cancel", "post")}
-    assert every - call.seen == needs_the_past | needs_a_full_day, "documented operations the walk did not see succeed"
+    needs_today = {("/cemetery/gate/{token}", "post")}
+    assert every - call.seen == needs_the_past | needs_a_full_day | needs_today, (
+        "documented operations the walk did not see succeed"
+    )

@@ -16,6 +16,8 @@ from common.backoffice_client import BackofficeClient
 from common.db import make_engine
 from common.migrate import upgrade
 from tests.serving import base_url, serve
+from web.notify import Notifier
+from web.outbound import Outbound
 
 TOKEN = "status-updates-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -79,6 +81,24 @@ def platform(postgres) -> Iterator[sessionmaker]:
     engine = make_engine(url)
     yield sessionmaker(engine, expire_on_commit=False)
     engine.dispose()
+
+
+class Queued:
+    """The Celery queue as the outbound service sees it: the tasks it was handed, in order."""
+
+    def __init__(self) -> None:
+        self.tasks: list[tuple[str, list]] = []
+
+    def __call__(self, task: str, args: list) -> None:
+        self.tasks.append((task, args))
+
+
+@pytest.fixture
+def told(platform, redis_client):
+    """The platform's notifier over the platform database and real Redis, and the queue it hands tasks to."""
+    queued = Queued()
+    outbound = Outbound(platform, redis_client, queued)
+    return platform, Notifier(outbound, redis_client), queued
 
 
 def rows(sessions: sessionmaker, model, *where) -> list:

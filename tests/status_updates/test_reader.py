@@ -6,13 +6,11 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from common.backoffice_client import BackofficeClient
 from tests.status_updates.conftest import OPENID, rows
-from web.notify import Notifier
-from web.outbound import Outbound, cs_window
+from web.outbound import cs_window
 from web.outbound.mailbox import Mailbox
 from web.outbound.models import OutboundMessage
 from web.status_updates import reader
@@ -20,23 +18,6 @@ from web.status_updates.models import FEED, FeedCursor, StatusUpdate
 from web.subscriptions import consent, templates
 from web.wechat_api.rules import notice_problems, template_problems
 from web.workdays import utcnow
-
-
-class Queued:
-    """The Celery queue as the outbound service sees it: the tasks it was handed, in order."""
-
-    def __init__(self) -> None:
-        self.tasks: list[tuple[str, list]] = []
-
-    def __call__(self, task: str, args: list) -> None:
-        self.tasks.append((task, args))
-
-
-@pytest.fixture
-def told(platform, redis_client):
-    queued = Queued()
-    outbound = Outbound(platform, redis_client, queued)
-    return platform, Notifier(outbound, redis_client), queued
 
 
 def read(platform, backoffice, notifier) -> int:

@@ -106,6 +106,8 @@ def notice_for(change: Change) -> Notice | None:
         return _reminder(change)
     if change.kind == "cancelled":
         return _cancelled(change)
+    if change.kind == "waitlist_booked":
+        return _waitlist_booked(change)
     return None
 
 
@@ -191,4 +193,32 @@ def _cancelled(change: Change) -> Notice:
                 "time4": {"value": _when(change.at)},
             },
         ),
+    )
+
+
+def _waitlist_booked(change: Change) -> Notice:
+    """A waiting-list place became a booking (祭扫): the day, gate, time, people, number and the gate link, which a
+    tapped notice or template message opens."""
+    values = _values(change)
+    place = fit(values.get("cemetery", "") + values.get("gate", ""))
+    link = values.get("gate_url") or None
+    return Notice(
+        text=text("cemetery_waitlist_booked").format_map(values),
+        notice_key="appointment",
+        notice_values={
+            "thing1": "祭扫预约（候补约上了）",
+            "time2": _appointment_time(values),
+            "thing3": place,
+        },
+        template=Template(
+            _template_ids()["appointment"],
+            {
+                "thing1": {"value": "祭扫预约（候补约上了）"},
+                "character_string2": {"value": fit(change.ref)},
+                "time3": {"value": _appointment_time({**values, "end": ""})},  # the start: a period is over 20
+                "thing4": {"value": place},
+            },
+            url=link,
+        ),
+        page=link,
     )
