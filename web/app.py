@@ -15,6 +15,7 @@ from common import logging_setup, settings
 from common.danger import classifier as danger_classifier
 from common.health import health_blueprint
 from web import admin, console, error_pages, metrics, oncall, policy
+from web.admin import cemetery as cemetery_admin
 from web.admin import marriage as marriage_admin
 from web.analytics import recording
 from web.analytics import views as analytics
@@ -117,6 +118,7 @@ def create_app(config: settings.Settings | None = None) -> Flask:
             feedback.bp,
             oncall_admin.bp,
             marriage_admin.bp,
+            cemetery_admin.bp,
         ),
         waiting=(review.WAITING, feedback.WAITING, policy_admin.WAITING, oncall_admin.WAITING),
     )

@@ -76,6 +76,7 @@ STAFF_PAGES = {
     "oncall.rota_page": "/admin/oncall/",
     "review.inbox_page": "/admin/review/",
     "marriage_admin.page": "/admin/marriage/",
+    "cemetery_admin.page": "/admin/cemetery/",
 }
 # What those pages show from the fixture's data (the check sees the page with its content).
 SHOWN = {
@@ -88,6 +89,7 @@ SHOWN = {
     "/admin/campaigns/{campaign}": "微信拒绝了这条订阅通知",
     "/identity/": "张*华",
     "/admin/marriage/": "吴立新",
+    "/admin/cemetery/": "张师傅",
 }
 # GET routes that are not pages a person reads.
 NOT_PAGES = {
@@ -148,14 +150,78 @@ MARRIAGE = {
 }
 
 
+CEMETERY_SLOTS = [
+    {
+        "gate_code": "CEM-PT-01-M",
+        "gate_name": "正门",
+        "start": "08:00",
+        "end": "10:00",
+        "capacity": 60,
+        "booked": 4,
+        "capacity_by": "李主管",
+    },
+    {
+        "gate_code": "CEM-PT-01-M",
+        "gate_name": "正门",
+        "start": "10:00",
+        "end": "12:00",
+        "capacity": 40,
+        "booked": 0,
+        "capacity_by": "",
+    },
+]
+CEMETERY = {
+    "/cemeteries": {
+        "cemeteries": [
+            {"code": "CEM-PT-01", "name": "普陀区长风骨灰堂", "address": "云岭东路88号", "hours": "每天 8:00-16:00"}
+        ]
+    },
+    "/cemeteries/CEM-PT-01/plan": {
+        "season": {"name": "清明", "date": "2027-04-05", "first": "2027-03-26", "last": "2027-04-12"},
+        "days": [
+            {
+                "date": d,
+                "label": label,
+                "festival": festival,
+                "past": past,
+                "opens_at": "2027-03-12T10:00",
+                "opens_label": "3月12日（周五）10:00",
+                "announced_by": by,
+                "waiting": waiting,
+                "slots": CEMETERY_SLOTS,
+            }
+            for d, label, festival, past, by, waiting in (
+                ("2027-03-26", "3月26日（周五）", False, True, "", 0),
+                ("2027-04-05", "4月5日（周一）", True, False, "李主管", 3),
+            )
+        ],
+    },
+    "/cemeteries/CEM-PT-01/attendants": {
+        "attendants": [
+            {
+                "id": 1,
+                "cemetery_code": "CEM-PT-01",
+                "name": "张师傅",
+                "valid_until": "2027-04-12",
+                "revoked": False,
+                "issued_by": "李主管",
+            }
+        ]
+    },
+}
+
+
 @Request.application
 def backoffice(request: Request) -> Response:
     """The back-office's API as far as these pages read it: the handbook, a resident's binding, the marriage
-    calendar (a provisional year, a flagged appointment, an office's booking rules)."""
+    calendar (a provisional year, a flagged appointment, an office's booking rules), a cemetery's season plan (a day
+    past, the festival with an announced opening and a waiting list) and its gate attendants."""
     if request.path.startswith("/identity/bindings/"):
         body = {"masked_name": "张*华"}
     elif request.path in MARRIAGE:
         body = MARRIAGE[request.path]
+    elif request.path in CEMETERY:
+        body = CEMETERY[request.path]
     else:
         body = {"entries": [ENTRY]} if request.path == "/handbook/entries" else ENTRY
     return Response(json.dumps(body, ensure_ascii=False), content_type="application/json")

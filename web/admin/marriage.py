@@ -8,22 +8,19 @@
 - recording a no-show.
 
 An admin page (``web/admin``: signed in, supervisor or administrator, CSRF on every POST). Every change is an
-audit entry (``marriage_*``) with who made it; the back-office is told who too (``X-Editor``).
+audit entry (``marriage_*``) with who made it; the back-office is told who too (``X-Editor``): web/admin/backoffice.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import flash, redirect, render_template, request, url_for
 
-from common.backoffice_client import BackofficeClient, BackofficeError, BackofficeUnavailable
-from common.db import session as db_session
+from common.backoffice_client import BackofficeUnavailable
 from web import admin
-from web.admin.audit import audit
+from web.admin import backoffice
 
 bp = admin.blueprint("marriage_admin", __name__, url_prefix="/admin/marriage")
 
@@ -41,40 +38,15 @@ SOURCES = {
     "published": "已公布（系统自带）",
     "provisional": "还没有公布：按法定节假日推算",
 }
-DOWN = "业务系统暂时连不上，这次没有保存，请稍后再试。"
 RANGE_LINE = re.compile(r"^(\S+?)\s+(\d{4}-\d{1,2}-\d{1,2})(?:\s*(?:至|到|~|—|\s)\s*(\d{4}-\d{1,2}-\d{1,2}))?$")
-
-
-def _backoffice() -> BackofficeClient:
-    return current_app.extensions["console"].backoffice
-
-
-def _editor() -> dict[str, str]:
-    return {"X-Editor": current_user.username}
 
 
 def _back():
     return redirect(url_for("marriage_admin.page"))
 
 
-def _write(call: Callable[[BackofficeClient], dict], refused: str = "") -> dict | None:
-    """One form's write to the back-office: its answer, or None with the reason shown (after ``refused``)."""
-    try:
-        return call(_backoffice())
-    except BackofficeError as exc:
-        flash(f"{refused}{exc.message}", "error")
-    except BackofficeUnavailable:
-        flash(DOWN, "error")
-    return None
-
-
 def _done(action: str, told: str, **detail: Any):
-    """A write the back-office took: audited, and the staff member told ``told``."""
-    sess = db_session()
-    audit(sess, action, **detail)
-    sess.commit()
-    flash(told, "info")
-    return _back()
+    return backoffice.done(url_for("marriage_admin.page"), action, told, **detail)
 
 
 def parse_holidays(text: str) -> tuple[list[dict[str, str]], list[str]]:
@@ -94,9 +66,9 @@ def parse_holidays(text: str) -> tuple[list[dict[str, str]], list[str]]:
 @bp.get("/")
 def page():
     try:
-        overview = _backoffice().get("/marriage/holiday-arrangements")
-        offices = _backoffice().get("/offices").get("offices", [])
-        rules = {o["code"]: _backoffice().get(f"/marriage/offices/{o['code']}/booking-rules") for o in offices}
+        overview = backoffice.client().get("/marriage/holiday-arrangements")
+        offices = backoffice.client().get("/offices").get("offices", [])
+        rules = {o["code"]: backoffice.client().get(f"/marriage/offices/{o['code']}/booking-rules") for o in offices}
     except BackofficeUnavailable:
         return render_template("admin/marriage.html", down=True, years=[], flagged=[], offices=[], rules={}), 503
     return render_template(
@@ -119,7 +91,9 @@ def save_holidays(year: int):
         flash(f"这几行没看懂，请写成“春节 {year}-02-05 {year}-02-11”：" + "；".join(wrong), "error")
         return _back()
     body = {"holidays": holidays, "workdays": workdays}
-    saved = _write(lambda bo: bo.put(f"/marriage/holiday-arrangements/{year}", body, headers=_editor()))
+    saved = backoffice.write(
+        lambda bo: bo.put(f"/marriage/holiday-arrangements/{year}", body, headers=backoffice.editor())
+    )
     if saved is None:
         return _back()
     flagged = [a for a in saved.get("flagged", []) if a["date"].startswith(str(year))]
@@ -137,7 +111,12 @@ def save_holidays(year: int):
 @bp.post("/rules/<code>")
 def save_rules(code: str):
     body: dict[str, Any] = {name: request.form.get(name, "").strip() for name, _ in RULE_FIELDS}
-    if _write(lambda bo: bo.put(f"/marriage/offices/{code}/booking-rules", body, headers=_editor())) is None:
+    if (
+        backoffice.write(
+            lambda bo: bo.put(f"/marriage/offices/{code}/booking-rules", body, headers=backoffice.editor())
+        )
+        is None
+    ):
         return _back()
     return _done("marriage_booking_rules", "预约规则已保存，居民下一次预约就按新规则。", office=code, **body)
 
@@ -145,7 +124,7 @@ def save_rules(code: str):
 @bp.post("/no-show")
 def no_show():
     number = request.form.get("number", "").strip().upper()
-    if _write(lambda bo: bo.post(f"/marriage/appointments/{number}/no-show", {}), f"{number}：") is None:
+    if backoffice.write(lambda bo: bo.post(f"/marriage/appointments/{number}/no-show", {}), f"{number}：") is None:
         return _back()
     return _done("marriage_no_show", f"已记下 {number} 爽约。", appointment=number)
 
@@ -155,7 +134,7 @@ def cancel():
     """Cancel a flagged appointment for the office: the place is freed and the resident told, with the reason."""
     number = request.form.get("number", "").strip()
     reason = request.form.get("reason", "").strip()
-    cancelled = _write(
+    cancelled = backoffice.write(
         lambda bo: bo.post(f"/marriage/appointments/{number}/office-cancel", {"reason": reason}), f"{number}："
     )
     if cancelled is None:

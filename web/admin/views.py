@@ -54,6 +54,12 @@ SECTIONS = (
         "marriage_admin.",
     ),
     Section(
+        "cemetery_admin.page",
+        "祭扫预约",
+        "清明、冬至祭扫：每天什么时候开始预约、各入口每个时段的名额、门岗核验码。",
+        "cemetery_admin.",
+    ),
+    Section(
         "oncall.rota_page",
         "下班值班",
         "下班后有人遇到危险时马上通知谁：值班表、升级名单和最近的值班通知。",
