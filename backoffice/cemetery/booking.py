@@ -193,10 +193,12 @@ def bookings_of(sess: Session, openid: str) -> tuple[list[CemeteryBooking], list
     return list(bookings), list(waiting)
 
 
-def own_booking(sess: Session, openid: str, number: str) -> CemeteryBooking:
-    """One of the resident's own bookings; anyone else's answers exactly like a missing one."""
+def own_booking(sess: Session, openid: str, number: str, lock: bool = False) -> CemeteryBooking:
+    """One of the resident's own bookings; anyone else's answers exactly like a missing one. ``lock``: its row is
+    held to the end of the transaction (PostgreSQL), so a check-in at the gate and a change never cross."""
     resident = verified_resident(sess, openid)
-    booking = sess.scalar(select(CemeteryBooking).where(CemeteryBooking.number == number))
+    query = select(CemeteryBooking).where(CemeteryBooking.number == number)
+    booking = sess.scalar(query.with_for_update() if lock else query)
     if booking is None or booking.id_number != resident.id_number:
         raise ApiError(404, "booking_not_found", "没有查到这个预约号对应的、您本人的祭扫预约")
     return booking
@@ -512,7 +514,7 @@ def _used(booking: CemeteryBooking, what: str) -> ApiError:
 
 
 def cancel(sess: Session, openid: str, number: str, link: GateLink) -> CemeteryBooking:
-    booking = own_booking(sess, openid, number)
+    booking = own_booking(sess, openid, number, lock=True)
     if booking.status == "cancelled":
         return booking  # cancelling twice is the same as once
     if booking.status == "used":
@@ -535,7 +537,7 @@ def leave_waitlist(sess: Session, openid: str, number: str) -> CemeteryWaiting:
 
 def reschedule(sess: Session, openid: str, number: str, visit: Visit, link: GateLink) -> CemeteryBooking:
     """Takes the new places before freeing the old ones; the old slot's freed places go to its waiting list."""
-    booking = own_booking(sess, openid, number)
+    booking = own_booking(sess, openid, number, lock=True)
     if booking.status == "used":
         raise _used(booking, "改时间")
     if booking.status != "booked" or booking.day < today():

@@ -138,6 +138,11 @@ def _state(sess: Session, booking: CemeteryBooking) -> dict:
     }
 
 
+def _already_used(booking: CemeteryBooking) -> str:
+    at = _moment(booking.used_at) if booking.used_at else ""
+    return f"这个预约{at}已经核验过了（{booking.used_by}），不能再次入园。"
+
+
 @dataclass(frozen=True)
 class Check:
     """The answer to one press of 核验入园: ``outcome`` (used, already_used, wrong_code, locked, not_valid), the
@@ -192,11 +197,8 @@ def check_in(sess: Session, number: str, code: str, remote_addr: str, secret: st
     )
     if attendant is None:
         return answer("wrong_code", 403, "核验码不对。核验码是发给本公墓门岗工作人员的，来祭扫的居民不用填。")
-    if booking.status == "used" and booking.used_at:
-        when = _moment(booking.used_at)
-        return answer(
-            "already_used", 409, f"这个预约{when}已经核验过了（{booking.used_by}），不能再次入园。", attendant
-        )
+    if booking.status == "used":
+        return answer("already_used", 409, _already_used(booking), attendant)
     if _state(sess, booking)["state"] != "valid":
         return answer("not_valid", 422, "这个预约今天不能入园，不能核验。", attendant)
     marked = sess.execute(  # two attendants at once: only one marks it
@@ -206,9 +208,8 @@ def check_in(sess: Session, number: str, code: str, remote_addr: str, secret: st
         .execution_options(synchronize_session=False)
     ).rowcount
     sess.refresh(booking)
-    if not marked:
-        when = _moment(booking.used_at) if booking.used_at else ""
-        return answer(
-            "already_used", 409, f"这个预约{when}已经核验过了（{booking.used_by}），不能再次入园。", attendant
-        )
+    if not marked and booking.status == "used":  # another attendant, a moment before
+        return answer("already_used", 409, _already_used(booking), attendant)
+    if not marked:  # cancelled or moved by the resident a moment before
+        return answer("not_valid", 422, "这个预约今天不能入园，不能核验。", attendant)
     return answer("used", 200, f"核验好了，请{booking.people}位入园。", attendant)
