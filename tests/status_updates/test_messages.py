@@ -78,3 +78,36 @@ def test_a_long_reason_stays_in_the_text_and_out_of_the_short_fields():
 
 def test_an_unknown_kind_is_not_told():
     assert notice_for(change("rebooked", "booked", APPOINTMENT)) is None
+
+
+def test_a_waiting_list_place_become_a_booking_in_every_channels_shape():
+    booked = Change.from_json(
+        {
+            "id": 9,
+            "domain": "cemetery",
+            "kind": "waitlist_booked",
+            "ref": "JS26122100042",
+            "recipient": "oX",
+            "status": "booked",
+            "at": "2026-12-18T10:00:05",
+            "data": {
+                "date": "2026-12-21",
+                "date_label": "12月21日（周一）",
+                "start": "09:00",
+                "end": "11:00",
+                "cemetery": "宝山区罗店公墓",
+                "gate": "东门",
+                "people": 3,
+                "gate_url": "https://bo.example/cemetery/gate/abc",
+            },
+        }
+    )
+    notice = notice_for(booked)
+    assert (
+        "已经帮您约好：12月21日（周一） 09:00—11:00，从宝山区罗店公墓东门进，一共3个人，预约号 JS26122100042"
+        in notice.text
+    )
+    assert "https://bo.example/cemetery/gate/abc" in notice.text and "取消扫墓预约" in notice.text
+    assert notice.notice_values["time2"] == "2026年12月21日 09:00~11:00"
+    assert notice.page == notice.template.url == "https://bo.example/cemetery/gate/abc"
+    assert not notice_problems(notice.notice_values) and not template_problems(notice.template.data)
