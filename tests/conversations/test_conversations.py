@@ -29,7 +29,11 @@ from tools.conversations.spec import load
 from tools.conversations.subset import choose
 
 pytestmark = pytest.mark.stack
-REPORT = Path(__file__).resolve().parents[2] / "var" / "conversations" / "report.txt"
+# CONVERSATION_REPORT_DIR: where the report goes (several runs at once on one checkout each keep their own)
+REPORT_DIR = Path(
+    os.environ.get("CONVERSATION_REPORT_DIR") or Path(__file__).resolve().parents[2] / "var" / "conversations"
+)
+REPORT = REPORT_DIR / "report.txt"
 RESULTS = REPORT.with_name("results.json")  # one line per conversation, to compare two runs
 WHICH = os.environ.get("CONVERSATIONS", "subset")
 FLOOR = {"success": 0.75, "triple_asked": 2}  # the subset as last measured (docs/nlu.md): never worse
