@@ -5,6 +5,7 @@ wrong codes lock the page for a while; a used booking cannot be cancelled or mov
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -139,3 +140,21 @@ def test_a_booking_of_another_day_is_not_checked_in_and_its_page_has_no_button(b
         headers=AUTH,
     )
     assert (expired.status_code, expired.json["error"]) == (422, "invalid_date")
+
+
+def test_two_attendants_scanning_at_once_check_a_visitor_in_once(backoffice):
+    booking = booked_today(backoffice, "o-gate-twice", 4)
+    codes = [issue(backoffice, f"门岗{i}")["code"] for i in range(2)]
+    app = backoffice.client.application
+    answers: list[int] = []
+
+    def scan(code: str) -> None:
+        answers.append(app.test_client().post(page_of(booking), data={"code": code}).status_code)
+
+    scans = [threading.Thread(target=scan, args=(codes[i % 2],)) for i in range(8)]
+    for thread in scans:
+        thread.start()
+    for thread in scans:
+        thread.join(30)
+    assert sorted(answers) == [200] + [409] * 7
+    assert sorted(outcome for outcome, _ in checks(backoffice, booking["number"])) == ["already_used"] * 7 + ["used"]
