@@ -52,7 +52,16 @@ def test_buttons_become_numbered_choices_and_url_buttons_links():
 def test_numbers_residents_type_are_understood():
     for said, number in [("1", 1), ("２", 2), ("三", 3), ("第2个", 2), (" 1。", 1), ("选3", 3)]:
         assert choices.parse_number(said) == number
-    for said in ["12345", "我选一个", "一共几个", "", "1号楼怎么走"]:
+    # spoken with a particle or a word of praise (issue 22's conversation suite), and the last one
+    for said, number in [
+        ("就第一个吧", 1),
+        ("第一个吧", 1),
+        ("那就2吧", 2),
+        ("第一个，很好", 1),
+        ("最后一个", choices.LAST),
+    ]:
+        assert choices.parse_number(said) == number
+    for said in ["12345", "我选一个", "一共几个", "", "1号楼怎么走", "就两个吧", "第一个不对", "第一个，不要"]:
         assert choices.parse_number(said) is None
 
 
@@ -66,3 +75,13 @@ def test_the_menu_respects_wechats_limits_and_every_click_has_a_trigger():
             if item["type"] == "click":
                 assert size(item["key"]) <= 128 and item["trigger"].startswith("/")
                 assert wechat_menu.for_click(item["key"]).trigger == item["trigger"]
+
+
+def test_a_spoken_choice_picks_the_payload_offered(redis_client):
+    offered = choices.Choices(redis_client)
+    offered.remember(
+        "o-choice", [Button("普陀区婚姻登记中心（地址）", "普陀区婚姻登记中心"), Button("宝山", "宝山区婚姻登记中心")]
+    )
+    assert offered.resolve("o-choice", "就第一个吧") == "普陀区婚姻登记中心"
+    assert offered.resolve("o-choice", "最后一个") == "宝山区婚姻登记中心"
+    assert offered.resolve("o-choice", "第三个") is None

@@ -28,7 +28,15 @@ from web.rasa_client import Button
 
 TTL = 24 * 3600
 _CHINESE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_NUMBER = re.compile(r"^(?:第|选)?\s*([0-9０-９]{1,2}|[一二两三四五六七八九十])\s*(?:个|项|条|号)?\s*[.。、]?$")
+# "就第一个吧", "那就2吧", "第一个，很好": a choice with the words said around it (a Chinese number with 个 after a
+# lead-in and no 第, "我选一个", is "one of them", no choice); "最后一个" is the last.
+_LEAD = r"(?P<lead>(?:那|就|我|要|选|还是|用)*)"
+_TAIL = r"(?:吧|啊|呀|哦|了|的|就行|就好|好了|可以)*\s*[.。、!！]?(?:\s*[，,、 ]\s*(?:很好|挺好|好的|好|可以|行|满意|不错|谢谢)[.。!！]?)?"
+_NUMBER = re.compile(
+    rf"^{_LEAD}\s*(?P<nth>第)?\s*(?P<n>[0-9０-９]{{1,2}}|[一二两三四五六七八九十])\s*(?P<unit>个|项|条|号)?\s*{_TAIL}$"
+)
+_LAST = re.compile(rf"^{_LEAD}\s*最后(?:一|那)?(?:个|项|条)?\s*{_TAIL}$")
+LAST = -1  # parse_number's answer for "最后一个"
 
 
 # Intents only the platform sends Rasa: the rating a finished task or a handback asks for
@@ -67,10 +75,16 @@ def render(buttons: Sequence[Button]) -> list[str]:
 
 
 def parse_number(text: str) -> int | None:
-    match = _NUMBER.match(text.strip())
+    """The choice a reply picks, counted from 1 (``LAST`` for the last one), or None when it picks none."""
+    text = text.strip()
+    if _LAST.match(text):
+        return LAST
+    match = _NUMBER.match(text)
     if not match:
         return None
-    token = match.group(1)
+    token = match.group("n")
+    if token in _CHINESE and match.group("lead") and not match.group("nth") and match.group("unit") == "个":
+        return None
     return _CHINESE[token] if token in _CHINESE else int(token)
 
 
@@ -98,4 +112,6 @@ class Choices:
             return None
         raw = self.redis.get(self._key(sender_id))
         payloads = json.loads(raw) if raw else []
+        if number == LAST:
+            return payloads[-1] if payloads else None
         return payloads[number - 1] if 1 <= number <= len(payloads) else None
