@@ -94,6 +94,33 @@ def test_questions_find_their_entry(client, question, topic, title_part):
     assert results and title_part in results[0]["title"], [r["title"] for r in results]
 
 
+@pytest.mark.parametrize(
+    "question,topic,title_part",
+    [
+        ("收養登記要什麼條件", "adoption", "收养"),  # traditional characters
+        ("时间银航是什么", "volunteer", "时间银行"),  # same-sound misspellings
+        ("惠民宾葬怎么报消", "funeral", "惠民殡葬"),
+        ("康复辅俱租凭怎么弄", "disability", "康复辅具"),
+        ("阿拉屋里老头子过世了，火葬场额铜钿好减伐", "funeral", "惠民殡葬"),  # Shanghainese
+        ("我退休了屋里厢呒没事体，想去做做义工，哪能报名", "volunteer", "志愿者"),
+        ("我家老头子上个礼拜走了那个火化丧葬的费用政府是不是可以报一部分", "funeral", "惠民殡葬"),  # voice
+        # a story before the question
+        ("我老伴中风了以后走不了路，听说可以租轮椅和护理床，便宜一点，是在哪里租的", "disability", "康复辅具"),
+        (
+            "我是孩子的舅舅，孩子爸妈前年车祸都走了，现在孩子跟着我外婆过，外婆年纪也大了，孩子上初中，"
+            "我想问问像这种没人抚养的孩子国家有没有生活费",
+            "child_welfare",
+            "孤儿",
+        ),
+        ("天桥下面总有个流浪的人，想帮他应该找哪里", "homeless_help", "流浪乞讨"),
+        ("全市通办是什么意思，我能在别的区办吗", "service_center", "全市通办"),
+    ],
+)
+def test_questions_as_residents_write_them_find_their_entry(client, question, topic, title_part):
+    results = search(client, question, topic=topic)
+    assert results and title_part in results[0]["title"], [r["title"] for r in results]
+
+
 def test_district_entries_only_for_their_district(client):
     baoshan = search(client, "海葬有补贴吗", topic="funeral", district="宝山区")
     assert baoshan[0]["district_code"] == "310113" and all(r["district_code"] in (None, "310113") for r in baoshan)
@@ -108,6 +135,11 @@ def test_district_entries_only_for_their_district(client):
 
 def test_questions_the_handbook_cannot_answer_get_nothing(client):
     assert search(client, "墓地能不能分期付款", topic="funeral") == []
+    assert search(client, "骨灰盒多少钱", topic="funeral") == []
+    # a story does not make a question the handbook cannot answer answerable
+    assert search(client, "我老伴走了，骨灰盒在哪里买最便宜", topic="funeral") == []
+    assert search(client, "我家孩子上学，想问问有没有补助", topic="child_welfare") == []
+    assert search(client, "我儿子上初中了，学费能不能减免", topic="child_welfare") == []
     assert search(client, "今天天气怎么样") == []
     assert client.get("/handbook/search", headers=AUTH).status_code == 400
 
