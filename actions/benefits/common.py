@@ -71,8 +71,14 @@ def answered(tracker: Tracker, name: str) -> bool:
     return False
 
 
-def documents(case: dict[str, Any]) -> str:
-    return "、".join(d["name"] for d in case["required_documents"])
+PHOTOS = "这些材料都可以直接拍照发给我，我帮您放进申请里；还差哪些，随时问我“还缺什么材料”。"
+
+
+def documents(*cases: dict[str, Any]) -> str:
+    """What the cases need, each kind once (both subsidies of 两项补贴 share most), and that they can be
+    sent as photos (the platform keeps them with the cases: docs/documents.md)."""
+    names = dict.fromkeys(d["name"] for case in cases for d in case["required_documents"])
+    return f"请准备好这些材料：{'、'.join(names)}。{PHOTOS}"
 
 
 def describe(case: dict[str, Any]) -> str:

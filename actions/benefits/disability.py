@@ -158,6 +158,17 @@ def apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> 
     if not applicable:
         dispatcher.utter("\n\n".join(_member_text(m) for m in members) + "\n\n所以现在没有可以申请的。")
         return reset
+    mine = [m for m in applicable if m["self"]]
+    if (
+        len(applicable) > 1
+        and mine
+        and not tracker.entity_values(MEMBER)
+        and parsing.for_whom(tracker.latest_text) is None
+    ):
+        # "我要申请…" / "帮我申请…" naming no one else: for the resident, the others named for later
+        others = "、".join(_who(m) for m in applicable if not m["self"])
+        lead = f"{others}也可以申请，这份办好以后说“帮家里人申请两项补贴”就行。\n\n"
+        return _offer(dispatcher, lead, mine[0], found["documents"], _named(tracker.latest_text))
     if len(applicable) > 1:
         lines = "\n".join(f"{i}. {_who(m)}" for i, m in enumerate(applicable, 1))
         dispatcher.utter(
@@ -212,7 +223,7 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
         lines = "\n".join(f"· {c['title']}：编号 {c['case_no']}" for c in made)
         dispatcher.utter(
             f"申请已经提交了，请记下编号，查进度时用得上：\n{lines}\n\n"
-            f"请准备好这些材料：{common.documents(made[0])}。\n接下来：{made[0]['next_step']}。\n"
+            f"{common.documents(*made)}\n接下来：{made[0]['next_step']}。\n"
             "能不能批准，要等街镇审核、区里审批以后决定。"
         )
     return reset

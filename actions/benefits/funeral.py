@@ -347,7 +347,7 @@ def submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
         dispatcher.utter(
             f"申请已经提交了，编号是 {case['case_no']}，请记下来，查进度时用得上。\n"
             f"{case['title']}预计约{amount}元，以审核结果为准。\n\n"
-            f"请准备好这些材料：{common.documents(case)}。\n接下来：{case['next_step']}。\n请多保重。"
+            f"{common.documents(case)}\n接下来：{case['next_step']}。\n请多保重。"
         )
     return done
 
