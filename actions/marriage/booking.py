@@ -38,8 +38,11 @@ SLOTS = (
 )
 FIRST_VISIT = (  # the divorce's first visit, said with the errand
     r"第一次|头一次|头一回|还没(有)?(申[请請]|提交|递交|去过)|(提交|递交|递|交)(离婚|離婚)?申[请請]"
+    r"|申[请請](书)?(交|递)"  # "把离婚申请交了"
 )
+ALONE = re.compile(r"就我一个|我一个人|只有我|就我自己|我自己去|单独去")  # a re-issue for the resident alone
 MARRYING = re.compile(r"领证|把证领|扯证|拿证|领结婚证|登记结婚")  # colloquial for 结婚登记
+COOLING_OFF = re.compile(r"冷静期|冷靜期")
 NOBODY = "无"  # a re-issue booked by one party alone
 KEEP_PHONE = re.compile(r"用这个|就用|就这个|这个号|这个手机|原来的")  # a yes to the registry's phone read back
 NOT_SELF = "not_self"  # call notes: the resident said the verified identity read back is not theirs
@@ -202,10 +205,20 @@ class BookingForm(FormValidation):
     extract_marriage_party2_name = extract_marriage_party2_id = _extract_person
 
     def extract_marriage_other_party(self, call: FormCall) -> None:
-        """The other party named before they are asked ("我和我女朋友于玉兰想约个时间领证，她身份证号是…"): kept
-        quietly, and checked with the rest when their turn comes."""
-        if call.get("marriage_party2_name") is None and (name := common.partner_named(call.text)):
-            call.set("marriage_party2_name", name)
+        """The other party named before they are asked ("我和我女朋友于玉兰想约个时间领证，她身份证号是…"), or their
+        name and ID number sent while another question waits ("姜天佑" at the day question): kept, said so when it
+        was an answer to a later question, and checked with the rest when their turn comes. A re-issue said to be
+        for the resident alone ("就我一个人去") does not ask for another party."""
+        if call.get("marriage_party2_name") is None:
+            if call.get("marriage_type") == "补领" and ALONE.search(call.text):
+                call.set("marriage_party2_name", NOBODY)
+                call.set("marriage_party2_id", NOBODY)
+                return
+            if name := common.partner_named(call.text):
+                call.set("marriage_party2_name", name)
+            elif self._waits_for_another_answer(call) and (name := common.bare_name(call.text)):
+                call.set("marriage_party2_name", name)
+                call.say("utter_marriage_kept_for_later", what=f"另一方的名字“{name}”")
         number = common.id_number_in(call.text)
         if (
             call.get("marriage_party2_id") is None
@@ -215,11 +228,23 @@ class BookingForm(FormValidation):
             and number != call.get("marriage_party1_id")
         ):
             call.set("marriage_party2_id", number)
+            if self._waits_for_another_answer(call):
+                call.say("utter_marriage_kept_for_later", what=f"另一方的身份证号（{mask_id_number(number)}）")
+
+    @staticmethod
+    def _waits_for_another_answer(call: FormCall) -> bool:
+        """A question other than the resident's own identity or the read-back is waiting, and the message holds
+        no day, office or place (a name among those is not a name sent on its own)."""
+        return (
+            call.requested not in (None, "marriage_party1_name", "marriage_party1_id", "marriage_confirmed")
+            and call.get("marriage_type") in TYPES
+            and not any(call.entity(e) for e in ("date", "office", "district", "community"))
+        )
 
     def extract_marriage_phone(self, call: FormCall) -> None:
         asked, text = call.requested, call.text
         keep = KEEP_PHONE.search(text) and not re.search(r"不|换|别|另", text) and not common.phone_in(text)
-        if asked == "marriage_phone" and (call.intent == "affirm" or common.YES.match(text) or keep):
+        if asked == "marriage_phone" and (_affirmed(call) or common.YES.match(text) or keep):
             known = _registry_phone(call)  # the yes to the phone in the registry, read back masked
             if known:
                 call.set("marriage_phone", known)
@@ -241,7 +266,7 @@ class BookingForm(FormValidation):
         elif not read_something:  # "日期改成周五": the new value was read; the summary is shown again
             if number := call.entity("id_number") or common.id_number_in(call.text):
                 _id_at_read_back(call, str(number).upper())
-            elif call.intent == "affirm" or common.YES.match(call.text):
+            elif _affirmed(call) or common.YES.match(call.text):
                 call.set("marriage_confirmed", True)
             elif not _read_change_request(call, call.text) and (call.intent == "deny" or common.NO.match(call.text)):
                 call.say("utter_marriage_ask_what_to_change")
@@ -404,6 +429,11 @@ def match_office(offices: list[dict], words: str, district: str | None) -> str |
         if o["name"][:2] in area:
             return o["code"]
     return None
+
+
+def _affirmed(call: FormCall) -> bool:
+    """The NLU's yes, unless the message is a name (the NLU reads some names, 韩俊杰, as a yes)."""
+    return call.intent == "affirm" and common.bare_name(call.text) is None
 
 
 def _registry_phone(call: FormCall) -> str | None:
@@ -617,15 +647,25 @@ def say_booked(dispatcher: Dispatcher, a: dict) -> None:
     )
 
 
+STOPPED = {  # what stopping a form leaves: a booking not made, an appointment kept as it was
+    "marriage_cancel_form": "utter_marriage_cancel_kept",
+    "marriage_reschedule_form": "utter_marriage_reschedule_kept",
+}
+
+
 @action("action_marriage_stop")
-def stop(dispatcher: Dispatcher, _tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    dispatcher.utter(response="utter_marriage_stopped")
+def stop(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    dispatcher.utter(response=STOPPED.get(tracker.active_loop or "", "utter_marriage_stopped"))
     return [active_loop(None)] + reset(SLOTS)
 
 
 @action("action_marriage_materials")
 def materials(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    """What to bring: for the kind of registration in hand (or named), else for every kind."""
+    """What to bring: for the kind of registration in hand (or named), else for every kind. A question about the
+    divorce cooling-off period ("离婚冷静期怎么算", which the NLU takes for this one) gets how it is counted."""
+    if COOLING_OFF.search(tracker.latest_text or "") and not re.search(r"带|材料|准备|证件", tracker.latest_text):
+        dispatcher.utter(response="utter_marriage_cooling_off")
+        return []
     try:
         lists = services.backoffice().get("/marriage/materials")["materials"]
     except BackofficeUnavailable:

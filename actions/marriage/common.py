@@ -24,8 +24,10 @@ ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{17}[\dXx]|\d{15,19})(?![0-9])")
 ISO_IN_TEXT = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
 YES = re.compile(
     # one way only to read each character (no word is another word plus an ending): no backtracking blow-up
-    r"^(?:(确认(预约|无误|一下)?|確認|确任|确定|確定|对|對|队|是|没问题|沒問題|没错|沒錯|好|可以|行|嗯|约吧|就这样)"
-    r"[的额吧啊呀了。！!，, ]*)+$"  # 对额, 好额: Shanghainese; 對, 確認: traditional
+    r"^(?:(确认(预约|无误|一下)?|確認|确任|确定|確定|对|對|队|是|没问题|沒問題|没错|沒錯|好|可以|行|嗯|约吧|就这样"
+    r"|dui|hao|shi|keyi|xing|queren|queding|ok|en)\s*(de|a|ya|le|ba)?"  # pinyin typed without choosing the characters
+    r"[的额吧啊呀了。！!，, ]*)+$",  # 对额, 好额: Shanghainese; 對, 確認: traditional
+    re.IGNORECASE,
 )
 NO = re.compile(r"^(不对|不是|不行|错了|有错|要改|修改|改一下|不确认)")
 YES_OR_SELF_WORDS = re.compile(r"确认|确定|没错|没问题|对|對|队|是|嗯|好|我|本人|自己|的|额|啊|呀|了|吧|[，,。.！!\s]")
@@ -109,6 +111,47 @@ def name_in(text: str) -> str | None:
     return None
 
 
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭"
+    "陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐"
+    "易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳"
+    "管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵"
+    "苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查麻苑迟邝洪萧"
+)
+COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "令狐",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+)
+NOT_A_NAME = re.compile(
+    r"今天|明天|后天|号|礼拜|星期|周[一二三四五六日天]|上午|下午|中午|早上|晚上|区|中心|处|个|吧|的|了|吗|呢"
+)
+
+
+def bare_name(text: str) -> str | None:
+    """A name sent on its own, or as "她叫…", while another question waits ("姜天佑" at the day question): only
+    what reads as a Chinese name (a common surname first, nothing of a day, a place or a reply), so that words
+    meant for the question asked are never taken for somebody."""
+    text = re.sub(
+        r"^(她叫|他叫|她是|他是|对方叫|对方是|另一方叫|另一方是|女方叫|男方叫|女方是|男方是)", "", text.strip()
+    )
+    name = name_in(text.strip(" 。.，,！!"))
+    if not name or name != text.strip(" 。.，,！!") or not 2 <= len(name) <= 4 or NOT_A_NAME.search(name):
+        return None
+    return name if name[0] in SURNAMES or name.startswith(COMPOUND_SURNAMES) else None
+
+
 PARTNER = re.compile(
     r"(?:女朋友|男朋友|对象|未婚妻|未婚夫|女方|男方|另一半|另一方)(?:是|叫|名字叫)?([\u4e00-\u9fff]{2,4}?)(?=[，,。.\s想要和跟一去来的]|$)"
 )
@@ -147,7 +190,7 @@ def _calendar_day(value: str) -> str | None:
 
 
 def wants_earliest(text: str) -> bool:
-    return bool(re.search(r"最早|越快越好|尽快|最近|随便|都行|哪天都", text))
+    return bool(re.search(r"最早|越快越好|越早越好|早点|尽快|最近|随便|都行|哪天都", text))
 
 
 def start_in(text: str, starts: list[str]) -> str | None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actions.forms import FormCall
+from actions.forms import SAME_WAY, FormCall, answers_not_taken
 from actions.marriage.common import (
+    YES,
     button,
     date_in,
     day_label,
@@ -30,6 +31,7 @@ LOOK_FURTHER = 62  # days: when the first weeks have no free place, the rest of 
 OUT_OF_WINDOW = "不在可预约的日期范围内"  # the back-office's reason for a day outside the booking window
 WEEKEND = "周末登记处不上班"  # the back-office's reason for a weekend: not worth telling
 SLOT_REFUSED = "slot_refused"  # call notes: the slot held was full, so 上午/下午 alone does not pick another
+NEAREST_WITHIN = 3  # days: a day that cannot be booked is replaced by the first free day this close after it
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def read_answer(call: FormCall, where: Where) -> None:
     if iso and iso != call.get("marriage_date"):
         call.set("marriage_date", iso)
         call.clear("marriage_slot")
-    elif call.requested == "marriage_date" and wants_earliest(call.text):
+    elif call.requested == "marriage_date" and (wants_earliest(call.text) or _yes_to_earliest(call)):
         options = free_days(_offered_days(where, where.first), where.last, limit=1)
         if options:
             call.set("marriage_date", options[0])
@@ -58,6 +60,11 @@ def read_answer(call: FormCall, where: Where) -> None:
             call.clear("marriage_slot")
     if call.requested == "marriage_slot" and call.get("marriage_date") and call.text:
         _read_slot(call, where, half)
+
+
+def _yes_to_earliest(call: FormCall) -> bool:
+    """A yes when the day was last asked the other way, which offers the earliest day ("您可以回“最早”…")."""
+    return bool(YES.match(call.text)) and answers_not_taken(call.tracker.events, "marriage_date") > SAME_WAY
 
 
 def _read_slot(call: FormCall, where: Where, half: str | None) -> None:
@@ -112,8 +119,28 @@ def check_date(call: FormCall, where: Where) -> None:
             call.say(text=day["notice"])
         return
     call.clear("marriage_date", "marriage_slot")
-    if day["reason"] != OUT_OF_WINDOW:  # beyond the window nothing is offered: offer from its start instead
-        call.notes[OFFER_FROM] = max(filter(None, [where.first, next_day(iso)]))
+    if day["reason"] == OUT_OF_WINDOW:  # beyond the window nothing is offered: offer from its start instead
+        return
+    call.notes[OFFER_FROM] = max(filter(None, [where.first, next_day(iso)]))
+    _take_nearest(call, where, call.notes[OFFER_FROM])
+
+
+def _take_nearest(call: FormCall, where: Where, first: str) -> None:
+    """The day named cannot be booked (tomorrow after the cut-off, a weekend, a holiday, a full day): the first free
+    day just after it is taken instead, said so, with the half day asked for, rather than the day asked again, so
+    the answers the resident goes on to give fit the questions that follow. The read-back still shows it, and
+    "改日期" changes it. Nothing close: the free days are offered, as before."""
+    if where.last and first > where.last:
+        return
+    near = days_from(where.office["code"], first, NEAREST_WITHIN, until=where.last)
+    found = free_days(near, where.last, limit=1)
+    if not found:
+        return
+    day = next(d for d in near if d["date"] == found[0])
+    call.set("marriage_date", found[0])
+    call.say("utter_marriage_day_instead", day=day_label(found[0], near))
+    if day.get("notice"):
+        call.say(text=day["notice"])
 
 
 def ask_date(call: FormCall, where: Where) -> list[dict]:

@@ -430,7 +430,7 @@ def test_two_id_numbers_tell_nobody_whether_or_when_a_couple_applied_to_divorce(
 # --- the rest of booking -------------------------------------------------------------------------------------------
 
 
-def test_a_full_day_is_refused_and_the_next_free_days_are_offered(live_stack, bo_engine):
+def test_a_full_day_is_refused_and_the_nearest_free_day_taken_or_the_next_offered(live_stack, bo_engine):
     r = Resident.verified(live_stack, "full", "男")
     full_day = open_days(live_stack, "BS-MR-02")[3]
     offices = backoffice(live_stack, "/offices").json()["offices"]
@@ -460,11 +460,14 @@ def test_a_full_day_is_refused_and_the_next_free_days_are_offered(live_stack, bo
     assert timetable["name"] in r.confirm_self("你好，我想预约结婚登记")
     r.say("宝山区婚姻登记中心南部服务点")
     reply = r.say(typed(full_day))
-    assert "约满" in reply and "哪一天" in reply
+    assert "约满" in reply
+    after = next(d for d in open_days(live_stack, "BS-MR-02") if d > full_day)
+    if date.fromisoformat(after) - date.fromisoformat(full_day) <= timedelta(days=3):  # the nearest day is taken
+        assert f"最近能约的是{zh(after)}" in reply and "时段" in reply, reply
+        return
+    assert "哪一天" in reply
     offered = reply.split("最近能约的日子有")[-1]
-    assert zh(full_day) not in offered and any(
-        zh(d) in offered for d in open_days(live_stack, "BS-MR-02") if d > full_day
-    )
+    assert zh(full_day) not in offered and zh(after) in offered
 
 
 def first_closed_day(live_stack: Stack) -> dict:
@@ -474,13 +477,18 @@ def first_closed_day(live_stack: Stack) -> dict:
     return (holidays or [d for d in window if "周末" in d["reason"]])[0]
 
 
-def test_a_holiday_or_weekend_is_explained_and_open_days_offered(live_stack):
+def test_a_holiday_or_weekend_is_explained_and_the_nearest_open_day_taken_or_offered(live_stack):
     r = Resident.verified(live_stack, "holiday", "女")
     closed = first_closed_day(live_stack)
     r.confirm_self("预约补领结婚证")
     r.say("普陀区婚姻登记中心")
     reply = r.say(typed(closed["date"]))
-    assert closed["reason"] in reply and "哪一天" in reply
+    assert closed["reason"] in reply
+    after = next(d for d in open_days(live_stack) if d > closed["date"])
+    if date.fromisoformat(after) - date.fromisoformat(closed["date"]) <= timedelta(days=3):  # the nearest day is taken
+        assert f"最近能约的是{zh(after)}" in reply, reply
+    else:
+        assert "哪一天" in reply
 
 
 def test_an_invalid_id_number_of_the_other_party_is_asked_again_masked(live_stack):
