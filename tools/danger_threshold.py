@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from common.danger.classifier import CalibratedLinear, _danger_model, _features, normalise, training_data
+from common.danger.classifier import CalibratedLinear, danger_model, features, normalise, training_data
 
 STEPS = np.round(np.arange(0.20, 0.801, 0.02), 2)
 
@@ -27,9 +27,9 @@ def out_of_fold_probabilities(folds: int = 5) -> tuple[np.ndarray, np.ndarray]:
     labels = np.array([1] * len(danger) + [0] * len(ordinary))
     scores = np.zeros(len(texts))
     for fit, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, labels):
-        features = _features()
-        model = CalibratedLinear(_danger_model().fit(features.fit_transform(texts[fit]), labels[fit]))
-        seen = features.transform(texts[held])
+        seeing = features()
+        model = CalibratedLinear(danger_model().fit(seeing.fit_transform(texts[fit]), labels[fit]))
+        seen = seeing.transform(texts[held])
         scores[held] = [model.probability(seen[row]) for row in range(seen.shape[0])]
     return scores, labels
 

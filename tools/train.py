@@ -2,11 +2,13 @@
 
 The model is named after a hash of everything that shapes it, so an unchanged
 project reuses ``models/<hash>.tar.gz`` and a changed one trains exactly once.
-The danger classifier (common/danger/, beside Rasa) is trained here too, the same way.
+The danger classifier (common/danger/, beside Rasa) is trained here too, the same way;
+``python -m tools.train --danger-only`` trains only it (under a minute), leaving the Rasa model alone.
 """
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import hashlib
 import os
@@ -121,8 +123,17 @@ def danger_model() -> Path:
     return target
 
 
-if __name__ == "__main__":
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--danger-only", action="store_true", help="train only the danger classifier")
+    if parser.parse_args().danger_only:
+        danger_model()
+        return
     try:
         train()
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)
+
+
+if __name__ == "__main__":
+    main()

@@ -10,8 +10,10 @@ typos, dialect spellings and missing punctuation) and Jieba's words and word pai
   abandonment, suicidal intent, sleeping rough);
 - ``who``: who is at risk (the writer, an elderly person, a child, another adult).
 
-The last two are logistic regressions. Both choices (the pairs, the support vector machine) were
-made by 5-fold cross-validation on the training data (docs/handoff.md).
+The last two are logistic regressions. The choices (the pairs, the support vector machine) were
+made by 5-fold cross-validation on the training data (docs/handoff.md); ``features``,
+``danger_model`` and ``regression`` are public so that tools/danger_threshold.py cross-validates
+exactly what is trained here.
 
 Trained on ``common/danger/training/*.yml`` only (the held-out set, tests/danger/heldout.yml, is
 never read here; the folder is not Rasa's, so changing it never retrains the bot). Training takes
@@ -80,7 +82,7 @@ class Reading:
 # character n-grams. Chosen by 5-fold cross-validation on the training data (docs/handoff.md).
 FUNCTION_WORDS = frozenset(
     "我 你 他 她 它 的 了 就 在 也 都 还 又 是 吧 呢 啊 吗 呀 哦 嘛 着 过 和 跟 把 被 给 说 这 那 个 一 有 要 会 能 去 来 "
-    "到 让 对 很 太 好 没".split()
+    "到 让 对 很 太 好 没 已经".split()
 )
 
 
@@ -91,18 +93,21 @@ def _words(text: str) -> list[str]:
     return kept + [f"{first}_{second}" for first, second in zip(words, words[1:])]
 
 
-def _features() -> FeatureUnion:
+def features() -> FeatureUnion:
+    """The unfitted features: character 1–4-grams and Jieba's words and pairs, TF-IDF weighted."""
     return make_union(
         TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True),
         TfidfVectorizer(analyzer=_words, sublinear_tf=True),
     )
 
 
-def _regression() -> LogisticRegression:
+def regression() -> LogisticRegression:
+    """The unfitted model of the kind and of who is at risk."""
     return LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
 
 
-def _danger_model() -> CalibratedClassifierCV:
+def danger_model() -> CalibratedClassifierCV:
+    """The unfitted model of danger or not: a linear SVM calibrated to probabilities over 5 folds."""
     return CalibratedClassifierCV(LinearSVC(C=1.0, class_weight="balanced", random_state=0), cv=5)
 
 
@@ -156,11 +161,11 @@ class Classifier:
 
     def __init__(self, danger: list[dict], ordinary: list[str]) -> None:
         reports = [normalise(row["text"]) for row in danger]
-        self.features = _features()
+        self.features = features()
         seen = self.features.fit_transform(reports + [normalise(text) for text in ordinary])
-        self.danger = CalibratedLinear(_danger_model().fit(seen, [1] * len(reports) + [0] * len(ordinary)))
-        self.kind = Multinomial(_regression().fit(seen[: len(reports)], [row["kind"] for row in danger]))
-        self.who = Multinomial(_regression().fit(seen[: len(reports)], [row["who"] for row in danger]))
+        self.danger = CalibratedLinear(danger_model().fit(seen, [1] * len(reports) + [0] * len(ordinary)))
+        self.kind = Multinomial(regression().fit(seen[: len(reports)], [row["kind"] for row in danger]))
+        self.who = Multinomial(regression().fit(seen[: len(reports)], [row["who"] for row in danger]))
 
     def read(self, text: str) -> Reading:
         seen = self.features.transform([normalise(text)])

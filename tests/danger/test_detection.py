@@ -1,8 +1,9 @@
-"""Danger detection measured on three held-out sets, never trained on: tests/danger/heldout.yml;
+"""Danger detection measured on four held-out sets, never trained on: tests/danger/heldout.yml;
 tests/danger/fresh.yml, written after the first model by someone who saw neither its data nor the
-first set; and tests/danger/fresh2.yml, written the same way after the second round of training
-data, which took the shapes of the first two sets' misses (so fresh2 gives the unbiased figure:
-docs/handoff.md says how each set was used).
+first set; tests/danger/fresh2.yml, written the same way after the second round of training data,
+which took the shapes of the first two sets' misses; and tests/danger/fresh3.yml, written blind
+before the fourth round and the only set nobody has tuned on since (so fresh3 gives the unbiased
+figure: docs/handoff.md says how each set was used).
 
 Prints recall on the danger reports and the false-alarm rate on the ordinary messages (most of
 which hold trigger words or their neighbours), with the kind and who-at-risk accuracy, against
@@ -26,15 +27,16 @@ from common.danger.classifier import normalise, training_data
 ROOT = Path(__file__).resolve().parents[2]
 SETS = {
     name: yaml.safe_load(Path(__file__).with_name(f"{name}.yml").read_text(encoding="utf-8"))
-    for name in ("heldout", "fresh", "fresh2")
+    for name in ("heldout", "fresh", "fresh2", "fresh3")
 }
 KINDS = set(yaml.safe_load(dangers.RESPONSES_FILE.read_text(encoding="utf-8"))["kinds"])
 WHO = {"self", "elderly", "child", "other"}
 GOAL = {"recall": 0.98, "false_alarms": 0.02}  # issue 20
-FLOOR = {  # as measured and recorded in docs/handoff.md: never worse
-    "heldout": {"recall": 0.985, "false_alarms": 0.023},
-    "fresh": {"recall": 0.975, "false_alarms": 0.025},  # 11 or 12 of 487: two trainings of the same data differ
-    "fresh2": {"recall": 0.995, "false_alarms": 0.019},
+FLOOR = {  # as measured and recorded in docs/handoff.md, with one message more for the training's noise
+    "heldout": {"recall": 0.985, "false_alarms": 0.022},  # 16 of 801
+    "fresh": {"recall": 0.975, "false_alarms": 0.019},  # 8 of 487: two trainings of the same data differ by one
+    "fresh2": {"recall": 0.995, "false_alarms": 0.017},  # 8 of 548
+    "fresh3": {"recall": 0.99, "false_alarms": 0.034},  # 169 of 169, 11 of 360 (12 before the fourth round)
 }
 
 
@@ -54,7 +56,9 @@ def _pairs(text: str) -> set[str]:
     return {compact[i : i + 2] for i in range(len(compact) - 1)} or {compact}
 
 
-@pytest.mark.parametrize(("name", "size"), [("heldout", (300, 600)), ("fresh", (200, 400)), ("fresh2", (250, 500))])
+@pytest.mark.parametrize(
+    ("name", "size"), [("heldout", (300, 600)), ("fresh", (200, 400)), ("fresh2", (250, 500)), ("fresh3", (150, 300))]
+)
 def test_the_held_out_sets_are_large_labelled_and_apart_from_the_training_data(name, size):
     danger, ordinary = SETS[name]["danger"], SETS[name]["ordinary"]
     assert len(danger) >= size[0] and len(ordinary) >= size[1]
@@ -74,7 +78,7 @@ def test_the_held_out_sets_are_large_labelled_and_apart_from_the_training_data(n
     assert near == []
 
 
-@pytest.mark.parametrize("name", ["heldout", "fresh", "fresh2"])
+@pytest.mark.parametrize("name", ["heldout", "fresh", "fresh2", "fresh3"])
 def test_recall_and_false_alarms_on_the_held_out_sets(name, capsys):
     danger, ordinary = SETS[name]["danger"], SETS[name]["ordinary"]
     found = [(row, dangers.assess(row["text"])) for row in danger]
@@ -263,10 +267,10 @@ def test_the_fitted_models_are_read_as_scikit_learn_reads_them():
 
     reports, ordinary = training_data()
     reports, ordinary = reports[::4], ordinary[::4]
-    features = classifier._features()
+    features = classifier.features()
     seen = features.fit_transform([normalise(r["text"]) for r in reports] + [normalise(t) for t in ordinary])
-    danger = classifier._danger_model().fit(seen, [1] * len(reports) + [0] * len(ordinary))
-    kind = classifier._regression().fit(seen[: len(reports)], [r["kind"] for r in reports])
+    danger = classifier.danger_model().fit(seen, [1] * len(reports) + [0] * len(ordinary))
+    kind = classifier.regression().fit(seen[: len(reports)], [r["kind"] for r in reports])
     read_danger, read_kind = classifier.CalibratedLinear(danger), classifier.Multinomial(kind)
     for row in range(0, seen.shape[0], 7):
         one = seen[row]
