@@ -57,13 +57,12 @@ def _documents(conn_backoffice: Connection, platform: Engine, sender_id: str) ->
     ):
         required[case_no] = set(programmes.get(kind, {}).get("required_documents") or ())
     with platform.connect() as conn:
-        attached = set(
-            conn.execute(
-                select(Document.application_id, Document.kind).where(
-                    Document.sender_id == sender_id, Document.kind.is_not(None)
-                )
-            ).tuples()
+        rows = conn.execute(
+            select(Document.application_id, Document.kind).where(
+                Document.sender_id == sender_id, Document.kind.is_not(None)
+            )
         )
+        attached = {(case_no, kind) for case_no, kind in rows}
     missing = sum(
         len(codes - {kind for case, kind in attached if case == case_no}) for case_no, codes in required.items()
     )
