@@ -41,6 +41,9 @@ class Resident(Base):
     disability_category: Mapped[str] = mapped_column(String(4), default="", server_default="")  # 视力 … 多重
     living_alone: Mapped[bool] = mapped_column(Boolean, default=False)
     benefits: Mapped[list] = mapped_column(default=list)  # e.g. ["低保", "高龄津贴"]
+    # The least openid of the resident's WeChat bindings (those without an end), the one a campaign pushes
+    # to: kept by the database's triggers on ``wechat_binding`` (migration bo_residents_0003), never written here.
+    openid: Mapped[str | None] = mapped_column(String(64))
     household: Mapped[Household] = relationship(back_populates="members")
 
 

@@ -40,9 +40,9 @@ def bound_openid(live_stack) -> tuple[str, int]:
 
     with engine.connect() as conn:
         openid, resident_id = conn.execute(
-            select(registry.wechat_binding.c.openid, registry.wechat_binding.c.resident_id).order_by(
-                registry.wechat_binding.c.openid
-            )
+            select(registry.resident.c.openid, registry.resident.c.id)
+            .where(registry.resident.c.openid.is_not(None))
+            .order_by(registry.resident.c.openid)
         ).first()
     return openid, resident_id
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 from collections import Counter
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import compress
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Row, String, and_, func, literal, not_, or_, select, union_all
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from common.masking import mask_id_number, mask_name, mask_phone
@@ -87,8 +89,10 @@ def told(sess: Session, audience: Audience, resident_ids: list[int] | None = Non
     ``resident_ids``: only among these (a streamed batch); None: all of them."""
     if audience.benefit is None or resident_ids == []:
         return set()
+    conn = sess.connection()
+    # one value, not a row per resident: after a large campaign the residents told can be 100,000
     query = (
-        select(PolicyDelivery.resident_id)
+        select(_collected(PolicyDelivery.resident_id, conn.dialect.name))
         .join(PolicyCampaign, PolicyCampaign.id == PolicyDelivery.campaign_id)
         .where(PolicyCampaign.benefit == audience.benefit, PolicyDelivery.status.in_(TOLD))
     )
@@ -96,7 +100,7 @@ def told(sess: Session, audience: Audience, resident_ids: list[int] | None = Non
         query = query.where(PolicyCampaign.id != audience.campaign_id)
     if resident_ids is not None:
         query = query.where(PolicyDelivery.resident_id.in_(resident_ids))
-    return set(sess.scalars(query))
+    return set(_as_list(conn.execute(query).scalar(), conn.dialect.name))
 
 
 def classify(
@@ -142,53 +146,93 @@ def counts(conn: Connection, sess: Session, audience: Audience, template_id: str
 def quick_counts(conn: Connection, sess: Session, audience: Audience, template_id: str | None = None) -> dict[str, int]:
     """The same figures as :func:`counts`, fast enough to follow a staff member's every change.
 
-    One registry query computes the audience once (a materialised CTE) and answers both the
-    aggregate (matched, already held, no WeChat) and the ids and openids of the rest; the platform's
-    records are three sets — withdrawn push consent (few), accepted the campaign's template (kept
-    :data:`OPTED_IN_KEPT_SECONDS` per process, as a staff member's counts follow one another) and the
-    residents another campaign already told of the benefit — intersected here. No row is classified
-    one by one, and nothing but ids and openids crosses between the databases."""
+    One aggregate in the registry, one pass over the matched residents: matched, already held and no
+    WeChat counted there, and the openids of the rest collected into one value (with their ids when
+    another campaign told someone of the benefit) — no row per resident crosses to this process. The
+    platform's records are three sets — withdrawn push consent (few), accepted the campaign's template
+    (kept :data:`OPTED_IN_KEPT_SECONDS` per process, as a staff member's counts follow one another) and
+    the residents another campaign already told of the benefit — intersected with those openids here,
+    set against set. Nothing is classified one by one; the order of the checks is :func:`classify`'s."""
+    told_already = told(sess, audience)
     query = compiler.audience_query(audience.rule, audience.ctx, audience.benefit).order_by(None)
-    narrow = query.with_only_columns(*(query.selected_columns[k] for k in ("id", "openid", "already_held")))
-    cte = narrow.cte("audience")  # only what is counted: a narrow row is quicker to keep and read again
-    if conn.dialect.name == "postgresql":
-        cte = cte.prefix_with("MATERIALIZED")
+    # OFFSET 0 keeps the audience a subquery of its own: merged into the aggregate, PostgreSQL would
+    # compute already_held (a JSON containment per resident) once for every FILTER that reads it
+    aud = (
+        query.with_only_columns(*(query.selected_columns[k] for k in ("id", "openid", "already_held")))
+        .offset(0)
+        .subquery("audience")
+    )
+    unheld = not_(aud.c.already_held)
+    bound = and_(unheld, aud.c.openid.is_not(None))
+    dialect = conn.dialect.name
+    figures_row = [
+        func.count(),
+        func.count().filter(aud.c.already_held),
+        func.count().filter(and_(unheld, aud.c.openid.is_(None))),
+        _collected(aud.c.openid, dialect, bound),
+    ]
+    if told_already:
+        figures_row.append(_collected(aud.c.id, dialect, bound))
+    if dialect == "postgresql":
         # PostgreSQL's JIT compiles a query this size for longer than it then runs (1.4 s of 2.3 s
         # measured at 100,000 residents): off for this transaction only.
         conn.exec_driver_sql("SET LOCAL jit = off")
-    unheld = not_(cte.c.already_held)
-    totals = select(
-        literal(None, Integer).label("id"),
-        literal(None, String).label("openid"),
-        func.count().label("matched"),
-        func.count().filter(cte.c.already_held).label("held"),
-        func.count().filter(and_(unheld, cte.c.openid.is_(None))).label("no_wechat"),
-    )
-    bound = select(
-        cte.c.id, cte.c.openid, literal(None, Integer), literal(None, Integer), literal(None, Integer)
-    ).where(unheld, cte.c.openid.is_not(None))
-    gone = set(
-        sess.scalars(
-            select(ResidentConsent.openid).where(
-                or_(ResidentConsent.subscribed.is_(False), ResidentConsent.push_allowed.is_(False))
-            )
-        )
-    )
+    matched, held, no_wechat, *collected = conn.execute(select(*figures_row)).one()
+    openids: list[str] = _as_list(collected[0], dialect)
+    # One openid per resident, never one for two (wechat_binding.openid is its key): sets count residents.
+    # Each set operation below walks the list of openids once, or a set of those reached or told (the list
+    # holds 350,000 openids for everyone at 1,000,000 residents): no set of all of them is built.
+    withdrawn_here = _all_withdrawn(sess).intersection(openids)
+    pushable = len(openids) - len(withdrawn_here)
     opted = _opted_in(sess, template_id) if template_id is not None else None
-    told_already = told(sess, audience)
-    tally: Counter[str] = Counter()
-    for rid, openid, n, held, no_wechat in conn.execute(union_all(totals, bound)):
-        if openid is None:
-            tally["matched"], tally["already_held"], tally["no_wechat"] = n, held, no_wechat
-        elif openid in gone:
-            tally["consent_withdrawn"] += 1
-        elif opted is not None and openid not in opted:
-            tally[NOT_OPTED_IN] += 1
-        elif rid in told_already:
-            tally[ALREADY_TOLD] += 1
-        else:
-            tally[REACHABLE] += 1
+    if opted is None:
+        opted_n = pushable
+    else:
+        opted_here = opted.intersection(openids)
+        opted_n = len(opted_here) - len(withdrawn_here.intersection(opted_here))
+    already = 0
+    if told_already:
+        ids: list[int] = _as_list(collected[1], dialect)
+        told_here = set(compress(openids, map(told_already.__contains__, ids)))  # the openids of told ids
+        told_here.difference_update(withdrawn_here)
+        already = len(told_here) if opted is None else len(told_here.intersection(opted))
+    tally = Counter(
+        {
+            "matched": matched,
+            "already_held": held,
+            "no_wechat": no_wechat,
+            "consent_withdrawn": len(withdrawn_here),
+            NOT_OPTED_IN: pushable - opted_n,
+            ALREADY_TOLD: already,
+            REACHABLE: opted_n - already,
+        }
+    )
     return figures(tally)
+
+
+def _all_withdrawn(sess: Session) -> set[str]:
+    """Every openid that unsubscribed or withdrew push consent (a few in a hundred), read in one value."""
+    platform = sess.connection()
+    query = select(_collected(ResidentConsent.openid, platform.dialect.name)).where(
+        or_(ResidentConsent.subscribed.is_(False), ResidentConsent.push_allowed.is_(False))
+    )
+    return set(_as_list(platform.execute(query).scalar(), platform.dialect.name))
+
+
+def _collected(
+    column: ColumnElement[Any], dialect: str, where: ColumnElement[bool] | None = None
+) -> ColumnElement[Any]:
+    """Every value of ``column`` (in the rows where ``where`` holds) in one value, which the driver reads
+    at once, where a row per value costs a round of result processing each: an array on PostgreSQL, a JSON
+    array on SQLite. Two collections of one query follow the same rows in the same order."""
+    collected = func.array_agg(column) if dialect == "postgresql" else func.json_group_array(column)
+    return collected if where is None else collected.filter(where)
+
+
+def _as_list(collected: Any, dialect: str) -> list[Any]:
+    if dialect == "postgresql":
+        return list(collected or ())  # array_agg of no row is NULL
+    return json.loads(collected)
 
 
 OPTED_IN_KEPT_SECONDS = 300

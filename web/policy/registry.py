@@ -17,7 +17,6 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
-    DateTime,
     Engine,
     Integer,
     MetaData,
@@ -46,6 +45,7 @@ resident = Table(
     Column("disability_grade", Integer),
     Column("living_alone", Boolean),
     Column("benefits", JSON),
+    Column("openid", String(64)),  # the least openid of its WeChat bindings, kept by the registry (bo_residents_0003)
 )
 household = Table(
     "household",
@@ -56,13 +56,6 @@ household = Table(
     Column("monthly_income", Integer),
     Column("savings", Integer),
     Column("member_count", Integer),  # kept by the registry on every write to resident (bo_residents_0002)
-)
-wechat_binding = Table(
-    "wechat_binding",
-    metadata,
-    Column("openid", String(64), primary_key=True),
-    Column("resident_id", Integer),
-    Column("expires_at", DateTime),  # set for a web chat sign-in, which no campaign can reach; None: a WeChat
 )
 resident_event = Table(
     "resident_event",
