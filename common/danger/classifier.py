@@ -79,7 +79,9 @@ class Reading:
 # what it tells. Danger reports are mostly first-person accounts (他就在…, 我也…) and ordinary
 # messages mostly questions, so alone these words taught the model that an account is a danger
 # (街道叫啥我也不晓得，就在公园边上 read 1.00). They stay in the pairs (打_我, 不_想) and in the
-# character n-grams. Chosen by 5-fold cross-validation on the training data (docs/handoff.md).
+# character n-grams. Chosen by 5-fold cross-validation on the training data (docs/handoff.md). 已经
+# tells a finished thing (已经送医院了) as often as a lasting one (已经两天没吃饭了): alone it read
+# 已经记好了 as danger at 0.97; in pairs (已经_好了) it keeps both meanings.
 FUNCTION_WORDS = frozenset(
     "我 你 他 她 它 的 了 就 在 也 都 还 又 是 吧 呢 啊 吗 呀 哦 嘛 着 过 和 跟 把 被 给 说 这 那 个 一 有 要 会 能 去 来 "
     "到 让 对 很 太 好 没 已经".split()
