@@ -1,7 +1,10 @@
-"""What a request carries (a JSON body, the booker's openid, its figures, a list's cursor and page size, the member
-of staff making a change): one way to read them for every back-office route, and one answer when they are wrong."""
+"""What a request carries (a JSON body, the booker's openid, its figures, dates and required texts, a list's cursor
+and page size, the member of staff making a change): one way to read them for every back-office route, and one answer
+when they are wrong."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask import request
 
@@ -39,6 +42,22 @@ def query_within(name: str, default: int, low: int, high: int) -> int:
         return max(low, min(high, int(request.args.get(name, default))))
     except ValueError:
         return default
+
+
+def iso_date(value: object, field: str = "date") -> date:
+    """A date written YYYY-MM-DD (a body's or query string's ``field``); anything else is 422 ``invalid_date``."""
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ApiError(422, "invalid_date", f"{field} 应该是 YYYY-MM-DD 格式的日期") from None
+
+
+def required_text(body: dict, field: str) -> str:
+    """A JSON body's ``field`` as text without its surrounding spaces; absent or blank is 422 ``invalid_request``."""
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(422, "invalid_request", f"缺少必填项：{field}")
+    return value.strip()
 
 
 def json_body() -> dict:

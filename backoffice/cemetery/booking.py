@@ -12,27 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backoffice import booking_common, slots
 from backoffice.cemetery import schedule
 from backoffice.cemetery.models import Cemetery, CemeteryBooking, CemeteryGate, CemeterySlot, CemeteryWaiting
 from backoffice.changes import feed
 from backoffice.errors import ApiError
 from backoffice.marriage.calendar import chinese_date, now, today
 from backoffice.residents.models import Resident
-from backoffice.residents.registry import resident_for_openid
 
 GateLink = Callable[[str], str]  # a booking number → its gate-check link (made by the HTTP layer, which knows the host)
 
-NOT_BOUND = ApiError(
-    403,
-    "not_bound",
-    "预约、查询、取消和改约祭扫，要先确认是您本人：请在微信公众号里完成实名认证（我的 → 实名认证），认证好了就可以接着办。",
-)
+NOT_BOUND = booking_common.not_bound("祭扫")
 
 
 @dataclass(frozen=True)
@@ -57,10 +53,7 @@ def get_cemetery(sess: Session, code: str) -> Cemetery:
 
 
 def verified_resident(sess: Session, openid: str) -> Resident:
-    resident = resident_for_openid(sess, openid)
-    if resident is None:
-        raise NOT_BOUND
-    return resident
+    return booking_common.verified_resident(sess, openid, NOT_BOUND)
 
 
 def _booked(sess: Session, cemetery: Cemetery, days: list[date]) -> dict[tuple[str, date, str], CemeterySlot]:
@@ -78,17 +71,7 @@ def _slots(cemetery: Cemetery, day: date, booked: dict[tuple[str, date, str], Ce
     for gate in cemetery.gates:
         for t in gate.slots:
             row = booked.get((gate.code, day, t["start"]))
-            capacity = row.capacity if row else int(t["capacity"])
-            out.append(
-                {
-                    "gate_code": gate.code,
-                    "gate_name": gate.name,
-                    "start": t["start"],
-                    "end": t["end"],
-                    "capacity": capacity,
-                    "free": capacity - (row.booked if row else 0),
-                }
-            )
+            out.append({"gate_code": gate.code, "gate_name": gate.name, **slots.places(t, row, int(t["capacity"]))})
     return sorted(out, key=lambda s: (s["start"], s["gate_code"]))
 
 
@@ -193,23 +176,30 @@ def bookings_of(sess: Session, openid: str) -> tuple[list[CemeteryBooking], list
     return list(bookings), list(waiting)
 
 
-def own_booking(sess: Session, openid: str, number: str, lock: bool = False) -> CemeteryBooking:
-    """One of the resident's own bookings; anyone else's answers exactly like a missing one. ``lock``: its row is
-    held to the end of the transaction (PostgreSQL), so a check-in at the gate and a change never cross."""
+Own = TypeVar("Own", CemeteryBooking, CemeteryWaiting)
+
+
+def _own(sess: Session, openid: str, model: type[Own], number: str, missing: ApiError, lock: bool = False) -> Own:
+    """The row of ``model`` numbered ``number`` if the verified resident behind ``openid`` made it for themself;
+    anyone else's answers ``missing``, exactly like a missing one."""
     resident = verified_resident(sess, openid)
-    query = select(CemeteryBooking).where(CemeteryBooking.number == number)
-    booking = sess.scalar(query.with_for_update() if lock else query)
-    if booking is None or booking.id_number != resident.id_number:
-        raise ApiError(404, "booking_not_found", "没有查到这个预约号对应的、您本人的祭扫预约")
-    return booking
+    query = select(model).where(model.number == number)
+    row = sess.scalar(query.with_for_update() if lock else query)
+    if row is None or row.id_number != resident.id_number:
+        raise missing
+    return row
+
+
+def own_booking(sess: Session, openid: str, number: str, lock: bool = False) -> CemeteryBooking:
+    """One of the resident's own bookings. ``lock``: its row is held to the end of the transaction (PostgreSQL),
+    so a check-in at the gate and a change never cross."""
+    missing = ApiError(404, "booking_not_found", "没有查到这个预约号对应的、您本人的祭扫预约")
+    return _own(sess, openid, CemeteryBooking, number, missing, lock)
 
 
 def own_waiting(sess: Session, openid: str, number: str) -> CemeteryWaiting:
-    resident = verified_resident(sess, openid)
-    entry = sess.scalar(select(CemeteryWaiting).where(CemeteryWaiting.number == number))
-    if entry is None or entry.id_number != resident.id_number:
-        raise ApiError(404, "waiting_not_found", "没有查到这个候补号对应的、您本人的候补")
-    return entry
+    missing = ApiError(404, "waiting_not_found", "没有查到这个候补号对应的、您本人的候补")
+    return _own(sess, openid, CemeteryWaiting, number, missing)
 
 
 def position(sess: Session, entry: CemeteryWaiting) -> int:
@@ -231,57 +221,26 @@ def position(sess: Session, entry: CemeteryWaiting) -> int:
 # --- writing -------------------------------------------------------------------------------------------------------
 
 
-def _insert(sess: Session, model: type) -> postgresql.Insert | sqlite.Insert:
-    return (postgresql.insert if sess.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+def _slot(gate_code: str, day: date, start: str) -> slots.Slot:
+    return slots.Slot(CemeterySlot, "gate_code", gate_code, day, start)
 
 
 def ensure_slot(sess: Session, gate: CemeteryGate, day: date, timetable_slot: dict) -> None:
-    sess.execute(
-        _insert(sess, CemeterySlot)
-        .values(
-            gate_code=gate.code,
-            day=day,
-            start=timetable_slot["start"],
-            end=timetable_slot["end"],
-            capacity=int(timetable_slot["capacity"]),
-            booked=0,
-        )
-        .on_conflict_do_nothing(index_elements=["gate_code", "day", "start"])
+    """The slot's row, with the timetable's capacity unless staff set another (:func:`backoffice.slots.ensure`)."""
+    slots.ensure(
+        sess, _slot(gate.code, day, timetable_slot["start"]), timetable_slot["end"], int(timetable_slot["capacity"])
     )
 
 
 def _take(sess: Session, gate: CemeteryGate, day: date, timetable_slot: dict, people: int) -> bool:
-    """Take ``people`` places atomically: the UPDATE matches only while they fit (row-locked in PostgreSQL,
-    serialised by the write lock in SQLite), so the last places go to exactly one request."""
+    """Take ``people`` places atomically (:func:`backoffice.slots.take`): the last places go to exactly one
+    request."""
     ensure_slot(sess, gate, day, timetable_slot)
-    return (
-        sess.execute(
-            update(CemeterySlot)
-            .where(
-                CemeterySlot.gate_code == gate.code,
-                CemeterySlot.day == day,
-                CemeterySlot.start == timetable_slot["start"],
-                CemeterySlot.booked + people <= CemeterySlot.capacity,
-            )
-            .values(booked=CemeterySlot.booked + people)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
+    return slots.take(sess, _slot(gate.code, day, timetable_slot["start"]), people)
 
 
 def _free(sess: Session, booking: CemeteryBooking) -> None:
-    sess.execute(
-        update(CemeterySlot)
-        .where(
-            CemeterySlot.gate_code == booking.gate_code,
-            CemeterySlot.day == booking.day,
-            CemeterySlot.start == booking.start,
-            CemeterySlot.booked >= booking.people,
-        )
-        .values(booked=CemeterySlot.booked - booking.people)
-        .execution_options(synchronize_session=False)
-    )
+    slots.give_back(sess, _slot(booking.gate_code, booking.day, booking.start), booking.people)
 
 
 def _companions(cemetery: Cemetery, companions: int) -> None:
@@ -330,13 +289,6 @@ def _holds(sess: Session, id_number: str, day: date) -> bool:
     )
 
 
-def _flush_or(sess: Session, error: ApiError) -> None:
-    try:
-        sess.flush()
-    except IntegrityError:
-        raise error from None
-
-
 def _close_waiting(sess: Session, id_number: str, day: date) -> None:
     """A resident who now holds a booking for ``day`` no longer waits for one."""
     sess.execute(
@@ -345,10 +297,6 @@ def _close_waiting(sess: Session, id_number: str, day: date) -> None:
         .values(active=False, status="cancelled")
         .execution_options(synchronize_session=False)
     )
-
-
-def _number(prefix: str, day: date, row_id: int) -> str:
-    return f"{prefix}{day:%y%m%d}{row_id:05d}"
 
 
 def create(sess: Session, openid: str, visit: Visit) -> CemeteryBooking:
@@ -377,8 +325,8 @@ def create(sess: Session, openid: str, visit: Visit) -> CemeteryBooking:
         gate=gate,
     )
     sess.add(booking)
-    _flush_or(sess, _already(visit.day))
-    booking.number = _number("JS", visit.day, booking.id)
+    booking_common.flush_or(sess, _already(visit.day))
+    booking.number = booking_common.reference("JS", visit.day, booking.id)
     _close_waiting(sess, resident.id_number, visit.day)
     return booking
 
@@ -404,11 +352,11 @@ def join_waitlist(sess: Session, openid: str, cemetery_code: str, day: date, com
         cemetery=cemetery,
     )
     sess.add(entry)
-    _flush_or(
+    booking_common.flush_or(
         sess,
         ApiError(409, "already_waiting", f"您已经在排{chinese_date(day)}的候补了，有名额空出来会按先后给您。"),
     )
-    entry.number = _number("HB", day, entry.id)
+    entry.number = booking_common.reference("HB", day, entry.id)
     return entry
 
 
@@ -446,7 +394,7 @@ def fill_from_waitlist(sess: Session, cemetery: Cemetery, day: date, link: GateL
             continue
         if booking is None:
             continue
-        booking.number = _number("JS", day, booking.id)
+        booking.number = booking_common.reference("JS", day, booking.id)
         entry.status, entry.active, entry.booking_number = "booked", False, booking.number
         _tell_booked(sess, entry, booking, link)
         made.append(booking)
@@ -554,7 +502,7 @@ def reschedule(sess: Session, openid: str, number: str, visit: Visit, link: Gate
     old_day = booking.day
     booking.day, booking.gate_code, booking.gate = visit.day, gate.code, gate
     booking.start, booking.end = timetable_slot["start"], timetable_slot["end"]
-    _flush_or(sess, _already(visit.day))
+    booking_common.flush_or(sess, _already(visit.day))
     _close_waiting(sess, booking.id_number, visit.day)
     fill_from_waitlist(sess, cemetery, old_day, link)
     return booking

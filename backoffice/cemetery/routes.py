@@ -10,19 +10,18 @@ writes go through :mod:`backoffice.idempotency`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice import contract, idempotency, params
+from backoffice import booking_common, contract, idempotency, params
 from backoffice.cemetery import booking, gate, plan, schemas
 from backoffice.cemetery.models import Cemetery, CemeteryBooking, CemeteryWaiting
 from backoffice.errors import ApiError
 from backoffice.marriage.calendar import chinese_date
-from backoffice.params import query_number, whole_number
+from backoffice.params import iso_date, required_text
 from common.db import session
 
 bp = Blueprint("cemetery", __name__, template_folder="templates")
@@ -35,9 +34,7 @@ IDEMPOTENCY_KEY = contract.idempotency_key(
     "Makes the write safe to retry: the same key with the same body returns the stored answer (header "
     "`Idempotent-Replayed: true`); the same key with another body is refused (422 `idempotency_key_reused`).",
 )
-IDEMPOTENCY = idempotency.Policy(
-    scope="cemetery", conflict=ApiError(422, "idempotency_key_reused", "这个请求编号已经用在另一份不同的预约上了")
-)
+IDEMPOTENCY = booking_common.idempotency_policy("cemetery")
 BOOKING_REFUSALS = (
     "refused by a booking rule: invalid_request, invalid_openid, invalid_date, date_past, no_booking_needed "
     "(not a 清明/冬至 booking day), not_open_yet (booking opens at the announced time), invalid_gate, invalid_slot, "
@@ -103,40 +100,28 @@ def waiting_json(sess: Session, w: CemeteryWaiting) -> dict:
     }
 
 
-def _text(body: dict, field: str) -> str:
-    value = body.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise ApiError(422, "invalid_request", f"缺少必填项：{field}")
-    return value.strip()
-
-
-def _date(value: object, field: str = "date") -> date:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ApiError(422, "invalid_date", f"{field} 应该是 YYYY-MM-DD 格式的日期") from None
-
-
 def _companions(body: dict) -> int:
-    return whole_number(body.get("companions", 0), "companions", what="人数")
+    return params.whole_number(body.get("companions", 0), "companions", what="人数")
 
 
 def _visit(body: dict, cemetery_code: str) -> booking.Visit:
     return booking.Visit(
-        cemetery_code, _date(body.get("date")), _text(body, "gate_code"), _text(body, "start"), _companions(body)
+        cemetery_code,
+        iso_date(body.get("date")),
+        required_text(body, "gate_code"),
+        required_text(body, "start"),
+        _companions(body),
     )
 
 
-def _write(work: Callable[[Session], idempotency.Answer]):
-    return idempotency.run(IDEMPOTENCY, work)
+def _booked(status: int, work: Callable[[Session], CemeteryBooking]):
+    """One write of a booking, run once per ``Idempotency-Key`` (optional here), answered with the booking."""
+    return booking_common.write(IDEMPOTENCY, status, work, lambda _sess, made: booking_json(made))
 
 
-def _booked(status: int, work: Callable[[Session], CemeteryBooking]) -> Callable[[Session], idempotency.Answer]:
-    def answer(sess: Session) -> idempotency.Answer:
-        made = work(sess)
-        return idempotency.Answer(booking_json(made), status, made.number)
-
-    return answer
+def _waiting(status: int, work: Callable[[Session], CemeteryWaiting]):
+    """One write of a waiting-list place, run once per ``Idempotency-Key``, answered with the place."""
+    return booking_common.write(IDEMPOTENCY, status, work, waiting_json)
 
 
 @bp.get("/cemeteries")
@@ -161,8 +146,8 @@ def list_cemeteries():
 def availability(code: str):
     sess = session()
     cemetery = booking.get_cemetery(sess, code)
-    first = _date(request.args["from"], "from") if request.args.get("from") else None
-    count = query_number("days", 0) or None
+    first = iso_date(request.args["from"], "from") if request.args.get("from") else None
+    count = params.query_number("days", 0) or None
     return jsonify(cemetery=cemetery_json(cemetery), **booking.availability(sess, cemetery, first, count))
 
 
@@ -185,8 +170,8 @@ def availability(code: str):
 def create_booking():
     body = params.json_body()
     openid = params.booker_openid(body.get("openid"))
-    visit = _visit(body, _text(body, "cemetery_code"))
-    return _write(_booked(201, lambda sess: booking.create(sess, openid, visit)))
+    visit = _visit(body, required_text(body, "cemetery_code"))
+    return _booked(201, lambda sess: booking.create(sess, openid, visit))
 
 
 @bp.get("/cemetery/bookings")
@@ -232,7 +217,7 @@ def get_booking(number: str):
 )
 def cancel_booking(number: str):
     openid = params.booker_openid(params.json_body().get("openid"))
-    return _write(_booked(200, lambda sess: booking.cancel(sess, openid, number, gate_url)))
+    return _booked(200, lambda sess: booking.cancel(sess, openid, number, gate_url))
 
 
 @bp.post("/cemetery/bookings/<number>/reschedule")
@@ -254,8 +239,10 @@ def cancel_booking(number: str):
 def reschedule_booking(number: str):
     body = params.json_body()
     openid = params.booker_openid(body.get("openid"))
-    visit = booking.Visit("", _date(body.get("date")), _text(body, "gate_code"), _text(body, "start"), 0)
-    return _write(_booked(200, lambda sess: booking.reschedule(sess, openid, number, visit, gate_url)))
+    visit = booking.Visit(
+        "", iso_date(body.get("date")), required_text(body, "gate_code"), required_text(body, "start"), 0
+    )
+    return _booked(200, lambda sess: booking.reschedule(sess, openid, number, visit, gate_url))
 
 
 @bp.post("/cemetery/waitlist")
@@ -276,13 +263,8 @@ def reschedule_booking(number: str):
 def join_waitlist():
     body = params.json_body()
     openid = params.booker_openid(body.get("openid"))
-    code, day, companions = _text(body, "cemetery_code"), _date(body.get("date")), _companions(body)
-
-    def answer(sess: Session) -> idempotency.Answer:
-        entry = booking.join_waitlist(sess, openid, code, day, companions)
-        return idempotency.Answer(waiting_json(sess, entry), 201, entry.number)
-
-    return _write(answer)
+    code, day, companions = required_text(body, "cemetery_code"), iso_date(body.get("date")), _companions(body)
+    return _waiting(201, lambda sess: booking.join_waitlist(sess, openid, code, day, companions))
 
 
 @bp.post("/cemetery/waitlist/<number>/cancel")
@@ -301,12 +283,7 @@ def join_waitlist():
 )
 def leave_waitlist(number: str):
     openid = params.booker_openid(params.json_body().get("openid"))
-
-    def answer(sess: Session) -> idempotency.Answer:
-        entry = booking.leave_waitlist(sess, openid, number)
-        return idempotency.Answer(waiting_json(sess, entry), 200, entry.number)
-
-    return _write(answer)
+    return _waiting(200, lambda sess: booking.leave_waitlist(sess, openid, number))
 
 
 @bp.put("/cemetery/openings/<day>")
@@ -325,7 +302,7 @@ def set_opening(day: str):
     body = params.json_body()
     sess = session()
     with idempotency.writing(sess):
-        answer = plan.set_opening(sess, _date(day), body.get("opens_at"), params.editor())
+        answer = plan.set_opening(sess, iso_date(day), body.get("opens_at"), params.editor())
     return jsonify(answer)
 
 
@@ -341,7 +318,7 @@ def set_opening(day: str):
 def season_plan(code: str):
     sess = session()
     cemetery = booking.get_cemetery(sess, code)
-    first = _date(request.args["from"], "from") if request.args.get("from") else None
+    first = iso_date(request.args["from"], "from") if request.args.get("from") else None
     return jsonify(cemetery=cemetery_json(cemetery), **plan.season_plan(sess, cemetery, first))
 
 
@@ -363,11 +340,11 @@ def season_plan(code: str):
 def set_capacity(gate_code: str):
     body = params.json_body()
     capacity = params.whole_number(body.get("capacity"), "capacity", what="人数")
-    start = _text(body, "start")
+    start = required_text(body, "start")
     raw = body.get("dates")
     if not isinstance(raw, list):
         raise ApiError(422, "invalid_request", "dates 应该是日期的列表")
-    days = sorted({_date(d, "dates") for d in raw})
+    days = sorted({iso_date(d, "dates") for d in raw})
     sess = session()
     with idempotency.writing(sess):
         changed = plan.set_capacity(sess, gate_code, start, capacity, days, params.editor(), gate_url)
@@ -405,7 +382,7 @@ def list_attendants(code: str):
 def issue_attendant(code: str):
     body = params.json_body()
     name = str(body.get("name") or "")
-    valid_until = _date(body.get("valid_until"), "valid_until")
+    valid_until = iso_date(body.get("valid_until"), "valid_until")
     sess = session()
     with idempotency.writing(sess):
         booking.get_cemetery(sess, code)

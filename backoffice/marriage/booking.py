@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backoffice import booking_common, params, slots
 from backoffice.changes import feed
 from backoffice.errors import ApiError
 from backoffice.marriage import calendar, holidays, rules
@@ -123,19 +122,11 @@ def availability(sess: Session, office: Office, first: date, days: int, until: d
             reason = f"这一天的预约已经在前一天{office_rules.cutoff}截止了"
         elif status.open and not window_first <= day <= window_last:
             reason = "不在可预约的日期范围内"
-        slots = []
+        day_slots = []
         if status.open and not reason:
-            for t in office.slots:
-                row = booked.get((day, t["start"]))
-                capacity = row.capacity if row else slot_capacity(office, t, status)
-                slots.append(
-                    {
-                        "start": t["start"],
-                        "end": t["end"],
-                        "capacity": capacity,
-                        "free": capacity - (row.booked if row else 0),
-                    }
-                )
+            day_slots = [
+                slots.places(t, booked.get((day, t["start"])), slot_capacity(office, t, status)) for t in office.slots
+            ]
         out.append(
             {
                 "date": day.isoformat(),
@@ -144,26 +135,17 @@ def availability(sess: Session, office: Office, first: date, days: int, until: d
                 "reason": reason,
                 "peak": status.peak,
                 "notice": status.notice if not reason else "",
-                "slots": slots,
+                "slots": day_slots,
             }
         )
     return out
 
 
-NOT_BOUND = ApiError(
-    403,
-    "not_bound",
-    "预约、查询、取消和改约婚姻登记，要先确认是您本人：请在微信公众号里完成实名认证（我的 → 实名认证），"
-    "认证好了就可以接着办。",
-)
+NOT_BOUND = booking_common.not_bound("婚姻登记")
 
 
 def verified_resident(sess: Session, openid: str) -> Resident:
-    """The resident this sender is bound to by a verified sign-in (实名绑定); nothing typed in chat counts."""
-    resident = resident_for_openid(sess, openid)
-    if resident is None:
-        raise NOT_BOUND
-    return resident
+    return booking_common.verified_resident(sess, openid, NOT_BOUND)
 
 
 def appointments_of(sess: Session, openid: str, include_past: bool = False) -> list[MarriageAppointment]:
@@ -225,10 +207,7 @@ def cooling_off_json(application: date) -> dict:
 
 def parse_request(openid: str, body: dict) -> BookingRequest:
     def need(field: str) -> str:
-        value = body.get(field)
-        if not isinstance(value, str) or not value.strip():
-            raise ApiError(422, "invalid_request", f"缺少必填项：{field}")
-        return value.strip()
+        return params.required_text(body, field)
 
     service = need("service")
     if service not in SERVICES:
@@ -384,43 +363,15 @@ def cooling_off_error(application: date, first: date, last: date) -> ApiError:
 # --- writing -------------------------------------------------------------------------------------------------------
 
 
-def _insert(sess: Session, model: type) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can say ON CONFLICT DO NOTHING (both databases speak it)."""
-    return (postgresql.insert if sess.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
-
-
-def _ensure_slot(sess: Session, office: Office, day: date, timetable_slot: dict, status: calendar.DayStatus) -> None:
-    values = {
-        "office_code": office.code,
-        "day": day,
-        "start": timetable_slot["start"],
-        "end": timetable_slot["end"],
-        "capacity": slot_capacity(office, timetable_slot, status),
-        "booked": 0,
-    }
-    sess.execute(
-        _insert(sess, MarriageSlot)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["office_code", "day", "start"])
-    )
+def _slot(office_code: str, day: date, start: str) -> slots.Slot:
+    return slots.Slot(MarriageSlot, "office_code", office_code, day, start)
 
 
 def _take_place(sess: Session, office: Office, day: date, timetable_slot: dict, status: calendar.DayStatus) -> None:
-    """Take one place atomically: the UPDATE only matches while a place is free (row-locked in PostgreSQL,
-    serialised by the write lock in SQLite), so the last place goes to exactly one request."""
-    _ensure_slot(sess, office, day, timetable_slot, status)
-    taken = sess.execute(
-        update(MarriageSlot)
-        .where(
-            MarriageSlot.office_code == office.code,
-            MarriageSlot.day == day,
-            MarriageSlot.start == timetable_slot["start"],
-            MarriageSlot.booked < MarriageSlot.capacity,
-        )
-        .values(booked=MarriageSlot.booked + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
+    """Take one place atomically (:func:`backoffice.slots.take`): the last place goes to exactly one request."""
+    slot = _slot(office.code, day, timetable_slot["start"])
+    slots.ensure(sess, slot, timetable_slot["end"], slot_capacity(office, timetable_slot, status))
+    if not slots.take(sess, slot):
         raise ApiError(
             409,
             "slot_full",
@@ -429,17 +380,7 @@ def _take_place(sess: Session, office: Office, day: date, timetable_slot: dict, 
 
 
 def _free_place(sess: Session, appointment: MarriageAppointment) -> None:
-    sess.execute(
-        update(MarriageSlot)
-        .where(
-            MarriageSlot.office_code == appointment.office_code,
-            MarriageSlot.day == appointment.day,
-            MarriageSlot.start == appointment.start,
-            MarriageSlot.booked > 0,
-        )
-        .values(booked=MarriageSlot.booked - 1)
-        .execution_options(synchronize_session=False)
-    )
+    slots.give_back(sess, _slot(appointment.office_code, appointment.day, appointment.start))
 
 
 def _retire_past_parties(sess: Session, id_numbers: list[str]) -> None:
@@ -511,16 +452,16 @@ def create(sess: Session, req: BookingRequest) -> MarriageAppointment:
         for i, p in enumerate(req.parties, 1)
     ]
     sess.add(appointment)
-    try:
-        sess.flush()
-    except IntegrityError:
-        raise ApiError(
+    booking_common.flush_or(
+        sess,
+        ApiError(
             409,
             "already_booked",
             f"当事人已经有一个还没办的{kind}登记预约了，同一个人不能重复预约。"
             "可以说“查预约”看看，或者先取消原来的预约。",
-        ) from None
-    appointment.number = f"HY{req.day:%y%m%d}{appointment.id:05d}"
+        ),
+    )
+    appointment.number = booking_common.reference("HY", req.day, appointment.id)
     return appointment
 
 

@@ -9,13 +9,13 @@ HTTP only: requests become plain values for :mod:`backoffice.marriage.booking`, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice import contract, idempotency, params
+from backoffice import booking_common, contract, params
 from backoffice.errors import ApiError
 from backoffice.marriage import booking, calendar, holidays, rules, schemas
 from backoffice.marriage.models import MarriageAppointment, Office
@@ -37,13 +37,6 @@ def office_json(o: Office) -> dict:
     }
 
 
-def _date(value: object, field: str = "date") -> date:
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ApiError(422, "invalid_date", f"{field} 应该是 YYYY-MM-DD 格式的日期") from None
-
-
 IDEMPOTENCY_KEY = contract.idempotency_key(
     128,
     False,
@@ -56,19 +49,12 @@ IDEMPOTENCY_KEY = contract.idempotency_key(
 NUMBER = {"number": "appointment number, e.g. HY26120900042"}
 
 
-IDEMPOTENCY = idempotency.Policy(
-    scope="marriage", conflict=ApiError(422, "idempotency_key_reused", "这个请求编号已经用在另一份不同的预约上了")
-)
+IDEMPOTENCY = booking_common.idempotency_policy("marriage")
 
 
 def _write(work: Callable[[Session], MarriageAppointment], status: int):
-    """One write transaction, run once per ``Idempotency-Key`` (optional here)."""
-
-    def answer(sess: Session) -> idempotency.Answer:
-        appointment = work(sess)
-        return idempotency.Answer(booking.appointment_json(appointment), status, appointment.number)
-
-    return idempotency.run(IDEMPOTENCY, answer)
+    """One write transaction, run once per ``Idempotency-Key`` (optional here), answered with the appointment."""
+    return booking_common.write(IDEMPOTENCY, status, work, lambda _sess, made: booking.appointment_json(made))
 
 
 @bp.get("/offices")
@@ -98,14 +84,14 @@ def office_availability(code: str):
     sess = session()
     office = booking.get_office(sess, code)
     first = (
-        _date(request.args["from"], "from")
+        params.iso_date(request.args["from"], "from")
         if request.args.get("from")
         else rules.for_office(sess, office.code).window()[0]
     )
     days = request.args.get("days", "14")
     if not days.isdigit():
         raise ApiError(422, "invalid_days", "days 应该是 1 到 62 之间的整数")
-    until = _date(request.args["until"], "until") if request.args.get("until") else None
+    until = params.iso_date(request.args["until"], "until") if request.args.get("until") else None
     return jsonify(office=office_json(office), days=booking.availability(sess, office, first, int(days), until))
 
 
@@ -234,7 +220,7 @@ def office_cancel(number: str):
 )
 def reschedule_appointment(number: str):
     body = params.json_body()
-    openid, day = params.booker_openid(body.get("openid")), _date(body.get("date"))
+    openid, day = params.booker_openid(body.get("openid")), params.iso_date(body.get("date"))
     start = str(body.get("start") or "").strip()
     return _write(lambda sess: booking.reschedule(sess, openid, number, day, start), 200)
 
@@ -277,7 +263,7 @@ def legal_age():
     """结婚: are the parties of legal marriage age on ``date``? 200 ``{"ok": true}``, or 422 ``under_age`` with the
     message the bot relays (the conversation checks it as soon as the day and an ID number are known)."""
     body = params.json_body()
-    day = _date(body.get("date"))
+    day = params.iso_date(body.get("date"))
     raw = body.get("parties")
     if not isinstance(raw, list) or not 1 <= len(raw) <= 2:
         raise ApiError(422, "invalid_parties", "需要当事人的姓名和身份证号")
