@@ -7,11 +7,12 @@ import math
 import re
 from typing import Any
 
-from actions import events, identity, services
+from actions import events, handbook, identity, services
 from actions.dispatcher import Dispatcher
 from actions.executor import action
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
+from common.simplified import simplified
 
 SERVICE_TYPES = ("助餐", "日间照料", "养老院", "综合为老服务中心", "认知障碍照护")
 LABELS = {
@@ -30,6 +31,7 @@ DESCRIBED = (  # a place described, not named ("老年人吃饭的地方"): the 
 PAGE = 3
 OFFERS = {"ltc_assessment": "action_eldercare_ltc", "home_retrofit": "action_eldercare_retrofit"}
 KIND_NAMES = {"ltc_assessment": "长护险评估", "home_retrofit": "适老化改造"}
+SCHEMES = {"ltc_assessment": "ltc", "home_retrofit": "home_retrofit"}
 OFFER_INTENTS = {
     "ltc_assessment": "eldercare_ltc",
     "home_retrofit": "eldercare_home_retrofit",
@@ -40,6 +42,9 @@ YES_WORDS = re.compile(  # traditional characters too (幫我申請)
 ASSISTANCE_WORDS = re.compile(r"低保|特困|救助|低收入|困难补助")
 NO_WORDS = re.compile(r"不用|不要|先不|算了|不申请|不办|等等再|以后再|再说")
 PROGRESS_WORDS = ("进度", "到哪", "结果", "批了", "批下来", "怎么样了", "多久", "什么时候来", "有消息")
+WAIT_WORDS = re.compile(r"等等|等一下|等一等|稍等|问一下|问问|商量|考虑|想一想|想想")  # the offer stays open
+MONEY_WORDS = re.compile(r"钱|付|费|多少|补贴|报销|出多少")
+QUESTION = re.compile(r"[?？吗呢]|多少|怎么|什么|啥|哪|几")
 
 
 def _latest(tracker: Tracker, entity: str) -> Any:
@@ -89,7 +94,7 @@ def _search(tracker: Tracker, type_: str) -> dict | None:
         tries.append(
             ({"lat": lat, "lng": lng}, {"kind": "location", "name": label, "lat": lat, "lng": lng} if label else None)
         )
-    text = "" if tracker.latest_text.startswith("/") else tracker.latest_text
+    text = "" if tracker.latest_text.startswith("/") else simplified(tracker.latest_text)  # 長壽路 is 长寿路
     # the text first: its longest known name beats a shorter entity inside it (长风公园 over 长风)
     for place in (text, _latest(tracker, "community"), _latest(tracker, "district")):
         if place:
@@ -141,6 +146,15 @@ def _described(text: str) -> str | None:
     return next((type_ for type_, words in DESCRIBED if words.search(text)), None)
 
 
+def _place_named(tracker: Tracker) -> bool:
+    """Whether the message's words name a place the back-office knows (a street, a committee, a landmark)."""
+    try:
+        services.backoffice().get("/eldercare/places", name=simplified(tracker.latest_text))
+    except BackofficeError:
+        return False
+    return True
+
+
 def _asked_place(tracker: Tracker) -> bool:
     """Whether the bot's last question was "您在哪一带？" (the search is waiting for a place)."""
     search = tracker.get_slot("eldercare_search")
@@ -148,12 +162,15 @@ def _asked_place(tracker: Tracker) -> bool:
 
 
 @action("action_eldercare_find")
-def find(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    """Places of a type near the resident. Also reads a message the NLU did not understand when it answers
-    "您在哪一带？" ("就在曹杨公园边上"); any other such message gets the usual "didn't understand"."""
+def find(dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
+    """Places of a type near the resident. Also reads a message the NLU did not understand, or took for a handbook
+    question, when it answers "您在哪一带？" ("就在曹杨公园边上", "我不知道这里叫什么街道，就在曹杨路地铁站边上"); any
+    other such message gets the usual "didn't understand", or the handbook's answer."""
     if tracker.latest_intent == "nlu_fallback" and not _asked_place(tracker):
         dispatcher.utter(response="utter_default")
         return []
+    if tracker.latest_intent == "faq" and not (_asked_place(tracker) and _place_named(tracker)):
+        return handbook.answer(dispatcher, tracker, domain)  # a handbook question after a search, not a place
     type_ = _latest(tracker, "service_type") or tracker.get_slot("service_type") or _described(tracker.latest_text)
     if type_ not in SERVICE_TYPES:
         dispatcher.utter(
@@ -345,6 +362,30 @@ def _previous_bot_action(tracker: Tracker) -> str | None:
     return None
 
 
+def _keep_open(dispatcher: Dispatcher, tracker: Tracker, kind: str) -> list[dict]:
+    """Neither yes nor no to the offer: a wait is waited for, a question about what it costs is answered from the
+    scheme and the offer put again, anything else is asked once more as a plain yes or no. The offer stays open."""
+    text = simplified(tracker.latest_text)
+    if WAIT_WORDS.search(text) and not QUESTION.search(text):
+        dispatcher.utter(response="utter_eldercare_offer_wait")
+        return []
+    if QUESTION.search(text) and MONEY_WORDS.search(text):
+        try:
+            details = _scheme(tracker, SCHEMES[kind])["details"]
+        except BackofficeUnavailable:
+            details = {}
+        if cost := details.get("payment") or "\n".join(
+            f"· {r['who']}：{r['subsidy']}" for r in details.get("subsidies", [])
+        ):
+            dispatcher.utter(cost)
+            return _offer(dispatcher, kind, f"要我现在帮您申请{KIND_NAMES[kind]}吗？")
+    dispatcher.utter(
+        response="utter_eldercare_offer_unclear",
+        buttons=[{"title": "好的，帮我申请", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}],
+    )
+    return []
+
+
 def _idempotency_key(tracker: Tracker, kind: str) -> str:
     """Stable for one resident message, so Rasa or the client retrying the same turn applies once."""
     user = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
@@ -367,15 +408,26 @@ def _offer_answer(tracker: Tracker) -> bool | None:
 
 @action("action_eldercare_offer_reply")
 def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    """The resident answers "要我帮您申请吗？": yes applies (once), no lets it be."""
+    """The resident answers "要我帮您申请吗？": yes applies (once), no lets it be. An answer that is neither keeps the
+    offer open once (:func:`_keep_open`: a question about what it costs is answered and the offer put again, "等等，我问
+    一下我女儿" is waited for); a second such answer in a row lets the offer go, so it is never put a third time."""
     kind = tracker.get_slot("eldercare_offer")
     reset = [events.slot_set("eldercare_offer", None)]
-    if kind not in OFFERS or _previous_bot_action(tracker) != OFFERS[kind]:
+    previous = _previous_bot_action(tracker)
+    if kind not in OFFERS and previous == "action_eldercare_offer_reply" and _offer_answer(tracker):
+        dispatcher.utter(response="utter_eldercare_nothing_open")  # 好的 after the answer: nothing is open
+        return reset
+    if kind not in OFFERS or previous not in (OFFERS[kind], "action_eldercare_offer_reply"):
         dispatcher.utter(response="utter_default")
         return reset
     answer = _offer_answer(tracker)
-    if answer is None:
+    if answer is None and ASSISTANCE_WORDS.search(tracker.latest_text):  # "帮我申请低保": another errand
         dispatcher.utter(response="utter_default")
+        return reset
+    if answer is None and previous == OFFERS[kind]:
+        return _keep_open(dispatcher, tracker, kind)
+    if answer is None:
+        dispatcher.utter(response="utter_eldercare_offer_let_go", what=KIND_NAMES[kind])
         return reset
     if not answer:
         dispatcher.utter(response="utter_eldercare_offer_declined")

@@ -46,7 +46,8 @@ class ApplyForm(AssistanceForm):
     """``validate_assistance_apply_form``: type, who for, ID number, phone, community, hardship, consent, confirmation."""
 
     form = "assistance_apply_form"
-    own_actions = ("action_assistance_triage", "action_assistance_identity")  # the first message is read too
+    # the first message is read too, and so is the one that left the pre-check for the application (我自己申请)
+    own_actions = ("action_assistance_triage", "action_assistance_identity", "assistance_check_form")
     slots = APPLY_SLOTS
     free_text = frozenset({"assistance_relation", "assistance_hardship"})  # any words fill them: "stop" still stops
     started_by = "assistance_apply"
@@ -94,11 +95,24 @@ class ApplyForm(AssistanceForm):
 
     def extract_assistance_family_named(self, call: FormCall) -> dict:
         """The family member the application is for, named in the message that starts it ("我想帮我老婆申请医疗救助"):
-        not asked again. Only a relation counts here (a story's 自己 or 我 says nothing of who applies)."""
-        who, relation = parsing.applicant(call.text)
-        if who != "家人" or relation is None:
+        not asked again. Only a relation the application is said to be for counts here (帮我老婆: a story's 老婆也生病,
+        自己 or 我 says nothing of who applies) — but a short answer that left the pre-check for the application says
+        who it is for, the resident too (我自己申请)."""
+        if self._left_precheck(call):
+            return self._applicant_said_early(call)
+        relation = parsing.for_whom(call.text)
+        if relation is None:
             return {}
-        return {"assistance_applicant": who, "assistance_relation": relation, **self._who(call, relation)}
+        return {"assistance_applicant": "家人", "assistance_relation": relation, **self._who(call, relation)}
+
+    def _left_precheck(self, call: FormCall) -> bool:
+        """Whether the pre-check ran on this message (and left it for the application: triage.apply_instead)."""
+        for event in reversed(call.tracker.events):
+            if event.get("event") == "user":
+                return False
+            if event.get("event") == "action" and event.get("name") == "assistance_check_form":
+                return True
+        return False
 
     def _applicant_said_early(self, call: FormCall) -> dict:
         """A short answer to the next question (给我自己办, 替我妈申请) given while the kind is asked: who it is for."""
@@ -156,7 +170,12 @@ class ApplyForm(AssistanceForm):
         me = self._registry(call)
         if me is None:
             return {"assistance_member": ""}
-        member = household.picked(me, call.tracker.latest_text)
+        text = call.tracker.latest_text
+        member = household.picked(me, text)
+        if member is None and (relation := parsing.for_whom(text)):  # 不对，是给我老婆申请: the relation corrected
+            found = household.matching(me, text, relation)
+            if len(found) == 1:
+                return {"assistance_relation": relation, **household.filled_for(me, found[0])}
         if member is None:
             call.say("utter_assistance_not_in_household")
             return {"assistance_member": None}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from actions import services
-from actions.assistance import parsing, registry
+from actions.assistance import parsing, registry, triage
+from actions.assistance.apply import EARLY_ANSWER_LENGTH
 from actions.assistance.flow import CHECK_SLOTS, AssistanceForm, entity
 from actions.dispatcher import Dispatcher
 from actions.executor import action
@@ -19,6 +21,7 @@ HEADLINES = {
     "needs_assessment": "utter_assistance_needs_assessment",
 }
 MAX_HOUSEHOLD = 20
+APPLYING = re.compile(r"申请|[帮替给]我?办|办一?下")  # 我自己申请, 帮我办: about the application, not a figure
 
 
 def _district(t: Tracker) -> str | None:
@@ -27,7 +30,7 @@ def _district(t: Tracker) -> str | None:
 
 def _household(t: Tracker) -> int | None:
     text = parsing.without_other_figures(t.latest_text, "assistance_household_size")
-    value = parsing.count(text, entity(t, "person_count"))
+    value = parsing.count(text, entity(t, "person_count")) or parsing.people(t.latest_text)
     return value if value and 1 <= value <= MAX_HOUSEHOLD else None
 
 
@@ -56,6 +59,34 @@ class CheckForm(AssistanceForm):
         "assistance_vehicles": AnotherWay("utter_assistance_vehicles_another_way"),
         "assistance_circumstances": AnotherWay("utter_assistance_circumstances_another_way"),
     }
+
+    def interrupt(self, call: FormCall) -> list[dict] | None:
+        """Asking to apply (申请救助), or saying who the application is for (我自己申请; 给我自己 where no figure is asked
+        for), instead of answering: the application starts (triage.apply_instead)."""
+        if not call.fresh or call.requested is None or self._answers(call):
+            return None
+        text = call.text
+        who, _ = parsing.applicant_named(text)
+        short = len(text) <= EARLY_ANSWER_LENGTH
+        wants = (call.intent == "assistance_apply" and not parsing.asks_whether(text)) or (
+            who is not None and (APPLYING.search(text) is not None or short)
+        )
+        return triage.apply_instead(call.dispatcher, call.tracker) if wants else None
+
+    def _answers(self, call: FormCall) -> bool:
+        """Whether the message answers the question asked, or gives a figure of the pre-check."""
+        if parsing.figures_told(call.text):
+            return True
+        t = call.tracker
+        read = {
+            "district": lambda: _district(t),
+            "assistance_household_size": lambda: _household(t),
+            "assistance_monthly_income": lambda: _amount(t, "assistance_monthly_income"),
+            "assistance_savings": lambda: _amount(t, "assistance_savings"),
+            "assistance_vehicles": lambda: parsing.vehicles(t.latest_text),
+            "assistance_circumstances": lambda: parsing.circumstances(t.latest_text),
+        }.get(call.requested or "")
+        return read is not None and read() is not None
 
     def after_extraction(self, call: FormCall) -> list[dict] | None:
         """The figures the message also gives before they are asked ("两口人，一个月一千五") are kept."""

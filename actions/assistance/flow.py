@@ -40,9 +40,10 @@ class AssistanceForm(FormValidation):
     another way (``another_ways``, actions/forms.py).
 
     (A resident in danger never reaches the form: the web router hands that message to a person first,
-    web/handoff/intake.py.) "stop" or asking for a person ends it —
+    web/handoff/intake.py.) "stop" (the intent, or words such as 不问了) or asking for a person ends it —
     unless the message reads as a clear answer to a structured question (the NLU can take 两口人 for a
-    request for a person; a number is still a number). A resident who says again what started the form
+    request for a person; a number is still a number); at a free-text question only the words stop it (a
+    hardship told can read as stopping to the NLU). A resident who says again what started the form
     (``started_by``: "低保怎么申请" while being asked who it is for) is told it is under way, not that
     they were misunderstood, and the question comes again.
     """
@@ -72,7 +73,10 @@ class AssistanceForm(FormValidation):
             return None  # the form is starting (with what the triage filled), or coming back after a side answer
         if call.get(requested) is not None and requested not in self.free_text:
             return None  # a clear answer, whatever the NLU thought
-        if intent == "stop" and not parsing.not_understood(call.text):
+        says_stop = parsing.says_stop(call.text)  # 不问了: the words win over the intent either way
+        if requested in self.free_text and intent == "stop" and not says_stop:
+            return None  # a hardship the NLU took for stopping ("…三个月上不了班，这个月房贷还不上") is the answer
+        if (intent == "stop" or says_stop) and not parsing.not_understood(call.text):
             call.drop_replies()
             call.say("utter_assistance_stopped")
             return self.end_form()

@@ -10,6 +10,7 @@ from typing import Any
 
 from actions import services
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
+from common.simplified import simplified
 
 COMMITTEE_SUFFIX = re.compile(r"(居委会|村委会|居委|村委)$")
 STREET_SUFFIX = re.compile(r"(街道|镇|乡)$")
@@ -19,6 +20,7 @@ STREET_SUFFIX = re.compile(r"(街道|镇|乡)$")
 class Street:
     name: str
     committees: tuple[str, ...]  # its residents' (villagers') committees, as the region names them
+    district: str = ""  # the district it is in
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +42,11 @@ def districts() -> tuple[tuple[str, str], ...]:
 
 def streets() -> tuple[Street, ...]:
     """Every street (town) of the region with its committees; empty when the back-office is unreachable."""
-    return tuple(Street(s["name"], tuple(c["name"] for c in s["communities"])) for d in _region() for s in d["streets"])
+    return tuple(
+        Street(s["name"], tuple(c["name"] for c in s["communities"]), d["name"])
+        for d in _region()
+        for s in d["streets"]
+    )
 
 
 def _named(name: str, suffix: re.Pattern[str], said: str) -> int:
@@ -77,8 +83,14 @@ def place_in(said: list[str]) -> Place:
 
 
 def district_in(text: str) -> str | None:
-    """The district named in ``text`` (普陀区, or just 普陀)."""
-    return next((name for _, name in districts() if name in text or name.removesuffix("区") in text), None)
+    """The district named in ``text`` (普陀区, or just 普陀); else the district of the street or committee it names
+    (a resident who does not know the district says where they live: "我住在曹杨新村")."""
+    text = simplified(text)
+    named = next((name for _, name in districts() if name in text or name.removesuffix("区") in text), None)
+    if named:
+        return named
+    place = place_in([text])
+    return place.street.district or None if place.street else None
 
 
 def district_name(code: str) -> str | None:

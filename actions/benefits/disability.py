@@ -158,6 +158,17 @@ def apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> 
     if not applicable:
         dispatcher.utter("\n\n".join(_member_text(m) for m in members) + "\n\n所以现在没有可以申请的。")
         return reset
+    mine = [m for m in applicable if m["self"]]
+    if (
+        len(applicable) > 1
+        and mine
+        and not tracker.entity_values(MEMBER)
+        and parsing.for_whom(tracker.latest_text) is None
+    ):
+        # "我要申请…" / "帮我申请…" naming no one else: for the resident, the others named for later
+        others = "、".join(_who(m) for m in applicable if not m["self"])
+        lead = f"{others}也可以申请，这份办好以后说“帮家里人申请两项补贴”就行。\n\n"
+        return _offer(dispatcher, lead, mine[0], found["documents"], _named(tracker.latest_text))
     if len(applicable) > 1:
         lines = "\n".join(f"{i}. {_who(m)}" for i, m in enumerate(applicable, 1))
         dispatcher.utter(

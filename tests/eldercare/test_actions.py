@@ -183,7 +183,7 @@ def test_tracker_exposes_the_retrieval_intent():
         ("好的，幫我申請", "nlu_fallback", True),
         ("先不用了", "nlu_fallback", False),
         ("帮我申请低保", "assistance_apply", None),  # another errand: not a yes to this offer
-        ("阿斯顿发个", "nlu_fallback", None),
+        ("阿斯顿发个", "nlu_fallback", "open"),  # neither: asked once more as a plain yes or no
     ],
 )
 def test_offer_reply_reads_the_words_whatever_the_intent(run, text, intent, applied):
@@ -200,6 +200,9 @@ def test_offer_reply_reads_the_words_whatever_the_intent(run, text, intent, appl
         slots={"eldercare_offer": "home_retrofit"},
         events=turn,
     )
+    if applied == "open":
+        assert [m["response"] for m in msgs] == ["utter_eldercare_offer_unclear"] and "eldercare_offer" not in slots
+        return
     assert slots["eldercare_offer"] is None
     if applied:  # applied now, or by an earlier case of this test (the back-office keeps one open application)
         said = msgs[0]["response"] or msgs[0]["text"]
@@ -214,3 +217,71 @@ def test_a_place_described_not_named_is_searched_for(run):
     assert "离长风公园最近的长者食堂" in text and slots["service_type"] == "助餐"
     _t, msgs, _s = run("action_eldercare_find", text="帮我找找附近的养老服务")
     assert msgs[0]["response"] == "utter_eldercare_ask_type"  # nothing described: which kind, as before
+
+
+def _after(action: str, message_id: str) -> list[dict]:
+    return [
+        {"event": "action", "name": action},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "message_id": message_id},
+    ]
+
+
+def test_a_question_about_the_cost_keeps_the_offer_open_and_the_yes_after_it_applies(run):
+    """Issue 22: "评上了自己要付多少钱" right after the 长护险 offer was "not understood" and the offer lost, so the
+    "好的，帮我申请" after it was not understood either."""
+    offer = {"eldercare_offer": "ltc_assessment"}
+    text, msgs, slots = run(
+        "action_eldercare_offer_reply",
+        sender="oDEMO_resident_0003",
+        text="评上了自己要付多少钱",
+        intent="nlu_fallback",
+        slots=offer,
+        events=_after("action_eldercare_ltc", "m-cost"),
+    )
+    assert "自己付 10%" in text and msgs[-1]["text"] == "要我现在帮您申请长护险评估吗？"
+    assert slots["eldercare_offer"] == "ltc_assessment"
+    _t, msgs, slots = run(
+        "action_eldercare_offer_reply",
+        sender="oDEMO_resident_0003",
+        text="好的，帮我申请",
+        intent="affirm",
+        slots=offer,
+        events=_after("action_eldercare_offer_reply", "m-yes-after-cost"),
+    )
+    said = msgs[0]["response"] or msgs[0]["text"]
+    assert said == "utter_eldercare_applied" or "已经有一份申请在办理中" in said
+    assert slots["eldercare_offer"] is None
+
+
+def test_a_wait_is_waited_for_once_then_the_offer_is_let_go(run):
+    offer = {"eldercare_offer": "ltc_assessment"}
+    _t, msgs, slots = run(
+        "action_eldercare_offer_reply",
+        text="等等，我问一下我女儿",
+        intent="inform",
+        slots=offer,
+        events=_after("action_eldercare_ltc", "m-wait"),
+    )
+    assert [m["response"] for m in msgs] == ["utter_eldercare_offer_wait"] and slots == {}
+    _t, msgs, slots = run(
+        "action_eldercare_offer_reply",
+        text="阿斯顿发个",
+        intent="nlu_fallback",
+        slots=offer,
+        events=_after("action_eldercare_offer_reply", "m-unclear"),
+    )
+    assert [m["response"] for m in msgs] == ["utter_eldercare_offer_let_go"] and slots["eldercare_offer"] is None
+
+
+def test_a_place_in_traditional_characters_is_found(run):
+    text, _m, _s = run("action_eldercare_find", text="請問長壽路附近有沒有長者食堂", entities={"service_type": "助餐"})
+    assert "离长寿路" in text
+
+
+def test_a_place_the_nlu_took_for_a_handbook_question_is_searched_and_a_handbook_question_answered(run):
+    _t, _m, slots = run("action_eldercare_find", text="/eldercare_find", entities={"service_type": "助餐"})
+    text, _m, _s = run(
+        "action_eldercare_find", text="我不知道这里叫什么街道，就在曹杨路地铁站边上", intent="faq", slots=slots
+    )
+    assert "离曹杨路地铁站最近的长者食堂" in text
