@@ -104,9 +104,18 @@ class CheckForm(AssistanceForm):
         return _read(call, "district", _district(call.tracker), "utter_assistance_unknown_district")
 
     def extract_assistance_household_size(self, call: FormCall) -> dict:
-        return _read(
-            call, "assistance_household_size", _household(call.tracker), "utter_assistance_not_understood_number"
-        )
+        """The count; or the district said again (a resident back after stopping answers the first question they
+        were asked before: "普陀区"), taken and said with the question, not "not a number"."""
+        size = _household(call.tracker)
+        if size is None and (district := _district(call.tracker)):
+            call.notes["district_said"] = district
+            return {"district": district, "assistance_household_size": None}
+        return _read(call, "assistance_household_size", size, "utter_assistance_not_understood_number")
+
+    def ask_assistance_household_size(self, call: FormCall) -> list[dict]:
+        if district := call.notes.get("district_said"):
+            return call.ask("assistance_household_size", "utter_assistance_ask_household_size_in", district=district)
+        return call.ask("assistance_household_size", "utter_assistance_ask_household_size")
 
     def extract_assistance_monthly_income(self, call: FormCall) -> dict:
         return _read(

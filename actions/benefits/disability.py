@@ -104,10 +104,18 @@ def check(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> 
     applicable = [m for m in found["members"] if _can_apply(m)]
     if len(applicable) == 1:  # a yes applies, as after the read-back
         return _offer(dispatcher, text + "\n\n", applicable[0], found["documents"])
+    if mine := [m for m in applicable if m["self"]]:  # the resident's own, read back; the others for later
+        return _offer(dispatcher, text + "\n\n" + _others_later(applicable), mine[0], found["documents"])
     if applicable:
         text += "\n要我现在帮您申请吗？"
     dispatcher.utter(text, buttons=[_apply_button(m) for m in applicable])
     return []
+
+
+def _others_later(applicable: list[dict[str, Any]]) -> str:
+    """The other members who can apply, named for after the resident's own application."""
+    others = "、".join(_who(m) for m in applicable if not m["self"])
+    return f"{others}也可以申请，这份办好以后说“帮家里人申请两项补贴”就行。\n\n"
 
 
 def _named(text: str) -> set[str]:
@@ -166,9 +174,7 @@ def apply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> 
         and parsing.for_whom(tracker.latest_text) is None
     ):
         # "我要申请…" / "帮我申请…" naming no one else: for the resident, the others named for later
-        others = "、".join(_who(m) for m in applicable if not m["self"])
-        lead = f"{others}也可以申请，这份办好以后说“帮家里人申请两项补贴”就行。\n\n"
-        return _offer(dispatcher, lead, mine[0], found["documents"], _named(tracker.latest_text))
+        return _offer(dispatcher, _others_later(applicable), mine[0], found["documents"], _named(tracker.latest_text))
     if len(applicable) > 1:
         lines = "\n".join(f"{i}. {_who(m)}" for i, m in enumerate(applicable, 1))
         dispatcher.utter(

@@ -168,3 +168,11 @@ def test_a_street_named_instead_of_the_district_gives_its_district(monkeypatch):
     monkeypatch.setattr(registry, "_tree", seeded_tree)
     assert registry.district_in("我不知道是哪个区，我住在曹杨新村") == "普陀区"
     assert registry.district_in("寶山區") == "宝山区"
+
+
+def test_the_district_said_again_at_the_household_question_is_taken_and_said_with_the_question(monkeypatch):
+    """Issue 22: back after 不问了, a resident answered "普陀区" to the household question, asked then a third time."""
+    monkeypatch.setattr(registry, "_tree", seeded_tree)
+    result = run("validate_assistance_check_form", "普陀区", "inform", requested="assistance_household_size")
+    assert slots(result)["district"] == "普陀区"
+    assert said(result) == ["utter_assistance_ask_household_size_in"] and result["responses"][0]["district"] == "普陀区"

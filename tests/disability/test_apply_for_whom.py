@@ -74,3 +74,19 @@ def test_a_family_member_named_or_picked_still_chooses():
     assert "先帮哪一位申请" in dispatcher.messages[0]["text"]
     _d, events = apply("/disability_subsidy_apply", [{"entity": "disability_member", "value": "8"}])
     assert {e["name"]: e["value"] for e in events}["disability_member"].startswith("8|")
+
+
+def test_the_check_reads_back_the_residents_own_offer_when_several_can_apply():
+    """Issue 22: "我能领残疾人两项补贴吗" then "好的" was "not understood" when another member had a certificate too."""
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "oForWhom",
+            "slots": {},
+            "latest_message": {"text": "我能领残疾人两项补贴吗", "intent": {"name": "disability_subsidy_eligibility"}},
+            "events": [],
+        }
+    )
+    dispatcher = Dispatcher()
+    events = disability.check(dispatcher, tracker, {})
+    assert {e["name"]: e["value"] for e in events}["disability_member"] == "7|disability_care,disability_living"
+    assert "您家贾**（肢体二级残疾，家里是低保）也可以申请" in dispatcher.messages[0]["text"]
