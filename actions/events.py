@@ -20,3 +20,8 @@ def active_loop(name: str | None) -> dict[str, Any]:
 
 def followup(action_name: str) -> dict[str, Any]:
     return _event("followup", name=action_name)
+
+
+def rewind() -> dict[str, Any]:
+    """Forget the resident's latest message (Rasa's UserUtteranceReverted), as Rasa's own fallback does."""
+    return _event("rewind")

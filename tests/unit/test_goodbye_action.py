@@ -26,3 +26,34 @@ def test_a_bare_id_number_is_said_back_masked():
     (message,) = responses("310115198203154413", "inform")
     assert message["response"] == "utter_details_without_errand"
     assert "310115198203154413" not in str(message)
+
+
+DOMAIN = {"responses": {"utter_default": [{"text": "不好意思，这句话我没太明白。"}]}}
+
+
+def fallback(*events: dict) -> dict:
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "o1",
+            "latest_message": {"text": "就是那个那个什么来着嗯嗯", "intent": {"name": "affirm"}, "entities": []},
+            "events": [*events, {"event": "user", "text": "就是那个那个什么来着嗯嗯"}],
+        }
+    )
+    return executor.run("action_default_fallback", tracker, DOMAIN)
+
+
+def test_the_fallback_says_it_did_not_understand_and_forgets_the_message():
+    result = fallback({"event": "bot", "text": "您好！"})
+    assert [m["response"] for m in result["responses"]] == ["utter_default"]
+    assert [e["event"] for e in result["events"]] == ["rewind"]
+
+
+def test_a_second_fallback_in_a_row_hands_the_resident_to_a_person():
+    """Issue 22: 嗯啊那个那个呃 then 就是那个那个什么来着嗯嗯 (read as a yes to nothing) was "didn't understand" twice
+    and no person came."""
+    result = fallback(
+        {"event": "user", "text": "嗯啊那个那个呃"}, {"event": "bot", "text": "不好意思，这句话我没太明白。"}
+    )
+    (message,) = result["responses"]
+    assert message["response"] == "utter_handoff_fallback" and message["custom"]["handoff"]["reason"] == "fallback"
+    assert result["events"] == []
