@@ -56,7 +56,8 @@ def verified_resident(sess: Session, openid: str) -> Resident:
     return booking_common.verified_resident(sess, openid, NOT_BOUND)
 
 
-def _booked(sess: Session, cemetery: Cemetery, days: list[date]) -> dict[tuple[str, date, str], CemeterySlot]:
+def slot_rows(sess: Session, cemetery: Cemetery, days: list[date]) -> dict[tuple[str, date, str], CemeterySlot]:
+    """The cemetery's slot rows on ``days`` (a slot without one has its timetable's places, none booked)."""
     gates = [g.code for g in cemetery.gates]
     rows = sess.scalars(
         select(CemeterySlot)
@@ -77,7 +78,7 @@ def _slots(cemetery: Cemetery, day: date, booked: dict[tuple[str, date, str], Ce
 
 def slots_of(sess: Session, cemetery: Cemetery, day: date) -> list[dict]:
     """Every gate's time slots on ``day`` with the places left, in time order."""
-    return _slots(cemetery, day, _booked(sess, cemetery, [day]))
+    return _slots(cemetery, day, slot_rows(sess, cemetery, [day]))
 
 
 def waiting_counts(sess: Session, cemetery_code: str, days: list[date]) -> dict[date, int]:
@@ -124,7 +125,7 @@ def availability(sess: Session, cemetery: Cemetery, first: date | None = None, c
     days = [d for d in season.days() if d >= max(today(), first or today())][:count]
     opening = schedule.openings(sess, days)
     problems = {day: day_problem(sess, day, cemetery, opening[day]) for day in days}
-    booked = _booked(sess, cemetery, [d for d in days if problems[d] is None])
+    booked = slot_rows(sess, cemetery, [d for d in days if problems[d] is None])
     waiting = waiting_counts(sess, cemetery.code, days)
     out = []
     for day in days:
@@ -145,12 +146,7 @@ def availability(sess: Session, cemetery: Cemetery, first: date | None = None, c
             }
         )
     return {
-        "season": {
-            "name": season.name,
-            "date": season.term_day.isoformat(),
-            "first": season.first.isoformat(),
-            "last": season.last.isoformat(),
-        },
+        "season": season.json(),
         "companions_max": cemetery.companions_max,
         "days": out,
     }
@@ -299,6 +295,38 @@ def _close_waiting(sess: Session, id_number: str, day: date) -> None:
     )
 
 
+def _add_booking(
+    sess: Session,
+    openid: str,
+    who: Resident | CemeteryWaiting,
+    day: date,
+    companions: int,
+    cemetery: Cemetery,
+    gate: CemeteryGate,
+    timetable_slot: dict,
+    from_waitlist: bool = False,
+) -> CemeteryBooking:
+    """A new booking of ``who`` (the resident, or the waiting-list entry it comes from) in a slot whose places are
+    taken, added to the session (not flushed)."""
+    resident_id = who.id if isinstance(who, Resident) else who.resident_id
+    booking = CemeteryBooking(
+        openid=openid,
+        resident_id=resident_id,
+        id_number=who.id_number,
+        cemetery_code=cemetery.code,
+        gate_code=gate.code,
+        day=day,
+        start=timetable_slot["start"],
+        end=timetable_slot["end"],
+        companions=companions,
+        from_waitlist=from_waitlist,
+        cemetery=cemetery,
+        gate=gate,
+    )
+    sess.add(booking)
+    return booking
+
+
 def create(sess: Session, openid: str, visit: Visit) -> CemeteryBooking:
     """Runs inside :func:`backoffice.idempotency.writing`; the caller commits. Who asks is checked first."""
     resident = verified_resident(sess, openid)
@@ -311,20 +339,7 @@ def create(sess: Session, openid: str, visit: Visit) -> CemeteryBooking:
         raise _already(visit.day)
     if not _take(sess, gate, visit.day, timetable_slot, 1 + visit.companions):
         raise slot_full(visit.day, gate, visit.start)
-    booking = CemeteryBooking(
-        openid=openid,
-        resident_id=resident.id,
-        id_number=resident.id_number,
-        cemetery_code=cemetery.code,
-        gate_code=gate.code,
-        day=visit.day,
-        start=timetable_slot["start"],
-        end=timetable_slot["end"],
-        companions=visit.companions,
-        cemetery=cemetery,
-        gate=gate,
-    )
-    sess.add(booking)
+    booking = _add_booking(sess, openid, resident, visit.day, visit.companions, cemetery, gate, timetable_slot)
     booking_common.flush_or(sess, _already(visit.day))
     booking.number = booking_common.reference("JS", visit.day, booking.id)
     _close_waiting(sess, resident.id_number, visit.day)
@@ -437,21 +452,9 @@ def _promote(
 ) -> CemeteryBooking | None:
     if not _take(sess, gate, entry.day, timetable_slot, 1 + entry.companions):
         return None
-    booking = CemeteryBooking(
-        openid=entry.openid,
-        resident_id=entry.resident_id,
-        id_number=entry.id_number,
-        cemetery_code=cemetery.code,
-        gate_code=gate.code,
-        day=entry.day,
-        start=timetable_slot["start"],
-        end=timetable_slot["end"],
-        companions=entry.companions,
-        from_waitlist=True,
-        cemetery=cemetery,
-        gate=gate,
+    booking = _add_booking(
+        sess, entry.openid, entry, entry.day, entry.companions, cemetery, gate, timetable_slot, from_waitlist=True
     )
-    sess.add(booking)
     sess.flush()
     return booking
 

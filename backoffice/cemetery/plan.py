@@ -42,14 +42,7 @@ def season_plan(sess: Session, cemetery: Cemetery, first: date | None = None) ->
     announced = {
         o.day: o.announced_by for o in sess.scalars(select(CemeteryOpening).where(CemeteryOpening.day.in_(days)))
     }
-    rows = {
-        (s.gate_code, s.day, s.start): s
-        for s in sess.scalars(
-            select(CemeterySlot).where(
-                CemeterySlot.gate_code.in_([g.code for g in cemetery.gates]), CemeterySlot.day.in_(days)
-            )
-        )
-    }
+    rows = booking.slot_rows(sess, cemetery, days)
     waiting = booking.waiting_counts(sess, cemetery.code, days)
     out = []
     for day in days:
@@ -82,12 +75,7 @@ def season_plan(sess: Session, cemetery: Cemetery, first: date | None = None) ->
             }
         )
     return {
-        "season": {
-            "name": season.name,
-            "date": season.term_day.isoformat(),
-            "first": season.first.isoformat(),
-            "last": season.last.isoformat(),
-        },
+        "season": season.json(),
         "days": out,
     }
 

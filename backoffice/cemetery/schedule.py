@@ -39,6 +39,15 @@ class Season:
     def days(self) -> list[date]:
         return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
 
+    def json(self) -> dict:
+        """The season as the availability and the plan show it."""
+        return {
+            "name": self.name,
+            "date": self.term_day.isoformat(),
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+        }
+
 
 def solar_term(name: str, year: int) -> date:
     month = TERM_MONTHS[name]
