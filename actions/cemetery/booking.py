@@ -19,7 +19,7 @@ from actions.events import active_loop, followup, slot_set
 from actions.executor import ActionRejected, action
 from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import request_handoff
-from actions.marriage.common import NO, YES, button, date_in, idempotency_key, start_in
+from actions.marriage.common import NO, YES, button, date_in, idempotency_key
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
@@ -105,16 +105,7 @@ class BookingForm(FormValidation):
         day = common.day_of(call.get("cemetery_site"), call.get("cemetery_date"))
         if day is None:
             return
-        fits = common.free_slots(day, people(call))
-        named = [s for s in fits if s["gate_name"] in text] or fits
-        chosen = next((s for s in fits if common.slot_value(s) == text.strip()), None)
-        if chosen is None and (start := start_in(text, [s["start"] for s in named])):
-            chosen = next(s for s in named if s["start"] == start)
-        if chosen is None and re.search(r"上午|早上|下午", text):
-            afternoon = "下午" in text
-            chosen = next((s for s in named if (s["start"] >= "12:00") == afternoon), None)
-        if chosen is None and named is not fits:
-            chosen = named[0]  # "东门": the earliest slot with places at that gate
+        chosen = common.slot_in(text, common.free_slots(day, people(call)))
         if chosen is not None:
             call.set("cemetery_slot", common.slot_value(chosen))
 

@@ -11,7 +11,7 @@ import re
 from actions import identity, services
 from actions.dispatcher import Dispatcher
 from actions.forms import CN_DIGITS
-from actions.marriage.common import button
+from actions.marriage.common import button, start_in
 from common.backoffice_client import BackofficeError
 
 FORMS = ("cemetery_booking_form", "cemetery_cancel_form", "cemetery_reschedule_form")
@@ -86,12 +86,37 @@ def day_button(d: dict, festival: str) -> dict[str, str]:
     return button(f"{d['label']}{note} 还有{d['free']}个名额", d["date"])
 
 
+def short_name(name: str) -> str:
+    """罗店 of 宝山区罗店公墓: a cemetery's name as residents say it, without its district and kind."""
+    return re.sub(r"(公墓|墓园|陵园|骨灰堂|骨灰楼)$", "", re.sub(r"^\w{1,3}?区", "", name))
+
+
 def site_in(text: str) -> str | None:
-    """A cemetery named in ``text`` (its name, an alias, or its code)."""
+    """A cemetery named in ``text`` (its name, an alias, its short name "罗店", or its code)."""
     for c in cemeteries():
-        if c["code"] in text.upper() or c["name"] in text or any(a in text for a in c["aliases"]):
+        short = short_name(c["name"])
+        if (
+            c["code"] in text.upper()
+            or c["name"] in text
+            or any(a in text for a in c["aliases"])
+            or (len(short) >= 2 and short in text)
+        ):
             return c["code"]
     return None
+
+
+def slot_in(text: str, fits: list[dict]) -> dict | None:
+    """The slot of ``fits`` a resident picked: its button, a time ("9点"), "上午"/"下午", a gate ("东门": its earliest)."""
+    named = [s for s in fits if s["gate_name"] in text] or fits
+    chosen = next((s for s in fits if slot_value(s) == text.strip()), None)
+    if chosen is None and (start := start_in(text, [s["start"] for s in named])):
+        chosen = next(s for s in named if s["start"] == start)
+    if chosen is None and re.search(r"上午|早上|下午", text):
+        afternoon = "下午" in text
+        chosen = next((s for s in named if (s["start"] >= "12:00") == afternoon), None)
+    if chosen is None and named is not fits:
+        chosen = named[0]
+    return chosen
 
 
 def festival_day(text: str, shown: dict) -> str | None:

@@ -16,7 +16,7 @@ from actions.events import active_loop, followup, slot_set
 from actions.executor import action
 from actions.forms import FormCall, FormValidation, reset
 from actions.handoff import request_handoff
-from actions.marriage.common import NO, YES, button, date_in, idempotency_key, start_in
+from actions.marriage.common import NO, YES, button, date_in, idempotency_key
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
 
@@ -211,9 +211,7 @@ class RescheduleForm(_ManageForm):
             return
         day = common.day_of(picked["cemetery"]["code"], call.get("cemetery_date"))
         fits = common.free_slots(day, picked["people"]) if day else []
-        chosen = next((s for s in fits if common.slot_value(s) == call.text.strip()), None)
-        if chosen is None and (start := start_in(call.text, [s["start"] for s in fits])):
-            chosen = next(s for s in fits if s["start"] == start)
+        chosen = common.slot_in(call.text, fits)
         if chosen is not None:
             call.set("cemetery_slot", common.slot_value(chosen))
 

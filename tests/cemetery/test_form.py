@@ -147,3 +147,29 @@ def test_a_question_taken_for_a_booking_is_answered_from_the_handbook(in_process
     text = "\n".join(r["text"] or "" for r in asked)
     assert "清明、冬至祭扫要先预约" in text and "预约祭扫" in text
     assert chat.slots["requested_slot"] is None  # the form ended: nothing is being booked
+
+
+def test_a_cemetery_said_by_its_short_name_and_a_move_to_the_afternoon(in_process):
+    """"长风那个" names 普陀区长风骨灰堂; moving a booking, "下午" picks the afternoon as it does when booking."""
+    days = season_days()
+    for day in days:
+        in_process.open_day(day)
+    in_process.resident("o-form-short")
+    chat = Chat("o-form-short", "cemetery_booking_form")
+    chat.say("帮我预约扫墓", "cemetery_book")
+    asked = chat.say("长风那个")
+    assert said(asked) == ["utter_cemetery_ask_date"] and asked[0]["site_name"] == "普陀区长风骨灰堂"
+    chat.say(days[1].isoformat())
+    chat.say("就我一个")
+    asked = chat.say("上午")
+    assert "正门 08:00-10:00" in asked[0]["summary"]
+    chat.say("确认", "affirm")
+    number = chat.submit("action_cemetery_submit")[0]["number"]
+    move = Chat("o-form-short", "cemetery_reschedule_form")
+    asked = move.say("我要改扫墓预约", "cemetery_reschedule")
+    assert said(asked) == ["utter_cemetery_ask_date"]
+    asked = move.say(days[2].isoformat())
+    assert said(asked) == ["utter_cemetery_ask_slot"]
+    asked = move.say("下午")
+    assert said(asked) == ["utter_cemetery_ask_reschedule_confirm"]
+    assert asked[0]["number"] == number and asked[0]["start"] == "12:00"
