@@ -23,15 +23,14 @@ branch_labels = None
 depends_on = "bo_identity_0002"  # wechat_binding.expires_at
 
 
-def _least(resident_id: str) -> str:
-    """The least openid of the resident's bindings without an end."""
-    return f"(SELECT min(b.openid) FROM wechat_binding b WHERE b.resident_id = {resident_id} AND b.expires_at IS NULL)"
+# The least openid of the resident row being set, among its bindings without an end. The end is a FILTER,
+# not a condition: as a condition, PostgreSQL without statistics (a bulk load in one transaction) read it
+# from the index on expires_at, which holds every WeChat binding, once per resident (144 s for 35,000).
+_OWN = (
+    "(SELECT min(b.openid) FILTER (WHERE b.expires_at IS NULL) FROM wechat_binding b WHERE b.resident_id = resident.id)"
+)
 
-
-_OWN = _least("resident.id")  # of the resident row being set
-
-
-_PG_FUNCTION = f"""
+_PG_FUNCTION = """
 CREATE FUNCTION resident_openid() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     touched integer[];
@@ -47,7 +46,11 @@ BEGIN
     PERFORM 1 FROM resident JOIN unnest(touched) AS t(id) ON resident.id = t.id ORDER BY resident.id
     FOR UPDATE OF resident;
     UPDATE resident SET openid = kept.openid
-    FROM (SELECT t.id, {_least("t.id")} AS openid FROM unnest(touched) AS t(id)) kept
+    FROM (
+        SELECT t.id, min(b.openid) FILTER (WHERE b.expires_at IS NULL) AS openid
+        FROM unnest(touched) AS t(id) LEFT JOIN wechat_binding b ON b.resident_id = t.id
+        GROUP BY t.id
+    ) kept
     WHERE resident.id = kept.id AND resident.openid IS DISTINCT FROM kept.openid;
     RETURN NULL;
 END $$
