@@ -190,6 +190,7 @@ class BookingForm(FormValidation):
             season_note=f"{season['name']}前后去祭扫要预约。",
             site_name=site["name"],
             buttons=[common.day_button(d, season["name"]) for d in offered],
+            **common.date_examples(season, offered),
         )
 
     def ask_cemetery_companions(self, call: FormCall) -> list[dict]:

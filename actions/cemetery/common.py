@@ -81,6 +81,13 @@ def slot_button(s: dict) -> dict[str, str]:
     return button(f"{s['gate_name']} {s['start']}-{s['end']}（还有{s['free']}个名额）", slot_value(s))
 
 
+def date_examples(season: dict, offered: list[dict]) -> dict[str, str]:
+    """The date question's examples in the season's own words ("冬至那天", "12月20号"), never another season's."""
+    day = offered[len(offered) // 2]["date"] if offered else season["date"]
+    _, month, dom = day.split("-")
+    return {"festival": season["name"], "example": f"{int(month)}月{int(dom)}号"}
+
+
 def day_button(d: dict, festival: str) -> dict[str, str]:
     note = f"（{festival}当天）" if d["festival"] else ""
     return button(f"{d['label']}{note} 还有{d['free']}个名额", d["date"])

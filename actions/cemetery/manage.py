@@ -249,6 +249,7 @@ class RescheduleForm(_ManageForm):
             season_note="",
             site_name=picked["cemetery"]["name"],
             buttons=[common.day_button(d, shown["season"]["name"]) for d in offered],
+            **common.date_examples(shown["season"], offered),
         )
 
     def ask_cemetery_slot(self, call: FormCall) -> list[dict]:

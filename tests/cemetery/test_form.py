@@ -3,6 +3,7 @@ PostgreSQL), as Rasa would call them, without the NLU: each message comes with t
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 import actions.cemetery  # noqa: F401  (registers the actions)
 from actions import executor, services
 from actions.tracker import Tracker
+from backoffice.cemetery import schedule
 from common.backoffice_client import BackofficeError
 from tests.cemetery.conftest import AUTH, Backoffice, season_days
 
@@ -150,7 +152,7 @@ def test_a_question_taken_for_a_booking_is_answered_from_the_handbook(in_process
 
 
 def test_a_cemetery_said_by_its_short_name_and_a_move_to_the_afternoon(in_process):
-    """"长风那个" names 普陀区长风骨灰堂; moving a booking, "下午" picks the afternoon as it does when booking."""
+    """ "长风那个" names 普陀区长风骨灰堂; moving a booking, "下午" picks the afternoon as it does when booking."""
     days = season_days()
     for day in days:
         in_process.open_day(day)
@@ -159,6 +161,9 @@ def test_a_cemetery_said_by_its_short_name_and_a_move_to_the_afternoon(in_proces
     chat.say("帮我预约扫墓", "cemetery_book")
     asked = chat.say("长风那个")
     assert said(asked) == ["utter_cemetery_ask_date"] and asked[0]["site_name"] == "普陀区长风骨灰堂"
+    season = schedule.upcoming(days[0]).name  # the examples are this season's: no "清明那天" in December
+    offered = [date.fromisoformat(b["payload"]) for b in asked[0]["buttons"]]
+    assert asked[0]["festival"] == season and asked[0]["example"] in [f"{d.month}月{d.day}号" for d in offered]
     chat.say(days[1].isoformat())
     chat.say("就我一个")
     asked = chat.say("上午")
