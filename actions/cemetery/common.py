@@ -175,7 +175,10 @@ def not_a_booking_day(season: dict) -> str:
 
 
 ASKS_WHETHER = re.compile(r"(吗|伐|么|嘛)[啊呀呢]?\s*[？?。！!]*\s*$|是不是|要不要|需不需要|用不用|怎么|如何|[？?]\s*$")
-ASKS_FOR_IT = re.compile(r"帮我|给我|替我|帮忙|帮.*约|我要|我想|我们想|想约|约一")
+# "帮我约", "给我爸约", "帮我弄一下扫墓预约": asked to book; not "给我妈扫墓要预约吗" nor "帮我爸问一下，…要预约吗"
+ASKS_FOR_IT = re.compile(
+    r"帮[^，,。？?！!\s]{0,8}?约|(给|替)我.{0,2}?(约|订|办|排)|帮我(办|订|排)|帮忙|我要|我想|我们想|想约|约一"
+)
 
 
 def asks_whether(text: str) -> bool:
