@@ -17,7 +17,7 @@ from actions.cemetery.common import WAITLIST
 from actions.dispatcher import Dispatcher
 from actions.events import active_loop, followup, slot_set
 from actions.executor import ActionRejected, action
-from actions.forms import FormCall, FormValidation, reset
+from actions.forms import FormCall, FormValidation, answers_not_taken, reset
 from actions.handoff import request_handoff
 from actions.marriage.common import NO, YES, button, date_in, idempotency_key
 from actions.tracker import Tracker
@@ -165,10 +165,13 @@ class BookingForm(FormValidation):
         return {} if s and s["free"] >= people(call) else {"cemetery_slot": None}
 
     def ask_cemetery_site(self, call: FormCall) -> list[dict]:
+        sites = common.cemeteries()
+        missed = answers_not_taken(call.tracker.events, "cemetery_site") > 0  # not "好的，我帮您预约" again
         return call.ask(
             "cemetery_site",
-            "utter_cemetery_ask_site",
-            buttons=[button(f"{c['name']}（{c['address']}）", c["name"]) for c in common.cemeteries()],
+            "utter_cemetery_ask_site_again" if missed else "utter_cemetery_ask_site",
+            examples="".join(f"“{common.short_name(c['name'])}”" for c in sites),
+            buttons=[button(f"{c['name']}（{c['address']}）", c["name"]) for c in sites],
         )
 
     def ask_cemetery_date(self, call: FormCall) -> list[dict]:
