@@ -53,6 +53,10 @@ class BookingForm(FormValidation):
     def interrupt(self, call: FormCall) -> list[dict] | None:
         if call.requested is None and common.asks_whether(call.text):  # answered as the handbook answers it
             return handbook.answer(call.dispatcher, call.tracker, {}) + reset(SLOTS, end_form=True)
+        if call.requested is None and common.looks_up(call.text):
+            from actions.cemetery import manage  # manage builds on this module
+
+            return manage.my_bookings(call.dispatcher, call.tracker, {}) + reset(SLOTS, end_form=True)
         if call.requested is None and not common.verified(call.tracker.sender_id):
             common.ask_to_verify(call.dispatcher, "cemetery_book", "预约祭扫")
             return call.events + reset(SLOTS, end_form=True)

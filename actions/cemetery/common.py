@@ -181,6 +181,15 @@ ASKS_FOR_IT = re.compile(
 )
 
 
+LOOKS_UP = re.compile(r"我的.{0,4}预约|约好?的.{0,6}(哪|几)|^\s*(查|看看)|查(一下|查|询)")
+BOOKS = re.compile(r"(帮|给|替)我.{0,2}(约|预约|订)|我(要|想)(约|预约|订)")
+
+
+def looks_up(text: str) -> bool:
+    """A look-up of one's booking ("我的扫墓预约", "我约好的扫墓是几号") that the NLU took for a request to book."""
+    return bool(LOOKS_UP.search(text)) and not BOOKS.search(text)
+
+
 def asks_whether(text: str) -> bool:
     """A question about booking ("清明扫墓是不是要先预约啊", "上坟要预约伐") rather than a request to book: the NLU
     can take one for the other, and a question is answered, not turned into a booking."""

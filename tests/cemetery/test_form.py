@@ -181,3 +181,15 @@ def test_a_cemetery_said_by_its_short_name_and_a_move_to_the_afternoon(in_proces
     asked = move.say("下午")
     assert said(asked) == ["utter_cemetery_ask_reschedule_confirm"]
     assert asked[0]["number"] == number and asked[0]["start"] == "12:00"
+
+
+def test_a_look_up_taken_for_a_booking_lists_the_residents_bookings(in_process):
+    """ "我的扫墓预约" read as cemetery_book: the bookings are listed, no booking starts."""
+    day = season_days()[3]
+    in_process.open_day(day)
+    in_process.resident("o-form-lookup")
+    assert in_process.book("o-form-lookup", day, "CEM-PT-01-M", "08:00").status_code == 201
+    chat = Chat("o-form-lookup", "cemetery_booking_form")
+    asked = chat.say("我的扫墓预约", "cemetery_book")
+    assert said(asked) == ["utter_cemetery_my_bookings"] and "普陀区长风骨灰堂" in asked[0]["listing"]
+    assert chat.slots["requested_slot"] is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.cemetery.common import asks_whether, companions_in, festival_day, not_a_booking_day
+from actions.cemetery.common import asks_whether, companions_in, festival_day, looks_up, not_a_booking_day
 
 SEASON = {"season": {"name": "清明", "date": "2027-04-05", "first": "2027-03-26", "last": "2027-04-12"}}
 
@@ -60,3 +60,20 @@ def test_a_day_off_season_is_told_when_booking_is_needed():
 )
 def test_a_question_about_booking_is_not_a_request_to_book(text, question):
     assert asks_whether(text) is question
+
+
+@pytest.mark.parametrize(
+    ("text", "look_up"),
+    [
+        ("我的扫墓预约", True),
+        ("我约好的扫墓是几号", True),
+        ("查一下我的扫墓预约", True),
+        ("我要查一下祭扫预约", True),
+        ("我要预约扫墓", False),
+        ("帮我预约冬至扫墓", False),
+        ("预约祭扫", False),
+        ("我想约清明扫墓", False),
+    ],
+)
+def test_a_look_up_is_not_a_request_to_book(text, look_up):
+    assert looks_up(text) is look_up
