@@ -17,7 +17,7 @@ from actions.cemetery.common import WAITLIST
 from actions.dispatcher import Dispatcher
 from actions.events import active_loop, followup, slot_set
 from actions.executor import ActionRejected, action
-from actions.forms import FormCall, FormValidation, answers_not_taken, reset
+from actions.forms import AnotherWay, FormCall, FormValidation, answers_not_taken, reset
 from actions.handoff import request_handoff
 from actions.marriage.common import NO, YES, button, date_in, idempotency_key
 from actions.tracker import Tracker
@@ -46,6 +46,12 @@ def people(call: FormCall) -> int:
 class BookingForm(FormValidation):
     form = FORM
     asks_itself = True
+    another_ways = {  # asked twice without an answer: the choices again, never only "找工作人员"
+        "cemetery_site": AnotherWay("utter_cemetery_site_another_way", choices="site_choices"),
+        "cemetery_date": AnotherWay("utter_cemetery_date_another_way", choices="date_choices"),
+        "cemetery_slot": AnotherWay("utter_cemetery_slot_another_way", choices="slot_choices"),
+        "cemetery_companions": AnotherWay("utter_cemetery_companions_another_way", choices="companion_choices"),
+    }
 
     def required_slots(self, call: FormCall) -> list[str]:
         return list(SLOTS)
@@ -167,6 +173,21 @@ class BookingForm(FormValidation):
             return {} if not common.free_slots(day, people(call)) else {"cemetery_slot": None}
         s = common.slot_of(day, value)
         return {} if s and s["free"] >= people(call) else {"cemetery_slot": None}
+
+    def site_choices(self, call: FormCall) -> list[dict]:
+        return [button(c["name"], c["name"]) for c in common.cemeteries()]
+
+    def date_choices(self, call: FormCall) -> list[dict]:
+        shown = common.availability(call.get("cemetery_site"))
+        days = [d for d in shown["days"] if d["open"] and d["free"] >= people(call)][:8]
+        return [common.day_button(d, shown["season"]["name"]) for d in days]
+
+    def slot_choices(self, call: FormCall) -> list[dict]:
+        day = common.day_of(call.get("cemetery_site"), call.get("cemetery_date"))
+        return [common.slot_button(s) for s in common.free_slots(day, people(call))] if day else []
+
+    def companion_choices(self, call: FormCall) -> list[dict]:
+        return [button("就我一个", "0"), button("带1位", "1"), button("带2位", "2")]
 
     def ask_cemetery_site(self, call: FormCall) -> list[dict]:
         sites = common.cemeteries()
