@@ -41,7 +41,7 @@ def not_understood(dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, A
     messages the NLU did not understand (a voice message of fillers, 嗯啊那个那个呃, can read as a yes to nothing)."""
     if _last_reply(tracker) in _texts(domain, "utter_default"):
         request_handoff(dispatcher, "fallback", response="utter_handoff_fallback")
-        return []
+        return [rewind()]  # forgotten here too: kept, Rasa stays unsure and ran this action ten times in one turn
     dispatcher.utter(response="utter_default")
     return [rewind()]
 

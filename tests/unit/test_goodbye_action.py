@@ -56,4 +56,5 @@ def test_a_second_fallback_in_a_row_hands_the_resident_to_a_person():
     )
     (message,) = result["responses"]
     assert message["response"] == "utter_handoff_fallback" and message["custom"]["handoff"]["reason"] == "fallback"
-    assert result["events"] == []
+    # forgotten too: kept, Rasa was as unsure as before and handed over ten times in one turn (issue 22's suite)
+    assert [e["event"] for e in result["events"]] == ["rewind"]
