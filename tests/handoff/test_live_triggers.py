@@ -62,6 +62,20 @@ def test_two_misunderstandings_in_a_row_go_to_a_person(live_stack, desk_open):
     assert say(live_stack, sender, "还有人吗") == ""  # now the desk's, not the bot's
 
 
+def test_a_resident_who_will_not_wait_leaves_the_queue_and_the_bot_answers_again(live_stack, desk_open):
+    sender = f"leaves-{int(time.time())}"
+    say(live_stack, sender, "/nlu_fallback")
+    say(live_stack, sender, "/nlu_fallback")  # queued, the tracker paused
+    assert tracker(live_stack, "web:" + sender)["paused"] is True
+    left = say(live_stack, sender, "算了不等了")
+    assert "不等工作人员了" in left
+    with desk_open() as sess:
+        ticket = sess.scalar(select(Ticket).join(Ticket.conversation).where(Conversation.sender_id == "web:" + sender))
+        assert (ticket.status, ticket.outcome) == ("closed", "resident_left")
+    assert tracker(live_stack, "web:" + sender)["paused"] is False  # resumed once the leaving committed
+    assert say(live_stack, sender, "/greet") != ""  # the bot answers again
+
+
 def test_a_complaint_is_queued_and_the_bot_says_how_long(live_stack, desk_open):
     sender = f"complain-{int(time.time())}"
     text = say(live_stack, sender, "/complain")

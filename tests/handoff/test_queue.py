@@ -276,3 +276,36 @@ def test_rules_are_kept_in_memory_a_change_here_applies_at_once_one_elsewhere_wi
         assert rules.matching(conn, "我要信访").name == "信访"  # still the snapshot
         time.sleep(0.6)
         assert rules.matching(conn, "我要信访") is None
+
+
+@pytest.mark.parametrize("words", ["不等了", "算了不等了", "不用人工了，我自己弄", "回到小助手"])
+def test_a_waiting_resident_who_will_not_wait_is_the_bots_again(sessions, words):
+    with sessions.begin() as sess:
+        c = conv(sess, "oLeaves")
+        queue.enqueue(sess, c, "fallback", "normal", MONDAY_20_LOCAL)  # after hours: nobody comes until morning
+        assert "不等了" in config.desk().texts["after_hours"]  # the notice says how to leave
+        assert _writes(sess, c, words, MONDAY_20_LOCAL + timedelta(minutes=1)) == [config.desk().texts["left_queue"]]
+        ticket = sess.scalar(select(Ticket).where(Ticket.conversation_id == c.id))
+        assert (ticket.status, ticket.outcome, c.state) == ("closed", "resident_left", "bot")
+        assert sess.info["handoff_events"][-2]["resume_sender"] == "oLeaves"  # Rasa's tracker resumed on commit
+
+
+@pytest.mark.parametrize(
+    "priority, claimed, words",
+    [
+        ("urgent", False, "不等了"),  # a person in danger stays with the desk and the on-call worker
+        ("normal", True, "不等了"),  # an agent has it: the agent answers
+        ("normal", False, "我不等了，我就想问问低保到底什么时候能批下来"),  # a message for the agent
+        ("normal", False, "我等着"),
+    ],
+)
+def test_who_stays_in_the_queue(sessions, priority, claimed, words):
+    with sessions.begin() as sess:
+        open_all_day(sess)
+        c = conv(sess, "oStays")
+        queue.enqueue(sess, c, "resident_request", priority, MONDAY_10_LOCAL)
+        ticket = queue.open_ticket(sess, c.id)
+        if claimed:
+            queue.claim(sess, ticket, accounts.create(sess, "boss", PASSWORD, "supervisor"), MONDAY_10_LOCAL)
+        assert config.desk().texts["left_queue"] not in _writes(sess, c, words, MONDAY_10_LOCAL + timedelta(minutes=1))
+        assert (ticket.status, c.state) == ("active", "agent") if claimed else ("waiting", "queued")

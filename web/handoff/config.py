@@ -31,6 +31,7 @@ class DeskConfig:
     outcomes: dict[str, str]
     flows: tuple[Flow, ...]
     texts: dict[str, str]
+    leave_words: tuple[str, ...]
 
     def flow(self, intent: str) -> Flow | None:
         return next((f for f in self.flows if f.intent == intent), None)
@@ -46,6 +47,7 @@ def desk() -> DeskConfig:
         outcomes=dict(data["outcomes"]),
         flows=tuple(Flow(f["intent"], f["label"], tuple(f.get("entities") or ())) for f in data["flows"]),
         texts=dict(data["texts"]),
+        leave_words=tuple(data["leave_words"]),
     )
 
 

@@ -166,6 +166,8 @@ def resident_message(sess: Session, conv: Conversation, message: Message, now: d
         text = enqueue(sess, conv, conv.handoff_reason or "resident_request", conv.handoff_priority or "normal", now)
         say(sess, conv, "system", text)
         return [text]
+    if wants_to_leave(ticket, message.text):
+        return [leave(sess, conv, ticket, now)]
     phone = find_phone(message.text)  # 138 1234 5678, spoken digits, +86: as the bot understands them
     on_call = oncall.promised(sess, ticket.id) if ticket.after_hours else None  # a person in danger: never "上班后"
     if ticket.after_hours and ticket.callback_phone is None and phone:
@@ -182,6 +184,28 @@ def resident_message(sess: Session, conv: Conversation, message: Message, now: d
         say(sess, conv, "system", text)
         return [text]
     return []
+
+
+LEAVE_MAX_CHARS = 12  # "不等了" with a few words around it; a longer message is something to tell the agent
+
+
+def wants_to_leave(ticket: Ticket, text: str) -> bool:
+    """A resident still waiting (no agent yet) says they will not wait (desk.yml ``leave_words``).
+    Never an urgent case: a person in danger stays with the desk and the on-call worker."""
+    if ticket.status != "waiting" or ticket.priority == "urgent" or len(text) > LEAVE_MAX_CHARS:
+        return False
+    return any(word in text for word in config.desk().leave_words)
+
+
+def leave(sess: Session, conv: Conversation, ticket: Ticket, now: datetime) -> str:
+    """Close the ticket as ``resident_left`` and give the conversation back to the bot (Rasa's
+    tracker is resumed once this commits, web/handoff/events.py); what to tell the resident."""
+    ticket.status, ticket.outcome, ticket.closed_at = "closed", "resident_left", now
+    conv.state = "bot"
+    announce_ticket(sess, ticket, resume_sender=conv.sender_id)
+    text = config.desk().texts["left_queue"]
+    say(sess, conv, "system", text)
+    return text
 
 
 def _reminder_due(ticket: Ticket, now: datetime) -> bool:
