@@ -99,6 +99,19 @@ def reset(slots: tuple[str, ...] | list[str], requested: bool = True, end_form: 
     return out
 
 
+def confirmed_item(dispatcher: Dispatcher, tracker: Tracker, item: str, confirmed: str, kept: str) -> str | None:
+    """What a confirmed errand's submit works on (slot ``item``, e.g. a booking's number), or None when it has nothing
+    to do: nothing picked or no answer to ``confirmed``, or a no (then ``kept`` says the booking stays); the caller
+    forgets the form's slots on None."""
+    value, answer = tracker.get_slot(item), tracker.get_slot(confirmed)
+    if not value or answer is None:
+        return None
+    if answer is False:
+        dispatcher.utter(response=kept)
+        return None
+    return value
+
+
 @dataclass
 class FormCall:
     """One call of a form's validation action: the slots as they stand, the message to read (only

@@ -14,7 +14,7 @@ from actions.cemetery import booking, common
 from actions.dispatcher import Dispatcher
 from actions.events import active_loop, followup, slot_set
 from actions.executor import action
-from actions.forms import FormCall, FormValidation, reset
+from actions.forms import FormCall, FormValidation, confirmed_item, reset
 from actions.handoff import request_handoff
 from actions.marriage.common import NO, YES, button, date_in, idempotency_key
 from actions.tracker import Tracker
@@ -152,11 +152,8 @@ class CancelForm(_ManageForm):
 
 @action("action_cemetery_cancel_submit")
 def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    number, confirmed = tracker.get_slot("cemetery_booking"), tracker.get_slot("cemetery_confirmed")
-    if not number or confirmed is None:
-        return reset(SLOTS)
-    if confirmed is False:
-        dispatcher.utter(response="utter_cemetery_cancel_kept")
+    number = confirmed_item(dispatcher, tracker, "cemetery_booking", "cemetery_confirmed", "utter_cemetery_cancel_kept")
+    if number is None:
         return reset(SLOTS)
     kind = "waitlist" if number.startswith("HB") else "bookings"
     key = idempotency_key(tracker, CANCEL_FORM, {"number": number})
@@ -292,11 +289,10 @@ class RescheduleForm(_ManageForm):
 
 @action("action_cemetery_reschedule_submit")
 def reschedule_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    number, confirmed = tracker.get_slot("cemetery_booking"), tracker.get_slot("cemetery_confirmed")
-    if not number or confirmed is None:
-        return reset(SLOTS)
-    if confirmed is False:
-        dispatcher.utter(response="utter_cemetery_reschedule_kept")
+    number = confirmed_item(
+        dispatcher, tracker, "cemetery_booking", "cemetery_confirmed", "utter_cemetery_reschedule_kept"
+    )
+    if number is None:
         return reset(SLOTS)
     try:
         found = mine(tracker)

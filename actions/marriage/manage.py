@@ -14,7 +14,7 @@ from actions import identity, services
 from actions.dispatcher import Dispatcher
 from actions.events import active_loop, followup, slot_set
 from actions.executor import action
-from actions.forms import FormCall, FormValidation, reset
+from actions.forms import FormCall, FormValidation, confirmed_item, reset
 from actions.handoff import request_handoff
 from actions.marriage import common
 from actions.marriage.booking import backoffice_down, kind_label
@@ -151,11 +151,10 @@ class CancelForm(_ManageForm):
 
 @action("action_marriage_cancel_submit")
 def cancel_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    number, confirmed = tracker.get_slot("marriage_appointment"), tracker.get_slot("marriage_confirmed")
-    if not number or confirmed is None:
-        return reset(SLOTS)
-    if confirmed is False:
-        dispatcher.utter(response="utter_marriage_cancel_kept")
+    number = confirmed_item(
+        dispatcher, tracker, "marriage_appointment", "marriage_confirmed", "utter_marriage_cancel_kept"
+    )
+    if number is None:
         return reset(SLOTS)
     key = common.idempotency_key(tracker, CANCEL_FORM, {"number": number})
     try:
@@ -254,11 +253,10 @@ def where(appointment: dict) -> Where:
 
 @action("action_marriage_reschedule_submit")
 def reschedule_submit(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    number, confirmed = tracker.get_slot("marriage_appointment"), tracker.get_slot("marriage_confirmed")
-    if not number or confirmed is None:
-        return reset(SLOTS)
-    if confirmed is False:
-        dispatcher.utter(response="utter_marriage_reschedule_kept")
+    number = confirmed_item(
+        dispatcher, tracker, "marriage_appointment", "marriage_confirmed", "utter_marriage_reschedule_kept"
+    )
+    if number is None:
         return reset(SLOTS)
     body = {
         "openid": tracker.sender_id,
