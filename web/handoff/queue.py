@@ -186,6 +186,7 @@ def resident_message(sess: Session, conv: Conversation, message: Message, now: d
     return []
 
 
+RESIDENT_LEFT = "resident_left"  # the outcome of a ticket the resident left (desk.yml outcomes)
 LEAVE_MAX_CHARS = 12  # "不等了" with a few words around it; a longer message is something to tell the agent
 
 
@@ -200,7 +201,7 @@ def wants_to_leave(ticket: Ticket, text: str) -> bool:
 def leave(sess: Session, conv: Conversation, ticket: Ticket, now: datetime) -> str:
     """Close the ticket as ``resident_left`` and give the conversation back to the bot (Rasa's
     tracker is resumed once this commits, web/handoff/events.py); what to tell the resident."""
-    ticket.status, ticket.outcome, ticket.closed_at = "closed", "resident_left", now
+    ticket.status, ticket.outcome, ticket.closed_at = "closed", RESIDENT_LEFT, now
     conv.state = "bot"
     announce_ticket(sess, ticket, resume_sender=conv.sender_id)
     text = config.desk().texts["left_queue"]
@@ -314,7 +315,7 @@ def add_note(sess: Session, ticket: Ticket, agent: Agent, text: str) -> Note:
 
 def close(sess: Session, ticket: Ticket, actor: Agent, outcome: str, now: datetime) -> Conversation:
     """End the handoff with an outcome code; the conversation is the bot's again."""
-    if outcome not in config.desk().outcomes:
+    if outcome not in config.desk().outcomes or outcome == RESIDENT_LEFT:  # that one is the resident's, not an agent's
         raise QueueError("请选择结束原因")
     if not ticket.open:
         raise QueueError("这个会话已经结束了")
