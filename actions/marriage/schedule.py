@@ -166,13 +166,33 @@ def ask_date(call: FormCall, where: Where) -> list[dict]:
     )
 
 
+def _minutes(start: str) -> int:
+    hours, minutes = start.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
 def check_slot(call: FormCall, where: Where) -> None:
+    """The slot held must still have room. One that filled up (others book while the resident answers the next
+    questions) is replaced by the nearest free slot of the same day, said so, rather than asked again while the
+    resident goes on with the next answers, as a day that cannot be booked is (``_take_nearest``); the read-back
+    still shows it, and "改时段" changes it. A day with no free slot left: the slot is asked again."""
     day = day_of(where, call.get("marriage_date"))
     start = call.get("marriage_slot")
-    if not any(s["start"] == start and s["free"] > 0 for s in day["slots"]):
-        call.say("utter_marriage_backoffice_refused", message=f"{day['label']} {start} 这个时段已经约满了。")
-        call.clear("marriage_slot")
-        call.notes[SLOT_REFUSED] = True
+    if any(s["start"] == start and s["free"] > 0 for s in day["slots"]):
+        return
+    free = [s for s in day["slots"] if s["free"] > 0]
+    if free:
+        wanted = _minutes(start) if start and ":" in start else 0
+        instead = min(free, key=lambda s: (abs(_minutes(s["start"]) - wanted), s["start"] < (start or "")))
+        call.set("marriage_slot", instead["start"])
+        call.say(
+            text=f"{day['label']} {start} 这个时段刚刚约满了，给您换成了离它最近的 {instead['start']}-{instead['end']}。"
+            "最后核对的时候还可以改。"
+        )
+        return
+    call.say("utter_marriage_backoffice_refused", message=f"{day['label']} {start} 这个时段已经约满了。")
+    call.clear("marriage_slot")
+    call.notes[SLOT_REFUSED] = True
 
 
 def ask_slot(call: FormCall, where: Where) -> list[dict] | None:

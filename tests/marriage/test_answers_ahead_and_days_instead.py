@@ -155,3 +155,36 @@ def test_the_cooling_off_period_asked_about_is_explained(backoffice, run):
     assert said == ["utter_marriage_cooling_off"]
     _slots, said = run("action_marriage_materials", "web:cool", "离婚冷静期满了领证要带什么", {}, "marriage_materials")
     assert said == ["utter_marriage_materials"]
+
+
+def test_a_slot_that_fills_up_while_the_resident_answers_is_replaced_by_the_nearest_free_one(backoffice, run):
+    """The resident took 09:00, someone else booked its last place while they answered the next question, and the
+    slot was asked again three times while they went on with the other party's name and ID number."""
+    from sqlalchemy.orm import Session
+
+    from backoffice.marriage.models import MarriageSlot
+
+    day = backoffice.open_days(office="BS-MR-01")[2]
+    first, second = day["slots"][0], day["slots"][1]
+    with Session(backoffice.engine) as sess, sess.begin():
+        sess.add(
+            MarriageSlot(
+                office_code="BS-MR-01",
+                day=date.fromisoformat(day["date"]),
+                start=first["start"],
+                end=first["end"],
+                capacity=0,
+                booked=0,
+            )
+        )
+    held = {
+        **_resident(backoffice, "web:slotfull"),
+        "marriage_office": "BS-MR-01",
+        "marriage_date": day["date"],
+        "marriage_slot": first["start"],
+        "requested_slot": "marriage_party2_name",
+    }
+    slots, said = run("validate_" + FORM, "web:slotfull", "宋小红", held, intent="nlu_fallback")
+    assert slots["marriage_slot"] == second["start"]  # the nearest free one, not the slot asked again
+    assert any(f"换成了离它最近的 {second['start']}" in (line or "") for line in said)
+    assert "utter_marriage_ask_slot" not in said
