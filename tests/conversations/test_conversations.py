@@ -36,7 +36,7 @@ REPORT_DIR = Path(
 REPORT = REPORT_DIR / "report.txt"
 RESULTS = REPORT.with_name("results.json")  # one line per conversation, to compare two runs
 WHICH = os.environ.get("CONVERSATIONS", "subset")
-FLOOR = {"success": 0.75, "triple_asked": 2}  # the subset as last measured (docs/nlu.md): never worse
+FLOOR = {"success": 0.90, "triple_asked": 1}  # the subset as last measured, less the runs' spread (docs/nlu.md)
 
 
 @pytest.mark.timeout(3600)
