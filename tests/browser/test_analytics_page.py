@@ -65,6 +65,7 @@ def test_from_the_landing_page_through_the_navigation(web_url, browser):
         "差评回访",
         "快捷回复",
         "婚姻登记预约",
+        "祭扫预约",
         "下班值班",
     ]
     nav.get_by_role("link", name="数据分析").click()
