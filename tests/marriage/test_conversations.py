@@ -461,7 +461,11 @@ def test_a_full_day_is_refused_and_the_nearest_free_day_taken_or_the_next_offere
     r.say("宝山区婚姻登记中心南部服务点")
     reply = r.say(typed(full_day))
     assert "约满" in reply
-    after = next(d for d in open_days(live_stack, "BS-MR-02") if d > full_day)
+    after = next(  # peak days (12·12, 5·20) count: the bot offers them like any other day with room
+        d["date"]
+        for d in days(live_stack, "BS-MR-02")
+        if d["open"] and d["date"] > full_day and any(s["free"] > 0 for s in d["slots"])
+    )
     if date.fromisoformat(after) - date.fromisoformat(full_day) <= timedelta(days=3):  # the nearest day is taken
         assert f"最近能约的是{zh(after)}" in reply and "时段" in reply, reply
         return
