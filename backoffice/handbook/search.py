@@ -28,7 +28,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.handbook.models import HandbookEntry
-from backoffice.handbook.wording import SoundAlike, key_sentences, simplified
+from backoffice.handbook.wording import SoundAlike, key_sentences
+from common.simplified import simplified
 
 jieba.setLogLevel(60)
 

@@ -2,8 +2,8 @@
 
 Residents write traditional characters (收養登記), pick the wrong character of the same sound
 from the input method (时间银航, 惠民宾葬怎么报消, 康复辅俱) and tell a story before the question.
-``simplified`` converts with OpenCC's traditional-to-simplified tables; ``SoundAlike`` replaces a
-run of characters that is not a handbook word but sounds like one (toneless pinyin, with the
+Traditional characters are made simplified by ``common.simplified`` (shared with the actions).
+``SoundAlike`` replaces a run of characters that is not a handbook word but sounds like one (toneless pinyin, with the
 initials and finals southern speakers mix up treated alike) and shares a character with it in the
 same place, so 银航 becomes 银行 but a word that merely rhymes with a handbook word stays itself.
 Only a run jieba could not read as words is corrected: it begins and ends between words and holds
@@ -19,10 +19,7 @@ from functools import lru_cache
 from itertools import product
 
 import jieba
-import opencc
 from pypinyin import Style, lazy_pinyin, pinyin
-
-_T2S = opencc.OpenCC("t2s")
 
 # Initials and finals many southern (Shanghainese) speakers and their input habits do not tell apart.
 _FUZZY = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"^l"), "n"), (re.compile(r"(?<=[ie])ng$"), "n"))
@@ -33,10 +30,6 @@ MAX_WORD = 4
 _CLAUSE_BREAK = re.compile(r"[，。！？,.!?；;：:、~～\s]+|那个|就是说|然后呢?")
 # A clause that asks something (Mandarin and Shanghainese question words and particles).
 _ASKS = re.compile(r"[吗呢伐么？?]|什么|啥|哪|怎么|怎样|如何|多少|几|有没有|能不能|可不可以|是不是|要不要|谁")
-
-
-def simplified(text: str) -> str:
-    return _T2S.convert(text)
 
 
 def _fuzzy(syllable: str) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from backoffice.handbook.wording import SoundAlike, key_sentences, simplified
+from backoffice.handbook.wording import SoundAlike, key_sentences
+from common.simplified import simplified
 
 WORDS = SoundAlike(["时间银行", "银行", "惠民殡葬", "殡葬", "报销", "康复辅具", "只有", "受理中心"])
 
