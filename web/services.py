@@ -41,6 +41,7 @@ from web.documents.storage import Store, open_store
 from web.feedback import handlers as feedback
 from web.handoff import intake
 from web.handoff.events import Publisher
+from web.handoff.queue import Resume
 from web.handoff.rasa_api import RasaApi
 from web.handoff.undelivered import CallBacks
 from web.identity import requests
@@ -112,13 +113,22 @@ def _review(sess: Session, _conv: Conversation, said: Message, inbound: Inbound,
 
 
 def router(
-    sessions: sessionmaker, rasa: Any, effects: SideEffects, rewrite: Rewrite | None = policy_reply.rewrite
+    sessions: sessionmaker,
+    rasa: Any,
+    effects: SideEffects,
+    rewrite: Rewrite | None = policy_reply.rewrite,
+    resume: Resume | None = None,
 ) -> Router:
     """The routing point with the platform's hooks: campaign replies and 退订 (``rewrite``), the
-    desk (web/handoff/intake.py), the bot's side effects, and what the bot understood for
-    analytics and the review inbox (in that order)."""
+    desk (web/handoff/intake.py; ``resume``: how a resident leaving its queue gets the bot back),
+    the bot's side effects, and what the bot understood for analytics and the review inbox (in that order)."""
     return Router(
-        sessions, rasa, rewrite=rewrite, desk=intake.Desk(), side_effects=effects, understood=(_analytics, _review)
+        sessions,
+        rasa,
+        rewrite=rewrite,
+        desk=intake.Desk(resume),
+        side_effects=effects,
+        understood=(_analytics, _review),
     )
 
 
@@ -162,7 +172,9 @@ class Services:
 
     @cached_property
     def router(self) -> Router:
-        return router(self.database.sessions, self.rasa, effects=self.side_effects)
+        return router(
+            self.database.sessions, self.rasa, effects=self.side_effects, resume=self.rasa_api.resume_retrying
+        )
 
     @cached_property
     def page_tokens(self) -> PageTokens:

@@ -45,6 +45,7 @@ class StandIn:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict]] = []
         self.webhook_reply: list[dict] = [{"recipient_id": "x", "text": "您好"}]
+        self.events_failing = 0  # the next N tracker events (pause, resume) answer 500; -1: every one
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
@@ -71,6 +72,9 @@ class StandIn:
                 )
             return self._json({"error": "not_bound", "message": "这个微信号还没有实名绑定"}, 404)
         if request.path.endswith("/tracker/events"):
+            if self.events_failing:
+                self.events_failing -= self.events_failing > 0
+                return self._json({"status": "failure", "message": "tracker store down"}, 500)
             return self._json({"events": []})
         if request.path.endswith("/tracker"):
             return self._json(

@@ -3,7 +3,8 @@
 Queue code records an event on the SQLAlchemy session (:func:`record`); the
 :class:`Publisher` installed on the app's sessionmaker publishes them on Redis once
 the commit succeeded (and drops them on rollback), and pauses Rasa's tracker for a
-conversation that was just queued (resumes it for a resident who left the queue). The console's server-sent-event streams subscribe.
+conversation that was just queued. The console's server-sent-event streams subscribe. (A resident who
+leaves the queue has the tracker resumed before the change, not after it: web/handoff/queue.leave.)
 """
 
 from __future__ import annotations
@@ -56,14 +57,6 @@ class Publisher:
                     self.rasa.pause(sender)
                 except RasaApiError as exc:  # the conversation is queued regardless: the router no longer asks Rasa
                     log.warning("could not pause the bot's tracker", extra={"error": str(exc)})
-            resumed = item.pop("resume_sender", None)
-            if resumed:  # the resident left the queue (web/handoff/queue.leave)
-                try:
-                    self.rasa.resume(resumed)
-                except (
-                    RasaApiError
-                ) as exc:  # the tracker stays paused: the bot is silent to them until an agent hands back
-                    log.error("could not resume the bot's tracker", extra={"error": str(exc)})
             try:
                 self.redis.publish(CONSOLE_CHANNEL, json.dumps(item, ensure_ascii=False, default=str))
             except redis.RedisError as exc:

@@ -61,9 +61,11 @@ def decide(conn: Connection, sender_id: str, state: str, text: str) -> ForDesk |
     return ForDesk(rule=rule) if rule is not None else None
 
 
-def take(sess: Session, conv: Conversation, message: Message, why: ForDesk, now: datetime) -> list[str]:
+def take(
+    sess: Session, conv: Conversation, message: Message, why: ForDesk, now: datetime, resume: queue.Resume | None = None
+) -> list[str]:
     """The desk takes ``message`` (already in the transcript); the texts, recorded too,
-    answer the resident at once."""
+    answer the resident at once. ``resume``: how a resident leaving the queue gets the bot back."""
     if why.danger is not None:
         found = why.danger
         notice = queue.enqueue(sess, conv, found.reason, "urgent", now)
@@ -79,17 +81,21 @@ def take(sess: Session, conv: Conversation, message: Message, why: ForDesk, now:
         text = config.desk().texts["rule_handoff"] + "\n\n" + notice
         queue.say(sess, conv, "bot", text, {"rule": why.rule.name})
         return [text]
-    return queue.resident_message(sess, conv, message, now)
+    return queue.resident_message(sess, conv, message, now, resume)
 
 
 class Desk:
-    """The router's way to the desk (web/conversations/router.Desk)."""
+    """The router's way to the desk (web/conversations/router.Desk). ``resume``: Rasa's tracker resumed for a
+    resident who leaves the queue (``RasaApi.resume_retrying``); without it nobody can leave the queue."""
+
+    def __init__(self, resume: queue.Resume | None = None) -> None:
+        self.resume = resume
 
     def decide(self, conn: Connection, sender_id: str, state: str, text: str) -> ForDesk | None:
         return decide(conn, sender_id, state, text)
 
     def take(self, sess: Session, conv: Conversation, message: Message, why: ForDesk) -> list[str]:
-        return take(sess, conv, message, why, config.utcnow())
+        return take(sess, conv, message, why, config.utcnow(), self.resume)
 
 
 def queue_for_agent(sess: Session, conv: Conversation, request: dict[str, Any]) -> str:

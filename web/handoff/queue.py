@@ -7,6 +7,7 @@ transaction decides, and :mod:`web.handoff.events` publishes after the commit.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
@@ -19,6 +20,8 @@ from web.handoff.models import PRIORITY_RANK, Agent, Note, Ticket
 from web.oncall import alerting as oncall
 
 ONLINE_WINDOW = timedelta(minutes=10)
+
+Resume = Callable[[str], bool]  # a sender → its Rasa tracker is resumed (False: Rasa could not be reached)
 
 
 class QueueError(Exception):
@@ -154,20 +157,23 @@ def resident_notice(sess: Session, ticket: Ticket, now: datetime) -> str:
     return texts["waiting"].format(ahead=place - 1, minutes=minutes)
 
 
-def resident_message(sess: Session, conv: Conversation, message: Message, now: datetime) -> list[str]:
+def resident_message(
+    sess: Session, conv: Conversation, message: Message, now: datetime, resume: Resume | None = None
+) -> list[str]:
     """A resident wrote while queued or with an agent: show it to the desk; outside
     working hours, note a callback number; still waiting a while after they were last told
     their place, tell them again that they are heard and where they stand (an elderly
-    resident who types "在吗" and hears nothing may think they were forgotten). Returns what
-    to answer the resident now."""
+    resident who types "在吗" and hears nothing may think they were forgotten). ``resume``:
+    how the bot's tracker is resumed for a resident who leaves the queue (none: nobody can
+    leave, the words go to the agent). Returns what to answer the resident now."""
     ticket = open_ticket(sess, conv.id)
     announce_message(sess, conv, message)
     if ticket is None:  # queued by something that bypassed the desk: queue it properly
         text = enqueue(sess, conv, conv.handoff_reason or "resident_request", conv.handoff_priority or "normal", now)
         say(sess, conv, "system", text)
         return [text]
-    if wants_to_leave(ticket, message.text):
-        return [leave(sess, conv, ticket, now)]
+    if resume is not None and wants_to_leave(ticket, message.text):
+        return [leave(sess, conv, ticket, now, resume)]
     phone = find_phone(message.text)  # 138 1234 5678, spoken digits, +86: as the bot understands them
     on_call = oncall.promised(sess, ticket.id) if ticket.after_hours else None  # a person in danger: never "上班后"
     if ticket.after_hours and ticket.callback_phone is None and phone:
@@ -198,12 +204,19 @@ def wants_to_leave(ticket: Ticket, text: str) -> bool:
     return any(word in text for word in config.desk().leave_words)
 
 
-def leave(sess: Session, conv: Conversation, ticket: Ticket, now: datetime) -> str:
-    """Close the ticket as ``resident_left`` and give the conversation back to the bot (Rasa's
-    tracker is resumed once this commits, web/handoff/events.py); what to tell the resident."""
+def leave(sess: Session, conv: Conversation, ticket: Ticket, now: datetime, resume: Resume) -> str:
+    """Give the conversation back to the bot and close the ticket as ``resident_left``; what to tell the
+    resident. Rasa's tracker is resumed first (with retries, web/handoff/rasa_api.py), before anything
+    changes: a conversation the bot has again while its tracker stays paused would get no answer at all.
+    When Rasa cannot be reached the resident stays in the queue, in the same place, and is told so."""
+    if not resume(conv.sender_id):
+        ticket.told_at = now  # told where they stand just now: no reminder on their next line
+        text = config.desk().texts["leave_failed"] + "\n\n" + resident_notice(sess, ticket, now)
+        say(sess, conv, "system", text, {"leave_failed": True})
+        return text
     ticket.status, ticket.outcome, ticket.closed_at = "closed", RESIDENT_LEFT, now
     conv.state = "bot"
-    announce_ticket(sess, ticket, resume_sender=conv.sender_id)
+    announce_ticket(sess, ticket)
     text = config.desk().texts["left_queue"]
     say(sess, conv, "system", text)
     return text

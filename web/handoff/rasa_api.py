@@ -1,4 +1,4 @@
-"""The parts of Rasa's HTTP API the desk uses: read the tracker, pause and resume it.
+"""The parts of Rasa's HTTP API the desk uses: read the tracker, pause and resume it (resume with retries).
 
 Calls go to the Rasa instance the conversation's messages go to (``ranked_instances``), and to the
 next in its ranking when that one refuses the connection (every instance reads the shared tracker store).
@@ -10,6 +10,8 @@ no error text raised from here does (``common.masking.mask_credentials``).
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +21,9 @@ from common.masking import mask_credentials
 from web.rasa_client import ranked_instances
 
 log = logging.getLogger(__name__)
+
+RESUME_RETRY_DELAYS = (0.5, 1.5)  # seconds before the second and the third try: a Rasa restarting, a dropped connection
+RESUME_TIMEOUT = 3.0  # per try: the resident who asked to leave the queue is waiting for the answer
 
 
 class RasaApiError(Exception):
@@ -32,10 +37,11 @@ class RasaApi:
 
     def _call(self, method: str, sender_id: str, tail: str, **kwargs: Any) -> Any:
         params = {"token": self.token, **kwargs.pop("params", {})}
+        timeout = kwargs.pop("timeout", self.timeout)
         path = f"/conversations/{quote(sender_id, safe=':')}/{tail}"
         for url in ranked_instances(self.urls, sender_id):
             try:
-                resp = self.http.request(method, url + path, params=params, timeout=self.timeout, **kwargs)
+                resp = self.http.request(method, url + path, params=params, timeout=timeout, **kwargs)
                 resp.raise_for_status()
                 return resp.json()
             except requests.ConnectionError as exc:  # this instance is down: the next one reads the same tracker
@@ -53,5 +59,19 @@ class RasaApi:
     def pause(self, sender_id: str) -> None:
         self._call("POST", sender_id, "tracker/events", json={"event": "pause"})
 
-    def resume(self, sender_id: str) -> None:
-        self._call("POST", sender_id, "tracker/events", json={"event": "resume"})
+    def resume(self, sender_id: str, timeout: float | None = None) -> None:
+        self._call("POST", sender_id, "tracker/events", json={"event": "resume"}, timeout=timeout or self.timeout)
+
+    def resume_retrying(self, sender_id: str, delays: Sequence[float] = RESUME_RETRY_DELAYS) -> bool:
+        """Resume the tracker, trying again after each of ``delays`` while Rasa fails; False when the last try
+        failed too (logged as an error). Resuming twice does no harm: the tracker is simply not paused."""
+        for delay in (*delays, None):
+            try:
+                self.resume(sender_id, timeout=RESUME_TIMEOUT)
+                return True
+            except RasaApiError as exc:
+                failure = exc
+            if delay is not None:
+                time.sleep(delay)
+        log.error("could not resume the bot's tracker", extra={"error": str(failure), "tries": len(delays) + 1})
+        return False
