@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from actions import events, services
+from actions.benefits.funeral import tells_a_death
 from actions.dispatcher import Dispatcher
 from actions.executor import action
 from actions.feedback import offer_rating
 from actions.handoff import request_handoff
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
+from common.dates import full_date
 
 MIN_TOPIC_CONFIDENCE = 0.3  # below this the response selector's topic is only a guess: search every topic
 
@@ -57,11 +59,7 @@ def answer_text(entry: dict, related: dict | None) -> str:
         lines.append(f"要带：{'、'.join(entry['documents'])}")
     if entry["contact"]:
         lines.append(f"咨询：{entry['contact']}")
-    since = (
-        f"，{entry['effective_date'][:4]}年{int(entry['effective_date'][5:7])}月{int(entry['effective_date'][8:10])}日起施行"
-        if entry["effective_date"]
-        else ""
-    )
+    since = f"，{full_date(entry['effective_date'])}起施行" if entry["effective_date"] else ""
     lines.append(f"（出处：{entry['source']}{since}）")
     if entry["next_step"]:
         lines.append(entry["next_step"])
@@ -85,6 +83,8 @@ def answer(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
         )
         return [events.slot_set("handbook_offer", "human")]
     related = results[1] if len(results) > 1 and results[1]["topic"] == results[0]["topic"] else None
+    if results[0]["topic"] == "funeral" and tells_a_death(question):
+        dispatcher.utter(response="utter_funeral_sorry")  # 我老伴走了 殡葬费用能减免吗: condolence before the policy
     dispatcher.utter(answer_text(results[0], related))
     return [
         events.slot_set("handbook_offer", None),

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from actions import services
 from backoffice.residents.models import Resident, WechatBinding
 from backoffice.seed.load import DEMO_OPENIDS, seed
+from common.backoffice_client import BackofficeError
 from common.db import make_engine
 from common.migrate import upgrade
 from tests.conftest import backoffice_test_client
@@ -26,6 +29,33 @@ def backoffice(db_url, monkeypatch) -> Iterator[tuple]:
     seed(engine)
     yield backoffice_test_client(db_url, TOKEN, monkeypatch), engine
     engine.dispose()
+
+
+class InProcess:
+    """The BackofficeClient interface over the back-office's Flask test client, for the actions."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def _reply(self, resp) -> dict[str, Any]:
+        if resp.status_code >= 400:
+            raise BackofficeError(resp.status_code, resp.json["error"], resp.json["message"])
+        return resp.json
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        return self._reply(self.client.get(path, query_string=params, headers=AUTH))
+
+    def post(self, path: str, body: dict, idempotency_key: str | None = None) -> dict[str, Any]:
+        headers = {**AUTH, **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
+        return self._reply(self.client.post(path, json=body, headers=headers))
+
+
+@pytest.fixture
+def actions_backoffice(backoffice, monkeypatch) -> tuple:
+    """The actions talk to the in-process back-office (what ``backoffice`` gives, returned as it is)."""
+    client, _engine = backoffice
+    monkeypatch.setattr(services, "client", lambda: InProcess(client))
+    return backoffice
 
 
 def post(client, body: dict, key: str):

@@ -16,6 +16,7 @@ from actions.executor import action
 from actions.forms import reset
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
+from common.dates import full_date
 
 TRIAGE, CHECK_FORM, APPLY_FORM = "action_assistance_triage", "assistance_check_form", "assistance_apply_form"
 
@@ -102,7 +103,7 @@ def _tell_standard(dispatcher: Dispatcher, tracker: Tracker) -> list[dict]:
         response="utter_assistance_standard",
         place=place,
         dibao=std["dibao_per_person_month"],
-        since=_since(std["effective_from"]),
+        since=full_date(std["effective_from"]),
         low_income=std["low_income_line"],
     )
     dispatcher.utter(response="utter_assistance_precheck_intro")
@@ -121,11 +122,6 @@ def _program_text(kind: str, program: dict, std: dict) -> str:
             f"\n基本生活标准每人每月 {tekun['basic_living_per_month']} 元。想申请，跟我说“申请{kind}”就行。"
         )
     return text
-
-
-def _since(iso: str) -> str:
-    year, month, day = (int(x) for x in iso.split("-"))
-    return f"{year}年{month}月{day}日"
 
 
 def _prefill_application(tracker: Tracker) -> list[dict]:

@@ -22,6 +22,7 @@ from actions.executor import action
 from actions.forms import FormCall, reset
 from actions.tracker import Tracker
 from common.backoffice_client import BackofficeError, BackofficeUnavailable
+from common.dates import full_date
 from common.masking import ID_NUMBER_RE, is_valid_id_number, mask_id_number
 
 FACTS = ("funeral_hukou", "funeral_status", "funeral_burial")
@@ -33,6 +34,10 @@ RESUME = ("/funeral_subsidy_apply", "殡葬减免和生态安葬补贴申请")
 DATE_RE = re.compile(r"(?:(\d{4})\s*[-年/.]\s*)?(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 RELATIVE_DAYS = {"今天": 0, "昨天": 1, "前天": 2, "大前天": 3}
 NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,6}")
+# "帮我申请", "我要办", "给我妈申请", "申请一下": asked to apply, even with a 吗 (帮我办一下好吗)
+ASKS_TO_APPLY = re.compile(
+    r"帮.{0,6}?(申请|办|报|提交|递|弄|做)|(我要|我想|想在这里|直接)(申请|办|领)|(给|替).{0,4}申请|^申请"
+)
 
 
 @cache
@@ -42,6 +47,17 @@ def _words() -> dict[str, Any]:
 
 def _first(text: str, table: dict[str, list[str]]) -> str | None:
     return next((key for key, phrases in table.items() if any(p in text for p in phrases)), None)
+
+
+def tells_a_death(text: str) -> bool:
+    """The message tells that someone has died (我妈昨天走了, 老伴去世了): condolence before anything else."""
+    return any(word in text for word in _words()["death"])
+
+
+def asks_about_it(text: str) -> bool:
+    """A question about the benefits (殡葬费用能减免吗, 政府有什么补贴吗) rather than a request to apply: the pre-check
+    answers it, with no verification, whatever the NLU read."""
+    return not text.startswith("/") and parsing.is_question(text) and not ASKS_TO_APPLY.search(parsing.plain(text))
 
 
 def hukou(text: str) -> str | None:
@@ -155,6 +171,7 @@ class CheckForm(FuneralForm):
     slots = FACTS
     questions = FACTS
     started_by = "funeral_subsidy_eligibility"
+    own_actions = ("action_funeral_identity",)  # a question read as applying is sent here unread
 
     def after_extraction(self, call: FormCall) -> list[dict] | None:
         if call.requested is None and call.fresh:  # a new pre-check: forget an earlier one's answers
@@ -207,7 +224,10 @@ def explain(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -
 
 @action("action_funeral_identity")
 def identify(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
-    """Only a verified resident applies: an unverified one is asked to verify before the first question."""
+    """Only a verified resident applies: an unverified one is asked to verify before the first question. A question
+    the NLU read as applying (我老伴走了 殡葬费用能减免吗) gets the pre-check instead, which needs no verification."""
+    if asks_about_it(tracker.latest_text):
+        return [events.followup(CheckForm.form)]
     try:
         services.backoffice().get(f"/residents/by-openid/{tracker.sender_id}")
     except BackofficeUnavailable:
@@ -303,7 +323,7 @@ class ApplyForm(FuneralForm):
             deceased=call.get("funeral_deceased_name"),
             relation=call.get("funeral_relation"),
             id_number=mask_id_number(call.get("funeral_deceased_id") or ""),
-            death_date=call.get("funeral_death_date"),
+            death_date=full_date(call.get("funeral_death_date")),
             facts=facts,
         )
 

@@ -9,13 +9,14 @@ subscription notices' from web/subscriptions/templates.yml. Short fields keep We
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from common.dates import full_date
 from web.notify import Notice
 from web.outbound.service import Template
 from web.texts import text
@@ -84,7 +85,7 @@ def fit(value: str, limit: int = FIELD_MAX) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+    return f"{full_date(moment)} {moment:%H:%M}"
 
 
 class _Values(dict):
@@ -108,6 +109,8 @@ def notice_for(change: Change) -> Notice | None:
         return _cancelled(change)
     if change.kind == "waitlist_booked":
         return _waitlist_booked(change)
+    if change.kind == "opening_moved":
+        return _opening_moved(change)
     return None
 
 
@@ -143,9 +146,8 @@ def _status(change: Change) -> Notice:
 
 
 def _appointment_time(values: dict[str, str]) -> str:
-    day = date.fromisoformat(values["date"]) if values.get("date") else None
     start, end = values.get("start", ""), values.get("end", "")
-    when = f"{day.year}年{day.month}月{day.day}日 {start}" if day else start
+    when = f"{full_date(values['date'])} {start}" if values.get("date") else start
     return f"{when}~{end}" if end else when
 
 
@@ -214,6 +216,30 @@ def _waitlist_booked(change: Change) -> Notice:
             _template_ids()["appointment"],
             {
                 "thing1": {"value": "祭扫预约（候补约上了）"},
+                "character_string2": {"value": fit(change.ref)},
+                "time3": {"value": _appointment_time({**values, "end": ""})},  # the start: a period is over 20
+                "thing4": {"value": place},
+            },
+            url=link,
+        ),
+        page=link,
+    )
+
+
+def _opening_moved(change: Change) -> Notice:
+    """Staff changed when booking the day of the resident's 祭扫 booking opens: the new time, that the booking stands,
+    and how to move or cancel it; a tapped notice or template message opens the gate link."""
+    values = _values(change)
+    place = fit(values.get("cemetery", "") + values.get("gate", ""))
+    link = values.get("gate_url") or None
+    return Notice(
+        text=text("cemetery_opening_moved").format_map(values),
+        notice_key="appointment",
+        notice_values={"thing1": "祭扫预约（开放时间改了）", "time2": _appointment_time(values), "thing3": place},
+        template=Template(
+            _template_ids()["appointment"],
+            {
+                "thing1": {"value": "祭扫预约（开放时间改了）"},
                 "character_string2": {"value": fit(change.ref)},
                 "time3": {"value": _appointment_time({**values, "end": ""})},  # the start: a period is over 20
                 "thing4": {"value": place},
