@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
+from actions import executor
 from actions.benefits import funeral
+from actions.tracker import Tracker
 
 TODAY = date(2026, 12, 6)
 
@@ -78,3 +80,51 @@ def test_death_date(text, entity, expected):
 
 def test_hukou_outside_the_city():
     assert funeral.hukou("外地户口") == funeral.NOT_OF_CITY
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("我老伴走了 殡葬费用能减免吗", True),
+        ("我妈昨天走了政府有什么补贴吗", True),
+        ("家里老人过世了 火化费可以少交吗", True),
+        ("帮我申请丧葬费减免", False),
+        ("喂我爸走了那个殡葬费减免的申请你帮我办一下好吗", False),  # a request, with a 吗
+        ("我要申请海葬补贴", False),
+        ("给我老伴申请殡葬费减免吧", False),
+        ("/funeral_subsidy_apply", False),  # the pre-check's 帮我申请 button
+    ],
+)
+def test_a_question_is_told_from_a_request_to_apply(text, asks):
+    assert funeral.asks_about_it(text) is asks
+
+
+def test_a_question_read_as_applying_gets_the_pre_check_without_verification():
+    """No back-office is asked: the pre-check needs no verification, and the check form says 请节哀 first."""
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "o-funeral-asks",
+            "latest_message": {"text": "我老伴走了 殡葬费用能减免吗", "intent": {"name": "funeral_subsidy_apply"}},
+            "events": [{"event": "user", "text": "我老伴走了 殡葬费用能减免吗"}],
+        }
+    )
+    result = executor.run("action_funeral_identity", tracker, {})
+    assert result["responses"] == []
+    assert [(e["event"], e["name"]) for e in result["events"]] == [("followup", "funeral_check_form")]
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "o-funeral-asks",
+            "latest_message": {"text": "我老伴走了 殡葬费用能减免吗", "intent": {"name": "funeral_subsidy_apply"}},
+            "events": [
+                {"event": "user", "text": "我老伴走了 殡葬费用能减免吗"},
+                {"event": "action", "name": "action_funeral_identity"},
+            ],
+        }
+    )
+    started = executor.run("validate_funeral_check_form", tracker, {})
+    assert [r["response"] for r in started["responses"]] == ["utter_funeral_condolence", "utter_funeral_ask_hukou"]
+
+
+def test_a_death_told_is_recognised_for_the_condolence():
+    assert funeral.tells_a_death("我妈昨天走了政府有什么补贴吗") and funeral.tells_a_death("老伴去世了")
+    assert not funeral.tells_a_death("海葬有补贴吗")
