@@ -27,6 +27,8 @@ OFFERED_BY = (
     "action_disability_apply",
     "action_disability_offer_reply",
 )  # an offer read back, or asked again
+SUBMIT = "现在就帮您提交吗？"
+SUBMIT_BUTTONS = [{"title": "对，提交", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}]
 CHECK_RESUME = ("/disability_subsidy_eligibility", "残疾人两项补贴查询")
 APPLY_RESUME = ("/disability_subsidy_apply", "残疾人两项补贴申请")
 
@@ -76,12 +78,13 @@ def _can_apply(member: dict[str, Any]) -> bool:
 
 
 def _member_text(member: dict[str, Any]) -> str:
-    lines = [_who(member) + "："]
+    """Whether each subsidy is likely, with its amount once (or why not), for an 80-year-old to read."""
     if member["receiving"]:
-        return lines[0] + "已经在领两项补贴了，不用再申请。"
+        return _who(member) + "：已经在领两项补贴了，不用再申请。"
+    lines = [_who(member) + "："]
     for programme, answer in member["subsidies"].items():
-        verdict = f"可以领，每月{answer['monthly']}元" if answer["eligible"] else "领不了"
-        lines.append(f"· {TITLES[programme]}：{verdict}。{answer['reasons'][0]['text']}")
+        verdict = f"应该可以领，每月{answer['monthly']}元。" if answer["eligible"] else answer["reasons"][0]["text"]
+        lines.append(f"· {TITLES[programme]}：{verdict}")
     if member["open_cases"]:
         lines.append(f"已经有申请在办（编号 {'、'.join(member['open_cases'])}），说“两项补贴申请进度”可以查。")
     return "\n".join(lines)
@@ -94,20 +97,22 @@ def _apply_button(member: dict[str, Any]) -> dict[str, str]:
 
 @action("action_disability_check")
 def check(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    """Short and plain: for each member, whether each subsidy is likely and how much (once), then the next
+    step. What to bring is told once the application is made (its answer lists the documents)."""
     found = _precheck(dispatcher, tracker, CHECK_RESUME)
     if found is None:
         return []
     if not found["members"]:
         dispatcher.utter("户籍登记里您家还没有残疾人证的记录。" + found["no_record"]["reasons"][0]["text"])
         return []
-    text = "\n\n".join(_member_text(m) for m in found["members"]) + "\n\n" + found["caveat"]
+    text = "\n\n".join(_member_text(m) for m in found["members"]) + "\n" + found["caveat"]
     applicable = [m for m in found["members"] if _can_apply(m)]
     if len(applicable) == 1:  # a yes applies, as after the read-back
-        return _offer(dispatcher, text + "\n\n", applicable[0], found["documents"])
-    if mine := [m for m in applicable if m["self"]]:  # the resident's own, read back; the others for later
-        return _offer(dispatcher, text + "\n\n" + _others_later(applicable), mine[0], found["documents"])
+        return _ask_to_submit(dispatcher, text + "\n\n", applicable[0])
+    if mine := [m for m in applicable if m["self"]]:  # the resident's own; the others for later
+        return _ask_to_submit(dispatcher, text + "\n\n" + _others_later(applicable), mine[0])
     if applicable:
-        text += "\n要我现在帮您申请吗？"
+        text += "\n\n要我现在帮您申请吗？"
     dispatcher.utter(text, buttons=[_apply_button(m) for m in applicable])
     return []
 
@@ -138,9 +143,19 @@ def _offer(
     items = "\n".join(f"· {TITLES[p]}：每月{member['subsidies'][p]['monthly']}元" for p in programmes)
     needed = list(dict.fromkeys(d["name"] for p in programmes for d in documents[p]))
     dispatcher.utter(
-        f"{lead}帮{_who(member)}申请：\n{items}\n\n审核时要看这些材料：{'、'.join(needed)}。\n\n现在就帮您提交吗？",
-        buttons=[{"title": "对，提交", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}],
+        f"{lead}帮{_who(member)}申请：\n{items}\n\n审核时要看这些材料：{'、'.join(needed)}。\n\n{SUBMIT}",
+        buttons=SUBMIT_BUTTONS,
     )
+    return _offered(member, programmes)
+
+
+def _ask_to_submit(dispatcher: Dispatcher, told: str, member: dict[str, Any]) -> list[dict]:
+    """After the pre-check has told what ``member`` can get: the same offer, without saying it again."""
+    dispatcher.utter(told + SUBMIT, buttons=SUBMIT_BUTTONS)
+    return _offered(member, _eligible(member))
+
+
+def _offered(member: dict[str, Any], programmes: list[str]) -> list[dict]:
     return [events.slot_set(OFFER, "apply"), events.slot_set(MEMBER, f"{member['id']}|{','.join(programmes)}")]
 
 
@@ -201,7 +216,7 @@ def offer_reply(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
     if answer is None:  # neither: asked again, the offer still open
         dispatcher.utter(
             "不好意思，我没听明白。现在就帮您提交的话，回复“对”；先不申请，回复“不用”。",
-            buttons=[{"title": "对，提交", "payload": "/affirm"}, {"title": "先不用", "payload": "/deny"}],
+            buttons=SUBMIT_BUTTONS,
         )
         return []
     if not answer:
