@@ -307,6 +307,13 @@ def assistance_type(text: str) -> str | None:
     return None
 
 
+def names_assistance(text: str) -> bool:
+    """Whether the words name social assistance itself (救助, 低保, 特困 …, or a typo of one), not just a story."""
+    text = plain(text)
+    typos = [t for some in words()["type_typos"].values() for t in some]
+    return any(w in text for w in (*words()["progress_names"], *typos))
+
+
 def story(text: str, kind: str) -> str | None:
     """The message as a hardship description, when it tells more than the type's name."""
     text = text.strip()

@@ -1,11 +1,12 @@
 """Progress of the resident's own applications only: the sender's bound identity decides what
-they may see, and a case number that is not theirs is answered exactly like one that does not exist."""
+they may see, and a case number that is not theirs is answered exactly like one that does not exist.
+A question that names no kind of application is answered with all of them (actions/applications.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from actions import identity, services
+from actions import applications, identity, services
 from actions.assistance import parsing
 from actions.dispatcher import Dispatcher
 from actions.executor import action
@@ -27,9 +28,14 @@ def _describe(case: dict[str, Any]) -> str:
 
 @action("action_assistance_progress")
 def progress(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
+    """The intent is the general progress question too (进度, 我的申请怎么样了): unless it names social
+    assistance or gives a case number, every application the resident has is told (actions/applications.py)."""
     client = services.backoffice()
     case_no = next((m.group(0).upper() for m in parsing.CASE_NO_RE.finditer(tracker.latest_text)), None)
     try:
+        if not case_no and not parsing.names_assistance(tracker.latest_text):
+            dispatcher.utter(applications.told(applications.of(tracker.sender_id)))
+            return []
         if case_no:
             cases = [client.get(f"/assistance/applications/{case_no}", openid=tracker.sender_id)]
         else:

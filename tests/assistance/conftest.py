@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.residents.models import Resident, WechatBinding
 from common.db import make_engine
+from tests.benefits_api import actions_backoffice, backoffice  # noqa: F401  (the in-process back-office)
 from tests.identity.wechat_signin import verify
 from tools import stack
 
