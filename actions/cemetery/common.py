@@ -164,6 +164,11 @@ def describe(b: dict) -> str:
     )
 
 
+def describe_checked_in(b: dict) -> str:
+    """A booking checked in at the gate (listed on its day): no gate link, it cannot be used again."""
+    return f"{describe(b)}，已入园（{b['used_label']}在门口核验过了）"
+
+
 def describe_waiting(w: dict) -> str:
     state = f"排在第{w['position']}位" if w["status"] == "waiting" else "已经排到"
     return f"候补号 {w['number']}：{w['date_label']} {w['cemetery']['name']}，共{w['people']}人，{state}"

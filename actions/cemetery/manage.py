@@ -47,10 +47,11 @@ def my_bookings(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any
             raise
         common.ask_to_verify(dispatcher, "cemetery_my_booking", "查祭扫预约")
         return []
-    if not listing(found):
+    checked_in = [common.describe_checked_in(b) for b in found["checked_in"]]  # today's, already through the gate
+    if not listing(found) and not checked_in:
         dispatcher.utter(response="utter_cemetery_no_bookings")
         return []
-    lines = [line for _, line in listing(found)]
+    lines = checked_in + [line for _, line in listing(found)]
     lines += [f"入园码（{b['number']}）：{b['gate_url']}" for b in found["bookings"]]
     dispatcher.utter(response="utter_cemetery_my_bookings", listing="\n".join(lines))
     return []

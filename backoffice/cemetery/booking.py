@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -152,24 +152,36 @@ def availability(sess: Session, cemetery: Cemetery, first: date | None = None, c
     }
 
 
-def bookings_of(sess: Session, openid: str) -> tuple[list[CemeteryBooking], list[CemeteryWaiting]]:
-    """The verified resident's live bookings (not yet used at the gate) and waiting-list places from today on."""
+class Bookings(NamedTuple):
+    """What the resident sees on "查扫墓预约"."""
+
+    live: list[CemeteryBooking]  # booked, not yet used at the gate
+    waiting: list[CemeteryWaiting]
+    checked_in: list[CemeteryBooking]  # used at the gate on their day (today): the visit is under way or done
+
+
+def bookings_of(sess: Session, openid: str) -> Bookings:
+    """The verified resident's bookings from today on, live or checked in at the gate, and their waiting-list
+    places. A booking checked in stays listed for its day, so a resident who asks after going in is not told they
+    have none (a check-in can only happen on the booking's own day, so it is listed that day only)."""
     resident = verified_resident(sess, openid)
     bookings = sess.scalars(
         select(CemeteryBooking)
         .where(
             CemeteryBooking.id_number == resident.id_number,
-            CemeteryBooking.status == "booked",
+            CemeteryBooking.status.in_(("booked", "used")),
             CemeteryBooking.day >= today(),
         )
         .order_by(CemeteryBooking.day, CemeteryBooking.start)
-    )
+    ).all()
     waiting = sess.scalars(
         select(CemeteryWaiting)
         .where(CemeteryWaiting.id_number == resident.id_number, CemeteryWaiting.active, CemeteryWaiting.day >= today())
         .order_by(CemeteryWaiting.day)
     )
-    return list(bookings), list(waiting)
+    return Bookings(
+        [b for b in bookings if b.status == "booked"], list(waiting), [b for b in bookings if b.status == "used"]
+    )
 
 
 Own = TypeVar("Own", CemeteryBooking, CemeteryWaiting)
@@ -459,9 +471,13 @@ def _promote(
     return booking
 
 
+def used_label(booking: CemeteryBooking) -> str:
+    """When the booking was checked in at the gate, as residents read it: 12月21日（周一）09:12."""
+    return f"{chinese_date(booking.used_at.date())}{booking.used_at:%H:%M}" if booking.used_at else ""
+
+
 def _used(booking: CemeteryBooking, what: str) -> ApiError:
-    at = f"{chinese_date(booking.used_at.date())}{booking.used_at:%H:%M}" if booking.used_at else ""
-    return ApiError(422, "booking_used", f"这个预约{at}已经在门口核验入园了，不能再{what}。")
+    return ApiError(422, "booking_used", f"这个预约{used_label(booking)}已经在门口核验入园了，不能再{what}。")
 
 
 def cancel(sess: Session, openid: str, number: str, link: GateLink) -> CemeteryBooking:

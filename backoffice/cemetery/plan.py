@@ -1,5 +1,7 @@
 """What staff plan for a season: when each day's booking opens, and how many visitors each gate's slot takes.
 
+A changed opening is told to the residents already booked that day (the change feed, as the waiting list's push).
+
 A slot's capacity starts as the gate's timetable (backoffice/seed/cemeteries.yaml) and may be changed by staff for
 one day or several (the whole season): the day's ``cemetery_slot`` row holds it, with who set it. A capacity is
 never set below the visitors already booked in the slot (the rows are locked while it is checked and written, and
@@ -14,23 +16,65 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backoffice.cemetery import booking, schedule
-from backoffice.cemetery.models import Cemetery, CemeteryGate, CemeteryOpening, CemeterySlot
+from backoffice.cemetery.models import Cemetery, CemeteryBooking, CemeteryGate, CemeteryOpening, CemeterySlot
+from backoffice.changes import feed
 from backoffice.errors import ApiError
-from backoffice.marriage.calendar import chinese_date, today
+from backoffice.marriage.calendar import chinese_date, now, today
 
 CAPACITY_MAX = 10_000
 
 
-def set_opening(sess: Session, day: date, opens_at: str, editor: str) -> dict:
-    """Staff announce when booking ``day`` opens."""
+def set_opening(sess: Session, day: date, opens_at: str, editor: str, link: booking.GateLink) -> dict:
+    """Staff announce when booking ``day`` opens. A time that changes tells each resident already holding a booking
+    that day (``link``: its gate-check link, which the message carries). Runs in the caller's write transaction."""
     try:
         moment = datetime.fromisoformat(opens_at)
     except (TypeError, ValueError):
         raise ApiError(422, "invalid_opens_at", "opens_at 应该是 YYYY-MM-DDTHH:MM 格式的时间") from None
     if schedule.season_of(day) is None:
         raise ApiError(422, "no_booking_needed", f"{chinese_date(day)}不在清明、冬至祭扫预约的日子里")
-    sess.merge(CemeteryOpening(day=day, opens_at=moment.replace(tzinfo=None), announced_by=editor))
+    moment = moment.replace(tzinfo=None)
+    before = schedule.opens_at(sess, day)
+    sess.merge(CemeteryOpening(day=day, opens_at=moment, announced_by=editor))
+    if moment != before and day >= today():
+        _tell_opening_moved(sess, day, moment, link)
     return {"date": day.isoformat(), "opens_at": moment.isoformat(timespec="minutes")}
+
+
+def _tell_opening_moved(sess: Session, day: date, moment: datetime, link: booking.GateLink) -> None:
+    """Publish the day's new opening to each resident with a live booking that day, on the sender that booked while
+    it is still bound to the same resident (as the waiting list's push): their booking stands, and they can move or
+    cancel it."""
+    booked = sess.scalars(
+        select(CemeteryBooking)
+        .where(CemeteryBooking.day == day, CemeteryBooking.status == "booked")
+        .order_by(CemeteryBooking.id)
+    )
+    for b in booked:
+        if not feed.still_bound(sess, b.openid, b.resident_id):
+            continue
+        feed.publish(
+            sess,
+            domain="cemetery",
+            kind="opening_moved",
+            ref=b.number or "",
+            recipient=b.openid,
+            status=b.status,
+            data={
+                "what": "祭扫预约",
+                "opens_at": moment.isoformat(timespec="minutes"),
+                "opens_label": schedule.moment_label(moment),
+                "date": b.day.isoformat(),
+                "date_label": chinese_date(b.day),
+                "start": b.start,
+                "end": b.end,
+                "cemetery": b.cemetery.name,
+                "gate": b.gate.name,
+                "people": b.people,
+                "gate_url": link(b.number or ""),
+            },
+            at=now(),
+        )
 
 
 def season_plan(sess: Session, cemetery: Cemetery, first: date | None = None) -> dict:

@@ -83,6 +83,8 @@ def booking_json(b: CemeteryBooking) -> dict:
         "people": b.people,
         "from_waitlist": b.from_waitlist,
         "gate_url": gate_url(b.number or ""),
+        "used_at": b.used_at.isoformat(timespec="minutes") if b.used_at else None,
+        "used_label": booking.used_label(b),
     }
 
 
@@ -176,15 +178,20 @@ def create_booking():
 
 @bp.get("/cemetery/bookings")
 @contract.operation(
-    "The verified resident's own live bookings and waiting-list places, from today on",
+    "The verified resident's own live bookings and waiting-list places, from today on, and the bookings checked in "
+    "at the gate today",
     query=schemas.CemeteryOpenidQuery,
     responses={200: ("bookings and waiting-list places", schemas.CemeteryBookings)},
     errors={403: "`not_bound`", 422: "`invalid_openid`"},
 )
 def my_bookings():
     sess = session()
-    bookings, waiting = booking.bookings_of(sess, params.booker_openid(request.args.get("openid")))
-    return jsonify(bookings=[booking_json(b) for b in bookings], waiting=[waiting_json(sess, w) for w in waiting])
+    found = booking.bookings_of(sess, params.booker_openid(request.args.get("openid")))
+    return jsonify(
+        bookings=[booking_json(b) for b in found.live],
+        waiting=[waiting_json(sess, w) for w in found.waiting],
+        checked_in=[booking_json(b) for b in found.checked_in],
+    )
 
 
 @bp.get("/cemetery/bookings/<number>")
@@ -288,7 +295,8 @@ def leave_waitlist(number: str):
 
 @bp.put("/cemetery/openings/<day>")
 @contract.operation(
-    "Staff: announce when booking a day opens (replaces the default rule for that day)",
+    "Staff: announce when booking a day opens (replaces the default rule for that day). A changed time is published "
+    "on the change feed (kind `opening_moved`) to each resident already booked that day",
     path={"day": "a booking day, YYYY-MM-DD"},
     headers=[params.EDITOR],
     body=schemas.CemeteryOpening,
@@ -302,7 +310,7 @@ def set_opening(day: str):
     body = params.json_body()
     sess = session()
     with idempotency.writing(sess):
-        answer = plan.set_opening(sess, iso_date(day), body.get("opens_at"), params.editor())
+        answer = plan.set_opening(sess, iso_date(day), body.get("opens_at"), params.editor(), gate_url)
     return jsonify(answer)
 
 

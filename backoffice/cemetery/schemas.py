@@ -98,6 +98,12 @@ class CemeteryBooking(Schema):
     people = fields.Integer()
     from_waitlist = fields.Boolean(metadata={"description": "made from the waiting list when a place was freed"})
     gate_url = fields.String(metadata={"description": "the gate-check page for this booking (a signed link)"})
+    used_at = fields.DateTime(
+        allow_none=True, metadata={"description": "when it was checked in at the gate (Shanghai time); null until then"}
+    )
+    used_label = fields.String(
+        metadata={"description": "the same for residents, e.g. 12月21日（周一）09:12; empty until then"}
+    )
 
 
 class CemeteryWaiting(Schema):
@@ -113,8 +119,12 @@ class CemeteryWaiting(Schema):
 
 
 class CemeteryBookings(Schema):
-    bookings = fields.List(fields.Nested(CemeteryBooking))
+    bookings = fields.List(fields.Nested(CemeteryBooking), metadata={"description": "live: not yet checked in"})
     waiting = fields.List(fields.Nested(CemeteryWaiting))
+    checked_in = fields.List(
+        fields.Nested(CemeteryBooking),
+        metadata={"description": "checked in at the gate on their day, listed for the rest of that day"},
+    )
 
 
 class CemeteryBookingRequest(Request):

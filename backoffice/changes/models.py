@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backoffice.orm import Base
 
 DOMAINS = ("assistance", "benefits", "cemetery", "eldercare", "marriage")
-KINDS = ("status", "reminder", "cancelled", "waitlist_booked")
+KINDS = ("status", "reminder", "cancelled", "waitlist_booked", "opening_moved")
 
 
 class Change(Base):

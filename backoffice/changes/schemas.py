@@ -22,7 +22,8 @@ class ChangeItem(Schema):
         metadata={
             "description": "status: a review step; reminder: the day before an appointment; cancelled: by the office; "
             "waitlist_booked: a waiting-list place became a booking (祭扫: data carries the day, gate, time, people "
-            "and gate_url)"
+            "and gate_url); opening_moved: staff changed when booking a day opens, told to those already booked that day "
+            "(祭扫: data carries opens_at, opens_label and the booking's day, gate, time, people and gate_url)"
         },
     )
     ref = fields.String(metadata={"description": "case number, application reference, appointment or booking number"})

@@ -3,6 +3,7 @@ PostgreSQL), as Rasa would call them, without the NLU: each message comes with t
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from actions.tracker import Tracker
 from backoffice.cemetery import schedule
 from common.backoffice_client import BackofficeError
 from tests.cemetery.conftest import AUTH, Backoffice, season_days
+from tests.cemetery.test_gate_check_in import booked_today, issue, press
 
 
 class InProcess:
@@ -196,3 +198,16 @@ def test_a_look_up_taken_for_a_booking_lists_the_residents_bookings(in_process):
     asked = chat.say("我的扫墓预约", "cemetery_book")
     assert said(asked) == ["utter_cemetery_my_bookings"] and "普陀区长风骨灰堂" in asked[0]["listing"]
     assert chat.slots["requested_slot"] is None
+
+
+def test_a_booking_checked_in_at_the_gate_is_still_listed_that_day_as_checked_in(in_process):
+    """查扫墓预约 after going in: the booking is there, marked 已入园 with when, without a gate link to use again."""
+    booking = booked_today(in_process, "o-form-in", 0)
+    status, _ = press(in_process, booking, issue(in_process, "张师傅")["code"])
+    assert status == 200
+    listed = Chat("o-form-in", "").submit("action_cemetery_my_bookings")
+    assert said(listed) == ["utter_cemetery_my_bookings"]
+    text = listed[0]["listing"]
+    assert booking["number"] in text and "已入园" in text and "在门口核验过了" in text
+    assert re.search(r"已入园（\d+月\d+日（周.）\d\d:\d\d在门口核验过了）", text)
+    assert "入园码" not in text  # nothing to show at the gate again

@@ -88,7 +88,7 @@ def test_an_attendants_code_marks_a_booking_used_once_and_the_residents_link_alo
         ("used", attendant["id"]),
         ("already_used", attendant["id"]),
     ]
-    # Used: not cancelled, not moved, no longer among the resident's bookings.
+    # Used: not cancelled, not moved, listed for its day as checked in (with when), no longer as a live booking.
     cancel = backoffice.client.post(
         f"/cemetery/bookings/{booking['number']}/cancel", json={"openid": "o-gate-used"}, headers=AUTH
     )
@@ -102,7 +102,16 @@ def test_an_attendants_code_marks_a_booking_used_once_and_the_residents_link_alo
         headers=AUTH,
     )
     assert (move.status_code, move.json["error"]) == (422, "booking_used")
-    assert backoffice.mine("o-gate-used")["bookings"] == []
+    mine = backoffice.mine("o-gate-used")
+    assert mine["bookings"] == [] and [b["number"] for b in mine["checked_in"]] == [booking["number"]]
+    assert mine["checked_in"][0]["status"] == "used" and f"{row.used_at:%H:%M}" in mine["checked_in"][0]["used_label"]
+    with Session(backoffice.engine) as sess, sess.begin():  # the next day it is a past visit, no longer listed
+        sess.execute(
+            update(CemeteryBooking)
+            .where(CemeteryBooking.number == booking["number"])
+            .values(day=today() - timedelta(days=1))
+        )
+    assert backoffice.mine("o-gate-used")["checked_in"] == []
 
 
 def test_wrong_codes_lock_the_page_for_a_while_and_a_revoked_code_stops_working(backoffice):
