@@ -35,7 +35,7 @@ from web.conversations.router import Inbound, Rewrite, Router
 from web.conversations.side_effects import SideEffects
 from web.documents.intake import Intake
 from web.documents.missing import MissingDocuments
-from web.documents.requirements import AssistanceApplications, BenefitApplications, Source
+from web.documents.requirements import AssistanceApplications, BenefitApplications, Source, verified
 from web.documents.scan import Clamd
 from web.documents.storage import Store, open_store
 from web.feedback import handlers as feedback
@@ -267,6 +267,8 @@ class Services:
             self.redis,
             sources=document_sources(self.backoffice),
             max_bytes=config.document_max_bytes,
+            verified=partial(verified, self.backoffice),
+            verify=partial(requests.ask_to_verify, self.binding_links),
             scanner=Clamd(config.clamd_address) if config.clamd_address else None,
         )
 

@@ -89,11 +89,15 @@ def test_too_large_wrong_type_and_empty_files_are_refused_in_plain_chinese(docum
 
 
 def test_a_resident_without_an_open_application_is_told_and_nothing_is_kept(documents_stack):
+    """Verified with no application that takes documents, or not verified: each is told what is true for them."""
     stack = documents_stack
     openid, _ = stack.resident(case_no="")
-    assert stack.standin.send_image(openid, JPEG).reply == TEXTS["no_application"]
+    told = stack.standin.send_image(openid, JPEG).reply
+    assert told == TEXTS["no_application"] and "实名认证" not in told  # already verified: never asked to again
     unbound = "o" + "unbound".ljust(27, "x")
-    assert stack.standin.send_image(unbound, JPEG).reply == TEXTS["no_application"]
+    told = stack.standin.send_image(unbound, JPEG).reply
+    assert told.startswith(TEXTS["not_verified"]) and "没有保存" in told
+    assert "点这里进行实名认证" in told and "/identity/bind/" in told  # the link, which resumes once verified
     assert _documents(stack, openid) == [] and _documents(stack, unbound) == []
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -22,9 +22,10 @@ import redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.backoffice_client import BackofficeUnavailable
-from web.conversations.models import Message
+from web.conversations.models import Conversation, Message
 from web.conversations.router import Inbound, resident_line
 from web.documents import checks, status
+from web.documents.missing import RESUME, Verify
 from web.documents.models import Document
 from web.documents.requirements import (
     ApplicationRef,
@@ -41,10 +42,14 @@ from web.texts.choices import parse_number
 
 log = logging.getLogger(__name__)
 
+Reply = Callable[[Session, Conversation], str]
+"""A reply written for the conversation it goes to (the link to 实名认证 is signed for it)."""
+
 QUESTION_TTL = 24 * 3600  # an unanswered "which document is it?" is forgotten after a day
 TEXTS = {
     "no_application": "您现在没有正在办理、需要交材料的申请，这张照片我们没有保存。"
-    "如果您已经申请过，请先完成实名认证；要办新的申请，可以直接跟我说，比如“我想申请低保”。",
+    "要办新的申请，直接跟我说就行，比如“我想申请低保”；申请交上去以后，再把材料拍照发给我。",
+    "not_verified": "这张照片我们没有保存：您还没有实名认证，我查不到您的申请。",  # and the link to verify
     "unavailable": "照片收到了，但系统这会儿查不到您的申请，这张照片没有保存。请过几分钟再发一次，谢谢您。",
     "download_failed": "这张照片没有接收成功，请您再发一次。",
     "ask": "照片收到了。请问这是哪份材料？回复数字就行：",
@@ -101,10 +106,15 @@ class Intake:
         client: redis.Redis,
         sources: Sequence[Source],
         max_bytes: int,
+        verified: Callable[[str], bool],
+        verify: Verify,
         scanner: Scanner | None = None,
     ) -> None:
+        """``verified`` tells whether a sender is verified (实名认证: without it no application can be found);
+        ``verify`` is the link to verify, as text (the identity side effect, as :class:`MissingDocuments` has)."""
         self.sessions, self.store, self.redis, self.sources = sessions, store, client, tuple(sources)
         self.max_bytes, self.scanner = max_bytes, scanner
+        self.verified, self.verify = verified, verify
 
     # -- a photo --------------------------------------------------------------------------
     def photo(self, channel: str, sender_id: str, data: bytes) -> str:
@@ -116,8 +126,11 @@ class Intake:
             return self._record(channel, sender_id, f"[文件，未保存：{refused.code}]", refused.message)
         try:
             apps = self._open_applications(sender_id)
+            bound = bool(apps) or self.verified(sender_id)
         except BackofficeUnavailable:
             return self._record(channel, sender_id, "[图片，未保存：查不到申请]", TEXTS["unavailable"])
+        if not bound:  # no application can be found before 实名认证: say so, with the link
+            return self._record(channel, sender_id, "[图片，未保存：未实名认证]", self._ask_to_verify)
         if not apps:
             return self._record(channel, sender_id, "[图片，未保存：没有申请]", TEXTS["no_application"])
         with self.sessions() as sess:
@@ -250,16 +263,22 @@ class Intake:
         sess.add(copy)
         return copy
 
-    def _record(self, channel: str, sender_id: str, said: str, reply: str) -> str:
+    def _ask_to_verify(self, sess: Session, conv: Conversation) -> str:
+        """Not verified: why the photo was not kept, and the link (once verified, "还缺什么材料" is answered)."""
+        return TEXTS["not_verified"] + "\n\n" + self.verify(sess, conv, dict(RESUME))
+
+    def _record(self, channel: str, sender_id: str, said: str, reply: str | Reply) -> str:
         with self.sessions.begin() as sess:
             return self._lines(sess, channel, sender_id, said, reply, None)
 
     @staticmethod
-    def _lines(sess: Session, channel: str, sender_id: str, said: str, reply: str, document: int | None) -> str:
+    def _lines(sess: Session, channel: str, sender_id: str, said: str, reply: str | Reply, document: int | None) -> str:
+        """Record the resident's line and the reply (written for the conversation when it is a :data:`Reply`)."""
         meta = {"document": document} if document else {}
         conv, _ = resident_line(sess, Inbound(channel, sender_id, said), meta)
-        sess.add(Message(conversation_id=conv.id, author="bot", text=reply, meta=meta))
-        return reply
+        text = reply if isinstance(reply, str) else reply(sess, conv)
+        sess.add(Message(conversation_id=conv.id, author="bot", text=text, meta=meta))
+        return text
 
 
 def _question_key(sender_id: str) -> str:

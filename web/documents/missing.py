@@ -13,14 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
-from common.backoffice_client import BackofficeClient, BackofficeError, BackofficeUnavailable
+from common.backoffice_client import BackofficeClient, BackofficeUnavailable
 from web.conversations.models import Conversation
 from web.documents import status
-from web.documents.requirements import DocumentKind, OpenApplication, Source, distinct, groups, joined
+from web.documents.requirements import DocumentKind, OpenApplication, Source, distinct, groups, joined, verified
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class MissingDocuments:
             apps = [app for source in self.sources for app in source.open_for(conv.sender_id)]
             if apps:
                 return self._status(sess, apps)
-            bound = self._verified(conv.sender_id)
+            bound = verified(self.backoffice, conv.sender_id)
             programmes = self._programmes()
         except BackofficeUnavailable:
             log.warning("documents: the back-office could not be asked", extra={"conversation": conv.id})
@@ -79,15 +78,6 @@ class MissingDocuments:
             anything_missing |= bool(missing)
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks + ([TEXTS["how"]] if anything_missing else []))
-
-    def _verified(self, sender_id: str) -> bool:
-        try:
-            self.backoffice.get(f"/identity/bindings/{quote(sender_id, safe='')}")
-        except BackofficeError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        return True
 
     def _programmes(self) -> str:
         found = self.backoffice.get("/documents/programmes")["programmes"]

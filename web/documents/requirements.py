@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from common.backoffice_client import BackofficeClient, BackofficeError
 
@@ -47,6 +48,18 @@ class Source(Protocol):
         """The resident's applications that still take documents (none when they are not verified).
         :class:`common.backoffice_client.BackofficeUnavailable` when it cannot be known now."""
         ...
+
+
+def verified(backoffice: BackofficeClient, sender_id: str) -> bool:
+    """Whether the sender is bound to a resident (实名认证), so that "no open application" means none, not
+    "not known"; :class:`common.backoffice_client.BackofficeUnavailable` when it cannot be known now."""
+    try:
+        backoffice.get(f"/identity/bindings/{quote(sender_id, safe='')}")
+    except BackofficeError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
 
 
 def groups(apps: Iterable[OpenApplication]) -> list[list[OpenApplication]]:
