@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backoffice.assistance.standards import Standard
+from common.dates import full_date
 
 CIRCUMSTANCES = ("serious_illness", "disability", "living_alone", "elderly", "minor")
 LIKELY_ELIGIBLE, LIKELY_NOT, NEEDS_ASSESSMENT = "likely_eligible", "likely_not", "needs_assessment"
@@ -56,7 +57,7 @@ def _yuan(amount: float) -> str:
 def evaluate(std: Standard, hh: Household) -> Verdict:
     if hh.size < 1:
         raise ValueError("household size must be at least 1")
-    since = f"{std.effective_from:%Y年%-m月%-d日}起执行"
+    since = f"{full_date(std.effective_from)}起执行"
     dibao, low_line = std.dibao, std.low_income_line
     per_capita = hh.monthly_income / hh.size
     savings_per_capita = hh.savings / hh.size
