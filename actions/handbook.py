@@ -73,6 +73,9 @@ def answer(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) ->
     topic, question = _topic(tracker), _question(tracker)
     try:
         results = _find(tracker, topic, question)
+        if not results and topic == "funeral" and tells_a_death(question):
+            # a death told, then a question too broad to search (我妈昨天走了政府有什么补贴吗): the topic's overview
+            results = _find(tracker, topic, "")
     except BackofficeUnavailable:
         dispatcher.utter(response="utter_backoffice_down")
         return []

@@ -112,6 +112,15 @@ def site_in(text: str) -> str | None:
     return None
 
 
+# a time of day: 上午, 下午, 9点, 两点半 (not the 一点 of 早一点)
+TIME_SAID = re.compile(r"上午|早上|下午|(?<![早晚快慢])(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*[:：点时]")
+
+
+def names_a_time(text: str) -> bool:
+    """A time of day named ("下午", "9点", "两点半"): the slot, whatever question is open."""
+    return bool(TIME_SAID.search(text))
+
+
 def slot_in(text: str, fits: list[dict]) -> dict | None:
     """The slot of ``fits`` a resident picked: its button, a time ("9点"), "上午"/"下午", a gate ("东门": its earliest)."""
     named = [s for s in fits if s["gate_name"] in text] or fits

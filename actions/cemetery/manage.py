@@ -186,6 +186,19 @@ class RescheduleForm(_ManageForm):
     def slots_to_validate(self, call: FormCall) -> set[str]:
         return {"cemetery_booking", "cemetery_date", "cemetery_slot"}
 
+    def interrupt(self, call: FormCall) -> list[dict] | None:
+        refused = super().interrupt(call)
+        if refused is not None:
+            return refused
+        if call.fresh and call.intent == "cemetery_cancel":  # leave the move: the cancel form asks "确定取消吗？"
+            return call.events + reset(SLOTS[1:], end_form=True) + [followup(CANCEL_FORM)]
+        return None
+
+    def extract_cemetery_booking(self, call: FormCall) -> None:
+        super().extract_cemetery_booking(call)
+        if not call.get("cemetery_booking") and len(choices := self.choices(call)) == 1:
+            call.set("cemetery_booking", choices[0][0])  # the only one: the first message can already move it
+
     def ask_cemetery_booking(self, call: FormCall) -> list[dict] | None:
         found = mine(call.tracker)
         if not found["bookings"] and found["waiting"]:
@@ -199,13 +212,16 @@ class RescheduleForm(_ManageForm):
             return
         shown = common.availability(picked["cemetery"]["code"])
         day = date_in(call) or common.festival_day(call.text, shown)
+        if not day and not call.get("cemetery_date") and common.names_a_time(call.text):
+            day = picked["date"]  # "改到下午": the same day, another time
         if day and day != call.get("cemetery_date"):
             call.set("cemetery_date", day)
             call.clear("cemetery_slot")
 
     def extract_cemetery_slot(self, call: FormCall) -> None:
         picked = self.picked(call)
-        if call.requested != "cemetery_slot" or not picked or not call.get("cemetery_date"):
+        asked = call.requested == "cemetery_slot" or common.names_a_time(call.text)
+        if not asked or not picked or not call.get("cemetery_date"):
             return
         day = common.day_of(picked["cemetery"]["code"], call.get("cemetery_date"))
         fits = common.free_slots(day, picked["people"]) if day else []
