@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions import events, services
-from actions.benefits.funeral import tells_a_death
+from actions.benefits.funeral import asks_to_work_out, tells_a_death
 from actions.dispatcher import Dispatcher
 from actions.executor import action
 from actions.feedback import offer_rating
@@ -71,6 +71,8 @@ def answer_text(entry: dict, related: dict | None) -> str:
 @action("action_answer_handbook")
 def answer(dispatcher: Dispatcher, tracker: Tracker, _domain: dict[str, Any]) -> list[dict]:
     topic, question = _topic(tracker), _question(tracker)
+    if topic == "funeral" and asks_to_work_out(question):  # 帮我算算丧葬费能减多少: the family's own figures
+        return [events.followup("funeral_check_form")]
     try:
         results = _find(tracker, topic, question)
         if not results and topic == "funeral" and tells_a_death(question):

@@ -35,6 +35,8 @@ DATE_RE = re.compile(r"(?:(\d{4})\s*[-年/.]\s*)?(\d{1,2})\s*[-月/.]\s*(\d{1,2}
 RELATIVE_DAYS = {"今天": 0, "昨天": 1, "前天": 2, "大前天": 3}
 NAME_RE = re.compile(r"[\u4e00-\u9fff·]{2,6}")
 # "帮我申请", "我要办", "给我妈申请", "申请一下": asked to apply, even with a 吗 (帮我办一下好吗)
+# "帮我算算", "给我测一下", "算一算": asked to work out the family's benefits (the pre-check), not the policy
+WORKS_OUT = re.compile(r"(帮|给|替)我.{0,3}(算|测|核算|预估|评估)|算一?算")
 ASKS_TO_APPLY = re.compile(
     r"帮.{0,6}?(申请|办|报|提交|递|弄|做)|(我要|我想|想在这里|直接)(申请|办|领)|(给|替).{0,4}申请|^申请"
 )
@@ -58,6 +60,12 @@ def asks_about_it(text: str) -> bool:
     """A question about the benefits (殡葬费用能减免吗, 政府有什么补贴吗) rather than a request to apply: the pre-check
     answers it, with no verification, whatever the NLU read."""
     return not text.startswith("/") and parsing.is_question(text) and not ASKS_TO_APPLY.search(parsing.plain(text))
+
+
+def asks_to_work_out(text: str) -> bool:
+    """A request to work out what the family gets (我爸刚走 帮我算算丧葬费能减多少): the pre-check answers it, whatever
+    the NLU read (a death told and a fee named can read as a handbook question)."""
+    return not text.startswith("/") and bool(WORKS_OUT.search(parsing.plain(text)))
 
 
 def hukou(text: str) -> str | None:
@@ -171,7 +179,7 @@ class CheckForm(FuneralForm):
     slots = FACTS
     questions = FACTS
     started_by = "funeral_subsidy_eligibility"
-    own_actions = ("action_funeral_identity",)  # a question read as applying is sent here unread
+    own_actions = ("action_funeral_identity", "action_answer_handbook")  # they send a message here unread
 
     def after_extraction(self, call: FormCall) -> list[dict] | None:
         if call.requested is None and call.fresh:  # a new pre-check: forget an earlier one's answers

@@ -128,3 +128,39 @@ def test_a_question_read_as_applying_gets_the_pre_check_without_verification():
 def test_a_death_told_is_recognised_for_the_condolence():
     assert funeral.tells_a_death("我妈昨天走了政府有什么补贴吗") and funeral.tells_a_death("老伴去世了")
     assert not funeral.tells_a_death("海葬有补贴吗")
+
+
+def test_a_request_to_work_it_out_read_as_a_handbook_question_gets_the_pre_check():
+    """我爸刚走 帮我算算丧葬费能减多少 read as faq/funeral: the family's own figures, not the policy text."""
+    said = "我爸刚走 帮我算算丧葬费能减多少"
+    latest = {
+        "text": said,
+        "intent": {"name": "faq"},
+        "response_selector": {
+            "all_retrieval_intents": ["faq"],
+            "faq": {"response": {"intent_response_key": "faq/funeral", "confidence": 0.99}, "ranking": []},
+        },
+    }
+    tracker = Tracker.from_dict(
+        {"sender_id": "o-funeral-works-out", "latest_message": latest, "events": [{"event": "user", "text": said}]}
+    )
+    result = executor.run("action_answer_handbook", tracker, {})
+    assert result["responses"] == []
+    assert [(e["event"], e["name"]) for e in result["events"]] == [("followup", "funeral_check_form")]
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "o-funeral-works-out",
+            "latest_message": latest,
+            "events": [{"event": "user", "text": said}, {"event": "action", "name": "action_answer_handbook"}],
+        }
+    )
+    started = executor.run("validate_funeral_check_form", tracker, {})
+    assert [r["response"] for r in started["responses"]] == ["utter_funeral_condolence", "utter_funeral_ask_hukou"]
+
+
+@pytest.mark.parametrize(
+    ("text", "works_out"),
+    [("我爸刚走 帮我算算丧葬费能减多少", True), ("帮我测一下殡葬补贴", True), ("帮我看看生态安葬有哪些方式", False)],
+)
+def test_a_request_to_work_it_out(text, works_out):
+    assert funeral.asks_to_work_out(text) is works_out

@@ -106,3 +106,12 @@ def test_an_unknown_question_says_so_and_offers_a_person(live_stack):
     assert handed.texts  # the handoff message is shown; its custom payload was consumed by the web app
     assert all("handoff" not in m.get("custom", {}) for m in handed.raw)
     assert say(live_stack, me, "还在吗").raw == []  # queued for an agent: the bot no longer answers
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["我老伴走了 殡葬费用能减免吗", "我妈昨天走了政府有什么补贴吗"],  # the second is too broad for the search
+)
+def test_a_death_told_gets_condolence_before_the_funeral_answer(live_stack, question):
+    reply = say(live_stack, sender(), ask("funeral", question))
+    assert reply.texts[0] == "请节哀。" and "惠民殡葬" in reply.texts[1] and "出处：" in reply.texts[1]
