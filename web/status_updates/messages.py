@@ -111,8 +111,6 @@ def notice_for(change: Change) -> Notice | None:
         return _waitlist_booked(change)
     if change.kind == "opening_moved":
         return _opening_moved(change)
-    if change.kind == "opening_moved":
-        return _opening_moved(change)
     return None
 
 
@@ -218,30 +216,6 @@ def _waitlist_booked(change: Change) -> Notice:
             _template_ids()["appointment"],
             {
                 "thing1": {"value": "祭扫预约（候补约上了）"},
-                "character_string2": {"value": fit(change.ref)},
-                "time3": {"value": _appointment_time({**values, "end": ""})},  # the start: a period is over 20
-                "thing4": {"value": place},
-            },
-            url=link,
-        ),
-        page=link,
-    )
-
-
-def _opening_moved(change: Change) -> Notice:
-    """Staff changed when booking the day of the resident's 祭扫 booking opens: the new time, that the booking stands,
-    and how to move or cancel it; a tapped notice or template message opens the gate link."""
-    values = _values(change)
-    place = fit(values.get("cemetery", "") + values.get("gate", ""))
-    link = values.get("gate_url") or None
-    return Notice(
-        text=text("cemetery_opening_moved").format_map(values),
-        notice_key="appointment",
-        notice_values={"thing1": "祭扫预约（开放时间改了）", "time2": _appointment_time(values), "thing3": place},
-        template=Template(
-            _template_ids()["appointment"],
-            {
-                "thing1": {"value": "祭扫预约（开放时间改了）"},
                 "character_string2": {"value": fit(change.ref)},
                 "time3": {"value": _appointment_time({**values, "end": ""})},  # the start: a period is over 20
                 "thing4": {"value": place},
