@@ -312,3 +312,15 @@ def test_who_stays_in_the_queue(sessions, priority, claimed, words):
         answer = _writes(sess, c, words, MONDAY_10_LOCAL + timedelta(minutes=1), lambda _sender: True)
         assert config.desk().texts["left_queue"] not in answer
         assert (ticket.status, c.state) == ("active", "agent") if claimed else ("waiting", "queued")
+
+
+def test_after_hours_a_person_in_danger_with_nobody_on_call_is_not_offered_to_leave(sessions):
+    """An empty rota after hours (no on-call promise): the urgent ticket's notice says to call 110 / 120
+    now and that the case comes first; never "不等了" (leaving is refused for urgent tickets)."""
+    with sessions.begin() as sess:
+        notice = queue.enqueue(
+            sess, conv(sess, "oDanger"), "danger:fall_or_collapse/elderly", "urgent", MONDAY_20_LOCAL
+        )
+        ordinary = queue.enqueue(sess, conv(sess, "oOrdinary"), "fallback", "normal", MONDAY_20_LOCAL)
+    assert notice == config.desk().texts["after_hours_urgent"] and "110" in notice and "不等了" not in notice
+    assert "不等了" in ordinary

@@ -148,6 +148,8 @@ def agents_online(sess: Session, now: datetime) -> int:
 
 def resident_notice(sess: Session, ticket: Ticket, now: datetime) -> str:
     texts = config.desk().texts
+    if ticket.after_hours and ticket.priority == "urgent":  # in danger, nobody on call: no "不等了" (web/oncall)
+        return texts["after_hours_urgent"]
     if ticket.after_hours:
         return texts["after_hours"].format(hours=config.describe_hours(sess))
     place = position(sess, ticket)
