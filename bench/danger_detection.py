@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.danger_detection [--messages 2000]
 
 Prints how long training takes (once per process, on first use) and the time of one
-``common.danger.assess`` call over the held-out messages (p50, p99, max), plus the
-held-out figures themselves (recall, false alarms). Recorded in docs/performance.md.
+``common.danger.assess`` call over the evaluation set's messages (tests/danger/fresh8.yml: p50, p99, max), plus
+its figures (recall, false alarms). Recorded in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ import yaml
 from common import danger as dangers
 from common.danger import classifier
 
-HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "danger" / "heldout.yml"
+EVALUATION = Path(__file__).resolve().parents[1] / "tests" / "danger" / "fresh8.yml"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
     args = parser.parse_args()
-    data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+    data = yaml.safe_load(EVALUATION.read_text(encoding="utf-8"))
     danger = [row["text"] for row in data["danger"]]
     ordinary = list(data["ordinary"])
 
@@ -51,7 +51,7 @@ def main() -> None:
 
     missed = sum(dangers.assess(text) is None for text in danger)
     alarms = sum(dangers.assess(text) is not None for text in ordinary)
-    print(f"held-out: recall {1 - missed / len(danger):.3f}, false alarms {alarms / len(ordinary):.3%}")
+    print(f"fresh8: recall {1 - missed / len(danger):.3f}, false alarms {alarms / len(ordinary):.3%}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from common.danger.classifier import CalibratedLinear, danger_model, features, normalise, training_data
+from common.danger.classifier import CalibratedLinear, danger_model, features, training_data
 
 STEPS = np.round(np.arange(0.20, 0.801, 0.02), 2)
 
@@ -23,13 +23,13 @@ STEPS = np.round(np.arange(0.20, 0.801, 0.02), 2)
 def out_of_fold_probabilities(folds: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Each training message's probability of danger from a model fitted without its fold."""
     danger, ordinary = training_data()
-    texts = np.array([normalise(row["text"]) for row in danger] + [normalise(text) for text in ordinary])
+    texts = np.array([row["text"] for row in danger] + list(ordinary), dtype=object)
     labels = np.array([1] * len(danger) + [0] * len(ordinary))
     scores = np.zeros(len(texts))
     for fit, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, labels):
         seeing = features()
-        model = CalibratedLinear(danger_model().fit(seeing.fit_transform(texts[fit]), labels[fit]))
-        seen = seeing.transform(texts[held])
+        model = CalibratedLinear(danger_model().fit(seeing.fit_transform(list(texts[fit])), labels[fit]))
+        seen = seeing.transform(list(texts[held]), training=True)
         scores[held] = [model.probability(seen[row]) for row in range(seen.shape[0])]
     return scores, labels
 

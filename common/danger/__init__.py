@@ -8,7 +8,7 @@ to it ("没动静了" after "我爷爷在洗澡 半个钟头了"; an answer such
 list of unmistakable phrases (``floor`` in responses.yml) is a floor under the model, never the
 main check.
 
-Measured on a held-out set (tests/danger/heldout.yml): docs/handoff.md has the figures.
+Measured on a blind evaluation set (tests/danger/fresh8.yml): docs/handoff.md has the figures.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import yaml
 from common.danger.classifier import Reading, normalise, trained
 
 RESPONSES_FILE = Path(__file__).with_name("responses.yml")
-THRESHOLD = 0.42  # probability of danger from which a person takes over (cross-validated: docs/handoff.md)
+THRESHOLD = 0.32  # probability of danger from which a person takes over (cross-validated: docs/handoff.md)
 SHORT = 8  # characters (without spaces and punctuation): a message this short is read with the one before it
 TINY = 4  # characters: a message this short says too little for the model to read on its own
 RISE = 0.1  # what a short message must add to the probability of the one before it to be danger in context

@@ -1,8 +1,10 @@
 """The danger classifier: what a message is about, learnt from labelled messages.
 
-Three small models over TF-IDF features of the message: character 1–4-grams (which survive
-typos, dialect spellings and missing punctuation) and Jieba's words and word pairs (which tell
-打折 from 打我, 摔倒过 from 摔倒了 and 不想 活动 from 不想 活 more surely):
+Three small models over the same features of a message: TF-IDF character 1–4-grams (which survive
+typos, dialect spellings and missing punctuation), Jieba's words and word pairs (which tell 打折 from
+打我, 摔倒过 from 摔倒了 and 不想 活动 from 不想 活 more surely), and what a pretrained sentence
+encoder reads in it (common/danger/meaning.py: everyday troubles and despair in words the training
+data never held):
 
 - ``danger``: the probability that the message reports a person in danger (a linear support
   vector machine, its scores calibrated to probabilities by cross-validation);
@@ -10,15 +12,16 @@ typos, dialect spellings and missing punctuation) and Jieba's words and word pai
   abandonment, suicidal intent, sleeping rough);
 - ``who``: who is at risk (the writer, an elderly person, a child, another adult).
 
-The last two are logistic regressions. The choices (the pairs, the support vector machine) were
-made by 5-fold cross-validation on the training data (docs/handoff.md); ``features``,
-``danger_model`` and ``regression`` are public so that tools/danger_threshold.py cross-validates
-exactly what is trained here.
+The last two are logistic regressions. The choices (the pairs, the support vector machine, the
+encoder beside the n-grams) were made by cross-validation on the training data and measured on the
+evaluation sets (docs/handoff.md); ``features``, ``danger_model`` and ``regression`` are public so
+that tools/danger_threshold.py cross-validates exactly what is trained here.
 
-Trained on ``common/danger/training/*.yml`` only (the held-out set, tests/danger/heldout.yml, is
-never read here; the folder is not Rasa's, so changing it never retrains the bot). Training takes
-seconds; the fitted classifier is kept in ``models/danger-<hash>.joblib`` (the hash of the training
-files, this module and scikit-learn's version), so a process loads it rather than training again.
+Trained on ``common/danger/training/**/*.yml`` only (the evaluation sets, tests/danger/, are never
+read here; the folder is not Rasa's, so changing it never retrains the bot). Training takes a
+minute or two (the encoder reads each training message once; its vectors are cached); the fitted
+classifier is kept in ``models/danger-<hash>.joblib`` (the hash of the training files, this module,
+scikit-learn's version and the encoder's), so a process loads it rather than training again.
 ``python -m tools.train`` trains it with the Rasa model; a process that finds no file trains and
 writes it (or only keeps it in memory where models/ is read-only).
 """
@@ -40,13 +43,15 @@ import joblib
 import numpy as np
 import sklearn
 import yaml
-from scipy.sparse import spmatrix
+from scipy.sparse import csr_matrix, hstack, spmatrix
 from scipy.special import expit, softmax
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, make_union
+from sklearn.pipeline import make_union
 from sklearn.svm import LinearSVC
+
+from common.danger import meaning
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_DIR = Path(__file__).with_name("training")
@@ -54,9 +59,9 @@ MODELS = ROOT / "models"
 _NOT_TEXT = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d+")
 _LOCK = threading.Lock()
-# This module's code as the process imported it: a process that outlives an edit of this file must
+# This module's code (and the encoder's) as the process imported it: a process that outlives an edit of this file must
 # not save its model under the edited code's name.
-_SOURCE = Path(__file__).read_bytes()
+_SOURCE = Path(__file__).read_bytes() + Path(meaning.__file__).read_bytes()
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
@@ -95,12 +100,38 @@ def _words(text: str) -> list[str]:
     return kept + [f"{first}_{second}" for first, second in zip(words, words[1:])]
 
 
-def features() -> FeatureUnion:
-    """The unfitted features: character 1–4-grams and Jieba's words and pairs, TF-IDF weighted."""
-    return make_union(
-        TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True),
-        TfidfVectorizer(analyzer=_words, sublinear_tf=True),
-    )
+MEANING_WEIGHT = 1.0  # the encoder's columns beside the n-grams' (0.5 and 2.0 read the sets no better)
+
+
+class Features:
+    """The n-grams of the normalised message and the encoder's reading of it, side by side."""
+
+    def __init__(self) -> None:
+        self.ngrams = make_union(
+            TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True),
+            TfidfVectorizer(analyzer=_words, sublinear_tf=True),
+        )
+
+    def fit_transform(self, texts: list[str]) -> spmatrix:
+        """Fitted on training messages (their encodings come through the cache)."""
+        return self._beside(
+            self.ngrams.fit_transform([normalise(text) for text in texts]), meaning.encode_training(texts)
+        )
+
+    def transform(self, texts: list[str], training: bool = False) -> spmatrix:
+        """``training``: the texts are training messages (cross-validation), so the cache may keep them."""
+        encoded = meaning.encode_training(texts) if training else meaning.encode(texts)
+        return self._beside(self.ngrams.transform([normalise(text) for text in texts]), encoded)
+
+    @staticmethod
+    def _beside(ngrams: spmatrix, encoded: np.ndarray) -> spmatrix:
+        return hstack([ngrams, csr_matrix(encoded * MEANING_WEIGHT)], format="csr")
+
+
+def features() -> Features:
+    """The unfitted features: character 1–4-grams and Jieba's words and pairs, TF-IDF weighted, and
+    the sentence encoder's 384 numbers."""
+    return Features()
 
 
 def regression() -> LogisticRegression:
@@ -117,7 +148,7 @@ def training_data(folder: Path = TRAIN_DIR) -> tuple[list[dict], list[str]]:
     """Every labelled file of the folder: the danger reports and the ordinary messages."""
     danger: list[dict] = []
     ordinary: list[str] = []
-    for path in sorted(folder.glob("*.yml")):
+    for path in sorted(folder.rglob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         danger += data.get("danger") or []
         ordinary += data.get("ordinary") or []
@@ -162,15 +193,15 @@ class Classifier:
     """One set of features (fitted on every message), read by the three models."""
 
     def __init__(self, danger: list[dict], ordinary: list[str]) -> None:
-        reports = [normalise(row["text"]) for row in danger]
+        reports = [row["text"] for row in danger]
         self.features = features()
-        seen = self.features.fit_transform(reports + [normalise(text) for text in ordinary])
+        seen = self.features.fit_transform(reports + ordinary)
         self.danger = CalibratedLinear(danger_model().fit(seen, [1] * len(reports) + [0] * len(ordinary)))
         self.kind = Multinomial(regression().fit(seen[: len(reports)], [row["kind"] for row in danger]))
         self.who = Multinomial(regression().fit(seen[: len(reports)], [row["who"] for row in danger]))
 
     def read(self, text: str) -> Reading:
-        seen = self.features.transform([normalise(text)])
+        seen = self.features.transform([text])
         kinds = self.kind.probabilities(seen)
         return Reading(
             self.danger.probability(seen),
@@ -181,9 +212,9 @@ class Classifier:
 
 
 def model_path(folder: Path = TRAIN_DIR) -> Path:
-    digest = hashlib.sha256(f"{sklearn.__version__}\n".encode() + _SOURCE)
-    for path in sorted(folder.glob("*.yml")):
-        digest.update(path.name.encode() + path.read_bytes())
+    digest = hashlib.sha256(f"{sklearn.__version__}\n{meaning.identity()}\n".encode() + _SOURCE)
+    for path in sorted(folder.rglob("*.yml")):
+        digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
     return MODELS / f"danger-{digest.hexdigest()[:16]}.joblib"
 
 

@@ -1,9 +1,8 @@
-"""Danger detection measured on four held-out sets, never trained on: tests/danger/heldout.yml;
-tests/danger/fresh.yml, written after the first model by someone who saw neither its data nor the
-first set; tests/danger/fresh2.yml, written the same way after the second round of training data,
-which took the shapes of the first two sets' misses; and tests/danger/fresh3.yml, written blind
-before the fourth round and the only set nobody has tuned on since (so fresh3 gives the unbiased
-figure: docs/handoff.md says how each set was used).
+"""Danger detection measured on tests/danger/fresh8.yml (320 danger reports, 640 ordinary messages:
+the labelled set of issue 20), written blind before the eighth round of training data by writers who
+read neither the training data nor any earlier set, merged unread, never trained on and nothing tuned
+on it. The seven sets before it were each read once measured, and are training data now
+(common/danger/training/former_evaluation/; docs/handoff.md says how each was used).
 
 Prints recall on the danger reports and the false-alarm rate on the ordinary messages (most of
 which hold trigger words or their neighbours), with the kind and who-at-risk accuracy, against
@@ -26,17 +25,13 @@ from common.danger.classifier import normalise, training_data
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = {
-    name: yaml.safe_load(Path(__file__).with_name(f"{name}.yml").read_text(encoding="utf-8"))
-    for name in ("heldout", "fresh", "fresh2", "fresh3")
+    name: yaml.safe_load(Path(__file__).with_name(f"{name}.yml").read_text(encoding="utf-8")) for name in ("fresh8",)
 }
 KINDS = set(yaml.safe_load(dangers.RESPONSES_FILE.read_text(encoding="utf-8"))["kinds"])
 WHO = {"self", "elderly", "child", "other"}
 GOAL = {"recall": 0.98, "false_alarms": 0.02}  # issue 20
 FLOOR = {  # as measured and recorded in docs/handoff.md, with one message more for the training's noise
-    "heldout": {"recall": 0.985, "false_alarms": 0.022},  # 16 of 801
-    "fresh": {"recall": 0.975, "false_alarms": 0.019},  # 8 of 487: two trainings of the same data differ by one
-    "fresh2": {"recall": 0.995, "false_alarms": 0.017},  # 8 of 548
-    "fresh3": {"recall": 0.99, "false_alarms": 0.034},  # 169 of 169, 11 of 360 (12 before the fourth round)
+    "fresh8": {"recall": 0.984, "false_alarms": 0.021},  # 316 of 320, 12 of 640
 }
 
 
@@ -56,9 +51,7 @@ def _pairs(text: str) -> set[str]:
     return {compact[i : i + 2] for i in range(len(compact) - 1)} or {compact}
 
 
-@pytest.mark.parametrize(
-    ("name", "size"), [("heldout", (300, 600)), ("fresh", (200, 400)), ("fresh2", (250, 500)), ("fresh3", (150, 300))]
-)
+@pytest.mark.parametrize(("name", "size"), [("fresh8", (300, 600))])
 def test_the_held_out_sets_are_large_labelled_and_apart_from_the_training_data(name, size):
     danger, ordinary = SETS[name]["danger"], SETS[name]["ordinary"]
     assert len(danger) >= size[0] and len(ordinary) >= size[1]
@@ -78,7 +71,7 @@ def test_the_held_out_sets_are_large_labelled_and_apart_from_the_training_data(n
     assert near == []
 
 
-@pytest.mark.parametrize("name", ["heldout", "fresh", "fresh2", "fresh3"])
+@pytest.mark.parametrize("name", ["fresh8"])
 def test_recall_and_false_alarms_on_the_held_out_sets(name, capsys):
     danger, ordinary = SETS[name]["danger"], SETS[name]["ordinary"]
     found = [(row, dangers.assess(row["text"])) for row in danger]
@@ -128,9 +121,9 @@ def test_the_reported_ordinary_questions_are_not_alarms(text):
 
 
 def test_a_short_message_is_read_with_the_one_before_it():
-    story = "我爷爷在洗澡 半个钟头了"
-    assert dangers.assess(story) is None and dangers.assess("没动静了") is None
-    found = dangers.assess("没动静了", lambda: story)
+    story = "我爸在楼上睡午觉"  # 我爷爷在洗澡 半个钟头了 reads as danger alone since the fifth round (docs/handoff.md)
+    assert dangers.assess(story) is None and dangers.assess("喊他不应") is None
+    found = dangers.assess("喊他不应", lambda: story)
     assert found is not None and found.kind == "fall_or_collapse"
     assert dangers.assess("好的谢谢", lambda: "我老伴以前摔倒过 想问问补贴") is None
 

@@ -114,15 +114,16 @@ def test_a_short_message_after_the_bot_answered_is_read_with_the_one_before_it(s
         conv = Conversation(sender_id="oResident5", channel="wechat", state="bot")
         sess.add(conv)
         sess.flush()
-        sess.add(Message(conversation_id=conv.id, author="resident", text="我爷爷在洗澡 半个钟头了"))
+        sess.add(Message(conversation_id=conv.id, author="resident", text="我爸在楼上睡午觉"))
         sess.add(Message(conversation_id=conv.id, author="bot", text="您可以说说是什么情况吗？"))
     router = platform_router(sessions, RasaClient((rasa.url,), "t"), EFFECTS, rewrite=None)
-    [reply] = router.handle(Inbound("wechat", "oResident5", "没动静了"))
-    assert rasa.received == [] and "110" in reply.text  # read with the message before it: a person now
+    [reply] = router.handle(Inbound("wechat", "oResident5", "喊他不应"))
+    assert rasa.received == [] and "120" in reply.text  # read with the message before it: a person now
+    assert "不等了" not in reply.text  # an urgent case is never told how to leave the queue
     with sessions() as sess:
         conv = sess.scalar(select(Conversation).where(Conversation.sender_id == "oResident5"))
         assert conv.handoff_reason.startswith("danger:fall_or_collapse") and conv.handoff_priority == "urgent"
-    router.handle(Inbound("wechat", "oResident6", "没动静了"))  # with nothing before it: the bot's
+    router.handle(Inbound("wechat", "oResident6", "喊他不应"))  # with nothing before it: the bot's
     assert len(rasa.received) == 1
 
 
