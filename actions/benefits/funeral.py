@@ -52,8 +52,10 @@ def _first(text: str, table: dict[str, list[str]]) -> str | None:
 
 
 def tells_a_death(text: str) -> bool:
-    """The message tells that someone has died (我妈昨天走了, 老伴去世了): condolence before anything else."""
-    return any(word in text for word in _words()["death"])
+    """The message tells that someone has died (我妈昨天走了, 老伴去世了): condolence before anything else; not a
+    death long past or one told on the way to a new marriage (我老伴走了好几年了，想去把证领了)."""
+    words = _words()
+    return any(word in text for word in words["death"]) and not any(word in text for word in words["not_grief"])
 
 
 def asks_about_it(text: str) -> bool:

@@ -128,6 +128,9 @@ def test_a_question_read_as_applying_gets_the_pre_check_without_verification():
 def test_a_death_told_is_recognised_for_the_condolence():
     assert funeral.tells_a_death("我妈昨天走了政府有什么补贴吗") and funeral.tells_a_death("老伴去世了")
     assert not funeral.tells_a_death("海葬有补贴吗")
+    assert not funeral.tells_a_death(
+        "我老伴走了好几年了，现在和一个阿姨处得很好，想去把证领了"
+    )  # a new marriage, not grief
 
 
 def test_a_request_to_work_it_out_read_as_a_handbook_question_gets_the_pre_check():
