@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actions import services
-from actions.eldercare import KIND_NAMES
+from actions import (
+    eldercare,  # a module, not its names: eldercare imports (through handbook) this module
+    services,
+)
 from common.dates import full_date
 
 
@@ -77,7 +79,7 @@ def _eldercare(openid: str) -> list[Application]:
     return [
         Application(
             a["created_at"],
-            KIND_NAMES[a["kind"]],
+            eldercare.KIND_NAMES[a["kind"]],
             a["reference"],
             "" if a["subject"]["self"] else f"您家{a['subject']['name']}的，",
             a["status_text"],

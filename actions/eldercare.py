@@ -161,6 +161,12 @@ def _asked_place(tracker: Tracker) -> bool:
     return isinstance(search, dict) and bool(search.get("asked_place"))
 
 
+def _type_asked_twice(tracker: Tracker) -> bool:
+    """Whether the question of which kind of place is twice among the bot's last four utterances."""
+    said = [e.get("metadata", {}).get("utter_action") for e in tracker.events if e.get("event") == "bot"][-4:]
+    return said.count("utter_eldercare_ask_type") >= 2
+
+
 @action("action_eldercare_find")
 def find(dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict]:
     """Places of a type near the resident. Also reads a message the NLU did not understand, or took for a handbook
@@ -172,6 +178,10 @@ def find(dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> li
     if tracker.latest_intent == "faq" and not (_asked_place(tracker) and _place_named(tracker)):
         return handbook.answer(dispatcher, tracker, domain)  # a handbook question after a search, not a place
     type_ = _latest(tracker, "service_type") or tracker.get_slot("service_type") or _described(tracker.latest_text)
+    if type_ not in SERVICE_TYPES and _type_asked_twice(tracker):
+        # the answers are about something else (普陀区婚姻登记中心, 下个礼拜一上午): say what the bot can do, never a third time
+        dispatcher.utter(response="utter_default")
+        return []
     if type_ not in SERVICE_TYPES:
         dispatcher.utter(
             response="utter_eldercare_ask_type",

@@ -101,6 +101,19 @@ def test_find_asks_for_type_then_place(run):
     assert "离长风公园最近的日间照料中心" in text
 
 
+def test_the_kind_of_place_is_never_asked_a_third_time(run):
+    """Answers about something else (a marriage office, a day, a name) after the question was asked twice get
+    what the bot can do instead (the conversation suite's remarriage story was asked it five times)."""
+    asked = {"event": "bot", "text": "您想找哪一类地方？", "metadata": {"utter_action": "utter_eldercare_ask_type"}}
+    _t, msgs, _s = run("action_eldercare_find", text="普陀区婚姻登记中心", intent="inform", events=[asked])
+    assert msgs[0]["response"] == "utter_eldercare_ask_type"  # asked once: once more is fair
+    _t, msgs, _s = run("action_eldercare_find", text="下个礼拜一上午", intent="inform", events=[asked, asked])
+    assert [m["response"] for m in msgs] == ["utter_default"]
+    default = {"event": "bot", "text": "不好意思，这句话我没太明白。", "metadata": {"utter_action": "utter_default"}}
+    _t, msgs, _s = run("action_eldercare_find", text="她叫王秀英", intent="inform", events=[asked, asked, default])
+    assert [m["response"] for m in msgs] == ["utter_default"]  # nor after the bot said it did not understand
+
+
 def test_a_message_not_understood_after_places_were_shown_is_not_a_place(run):
     _t, _m, slots = run("action_eldercare_find", text="长风公园附近的养老院", entities={"service_type": "养老院"})
     _t, msgs, found = run("action_eldercare_find", text="阿斯顿发个", intent="nlu_fallback", slots=slots)
