@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -12,10 +11,10 @@ from sqlalchemy.orm import Session
 from actions import services
 from backoffice.residents.models import Resident, WechatBinding
 from backoffice.seed.load import DEMO_OPENIDS, seed
-from common.backoffice_client import BackofficeError
 from common.db import make_engine
 from common.migrate import upgrade
 from tests.conftest import backoffice_test_client
+from tests.in_process_backoffice import InProcessBackoffice
 
 TOKEN = "benefits-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -31,30 +30,11 @@ def backoffice(db_url, monkeypatch) -> Iterator[tuple]:
     engine.dispose()
 
 
-class InProcess:
-    """The BackofficeClient interface over the back-office's Flask test client, for the actions."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def _reply(self, resp) -> dict[str, Any]:
-        if resp.status_code >= 400:
-            raise BackofficeError(resp.status_code, resp.json["error"], resp.json["message"])
-        return resp.json
-
-    def get(self, path: str, **params: Any) -> dict[str, Any]:
-        return self._reply(self.client.get(path, query_string=params, headers=AUTH))
-
-    def post(self, path: str, body: dict, idempotency_key: str | None = None) -> dict[str, Any]:
-        headers = {**AUTH, **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
-        return self._reply(self.client.post(path, json=body, headers=headers))
-
-
 @pytest.fixture
 def actions_backoffice(backoffice, monkeypatch) -> tuple:
     """The actions talk to the in-process back-office (what ``backoffice`` gives, returned as it is)."""
     client, _engine = backoffice
-    monkeypatch.setattr(services, "client", lambda: InProcess(client))
+    monkeypatch.setattr(services, "client", lambda: InProcessBackoffice(client, AUTH))
     return backoffice
 
 

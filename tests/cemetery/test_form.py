@@ -13,28 +13,9 @@ import actions.cemetery  # noqa: F401  (registers the actions)
 from actions import executor, services
 from actions.tracker import Tracker
 from backoffice.cemetery import schedule
-from common.backoffice_client import BackofficeError
 from tests.cemetery.conftest import AUTH, Backoffice, season_days
 from tests.cemetery.test_gate_check_in import booked_today, issue, press
-
-
-class InProcess:
-    """The BackofficeClient interface over the back-office's Flask test client."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def _reply(self, resp) -> dict[str, Any]:
-        if resp.status_code >= 400:
-            raise BackofficeError(resp.status_code, resp.json["error"], resp.json["message"])
-        return resp.json
-
-    def get(self, path: str, **params: Any) -> dict[str, Any]:
-        return self._reply(self.client.get(path, query_string=params, headers=AUTH))
-
-    def post(self, path: str, body: dict, idempotency_key: str | None = None) -> dict[str, Any]:
-        headers = {**AUTH, **({"Idempotency-Key": idempotency_key} if idempotency_key else {})}
-        return self._reply(self.client.post(path, json=body, headers=headers))
+from tests.in_process_backoffice import InProcessBackoffice
 
 
 class Chat:
@@ -75,7 +56,7 @@ class Chat:
 
 @pytest.fixture
 def in_process(backoffice: Backoffice, monkeypatch) -> Backoffice:
-    monkeypatch.setattr(services, "client", lambda: InProcess(backoffice.client))
+    monkeypatch.setattr(services, "client", lambda: InProcessBackoffice(backoffice.client, AUTH))
     return backoffice
 
 

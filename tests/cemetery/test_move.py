@@ -7,14 +7,15 @@ from __future__ import annotations
 import pytest
 
 from actions import services
-from tests.cemetery.conftest import Backoffice, season_days
-from tests.cemetery.test_form import Chat, InProcess, said
+from tests.cemetery.conftest import AUTH, Backoffice, season_days
+from tests.cemetery.test_form import Chat, said
+from tests.in_process_backoffice import InProcessBackoffice
 
 
 @pytest.fixture
 def office(backoffice: Backoffice, monkeypatch) -> Backoffice:
     """The actions talk to the back-office app in this process."""
-    monkeypatch.setattr(services, "client", lambda: InProcess(backoffice.client))
+    monkeypatch.setattr(services, "client", lambda: InProcessBackoffice(backoffice.client, AUTH))
     return backoffice
 
 

@@ -3,39 +3,17 @@ offers, idempotent applying, handbook answers and the retrieval intent read from
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from actions import eldercare, executor, handbook, services  # noqa: F401  (registers the actions)
 from actions.tracker import Tracker
-from common.backoffice_client import BackofficeError
 from tests.eldercare.conftest import AUTH
-
-
-class InProcessBackoffice:
-    """The BackofficeClient interface over a Flask test client."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def _reply(self, resp) -> dict[str, Any]:
-        if resp.status_code >= 400:
-            raise BackofficeError(resp.status_code, resp.json["error"], resp.json["message"])
-        return resp.json
-
-    def get(self, path: str, **params: Any) -> dict[str, Any]:
-        return self._reply(self.client.get(path, query_string=params, headers=AUTH))
-
-    def post(self, path: str, body: dict, idempotency_key: str | None = None) -> dict[str, Any]:
-        return self._reply(
-            self.client.post(path, json=body, headers={**AUTH, "Idempotency-Key": idempotency_key or ""})
-        )
+from tests.in_process_backoffice import InProcessBackoffice
 
 
 @pytest.fixture
 def run(client, monkeypatch):
-    monkeypatch.setattr(services, "backoffice", lambda: InProcessBackoffice(client))
+    monkeypatch.setattr(services, "backoffice", lambda: InProcessBackoffice(client, AUTH))
 
     def _run(
         name: str,

@@ -9,8 +9,8 @@ import actions.assistance  # noqa: F401  (registers the actions)
 from actions import executor, identity, services
 from actions.tracker import Tracker
 from tests.conftest import backoffice_test_client
-from tests.eldercare.conftest import TOKEN
-from tests.eldercare.test_actions import InProcessBackoffice
+from tests.eldercare.conftest import AUTH, TOKEN
+from tests.in_process_backoffice import InProcessBackoffice
 
 ASKED = {"event": "bot", "text": "", "data": {"custom": {"identity": {"resume": "/assistance_progress"}}}}
 ANSWERED = {"event": "bot", "text": "您好！", "data": {}}
@@ -23,7 +23,7 @@ def user(text: str) -> dict:
 @pytest.fixture
 def progress(seeded_backoffice_url, monkeypatch):
     client = backoffice_test_client(seeded_backoffice_url, TOKEN, monkeypatch)
-    monkeypatch.setattr(services, "backoffice", lambda: InProcessBackoffice(client))
+    monkeypatch.setattr(services, "backoffice", lambda: InProcessBackoffice(client, AUTH))
 
     def _run(events: list[dict]) -> list[dict]:
         tracker = Tracker.from_dict(
