@@ -199,47 +199,30 @@ def _cancelled(change: Change) -> Notice:
 
 
 def _waitlist_booked(change: Change) -> Notice:
-    """A waiting-list place became a booking (祭扫): the day, gate, time, people, number and the gate link, which a
-    tapped notice or template message opens."""
-    values = _values(change)
-    place = fit(values.get("cemetery", "") + values.get("gate", ""))
-    link = values.get("gate_url") or None
-    return Notice(
-        text=text("cemetery_waitlist_booked").format_map(values),
-        notice_key="appointment",
-        notice_values={
-            "thing1": "祭扫预约（候补约上了）",
-            "time2": _appointment_time(values),
-            "thing3": place,
-        },
-        template=Template(
-            _template_ids()["appointment"],
-            {
-                "thing1": {"value": "祭扫预约（候补约上了）"},
-                "character_string2": {"value": fit(change.ref)},
-                "time3": {"value": _appointment_time({**values, "end": ""})},  # the start: a period is over 20
-                "thing4": {"value": place},
-            },
-            url=link,
-        ),
-        page=link,
-    )
+    """A waiting-list place became a booking (祭扫): the day, gate, time, people, number and the gate link."""
+    return _cemetery_booking(change, "cemetery_waitlist_booked", "祭扫预约（候补约上了）")
 
 
 def _opening_moved(change: Change) -> Notice:
-    """Staff changed when booking the day of the resident's 祭扫 booking opens: the new time, that the booking stands,
-    and how to move or cancel it; a tapped notice or template message opens the gate link."""
+    """Staff changed when booking the day of the resident's 祭扫 booking opens: the new time, that the booking
+    stands, and how to move or cancel it."""
+    return _cemetery_booking(change, "cemetery_opening_moved", "祭扫预约（开放时间改了）")
+
+
+def _cemetery_booking(change: Change, text_key: str, title: str) -> Notice:
+    """A notice about one 祭扫 booking (``title`` names what happened); a tapped notice or template message opens
+    the gate link."""
     values = _values(change)
     place = fit(values.get("cemetery", "") + values.get("gate", ""))
     link = values.get("gate_url") or None
     return Notice(
-        text=text("cemetery_opening_moved").format_map(values),
+        text=text(text_key).format_map(values),
         notice_key="appointment",
-        notice_values={"thing1": "祭扫预约（开放时间改了）", "time2": _appointment_time(values), "thing3": place},
+        notice_values={"thing1": title, "time2": _appointment_time(values), "thing3": place},
         template=Template(
             _template_ids()["appointment"],
             {
-                "thing1": {"value": "祭扫预约（开放时间改了）"},
+                "thing1": {"value": title},
                 "character_string2": {"value": fit(change.ref)},
                 "time3": {"value": _appointment_time({**values, "end": ""})},  # the start: a period is over 20
                 "thing4": {"value": place},
