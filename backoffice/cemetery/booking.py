@@ -429,6 +429,24 @@ def fill_from_waitlist(sess: Session, cemetery: Cemetery, day: date, link: GateL
     return made
 
 
+def notice_data(booking: CemeteryBooking, link: GateLink) -> dict:
+    """What a message about one booking tells the resident (the change feed's ``data``): the day, the time, the
+    cemetery and gate, how many people, and the gate-check link."""
+    return {
+        "what": "祭扫预约",
+        "date": booking.day.isoformat(),
+        "date_label": chinese_date(booking.day),
+        "start": booking.start,
+        "end": booking.end,
+        "cemetery": booking.cemetery.name,
+        "address": booking.cemetery.address,
+        "phone": booking.cemetery.phone,
+        "gate": booking.gate.name,
+        "people": booking.people,
+        "gate_url": link(booking.number or ""),
+    }
+
+
 def _tell_booked(sess: Session, entry: CemeteryWaiting, booking: CemeteryBooking, link: GateLink) -> None:
     """Publish the waiting-list place that became a booking, to the sender that joined the list while it is still
     bound to the same resident (an unbound WeChat is told about nobody's booking)."""
@@ -441,20 +459,7 @@ def _tell_booked(sess: Session, entry: CemeteryWaiting, booking: CemeteryBooking
         ref=booking.number or "",
         recipient=entry.openid,
         status=booking.status,
-        data={
-            "what": "祭扫预约",
-            "date": booking.day.isoformat(),
-            "date_label": chinese_date(booking.day),
-            "start": booking.start,
-            "end": booking.end,
-            "cemetery": booking.cemetery.name,
-            "address": booking.cemetery.address,
-            "phone": booking.cemetery.phone,
-            "gate": booking.gate.name,
-            "people": booking.people,
-            "waiting_number": entry.number or "",
-            "gate_url": link(booking.number or ""),
-        },
+        data={**notice_data(booking, link), "waiting_number": entry.number or ""},
         at=now(),
     )
 

@@ -61,17 +61,9 @@ def _tell_opening_moved(sess: Session, day: date, moment: datetime, link: bookin
             recipient=b.openid,
             status=b.status,
             data={
-                "what": "祭扫预约",
+                **booking.notice_data(b, link),
                 "opens_at": moment.isoformat(timespec="minutes"),
                 "opens_label": schedule.moment_label(moment),
-                "date": b.day.isoformat(),
-                "date_label": chinese_date(b.day),
-                "start": b.start,
-                "end": b.end,
-                "cemetery": b.cemetery.name,
-                "gate": b.gate.name,
-                "people": b.people,
-                "gate_url": link(b.number or ""),
             },
             at=now(),
         )
