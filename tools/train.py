@@ -4,7 +4,8 @@ The model is named after a hash of everything that shapes it, so an unchanged
 project reuses ``models/<hash>.tar.gz`` and a changed one trains exactly once.
 The danger classifier (common/danger/, beside Rasa) is trained here too, the same way;
 ``python -m tools.train --danger-only`` trains only it (under a minute once the sentence encoder has read the training messages;
-about 5 minutes the first time on a machine), leaving the Rasa model alone.
+longer the first time on a machine: about 17 messages a second were measured under load),
+leaving the Rasa model alone.
 """
 
 from __future__ import annotations
