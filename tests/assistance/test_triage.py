@@ -9,14 +9,14 @@ import actions.assistance  # noqa: F401  (registers the actions)
 from actions import executor, services
 from actions.tracker import Tracker
 from tests.conftest import backoffice_test_client
-from tests.eldercare.conftest import TOKEN
-from tests.eldercare.test_actions import InProcessBackoffice
+from tests.eldercare.conftest import AUTH, TOKEN
+from tests.in_process_backoffice import InProcessBackoffice
 
 
 @pytest.fixture
 def triage(seeded_backoffice_url, monkeypatch):
     client = backoffice_test_client(seeded_backoffice_url, TOKEN, monkeypatch)
-    monkeypatch.setattr(services, "backoffice", lambda: InProcessBackoffice(client))
+    monkeypatch.setattr(services, "backoffice", lambda: InProcessBackoffice(client, AUTH))
 
     def _run(text: str) -> tuple[list[str], dict]:
         tracker = Tracker.from_dict(
