@@ -18,8 +18,11 @@ retraining does not encode them again.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import threading
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -27,7 +30,10 @@ from pathlib import Path
 import numpy as np
 
 DIMENSIONS = 384
+RECENT = 64
+PARALLEL_FROM = 512  # training messages from which their encoding is spread over the cores
 _LOCK = threading.Lock()
+_RECENT: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
 
 @cache
@@ -44,11 +50,26 @@ def identity() -> str:
 
 
 def encode(texts: list[str]) -> np.ndarray:
-    """One row of 384 numbers per text (L2-normalised; E5's ``query:`` form, as for classification)."""
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    """One row of 384 numbers per text (L2-normalised; E5's ``query:`` form, as for classification).
+
+    The last ``RECENT`` encodings are remembered, under a hash of the text (never the text): a short
+    message is read with the one before it and with the two together, and the one before was encoded
+    when it came."""
+    keys = [hashlib.sha256(text.encode()).digest() for text in texts]
     with _LOCK:
-        return np.asarray(_encoder().query(list(texts)), dtype=np.float32).reshape(len(texts), DIMENSIONS)
+        new = {key: text for key, text in zip(keys, texts) if key not in _RECENT}
+        fresh = dict(zip(new, _query(list(new.values())))) if new else {}
+        rows = [fresh[key] if key in fresh else _RECENT[key] for key in keys]
+        for key, vector in zip(keys, rows):
+            _RECENT[key] = vector
+            _RECENT.move_to_end(key)
+        while len(_RECENT) > RECENT:
+            _RECENT.popitem(last=False)
+    return np.vstack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+
+def _query(texts: list[str]) -> np.ndarray:
+    return np.asarray(_encoder().query(texts), dtype=np.float32).reshape(len(texts), DIMENSIONS)
 
 
 def cache_file() -> Path:
@@ -66,9 +87,9 @@ def encode_training(texts: list[str], batch: int = 64) -> np.ndarray:
             known = dict(zip(stored["keys"].tolist(), stored["vectors"]))
     keys = [hashlib.sha256(text.encode()).hexdigest() for text in texts]
     missing = sorted({key: text for key, text in zip(keys, texts) if key not in known}.items())
-    for start in range(0, len(missing), batch):
-        chunk = missing[start : start + batch]
-        known.update(zip([key for key, _ in chunk], encode([text for _, text in chunk])))
+    chunks = [missing[start : start + batch] for start in range(0, len(missing), batch)]
+    for chunk, vectors in zip(chunks, _encode_chunks([[text for _, text in chunk] for chunk in chunks])):
+        known.update(zip([key for key, _ in chunk], vectors))
     if missing:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,3 +99,13 @@ def encode_training(texts: list[str], batch: int = 64) -> np.ndarray:
         except OSError:  # a read-only home: the vectors are still right, only not kept
             pass
     return np.vstack([known[key] for key in keys]) if keys else encode([])
+
+
+def _encode_chunks(chunks: list[list[str]]) -> list[np.ndarray]:
+    """The chunks' encodings, spread over the machine's cores when there are many (a fresh machine's
+    first training reads every training message: one core does about 20 a second)."""
+    workers = min(len(os.sched_getaffinity(0)), len(chunks))
+    if workers < 2 or sum(map(len, chunks)) < PARALLEL_FROM:
+        return [encode(chunk) for chunk in chunks]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_query, chunks))

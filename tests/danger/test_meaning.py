@@ -32,3 +32,26 @@ def test_training_vectors_come_back_the_same_from_the_cache(tmp_path, monkeypatc
 
     monkeypatch.setattr(meaning, "encode", encoded_again)
     assert np.array_equal(meaning.encode_training(texts[:2]), first[:2])
+
+
+def test_a_message_read_a_moment_ago_is_not_encoded_again_and_the_memory_keeps_no_text(monkeypatch):
+    before = meaning.encode(["我爷爷在洗澡 半个钟头了"])
+    asked: list[list[str]] = []
+    query = meaning._query
+    monkeypatch.setattr(meaning, "_query", lambda texts: asked.append(texts) or query(texts))
+    again = meaning.encode(["我爷爷在洗澡 半个钟头了", "我爷爷在洗澡 半个钟头了，没动静了"])
+    assert asked == [["我爷爷在洗澡 半个钟头了，没动静了"]]
+    assert np.array_equal(again[0], before[0])
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in meaning._RECENT)
+
+
+def test_the_memory_of_recent_encodings_is_bounded():
+    meaning.encode([f"第{n}条消息" for n in range(meaning.RECENT + 10)])
+    assert len(meaning._RECENT) == meaning.RECENT
+
+
+def test_many_training_messages_are_encoded_on_every_core_to_the_same_numbers(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(meaning, "PARALLEL_FROM", 4)
+    texts = ["家里断粮两天了", "低保怎么申请", "我老伴倒在地上叫不醒", "结婚登记要带什么", "他又打我了", "高龄津贴多少钱"]
+    assert np.allclose(meaning.encode_training(texts, batch=2), meaning.encode(texts), atol=1e-6)
