@@ -1,4 +1,4 @@
-"""The web process's scrape-time gauges: Celery queue lengths and the handoff queue."""
+"""The web process's scrape-time gauges: Celery queue lengths, the handoff queue and the on-call rota's gaps."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from sqlalchemy.orm import sessionmaker
 
 from common import metrics
 from web.conversations.models import Conversation
+from web.oncall import coverage
+from web.workdays import utcnow
 
 log = logging.getLogger(__name__)
 CELERY_QUEUES = ("celery",)  # Celery's default queue on the Redis broker is a list of this name
@@ -35,6 +37,7 @@ class QueueCollector(Collector):
                 waiting, oldest = sess.execute(
                     select(func.count(), func.min(Conversation.last_message_at)).where(Conversation.state == "queued")
                 ).one()
+                uncovered = sum(gap.minutes for gap in coverage.gaps(sess, utcnow()))
         except Exception as exc:  # the database being down must not break the scrape of everything else
             log.warning("handoff queue unavailable", extra={"error": type(exc).__name__})
             return
@@ -42,6 +45,11 @@ class QueueCollector(Collector):
         age = (datetime.now() - oldest).total_seconds() if oldest else 0.0
         yield GaugeMetricFamily(
             "handoff_queue_oldest_seconds", "Since the longest-waiting resident's last message", value=age
+        )
+        yield GaugeMetricFamily(
+            "oncall_uncovered_minutes",
+            "Minutes of the coming week when the desk is closed and nobody is on call",
+            value=uncovered,
         )
 
 

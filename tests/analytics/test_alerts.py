@@ -19,6 +19,7 @@ EXPORTED = {
     "celery_queue_length",
     "handoff_queue_length",
     "handoff_queue_oldest_seconds",
+    "oncall_uncovered_minutes",
     "celery_tasks_total",
     "celery_task_duration_seconds",
     "rasa_turns_total",

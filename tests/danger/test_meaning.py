@@ -53,5 +53,12 @@ def test_the_memory_of_recent_encodings_is_bounded():
 def test_many_training_messages_are_encoded_on_every_core_to_the_same_numbers(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(meaning, "PARALLEL_FROM", 4)
-    texts = ["家里断粮两天了", "低保怎么申请", "我老伴倒在地上叫不醒", "结婚登记要带什么", "他又打我了", "高龄津贴多少钱"]
+    texts = [
+        "家里断粮两天了",
+        "低保怎么申请",
+        "我老伴倒在地上叫不醒",
+        "结婚登记要带什么",
+        "他又打我了",
+        "高龄津贴多少钱",
+    ]
     assert np.allclose(meaning.encode_training(texts, batch=2), meaning.encode(texts), atol=1e-6)

@@ -61,8 +61,12 @@ def hours_table(sess: Session) -> dict[str, WorkingHours]:
 
 
 def is_open(sess: Session, now_utc: datetime) -> bool:
-    local = to_local(now_utc)
-    row = hours_table(sess).get(day_kind(local.date()))
+    return open_at(hours_table(sess), to_local(now_utc))
+
+
+def open_at(table: dict[str, WorkingHours], local: datetime) -> bool:
+    """Is the desk open at the local moment ``local``, by the working hours ``table``?"""
+    row = table.get(day_kind(local.date()))
     if row is None:
         return False
     since_midnight = local - datetime.combine(local.date(), time(), LOCAL)

@@ -15,7 +15,7 @@ from common.db import session as db_session
 from common.masking import is_valid_phone, mask_phone
 from web import admin
 from web.admin.audit import audit
-from web.oncall import rota, status
+from web.oncall import coverage, rota, status
 from web.oncall.config import oncall
 from web.oncall.models import OncallAlert, OncallShift, OncallWorker
 from web.workdays import DAY_NAMES, utcnow
@@ -69,6 +69,7 @@ def rota_page():
             select(OncallShift).options(selectinload(OncallShift.worker)).order_by(OncallShift.id)
         ).all(),
         on_call=rota.on_call(sess, now),
+        gaps=coverage.gaps(sess, now),
         escalation=rota.escalation_list(sess),
         alerts=[(a, status.state(a, now)) for a in alerts],
         shift_days=rota.SHIFT_DAYS,
