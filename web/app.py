@@ -27,6 +27,7 @@ from web.channels.wechat_protocol import WechatConfig
 from web.channels.wechat_service import WechatChannel
 from web.feedback import views as feedback
 from web.handbook import views as handbook_admin
+from web.handoff import config as handoff_config
 from web.identity import views as identity
 from web.oncall import admin as oncall_admin
 from web.policy import admin as policy_admin
@@ -105,7 +106,8 @@ def create_app(config: settings.Settings | None = None) -> Flask:
     app.extensions["photos"] = services.documents  # residents' photos of documents (WeChat images, /chat uploads)
     app.register_blueprint(upload.bp)
     console.init_app(app, services.console, services.desk_events, database.sessions)
-    oncall.init_app(app, services.alert_queue, database.sessions)  # after-hours alerts queued once the desk commits
+    # after-hours alerts queued once the desk commits; the desk's hours for the rota page's gaps
+    oncall.init_app(app, services.alert_queue, database.sessions, handoff_config.opening)
     identity.init_app(app, config)  # /identity/: real-name verification pages
     subscription_pages.init_app(app, redis_client, services.wechat_api, config.wechat_app_id)  # /subscriptions/
     admin.init_app(  # /admin/: the landing page, navigation and labels, and every admin page (one list)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 from common import metrics
 from web.conversations.models import Conversation
+from web.handoff.config import opening
 from web.oncall import coverage
 from web.workdays import utcnow
 
@@ -37,7 +38,7 @@ class QueueCollector(Collector):
                 waiting, oldest = sess.execute(
                     select(func.count(), func.min(Conversation.last_message_at)).where(Conversation.state == "queued")
                 ).one()
-                uncovered = sum(gap.minutes for gap in coverage.gaps(sess, utcnow()))
+                uncovered = sum(gap.minutes for gap in coverage.gaps(sess, utcnow(), opening(sess)))
         except Exception as exc:  # the database being down must not break the scrape of everything else
             log.warning("handoff queue unavailable", extra={"error": type(exc).__name__})
             return

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import delete, select
 
+from web.handoff.config import opening
 from web.handoff.models import WorkingHours
 from web.oncall import coverage, demo
 from web.oncall.models import OncallShift, OncallWorker
@@ -27,7 +28,7 @@ def test_the_demo_rota_leaves_no_time_uncovered(sessions):
         office_hours(sess)
     demo.seed(sessions)
     with sessions() as sess:
-        assert coverage.gaps(sess, NOW) == []
+        assert coverage.gaps(sess, NOW, opening(sess)) == []
 
 
 def test_a_missing_weekend_shift_is_one_gap_told_in_days_and_hours(sessions):
@@ -38,7 +39,7 @@ def test_a_missing_weekend_shift_is_one_gap_told_in_days_and_hours(sessions):
         worker = sess.scalars(select(OncallWorker).where(OncallWorker.name == "张敏")).one()
         sess.execute(delete(OncallShift).where(OncallShift.worker_id == worker.id, OncallShift.days == "sat"))
     with sessions() as sess:
-        [gap] = coverage.gaps(sess, NOW)
+        [gap] = coverage.gaps(sess, NOW, opening(sess))
     assert gap.describe() == "12月12日（周六）09:00 – 12月13日（周日）09:00" and gap.minutes == 24 * 60
 
 
@@ -46,7 +47,7 @@ def test_with_nobody_on_the_rota_every_evening_night_and_weekend_is_a_gap(sessio
     with sessions.begin() as sess:
         office_hours(sess)
     with sessions() as sess:
-        found = coverage.gaps(sess, NOW)
+        found = coverage.gaps(sess, NOW, opening(sess))
     assert found[0].describe() == "12月7日（周一）17:00 – 12月8日（周二）09:00"
     assert found[-1].describe() == "12月11日（周五）17:00 – 12月14日（周一）09:00"
     # the week from Monday 10:00: the desk is open 7 h that Monday, 8 h on four days and 1 h the next Monday

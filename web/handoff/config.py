@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
@@ -62,6 +63,12 @@ def hours_table(sess: Session) -> dict[str, WorkingHours]:
 
 def is_open(sess: Session, now_utc: datetime) -> bool:
     return open_at(hours_table(sess), to_local(now_utc))
+
+
+def opening(sess: Session) -> Callable[[datetime], bool]:
+    """Whether the desk is open at a local moment, by the working hours as they are now (one query)."""
+    table = hours_table(sess)
+    return lambda local: open_at(table, local)
 
 
 def open_at(table: dict[str, WorkingHours], local: datetime) -> bool:

@@ -10,7 +10,8 @@ SMS/voice gateway, and the resident is told who will phone and when, never "tomo
 - ``gateway``: the gateway's client (one call, no retries inside);
 - ``delivery``: one attempt of the sending task (retries, escalation, failure); ``tasks`` and
   ``sweep`` are its Celery side;
-- ``status``: what the agent console shows of an alert; ``admin``: ``/admin/oncall``;
+- ``status``: what the agent console shows of an alert; ``admin``: ``/admin/oncall``; ``coverage``:
+  the times of the coming week when the desk is closed and nobody is on call;
 - ``demo``: the demo rota ``make run`` writes; ``config``: oncall.yml.
 
 This package sits below the desk (web/handoff calls it) and imports nothing of it.
@@ -18,11 +19,12 @@ This package sits below the desk (web/handoff calls it) and imports nothing of i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from common.db import session as db_session
 from web.oncall import status
@@ -32,10 +34,17 @@ from web.workdays import utcnow
 __all__ = ["AlertQueue", "alert", "init_app"]
 
 
-def init_app(app: Flask, alert_queue: AlertQueue, sessions: sessionmaker) -> None:
+def init_app(
+    app: Flask,
+    alert_queue: AlertQueue,
+    sessions: sessionmaker,
+    desk_hours: Callable[[Session], Callable[[datetime], bool]],
+) -> None:
     """Alerts written on ``sessions`` are queued after their commit; the console's templates get
-    ``oncall_alerts(tickets)`` (ticket id → the state of its latest alert)."""
+    ``oncall_alerts(tickets)`` (ticket id → the state of its latest alert); ``desk_hours`` gives, for a
+    session, whether the desk is open at a local moment (the rota page's gaps: ``coverage``)."""
     alert_queue.install(sessions)
+    app.extensions["oncall_desk_hours"] = desk_hours
     app.add_template_global(_alerts_of, "oncall_alerts")
 
 

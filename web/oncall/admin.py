@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -69,7 +69,7 @@ def rota_page():
             select(OncallShift).options(selectinload(OncallShift.worker)).order_by(OncallShift.id)
         ).all(),
         on_call=rota.on_call(sess, now),
-        gaps=coverage.gaps(sess, now),
+        gaps=coverage.gaps(sess, now, current_app.extensions["oncall_desk_hours"](sess)),
         escalation=rota.escalation_list(sess),
         alerts=[(a, status.state(a, now)) for a in alerts],
         shift_days=rota.SHIFT_DAYS,

@@ -8,13 +8,13 @@ steps of ``STEP`` on the desk's calendar (public holidays and 调休 as the rota
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from web.handoff.config import hours_table, open_at
 from web.oncall.models import OncallShift
 from web.oncall.rota import covers
 from web.workdays import DAY_NAMES, DAYS, to_local
@@ -41,15 +41,16 @@ def _moment(local: datetime) -> str:
     return f"{local.month}月{local.day}日（{DAY_NAMES[DAYS[local.weekday()]]}）{local:%H:%M}"
 
 
-def gaps(sess: Session, now: datetime) -> list[Gap]:
-    """The spans of the week from ``now`` (naive UTC) when the desk is closed and no shift covers."""
-    table = hours_table(sess)
+def gaps(sess: Session, now: datetime, desk_open: Callable[[datetime], bool]) -> list[Gap]:
+    """The spans of the week from ``now`` (naive UTC) when the desk is closed and no shift covers.
+    ``desk_open`` tells whether the desk is open at a local moment (the desk's hours are its own:
+    web/handoff/config.py ``opening``, given by the wiring, as this package imports nothing of the desk)."""
     shifts = [(shift.day_list, shift.starts, shift.ends) for shift in sess.scalars(select(OncallShift))]
     local = to_local(now)
     moment = local.replace(minute=local.minute - local.minute % 5, second=0, microsecond=0)
     found: list[Gap] = []
     for _ in range(int(AHEAD / STEP)):
-        covered = open_at(table, moment) or any(covers(days, starts, ends, moment) for days, starts, ends in shifts)
+        covered = desk_open(moment) or any(covers(days, starts, ends, moment) for days, starts, ends in shifts)
         if not covered and found and found[-1].ends == moment:
             found[-1] = Gap(found[-1].starts, moment + STEP)
         elif not covered:
