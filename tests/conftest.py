@@ -20,14 +20,15 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from common import migrate
 from common.db import make_engine, normalise_url
-from common.migrate import upgrade
-from tests import backing_services, log_check
+from tests import backing_services, log_check, migrated
 from tests.serving import base_url, serve
 from tools import stack, train
 from tools.wechat_standin import WechatStandin
 
 _services: backing_services.BackingServices | None = None
+migrated.install()  # before any test module imports common.migrate.upgrade
 
 
 def pytest_configure(config) -> None:
@@ -52,6 +53,7 @@ def pytest_configure(config) -> None:
 
 
 def pytest_unconfigure(config) -> None:
+    migrated.remove()
     if _services is not None:
         _services.stop()
 
@@ -119,7 +121,7 @@ def seeded_backoffice(tmp_path_factory, name: str) -> str:
     from backoffice.seed.load import seed
 
     url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'backoffice.db'}"
-    upgrade("backoffice", url)
+    migrate.upgrade("backoffice", url)
     seed(make_engine(url))
     return url
 
@@ -161,8 +163,8 @@ def live_stack(tmp_path_factory, redis_url) -> Iterator[Stack]:
     pg = PostgresDatabases(_test_pg_url())
     platform_url = pg.create("civic_stack_pf")
     backoffice_url = pg.create("civic_stack_bo")
-    upgrade("platform", platform_url)
-    upgrade("backoffice", backoffice_url)
+    migrate.upgrade("platform", platform_url)
+    migrate.upgrade("backoffice", backoffice_url)
     from backoffice.seed.load import seed
 
     seed(make_engine(backoffice_url))
