@@ -78,9 +78,7 @@ def _sqlite(tree: str, url: str, path: Path) -> None:
         return _real(tree, url)
     template = _templates.get(("sqlite", tree))
     if template is None:
-        global _folder
-        _folder = _folder or Path(tempfile.mkdtemp(prefix="civic-migrated-"))
-        template = str(_folder / f"{tree}.db")
+        template = str(_template_folder() / f"{tree}.db")
         _real(tree, f"sqlite:///{template}")
         _templates[("sqlite", tree)] = template
     source, target = sqlite3.connect(template), sqlite3.connect(path)
@@ -89,6 +87,13 @@ def _sqlite(tree: str, url: str, path: Path) -> None:
     finally:
         source.close()
         target.close()
+
+
+def _template_folder() -> Path:
+    global _folder
+    if _folder is None:
+        _folder = Path(tempfile.mkdtemp(prefix="civic-migrated-"))
+    return _folder
 
 
 def _sqlite_tables(path: Path) -> int:

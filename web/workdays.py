@@ -10,6 +10,7 @@ Timestamps are stored as naive UTC.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -38,8 +39,10 @@ def to_local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL)
 
 
+@lru_cache(maxsize=1024)
 def day_kind(day: date) -> str:
-    """``mon`` … ``sun``, or ``holiday``; a 调休 weekend working day is ``mon``."""
+    """``mon`` … ``sun``, or ``holiday``; a 调休 weekend working day is ``mon`` (the calendar is fixed per
+    release of the package: remembered, as the rota's week is read in 5-minute steps)."""
     try:
         on_holiday, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:  # a year the calendar package does not know yet: plain weekdays

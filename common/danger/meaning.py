@@ -103,7 +103,7 @@ def encode_training(texts: list[str], batch: int = 64) -> np.ndarray:
 
 def _encode_chunks(chunks: list[list[str]]) -> list[np.ndarray]:
     """The chunks' encodings, spread over the machine's cores when there are many (a fresh machine's
-    first training reads every training message: one core does about 20 a second)."""
+    first training reads every training message: one core reads 20 to 30 a second)."""
     workers = min(len(os.sched_getaffinity(0)), len(chunks))
     if workers < 2 or sum(map(len, chunks)) < PARALLEL_FROM:
         return [encode(chunk) for chunk in chunks]
